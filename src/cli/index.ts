@@ -1,0 +1,26 @@
+/** @module The command line: parses argv and dispatches to one subcommand. */
+import { USAGE } from "./usage.ts";
+import { versionCommand } from "./version.ts";
+
+type Command = (args: string[]) => number | Promise<number>;
+
+/** Subcommands by name; later issues add start, validate, apply, export, demo. */
+const COMMANDS: Record<string, Command> = {
+  version: () => versionCommand(),
+  help: () => {
+    console.log(USAGE);
+    return 0;
+  },
+};
+
+/** Runs the command line and resolves to the process exit code (2 for a usage error). */
+export async function runCli(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  const command = name === undefined ? undefined : COMMANDS[name];
+  if (!command) {
+    console.error(name === undefined ? "fulcrum: no command given" : `fulcrum: unknown command "${name}"`);
+    console.error(USAGE);
+    return 2;
+  }
+  return await command(rest);
+}
