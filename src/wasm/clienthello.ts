@@ -1,0 +1,2 @@
+// placeholder: the clienthello façade is being written
+export {};

@@ -1,0 +1,2 @@
+// placeholder: the conntrack façade is being written
+export {};

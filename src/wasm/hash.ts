@@ -1,0 +1,2 @@
+// placeholder: the hash façade is being written
+export {};

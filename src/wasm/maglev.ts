@@ -1,0 +1,2 @@
+// placeholder: the maglev façade is being written
+export {};

@@ -1,0 +1,2 @@
+// placeholder: the tuple façade is being written
+export {};
