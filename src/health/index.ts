@@ -1,0 +1,7 @@
+/** @module Active health checks: probes, the per-backend state machine and the scheduler. */
+export * from "./types.ts";
+export * from "./health.ts";
+export * from "./spec.ts";
+export * from "./http-check.ts";
+export * from "./tcp-check.ts";
+export * from "./checker.ts";

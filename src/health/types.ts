@@ -1,0 +1,41 @@
+/** What an active health check needs to know about one backend and how to probe it. */
+
+/** The address a check probes: the backend's `host:port`, split. */
+export interface CheckTarget {
+  readonly key: string;
+  readonly host: string;
+  readonly port: number;
+}
+
+/** One probe kind. `check` resolves when the backend passed and throws an LbError when it failed. */
+export interface HealthCheck {
+  readonly type: "http" | "tcp" | "tls";
+  check(target: CheckTarget, signal: AbortSignal): Promise<void>;
+}
+
+/** A pool's active check settings with every default filled (see `resolveCheckSpec`). */
+export interface CheckSpec {
+  readonly type: "http" | "tcp" | "tls";
+  readonly intervalMs: number;
+  /** Interval while a backend is unhealthy: probe faster so it returns sooner. */
+  readonly unhealthyIntervalMs: number;
+  readonly timeoutMs: number;
+  /** Up to this share of the interval is added at random, so a fleet's checks don't align. */
+  readonly jitter: number;
+  readonly healthyThreshold: number;
+  readonly unhealthyThreshold: number;
+  /** "optimistic": backends start healthy (serve at once); "pessimistic": they must pass first. */
+  readonly initial: "optimistic" | "pessimistic";
+  // http
+  readonly method: string;
+  readonly path: string;
+  readonly hostHeader?: string;
+  /** Inclusive status ranges that count as a pass, e.g. [[200, 399]]. */
+  readonly expectStatus: ReadonlyArray<readonly [number, number]>;
+  readonly expectBody?: string;
+  // tcp
+  readonly send?: string;
+  readonly expect?: string;
+  // tls
+  readonly serverName?: string;
+}
