@@ -5,3 +5,4 @@ export * from "./spec.ts";
 export * from "./http-check.ts";
 export * from "./tcp-check.ts";
 export * from "./checker.ts";
+export * from "./outlier.ts";
