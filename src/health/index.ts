@@ -6,3 +6,4 @@ export * from "./http-check.ts";
 export * from "./tcp-check.ts";
 export * from "./checker.ts";
 export * from "./outlier.ts";
+export * from "./usable.ts";
