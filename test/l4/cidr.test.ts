@@ -1,0 +1,67 @@
+import { describe, expect, test } from "bun:test";
+import { isLbError } from "../../src/errors.ts";
+import { CidrList } from "../../src/l4/cidr.ts";
+import { formatIp, parseIp } from "../../src/l4/ip.ts";
+
+describe("ip text", () => {
+  test("round-trips IPv4, IPv6 and IPv4-mapped forms canonically", () => {
+    const cases: [string, string][] = [
+      ["10.0.0.1", "10.0.0.1"],
+      ["::ffff:10.0.0.1", "10.0.0.1"],
+      ["::1", "::1"],
+      ["2001:DB8:0:0:0:0:0:1", "2001:db8::1"],
+      ["2001:db8:0:0:1:0:0:1", "2001:db8::1:0:0:1"],
+      ["1:0:2:3:4:5:6:7", "1:0:2:3:4:5:6:7"],
+      ["::", "::"],
+      ["fe80::1.2.3.4", "fe80::102:304"],
+      ["1:2:3:4:5:6:1.2.3.4", "1:2:3:4:5:6:102:304"],
+    ];
+    for (const [input, want] of cases) expect(formatIp(parseIp(input)!)).toBe(want);
+  });
+
+  test("refuses malformed addresses", () => {
+    for (const bad of ["", "1.2.3", "1.2.3.256", "01.2.3.4", "1:2:3:4:5:6:7:8:9", "1::2::3", ":1", "g::1", "1.2.3.4:80", "::ffff:1.2.3"]) {
+      expect(parseIp(bad)).toBeUndefined();
+    }
+  });
+});
+
+describe("CidrList", () => {
+  const list = new CidrList(["10.0.0.0/8", "192.168.1.7", "2001:db8::/33", "fd00::/7", "172.16.0.0/12"]);
+
+  test("matches IPv4 blocks in plain and dual-stack form", () => {
+    expect(list.contains("10.255.0.1")).toBe(true);
+    expect(list.contains("::ffff:10.1.2.3")).toBe(true);
+    expect(list.contains("11.0.0.1")).toBe(false);
+    expect(list.contains("192.168.1.7")).toBe(true);
+    expect(list.contains("192.168.1.8")).toBe(false);
+    expect(list.contains("172.31.255.255")).toBe(true);
+    expect(list.contains("172.32.0.0")).toBe(false);
+  });
+
+  test("matches IPv6 blocks on non-byte prefix boundaries", () => {
+    expect(list.contains("2001:db8:7fff::1")).toBe(true);
+    expect(list.contains("2001:db8:8000::1")).toBe(false);
+    expect(list.contains("fdff::1")).toBe(true);
+    expect(list.contains("fe00::1")).toBe(false);
+  });
+
+  test("keeps IPv4 blocks away from native IPv6 peers and junk", () => {
+    expect(new CidrList(["0.0.0.0/0"]).contains("::1")).toBe(false);
+    expect(new CidrList(["0.0.0.0/0"]).contains("8.8.8.8")).toBe(true);
+    expect(list.contains("not an ip")).toBe(false);
+    expect(new CidrList([]).contains("10.0.0.1")).toBe(false);
+  });
+
+  test("rejects bad entries with CONFIG_INVALID", () => {
+    for (const bad of ["10.0.0.0/33", "::/129", "10.0.0.0/", "x/8", "10.0.0.0/8/8"]) {
+      let err: unknown;
+      try {
+        new CidrList([bad]);
+      } catch (e) {
+        err = e;
+      }
+      expect(isLbError(err, "CONFIG_INVALID")).toBe(true);
+    }
+  });
+});
