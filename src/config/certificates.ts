@@ -1,0 +1,32 @@
+/**
+ * Certificate checks: cert_pem is an X.509 certificate, key_pem a private key, and they belong
+ * together. Run on the document as it will be stored, after write-only keys were merged back in.
+ */
+import { X509Certificate, createPrivateKey } from "node:crypto";
+import type { Problem } from "./problems.ts";
+import type { Certificate } from "./schema.ts";
+
+/**
+ * Appends the problems of certificate `c` at `at` ("certificates[0]"). With `requireKey`, a
+ * missing key_pem is one (a certificate the store does not have yet needs its key).
+ */
+export function checkCertificate(c: Certificate, at: string, requireKey: boolean, out: Problem[]): void {
+  let cert: X509Certificate | undefined;
+  try {
+    cert = new X509Certificate(c.cert_pem);
+  } catch (e) {
+    out.push({ path: `${at}.cert_pem`, message: `not a PEM X.509 certificate (${(e as Error).message})` });
+  }
+  if (c.key_pem === undefined) {
+    if (requireKey) out.push({ path: `${at}.key_pem`, message: "required for a new certificate" });
+    return;
+  }
+  let key: ReturnType<typeof createPrivateKey>;
+  try {
+    key = createPrivateKey(c.key_pem);
+  } catch (e) {
+    out.push({ path: `${at}.key_pem`, message: `not a PEM private key (${(e as Error).message})` });
+    return;
+  }
+  if (cert && !cert.checkPrivateKey(key)) out.push({ path: `${at}.key_pem`, message: "does not match cert_pem" });
+}

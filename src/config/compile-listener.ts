@@ -1,0 +1,108 @@
+/** Compiles one validated listener and its routes against the already compiled pools. */
+import { DEFAULT_HEADER_TIMEOUT_MS, DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_MAX_BODY_BYTES } from "./defaults.ts";
+import { compileHostMatch } from "./host-match.ts";
+import { parseCidr, parseHostPort, type Cidr } from "./net.ts";
+import { throwIfAny } from "./problems.ts";
+import type { Listener, Route } from "./schema.ts";
+import type {
+  HeaderPair,
+  SnapshotCertificate,
+  SnapshotHeaderOps,
+  SnapshotListener,
+  SnapshotPool,
+  SnapshotRoute,
+} from "./snapshot.ts";
+
+/** What a listener's references resolve against. */
+export interface Resolved {
+  pools: Readonly<Record<string, SnapshotPool>>;
+  certificates: Readonly<Record<string, SnapshotCertificate>>;
+}
+
+/** Resolves a reference or throws CONFIG_INVALID at `path` (only reachable with an unvalidated doc). */
+function lookup<T>(table: Readonly<Record<string, T>>, name: string, kind: string, path: string): T {
+  const found = table[name];
+  if (found === undefined) throwIfAny([{ path, message: `${kind} "${name}" does not exist` }]);
+  return found as T;
+}
+
+/** Builds the SnapshotListener for `l` (at path `at`, e.g. "listeners[0]"). */
+export function compileListener(l: Listener, at: string, r: Resolved): SnapshotListener {
+  const hp = parseHostPort(l.address, true);
+  if (typeof hp === "string") throwIfAny([{ path: `${at}.address`, message: hp }]);
+  const { host, port } = hp as { host: string; port: number };
+  const pool = l.pool === undefined ? undefined : lookup(r.pools, l.pool, "pool", `${at}.pool`);
+  return {
+    name: l.name,
+    protocol: l.protocol,
+    address: l.address,
+    host,
+    port,
+    ...(pool ? { pool } : {}),
+    routes: l.routes.map((route, k) => compileRoute(route, pool, `${at}.routes[${k}]`, r)),
+    certificates: (l.tls?.certificates ?? []).map((c, k) =>
+      lookup(r.certificates, c, "certificate", `${at}.tls.certificates[${k}]`),
+    ),
+    sni: (l.sni ?? []).map((rule, k) => ({
+      names: rule.names.map(compileHostMatch),
+      pool: lookup(r.pools, rule.pool, "pool", `${at}.sni[${k}].pool`),
+    })),
+    proxyProtocol: {
+      acceptFrom: cidrs(l.proxy_protocol?.accept_from ?? [], `${at}.proxy_protocol.accept_from`),
+      send: l.proxy_protocol?.send ?? "none",
+    },
+    trustedProxies: cidrs(l.trusted_proxies ?? [], `${at}.trusted_proxies`),
+    ...(l.max_connections !== undefined ? { maxConnections: l.max_connections } : {}),
+    idleTimeoutMs: l.idle_timeout_ms ?? DEFAULT_IDLE_TIMEOUT_MS,
+    headerTimeoutMs: l.header_timeout_ms ?? DEFAULT_HEADER_TIMEOUT_MS,
+    maxBodyBytes: l.max_body_bytes ?? DEFAULT_MAX_BODY_BYTES,
+  };
+}
+
+function compileRoute(route: Route, fallback: SnapshotPool | undefined, at: string, r: Resolved): SnapshotRoute {
+  const m = route.match ?? {};
+  const pool = route.pool !== undefined ? lookup(r.pools, route.pool, "pool", `${at}.pool`) : route.redirect ? undefined : fallback;
+  return {
+    name: route.name,
+    match: {
+      ...(m.host !== undefined ? { host: compileHostMatch(m.host) } : {}),
+      ...(m.path !== undefined ? { path: m.path } : {}),
+      ...(m.path_prefix !== undefined ? { pathPrefix: m.path_prefix } : {}),
+      ...(m.path_regex !== undefined ? { pathRegex: new RegExp(m.path_regex) } : {}),
+      ...(m.methods !== undefined ? { methods: m.methods } : {}),
+      headers: pairs(m.headers, true),
+      query: pairs(m.query, false),
+    },
+    ...(pool ? { pool } : {}),
+    ...(route.redirect ? { redirect: route.redirect } : {}),
+    ...(route.rewrite ? { rewrite: { pathPrefix: route.rewrite.path_prefix } } : {}),
+    retries: {
+      attempts: route.retries?.attempts ?? 0,
+      on: route.retries?.on ?? [],
+      nonIdempotent: route.retries?.non_idempotent ?? false,
+    },
+    ...(route.timeout_ms !== undefined ? { timeoutMs: route.timeout_ms } : {}),
+    ...(route.request_headers ? { requestHeaders: headerOps(route.request_headers) } : {}),
+    ...(route.response_headers ? { responseHeaders: headerOps(route.response_headers) } : {}),
+  };
+}
+
+function pairs(map: Record<string, string> | undefined, lowerNames: boolean): HeaderPair[] {
+  return Object.entries(map ?? {}).map(([name, value]) => ({ name: lowerNames ? name.toLowerCase() : name, value }));
+}
+
+function headerOps(ops: NonNullable<Route["request_headers"]>): SnapshotHeaderOps {
+  return {
+    set: pairs(ops.set, true),
+    add: pairs(ops.add, true),
+    remove: (ops.remove ?? []).map((n) => n.toLowerCase()),
+  };
+}
+
+function cidrs(list: readonly string[], at: string): Cidr[] {
+  return list.map((s, k) => {
+    const c = parseCidr(s);
+    if (typeof c === "string") throwIfAny([{ path: `${at}[${k}]`, message: c }]);
+    return c as Cidr;
+  });
+}

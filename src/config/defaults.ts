@@ -1,0 +1,10 @@
+/** Defaults the snapshot fills for optional limits (the data plane relies on them being set). */
+
+/** Upstream connect timeout when a pool sets none. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+/** A client connection idle this long is closed. */
+export const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
+/** An HTTP request's headers must arrive within this (slowloris). */
+export const DEFAULT_HEADER_TIMEOUT_MS = 10_000;
+/** The largest request body an http(s) listener accepts. */
+export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;

@@ -1,0 +1,29 @@
+/** @module The config model: schema, validation, snapshot compile and publish, the apply path. */
+export {
+  CertificateSchema,
+  ConfigDocSchema,
+  BackendSchema,
+  ListenerSchema,
+  PoolSchema,
+  RouteSchema,
+  type Backend,
+  type Certificate,
+  type ConfigDoc,
+  type ConfigDocInput,
+  type Listener,
+  type Pool,
+  type Route,
+} from "./schema.ts";
+export { ALGORITHMS, DEFAULT_TABLE_SIZE, MAX_TABLE_SIZE, DEFAULT_RING_MIN_SIZE, type Algorithm } from "./schema-pool.ts";
+export * from "./defaults.ts";
+export { validateConfig } from "./validate.ts";
+export { formatPath, type Problem } from "./problems.ts";
+export { parseConfigText } from "./parse-text.ts";
+export { compileSnapshot } from "./compile.ts";
+export { SnapshotHolder, type SubscriberErrorHandler } from "./holder.ts";
+export { applyConfig, publishStored, type ApplyDeps, type ApplyOptions, type ApplyResult } from "./apply.ts";
+export { redactConfig, mergeWriteOnly } from "./redact.ts";
+export { diffConfig } from "./diff.ts";
+export { hostMatches, compileHostMatch } from "./host-match.ts";
+export { cidrContains, parseCidr, parseHostPort, type Cidr, type HostPort } from "./net.ts";
+export type * from "./snapshot.ts";

@@ -1,0 +1,88 @@
+/** Listener and route schemas (field-local checks; protocol rules live in validate-listeners.ts). */
+import { z } from "zod";
+import {
+  CidrSchema,
+  HeaderMapSchema,
+  HeaderOpsSchema,
+  HostPatternSchema,
+  ListenAddressSchema,
+  MethodSchema,
+  NameSchema,
+  PositiveInt,
+} from "./schema-common.ts";
+
+/** What a retry may be triggered by: a failure class or an HTTP status ("502"; YAML's 502 is accepted). */
+export const RetryOnSchema = z.preprocess(
+  (v) => (typeof v === "number" ? String(v) : v),
+  z.union([z.enum(["connect_failure", "reset", "timeout", "5xx"]), z.string().regex(/^[45]\d\d$/, "must be a failure kind or a 4xx/5xx status")]),
+);
+
+/** A regex source that must compile (JavaScript syntax, unanchored unless written with ^ and $). */
+const RegexSchema = z.string().superRefine((s, ctx) => {
+  try {
+    new RegExp(s);
+  } catch (e) {
+    ctx.addIssue({ code: "custom", message: `invalid regex: ${(e as Error).message}` });
+  }
+});
+
+export const RouteMatchSchema = z.strictObject({
+  host: HostPatternSchema.optional(),
+  path: z.string().startsWith("/", "must start with /").optional(),
+  path_prefix: z.string().startsWith("/", "must start with /").optional(),
+  path_regex: RegexSchema.optional(),
+  methods: z.array(MethodSchema).min(1).optional(),
+  headers: HeaderMapSchema.optional(),
+  query: z.record(z.string().min(1), z.string()).optional(),
+});
+
+export const RedirectSchema = z.strictObject({
+  scheme: z.enum(["http", "https"]).optional(),
+  host: z.string().min(1).optional(),
+  port: z.number().int().min(1).max(65535).optional(),
+  status: z.union([z.literal(301), z.literal(302), z.literal(307), z.literal(308)]).default(302),
+});
+
+export const RetriesSchema = z.strictObject({
+  attempts: z.number().int().min(0).max(10),
+  on: z.array(RetryOnSchema).default(["connect_failure"]),
+  non_idempotent: z.boolean().default(false),
+});
+
+export const RouteSchema = z.strictObject({
+  name: NameSchema,
+  match: RouteMatchSchema.optional(),
+  pool: NameSchema.optional(),
+  redirect: RedirectSchema.optional(),
+  rewrite: z.strictObject({ path_prefix: z.string().startsWith("/", "must start with /") }).optional(),
+  retries: RetriesSchema.optional(),
+  timeout_ms: PositiveInt.optional(),
+  request_headers: HeaderOpsSchema.optional(),
+  response_headers: HeaderOpsSchema.optional(),
+});
+
+export const SniRuleSchema = z.strictObject({
+  names: z.array(HostPatternSchema).min(1),
+  pool: NameSchema,
+});
+
+export const ProxyProtocolSchema = z.strictObject({
+  accept_from: z.array(CidrSchema).default([]),
+  send: z.enum(["none", "v1", "v2"]).default("none"),
+});
+
+export const ListenerSchema = z.strictObject({
+  name: NameSchema,
+  protocol: z.enum(["http", "https", "tcp", "udp", "tls_passthrough"]),
+  address: ListenAddressSchema,
+  pool: NameSchema.optional(),
+  routes: z.array(RouteSchema).default([]),
+  tls: z.strictObject({ certificates: z.array(NameSchema).min(1) }).optional(),
+  proxy_protocol: ProxyProtocolSchema.optional(),
+  sni: z.array(SniRuleSchema).optional(),
+  max_connections: PositiveInt.optional(),
+  idle_timeout_ms: PositiveInt.optional(),
+  header_timeout_ms: PositiveInt.optional(),
+  max_body_bytes: z.number().int().min(0).optional(),
+  trusted_proxies: z.array(CidrSchema).optional(),
+});

@@ -1,0 +1,98 @@
+/**
+ * Pool and backend schemas. Defaults that depend on the algorithm (table_size, hash_on,
+ * ring_min_size) are filled by a transform so a document read back is accepted again unchanged.
+ */
+import { z } from "zod";
+import { parseHashOn } from "../balance/index.ts";
+import { BackendAddressSchema, isPrime, NameSchema, PositiveInt } from "./schema-common.ts";
+
+/** Maglev's default (and Envoy's): the prime table size used when none is given. */
+export const DEFAULT_TABLE_SIZE = 65537;
+/** Largest Maglev table accepted (Envoy's limit). */
+export const MAX_TABLE_SIZE = 5_000_011;
+/** Ring hash's default minimum ring size (Envoy's). */
+export const DEFAULT_RING_MIN_SIZE = 1024;
+
+export const ALGORITHMS = [
+  "round_robin",
+  "weighted_round_robin",
+  "least_connections",
+  "power_of_two",
+  "random",
+  "maglev",
+  "ring_hash",
+  "source_ip_hash",
+] as const;
+export type Algorithm = (typeof ALGORITHMS)[number];
+
+/** Algorithms that hash a request key chosen by hash_on. */
+export const HASH_ON_ALGORITHMS: readonly Algorithm[] = ["maglev", "ring_hash"];
+/** Algorithms that build a Maglev lookup table of table_size slots. */
+export const TABLE_ALGORITHMS: readonly Algorithm[] = ["maglev", "source_ip_hash"];
+/** Algorithms that accept hash_balance_factor (bounded load). */
+export const BOUNDED_LOAD_ALGORITHMS: readonly Algorithm[] = ["maglev", "ring_hash", "source_ip_hash"];
+
+export const BackendSchema = z.strictObject({
+  address: BackendAddressSchema,
+  weight: z.number().int().min(0).max(1000).default(1),
+  state: z.enum(["active", "draining", "disabled"]).default("active"),
+});
+
+/** source_ip | five_tuple | header:NAME | cookie:NAME | query:NAME (balance's parser decides). */
+export const HashOnSchema = z.string().superRefine((s, ctx) => {
+  try {
+    parseHashOn(s);
+  } catch {
+    // parseHashOn's only failure is a malformed string; the message below says what is accepted.
+    ctx.addIssue({ code: "custom", message: "must be source_ip, five_tuple, header:NAME, cookie:NAME or query:NAME" });
+  }
+});
+
+export const StickySchema = z.strictObject({
+  cookie: z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, "must be a cookie name"),
+  ttl_s: PositiveInt.default(3600),
+  secret: z.string().min(32, "must be at least 32 characters (the same on every node)"),
+});
+
+const HealthCheckFields = z.strictObject({
+  type: z.enum(["http", "tcp", "tls"]).default("tcp"),
+  path: z.string().startsWith("/", "must start with /").optional(),
+  host: z.string().optional(),
+  expected_status: z.array(z.number().int().min(100).max(599)).min(1).optional(),
+  interval_ms: PositiveInt.default(2000),
+  timeout_ms: PositiveInt.default(1000),
+  healthy_threshold: PositiveInt.max(100).default(2),
+  unhealthy_threshold: PositiveInt.max(100).default(3),
+});
+
+/** Active health checking; an http check without a path probes "/". */
+export const HealthCheckSchema = HealthCheckFields.transform((h) =>
+  h.type === "http" && h.path === undefined ? { ...h, path: "/" } : h,
+);
+
+const PoolFields = z.strictObject({
+  name: NameSchema,
+  algorithm: z.enum(ALGORITHMS).default("round_robin"),
+  hash_on: HashOnSchema.optional(),
+  table_size: z
+    .number()
+    .int()
+    .max(MAX_TABLE_SIZE, `must be at most ${MAX_TABLE_SIZE}`)
+    .refine(isPrime, `must be a prime (${DEFAULT_TABLE_SIZE} is the default)`)
+    .optional(),
+  ring_min_size: PositiveInt.max(8_388_608).optional(),
+  hash_balance_factor: z.number().gt(1, "must be greater than 1").max(100).optional(),
+  sticky: StickySchema.optional(),
+  health_check: HealthCheckSchema.optional(),
+  connect_timeout_ms: PositiveInt.optional(),
+  backends: z.array(BackendSchema).default([]),
+});
+
+/** A pool; algorithm-specific defaults are filled only for the algorithms they apply to. */
+export const PoolSchema = PoolFields.transform((p) => {
+  const out = { ...p };
+  if (HASH_ON_ALGORITHMS.includes(p.algorithm)) out.hash_on ??= "source_ip";
+  if (TABLE_ALGORITHMS.includes(p.algorithm)) out.table_size ??= DEFAULT_TABLE_SIZE;
+  if (p.algorithm === "ring_hash") out.ring_min_size ??= DEFAULT_RING_MIN_SIZE;
+  return out;
+});

@@ -1,0 +1,166 @@
+/**
+ * The Snapshot: one immutable, validated, fully resolved view of the config at a revision. The data
+ * plane reads `holder.current()` once per connection (L4) or request (L7) and keeps that object for
+ * the lifetime; nothing in it changes after compile (deep-frozen), except selectors' private
+ * counters. References are resolved to objects (a route's `pool` IS the SnapshotPool), defaults are
+ * filled, hosts are lower-case, regexes compiled. Data only, apart from `selector` and `pathRegex`.
+ */
+import type { HashOn, Selector } from "../balance/index.ts";
+import type { Cidr } from "./net.ts";
+import type { Algorithm } from "./schema-pool.ts";
+
+/** A backend. `address` is "host:port" as configured (and the selector key); `host` has no brackets. */
+export interface SnapshotBackend {
+  readonly address: string;
+  readonly host: string;
+  readonly port: number;
+  /** 0..1000; 0 = never picked */
+  readonly weight: number;
+  /** only "active" backends are in `usable`; draining/disabled get no new work */
+  readonly state: "active" | "draining" | "disabled";
+}
+
+export interface SnapshotSticky {
+  readonly cookie: string;
+  readonly ttlS: number;
+  /** HMAC secret for the cookie value, >= 32 chars, the same on every node */
+  readonly secret: string;
+}
+
+export interface SnapshotHealthCheck {
+  readonly type: "http" | "tcp" | "tls";
+  /** http only (default "/") */
+  readonly path?: string;
+  /** http only: Host header to send (default: the backend address) */
+  readonly host?: string;
+  /** http only: accepted statuses (default: any 2xx/3xx) */
+  readonly expectedStatus?: readonly number[];
+  readonly intervalMs: number;
+  readonly timeoutMs: number;
+  readonly healthyThreshold: number;
+  readonly unhealthyThreshold: number;
+}
+
+/**
+ * A pool. `selector.pick(ctx, attempt)` returns an index into `usable` (-1 = none). `backends`
+ * lists every configured backend with its state (for status and health checks).
+ */
+export interface SnapshotPool {
+  readonly name: string;
+  readonly algorithm: Algorithm;
+  /** hashing pools (maglev, ring_hash: as configured, default source_ip; source_ip_hash: source_ip) */
+  readonly hashOn?: HashOn;
+  readonly tableSize?: number;
+  readonly ringMinSize?: number;
+  readonly hashBalanceFactor?: number;
+  readonly sticky?: SnapshotSticky;
+  readonly healthCheck?: SnapshotHealthCheck;
+  readonly connectTimeoutMs: number;
+  readonly backends: readonly SnapshotBackend[];
+  /** backends with state active, in config order: the selector's index space */
+  readonly usable: readonly SnapshotBackend[];
+  readonly selector: Selector;
+}
+
+/**
+ * A host to match, lower-case. `wildcard` patterns ("*.example.com") match any name ending in
+ * `suffix` (".example.com") with at least one more label ("a.example.com", "a.b.example.com"),
+ * not "example.com" itself. Use `hostMatches` from src/config.
+ */
+export interface HostMatch {
+  /** as configured, lower-cased */
+  readonly pattern: string;
+  readonly wildcard: boolean;
+  /** the exact host, or for a wildcard the suffix starting with "." */
+  readonly suffix: string;
+}
+
+export interface HeaderPair {
+  /** lower-case */
+  readonly name: string;
+  readonly value: string;
+}
+
+/** Header edits, names lower-case: remove first, then set (replace), then add (append). */
+export interface SnapshotHeaderOps {
+  readonly set: readonly HeaderPair[];
+  readonly add: readonly HeaderPair[];
+  readonly remove: readonly string[];
+}
+
+/** What a request must satisfy; every present part must match (absent = any). */
+export interface SnapshotRouteMatch {
+  /** against the Host header without its port */
+  readonly host?: HostMatch;
+  /** the whole path (no query) */
+  readonly path?: string;
+  readonly pathPrefix?: string;
+  /** tested against the path (no query); unanchored unless the pattern anchors */
+  readonly pathRegex?: RegExp;
+  /** upper-case; absent = any method */
+  readonly methods?: readonly string[];
+  /** each header present with exactly this value */
+  readonly headers: readonly HeaderPair[];
+  /** each query parameter present with exactly this value (names as written, case-sensitive) */
+  readonly query: readonly { readonly name: string; readonly value: string }[];
+}
+
+/** A route of an http(s) listener. Exactly one of `pool` and `redirect` is set. */
+export interface SnapshotRoute {
+  readonly name: string;
+  readonly match: SnapshotRouteMatch;
+  /** route.pool, else the listener's default pool */
+  readonly pool?: SnapshotPool;
+  readonly redirect?: { readonly scheme?: "http" | "https"; readonly host?: string; readonly port?: number; readonly status: 301 | 302 | 307 | 308 };
+  /** replaces the matched match.path_prefix (or the whole match.path) with this */
+  readonly rewrite?: { readonly pathPrefix: string };
+  /** attempts = extra tries after the first (0 = none); on: failure kinds / statuses ("502") */
+  readonly retries: { readonly attempts: number; readonly on: readonly string[]; readonly nonIdempotent: boolean };
+  readonly timeoutMs?: number;
+  readonly requestHeaders?: SnapshotHeaderOps;
+  readonly responseHeaders?: SnapshotHeaderOps;
+}
+
+export interface SnapshotCertificate {
+  readonly name: string;
+  readonly certPem: string;
+  readonly keyPem: string;
+}
+
+export interface SnapshotSniRule {
+  readonly names: readonly HostMatch[];
+  readonly pool: SnapshotPool;
+}
+
+/** A listener; its `address` is as configured, `host`/`port` parsed (port 0 = OS picks). */
+export interface SnapshotListener {
+  readonly name: string;
+  readonly protocol: "http" | "https" | "tcp" | "udp" | "tls_passthrough";
+  readonly address: string;
+  readonly host: string;
+  readonly port: number;
+  /** tcp/udp: the pool; http(s): the default when no route matches; tls_passthrough: no sni match */
+  readonly pool?: SnapshotPool;
+  /** http(s) only, first match wins; [] otherwise */
+  readonly routes: readonly SnapshotRoute[];
+  /** https only: certificates in configured order (the first is the default for unknown SNI) */
+  readonly certificates: readonly SnapshotCertificate[];
+  /** tls_passthrough only, in order; [] otherwise */
+  readonly sni: readonly SnapshotSniRule[];
+  readonly proxyProtocol: { readonly acceptFrom: readonly Cidr[]; readonly send: "none" | "v1" | "v2" };
+  /** peers whose X-Forwarded-For is believed ([] = none) */
+  readonly trustedProxies: readonly Cidr[];
+  /** undefined = unlimited */
+  readonly maxConnections?: number;
+  readonly idleTimeoutMs: number;
+  readonly headerTimeoutMs: number;
+  readonly maxBodyBytes: number;
+}
+
+/** The whole compiled config at `revision`. Lookup records have no prototype (any name is safe). */
+export interface Snapshot {
+  readonly revision: number;
+  readonly listeners: readonly SnapshotListener[];
+  readonly pools: Readonly<Record<string, SnapshotPool>>;
+  readonly certificates: Readonly<Record<string, SnapshotCertificate>>;
+}

@@ -1,0 +1,95 @@
+/**
+ * Cross-field and cross-resource checks for listeners and their routes: references resolve, each
+ * protocol gets only the parts it uses, and two listeners do not bind the same address.
+ */
+import { parseHostPort } from "./net.ts";
+import type { Problem } from "./problems.ts";
+import type { ConfigDoc, Listener, Route } from "./schema.ts";
+
+/** Appends a problem for each later name that repeats an earlier one. */
+export function checkUnique(names: readonly string[], kind: string, at: (i: number) => string, out: Problem[]): void {
+  const seen = new Map<string, number>();
+  names.forEach((name, i) => {
+    const first = seen.get(name);
+    if (first === undefined) seen.set(name, i);
+    else out.push({ path: at(i), message: `duplicate ${kind} "${name}" (first at index ${first})` });
+  });
+}
+
+/** Checks every listener of a schema-valid document; appends to `out`. */
+export function checkListeners(doc: ConfigDoc, out: Problem[]): void {
+  const pools = new Set(doc.pools.map((p) => p.name));
+  const certs = new Set(doc.certificates.map((c) => c.name));
+  checkUnique(doc.listeners.map((l) => l.name), "listener name", (i) => `listeners[${i}].name`, out);
+  checkBinds(doc.listeners, out);
+  doc.listeners.forEach((l, i) => {
+    const at = `listeners[${i}]`;
+    if (l.pool !== undefined && !pools.has(l.pool)) out.push({ path: `${at}.pool`, message: `pool "${l.pool}" does not exist` });
+    checkProtocol(l, at, out);
+    l.tls?.certificates.forEach((name, k) => {
+      if (!certs.has(name)) out.push({ path: `${at}.tls.certificates[${k}]`, message: `certificate "${name}" does not exist` });
+    });
+    checkSni(l, at, pools, out);
+    checkUnique(l.routes.map((r) => r.name), "route name", (k) => `${at}.routes[${k}].name`, out);
+    l.routes.forEach((r, k) => checkRoute(r, l, `${at}.routes[${k}]`, pools, out));
+  });
+}
+
+function checkProtocol(l: Listener, at: string, out: Problem[]): void {
+  const p = l.protocol;
+  const http = p === "http" || p === "https";
+  if ((p === "tcp" || p === "udp") && l.pool === undefined) out.push({ path: `${at}.pool`, message: `required for a ${p} listener` });
+  if (p === "tls_passthrough" && l.pool === undefined && (l.sni ?? []).length === 0)
+    out.push({ path: `${at}.pool`, message: "a tls_passthrough listener needs a pool or sni rules" });
+  if (http && l.pool === undefined && l.routes.length === 0)
+    out.push({ path: `${at}.pool`, message: `an ${p} listener needs a pool or routes` });
+  if (!http && l.routes.length > 0) out.push({ path: `${at}.routes`, message: "only http and https listeners have routes" });
+  if (p === "https" && l.tls === undefined) out.push({ path: `${at}.tls`, message: "required for an https listener (tls.certificates)" });
+  if (p !== "https" && l.tls !== undefined)
+    out.push({ path: `${at}.tls`, message: "only https listeners terminate TLS (tls_passthrough forwards it untouched)" });
+  if (p !== "tls_passthrough" && l.sni !== undefined) out.push({ path: `${at}.sni`, message: "only tls_passthrough listeners have sni rules" });
+  if (p === "udp" && l.proxy_protocol?.send === "v1") out.push({ path: `${at}.proxy_protocol.send`, message: "PROXY v1 cannot carry UDP; use v2" });
+  if (!http && l.max_body_bytes !== undefined) out.push({ path: `${at}.max_body_bytes`, message: "only for http and https listeners" });
+  if (!http && l.header_timeout_ms !== undefined) out.push({ path: `${at}.header_timeout_ms`, message: "only for http and https listeners" });
+}
+
+function checkSni(l: Listener, at: string, pools: Set<string>, out: Problem[]): void {
+  const owner = new Map<string, number>();
+  l.sni?.forEach((rule, k) => {
+    if (!pools.has(rule.pool)) out.push({ path: `${at}.sni[${k}].pool`, message: `pool "${rule.pool}" does not exist` });
+    rule.names.forEach((name, m) => {
+      const key = name.toLowerCase();
+      const first = owner.get(key);
+      if (first === undefined) owner.set(key, k);
+      else out.push({ path: `${at}.sni[${k}].names[${m}]`, message: `"${name}" is already matched by sni[${first}]` });
+    });
+  });
+}
+
+function checkRoute(r: Route, l: Listener, at: string, pools: Set<string>, out: Problem[]): void {
+  if (r.pool !== undefined && !pools.has(r.pool)) out.push({ path: `${at}.pool`, message: `pool "${r.pool}" does not exist` });
+  if (r.pool !== undefined && r.redirect !== undefined)
+    out.push({ path: `${at}.redirect`, message: "a route has a pool or a redirect, not both" });
+  if (r.pool === undefined && r.redirect === undefined && l.pool === undefined)
+    out.push({ path: `${at}.pool`, message: "required: neither a redirect nor a default pool on the listener" });
+  if (r.redirect !== undefined && (r.rewrite !== undefined || r.retries !== undefined))
+    out.push({ path: `${at}.redirect`, message: "a redirect route does not proxy: drop rewrite and retries" });
+  const m = r.match;
+  if (m && [m.path, m.path_prefix, m.path_regex].filter((x) => x !== undefined).length > 1)
+    out.push({ path: `${at}.match`, message: "use one of path, path_prefix, path_regex" });
+  if (r.rewrite !== undefined && m?.path_prefix === undefined && m?.path === undefined)
+    out.push({ path: `${at}.rewrite`, message: "rewrite.path_prefix replaces match.path_prefix (or match.path): add one" });
+}
+
+/** Two listeners on the same address and transport would fail to bind; port 0 always differs. */
+function checkBinds(listeners: readonly Listener[], out: Problem[]): void {
+  const seen = new Map<string, number>();
+  listeners.forEach((l, i) => {
+    const hp = parseHostPort(l.address, true);
+    if (typeof hp === "string" || hp.port === 0) return;
+    const key = `${l.protocol === "udp" ? "udp" : "tcp"} ${hp.host.toLowerCase()} ${hp.port}`;
+    const first = seen.get(key);
+    if (first === undefined) seen.set(key, i);
+    else out.push({ path: `listeners[${i}].address`, message: `${l.address} is already bound by listeners[${first}]` });
+  });
+}

@@ -1,0 +1,36 @@
+/**
+ * Cross-field checks for pools (options that only some algorithms use, backend addresses unique
+ * within the pool, health check timing) and certificate names.
+ */
+import type { Problem } from "./problems.ts";
+import type { ConfigDoc, Pool } from "./schema.ts";
+import { BOUNDED_LOAD_ALGORITHMS, HASH_ON_ALGORITHMS, TABLE_ALGORITHMS } from "./schema-pool.ts";
+import { checkUnique } from "./validate-listeners.ts";
+
+/** Checks every pool and certificate name of a schema-valid document; appends to `out`. */
+export function checkPools(doc: ConfigDoc, out: Problem[]): void {
+  checkUnique(doc.pools.map((p) => p.name), "pool name", (i) => `pools[${i}].name`, out);
+  checkUnique(doc.certificates.map((c) => c.name), "certificate name", (i) => `certificates[${i}].name`, out);
+  doc.pools.forEach((p, i) => checkPool(p, `pools[${i}]`, out));
+}
+
+function checkPool(p: Pool, at: string, out: Problem[]): void {
+  const only = (field: string, algorithms: readonly string[]) =>
+    out.push({ path: `${at}.${field}`, message: `only for ${algorithms.join(", ")} (algorithm is ${p.algorithm})` });
+  if (p.hash_on !== undefined && !HASH_ON_ALGORITHMS.includes(p.algorithm)) only("hash_on", HASH_ON_ALGORITHMS);
+  if (p.table_size !== undefined && !TABLE_ALGORITHMS.includes(p.algorithm)) only("table_size", TABLE_ALGORITHMS);
+  if (p.ring_min_size !== undefined && p.algorithm !== "ring_hash") only("ring_min_size", ["ring_hash"]);
+  if (p.hash_balance_factor !== undefined && !BOUNDED_LOAD_ALGORITHMS.includes(p.algorithm))
+    only("hash_balance_factor", BOUNDED_LOAD_ALGORITHMS);
+  checkUnique(
+    p.backends.map((b) => b.address.toLowerCase()),
+    "backend address",
+    (k) => `${at}.backends[${k}].address`,
+    out,
+  );
+  const h = p.health_check;
+  if (h && h.timeout_ms > h.interval_ms)
+    out.push({ path: `${at}.health_check.timeout_ms`, message: `must not exceed interval_ms (${h.interval_ms})` });
+  if (h && h.type !== "http" && (h.path !== undefined || h.expected_status !== undefined || h.host !== undefined))
+    out.push({ path: `${at}.health_check.type`, message: "path, host and expected_status need type http" });
+}

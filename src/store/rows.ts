@@ -1,0 +1,97 @@
+/**
+ * Document <-> rows. Each resource keeps its identifying fields in columns and the rest in an
+ * `options` JSON object, so every field the schema has (or will have) round-trips unchanged.
+ */
+import type { Backend, Certificate, ConfigDoc, Listener, Pool, Route } from "../config/index.ts";
+import type { BackendRow, CertificateRow, ListenerRow, PoolRow, RouteRow } from "./schema.ts";
+
+/** All rows of one document, in insert order (pools before what references them). */
+export interface DocRows {
+  pools: PoolRow[];
+  backends: BackendRow[];
+  listeners: ListenerRow[];
+  routes: RouteRow[];
+  certificates: CertificateRow[];
+}
+
+function rest<T extends object>(o: T, skip: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) if (!skip.includes(k) && v !== undefined) out[k] = v;
+  return out;
+}
+
+/** Splits a validated document into rows; `position` records document order. */
+export function docToRows(doc: ConfigDoc): DocRows {
+  const rows: DocRows = { pools: [], backends: [], listeners: [], routes: [], certificates: [] };
+  doc.pools.forEach((p, i) => {
+    rows.pools.push({ name: p.name, position: i, algorithm: p.algorithm, options: rest(p, ["name", "algorithm", "backends"]) });
+    p.backends.forEach((b, k) =>
+      rows.backends.push({
+        pool: p.name,
+        address: b.address,
+        position: k,
+        weight: b.weight,
+        state: b.state,
+        options: rest(b, ["address", "weight", "state"]),
+      }),
+    );
+  });
+  doc.listeners.forEach((l, i) => {
+    const options = rest(l, ["name", "protocol", "address", "pool", "routes"]);
+    rows.listeners.push({ name: l.name, position: i, protocol: l.protocol, address: l.address, pool: l.pool ?? null, options });
+    l.routes.forEach((r, k) =>
+      rows.routes.push({ listener: l.name, name: r.name, position: k, pool: r.pool ?? null, options: rest(r, ["name", "pool"]) }),
+    );
+  });
+  doc.certificates.forEach((c, i) =>
+    rows.certificates.push({ name: c.name, position: i, certPem: c.cert_pem, keyPem: c.key_pem ?? null }),
+  );
+  return rows;
+}
+
+const byPosition = (a: { position: number }, b: { position: number }) => a.position - b.position;
+
+/** Rebuilds the document from rows (any order); the inverse of docToRows. */
+export function rowsToDoc(rows: DocRows): ConfigDoc {
+  const backendsOf = group(rows.backends, (b) => b.pool);
+  const routesOf = group(rows.routes, (r) => r.listener);
+  const pools = [...rows.pools].sort(byPosition).map(
+    (p): Pool =>
+      ({
+        ...p.options,
+        name: p.name,
+        algorithm: p.algorithm,
+        backends: (backendsOf.get(p.name) ?? []).sort(byPosition).map(
+          (b): Backend => ({ ...b.options, address: b.address, weight: b.weight, state: b.state }) as Backend,
+        ),
+      }) as Pool,
+  );
+  const listeners = [...rows.listeners].sort(byPosition).map(
+    (l): Listener =>
+      ({
+        ...l.options,
+        name: l.name,
+        protocol: l.protocol,
+        address: l.address,
+        ...(l.pool === null ? {} : { pool: l.pool }),
+        routes: (routesOf.get(l.name) ?? []).sort(byPosition).map(
+          (r): Route => ({ ...r.options, name: r.name, ...(r.pool === null ? {} : { pool: r.pool }) }) as Route,
+        ),
+      }) as Listener,
+  );
+  const certificates = [...rows.certificates].sort(byPosition).map(
+    (c): Certificate => ({ name: c.name, cert_pem: c.certPem, ...(c.keyPem === null ? {} : { key_pem: c.keyPem }) }),
+  );
+  return { listeners, pools, certificates };
+}
+
+function group<T>(items: readonly T[], keyOf: (t: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) {
+    const k = keyOf(item);
+    const list = out.get(k);
+    if (list) list.push(item);
+    else out.set(k, [item]);
+  }
+  return out;
+}
