@@ -1,0 +1,12 @@
+/** @module Balancing: the Selector interface, every algorithm behind it, hash keys and sticky cookies. */
+export * from "./selector.ts";
+export { createSelector, effectiveHashOn } from "./create-selector.ts";
+export { parseHashOn, formatHashOn, extractHashKey, type HashKeySource } from "./hash-on.ts";
+export { hashKey, fmix32 } from "./key-hash.ts";
+export type { HashTable, Gate } from "./hash-table.ts";
+export { hashingSelector } from "./hashing-selector.ts";
+export { boundedLoad, boundedCap } from "./bounded-load.ts";
+export { buildMaglev, MAGLEV_DEFAULT_TABLE_SIZE } from "./maglev.ts";
+export { buildRing, RING_DEFAULT_MIN_SIZE, RING_MAX_SIZE } from "./ring-hash.ts";
+export { weightTable, type WeightTable } from "./weights.ts";
+export { signSticky, verifySticky, backendIndex, stickyIndex, STICKY_MAX_LENGTH } from "./sticky.ts";

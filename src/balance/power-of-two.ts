@@ -1,0 +1,33 @@
+/**
+ * `power_of_two` (Mitzenmacher's power of two choices): two distinct candidates drawn at random by
+ * weight, the one with less live load per unit of weight wins (a tie goes to the first drawn, itself
+ * random). O(log N) per pick. Without `ctx.load` it is a weighted random pick.
+ */
+import { avoidFirst, avoidLast, record } from "./attempts.ts";
+import { randomPick } from "./random.ts";
+import type { BalanceBackend, PickContext, Selector } from "./selector.ts";
+import { pickWeighted, weightTable, type WeightTable } from "./weights.ts";
+
+class PowerOfTwo implements Selector {
+  readonly name = "power_of_two";
+  constructor(private readonly t: WeightTable) {}
+
+  pick(ctx: PickContext, attempt: number): number {
+    const t = this.t;
+    const load = ctx.load;
+    if (load === undefined || t.active < 2) return record(ctx, attempt, randomPick(t, ctx, attempt));
+    const a = t.active > 2 ? avoidFirst(ctx, attempt) : -1;
+    const b = avoidLast(ctx, attempt);
+    const c1 = pickWeighted(t, Math.random(), a, b, -1);
+    if (c1 < 0) return record(ctx, attempt, -1);
+    const c2 = pickWeighted(t, Math.random(), a, b, c1);
+    if (c2 < 0) return record(ctx, attempt, c1);
+    const w = t.weights;
+    return record(ctx, attempt, load[c2]! / w[c2]! < load[c1]! / w[c1]! ? c2 : c1);
+  }
+}
+
+/** A weighted power-of-two-choices selector reading `ctx.load`. */
+export function buildPowerOfTwo(backends: readonly BalanceBackend[]): Selector {
+  return new PowerOfTwo(weightTable(backends));
+}

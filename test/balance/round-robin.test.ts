@@ -1,0 +1,3 @@
+import { runSelectorContract } from "./selector.contract.ts";
+
+runSelectorContract({ name: "round_robin", algorithm: "round_robin" });
