@@ -1,0 +1,189 @@
+/**
+ * One request's trip through the proxy: it is the hooks' ProxyCtx, chooses the backend, sends the
+ * head and streams the body upstream (chunked re-framed as chunked), and ends in exactly one of
+ * `complete` (response relayed) or `fail` (error reply, or abort when the response had started).
+ * The response direction lives in response-relay.ts.
+ */
+import { LbError } from "../errors.ts";
+import { BodyKind, buildRequestHead, encodeChunk, lastChunk, type RequestHead, type ResponseHead } from "./http/index.ts";
+import { forwardingFields, requestDropMask } from "./forwarded.ts";
+import type { ProxyCtx, ProxyReply, Upstream } from "./hooks.ts";
+import { encodeReply, errorReply } from "./reply.ts";
+import { relayBody, relayData, relayEnd, relayHead } from "./response-relay.ts";
+import type { Session } from "./session.ts";
+import { ConnState, type UpstreamConn, type UpstreamHandler } from "./upstream-conn.ts";
+
+export class Exchange<U = unknown> implements ProxyCtx<U>, UpstreamHandler {
+  readonly clientAddress: string;
+  readonly proto: string;
+  readonly requestId: string;
+  attempt = 0;
+  upstream: Upstream | null = null;
+  res: ResponseHead | null = null;
+  status = 0;
+  error: LbError | null = null;
+  readonly startedAt = performance.now();
+  upstreamStartedAt = 0;
+  responseStartedAt = 0;
+  bytesIn = 0;
+  bytesOut = 0;
+  upstreamTarget: string | null = null;
+  addRequestFields = "";
+  addResponseFields = "";
+  trustForwarded = false;
+  user: U;
+
+  conn: UpstreamConn | null = null;
+  requestDone = false;
+  responseDone = false;
+  headSent = false;
+  finished = false;
+  tunnel = false;
+  /** The client connection closes once this response is flushed. */
+  closeAfter = false;
+  private readonly generatedId: string | null;
+
+  constructor(readonly session: Session, readonly req: RequestHead) {
+    this.clientAddress = session.clientAddress;
+    this.proto = session.server.proto;
+    const id = req.get("x-request-id");
+    this.generatedId = id === undefined ? crypto.randomUUID() : null;
+    this.requestId = id ?? this.generatedId!;
+    this.user = (session.server.hooks.newCtx?.() as U) ?? (undefined as U);
+    this.closeAfter = !req.keepAlive;
+  }
+
+  /** Runs the request phases up to sending the head upstream. */
+  start(): void {
+    const { hooks, maxBodyBytes } = this.session.server;
+    const reply = hooks.onRequest?.(this);
+    if (reply) return this.reply(reply);
+    if (this.req.isConnect) return this.fail(new LbError("METHOD_NOT_ALLOWED", "CONNECT is not proxied"));
+    if (this.req.contentLength > maxBodyBytes) return this.fail(new LbError("BODY_TOO_LARGE", "request body too large"));
+    this.attemptUpstream();
+  }
+
+  private attemptUpstream(): void {
+    const { hooks, pool } = this.session.server;
+    this.attempt++;
+    const chosen = hooks.selectUpstream(this);
+    if (chosen instanceof LbError) return this.fail(chosen);
+    this.upstream = chosen;
+    hooks.onUpstreamRequest?.(this);
+    const req = this.req;
+    let extra = forwardingFields(req, this.clientAddress, this.proto, this.trustForwarded, this.generatedId) + this.addRequestFields;
+    if (req.bodyKind === BodyKind.Chunked) extra += "transfer-encoding: chunked\r\n";
+    const head = buildRequestHead(req, requestDropMask(req, this.trustForwarded), extra, this.upstreamTarget);
+    const conn = pool.acquire(chosen.address, this);
+    this.conn = conn;
+    conn.parser.expect(req.method);
+    // HTTP/1.0 clients cannot read chunked framing: decode, then delimit the body by close
+    conn.parser.raw = req.versionMinor === 1;
+    this.upstreamStartedAt = performance.now();
+    if (this.requestDone) this.session.awaitResponse();
+    else this.session.streaming();
+    conn.write(head);
+    if (this.requestDone && req.bodyKind === BodyKind.Chunked) conn.write(lastChunk(null));
+  }
+
+  /** A piece of the request body from the client parser. */
+  requestBody(chunk: Buffer): void {
+    if (this.finished) return;
+    this.bytesIn += chunk.length;
+    if (this.bytesIn > this.session.server.maxBodyBytes) {
+      return this.fail(new LbError("BODY_TOO_LARGE", "request body too large"));
+    }
+    const conn = this.conn!;
+    const ok = this.req.bodyKind === BodyKind.Chunked ? conn.writer.writeAll(encodeChunk(chunk)) : conn.write(chunk);
+    if (!ok) this.session.pauseReading();
+  }
+
+  /** The client's request is complete. */
+  requestEnd(trailers: Buffer | null): void {
+    this.requestDone = true;
+    if (this.finished) return;
+    if (this.req.bodyKind === BodyKind.Chunked) this.conn!.write(lastChunk(trailers));
+    if (!this.headSent) this.session.awaitResponse();
+    if (this.responseDone) this.complete(true);
+  }
+
+  /** The response has been relayed: gives the connection back and lets the session go on. */
+  complete(reusable: boolean): void {
+    if (this.finished) return;
+    this.finished = true;
+    if (!this.requestDone) this.closeAfter = true;
+    const conn = this.conn;
+    this.conn = null;
+    if (conn !== null) {
+      const keep = reusable && this.requestDone && !this.tunnel && this.res !== null && this.res.keepAlive;
+      this.session.server.pool.release(conn, keep);
+    }
+    this.session.exchangeDone(this);
+  }
+
+  /** Fails the exchange: an error reply when nothing was sent yet, else the client is cut off. */
+  fail(err: LbError): void {
+    if (this.finished) return;
+    this.error = err;
+    this.conn?.destroy();
+    this.conn = null;
+    if (this.headSent) {
+      this.finished = true;
+      this.closeAfter = true;
+      this.session.exchangeAborted(this);
+      return;
+    }
+    this.reply(this.session.server.hooks.onProxyFailure?.(this, err) ?? errorReply(err));
+  }
+
+  /** Writes a proxy-made response and finishes. */
+  reply(reply: ProxyReply): void {
+    if (this.finished) return;
+    this.conn?.destroy();
+    this.conn = null;
+    this.finished = true;
+    this.status = reply.status;
+    if (!this.requestDone || this.error?.source === "downstream") this.closeAfter = true;
+    this.session.writer.write(encodeReply(reply, this.closeAfter, this.req.method === "HEAD"));
+    this.session.exchangeDone(this);
+  }
+
+  onUpstreamData(conn: UpstreamConn, data: Buffer): void {
+    relayData(this, conn, data);
+  }
+
+  onHead(res: ResponseHead): void {
+    relayHead(this, res);
+  }
+
+  onBody(chunk: Buffer): void {
+    relayBody(this, chunk);
+  }
+
+  onEnd(): void {
+    relayEnd(this);
+  }
+
+  onUpstreamDrain(): void {
+    this.session.resumeReading();
+  }
+
+  onUpstreamClose(conn: UpstreamConn, err: LbError): void {
+    if (conn !== this.conn || this.finished) return;
+    if (this.tunnel) return this.complete(false);
+    if (conn.parser.feedEof() === null && this.finished) return; // a close-delimited body just ended
+    if (this.res === null && conn.received === 0 && this.bytesIn === 0 && this.shouldRetry(conn, err)) {
+      this.conn = null;
+      return this.attemptUpstream();
+    }
+    this.fail(conn.state === ConnState.Closed && conn.received > 0 && !this.headSent
+      ? new LbError("UPSTREAM_PROTOCOL", "backend closed mid-response", { cause: err }) : err);
+  }
+
+  private shouldRetry(conn: UpstreamConn, err: LbError): boolean {
+    if (this.attempt >= 10) return false;
+    const hook = this.session.server.hooks.onConnectFailure;
+    if (hook !== undefined) return hook(this, err);
+    return err.retryable && this.req.bodyKind === BodyKind.None && conn.uses > 0 && this.attempt < 2;
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * The fields the proxy adds upstream to say who the client is (X-Forwarded-For/Proto/Host) and
+ * to tie logs together (X-Request-Id), plus which received fields must not be forwarded.
+ */
+import { H, HOP_BY_HOP, type RequestHead } from "./http/index.ts";
+
+const XFF = 1 << H.X_FORWARDED_FOR;
+const XFP = 1 << H.X_FORWARDED_PROTO;
+const XFH = 1 << H.X_FORWARDED_HOST;
+
+/**
+ * Ids of received fields not to forward: hop-by-hop ones (Upgrade and Connection survive as
+ * "connection: upgrade" only when upgrading), X-Forwarded-For (re-sent merged), and from an
+ * untrusted client X-Forwarded-Proto/Host (replaced by ours).
+ */
+export function requestDropMask(req: RequestHead, trust: boolean): number {
+  let mask = HOP_BY_HOP | XFF;
+  if (req.upgrade) mask &= ~(1 << H.UPGRADE);
+  if (!trust) mask |= XFP | XFH;
+  return mask;
+}
+
+/**
+ * Field lines to append upstream. From a trusted client, the incoming X-Forwarded-For chain is
+ * kept and the client address appended, and its Proto/Host are kept; otherwise ours replace them.
+ * `generatedId` is set when the request carried no X-Request-Id.
+ */
+export function forwardingFields(req: RequestHead, client: string, proto: string, trust: boolean, generatedId: string | null): string {
+  let xff = client;
+  if (trust && req.has(H.X_FORWARDED_FOR)) xff = `${req.getAll("x-forwarded-for").join(", ")}, ${client}`;
+  let s = `x-forwarded-for: ${xff}\r\n`;
+  if (!trust || !req.has(H.X_FORWARDED_PROTO)) s += `x-forwarded-proto: ${proto}\r\n`;
+  if ((!trust || !req.has(H.X_FORWARDED_HOST)) && req.host !== "") s += `x-forwarded-host: ${req.host}\r\n`;
+  if (generatedId !== null) s += `x-request-id: ${generatedId}\r\n`;
+  if (req.upgrade) s += "connection: upgrade\r\n";
+  return s;
+}

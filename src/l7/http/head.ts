@@ -1,0 +1,133 @@
+/**
+ * A parsed message head kept as its raw bytes plus a compact offset table, so nothing is decoded
+ * or allocated per header on the hot path and re-serialising is a copy of slices (see serialize.ts).
+ */
+
+/** How the message body is delimited (RFC 9112 §6.3). */
+export const enum BodyKind {
+  None = 0,
+  Length = 1,
+  Chunked = 2,
+  /** A response that ends when the backend closes the connection. */
+  Close = 3,
+  /** After a 101 (or a CONNECT 2xx) the connection carries raw bytes. */
+  Tunnel = 4,
+}
+
+/** Ids of the fields the engine acts on; 0 = any other field. Bit `1 << id` is set in `HttpHead.seen`. */
+export const H = {
+  OTHER: 0, CONTENT_LENGTH: 1, TRANSFER_ENCODING: 2, CONNECTION: 3, KEEP_ALIVE: 4, PROXY_CONNECTION: 5,
+  TE: 6, UPGRADE: 7, HOST: 8, EXPECT: 9, X_FORWARDED_FOR: 10, X_FORWARDED_PROTO: 11, X_FORWARDED_HOST: 12,
+  X_REQUEST_ID: 13, FORWARDED: 14, TRAILER: 15,
+  /** An `OTHER` field named in Connection: hop-by-hop, never forwarded. */
+  NAMED_IN_CONNECTION: 16,
+} as const;
+
+/** Stride of `HttpHead.fields`: nameStart, nameEnd, valueStart, valueEnd, id. */
+export const FIELD_STRIDE = 5;
+
+/** Fields common to request and response heads. Offsets index `buf`. */
+export class HttpHead {
+  /** The head bytes: start line, field lines and the final empty line. */
+  buf: Buffer;
+  /** FIELD_STRIDE ints per field line. */
+  fields: Int32Array;
+  count: number;
+  /** Bitmask of `1 << H.*` for the known fields present. */
+  seen = 0;
+  /** Offset of the first field line (just after the start line's CRLF). */
+  fieldsStart: number;
+  versionMinor = 1;
+  bodyKind: BodyKind = BodyKind.None;
+  /** Body length when `bodyKind` is Length; -1 otherwise. */
+  contentLength = -1;
+  /** True unless the message asks to close the connection after it (RFC 9112 §9.3). */
+  keepAlive = true;
+  /** Connection listed "upgrade" and an Upgrade field is present. */
+  upgrade = false;
+
+  constructor(buf: Buffer, fields: Int32Array, count: number, fieldsStart: number) {
+    this.buf = buf;
+    this.fields = fields;
+    this.count = count;
+    this.fieldsStart = fieldsStart;
+  }
+
+  /** True when a field with id `id` (one of H) is present. */
+  has(id: number): boolean {
+    return (this.seen & (1 << id)) !== 0;
+  }
+
+  /** The name of field `i` as sent (original case). */
+  nameAt(i: number): string {
+    const f = this.fields, o = i * FIELD_STRIDE;
+    return this.buf.toString("latin1", f[o]!, f[o + 1]!);
+  }
+
+  /** The value of field `i`, without surrounding whitespace, decoded as latin1. */
+  valueAt(i: number): string {
+    const f = this.fields, o = i * FIELD_STRIDE;
+    return this.buf.toString("latin1", f[o + 2]!, f[o + 3]!);
+  }
+
+  /** Index of the first field named `lowerName` (lower-case), or -1. */
+  indexOf(lowerName: string, from = 0): number {
+    const f = this.fields, b = this.buf, len = lowerName.length;
+    for (let i = from; i < this.count; i++) {
+      const s = f[i * FIELD_STRIDE]!;
+      if (f[i * FIELD_STRIDE + 1]! - s !== len) continue;
+      if (equalsLower(b, s, lowerName)) return i;
+    }
+    return -1;
+  }
+
+  /** The first value of field `lowerName`, or undefined. */
+  get(lowerName: string): string | undefined {
+    const i = this.indexOf(lowerName);
+    return i < 0 ? undefined : this.valueAt(i);
+  }
+
+  /** Every value of field `lowerName`, in order (e.g. several Set-Cookie). */
+  getAll(lowerName: string): string[] {
+    const out: string[] = [];
+    for (let i = this.indexOf(lowerName); i >= 0; i = this.indexOf(lowerName, i + 1)) out.push(this.valueAt(i));
+    return out;
+  }
+
+  /** Every field as [name, value] pairs (allocates: for logging and tests, not the hot path). */
+  entries(): [string, string][] {
+    const out: [string, string][] = [];
+    for (let i = 0; i < this.count; i++) out.push([this.nameAt(i), this.valueAt(i)]);
+    return out;
+  }
+}
+
+/** A request head (RFC 9112 §3). */
+export class RequestHead extends HttpHead {
+  method = "";
+  /** The request-target exactly as received. */
+  target = "";
+  /** The Host field value ("" when absent, HTTP/1.0 only). */
+  host = "";
+  isConnect = false;
+  expectContinue = false;
+}
+
+/** A response head (RFC 9112 §4). */
+export class ResponseHead extends HttpHead {
+  status = 0;
+  /** The reason phrase as received. */
+  reason(): string {
+    const lineEnd = this.fieldsStart - 2;
+    return lineEnd > 13 ? this.buf.toString("latin1", 13, lineEnd) : "";
+  }
+}
+
+/**
+ * True when buf[s..] equals `lower` ignoring ASCII case. Only for token bytes: `| 0x20` folds
+ * letters and leaves every other tchar distinct from a lower-case letter.
+ */
+export function equalsLower(buf: Uint8Array, s: number, lower: string): boolean {
+  for (let j = 0; j < lower.length; j++) if ((buf[s + j]! | 0x20) !== lower.charCodeAt(j)) return false;
+  return true;
+}

@@ -1,0 +1,198 @@
+/**
+ * The incremental machine shared by the request and response parsers: accumulates a head across
+ * any packet split, then streams the body (Content-Length, chunked or until close) to a handler.
+ * It stops after each complete message and returns the bytes it consumed, so the caller decides
+ * when to parse the next one (pipelining in order). Any violation moves it to a terminal error state.
+ */
+import { CR, CRLFCRLF, LF } from "./chars.ts";
+import { ChunkedDecoder, type BodySink } from "./chunked.ts";
+import { BodyKind, FIELD_STRIDE, type HttpHead } from "./head.ts";
+import type { HttpLimits } from "./limits.ts";
+import { HttpParseError, badMessage, tooLarge } from "./parse-error.ts";
+
+/** What a parser reports; views passed to onBody are valid only during the call. */
+export interface MessageHandler<H> {
+  onHead(head: H): void;
+  onBody(chunk: Buffer): void;
+  /** The message is complete; `trailers` holds the chunked trailer field lines, if any. */
+  onEnd(trailers: Buffer | null): void;
+}
+
+export const enum ParserState { Head, Length, Chunked, Close, Tunnel, Error, Halted }
+
+/** Base of RequestParser and ResponseParser; `handler` may be swapped between messages. */
+export abstract class MessageParser<H extends HttpHead> {
+  state = ParserState.Head;
+  /** Set when the state is Error. */
+  error: HttpParseError | null = null;
+  /** Deliver chunked bodies as the raw encoded bytes (validated), instead of decoded data. */
+  raw = false;
+  protected readonly scratch: Int32Array;
+  private acc: Buffer | null = null;
+  private accLen = 0;
+  private lineSeen = false;
+  private gotHead = false;
+  private remaining = 0;
+  private chunked: ChunkedDecoder | null = null;
+  private readonly sink: BodySink;
+
+  constructor(public handler: MessageHandler<H>, protected readonly limits: HttpLimits, protected readonly upstream: boolean) {
+    this.scratch = new Int32Array(limits.maxHeaderCount * FIELD_STRIDE);
+    this.sink = (c) => this.handler.onBody(c);
+  }
+
+  /** Parses one complete head (request line or status line first); null = only empty lines. */
+  protected abstract parseHead(buf: Buffer): H | null;
+
+  /** True while a head has been partly received (for the header timeout). */
+  get midHead(): boolean {
+    return this.state === ParserState.Head && this.accLen > 0;
+  }
+
+  /** Stops the parser for good (the caller is closing the connection). */
+  halt(): void {
+    if (this.state !== ParserState.Error) this.state = ParserState.Halted;
+  }
+
+  /**
+   * Consumes buf[start..]; returns the offset it stopped at (end of input, or just past a complete
+   * message or a tunnel-starting head), or -1 after a parse error (see `error`).
+   */
+  feed(buf: Buffer, start = 0): number {
+    try {
+      return this.run(buf, start);
+    } catch (e) {
+      if (!(e instanceof HttpParseError)) throw e;
+      this.state = ParserState.Error;
+      this.error = e;
+      this.acc = null;
+      return -1;
+    }
+  }
+
+  /** The peer closed: completes a close-delimited body; a message cut short is an error. */
+  feedEof(): HttpParseError | null {
+    if (this.state === ParserState.Close) return this.end(null), null;
+    if (this.state === ParserState.Head && this.accLen === 0) return null;
+    if (this.state === ParserState.Error || this.state === ParserState.Halted || this.state === ParserState.Tunnel) return this.error;
+    this.state = ParserState.Error;
+    return (this.error = badMessage("PREMATURE_EOF", this.upstream));
+  }
+
+  private run(buf: Buffer, pos: number): number {
+    const len = buf.length;
+    while (pos < len) {
+      switch (this.state) {
+        case ParserState.Head: {
+          const at = this.readHead(buf, pos);
+          if (at < 0) return len;
+          pos = at;
+          // a head was parsed (not just empty lines): stop after a bodiless message or a tunnel
+          const st = this.state as ParserState;
+          if (this.gotHead && st !== ParserState.Length && st !== ParserState.Chunked && st !== ParserState.Close) return pos;
+          break;
+        }
+        case ParserState.Length: {
+          const n = Math.min(this.remaining, len - pos);
+          this.handler.onBody(buf.subarray(pos, pos + n));
+          pos += n;
+          if ((this.remaining -= n) === 0) return this.end(null), pos;
+          break;
+        }
+        case ParserState.Chunked: {
+          const dec = this.chunked!, p0 = pos;
+          pos = dec.feed(buf, pos, len, this.raw ? null : this.sink);
+          if (this.raw && pos > p0) this.handler.onBody(buf.subarray(p0, pos));
+          if (dec.done) return this.end(this.raw ? null : dec.trailers), pos;
+          break;
+        }
+        case ParserState.Close:
+          this.handler.onBody(pos === 0 ? buf : buf.subarray(pos));
+          return len;
+        case ParserState.Error:
+          return -1;
+        default:
+          return pos;
+      }
+    }
+    return pos;
+  }
+
+  private end(trailers: Buffer | null): void {
+    this.state = ParserState.Head;
+    this.chunked = null;
+    this.handler.onEnd(trailers);
+  }
+
+  /** Finds the head's end; returns the offset after it, or -1 when more bytes are needed. */
+  private readHead(buf: Buffer, pos: number): number {
+    const max = this.limits.maxHeaderBytes;
+    let head: Buffer, next: number;
+    this.gotHead = false;
+    if (this.accLen === 0) {
+      const i = buf.indexOf(CRLFCRLF, pos);
+      if (i < 0 || i + 4 - pos > max) {
+        this.append(buf, pos);
+        this.checkPartial(0);
+        return -1;
+      }
+      head = buf.subarray(pos, i + 4);
+      next = i + 4;
+    } else {
+      const old = this.accLen;
+      this.append(buf, pos);
+      const i = this.acc!.subarray(0, this.accLen).indexOf(CRLFCRLF, Math.max(0, old - 3));
+      if (i < 0) return this.checkPartial(old), -1;
+      if (i + 4 > max) throw tooLarge("HEADERS_TOO_LARGE", this.upstream);
+      head = this.acc!.subarray(0, i + 4);
+      next = pos + (i + 4 - old);
+      this.acc = null;
+      this.accLen = 0;
+    }
+    this.lineSeen = false;
+    const h = this.parseHead(head);
+    if (h !== null) {
+      this.gotHead = true;
+      this.begin(h);
+    }
+    return next;
+  }
+
+  /** Keeps (a bounded prefix of) a partial head. */
+  private append(buf: Buffer, pos: number): void {
+    const max = this.limits.maxHeaderBytes, old = this.accLen;
+    const n = Math.min(buf.length - pos, max + 4 - old);
+    if (this.acc === null || this.acc.length < old + n) {
+      const grown = Buffer.allocUnsafe(Math.min(max + 4, Math.max(1024, (old + n) * 2)));
+      if (this.acc !== null) this.acc.copy(grown, 0, 0, old);
+      this.acc = grown;
+    }
+    buf.copy(this.acc, old, pos, pos + n);
+    this.accLen = old + n;
+  }
+
+  /** On a head still incomplete: rejects bare LF and an over-long request line or head early. */
+  private checkPartial(from: number): void {
+    const acc = this.acc!, end = this.accLen;
+    for (let k = acc.indexOf(LF, from); k >= 0 && k < end; k = acc.indexOf(LF, k + 1)) {
+      if (k === 0 || acc[k - 1] !== CR) throw badMessage("BARE_LF", this.upstream);
+    }
+    if (!this.lineSeen) {
+      const cr = acc.indexOf(CR, from);
+      if (cr >= 0 && cr < end) this.lineSeen = true;
+      else if (!this.upstream && end > this.limits.maxRequestLine) throw new HttpParseError("URI_TOO_LONG", "REQUEST_LINE_TOO_LONG");
+    }
+    if (end > this.limits.maxHeaderBytes) throw tooLarge("HEADERS_TOO_LARGE", this.upstream);
+  }
+
+  private begin(h: H): void {
+    switch (h.bodyKind) {
+      case BodyKind.None: this.handler.onHead(h); if (this.state === ParserState.Head) this.end(null); return;
+      case BodyKind.Length: this.remaining = h.contentLength; this.state = ParserState.Length; break;
+      case BodyKind.Chunked: this.chunked = new ChunkedDecoder(this.limits, this.upstream); this.state = ParserState.Chunked; break;
+      case BodyKind.Close: this.state = ParserState.Close; break;
+      case BodyKind.Tunnel: this.state = ParserState.Tunnel; break;
+    }
+    this.handler.onHead(h);
+  }
+}

@@ -1,0 +1,96 @@
+/** Request head parsing (RFC 9112 §3): request line, fields, framing and Host, all strict. */
+import { CR, HOST, LF, SP, TARGET, TCHAR } from "./chars.ts";
+import { scanFields } from "./fields.ts";
+import { applyFraming } from "./framing.ts";
+import { FIELD_STRIDE, H, RequestHead, equalsLower } from "./head.ts";
+import type { HttpLimits } from "./limits.ts";
+import { HttpParseError, badMessage } from "./parse-error.ts";
+
+/**
+ * Parses one complete request head. `buf` holds exactly the head, from the request line through
+ * the empty line's CRLF. `scratch` holds at least maxHeaderCount * FIELD_STRIDE ints and is reused.
+ * Throws HttpParseError (400, 414 or 431) on anything the strict grammar does not allow.
+ */
+export function parseRequestHead(buf: Buffer, scratch: Int32Array, limits: HttpLimits): RequestHead {
+  const lineEnd = buf.indexOf(CR);
+  if (buf[lineEnd + 1] !== LF) throw badMessage("BARE_CR", false);
+  if (lineEnd > limits.maxRequestLine) throw new HttpParseError("URI_TOO_LONG", "REQUEST_LINE_TOO_LONG");
+  let i = 0;
+  while (TCHAR[buf[i]!] === 1) i++;
+  if (i === 0 || buf[i] !== SP) throw badMessage(buf[i] === LF ? "BARE_LF" : "BAD_METHOD", false);
+  const ts = i + 1;
+  let j = ts;
+  while (TARGET[buf[j]!] === 1) j++;
+  if (j === ts || buf[j] !== SP) throw badMessage(buf[j] === LF ? "BARE_LF" : "BAD_TARGET", false);
+  const minor = parseVersion(buf, j + 1, lineEnd);
+  if (minor < 0) throw badMessage("BAD_VERSION", false);
+
+  const count = scanFields(buf, lineEnd + 2, buf.length - 2, scratch, limits.maxHeaderCount, false);
+  const head = new RequestHead(buf, scratch.slice(0, count * FIELD_STRIDE), count, lineEnd + 2);
+  head.versionMinor = minor;
+  head.method = methodString(buf, i);
+  head.target = buf.toString("latin1", ts, j);
+  head.isConnect = head.method === "CONNECT";
+  checkTargetForm(head);
+  applyFraming(head, false);
+  readHost(head);
+  if (minor === 1 && head.has(H.EXPECT)) {
+    const v = head.indexOf("expect");
+    const f = head.fields, o = v * FIELD_STRIDE;
+    head.expectContinue = f[o + 3]! - f[o + 2]! === 12 && equalsLower(buf, f[o + 2]!, "100-continue");
+  }
+  return head;
+}
+
+/** "HTTP/1.1" → 1, "HTTP/1.0" → 0, anything else → -1 (HTTP/2 preface, 1.2, lower-case...). */
+function parseVersion(buf: Buffer, s: number, e: number): number {
+  if (e - s !== 8) return -1;
+  if (buf[s] !== 0x48 || buf[s + 1] !== 0x54 || buf[s + 2] !== 0x54 || buf[s + 3] !== 0x50) return -1;
+  if (buf[s + 4] !== 0x2f || buf[s + 5] !== 0x31 || buf[s + 6] !== 0x2e) return -1;
+  const m = buf[s + 7];
+  return m === 0x31 ? 1 : m === 0x30 ? 0 : -1;
+}
+
+/** Common methods without allocating a string. */
+function methodString(buf: Buffer, len: number): string {
+  const c = buf[0];
+  if (len === 3 && c === 0x47 && buf[1] === 0x45 && buf[2] === 0x54) return "GET";
+  if (len === 4 && c === 0x50 && buf[1] === 0x4f && buf[2] === 0x53 && buf[3] === 0x54) return "POST";
+  if (len === 4 && c === 0x48 && buf[1] === 0x45 && buf[2] === 0x41 && buf[3] === 0x44) return "HEAD";
+  return buf.toString("latin1", 0, len);
+}
+
+/** origin-form, absolute-form (http/https), authority-form only for CONNECT, `*` only for OPTIONS. */
+function checkTargetForm(head: RequestHead): void {
+  const t = head.target;
+  if (head.isConnect) {
+    if (t.includes("/") || t.includes("@") || !t.includes(":")) throw badMessage("BAD_TARGET", false);
+    return;
+  }
+  const c = t.charCodeAt(0);
+  if (c === 0x2f) return;
+  if (t === "*" && head.method === "OPTIONS") return;
+  const lower = t.slice(0, 8).toLowerCase();
+  if (lower.startsWith("http://") || lower.startsWith("https://")) return;
+  throw badMessage("BAD_TARGET", false);
+}
+
+/** Exactly one Host in HTTP/1.1 (RFC 9112 §3.2), none or one in 1.0, made of host characters. */
+function readHost(head: RequestHead): void {
+  const f = head.fields, buf = head.buf;
+  let found = -1;
+  if (head.has(H.HOST)) {
+    for (let i = 0; i < head.count; i++) {
+      if (f[i * FIELD_STRIDE + 4] !== H.HOST) continue;
+      if (found >= 0) throw badMessage("DUPLICATE_HOST", false);
+      found = i;
+    }
+  }
+  if (found < 0) {
+    if (head.versionMinor === 1) throw badMessage("MISSING_HOST", false);
+    return;
+  }
+  const s = f[found * FIELD_STRIDE + 2]!, e = f[found * FIELD_STRIDE + 3]!;
+  for (let k = s; k < e; k++) if (HOST[buf[k]!] === 0) throw badMessage("BAD_HOST", false);
+  head.host = buf.toString("latin1", s, e);
+}

@@ -1,0 +1,57 @@
+/** Response head parsing (RFC 9112 §4, §6.3): status line, fields and body length. */
+import { CR, FIELD_VALUE, LF, SP } from "./chars.ts";
+import { scanFields } from "./fields.ts";
+import { applyFraming } from "./framing.ts";
+import { BodyKind, FIELD_STRIDE, ResponseHead } from "./head.ts";
+import type { HttpLimits } from "./limits.ts";
+import { badMessage } from "./parse-error.ts";
+
+/**
+ * Parses one complete response head (`buf` from the status line through the empty line). The
+ * body length depends on the request: `headRequest` (HEAD) and `connectRequest` (CONNECT) change
+ * it, as do 1xx, 204 and 304 (RFC 9112 §6.3). Errors are HttpParseError UPSTREAM_PROTOCOL (502).
+ */
+export function parseResponseHead(
+  buf: Buffer, scratch: Int32Array, limits: HttpLimits, headRequest: boolean, connectRequest: boolean,
+): ResponseHead {
+  const lineEnd = buf.indexOf(CR);
+  if (buf[lineEnd + 1] !== LF) throw badMessage("BARE_CR", true);
+  const minor = statusVersion(buf);
+  const d0 = buf[9]! - 0x30, d1 = buf[10]! - 0x30, d2 = buf[11]! - 0x30;
+  if (minor < 0 || buf[8] !== SP || lineEnd < 12 || !digit(d0) || !digit(d1) || !digit(d2) || d0 < 1) {
+    throw badMessage("BAD_STATUS_LINE", true);
+  }
+  if (lineEnd > 12) {
+    if (buf[12] !== SP) throw badMessage("BAD_STATUS_LINE", true);
+    for (let k = 13; k < lineEnd; k++) if (FIELD_VALUE[buf[k]!] === 0) throw badMessage("BAD_STATUS_LINE", true);
+  }
+  const count = scanFields(buf, lineEnd + 2, buf.length - 2, scratch, limits.maxHeaderCount, true);
+  const head = new ResponseHead(buf, scratch.slice(0, count * FIELD_STRIDE), count, lineEnd + 2);
+  head.versionMinor = minor;
+  head.status = d0 * 100 + d1 * 10 + d2;
+  applyFraming(head, true);
+  head.bodyKind = responseBodyKind(head, headRequest, connectRequest);
+  if (head.bodyKind === BodyKind.Close) head.keepAlive = false;
+  return head;
+}
+
+function digit(d: number): boolean {
+  return d >= 0 && d <= 9;
+}
+
+function statusVersion(buf: Buffer): number {
+  if (buf[0] !== 0x48 || buf[1] !== 0x54 || buf[2] !== 0x54 || buf[3] !== 0x50) return -1;
+  if (buf[4] !== 0x2f || buf[5] !== 0x31 || buf[6] !== 0x2e) return -1;
+  return buf[7] === 0x31 ? 1 : buf[7] === 0x30 ? 0 : -1;
+}
+
+/** RFC 9112 §6.3, in its order: no body for HEAD/1xx/204/304, tunnel for 101 and CONNECT 2xx. */
+function responseBodyKind(head: ResponseHead, headRequest: boolean, connectRequest: boolean): BodyKind {
+  const s = head.status;
+  if (s === 101) return BodyKind.Tunnel;
+  if (connectRequest && s >= 200 && s < 300) return BodyKind.Tunnel;
+  if (headRequest || s < 200 || s === 204 || s === 304) return BodyKind.None;
+  if (head.bodyKind === BodyKind.Chunked) return BodyKind.Chunked;
+  if (head.contentLength >= 0) return head.contentLength > 0 ? BodyKind.Length : BodyKind.None;
+  return BodyKind.Close;
+}

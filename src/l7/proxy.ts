@@ -1,0 +1,90 @@
+/**
+ * The L7 listener: Fulcrum's HTTP/1.1 engine over Bun.listen (plain TCP, or TLS when `tls` is
+ * given) with keep-alive upstream pools over Bun.connect. Routing, balancing and retries plug in
+ * through ProxyHooks; nothing here knows about the config or the selectors.
+ */
+import type { SocketHandler, TCPSocketListenOptions, TLSOptions } from "bun";
+import { DEFAULT_LIMITS, type HttpLimits } from "./http/index.ts";
+import type { ProxyHooks } from "./hooks.ts";
+import { DEFAULT_TIMEOUTS, ServerCore, type ProxyTimeouts } from "./server-core.ts";
+import { Session } from "./session.ts";
+import { UpstreamPool, type PoolOptions } from "./upstream-pool.ts";
+
+export interface ProxyOptions<U = unknown> {
+  /** Bind address (default 127.0.0.1) and port (default 0: any free port). */
+  hostname?: string;
+  port?: number;
+  hooks: ProxyHooks<U>;
+  /** Terminate TLS with these options (X-Forwarded-Proto becomes https). */
+  tls?: TLSOptions;
+  /** Share the port with other worker processes. */
+  reusePort?: boolean;
+  limits?: Partial<HttpLimits>;
+  timeouts?: Partial<ProxyTimeouts>;
+  /** Request bodies above this get 413 BODY_TOO_LARGE (default: unlimited). */
+  maxBodyBytes?: number;
+  /** A pool shared between listeners; by default each listener owns one (closed on stop). */
+  pool?: UpstreamPool;
+  poolOptions?: Partial<PoolOptions>;
+}
+
+/** A running listener. */
+export interface ProxyServer {
+  readonly hostname: string;
+  readonly port: number;
+  readonly pool: UpstreamPool;
+  /** Client connections currently open. */
+  connections(): number;
+  /**
+   * Stops accepting. Open client connections finish their current exchange unless `force`, which
+   * closes them now. The listener's own pool (not a shared one) is closed.
+   */
+  stop(force?: boolean): void;
+}
+
+/** Starts a listener; resolves nothing asynchronously: the port is bound on return. */
+export function startProxy<U>(opts: ProxyOptions<U>): ProxyServer {
+  const limits = { ...DEFAULT_LIMITS, ...opts.limits };
+  const ownPool = opts.pool === undefined;
+  const pool = opts.pool ?? new UpstreamPool({ limits, ...opts.poolOptions });
+  const core = new ServerCore(
+    opts.hooks, pool, opts.tls ? "https" : "http", limits, { ...DEFAULT_TIMEOUTS, ...opts.timeouts },
+    opts.maxBodyBytes ?? Number.POSITIVE_INFINITY,
+  );
+  const handlers: SocketHandler<Session> = {
+    open(s) {
+      const session = new Session(core, s);
+      s.data = session;
+      core.sessions.add(session);
+    },
+    data: (s, d) => s.data.onData(d as Buffer),
+    drain: (s) => s.data.writer.flush(),
+    end: (s) => s.data.onClientEnd(),
+    close(s) {
+      core.sessions.delete(s.data);
+      s.data.onClose();
+    },
+    error(s) {
+      s.data?.socket.end();
+    },
+  };
+  const listener = Bun.listen<Session>({
+    hostname: opts.hostname ?? "127.0.0.1",
+    port: opts.port ?? 0,
+    socket: handlers,
+    ...(opts.tls ? { tls: opts.tls } : {}),
+    ...(opts.reusePort ? { reusePort: true } : {}),
+  } as TCPSocketListenOptions<Session>);
+  return {
+    hostname: listener.hostname,
+    port: listener.port,
+    pool,
+    connections: () => core.sessions.size,
+    stop(force = false) {
+      listener.stop(force);
+      if (force) for (const s of core.sessions) s.socket.end();
+      core.stop();
+      if (ownPool) pool.close();
+    },
+  };
+}

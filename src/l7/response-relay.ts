@@ -1,0 +1,85 @@
+/**
+ * The response direction of an exchange: backend bytes through the response parser to the client,
+ * with backpressure (a full client socket pauses the backend socket until it drains), 1xx heads
+ * passed on, and a 101 turning both connections into a byte tunnel.
+ */
+import { LbError } from "../errors.ts";
+import { BodyKind, H, HOP_BY_HOP, buildResponseHead, type ResponseHead } from "./http/index.ts";
+import type { Exchange } from "./exchange.ts";
+import type { UpstreamConn } from "./upstream-conn.ts";
+
+/** Hop-by-hop fields minus Transfer-Encoding: a chunked body is relayed with its framing intact. */
+const DROP_RAW_CHUNKED = HOP_BY_HOP & ~(1 << H.TRANSFER_ENCODING);
+
+/** Bytes from the backend: parse (stopping after each message so leftovers are noticed) or tunnel. */
+export function relayData(ex: Exchange, conn: UpstreamConn, data: Buffer): void {
+  ex.session.touch();
+  if (ex.tunnel) {
+    if (!ex.session.writer.write(data)) conn.pause();
+    return;
+  }
+  let pos = 0;
+  while (pos < data.length && !ex.finished) {
+    const r = conn.parser.feed(data, pos);
+    if (r < 0) return ex.fail(conn.parser.error!);
+    pos = r;
+    if (ex.tunnel) {
+      if (pos < data.length && !ex.session.writer.write(data.subarray(pos))) conn.pause();
+      return;
+    }
+    if (ex.responseDone) break;
+  }
+  // bytes after the response: the backend cannot be trusted with another request
+  if (ex.responseDone && ex.requestDone) ex.complete(pos === data.length);
+}
+
+/** A response head: 1xx are passed on, 101 starts a tunnel, the final head goes to the client. */
+export function relayHead(ex: Exchange, res: ResponseHead): void {
+  const session = ex.session, req = ex.req;
+  if (res.status < 200 && res.status !== 101) {
+    if (req.versionMinor === 1) session.writer.write(res.buf);
+    return;
+  }
+  if (res.bodyKind === BodyKind.Tunnel) {
+    if (res.status !== 101 || !req.upgrade) return ex.fail(new LbError("UPSTREAM_PROTOCOL", "unexpected tunnel response"));
+    ex.res = res;
+    ex.status = 101;
+    ex.headSent = true;
+    ex.tunnel = true;
+    ex.responseStartedAt = performance.now();
+    session.writer.write(res.buf);
+    session.startTunnel();
+    return;
+  }
+  ex.res = res;
+  ex.responseStartedAt = performance.now();
+  session.server.hooks.onResponse?.(ex, res);
+  const client10 = req.versionMinor === 0;
+  if (res.bodyKind === BodyKind.Close || (client10 && res.bodyKind === BodyKind.Chunked)) ex.closeAfter = true;
+  let extra = ex.addResponseFields;
+  if (ex.closeAfter) extra += "connection: close\r\n";
+  else if (client10) extra += "connection: keep-alive\r\n";
+  const drop = client10 ? HOP_BY_HOP : DROP_RAW_CHUNKED;
+  ex.status = res.status;
+  ex.headSent = true;
+  session.streaming();
+  if (!session.writer.write(buildResponseHead(res, drop, extra))) ex.conn?.pause();
+}
+
+/** A piece of response body (raw chunked framing included when the client speaks HTTP/1.1). */
+export function relayBody(ex: Exchange, chunk: Buffer): void {
+  ex.bytesOut += chunk.length;
+  if (!ex.session.writer.write(chunk)) ex.conn?.pause();
+}
+
+/** End of a message: 1xx ends are ignored; the final one completes the exchange once safe. */
+export function relayEnd(ex: Exchange): void {
+  if (ex.res === null || ex.tunnel) return;
+  ex.responseDone = true;
+  // A close-delimited body ends from feedEof, outside relayData: complete here.
+  if (ex.res.bodyKind === BodyKind.Close) ex.complete(false);
+  else if (!ex.requestDone) {
+    // the backend answered before the request body was sent: finish, then close the client
+    ex.complete(false);
+  }
+}

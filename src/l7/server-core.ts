@@ -1,0 +1,53 @@
+/**
+ * What every session of one listener shares: hooks, the upstream pool, limits and timeouts, a
+ * coarse clock, and the single sweep timer that enforces deadlines (one timer per listener, not
+ * one per connection).
+ */
+import { DEFAULT_LIMITS, type HttpLimits } from "./http/index.ts";
+import type { ProxyHooks } from "./hooks.ts";
+import type { Session } from "./session.ts";
+import type { UpstreamPool } from "./upstream-pool.ts";
+
+export interface ProxyTimeouts {
+  /** A request head must arrive within this after its first byte (slowloris); default 10 s. */
+  headerMs: number;
+  /** Keep-alive idle, and a stalled body in either direction; default 60 s. */
+  idleMs: number;
+  /** From the request fully sent to the response head; default 60 s. */
+  responseMs: number;
+}
+
+export const DEFAULT_TIMEOUTS: Readonly<ProxyTimeouts> = Object.freeze({ headerMs: 10_000, idleMs: 60_000, responseMs: 60_000 });
+
+export class ServerCore {
+  /** Coarse clock (ms), advanced by the sweep: deadlines are whole-second business. */
+  now = Date.now();
+  readonly sessions = new Set<Session>();
+  private readonly sweeper: ReturnType<typeof setInterval>;
+
+  constructor(
+    readonly hooks: ProxyHooks<any>,
+    readonly pool: UpstreamPool,
+    readonly proto: string,
+    readonly limits: HttpLimits = DEFAULT_LIMITS,
+    readonly timeouts: ProxyTimeouts = DEFAULT_TIMEOUTS,
+    readonly maxBodyBytes = Number.POSITIVE_INFINITY,
+    sweepMs = 250,
+  ) {
+    this.sweeper = setInterval(() => this.sweep(), sweepMs);
+    this.sweeper.unref?.();
+  }
+
+  private sweep(): void {
+    const now = (this.now = Date.now());
+    for (const s of this.sessions) {
+      if (s.deadline === 0 || now <= s.deadline) continue;
+      s.deadline = 0; // fires once; the handler sets the next deadline if the session lives on
+      s.onDeadline();
+    }
+  }
+
+  stop(): void {
+    clearInterval(this.sweeper);
+  }
+}

@@ -1,0 +1,212 @@
+/**
+ * One client connection: parses requests, runs one Exchange at a time (pipelined requests wait,
+ * parsed later, so responses go out in order), keeps the connection alive between requests, and
+ * enforces the header, response and idle timeouts through `deadline` (checked by the server sweep).
+ */
+import type { Socket } from "bun";
+import { LbError } from "../errors.ts";
+import { RequestParser, type HttpParseError, type MessageHandler, type RequestHead } from "./http/index.ts";
+import { Exchange } from "./exchange.ts";
+import { encodeReply, errorReply } from "./reply.ts";
+import type { ServerCore } from "./server-core.ts";
+import { SocketWriter, type WriterOwner } from "./writer.ts";
+
+/** What the deadline means when it passes. */
+export const enum Wait { Idle, Header, Response, Transfer }
+
+/** Above this many unparsed pipelined bytes, stop reading from the client until they are used. */
+const MAX_PENDING = 64 * 1024;
+
+export class Session implements MessageHandler<RequestHead>, WriterOwner {
+  readonly parser: RequestParser;
+  readonly writer = new SocketWriter(this);
+  readonly clientAddress: string;
+  exchange: Exchange | null = null;
+  deadline = 0;
+  wait = Wait.Header;
+  closed = false;
+  private pending: Buffer | null = null;
+  private closing = false;
+  private clientEnded = false;
+  private readPaused = false;
+
+  constructor(readonly server: ServerCore, readonly socket: Socket<Session>) {
+    this.parser = new RequestParser(this, server.limits);
+    this.clientAddress = socket.remoteAddress;
+    this.writer.attach(socket as Socket<unknown>);
+    this.deadline = server.now + server.timeouts.headerMs;
+  }
+
+  onData(buf: Buffer): void {
+    if (this.closing) return;
+    const ex = this.exchange;
+    if (ex !== null && ex.tunnel) {
+      this.touch();
+      if (ex.conn !== null && !ex.conn.write(buf)) this.pauseReading();
+      return;
+    }
+    if (this.pending !== null) return this.stash(buf, 0);
+    this.consume(buf);
+  }
+
+  /** Parses as far as allowed: stops while a complete request waits for its response. */
+  private consume(buf: Buffer): void {
+    let pos = 0;
+    while (pos < buf.length && !this.closing) {
+      const ex = this.exchange;
+      if (ex !== null && (ex.requestDone || ex.finished)) return this.stash(buf, pos);
+      const r = this.parser.feed(buf, pos);
+      if (r < 0) return this.parseFailed(this.parser.error!);
+      pos = r;
+    }
+    if (this.exchange === null && !this.closing) this.idleOrHeader();
+    else this.touch();
+  }
+
+  private stash(buf: Buffer, pos: number): void {
+    const rest = pos === 0 ? buf : buf.subarray(pos);
+    this.pending = this.pending === null ? rest : Buffer.concat([this.pending, rest]);
+    if (this.pending.length > MAX_PENDING) this.pauseReading();
+  }
+
+  onHead(req: RequestHead): void {
+    const ex = new Exchange(this, req);
+    this.exchange = ex;
+    ex.start();
+  }
+
+  onBody(chunk: Buffer): void {
+    this.exchange?.requestBody(chunk);
+  }
+
+  onEnd(trailers: Buffer | null): void {
+    this.exchange?.requestEnd(trailers);
+  }
+
+  private parseFailed(err: HttpParseError): void {
+    const ex = this.exchange;
+    if (ex !== null && !ex.finished) return ex.fail(err);
+    this.shutdown(encodeReply(errorReply(err), true));
+  }
+
+  /** The current exchange finished normally (or with an error reply). */
+  exchangeDone(ex: Exchange): void {
+    if (this.exchange === ex) this.exchange = null;
+    this.server.hooks.onLog?.(ex);
+    if (ex.closeAfter) return this.shutdown(null);
+    this.idleOrHeader();
+    this.resumeReading();
+    if (this.pending !== null) {
+      const p = this.pending;
+      this.pending = null;
+      this.consume(p);
+    }
+    if (this.clientEnded && this.exchange === null && this.pending === null) this.shutdown(null);
+  }
+
+  /** The exchange broke after its response started: the client cannot be told, so it is cut off. */
+  exchangeAborted(ex: Exchange): void {
+    if (this.exchange === ex) this.exchange = null;
+    this.server.hooks.onLog?.(ex);
+    this.closing = true;
+    this.parser.halt();
+    this.writer.discard();
+    this.socket.end();
+  }
+
+  /** 101 relayed: from now on client bytes go straight to the backend. */
+  startTunnel(): void {
+    this.parser.halt();
+    this.wait = Wait.Transfer;
+    this.touch();
+    const p = this.pending, conn = this.exchange?.conn;
+    this.pending = null;
+    if (p !== null && conn != null && !conn.write(p)) this.pauseReading();
+    this.resumeReading();
+  }
+
+  /** Writes `last` (if any), stops reading requests, and closes once everything is flushed. */
+  private shutdown(last: Buffer | null): void {
+    this.closing = true;
+    this.parser.halt();
+    this.pending = null;
+    if (last !== null) this.writer.write(last);
+    this.writer.end();
+    this.deadline = this.server.now + this.server.timeouts.idleMs;
+    this.wait = Wait.Idle;
+  }
+
+  onWriterDrained(): void {
+    this.exchange?.conn?.resume();
+  }
+
+  /** Client sent FIN: finish what is in flight, then close. */
+  onClientEnd(): void {
+    this.clientEnded = true;
+    const ex = this.exchange;
+    if (ex !== null && ex.tunnel) return void ex.conn?.writer.end();
+    if (ex === null && this.pending === null) this.shutdown(null);
+  }
+
+  onClose(): void {
+    this.closed = true;
+    this.closing = true;
+    this.parser.halt();
+    const ex = this.exchange;
+    this.exchange = null;
+    if (ex !== null && !ex.finished) {
+      if (ex.tunnel) ex.complete(false);
+      else ex.fail(new LbError("CLIENT_CLOSED", "client closed the connection"));
+    }
+  }
+
+  /** Called by the sweep when `deadline` has passed. */
+  onDeadline(): void {
+    const ex = this.exchange;
+    if (this.wait === Wait.Response && ex !== null) return ex.fail(new LbError("UPSTREAM_TIMEOUT", "no response from the backend in time"));
+    if (this.wait === Wait.Header && this.parser.midHead) return this.shutdown(encodeReply(errorReply(new LbError("REQUEST_TIMEOUT", "request head too slow")), true));
+    this.closing = true;
+    this.parser.halt();
+    this.socket.end();
+    if (ex !== null) ex.fail(new LbError("REQUEST_TIMEOUT", "transfer stalled"));
+  }
+
+  /** Upstream request sent: the response-header timeout runs. */
+  awaitResponse(): void {
+    this.wait = Wait.Response;
+    this.deadline = this.server.now + this.server.timeouts.responseMs;
+  }
+
+  /** Response head relayed: from now on only stalls time out. */
+  streaming(): void {
+    this.wait = Wait.Transfer;
+    this.touch();
+  }
+
+  /** Activity while streaming: pushes the idle deadline. */
+  touch(): void {
+    if (this.wait === Wait.Transfer) this.deadline = this.server.now + this.server.timeouts.idleMs;
+  }
+
+  private idleOrHeader(): void {
+    if (this.parser.midHead) {
+      if (this.wait !== Wait.Header) this.deadline = this.server.now + this.server.timeouts.headerMs;
+      this.wait = Wait.Header;
+    } else {
+      this.wait = Wait.Idle;
+      this.deadline = this.server.now + this.server.timeouts.idleMs;
+    }
+  }
+
+  pauseReading(): void {
+    if (!this.readPaused) this.socket.pause();
+    this.readPaused = true;
+  }
+
+  resumeReading(): void {
+    if (this.readPaused && (this.pending === null || this.pending.length <= MAX_PENDING)) {
+      this.readPaused = false;
+      this.socket.resume();
+    }
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * One keep-alive connection to a backend, owned by the pool while idle and by one exchange at a
+ * time otherwise. It carries its own response parser (reused across exchanges) and tells its
+ * current handler about data, drain and close.
+ */
+import type { Socket } from "bun";
+import { LbError } from "../errors.ts";
+import { ResponseParser, type HttpLimits, type MessageHandler, type ResponseHead } from "./http/index.ts";
+import { SocketWriter, type WriterOwner } from "./writer.ts";
+
+/** What an exchange implements to use an upstream connection. */
+export interface UpstreamHandler extends MessageHandler<ResponseHead> {
+  /** Raw bytes from the backend (the handler feeds `conn.parser` or tunnels them). */
+  onUpstreamData(conn: UpstreamConn, data: Buffer): void;
+  /** Everything written to the backend has been flushed: resume the client side. */
+  onUpstreamDrain(conn: UpstreamConn): void;
+  /**
+   * The connection failed or closed. `err` is UPSTREAM_CONNECT_FAILED / UPSTREAM_TIMEOUT (connect),
+   * or UPSTREAM_RESET, retryable only when no response byte had arrived. A clean EOF also lands
+   * here: feed it to `conn.parser.feedEof()` first.
+   */
+  onUpstreamClose(conn: UpstreamConn, err: LbError): void;
+}
+
+export const enum ConnState { Connecting, Open, Closed }
+
+/** Where a connection goes back when idle: the pool. */
+export interface ConnOwner {
+  dropIdle(conn: UpstreamConn): void;
+}
+
+export class UpstreamConn implements WriterOwner {
+  state = ConnState.Connecting;
+  socket: Socket<UpstreamConn> | null = null;
+  handler: UpstreamHandler | null;
+  readonly writer = new SocketWriter(this);
+  readonly parser: ResponseParser;
+  /** Exchanges this connection has served before the current one. */
+  uses = 0;
+  /** Response bytes received since the current handler took the connection. */
+  received = 0;
+  /** When it went idle (pool clock, ms). */
+  idleSince = 0;
+  timer: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(readonly address: string, handler: UpstreamHandler, limits: HttpLimits, private readonly owner: ConnOwner) {
+    this.handler = handler;
+    this.parser = new ResponseParser(handler, limits);
+  }
+
+  /** Hands the connection to a new exchange (after an idle period). */
+  assign(handler: UpstreamHandler): void {
+    this.handler = handler;
+    this.parser.handler = handler;
+    this.received = 0;
+    this.uses++;
+  }
+
+  /** Writes (or queues until open); false when the caller should pause its source. */
+  write(data: Uint8Array): boolean {
+    return this.writer.write(data);
+  }
+
+  pause(): void {
+    this.socket?.pause();
+  }
+
+  resume(): void {
+    this.socket?.resume();
+  }
+
+  /** Closes now; pending handler callbacks are suppressed. */
+  destroy(): void {
+    this.handler = null;
+    this.writer.discard();
+    if (this.state === ConnState.Closed) return;
+    this.state = ConnState.Closed;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.socket?.end();
+  }
+
+  onOpen(socket: Socket<UpstreamConn>): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.state === ConnState.Closed) {
+      socket.end();
+      return;
+    }
+    this.state = ConnState.Open;
+    this.socket = socket;
+    this.writer.attach(socket as Socket<unknown>);
+  }
+
+  onData(data: Buffer): void {
+    this.received += data.length;
+    if (this.handler !== null) this.handler.onUpstreamData(this, data);
+    else this.destroy(); // bytes on an idle connection: the backend is confused, never reuse it
+  }
+
+  onWriterDrained(): void {
+    this.handler?.onUpstreamDrain(this);
+  }
+
+  /** Connect failure, timeout, reset or EOF: reported once to the handler, or dropped from the pool. */
+  fail(err: LbError): void {
+    const wasOpen = this.state === ConnState.Open;
+    this.state = ConnState.Closed;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    const h = this.handler;
+    this.handler = null;
+    if (h === null) {
+      this.owner.dropIdle(this);
+      if (wasOpen) this.socket?.end();
+      return;
+    }
+    this.writer.discard();
+    h.onUpstreamClose(this, err);
+  }
+
+  /** The peer closed or reset after connecting. */
+  onClosed(cause?: unknown): void {
+    if (this.state === ConnState.Closed) return;
+    const early = this.received === 0;
+    this.fail(new LbError("UPSTREAM_RESET", `backend ${this.address} closed the connection`, {
+      retryable: early, cause, details: [{ beforeResponse: early, reused: this.uses > 0 }],
+    }));
+  }
+}
