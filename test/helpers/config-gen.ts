@@ -92,7 +92,7 @@ function genListener(r: Rng, name: string, port: number, pools: string[], certs:
   const protocol = pick(r, protocols);
   const l: Record<string, unknown> = { name, protocol, address: maybe(r, 0.8) ? `127.0.0.1:${port}` : `[::1]:${port}` };
   const http = protocol === "http" || protocol === "https";
-  const hasPool = !http || maybe(r, 0.7) || protocol === "tls_passthrough";
+  const hasPool = !http || maybe(r, 0.7);
   if (hasPool) l.pool = pick(r, pools);
   if (http && (!hasPool || maybe(r))) {
     l.routes = Array.from({ length: int(r, 1, 4) }, (_, k) => genRoute(r, `r${k}`, pools, hasPool));
