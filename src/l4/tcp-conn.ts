@@ -1,0 +1,248 @@
+/**
+ * One client connection of a TCP / TLS passthrough listener, as a small state machine:
+ *   preamble ─► connecting ─► relaying ─► closing ─► closed
+ * (any state may go to closing). The listener (tcp-relay.ts) routes socket events here and calls
+ * `tick` from its sweeper, which owns every time limit: preamble, connect and idle.
+ */
+import type { Socket, SocketHandler } from "bun";
+import { LbError } from "../errors.ts";
+import type { ConnInfo } from "./conn-info.ts";
+import { Flow } from "./flow.ts";
+import { needsPreamble, Preamble } from "./preamble.ts";
+import { encodeProxyV1, encodeProxyV2 } from "./proxy-protocol/index.ts";
+import type { RejectReason, TcpRelayOptions, TcpRelayStats, UpstreamAddress } from "./relay-options.ts";
+import { RELAY_DEFAULTS } from "./relay-options.ts";
+
+/** Tag carried by each upstream connect attempt, so late events of an abandoned attempt are ignored. */
+export interface UpstreamTag<B extends UpstreamAddress> {
+  conn: TcpConn<B>;
+  attempt: number;
+}
+
+/** What every connection of one listener shares. */
+export interface RelayContext<B extends UpstreamAddress> {
+  opts: TcpRelayOptions<B> & typeof RELAY_DEFAULTS;
+  stats: TcpRelayStats;
+  clock: { now: number };
+  conns: Set<TcpConn<B>>;
+  upstreamHandlers: SocketHandler<UpstreamTag<B>>;
+}
+
+type State = "preamble" | "connecting" | "relaying" | "closing" | "closed";
+// After we decided to close, peers get this long without progress to finish closing before a reset.
+const LINGER_MS = 2000;
+
+export class TcpConn<B extends UpstreamAddress> {
+  state: State = "connecting";
+  private preamble?: Preamble;
+  private pending: Uint8Array[] = [];
+  private pendingBytes = 0;
+  private clientEof = false;
+  private clientClosed = false;
+  private attempt = 0;
+  private backend?: B;
+  private upstream?: Socket<UpstreamTag<B>>;
+  private up?: Flow;
+  private down?: Flow;
+  private opened = false;
+  private deadline = 0;
+  private last: number;
+
+  constructor(private readonly ctx: RelayContext<B>, private readonly client: Socket<TcpConn<B>>, readonly info: ConnInfo) {
+    this.last = ctx.clock.now;
+  }
+
+  /** Called once from the listener's open handler. */
+  start(): void {
+    if (!needsPreamble(this.ctx.opts)) return this.connect();
+    this.state = "preamble";
+    this.preamble = new Preamble(this.info, this.ctx.opts);
+    const refused = this.preamble.refusedAtOpen();
+    if (refused) return this.reject(refused);
+    this.deadline = this.ctx.clock.now + this.ctx.opts.preambleTimeoutMs;
+  }
+
+  onClientData(d: Uint8Array): void {
+    this.info.bytesIn += d.length;
+    this.last = this.ctx.clock.now;
+    if (this.state === "relaying") {
+      this.up!.push(d);
+    } else if (this.state === "connecting") {
+      this.hold(d);
+    } else if (this.state === "preamble") {
+      const r = this.preamble!.push(d);
+      if (r.status === "reject") return this.reject(r.reason);
+      if (r.status === "done") {
+        this.preamble = undefined;
+        if (r.rest.length > 0) this.hold(r.rest);
+        this.connect();
+      }
+    }
+  }
+
+  /** Client bytes that arrive before the upstream is connected are kept, within a bound. */
+  private hold(d: Uint8Array): void {
+    this.pending.push(d);
+    this.pendingBytes += d.length;
+    if (this.pendingBytes > this.ctx.opts.maxPendingBytes) this.client.pause();
+  }
+
+  onClientEnd(): void {
+    this.clientEof = true;
+    if (this.state === "preamble") this.reject("preamble_eof");
+    else if (this.state === "relaying") this.up!.finish();
+  }
+
+  onClientDrain(): void {
+    this.last = this.ctx.clock.now;
+    this.down?.drain();
+  }
+
+  onClientClose(): void {
+    this.clientClosed = true;
+    if (this.state === "relaying") {
+      // Nothing can reach the client any more; what it sent still goes up, then a FIN.
+      this.down!.abort();
+      this.up!.finish();
+      this.state = "closing";
+    }
+    if (!this.upstream) this.finalize();
+  }
+
+  private connect(): void {
+    let backend: B | undefined;
+    try {
+      backend = this.ctx.opts.choose(this.info, this.attempt);
+    } catch {
+      backend = undefined; // a chooser that throws has no backend to give
+    }
+    if (!backend) return this.reject(this.attempt === 0 ? "no_backend" : "connect_failed");
+    this.state = "connecting";
+    this.backend = backend;
+    this.deadline = this.ctx.clock.now + this.ctx.opts.connectTimeoutMs;
+    const data: UpstreamTag<B> = { conn: this, attempt: this.attempt };
+    Bun.connect({ hostname: backend.host, port: backend.port, data, allowHalfOpen: true, socket: this.ctx.upstreamHandlers })
+      .catch(() => {}); // reported through connectError
+  }
+
+  onConnectError(attempt: number, error: Error): void {
+    if (this.state !== "connecting" || attempt !== this.attempt) return;
+    this.ctx.stats.connectFailures++;
+    safe(() => this.ctx.opts.hooks?.onConnectFailure?.(this.info, this.backend!, attempt, error));
+    this.attempt++;
+    if (this.attempt >= this.ctx.opts.maxAttempts) return this.reject("connect_failed");
+    this.connect();
+  }
+
+  onUpstreamOpen(sock: Socket<UpstreamTag<B>>, attempt: number): void {
+    if (this.state !== "connecting" || attempt !== this.attempt) return void sock.terminate();
+    this.state = "relaying";
+    this.upstream = sock;
+    this.last = this.ctx.clock.now;
+    this.up = new Flow(this.client, sock);
+    this.down = new Flow(sock, this.client);
+    this.opened = true;
+    this.ctx.stats.relayed++;
+    safe(() => this.ctx.opts.hooks?.onOpen?.(this.info, this.backend!));
+    const send = this.ctx.opts.sendProxy;
+    if (send === "v1" || send === "v2") this.up.push(this.proxyHeader(send));
+    for (const c of this.pending) this.up.push(c);
+    this.pending = [];
+    if (this.clientEof) this.up.finish();
+    else if (this.up.queued === 0) this.client.resume();
+  }
+
+  private proxyHeader(version: "v1" | "v2"): Uint8Array {
+    const i = this.info;
+    const source = { ip: i.clientIp, port: i.clientPort };
+    const destination = { ip: i.destIp, port: i.destPort };
+    return version === "v1" ? encodeProxyV1(source, destination) : encodeProxyV2({ source, destination });
+  }
+
+  onUpstreamData(d: Uint8Array): void {
+    this.info.bytesOut += d.length;
+    this.last = this.ctx.clock.now;
+    this.down!.push(d);
+  }
+
+  onUpstreamEnd(): void {
+    this.down?.finish();
+  }
+
+  onUpstreamDrain(): void {
+    this.last = this.ctx.clock.now;
+    this.up?.drain();
+  }
+
+  onUpstreamClose(sock: Socket<UpstreamTag<B>>): void {
+    if (sock !== this.upstream) return;
+    this.upstream = undefined;
+    // What the upstream sent still reaches the client, then a FIN; client bytes are dropped.
+    this.up?.abort();
+    this.down?.finish();
+    this.client.resume();
+    if (this.clientClosed) return this.finalize();
+    this.state = "closing";
+  }
+
+  /**
+   * Sweeper tick: enforces the preamble and connect limits, the idle timeout, and resets a
+   * closing connection whose peers have not finished closing after LINGER_MS without progress.
+   */
+  tick(now: number): void {
+    const s = this.state;
+    if (s === "preamble" && now >= this.deadline) return this.reject("preamble_timeout");
+    if (s === "connecting" && now >= this.deadline) {
+      const timeout = new LbError("UPSTREAM_TIMEOUT", "upstream connect timed out", { retryable: true });
+      return this.onConnectError(this.attempt, timeout);
+    }
+    if (s === "closing" && now - this.last >= LINGER_MS) return this.terminate();
+    const idle = this.ctx.opts.idleTimeoutMs;
+    if (s === "relaying" && idle > 0 && now - this.last >= idle) this.close();
+  }
+
+  /** Ends both sides gracefully, with a reset after the linger (idle timeout, relay stop). */
+  close(): void {
+    if (this.state === "closed" || this.state === "closing") return;
+    this.state = "closing";
+    this.last = this.ctx.clock.now;
+    this.up?.abort();
+    this.down?.abort();
+    this.client.end();
+  }
+
+  /** Resets both sides now. */
+  terminate(): void {
+    this.upstream?.terminate();
+    this.client.terminate();
+  }
+
+  private reject(reason: RejectReason): void {
+    this.ctx.stats.rejected++;
+    safe(() => this.ctx.opts.hooks?.onReject?.(this.info, reason));
+    this.state = "closing";
+    this.last = this.ctx.clock.now;
+    this.pending = [];
+    if (this.clientClosed) return this.finalize();
+    this.client.end();
+    this.client.resume(); // so the client's own FIN or close is seen
+  }
+
+  private finalize(): void {
+    if (this.state === "closed") return;
+    this.state = "closed";
+    this.ctx.conns.delete(this);
+    this.ctx.stats.active--;
+    this.ctx.stats.bytesIn += this.info.bytesIn;
+    this.ctx.stats.bytesOut += this.info.bytesOut;
+    if (this.opened) safe(() => this.ctx.opts.hooks?.onClose?.(this.info, this.backend!));
+  }
+}
+
+function safe(fn: () => void): void {
+  try {
+    fn();
+  } catch {
+    // hooks must not throw; one that does cannot be allowed to break the data plane
+  }
+}

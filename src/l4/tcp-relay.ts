@@ -1,0 +1,125 @@
+/**
+ * An L4 listener: `tcp` (relay bytes to a chosen backend) and `tls_passthrough` (the same, after
+ * reading the ClientHello to route by SNI). Per connection: optional PROXY header in, preamble,
+ * choose(conn, attempt), connect with retries on connect failure, relay with backpressure and
+ * half-close, idle timeout. One sweeper timer per listener owns every time limit.
+ */
+import type { Socket, SocketHandler, TCPSocketListener, TCPSocketListenOptions } from "bun";
+import { LbError } from "../errors.ts";
+import { ConnInfo } from "./conn-info.ts";
+import type { TcpRelayOptions, TcpRelayStats, UpstreamAddress } from "./relay-options.ts";
+import { RELAY_DEFAULTS } from "./relay-options.ts";
+import { type RelayContext, TcpConn, type UpstreamTag } from "./tcp-conn.ts";
+
+/** A running listener. */
+export interface TcpRelay {
+  readonly hostname: string;
+  readonly port: number;
+  /** Live counters (the same object, updated in place). */
+  readonly stats: Readonly<TcpRelayStats>;
+  /**
+   * Stops accepting. With `closeActive` every open connection is closed at once; otherwise they
+   * finish on their own (draining) and are reset if still open after `graceMs` (default never).
+   */
+  stop(closeActive?: boolean, graceMs?: number): void;
+}
+
+function upstreamHandlers<B extends UpstreamAddress>(): SocketHandler<UpstreamTag<B>> {
+  return {
+    open: (s) => s.data.conn.onUpstreamOpen(s, s.data.attempt),
+    data: (s, d) => s.data.conn.onUpstreamData(d),
+    drain: (s) => s.data.conn.onUpstreamDrain(),
+    end: (s) => s.data.conn.onUpstreamEnd(),
+    close: (s) => s.data.conn.onUpstreamClose(s),
+    connectError: (s, e) => s.data.conn.onConnectError(s.data.attempt, e),
+    error: () => {}, // a close event follows every error
+  };
+}
+
+function tickMs(o: typeof RELAY_DEFAULTS & { idleTimeoutMs: number }): number {
+  const limits = [o.preambleTimeoutMs, o.connectTimeoutMs, 2000];
+  if (o.idleTimeoutMs > 0) limits.push(o.idleTimeoutMs);
+  return Math.min(1000, Math.max(10, Math.floor(Math.min(...limits) / 4)));
+}
+
+/**
+ * Binds and starts a listener; throws LbError INVALID_ARGUMENT when the address cannot be bound.
+ * The relay never reads config itself: `opts.choose` and `opts.hooks` are how the caller wires
+ * selectors and connection tracking.
+ */
+export function startTcpRelay<B extends UpstreamAddress>(options: TcpRelayOptions<B>): TcpRelay {
+  const opts = { ...RELAY_DEFAULTS, ...options } as RelayContext<B>["opts"];
+  const stats: TcpRelayStats = { accepted: 0, active: 0, relayed: 0, refused: 0, rejected: 0, connectFailures: 0, bytesIn: 0, bytesOut: 0 };
+  const clock = { now: Date.now() };
+  const conns = new Set<TcpConn<B>>();
+  const ctx: RelayContext<B> = { opts, stats, clock, conns, upstreamHandlers: upstreamHandlers<B>() };
+  let nextId = 1;
+
+  const handlers: SocketHandler<TcpConn<B> | undefined> = {
+    open(s) {
+      if (stats.active >= opts.maxConnections) {
+        stats.refused++;
+        try {
+          opts.hooks?.onReject?.(undefined, "max_connections");
+        } catch {
+          // hooks must not break the data plane
+        }
+        s.end();
+        return;
+      }
+      stats.accepted++;
+      stats.active++;
+      const info = new ConnInfo(nextId++, s.remoteAddress, s.remotePort, s.localAddress, s.localPort);
+      const conn = new TcpConn<B>(ctx, s as Socket<TcpConn<B>>, info);
+      s.data = conn;
+      conns.add(conn);
+      conn.start();
+    },
+    data: (s, d) => s.data?.onClientData(d),
+    drain: (s) => s.data?.onClientDrain(),
+    end: (s) => void (s.data ? s.data.onClientEnd() : s.end()),
+    close: (s) => s.data?.onClientClose(),
+    error: () => {}, // a close event follows every error
+  };
+
+  let listener: TCPSocketListener<TcpConn<B> | undefined>;
+  const listenOpts: TCPSocketListenOptions<TcpConn<B> | undefined> = {
+    hostname: opts.hostname,
+    port: opts.port,
+    allowHalfOpen: true,
+    socket: handlers,
+  };
+  // reusePort works on Bun.listen but is missing from its types (BUN-NOTES "Sockets").
+  if (opts.reusePort) Object.assign(listenOpts, { reusePort: true });
+  try {
+    listener = Bun.listen(listenOpts);
+  } catch (e) {
+    throw new LbError("INVALID_ARGUMENT", `cannot listen on ${opts.hostname}:${opts.port}`, { cause: e });
+  }
+
+  let stopDeadline = 0;
+  const sweeper = setInterval(() => {
+    const now = (clock.now = Date.now());
+    for (const c of conns) {
+      if (stopDeadline > 0 && now >= stopDeadline) c.close();
+      c.tick(now);
+    }
+  }, tickMs(opts));
+
+  return {
+    hostname: listener.hostname,
+    port: listener.port,
+    stats,
+    stop(closeActive = false, graceMs = 0) {
+      listener.stop(false);
+      if (closeActive) for (const c of conns) c.close();
+      else if (graceMs > 0) stopDeadline = Date.now() + graceMs;
+      // The sweeper keeps running until the last connection is gone, then stops itself.
+      const reap = setInterval(() => {
+        if (conns.size > 0) return;
+        clearInterval(sweeper);
+        clearInterval(reap);
+      }, 50);
+    },
+  };
+}

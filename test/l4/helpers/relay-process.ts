@@ -1,0 +1,42 @@
+/** Starts relay-child.ts as a child process and reads its port and RSS; stop() kills it by PID. */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { UpstreamAddress } from "../../../src/l4/index.ts";
+
+export interface RelayProcess {
+  port: number;
+  pid: number;
+  /** Resident set size in bytes, from /proc/PID/status. */
+  rss(): number;
+  stop(): Promise<void>;
+}
+
+export async function startRelayProcess(backends: UpstreamAddress[]): Promise<RelayProcess> {
+  const proc = Bun.spawn([process.execPath, join(import.meta.dir, "relay-child.ts"), JSON.stringify({ backends })], {
+    stdout: "pipe",
+    stderr: "inherit",
+    env: { ...process.env, FULCRUM_WASM: "debug" },
+  });
+  const reader = proc.stdout.getReader();
+  let text = "";
+  const deadline = Date.now() + 10_000;
+  while (!text.includes("\n") && Date.now() < deadline) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += new TextDecoder().decode(value);
+  }
+  reader.releaseLock();
+  const port = (JSON.parse(text.split("\n")[0]!) as { port: number }).port;
+  return {
+    port,
+    pid: proc.pid,
+    rss() {
+      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${proc.pid}/status`, "utf8"));
+      return Number(m?.[1] ?? 0) * 1024;
+    },
+    async stop() {
+      proc.kill();
+      await proc.exited;
+    },
+  };
+}
