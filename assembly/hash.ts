@@ -167,9 +167,11 @@ export function xxh64Batch(
   const s = i32x4.add(v128.load(ptr), ks);
   const d = i32x4.add(v128.load(ptr, 16), kd);
   const acc = i64x2.add(i64x2.extmul_low_i32x4_u(s, d), i64x2.extmul_high_i32x4_u(s, d));
-  const ports = <u64>(load<u32>(ptr, 32) + (KP0 ^ seed));
-  const proto = <u64>(load<u32>(ptr, 36) + (KP1 ^ seed));
-  const sum = i64x2.extract_lane(acc, 0) + i64x2.extract_lane(acc, 1) + ports * proto;
+  // Separate u32 locals: inside a `<u64>(...)` cast asc would widen the loads and add in 64 bits,
+  // losing the mod 2^32 wrap the definition (and the SIMD lanes above) use.
+  const ports: u32 = load<u32>(ptr, 32) + (KP0 ^ seed);
+  const proto: u32 = load<u32>(ptr, 36) + (KP1 ^ seed);
+  const sum = i64x2.extract_lane(acc, 0) + i64x2.extract_lane(acc, 1) + <u64>ports * <u64>proto;
   return <u32>fmix64(<u64>sum);
 }
 
