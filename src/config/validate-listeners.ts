@@ -16,10 +16,16 @@ export function checkUnique(names: readonly string[], kind: string, at: (i: numb
   });
 }
 
+/** Names that exist for references beyond the document's valid resources (see validate.ts). */
+export interface KnownNames {
+  pools: Set<string>;
+  certificates: Set<string>;
+}
+
 /** Checks every listener of a schema-valid document; appends to `out`. */
-export function checkListeners(doc: ConfigDoc, out: Problem[]): void {
-  const pools = new Set(doc.pools.map((p) => p.name));
-  const certs = new Set(doc.certificates.map((c) => c.name));
+export function checkListeners(doc: ConfigDoc, out: Problem[], known?: KnownNames): void {
+  const pools = new Set([...doc.pools.filter(Boolean).map((p) => p.name), ...(known?.pools ?? [])]);
+  const certs = new Set([...doc.certificates.filter(Boolean).map((c) => c.name), ...(known?.certificates ?? [])]);
   checkUnique(doc.listeners.map((l) => l.name), "listener name", (i) => `listeners[${i}].name`, out);
   checkBinds(doc.listeners, out);
   doc.listeners.forEach((l, i) => {

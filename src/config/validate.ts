@@ -2,10 +2,11 @@
  * validateConfig: the schema, then every semantic check, reporting all problems with their paths
  * as one CONFIG_INVALID. Used by the admin API, config files and `fulcrum validate`.
  */
+import { LbError } from "../errors.ts";
 import { checkCertificate } from "./certificates.ts";
 import { fromZodIssues, throwIfAny, type Problem } from "./problems.ts";
-import { ConfigDocSchema, type ConfigDoc } from "./schema.ts";
-import { checkListeners } from "./validate-listeners.ts";
+import { CertificateSchema, ConfigDocSchema, ListenerSchema, PoolSchema, type ConfigDoc } from "./schema.ts";
+import { checkListeners, type KnownNames } from "./validate-listeners.ts";
 import { checkPools } from "./validate-pools.ts";
 
 /**
@@ -17,12 +18,48 @@ export function validateConfig(input: unknown): ConfigDoc {
   if (typeof input !== "object" || input === null || Array.isArray(input))
     throwIfAny([{ path: "", message: "the config document must be an object (listeners, pools, certificates)" }]);
   const parsed = ConfigDocSchema.safeParse(input);
-  if (!parsed.success) throwIfAny(fromZodIssues(parsed.error.issues));
-  const doc = parsed.data as ConfigDoc;
+  if (parsed.success) {
+    throwIfAny(semanticProblems(parsed.data));
+    return parsed.data;
+  }
+  // Schema problems first; then the semantic checks over the resources that did parse, so one
+  // typo does not hide a dangling reference elsewhere.
+  const partial = partialDoc(input as Record<string, unknown>);
+  throwIfAny([...fromZodIssues(parsed.error.issues), ...semanticProblems(partial.doc, partial.names)]);
+  // Not reached: a failed parse has at least one issue, so throwIfAny threw.
+  throw new LbError("INTERNAL", "validateConfig: schema failed without issues");
+}
+
+function semanticProblems(doc: ConfigDoc, names?: KnownNames): Problem[] {
   const problems: Problem[] = [];
-  checkListeners(doc, problems);
+  checkListeners(doc, problems, names);
   checkPools(doc, problems);
   doc.certificates.forEach((c, i) => checkCertificate(c, `certificates[${i}]`, false, problems));
-  throwIfAny(problems);
-  return doc;
+  return problems;
+}
+
+/**
+ * Each top-level resource parsed on its own; those that fail leave a hole at their index (array
+ * methods skip holes, so checks see only valid ones at their real paths). Their names, when
+ * readable, still count as existing, so a reference to a pool with a typo is not also "missing".
+ */
+function partialDoc(input: Record<string, unknown>): { doc: ConfigDoc; names: KnownNames } {
+  const names: KnownNames = { pools: new Set(), certificates: new Set() };
+  const each = <T>(raw: unknown, schema: { safeParse(x: unknown): { success: boolean; data?: T } }, seen?: Set<string>): T[] => {
+    if (!Array.isArray(raw)) return [];
+    const out = new Array<T>(raw.length);
+    raw.forEach((x, i) => {
+      const name = (x as { name?: unknown } | null)?.name;
+      if (seen && typeof name === "string") seen.add(name);
+      const r = schema.safeParse(x);
+      if (r.success) out[i] = r.data as T;
+    });
+    return out;
+  };
+  const doc: ConfigDoc = {
+    listeners: each(input.listeners, ListenerSchema),
+    pools: each(input.pools, PoolSchema, names.pools),
+    certificates: each(input.certificates, CertificateSchema, names.certificates),
+  };
+  return { doc, names };
 }

@@ -205,3 +205,17 @@ describe("validateConfig refuses, naming every path", () => {
     expect(e.message).toContain("pools[0].table_size");
   });
 });
+
+describe("validateConfig with schema errors", () => {
+  test("still reports semantic problems of the resources that parsed, at their real paths", () => {
+    const doc = {
+      listeners: [
+        { name: "a", protocol: "tcp", address: "127.0.0.1:1", pool: "typo" }, // pool typo'd below: exists by name
+        { name: "b", protocol: "tcp", address: "127.0.0.1:2", pool: "nope" },
+        { name: "c", protocol: "tcp", address: "bad" },
+      ],
+      pools: [{ name: "typo", algorithm: "maglev", tabel_size: 1 }, { name: "p", algorithm: "random", table_size: 251 }],
+    };
+    expect(invalidPaths(doc)).toEqual(["listeners[1].pool", "listeners[2].address", "pools[0].tabel_size", "pools[1].table_size"]);
+  });
+});
