@@ -15,11 +15,13 @@ import type { ConfigDoc } from "./schema.ts";
 import type { Snapshot } from "./snapshot.ts";
 import { validateConfig } from "./validate.ts";
 
+/** What applyConfig writes to and publishes on. */
 export interface ApplyDeps {
   store: Store;
   holder: SnapshotHolder;
 }
 
+/** How applyConfig writes. */
 export interface ApplyOptions {
   /** the revision the caller based its change on (If-Match); stale -> PRECONDITION_FAILED */
   expectRevision?: number;
@@ -29,6 +31,7 @@ export interface ApplyOptions {
   summary: string;
 }
 
+/** What applyConfig did. */
 export interface ApplyResult {
   /** the stored revision after the call (dry run: the current one, unchanged) */
   revision: number;

@@ -26,6 +26,7 @@ const RegexSchema = z.string().superRefine((s, ctx) => {
   }
 });
 
+/** What a request must satisfy: every given part (absent = any); one of path, path_prefix, path_regex. */
 export const RouteMatchSchema = z.strictObject({
   host: HostPatternSchema.optional(),
   path: z.string().startsWith("/", "must start with /").optional(),
@@ -36,6 +37,7 @@ export const RouteMatchSchema = z.strictObject({
   query: z.record(z.string().min(1), z.string()).optional(),
 });
 
+/** Answer with a redirect instead of proxying; unset parts keep the request's own. */
 export const RedirectSchema = z.strictObject({
   scheme: z.enum(["http", "https"]).optional(),
   host: z.string().min(1).optional(),
@@ -43,12 +45,14 @@ export const RedirectSchema = z.strictObject({
   status: z.union([z.literal(301), z.literal(302), z.literal(307), z.literal(308)]).default(302),
 });
 
+/** Retries on another backend: `attempts` extra tries, triggered by `on`. */
 export const RetriesSchema = z.strictObject({
   attempts: z.number().int().min(0).max(10),
   on: z.array(RetryOnSchema).default(["connect_failure"]),
   non_idempotent: z.boolean().default(false),
 });
 
+/** A route of an http(s) listener (first match wins): a pool (default: the listener's) or a redirect. */
 export const RouteSchema = z.strictObject({
   name: NameSchema,
   match: RouteMatchSchema.optional(),
@@ -61,16 +65,19 @@ export const RouteSchema = z.strictObject({
   response_headers: HeaderOpsSchema.optional(),
 });
 
+/** tls_passthrough: ClientHello server names that go to `pool`. */
 export const SniRuleSchema = z.strictObject({
   names: z.array(HostPatternSchema).min(1),
   pool: NameSchema,
 });
 
+/** PROXY protocol: accepted from these peers only; `send` to backends. */
 export const ProxyProtocolSchema = z.strictObject({
   accept_from: z.array(CidrSchema).default([]),
   send: z.enum(["none", "v1", "v2"]).default("none"),
 });
 
+/** A listener: where Fulcrum accepts traffic, and for which protocol. */
 export const ListenerSchema = z.strictObject({
   name: NameSchema,
   protocol: z.enum(["http", "https", "tcp", "udp", "tls_passthrough"]),

@@ -13,6 +13,7 @@ export const MAX_TABLE_SIZE = 5_000_011;
 /** Ring hash's default minimum ring size (Envoy's). */
 export const DEFAULT_RING_MIN_SIZE = 1024;
 
+/** Every balancing algorithm a pool may name. */
 export const ALGORITHMS = [
   "round_robin",
   "weighted_round_robin",
@@ -23,6 +24,7 @@ export const ALGORITHMS = [
   "ring_hash",
   "source_ip_hash",
 ] as const;
+/** A balancing algorithm name. */
 export type Algorithm = (typeof ALGORITHMS)[number];
 
 /** Algorithms that hash a request key chosen by hash_on. */
@@ -32,6 +34,7 @@ export const TABLE_ALGORITHMS: readonly Algorithm[] = ["maglev", "source_ip_hash
 /** Algorithms that accept hash_balance_factor (bounded load). */
 export const BOUNDED_LOAD_ALGORITHMS: readonly Algorithm[] = ["maglev", "ring_hash", "source_ip_hash"];
 
+/** A backend: "host:port", weight 0..1000 (default 1), state (default active). */
 export const BackendSchema = z.strictObject({
   address: BackendAddressSchema,
   weight: z.number().int().min(0).max(1000).default(1),
@@ -48,6 +51,7 @@ export const HashOnSchema = z.string().superRefine((s, ctx) => {
   }
 });
 
+/** Cookie-based session affinity; the secret signs the cookie and must be the same on every node. */
 export const StickySchema = z.strictObject({
   cookie: z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, "must be a cookie name"),
   ttl_s: PositiveInt.default(3600),

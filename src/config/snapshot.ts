@@ -20,6 +20,7 @@ export interface SnapshotBackend {
   readonly state: "active" | "draining" | "disabled";
 }
 
+/** Session affinity settings of a pool. */
 export interface SnapshotSticky {
   readonly cookie: string;
   readonly ttlS: number;
@@ -27,6 +28,7 @@ export interface SnapshotSticky {
   readonly secret: string;
 }
 
+/** Active health checking of a pool's backends, defaults filled. */
 export interface SnapshotHealthCheck {
   readonly type: "http" | "tcp" | "tls";
   /** http only (default "/") */
@@ -75,6 +77,7 @@ export interface HostMatch {
   readonly suffix: string;
 }
 
+/** One header name and value. */
 export interface HeaderPair {
   /** lower-case */
   readonly name: string;
@@ -121,12 +124,14 @@ export interface SnapshotRoute {
   readonly responseHeaders?: SnapshotHeaderOps;
 }
 
+/** A certificate with its private key (PEM), for TLS termination. */
 export interface SnapshotCertificate {
   readonly name: string;
   readonly certPem: string;
   readonly keyPem: string;
 }
 
+/** tls_passthrough: server names (first rule that matches wins) and their pool. */
 export interface SnapshotSniRule {
   readonly names: readonly HostMatch[];
   readonly pool: SnapshotPool;

@@ -36,9 +36,7 @@ export function migrate(sqlite: Database): string[] {
   try {
     return run.immediate();
   } catch (e) {
-    throw new LbError("INTERNAL", `store: migrating the database failed: ${(e as Error).message}`, {
-      cause: e,
-    });
+    throw new LbError("INTERNAL", `store: migrating the database failed: ${(e as Error).message}`, { cause: e });
   }
 }
 

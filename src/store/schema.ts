@@ -34,6 +34,7 @@ export const backends = sqliteTable(
   (t) => [primaryKey({ columns: [t.pool, t.address] })],
 );
 
+/** Listeners; `pool` is the default (http) or the only (tcp/udp) pool. */
 export const listeners = sqliteTable("listeners", {
   name: text("name").primaryKey(),
   position: integer("position").notNull(),

@@ -29,14 +29,25 @@ export function openStore(path: string): Store {
   } catch (e) {
     throw new LbError("INTERNAL", `store: cannot open ${path}: ${(e as Error).message}`, { cause: e });
   }
-  // busy_timeout first: another process may hold the lock while we switch to WAL or migrate.
-  sqlite.run("PRAGMA busy_timeout = 5000");
-  sqlite.run("PRAGMA journal_mode = WAL");
-  sqlite.run("PRAGMA synchronous = FULL");
-  sqlite.run("PRAGMA foreign_keys = ON");
-  migrate(sqlite);
-  sqlite.run("INSERT OR IGNORE INTO meta (id, revision) VALUES (1, 0)");
+  try {
+    // busy_timeout first: another process may hold the lock while we switch to WAL or migrate.
+    sqlite.run("PRAGMA busy_timeout = 5000");
+    sqlite.run("PRAGMA journal_mode = WAL");
+    sqlite.run("PRAGMA synchronous = FULL");
+    sqlite.run("PRAGMA foreign_keys = ON");
+    migrate(sqlite);
+    sqlite.run("INSERT OR IGNORE INTO meta (id, revision) VALUES (1, 0)");
+  } catch (e) {
+    sqlite.close();
+    throw internal(`cannot prepare ${path}`, e);
+  }
   return new SqliteStore(sqlite, drizzle({ client: sqlite, schema }));
+}
+
+/** Wraps a foreign error (SQLite busy, disk full, a foreign key the caller broke) as INTERNAL. */
+function internal(what: string, e: unknown): LbError {
+  if (e instanceof LbError) return e;
+  return new LbError("INTERNAL", `store: ${what}: ${(e as Error).message}`, { cause: e });
 }
 
 class SqliteStore implements Store {
@@ -46,11 +57,23 @@ class SqliteStore implements Store {
   ) {}
 
   read(): { revision: number; doc: ConfigDoc } {
-    // One deferred transaction: every SELECT sees the same committed revision.
-    return this.sqlite.transaction(() => ({ revision: this.revision(), doc: this.readDoc() }))();
+    try {
+      // One deferred transaction: every SELECT sees the same committed revision.
+      return this.sqlite.transaction(() => ({ revision: this.revision(), doc: this.readDoc() }))();
+    } catch (e) {
+      throw internal("read failed", e);
+    }
   }
 
   write(doc: ConfigDoc, opts: { expectRevision?: number; summary: string }): WriteResult {
+    try {
+      return this.writeTx(doc, opts);
+    } catch (e) {
+      throw internal("write failed", e);
+    }
+  }
+
+  private writeTx(doc: ConfigDoc, opts: { expectRevision?: number; summary: string }): WriteResult {
     // IMMEDIATE takes the write lock up front, so the revision we check is the one we bump.
     return this.sqlite
       .transaction((): WriteResult => {

@@ -83,4 +83,34 @@ describe("durability", () => {
       store.close();
     }
   });
+
+  test("a reader never sees half a write: every read's rows belong to its revision", async () => {
+    const path = tempDb();
+    openStore(path).close();
+    const proc = Bun.spawn([process.execPath, WRITER, path, "200", "r"], { stdout: "pipe", stderr: "pipe" });
+    const reader = openStore(path);
+    const seen = new Set<number>();
+    try {
+      const stop = Date.now() + 20_000;
+      let exited = false;
+      void proc.exited.then(() => (exited = true));
+      while (!exited && Date.now() < stop) {
+        const { revision, doc } = reader.read();
+        if (revision > 0) {
+          // The writer's i-th write (revision i + 1) holds exactly one backend derived from i.
+          const i = revision - 1;
+          expect(doc.pools).toHaveLength(1);
+          expect(doc.pools[0]!.backends).toEqual([{ address: `10.${(i >> 8) & 255}.${i & 255}.1:80`, weight: 1 + (i % 1000), state: "active" }]);
+          seen.add(revision);
+        }
+        await Bun.sleep(0);
+      }
+      expect(await proc.exited).toBe(0);
+    } finally {
+      proc.kill(9);
+      reader.close();
+    }
+    // The reads interleaved with the writes (not all before or after them).
+    expect(seen.size).toBeGreaterThan(5);
+  });
 });

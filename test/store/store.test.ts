@@ -129,3 +129,25 @@ describe("store", () => {
     }
   });
 });
+
+describe("store errors", () => {
+  test("a document that breaks a foreign key is an INTERNAL LbError and changes nothing", () => {
+    const s = open();
+    s.write(docWith(1), { summary: "ok" });
+    const broken = structuredClone(docWith(2));
+    broken.listeners[0]!.pool = "missing"; // validateConfig would refuse this; the store still must not half-write it
+    let err: unknown;
+    try {
+      s.write(broken, { summary: "broken" });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(LbError);
+    expect((err as LbError).code).toBe("INTERNAL");
+    expect(s.read()).toEqual({ revision: 1, doc: docWith(1) });
+  });
+
+  test("a path that cannot be opened is an INTERNAL LbError", () => {
+    expect(() => openStore("/nonexistent-dir/for/sure/x.db")).toThrow(LbError);
+  });
+});
