@@ -1,2 +1,190 @@
-// placeholder: the maglev façade is being written
-export {};
+/**
+ * Typed façade over Maglev table population (assembly/maglev.ts). Envoy-compatible: a Fulcrum
+ * node and an Envoy given the same backend keys, weights and table size agree slot for slot.
+ * Tables are built off the hot path and returned as a fresh JS copy; lookups happen in JS.
+ */
+import { LbError } from "../errors.ts";
+import { core, memI32, memU32, memU8 } from "./core.ts";
+
+/** Envoy's default table size (a prime). */
+export const MAGLEV_DEFAULT_SIZE = 65537;
+/** The largest table size accepted (a prime). */
+export const MAGLEV_MAX_SIZE = 5_000_011;
+
+interface MaglevExports {
+  maglevReserve(n: number, m: number, keyBytes: number): void;
+  maglevKeyBytesPtr(): number;
+  maglevKeyOffsetsPtr(): number;
+  maglevWeightsPtr(): number;
+  maglevIdsPtr(): number;
+  maglevOffsetsPtr(): number;
+  maglevSkipsPtr(): number;
+  maglevTablePtr(): number;
+  maglevPopulate(n: number, m: number): number;
+  maglevPopulateFrom(n: number, m: number): number;
+}
+
+const MAX_WEIGHT = 0xffffffff;
+
+/** True when `n` is a prime (integers only; trial division, fine up to MAGLEV_MAX_SIZE and well beyond). */
+export function isPrime(n: number): boolean {
+  if (!Number.isInteger(n) || n < 2) return false;
+  if (n < 4) return true;
+  if (n % 2 === 0) return false;
+  for (let d = 3; d * d <= n; d += 2) if (n % d === 0) return false;
+  return true;
+}
+
+function checkSize(size: number): void {
+  if (!isPrime(size) || size > MAGLEV_MAX_SIZE) {
+    throw new LbError(
+      "MAGLEV_TABLE_SIZE",
+      `maglev table size must be a prime no larger than ${MAGLEV_MAX_SIZE} (default ${MAGLEV_DEFAULT_SIZE}), got ${size}`,
+    );
+  }
+}
+
+function checkWeights(weights: readonly number[], n: number): void {
+  if (weights.length !== n) {
+    throw new LbError("INVALID_ARGUMENT", `maglev: ${n} keys but ${weights.length} weights`);
+  }
+  for (const w of weights) {
+    if (!Number.isInteger(w) || w < 0 || w > MAX_WEIGHT) {
+      throw new LbError("INVALID_ARGUMENT", `maglev: weight must be an integer in 0..${MAX_WEIGHT}, got ${w}`);
+    }
+  }
+}
+
+/**
+ * Indices of `keys` in Envoy's fill order: ascending UTF-8 byte order. JS string order (UTF-16
+ * code units) is the same unless a key holds a surrogate or a code unit ≥ U+E000, so plain string
+ * comparison serves the common case and a byte comparison the rest. Duplicate keys are rejected:
+ * they would share one permutation and the table would depend on input order.
+ */
+function fillOrder(keys: readonly string[]): number[] {
+  const order = keys.map((_, i) => i);
+  if (/[\uD800-\uFFFF]/.test(keys.join(""))) {
+    const enc = new TextEncoder();
+    const bytes = keys.map((k) => enc.encode(k));
+    order.sort((a, b) => compareBytes(bytes[a]!, bytes[b]!));
+  } else {
+    order.sort((a, b) => {
+      const x = keys[a]!;
+      const y = keys[b]!;
+      return x < y ? -1 : x > y ? 1 : 0;
+    });
+  }
+  for (let s = 1; s < order.length; s++) {
+    const k = keys[order[s]!]!;
+    if (k === keys[order[s - 1]!]) throw new LbError("INVALID_ARGUMENT", `maglev: duplicate key ${JSON.stringify(k)}`);
+  }
+  return order;
+}
+
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return a.length - b.length;
+}
+
+/** Writes `s` as UTF-8 at `u8[at..]`, returns the byte count (ASCII fast, the rest via TextEncoder). */
+function writeUtf8(u8: Uint8Array, at: number, s: string): number {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80) return new TextEncoder().encodeInto(s, u8.subarray(at)).written;
+    u8[at + i] = c;
+  }
+  return s.length;
+}
+
+function takeTable(ex: MaglevExports, m: number, rc: number): Int32Array {
+  if (rc !== 0) throw new LbError("INTERNAL", `maglev populate failed in the core (code ${rc})`);
+  const at = (ex.maglevTablePtr() >>> 0) >>> 2;
+  return memI32().slice(at, at + m);
+}
+
+/**
+ * Builds the Maglev lookup table of `size` slots (a prime ≤ MAGLEV_MAX_SIZE, default 65537) for
+ * backends named by `keys` (Envoy hashes the address, e.g. "10.0.0.1:80") with integer `weights`
+ * (0 = no slots). `table[slot]` is an index into `keys` as given; -1 everywhere when no backend has
+ * weight > 0. Throws LbError MAGLEV_TABLE_SIZE (400) for a bad size and INVALID_ARGUMENT for
+ * mismatched lengths, bad weights or duplicate keys. Costs ~1 ms at N=1000, M=65537: build it off
+ * the hot path and keep it.
+ */
+export function maglevTable(
+  keys: readonly string[],
+  weights: readonly number[],
+  size: number = MAGLEV_DEFAULT_SIZE,
+): Int32Array {
+  checkSize(size);
+  const n = keys.length;
+  checkWeights(weights, n);
+  const order = fillOrder(keys);
+  let bound = 0;
+  for (const k of keys) bound += k.length * 3; // UTF-8 never needs more than 3 bytes per code unit
+  const ex = core() as unknown as MaglevExports;
+  ex.maglevReserve(n, size, bound);
+  const bytesPtr = ex.maglevKeyBytesPtr() >>> 0;
+  const offs = (ex.maglevKeyOffsetsPtr() >>> 0) >>> 2;
+  const wts = (ex.maglevWeightsPtr() >>> 0) >>> 2;
+  const ids = (ex.maglevIdsPtr() >>> 0) >>> 2;
+  const u8 = memU8();
+  const u32 = memU32();
+  const i32 = memI32();
+  let at = 0;
+  for (let s = 0; s < n; s++) {
+    const idx = order[s]!;
+    u32[offs + s] = at;
+    at += writeUtf8(u8, bytesPtr + at, keys[idx]!);
+    u32[wts + s] = weights[idx]!;
+    i32[ids + s] = idx;
+  }
+  u32[offs + n] = at;
+  return takeTable(ex, size, ex.maglevPopulate(n, size));
+}
+
+/**
+ * Runs the population loop on permutations given directly (the Maglev paper's Table 1 states its
+ * offsets and skips rather than deriving them): backends fill in the order given, `table[slot]` is
+ * that position. Needs 0 ≤ offset < size and 1 ≤ skip < size; `weights` default to all 1.
+ */
+export function maglevTableFrom(
+  offsets: readonly number[],
+  skips: readonly number[],
+  size: number,
+  weights: readonly number[] = offsets.map(() => 1),
+): Int32Array {
+  checkSize(size);
+  const n = offsets.length;
+  checkWeights(weights, n);
+  if (skips.length !== n) throw new LbError("INVALID_ARGUMENT", `maglev: ${n} offsets but ${skips.length} skips`);
+  for (let j = 0; j < n; j++) {
+    const o = offsets[j]!;
+    const k = skips[j]!;
+    if (!Number.isInteger(o) || o < 0 || o >= size || !Number.isInteger(k) || k < 1 || k >= size) {
+      throw new LbError("INVALID_ARGUMENT", `maglev: backend ${j} needs 0 <= offset < ${size} and 1 <= skip < ${size}`);
+    }
+  }
+  const ex = core() as unknown as MaglevExports;
+  ex.maglevReserve(n, size, 0);
+  const u32 = memU32();
+  const i32 = memI32();
+  const [op, sp, wp, ip] = [ex.maglevOffsetsPtr(), ex.maglevSkipsPtr(), ex.maglevWeightsPtr(), ex.maglevIdsPtr()];
+  for (let j = 0; j < n; j++) {
+    u32[((op >>> 0) >>> 2) + j] = offsets[j]!;
+    u32[((sp >>> 0) >>> 2) + j] = skips[j]!;
+    u32[((wp >>> 0) >>> 2) + j] = weights[j]!;
+    i32[((ip >>> 0) >>> 2) + j] = j;
+  }
+  return takeTable(ex, size, ex.maglevPopulateFrom(n, size));
+}
+
+/** Slots owned by each of `n` backends in `table` (as returned by maglevTable). */
+export function maglevSlotCounts(table: Int32Array, n: number): number[] {
+  const counts = new Array<number>(n).fill(0);
+  for (let i = 0; i < table.length; i++) {
+    const b = table[i]!;
+    if (b >= 0 && b < n) counts[b] = counts[b]! + 1;
+  }
+  return counts;
+}
