@@ -7,6 +7,7 @@ type Command = (args: string[]) => number | Promise<number>;
 /** Subcommands by name; later issues add start, validate, apply, export, demo. */
 const COMMANDS: Record<string, Command> = {
   version: () => versionCommand(),
+  maglev: async (a) => (await import("./maglev.ts")).maglevCommand(a),
   help: () => {
     console.log(USAGE);
     return 0;
