@@ -78,6 +78,9 @@ function checkRoute(r: Route, l: Listener, at: string, pools: Set<string>, out: 
     out.push({ path: `${at}.redirect`, message: "a route has a pool or a redirect, not both" });
   if (r.pool === undefined && r.redirect === undefined && l.pool === undefined)
     out.push({ path: `${at}.pool`, message: "required: neither a redirect nor a default pool on the listener" });
+  const to = r.redirect;
+  if (to && to.scheme === undefined && to.host === undefined && to.port === undefined)
+    out.push({ path: `${at}.redirect`, message: "needs a scheme, host or port (else it redirects to itself)" });
   if (r.redirect !== undefined && (r.rewrite !== undefined || r.retries !== undefined))
     out.push({ path: `${at}.redirect`, message: "a redirect route does not proxy: drop rewrite and retries" });
   const m = r.match;

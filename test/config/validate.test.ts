@@ -155,6 +155,8 @@ describe("validateConfig refuses, naming every path", () => {
   test("a route needs a pool, its own or the listener's, unless it redirects", () => {
     const doc = { listeners: [{ name: "w", protocol: "http", address: "127.0.0.1:1", routes: [{ name: "r", match: { path: "/x" } }, { name: "ok", redirect: { scheme: "https" } }] }], pools: [pool()] };
     expect(invalidPaths(doc)).toEqual(["listeners[0].routes[0].pool"]);
+    const loop = { listeners: [http({ routes: [{ name: "r", redirect: {} }] })], pools: [pool()] };
+    expect(invalidPaths(loop)).toEqual(["listeners[0].routes[0].redirect"]);
   });
 
   test("an invalid regex, a short sticky secret, options for another algorithm", () => {

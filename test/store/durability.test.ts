@@ -87,7 +87,7 @@ describe("durability", () => {
   test("a reader never sees half a write: every read's rows belong to its revision", async () => {
     const path = tempDb();
     openStore(path).close();
-    const proc = Bun.spawn([process.execPath, WRITER, path, "200", "r"], { stdout: "pipe", stderr: "pipe" });
+    const proc = Bun.spawn([process.execPath, WRITER, path, "120", "r"], { stdout: "pipe", stderr: "pipe" });
     const reader = openStore(path);
     const seen = new Set<number>();
     try {
