@@ -42,6 +42,8 @@ export class Exchange<U = unknown> implements ProxyCtx<U>, UpstreamHandler {
   /** The client connection closes once this response is flushed. */
   closeAfter = false;
   private readonly generatedId: string | null;
+  /** Upstream bytes waiting for `launch` (head first); null once launched. */
+  private held: Uint8Array[] | null = null;
 
   constructor(readonly session: Session, readonly req: RequestHead) {
     this.clientAddress = session.clientAddress;
@@ -64,7 +66,7 @@ export class Exchange<U = unknown> implements ProxyCtx<U>, UpstreamHandler {
   }
 
   private attemptUpstream(): void {
-    const { hooks, pool } = this.session.server;
+    const hooks = this.session.server.hooks;
     this.attempt++;
     const chosen = hooks.selectUpstream(this);
     if (chosen instanceof LbError) return this.fail(chosen);
@@ -74,16 +76,42 @@ export class Exchange<U = unknown> implements ProxyCtx<U>, UpstreamHandler {
     let extra = forwardingFields(req, this.clientAddress, this.proto, this.trustForwarded, this.generatedId) + this.addRequestFields;
     if (req.bodyKind === BodyKind.Chunked) extra += "transfer-encoding: chunked\r\n";
     const head = buildRequestHead(req, requestDropMask(req, this.trustForwarded), extra, this.upstreamTarget);
-    const conn = pool.acquire(chosen.address, this);
-    this.conn = conn;
-    conn.parser.expect(req.method);
-    // HTTP/1.0 clients cannot read chunked framing: decode, then delimit the body by close
-    conn.parser.raw = req.versionMinor === 1;
     this.upstreamStartedAt = performance.now();
     if (this.requestDone) this.session.awaitResponse();
     else this.session.streaming();
-    conn.write(head);
-    if (this.requestDone && req.bodyKind === BodyKind.Chunked) conn.write(lastChunk(null));
+    this.held = [head];
+    // While a client packet is being parsed, connect only once it parsed cleanly: a request that
+    // turns out malformed later in the same packet never opens a backend connection.
+    if (!this.session.corking) this.launch();
+  }
+
+  /** Opens (or reuses) the upstream connection and sends what was held for it. */
+  launch(): void {
+    const held = this.held;
+    if (held === null || this.finished) return;
+    this.held = null;
+    const conn = this.session.server.pool.acquire(this.upstream!.address, this);
+    this.conn = conn;
+    conn.parser.expect(this.req.method);
+    // HTTP/1.0 clients cannot read chunked framing: decode, then delimit the body by close
+    conn.parser.raw = this.req.versionMinor === 1;
+    conn.writer.cork();
+    let ok = true;
+    for (const part of held) ok = conn.write(part) && ok;
+    conn.writer.uncork();
+    if (!ok) this.session.pauseReading();
+  }
+
+  /** Sends request bytes upstream, or holds them until launch; false = pause the client. */
+  private sendUp(data: Uint8Array | Buffer[]): boolean {
+    if (this.held !== null) {
+      if (Array.isArray(data)) this.held.push(...data);
+      else this.held.push(data);
+      return true;
+    }
+    const conn = this.conn;
+    if (conn === null) return true;
+    return Array.isArray(data) ? conn.writer.writeAll(data) : conn.write(data);
   }
 
   /** A piece of the request body from the client parser. */
@@ -93,8 +121,7 @@ export class Exchange<U = unknown> implements ProxyCtx<U>, UpstreamHandler {
     if (this.bytesIn > this.session.server.maxBodyBytes) {
       return this.fail(new LbError("BODY_TOO_LARGE", "request body too large"));
     }
-    const conn = this.conn!;
-    const ok = this.req.bodyKind === BodyKind.Chunked ? conn.writer.writeAll(encodeChunk(chunk)) : conn.write(chunk);
+    const ok = this.sendUp(this.req.bodyKind === BodyKind.Chunked ? encodeChunk(chunk) : chunk);
     if (!ok) this.session.pauseReading();
   }
 
@@ -102,7 +129,7 @@ export class Exchange<U = unknown> implements ProxyCtx<U>, UpstreamHandler {
   requestEnd(trailers: Buffer | null): void {
     this.requestDone = true;
     if (this.finished) return;
-    if (this.req.bodyKind === BodyKind.Chunked) this.conn!.write(lastChunk(trailers));
+    if (this.req.bodyKind === BodyKind.Chunked) this.sendUp(lastChunk(trailers));
     if (!this.headSent) this.session.awaitResponse();
     if (this.responseDone) this.complete(true);
   }
@@ -125,6 +152,7 @@ export class Exchange<U = unknown> implements ProxyCtx<U>, UpstreamHandler {
   fail(err: LbError): void {
     if (this.finished) return;
     this.error = err;
+    this.held = null;
     this.conn?.destroy();
     this.conn = null;
     if (this.headSent) {
@@ -139,6 +167,7 @@ export class Exchange<U = unknown> implements ProxyCtx<U>, UpstreamHandler {
   /** Writes a proxy-made response and finishes. */
   reply(reply: ProxyReply): void {
     if (this.finished) return;
+    this.held = null;
     this.conn?.destroy();
     this.conn = null;
     this.finished = true;
@@ -149,7 +178,11 @@ export class Exchange<U = unknown> implements ProxyCtx<U>, UpstreamHandler {
   }
 
   onUpstreamData(conn: UpstreamConn, data: Buffer): void {
+    // one client write per backend packet: head and body leave together
+    const w = this.session.writer;
+    w.cork();
     relayData(this, conn, data);
+    w.uncork();
   }
 
   onHead(res: ResponseHead): void {

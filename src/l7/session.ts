@@ -25,6 +25,8 @@ export class Session implements MessageHandler<RequestHead>, WriterOwner {
   deadline = 0;
   wait = Wait.Header;
   closed = false;
+  /** True while a client packet is being parsed (see consumeCorked). */
+  corking = false;
   private pending: Buffer | null = null;
   private closing = false;
   private clientEnded = false;
@@ -46,7 +48,18 @@ export class Session implements MessageHandler<RequestHead>, WriterOwner {
       return;
     }
     if (this.pending !== null) return this.stash(buf, 0);
+    this.consumeCorked(buf);
+  }
+
+  /** Upstream writes made while parsing one packet leave together, after the whole packet parsed. */
+  private consumeCorked(buf: Buffer): void {
+    this.corking = true;
+    const conn = this.exchange?.conn;
+    conn?.writer.cork();
     this.consume(buf);
+    this.corking = false;
+    conn?.writer.uncork();
+    this.exchange?.launch();
   }
 
   /** Parses as far as allowed: stops while a complete request waits for its response. */
@@ -99,7 +112,7 @@ export class Session implements MessageHandler<RequestHead>, WriterOwner {
     if (this.pending !== null) {
       const p = this.pending;
       this.pending = null;
-      this.consume(p);
+      this.consumeCorked(p);
     }
     if (this.clientEnded && this.exchange === null && this.pending === null) this.shutdown(null);
   }

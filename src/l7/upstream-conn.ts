@@ -50,6 +50,7 @@ export class UpstreamConn implements WriterOwner {
 
   /** Hands the connection to a new exchange (after an idle period). */
   assign(handler: UpstreamHandler): void {
+    this.writer.uncork();
     this.handler = handler;
     this.parser.handler = handler;
     this.received = 0;

@@ -10,12 +10,18 @@ export interface WriterOwner {
   onWriterDrained(): void;
 }
 
+/** Corked bytes beyond this make `write` ask the caller to pause. */
+const CORK_LIMIT = 256 * 1024;
+
 export class SocketWriter {
   socket: Socket<unknown> | null = null;
   /** Bytes queued and not yet taken by the socket. */
   queued = 0;
   private queue: Uint8Array[] = [];
   private endWhenFlushed = false;
+  private corked = false;
+  /** A write returned false: the owner hears about the drain. */
+  private blocked = false;
 
   constructor(private readonly owner: WriterOwner) {}
 
@@ -23,18 +29,21 @@ export class SocketWriter {
   attach(socket: Socket<unknown>): void {
     this.socket = socket;
     if (this.queued > 0) this.flush();
+    else if (this.endWhenFlushed) socket.end();
   }
 
-  /** Writes or queues `data`; true when everything went straight to the socket. */
+  /** Writes or queues `data`; false when the caller should pause its source until drained. */
   write(data: Uint8Array): boolean {
-    if (data.length === 0) return this.queued === 0;
-    if (this.queued === 0 && this.socket !== null) {
+    if (data.length === 0) return true;
+    if (this.queued === 0 && this.socket !== null && !this.corked) {
       const n = this.socket.write(data);
       if (n >= data.length) return true;
       if (n > 0) data = data.subarray(n);
     }
     this.queue.push(data);
     this.queued += data.length;
+    if (this.corked && this.socket !== null && this.queued <= CORK_LIMIT) return true;
+    this.blocked = true;
     return false;
   }
 
@@ -46,10 +55,37 @@ export class SocketWriter {
     return ok;
   }
 
+  /**
+   * Holds writes until `uncork`, so what one incoming packet produces leaves in one write (one
+   * syscall), and is never sent at all when the exchange fails before the packet is done.
+   */
+  cork(): void {
+    this.corked = true;
+  }
+
+  uncork(): void {
+    if (!this.corked) return;
+    this.corked = false;
+    if (this.queue.length > 1 && this.queued <= CORK_LIMIT) this.queue = [Buffer.concat(this.queue, this.queued)];
+    if (this.socket !== null && this.pump()) this.drained();
+  }
+
   /** Called on the socket's `drain`: writes queued data; tells the owner once the queue is empty. */
   flush(): void {
-    const s = this.socket;
-    if (s === null) return;
+    if (this.socket !== null && !this.corked && this.pump()) this.drained();
+  }
+
+  private drained(): void {
+    if (this.endWhenFlushed) this.socket!.end();
+    else if (this.blocked) {
+      this.blocked = false;
+      this.owner.onWriterDrained();
+    }
+  }
+
+  /** Writes queued data until the socket is full; true when the queue is empty. */
+  private pump(): boolean {
+    const s = this.socket!;
     while (this.queue.length > 0) {
       const data = this.queue[0]!;
       const n = s.write(data);
@@ -58,21 +94,17 @@ export class SocketWriter {
           this.queue[0] = data.subarray(n);
           this.queued -= n;
         }
-        return;
+        return false;
       }
       this.queue.shift();
       this.queued -= data.length;
     }
-    if (this.endWhenFlushed) {
-      s.end();
-      return;
-    }
-    this.owner.onWriterDrained();
+    return true;
   }
 
   /** Half-closes the socket once everything queued has been written. */
   end(): void {
-    if (this.queued === 0 && this.socket !== null) this.socket.end();
+    if (this.queued === 0 && this.socket !== null && !this.corked) this.socket.end();
     else this.endWhenFlushed = true;
   }
 

@@ -1,0 +1,38 @@
+import { describe, expect, test } from "bun:test";
+import { H, HOP_BY_HOP, RequestParser, ResponseParser, buildRequestHead, buildResponseHead, encodeChunk, type RequestHead, type ResponseHead } from "../../src/l7/http/index.ts";
+import { run } from "./feed.ts";
+
+const req = (s: string) => run<RequestHead>((h) => new RequestParser(h), s, "whole").messages[0]!.head;
+const res = (s: string) => run<ResponseHead>((h) => new ResponseParser(h), s, "whole").messages[0]!.head;
+
+describe("serialisers", () => {
+  test("drop hop-by-hop fields and those named in Connection, keep order, case and duplicates", () => {
+    const r = req("GET /p HTTP/1.1\r\nHost: x\r\nConnection: keep-alive, X-Secret\r\nX-Secret: s\r\nKeep-Alive: 5\r\nA: 1\r\nTE: trailers\r\nSet-Thing: 1\r\nSet-Thing: 2\r\nProxy-Connection: x\r\n\r\n");
+    const out = buildRequestHead(r, HOP_BY_HOP, "x-added: 1\r\n", null).toString("latin1");
+    expect(out).toBe("GET /p HTTP/1.1\r\nHost: x\r\nA: 1\r\nSet-Thing: 1\r\nSet-Thing: 2\r\nx-added: 1\r\n\r\n");
+  });
+
+  test("Connection cannot strip end-to-end fields such as Host or Content-Length", () => {
+    const r = req("POST / HTTP/1.1\r\nHost: x\r\nConnection: host, content-length, x-forwarded-for\r\nContent-Length: 1\r\n\r\nz");
+    expect(r.has(H.NAMED_IN_CONNECTION)).toBe(false);
+    expect(buildRequestHead(r, HOP_BY_HOP, "", null).toString()).toBe("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\n");
+  });
+
+  test("rewrites the request line for a new target or an HTTP/1.0 request", () => {
+    expect(buildRequestHead(req("GET /old?q HTTP/1.1\r\nHost: x\r\n\r\n"), HOP_BY_HOP, "", "/new?q").toString()).toBe("GET /new?q HTTP/1.1\r\nHost: x\r\n\r\n");
+    expect(buildRequestHead(req("GET / HTTP/1.0\r\n\r\n"), HOP_BY_HOP, "", null).toString()).toBe("GET / HTTP/1.1\r\n\r\n");
+  });
+
+  test("a response needing no change is passed through without a copy", () => {
+    const r = res("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+    expect(buildResponseHead(r, HOP_BY_HOP, "")).toBe(r.buf);
+    const r10 = res("HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\n");
+    expect(buildResponseHead(r10, HOP_BY_HOP, "connection: close\r\n").toString()).toBe("HTTP/1.1 200 OK\r\nContent-Length: 0\r\nconnection: close\r\n\r\n");
+  });
+
+  test("chunk framing for small and large chunks", () => {
+    expect((encodeChunk(Buffer.from("hello")) as Buffer).toString()).toBe("5\r\nhello\r\n");
+    const big = encodeChunk(Buffer.alloc(20_000, 97)) as Buffer[];
+    expect(Buffer.concat(big).subarray(0, 6).toString()).toBe("4e20\r\n");
+  });
+});
