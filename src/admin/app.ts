@@ -1,0 +1,116 @@
+/**
+ * createAdminApp: the Hono admin API over the store, the snapshot holder and a read-only runtime
+ * view (DESIGN.md "Admin API"). Middleware order matters: metrics outermost (so 401s and 413s are
+ * counted), then auth (an unauthenticated caller learns nothing, not even 404 vs 405), then the
+ * body limit, then the routes, then a 405 catch-all per known path.
+ */
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import type { SnapshotHolder } from "../config/index.ts";
+import { LbError } from "../errors.ts";
+import { Registry } from "../obs/index.ts";
+import type { Store } from "../store/index.ts";
+import { bearerAuth } from "./auth.ts";
+import { mountCollection } from "./collection.ts";
+import type { AdminDeps, AdminMetrics } from "./deps.ts";
+import { errorBody, onAdminError, onAdminNotFound } from "./error-handler.ts";
+import { mountConfig } from "./routes/config.ts";
+import { mountProbes } from "./routes/probes.ts";
+import { COLLECTIONS } from "./routes/resources.ts";
+import { mountRuntime } from "./routes/runtime.ts";
+import type { RuntimeView } from "./runtime-view.ts";
+
+/** Default largest request body: 4 MiB (a config with many certificates fits comfortably). */
+export const DEFAULT_BODY_LIMIT = 4 * 1024 * 1024;
+
+/** What createAdminApp needs. Only store and holder are required. */
+export interface AdminOptions {
+  store: Store;
+  holder: SnapshotHolder;
+  /** The data plane's read-only view; absent until the data plane is wired. */
+  runtime?: RuntimeView;
+  /** Bearer token; when set every path but /healthz requires it. */
+  token?: string;
+  /** Largest accepted request body in bytes (413 beyond). */
+  bodyLimit?: number;
+  /** /readyz answers 200 while this returns true; default: a snapshot has been published. */
+  ready?: () => boolean;
+  /** Registry to serve at /metrics and to register the admin's metrics on; default: a new one. */
+  metrics?: Registry;
+}
+
+/** Registers the admin's own metrics (idempotent per registry). */
+export function registerAdminMetrics(registry: Registry, holder: SnapshotHolder): AdminMetrics {
+  registry.gauge("fulcrum_config_revision", "Config revision of the snapshot this node serves.", [], (g) =>
+    g.set(holder.current()?.revision ?? 0),
+  );
+  return {
+    writes: registry.counter("fulcrum_config_writes_total", "Config writes through the admin API, by result.", ["result"]),
+    requests: registry.counter("fulcrum_admin_requests_total", "Admin API requests by method and status code.", ["method", "code"]),
+    duration: registry.histogram("fulcrum_admin_request_duration_seconds", "Admin API request latency.", ["method"]),
+  };
+}
+
+/** Every known path pattern with the verbs it serves, for 405 and the Allow header. */
+const PATHS: [string, string][] = [
+  ["/v1/config", "GET, PUT"],
+  ["/v1/listeners", "GET, POST"],
+  ["/v1/listeners/:name", "GET, PUT, PATCH, DELETE"],
+  ["/v1/listeners/:listener/routes", "GET, POST"],
+  ["/v1/listeners/:listener/routes/:name", "GET, PUT, PATCH, DELETE"],
+  ["/v1/pools", "GET, POST"],
+  ["/v1/pools/:name", "GET, PUT, PATCH, DELETE"],
+  ["/v1/pools/:pool/backends", "GET, POST"],
+  ["/v1/pools/:pool/backends/:address", "GET, PUT, PATCH, DELETE"],
+  ["/v1/pools/:name/table", "GET"],
+  ["/v1/certificates", "GET, POST"],
+  ["/v1/certificates/:name", "GET, PUT, PATCH, DELETE"],
+  ["/v1/status", "GET"],
+  ["/v1/revisions", "GET"],
+  ["/metrics", "GET"],
+  ["/healthz", "GET"],
+  ["/readyz", "GET"],
+];
+
+/** Builds the admin app. Serve it with `Bun.serve({ fetch: app.fetch })` or test it with `app.request()`. */
+export function createAdminApp(opts: AdminOptions): Hono {
+  const registry = opts.metrics ?? new Registry();
+  const deps: AdminDeps = {
+    store: opts.store,
+    holder: opts.holder,
+    runtime: opts.runtime ?? {},
+    ready: opts.ready ?? (() => opts.holder.current() !== undefined),
+    metrics: registerAdminMetrics(registry, opts.holder),
+  };
+  const limit = opts.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  const app = new Hono();
+  app.onError(onAdminError);
+  app.notFound(onAdminNotFound);
+
+  app.use("*", async (c, next) => {
+    const started = performance.now();
+    await next();
+    deps.metrics.requests.inc({ method: c.req.method, code: c.res.status });
+    deps.metrics.duration.observe((performance.now() - started) / 1000, { method: c.req.method });
+  });
+  app.use("*", bearerAuth(opts.token));
+  app.use(
+    "*",
+    bodyLimit({
+      maxSize: limit,
+      onError: () => {
+        throw new LbError("PAYLOAD_TOO_LARGE", `request body is larger than ${limit} bytes`);
+      },
+    }),
+  );
+
+  mountProbes(app, deps, registry);
+  mountConfig(app, deps);
+  mountRuntime(app, deps);
+  for (const spec of COLLECTIONS) mountCollection(app, deps, spec);
+
+  for (const [path, allow] of PATHS) {
+    app.all(path, (c) => c.json(errorBody("METHOD_NOT_ALLOWED", `${c.req.method} is not allowed on ${path}; use ${allow}`), 405, { Allow: allow }));
+  }
+  return app;
+}

@@ -1,0 +1,24 @@
+/** What every admin route handler works with: the store, the snapshot holder, metrics, the runtime view. */
+import type { SnapshotHolder } from "../config/index.ts";
+import type { Counter, Histogram } from "../obs/index.ts";
+import type { Store } from "../store/index.ts";
+import type { RuntimeView } from "./runtime-view.ts";
+
+/** The admin API's own metrics, registered on the shared registry by createAdminApp. */
+export interface AdminMetrics {
+  /** fulcrum_config_writes_total{result="applied"|"unchanged"|"rejected"|"dry_run"} */
+  writes: Counter;
+  /** fulcrum_admin_requests_total{method,code} */
+  requests: Counter;
+  /** fulcrum_admin_request_duration_seconds{method} */
+  duration: Histogram;
+}
+
+/** Dependencies shared by the route modules. */
+export interface AdminDeps {
+  store: Store;
+  holder: SnapshotHolder;
+  runtime: RuntimeView;
+  ready: () => boolean;
+  metrics: AdminMetrics;
+}

@@ -1,0 +1,7 @@
+/** @module The admin API: a Hono app over the store, the snapshot holder and a read-only runtime view. */
+export { createAdminApp, registerAdminMetrics, DEFAULT_BODY_LIMIT } from "./app.ts";
+export type { AdminOptions } from "./app.ts";
+export type { AdminMetrics } from "./deps.ts";
+export type { BackendHealth, BackendStats, ListenerState, RuntimeView } from "./runtime-view.ts";
+export { mergePatch } from "./merge-patch.ts";
+export { tokenMatches } from "./auth.ts";

@@ -1,0 +1,36 @@
+/**
+ * The read-only window the admin API has on the running data plane. The composition root
+ * (src/cli/start.ts) passes one in; every method is optional because the data plane grows in later
+ * issues: until a method exists the admin reports "unknown" or leaves the field out. The admin
+ * never mutates through it and never touches sockets (DESIGN.md "Admin").
+ */
+
+/** Health of one backend as the health checker sees it. */
+export type BackendHealth = "healthy" | "unhealthy" | "unknown";
+
+/** Live counters for one backend. */
+export interface BackendStats {
+  active_connections?: number;
+  requests_total?: number;
+  failures_total?: number;
+  ejected?: boolean;
+  ejections_total?: number;
+}
+
+/** A listener as bound by the data plane. */
+export interface ListenerState {
+  name: string;
+  address: string;
+  bound: boolean;
+  active_connections?: number;
+}
+
+/** What the data plane exposes to the admin API; implement any subset. */
+export interface RuntimeView {
+  /** Health of `address` in `pool`; absent means "unknown". */
+  backendHealth?(pool: string, address: string): BackendHealth;
+  /** Live counters of `address` in `pool`. */
+  backendStats?(pool: string, address: string): BackendStats | undefined;
+  /** Bound listeners. */
+  listeners?(): ListenerState[];
+}
