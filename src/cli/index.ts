@@ -4,9 +4,16 @@ import { versionCommand } from "./version.ts";
 
 type Command = (args: string[]) => number | Promise<number>;
 
-/** Subcommands by name; later issues add start, validate, apply, export, demo. */
+/**
+ * Subcommands by name. The heavier ones load on first use, so `version` and `help` do not pay for
+ * the store, the config compiler and the admin API.
+ */
 const COMMANDS: Record<string, Command> = {
   version: () => versionCommand(),
+  start: async (a) => (await import("./start.ts")).startCommand(a),
+  validate: async (a) => (await import("./validate.ts")).validateCommand(a),
+  apply: async (a) => (await import("./apply.ts")).applyCommand(a),
+  export: async (a) => (await import("./export.ts")).exportCommand(a),
   maglev: async (a) => (await import("./maglev.ts")).maglevCommand(a),
   help: () => {
     console.log(USAGE);

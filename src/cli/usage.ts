@@ -2,10 +2,13 @@
 export const USAGE = `fulcrum: a distributed L4/L7 load balancer
 
 usage:
-  fulcrum start [--config FILE] [--db PATH] [--admin HOST:PORT]
-  fulcrum validate FILE
-  fulcrum apply -f FILE [--admin URL]
-  fulcrum export [--admin URL]
+  fulcrum start [--config FILE] [--db PATH] [--admin HOST:PORT] [--admin-token-file PATH]
+                                  run a node (db: FULCRUM_DB or ./fulcrum.db; admin: FULCRUM_ADMIN or 127.0.0.1:9901)
+  fulcrum validate FILE           check a config file (YAML or JSON) offline
+  fulcrum apply -f FILE [--admin URL] [--dry-run]
+                                  send a config file to a running node, print the diff and the revision
+  fulcrum export [--admin URL]    print the running config as YAML
+                                  (apply/export: token from FULCRUM_ADMIN_TOKEN or --admin-token-file)
   fulcrum maglev --size M KEY[=WEIGHT]...   print a Maglev table as JSON
   fulcrum version
   fulcrum help

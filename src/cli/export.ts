@@ -1,0 +1,22 @@
+/**
+ * `fulcrum export [--admin URL] [--admin-token-file PATH]`: prints the running node's config as
+ * YAML (GET /v1/config, private keys left out). Feeding the output to `fulcrum apply` changes
+ * nothing: the node keeps stored keys for certificates sent without one.
+ */
+import { parseArgs } from "./args.ts";
+import { adminRequest, readToken } from "./admin-client.ts";
+import { reportApiError, reportError } from "./report.ts";
+
+/** Runs `export`; resolves to the exit code. */
+export async function exportCommand(argv: string[]): Promise<number> {
+  try {
+    const args = parseArgs(argv, { admin: "string", "admin-token-file": "string" });
+    const token = await readToken(args.flags["admin-token-file"]);
+    const res = await adminRequest(args.flags.admin, "GET", "/v1/config", { token, accept: "application/yaml" });
+    if (res.status !== 200) return reportApiError("export", res.status, res.json());
+    process.stdout.write(res.text.endsWith("\n") ? res.text : `${res.text}\n`);
+    return 0;
+  } catch (e) {
+    return reportError("export", e);
+  }
+}

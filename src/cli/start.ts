@@ -1,0 +1,151 @@
+/**
+ * `fulcrum start [--config FILE] [--db PATH] [--admin HOST:PORT] [--admin-token-file PATH]` and
+ * startNode, the seam the composition root extends: open the store, apply a config file if given,
+ * publish the current revision's snapshot, start the data plane (when the caller supplies one),
+ * then serve the admin API. SIGTERM/SIGINT stop everything in reverse order and exit 0.
+ */
+import { resolve } from "node:path";
+import { createAdminApp, type RuntimeView } from "../admin/index.ts";
+import { applyConfig, publishStored, SnapshotHolder } from "../config/index.ts";
+import { LbError } from "../errors.ts";
+import { Registry } from "../obs/index.ts";
+import { defaultDbPath, openStore, type Store } from "../store/index.ts";
+import { parseArgs, parseHostPort } from "./args.ts";
+import { DEFAULT_ADMIN, readToken } from "./admin-client.ts";
+import { readConfigFile } from "./config-file.ts";
+import { reportError } from "./report.ts";
+
+/** What a data plane hands back to startNode: its runtime view, readiness, and how to stop it. */
+export interface DataPlane {
+  runtime?: RuntimeView;
+  /** True once every listener is bound; /readyz also requires an applied snapshot. */
+  ready?(): boolean;
+  stop(): Promise<void>;
+}
+
+/** Everything a data plane may use; it must not import src/store or src/admin itself. */
+export interface DataPlaneContext {
+  store: Store;
+  holder: SnapshotHolder;
+  metrics: Registry;
+}
+
+/** Options of startNode; every field has a default. */
+export interface NodeOptions {
+  /** SQLite file (created if missing); default FULCRUM_DB or ./fulcrum.db. */
+  dbPath?: string;
+  /** A config file (YAML or JSON) applied before anything serves. */
+  configFile?: string;
+  /** Admin address HOST:PORT; port 0 picks a free one. Default FULCRUM_ADMIN or 127.0.0.1:9901. */
+  admin?: string;
+  /** Admin bearer token; required to bind the admin API beyond loopback. */
+  token?: string;
+  /** Largest admin request body in bytes. */
+  bodyLimit?: number;
+  /** Starts the data plane once the first snapshot is published (the lead wires L4/L7 here). */
+  dataPlane?: (ctx: DataPlaneContext) => Promise<DataPlane>;
+}
+
+/** A running node. */
+export interface FulcrumNode {
+  store: Store;
+  holder: SnapshotHolder;
+  metrics: Registry;
+  dbPath: string;
+  /** Base URL of the admin API, with the real port. */
+  adminUrl: string;
+  /** Stops the admin API, then the data plane, then closes the store. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** True for addresses that only this machine can reach. */
+export function isLoopback(host: string): boolean {
+  const h = host.toLowerCase();
+  return h === "localhost" || h === "::1" || /^127\.\d+\.\d+\.\d+$/.test(h) || /^::ffff:127\.\d+\.\d+\.\d+$/.test(h);
+}
+
+/** Starts a node; throws LbError (nothing left running) when any step fails. */
+export async function startNode(opts: NodeOptions = {}): Promise<FulcrumNode> {
+  const { host, port } = parseHostPort(opts.admin ?? process.env.FULCRUM_ADMIN ?? DEFAULT_ADMIN);
+  if (!isLoopback(host) && !opts.token) {
+    throw new LbError(
+      "INVALID_ARGUMENT",
+      `refusing to serve the admin API on ${host} without a token: anyone who can reach it could rewrite the config. ` +
+        "Set FULCRUM_ADMIN_TOKEN or pass --admin-token-file PATH, or bind to 127.0.0.1.",
+    );
+  }
+  const dbPath = opts.dbPath ?? defaultDbPath();
+  const store = openStore(dbPath);
+  const holder = new SnapshotHolder();
+  const metrics = new Registry();
+  let plane: DataPlane | undefined;
+  try {
+    if (opts.configFile !== undefined) {
+      applyConfig({ store, holder }, await readConfigFile(opts.configFile), { summary: `start --config ${opts.configFile}` });
+    }
+    // Without --config nothing is published yet: compile what is stored.
+    if (holder.current()?.revision !== store.read().revision) publishStored({ store, holder });
+    plane = await opts.dataPlane?.({ store, holder, metrics });
+    const app = createAdminApp({
+      store,
+      holder,
+      metrics,
+      runtime: plane?.runtime,
+      token: opts.token,
+      bodyLimit: opts.bodyLimit,
+      ready: () => holder.current() !== undefined && (plane?.ready?.() ?? true),
+    });
+    const server = Bun.serve({ hostname: host, port, fetch: app.fetch });
+    let stopped: Promise<void> | undefined;
+    const stop = () =>
+      (stopped ??= (async () => {
+        await server.stop(true);
+        await plane?.stop();
+        store.close();
+      })());
+    const shownHost = host.includes(":") ? `[${host}]` : host;
+    return { store, holder, metrics, dbPath, adminUrl: `http://${shownHost}:${server.port}`, stop };
+  } catch (e) {
+    await plane?.stop();
+    store.close();
+    if (e instanceof LbError) throw e;
+    throw new LbError("INTERNAL", `could not start: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+function printBanner(node: FulcrumNode, token: string | undefined): void {
+  const revision = node.holder.current()?.revision ?? 0;
+  const auth = token ? ` -H "Authorization: Bearer $FULCRUM_ADMIN_TOKEN"` : "";
+  console.log(`fulcrum started (pid ${process.pid})`);
+  console.log(`database ${node.dbPath === ":memory:" ? node.dbPath : resolve(node.dbPath)} at revision ${revision}`);
+  console.log(`admin listening on ${node.adminUrl}${token ? " (bearer token required)" : ""}`);
+  console.log(`try: curl${auth} ${node.adminUrl}/v1/config   or   fulcrum apply -f config.yaml --admin ${node.adminUrl}`);
+}
+
+/** Runs `start` until SIGTERM/SIGINT; resolves to the exit code only on a startup failure. */
+export async function startCommand(argv: string[]): Promise<number> {
+  let node: FulcrumNode;
+  let token: string | undefined;
+  try {
+    const spec = { config: "string", db: "string", admin: "string", "admin-token-file": "string" } as const;
+    const args = parseArgs(argv, spec, { c: "config" });
+    if (args.positionals.length > 0) throw new LbError("INVALID_ARGUMENT", `unexpected argument "${args.positionals[0]}"`);
+    token = await readToken(args.flags["admin-token-file"]);
+    node = await startNode({ dbPath: args.flags.db, configFile: args.flags.config, admin: args.flags.admin, token });
+  } catch (e) {
+    return reportError("start", e);
+  }
+  printBanner(node, token);
+  return await new Promise<number>(() => {
+    const shutdown = (signal: string) => {
+      console.log(`${signal}: stopping`);
+      // Exit explicitly: a data plane socket left open must not keep a stopped node alive.
+      void node.stop().then(
+        () => process.exit(0),
+        (e) => process.exit(reportError("start", e)),
+      );
+    };
+    process.once("SIGTERM", () => shutdown("SIGTERM"));
+    process.once("SIGINT", () => shutdown("SIGINT"));
+  });
+}
