@@ -1,2 +1,397 @@
-// placeholder: filled by the conntrack kernel
-export function conntrackVersion(): u32 { return 1; }
+// 5-tuple connection tracking: a fixed-capacity table in linear memory, reserved once by
+// conntrackInit and never grown. Called from src/wasm/conntrack.ts only.
+//
+// Scheme: blocked cuckoo hashing (Dietzfelbinger & Weidling, "Balanced allocation and dictionaries
+// with tightly packed constant size bins", 2007): every key may live in one of two buckets of four
+// 64-byte slots. A lookup reads at most eight slots, all known from the hash before any branch, so
+// the memory loads overlap; an entry occupies exactly one cache line; 2-choice/4-slot buckets stay
+// placeable past 95% load, which is how 1,000,000 flows fit in 64 MiB. Removal just clears a slot
+// (no tombstones, no probe chains to repair), so sweeps and deletes stay O(1) per slot.
+// Insert into two full buckets searches breadth-first (bounded, MAX_NODES buckets) for a chain of
+// moves ending in a free slot; failing that it evicts the least recently seen entry among the
+// buckets it visited (its bounded window) and shifts the chain into the freed slot.
+import { hashTupleAt } from "./hash";
+
+// Slot layout (16 u32 words, 64-byte aligned; words 0..13 are the entry and move with it):
+// 0 tag (flow hash | 1; 0 = empty), 1 backend, 2 last seen ms, 3 flags, 4..13 the 40-byte tuple,
+// 14 reserved, 15 BFS stamp (slot 0 of a bucket only; belongs to the bucket, never moves).
+// @ts-ignore: decorator
+@inline const SLOT: usize = 64;
+// @ts-ignore: decorator
+@inline const BUCKET: usize = 256;
+// @ts-ignore: decorator
+@inline const ENTRY_BYTES: usize = 56;
+// @ts-ignore: decorator
+@inline const O_BACKEND: usize = 4;
+// @ts-ignore: decorator
+@inline const O_SEEN: usize = 8;
+// @ts-ignore: decorator
+@inline const O_FLAGS: usize = 12;
+// @ts-ignore: decorator
+@inline const O_KEY: usize = 16;
+// @ts-ignore: decorator
+@inline const O_STAMP: usize = 60;
+
+// Header at the handle (u32 byte offsets); the tuple scratch follows at +64, BFS nodes at +128.
+// @ts-ignore: decorator
+@inline const H_CAPACITY: usize = 0;
+// @ts-ignore: decorator
+@inline const H_SIZE: usize = 4;
+// @ts-ignore: decorator
+@inline const H_INSERTS: usize = 8;
+// @ts-ignore: decorator
+@inline const H_EVICTIONS: usize = 12;
+// @ts-ignore: decorator
+@inline const H_EXPIRATIONS: usize = 16;
+// @ts-ignore: decorator
+@inline const H_BUCKETS: usize = 20;
+// @ts-ignore: decorator
+@inline const H_SEED: usize = 24;
+// @ts-ignore: decorator
+@inline const H_CURSOR: usize = 28;
+// @ts-ignore: decorator
+@inline const H_GEN: usize = 32;
+// @ts-ignore: decorator
+@inline const H_SLOTS: usize = 36;
+// @ts-ignore: decorator
+@inline const H_LAST_FLAGS: usize = 40;
+// @ts-ignore: decorator
+@inline const H_SCRATCH: usize = 64;
+// @ts-ignore: decorator
+@inline const H_NODES: usize = 128;
+
+/** Most buckets one insert's breadth-first search visits; its eviction window is 4× this in slots. */
+// @ts-ignore: decorator
+@inline const CONNTRACK_MAX_NODES: u32 = 512;
+/** Smallest and largest accepted capacities (slots); 2^23 slots is 512 MiB. */
+// @ts-ignore: decorator
+@inline const CONNTRACK_MIN_CAPACITY: u32 = 8;
+// @ts-ignore: decorator
+@inline const CONNTRACK_MAX_CAPACITY: u32 = 1 << 23;
+
+/** Outcomes of conntrackInsert. */
+// @ts-ignore: decorator
+@inline const CONNTRACK_UPDATED: u32 = 0;
+// @ts-ignore: decorator
+@inline const CONNTRACK_INSERTED: u32 = 1;
+// @ts-ignore: decorator
+@inline const CONNTRACK_EVICTED: u32 = 2;
+
+// @ts-ignore: decorator
+@inline function fastrange(x: u32, n: u32): u32 {
+  // Lemire's multiply-shift: maps a u32 uniformly onto [0, n) without a division.
+  return <u32>((<u64>x * <u64>n) >> 32);
+}
+
+// @ts-ignore: decorator
+@inline function bucket1(tag: u32, buckets: u32): u32 {
+  return fastrange(tag, buckets);
+}
+
+// @ts-ignore: decorator
+@inline function bucket2(tag: u32, b1: u32, buckets: u32): u32 {
+  // A remix of the tag picks an offset in 1..buckets-1, so the two buckets always differ.
+  let x = tag * 0x9E3779B1;
+  x ^= x >> 15;
+  x *= 0x85EBCA77;
+  x ^= x >> 13;
+  const b2 = b1 + 1 + fastrange(x, buckets - 1);
+  return b2 >= buckets ? b2 - buckets : b2;
+}
+
+// @ts-ignore: decorator
+@inline function slotsOf(table: usize): usize {
+  return <usize>load<u32>(table, H_SLOTS);
+}
+
+// @ts-ignore: decorator
+@inline function keyEquals(slot: usize, keyPtr: usize): bool {
+  const a = v128.xor(v128.load(slot, O_KEY), v128.load(keyPtr));
+  const b = v128.xor(v128.load(slot, O_KEY + 16), v128.load(keyPtr, 16));
+  const c = load<u64>(slot, O_KEY + 32) ^ load<u64>(keyPtr, 32);
+  return !v128.any_true(v128.or(a, b)) && c == 0;
+}
+
+/** The slot holding the key at keyPtr, or 0. All eight tags are loaded before any branch. */
+// @ts-ignore: decorator
+@inline function findSlot(table: usize, keyPtr: usize): usize {
+  const tag = hashTupleAt(keyPtr, load<u32>(table, H_SEED)) | 1;
+  const buckets = load<u32>(table, H_BUCKETS);
+  const slots = slotsOf(table);
+  const b1 = bucket1(tag, buckets);
+  const p = slots + <usize>b1 * BUCKET;
+  const q = slots + <usize>bucket2(tag, b1, buckets) * BUCKET;
+  let m = <u32>(load<u32>(p) == tag) | (<u32>(load<u32>(p, 64) == tag) << 1)
+    | (<u32>(load<u32>(p, 128) == tag) << 2) | (<u32>(load<u32>(p, 192) == tag) << 3)
+    | (<u32>(load<u32>(q) == tag) << 4) | (<u32>(load<u32>(q, 64) == tag) << 5)
+    | (<u32>(load<u32>(q, 128) == tag) << 6) | (<u32>(load<u32>(q, 192) == tag) << 7);
+  while (m != 0) {
+    const i = <usize>ctz(m);
+    const slot = (i < 4 ? p : q - BUCKET) + i * SLOT;
+    if (keyEquals(slot, keyPtr)) return slot;
+    m &= m - 1;
+  }
+  return 0;
+}
+
+// @ts-ignore: decorator
+@inline function clearEntry(slot: usize): void {
+  // Words 14..15 belong to the position (the bucket's BFS stamp), so only the entry is wiped.
+  memory.fill(slot, 0, ENTRY_BYTES);
+}
+
+/**
+ * Reserves a table of `capacity` slots (rounded up to a multiple of 4) and returns its handle, or 0
+ * when capacity is outside CONNTRACK_MIN_CAPACITY..CONNTRACK_MAX_CAPACITY. Called once per table,
+ * off the hot path: this is the only conntrack call that may grow linear memory. `seed` keys the
+ * flow hash so placements differ per table and per process.
+ */
+export function conntrackInit(capacity: u32, seed: u32): usize {
+  if (capacity < CONNTRACK_MIN_CAPACITY || capacity > CONNTRACK_MAX_CAPACITY) return 0;
+  const slotsCount = (capacity + 3) & ~3;
+  const headerBytes = H_NODES + <usize>CONNTRACK_MAX_NODES * 12;
+  const base = heap.alloc(headerBytes + SLOT - 1 + <usize>slotsCount * SLOT);
+  const slots = (base + headerBytes + SLOT - 1) & ~(SLOT - 1);
+  memory.fill(base, 0, slots - base + <usize>slotsCount * SLOT);
+  store<u32>(base, slotsCount, H_CAPACITY);
+  store<u32>(base, slotsCount >> 2, H_BUCKETS);
+  store<u32>(base, seed, H_SEED);
+  store<u32>(base, <u32>slots, H_SLOTS);
+  return base;
+}
+
+/** Address of the table's 40-byte tuple scratch: the façade writes a key there before each call. */
+export function conntrackKeyPtr(table: usize): usize {
+  return table + H_SCRATCH;
+}
+
+/**
+ * Looks up the tuple at keyPtr. On a hit, refreshes its last-seen time to nowMs, records its flags
+ * (read back with conntrackStat(table, 7)) and returns its backend index; on a miss returns -1.
+ */
+export function conntrackLookup(table: usize, keyPtr: usize, nowMs: u32): i32 {
+  const slot = findSlot(table, keyPtr);
+  if (slot == 0) return -1;
+  store<u32>(slot, nowMs, O_SEEN);
+  store<u32>(table, load<u32>(slot, O_FLAGS), H_LAST_FLAGS);
+  return load<i32>(slot, O_BACKEND);
+}
+
+/** Removes the tuple at keyPtr; returns 1 when it was there, 0 otherwise. */
+export function conntrackRemove(table: usize, keyPtr: usize): u32 {
+  const slot = findSlot(table, keyPtr);
+  if (slot == 0) return 0;
+  clearEntry(slot);
+  store<u32>(table, load<u32>(table, H_SIZE) - 1, H_SIZE);
+  return 1;
+}
+
+// @ts-ignore: decorator
+@inline function ageOf(slot: usize, nowMs: u32): u32 {
+  // u32 milliseconds wrap every 49.7 days; the wrapping difference is right for shorter idles.
+  return nowMs - load<u32>(slot, O_SEEN);
+}
+
+// @ts-ignore: decorator
+@inline function firstFree(bucketPtr: usize): usize {
+  for (let k: usize = 0; k < BUCKET; k += SLOT) {
+    if (load<u32>(bucketPtr + k) == 0) return bucketPtr + k;
+  }
+  return 0;
+}
+
+// @ts-ignore: decorator
+@inline function nodeAt(table: usize, i: u32): usize {
+  return table + H_NODES + <usize>i * 12;
+}
+
+// @ts-ignore: decorator
+@inline function pushNode(table: usize, i: u32, bucketPtr: usize, parent: i32, fromSlot: usize): void {
+  const n = nodeAt(table, i);
+  store<u32>(n, <u32>bucketPtr);
+  store<i32>(n, parent, 4);
+  store<u32>(n, <u32>fromSlot, 8);
+}
+
+/**
+ * Moves the entries along the BFS path ending at node `node` so that `dst` (a slot of that node's
+ * bucket, free or evicted) is filled by the entry from its parent, and so on up to a root bucket;
+ * returns the root slot left free for the new entry.
+ */
+function shiftChain(table: usize, node: u32, dst: usize): usize {
+  let n = nodeAt(table, node);
+  let parent = load<i32>(n, 4);
+  while (parent >= 0) {
+    const src = <usize>load<u32>(n, 8);
+    memory.copy(dst, src, ENTRY_BYTES);
+    dst = src;
+    n = nodeAt(table, <u32>parent);
+    parent = load<i32>(n, 4);
+  }
+  return dst;
+}
+
+/** The least recently seen slot in nodes [0, count); ties go to the earliest. Sets `victimNode`. */
+let victimNode: u32 = 0;
+function oldestIn(table: usize, count: u32, nowMs: u32): usize {
+  let best: usize = 0;
+  let bestAge: u32 = 0;
+  for (let i: u32 = 0; i < count; i++) {
+    const b = <usize>load<u32>(nodeAt(table, i));
+    for (let k: usize = 0; k < BUCKET; k += SLOT) {
+      const age = ageOf(b + k, nowMs);
+      if (best == 0 || age > bestAge) {
+        best = b + k;
+        bestAge = age;
+        victimNode = i;
+      }
+    }
+  }
+  return best;
+}
+
+/**
+ * Breadth-first search from the two full buckets (nodes 0 and 1) for a free slot reachable by a
+ * chain of moves; visits at most CONNTRACK_MAX_NODES buckets, stamping each so none is seen twice.
+ * Returns the slot that will take the new entry: a freed root slot, or, when no free slot was
+ * reached, the root end of the chain to the least recently seen slot visited (then evicted).
+ */
+function placeByBfs(table: usize, nowMs: u32): usize {
+  let gen = load<u32>(table, H_GEN) + 1;
+  if (gen == 0) gen = 1;
+  store<u32>(table, gen, H_GEN);
+  const slots = slotsOf(table);
+  const buckets = load<u32>(table, H_BUCKETS);
+  store<u32>(<usize>load<u32>(nodeAt(table, 0)), gen, O_STAMP);
+  store<u32>(<usize>load<u32>(nodeAt(table, 1)), gen, O_STAMP);
+  let count: u32 = 2;
+  for (let q: u32 = 0; q < count; q++) {
+    const b = <usize>load<u32>(nodeAt(table, q));
+    const bIndex = <u32>((b - slots) / BUCKET);
+    for (let k: usize = 0; k < BUCKET; k += SLOT) {
+      if (count == CONNTRACK_MAX_NODES) break;
+      const tag = load<u32>(b + k);
+      const c1 = bucket1(tag, buckets);
+      const alt = c1 == bIndex ? bucket2(tag, c1, buckets) : c1;
+      const altPtr = slots + <usize>alt * BUCKET;
+      if (load<u32>(altPtr, O_STAMP) == gen) continue;
+      store<u32>(altPtr, gen, O_STAMP);
+      pushNode(table, count, altPtr, <i32>q, b + k);
+      count++;
+      const free = firstFree(altPtr);
+      if (free != 0) {
+        store<u32>(table, load<u32>(table, H_SIZE) + 1, H_SIZE);
+        return shiftChain(table, count - 1, free);
+      }
+    }
+  }
+  const victim = oldestIn(table, count, nowMs);
+  store<u32>(table, load<u32>(table, H_EVICTIONS) + 1, H_EVICTIONS);
+  return shiftChain(table, victimNode, victim);
+}
+
+/**
+ * Inserts the tuple at keyPtr with `backend` (< 2^31), last seen at nowMs, and `flags`, or updates
+ * them when the tuple is already there. Never fails for lack of room: with no free slot reachable
+ * it evicts the least recently seen entry of its bounded window. Returns CONNTRACK_UPDATED,
+ * CONNTRACK_INSERTED or CONNTRACK_EVICTED (inserted after evicting another flow).
+ */
+export function conntrackInsert(table: usize, keyPtr: usize, backend: u32, nowMs: u32, flags: u32): u32 {
+  let slot = findSlot(table, keyPtr);
+  let outcome = CONNTRACK_UPDATED;
+  if (slot == 0) {
+    const tag = hashTupleAt(keyPtr, load<u32>(table, H_SEED)) | 1;
+    const buckets = load<u32>(table, H_BUCKETS);
+    const b1 = bucket1(tag, buckets);
+    const p = slotsOf(table) + <usize>b1 * BUCKET;
+    const q = slotsOf(table) + <usize>bucket2(tag, b1, buckets) * BUCKET;
+    store<u32>(table, load<u32>(table, H_INSERTS) + 1, H_INSERTS);
+    slot = firstFree(p);
+    if (slot == 0) slot = firstFree(q);
+    if (slot != 0) {
+      store<u32>(table, load<u32>(table, H_SIZE) + 1, H_SIZE);
+      outcome = CONNTRACK_INSERTED;
+    } else {
+      pushNode(table, 0, p, -1, 0);
+      pushNode(table, 1, q, -1, 0);
+      const evictionsBefore = load<u32>(table, H_EVICTIONS);
+      if (load<u32>(table, H_SIZE) < load<u32>(table, H_CAPACITY)) {
+        slot = placeByBfs(table, nowMs);
+      } else {
+        // Full: no free slot exists anywhere, so searching is pointless; evict within the 8 slots.
+        slot = oldestIn(table, 2, nowMs);
+        store<u32>(table, evictionsBefore + 1, H_EVICTIONS);
+      }
+      outcome = load<u32>(table, H_EVICTIONS) != evictionsBefore ? CONNTRACK_EVICTED : CONNTRACK_INSERTED;
+    }
+    store<u32>(slot, tag);
+    v128.store(slot, v128.load(keyPtr), O_KEY);
+    v128.store(slot, v128.load(keyPtr, 16), O_KEY + 16);
+    store<u64>(slot, load<u64>(keyPtr, 32), O_KEY + 32);
+  }
+  store<u32>(slot, backend, O_BACKEND);
+  store<u32>(slot, nowMs, O_SEEN);
+  store<u32>(slot, flags, O_FLAGS);
+  return outcome;
+}
+
+/**
+ * Expires entries idle for `idleMs` or longer (nowMs - lastSeen >= idleMs), visiting at most
+ * `maxVisits` slots (and at most the whole table) from a cursor kept between calls, so the data
+ * plane can sweep a little at a time. Returns how many entries it expired.
+ */
+export function conntrackSweep(table: usize, nowMs: u32, idleMs: u32, maxVisits: u32): u32 {
+  const capacity = load<u32>(table, H_CAPACITY);
+  const slots = slotsOf(table);
+  let cursor = load<u32>(table, H_CURSOR);
+  const visits = maxVisits < capacity ? maxVisits : capacity;
+  let expired: u32 = 0;
+  for (let i: u32 = 0; i < visits; i++) {
+    const slot = slots + <usize>cursor * SLOT;
+    if (load<u32>(slot) != 0 && ageOf(slot, nowMs) >= idleMs) {
+      clearEntry(slot);
+      expired++;
+    }
+    cursor = cursor + 1 == capacity ? 0 : cursor + 1;
+  }
+  store<u32>(table, cursor, H_CURSOR);
+  store<u32>(table, load<u32>(table, H_SIZE) - expired, H_SIZE);
+  store<u32>(table, load<u32>(table, H_EXPIRATIONS) + expired, H_EXPIRATIONS);
+  return expired;
+}
+
+/**
+ * Visits every entry of `backend` (a full scan: about a millisecond per 100,000 slots, so call it
+ * off the hot path) and applies `op`: 0 counts them, 1 ORs `flagBits` into their flags (e.g. marks
+ * them draining), 2 removes them. Returns how many entries matched.
+ */
+export function conntrackForBackend(table: usize, backend: u32, op: u32, flagBits: u32): u32 {
+  const slots = slotsOf(table);
+  const end = slots + <usize>load<u32>(table, H_CAPACITY) * SLOT;
+  let matched: u32 = 0;
+  for (let slot = slots; slot < end; slot += SLOT) {
+    if (load<u32>(slot) == 0 || load<u32>(slot, O_BACKEND) != backend) continue;
+    matched++;
+    if (op == 1) store<u32>(slot, load<u32>(slot, O_FLAGS) | flagBits, O_FLAGS);
+    else if (op == 2) clearEntry(slot);
+  }
+  if (op == 2) store<u32>(table, load<u32>(table, H_SIZE) - matched, H_SIZE);
+  return matched;
+}
+
+/**
+ * One counter of the table: 0 capacity (slots), 1 size (live entries), 2 inserts (new entries
+ * ever placed), 3 evictions, 4 expirations, 5 sweep cursor, 6 slots address, 7 flags of the last
+ * lookup hit. Anything else returns 0.
+ */
+export function conntrackStat(table: usize, which: u32): u32 {
+  if (which == 0) return load<u32>(table, H_CAPACITY);
+  if (which == 1) return load<u32>(table, H_SIZE);
+  if (which == 2) return load<u32>(table, H_INSERTS);
+  if (which == 3) return load<u32>(table, H_EVICTIONS);
+  if (which == 4) return load<u32>(table, H_EXPIRATIONS);
+  if (which == 5) return load<u32>(table, H_CURSOR);
+  if (which == 6) return load<u32>(table, H_SLOTS);
+  if (which == 7) return load<u32>(table, H_LAST_FLAGS);
+  return 0;
+}

@@ -1,2 +1,182 @@
-// placeholder: the conntrack façade is being written
-export {};
+/**
+ * Typed façade over the 5-tuple connection-tracking table (assembly/conntrack.ts). One `ConnTrack`
+ * per L4 listener: a fixed number of 64-byte slots reserved in linear memory when it is built and
+ * never grown, keyed by the 40-byte tuple (src/wasm/tuple.ts), holding a backend index, a last-seen
+ * time and flags. Lookups cost one cache-line miss; nothing here allocates after construction.
+ * Time is always passed in (any integer millisecond clock; it is taken mod 2^32).
+ */
+import { LbError } from "../errors.ts";
+import { core, type CoreExports } from "./core.ts";
+
+interface ConntrackExports {
+  conntrackInit(capacity: number, seed: number): number;
+  conntrackKeyPtr(table: number): number;
+  conntrackLookup(table: number, keyPtr: number, nowMs: number): number;
+  conntrackInsert(table: number, keyPtr: number, backend: number, nowMs: number, flags: number): number;
+  conntrackRemove(table: number, keyPtr: number): number;
+  conntrackSweep(table: number, nowMs: number, idleMs: number, maxVisits: number): number;
+  conntrackForBackend(table: number, backend: number, op: number, flagBits: number): number;
+  conntrackStat(table: number, which: number): number;
+}
+
+/** Smallest and largest capacities (slots) a table accepts; 2^23 slots take 512 MiB. */
+export const CONNTRACK_MIN_CAPACITY = 8;
+export const CONNTRACK_MAX_CAPACITY = 1 << 23;
+/** Bytes of linear memory per slot: one cache line. */
+export const CONNTRACK_SLOT_BYTES = 64;
+/** Flag bit the data plane uses for "this flow's backend is draining"; other bits are free. */
+export const CONNTRACK_FLAG_DRAINING = 1;
+
+/** What `insert` did: updated an existing flow, placed a new one, or placed it by evicting another. */
+export const InsertOutcome = { UPDATED: 0, INSERTED: 1, EVICTED: 2 } as const;
+export type InsertOutcome = (typeof InsertOutcome)[keyof typeof InsertOutcome];
+
+/** Counters of one table. `inserts` counts new flows placed (updates are not counted). */
+export interface ConnTrackStats {
+  size: number;
+  capacity: number;
+  inserts: number;
+  evictions: number;
+  expirations: number;
+}
+
+export interface ConnTrackOptions {
+  /** Keys the flow hash (placement); give each process a random one against hash flooding. */
+  seed?: number;
+  /** The core instance to live in; defaults to the process-wide `core()`. */
+  core?: CoreExports;
+}
+
+function checkU32(what: string, v: number, max = 0xffffffff): number {
+  if (!Number.isInteger(v) || v < 0 || v > max) {
+    throw new LbError("INVALID_ARGUMENT", `conntrack: ${what} must be an integer in 0..${max}, got ${v}`);
+  }
+  return v;
+}
+
+function checkTuple(tuple: Uint8Array): void {
+  if (tuple.length !== 40) throw new LbError("INVALID_ARGUMENT", `conntrack: a tuple is 40 bytes, got ${tuple.length}`);
+}
+
+/**
+ * A connection-tracking table. Not thread-safe (one per worker, like everything in WASM).
+ *
+ * Capacity is the number of slots (rounded up to a multiple of 4). The table stays placeable to
+ * about 95% load; past that, or when every slot is taken, an insert evicts the least recently seen
+ * flow of the buckets it searched instead of failing. Size a table ~5% above the peak flow count:
+ * 1,048,000 slots (64 MiB) hold 1,000,000 flows.
+ *
+ * Hot loops can skip the tuple copy: encode the tuple straight into `memory()` at `keyOffset`
+ * (e.g. `encodeTuple(ct.memory(), ct.keyOffset, ...)`) and call `lookupKey`/`insertKey`/`removeKey`.
+ */
+export class ConnTrack {
+  /** Slots in the table (the most flows it can hold). */
+  readonly capacity: number;
+  /** Byte offset in linear memory of this table's 40-byte tuple scratch. */
+  readonly keyOffset: number;
+  private readonly ex: ConntrackExports;
+  private readonly mem: WebAssembly.Memory;
+  private readonly table: number;
+  private u8 = new Uint8Array(0);
+
+  /** Reserves the table; throws LbError INVALID_ARGUMENT for a capacity out of range. */
+  constructor(capacity: number, opts: ConnTrackOptions = {}) {
+    checkU32("capacity", capacity, CONNTRACK_MAX_CAPACITY);
+    const inst = opts.core ?? core();
+    this.ex = inst as unknown as ConntrackExports;
+    this.mem = inst.memory;
+    try {
+      this.table = this.ex.conntrackInit(capacity, checkU32("seed", opts.seed ?? 0)) >>> 0;
+    } catch (cause) {
+      throw new LbError("INTERNAL", `conntrack: cannot reserve ${capacity} slots`, { cause });
+    }
+    if (this.table === 0) {
+      throw new LbError("INVALID_ARGUMENT", `conntrack: capacity must be at least ${CONNTRACK_MIN_CAPACITY}, got ${capacity}`);
+    }
+    this.capacity = this.ex.conntrackStat(this.table, 0);
+    this.keyOffset = this.ex.conntrackKeyPtr(this.table) >>> 0;
+  }
+
+  /** Byte view of linear memory (re-made if memory grew); valid until another table is built. */
+  memory(): Uint8Array {
+    if (this.u8.length === 0) this.u8 = new Uint8Array(this.mem.buffer);
+    return this.u8;
+  }
+
+  /** Backend index of `tuple` (40 bytes), refreshing its last-seen time; -1 when not tracked. */
+  lookup(tuple: Uint8Array, nowMs: number): number {
+    checkTuple(tuple);
+    this.memory().set(tuple, this.keyOffset);
+    return this.ex.conntrackLookup(this.table, this.keyOffset, nowMs >>> 0);
+  }
+
+  /** `lookup` of the tuple already written at `keyOffset`. */
+  lookupKey(nowMs: number): number {
+    return this.ex.conntrackLookup(this.table, this.keyOffset, nowMs >>> 0);
+  }
+
+  /** Flags of the flow found by the last successful lookup. */
+  get lastFlags(): number {
+    return this.ex.conntrackStat(this.table, 7);
+  }
+
+  /** Tracks `tuple` → `backend` (0..2^31-1) seen at nowMs, or updates it. Never fails for room. */
+  insert(tuple: Uint8Array, backend: number, nowMs: number, flags = 0): InsertOutcome {
+    checkTuple(tuple);
+    this.memory().set(tuple, this.keyOffset);
+    return this.insertKey(backend, nowMs, flags);
+  }
+
+  /** `insert` of the tuple already written at `keyOffset`. */
+  insertKey(backend: number, nowMs: number, flags = 0): InsertOutcome {
+    checkU32("backend", backend, 0x7fffffff);
+    return this.ex.conntrackInsert(this.table, this.keyOffset, backend, nowMs >>> 0, flags >>> 0) as InsertOutcome;
+  }
+
+  /** Stops tracking `tuple`; false when it was not tracked. */
+  remove(tuple: Uint8Array): boolean {
+    checkTuple(tuple);
+    this.memory().set(tuple, this.keyOffset);
+    return this.removeKey();
+  }
+
+  /** `remove` of the tuple already written at `keyOffset`. */
+  removeKey(): boolean {
+    return this.ex.conntrackRemove(this.table, this.keyOffset) === 1;
+  }
+
+  /**
+   * Expires flows idle for idleMs or longer, visiting at most `maxVisits` slots from where the
+   * last sweep stopped (call it often with a small budget: ~1 ns a slot). Returns how many expired.
+   * A flow moved by a concurrent insert may be skipped once and is caught on the next pass.
+   */
+  sweep(nowMs: number, idleMs: number, maxVisits = this.capacity): number {
+    return this.ex.conntrackSweep(this.table, nowMs >>> 0, checkU32("idleMs", idleMs), checkU32("maxVisits", maxVisits));
+  }
+
+  /** Flows tracked to `backend`. A full scan (~1 ms per 100,000 slots): off the hot path. */
+  countBackend(backend: number): number {
+    return this.ex.conntrackForBackend(this.table, checkU32("backend", backend), 0, 0);
+  }
+
+  /** ORs `flagBits` into the flags of every flow of `backend` (e.g. draining); full scan. */
+  markBackend(backend: number, flagBits = CONNTRACK_FLAG_DRAINING): number {
+    return this.ex.conntrackForBackend(this.table, checkU32("backend", backend), 1, flagBits >>> 0);
+  }
+
+  /** Forgets every flow of `backend` (a removed backend); returns how many; full scan. */
+  removeBackend(backend: number): number {
+    return this.ex.conntrackForBackend(this.table, checkU32("backend", backend), 2, 0);
+  }
+
+  /** The table's counters. */
+  stats(): ConnTrackStats {
+    const s = (i: number) => this.ex.conntrackStat(this.table, i) >>> 0;
+    return { size: s(1), capacity: s(0), inserts: s(2), evictions: s(3), expirations: s(4) };
+  }
+
+  /** Byte offset of the slot array in linear memory (tests compare it with the oracle). */
+  get slotsOffset(): number {
+    return this.ex.conntrackStat(this.table, 6) >>> 0;
+  }
+}
