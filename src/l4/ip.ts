@@ -77,9 +77,9 @@ export function mapV4(v4: Uint8Array): Uint8Array {
   return out;
 }
 
-/** True when the 16-byte address is IPv4-mapped (::ffff:a.b.c.d). */
-export function isV4Mapped(ip16: Uint8Array): boolean {
-  for (let i = 0; i < 12; i++) if (ip16[i] !== V4_MAPPED_PREFIX[i]) return false;
+/** True when the 16 bytes at `off` are IPv4-mapped (::ffff:a.b.c.d). */
+export function isV4Mapped(ip16: Uint8Array, off = 0): boolean {
+  for (let i = 0; i < 12; i++) if (ip16[off + i] !== V4_MAPPED_PREFIX[i]) return false;
   return true;
 }
 
@@ -93,20 +93,28 @@ export function formatIpv4(b: Uint8Array, off = 0): string {
  * "::", and an IPv4-mapped address keeps its dotted tail (§5): "::ffff:192.0.2.1".
  */
 export function formatIpv6(b: Uint8Array, off = 0): string {
-  if (isV4Mapped(off === 0 ? b : b.subarray(off, off + 16))) return `::ffff:${formatIpv4(b, off + 12)}`;
-  const g: number[] = [];
-  for (let i = 0; i < 8; i++) g.push((b[off + 2 * i]! << 8) | b[off + 2 * i + 1]!);
+  if (isV4Mapped(b, off)) return `::ffff:${formatIpv4(b, off + 12)}`;
   let bestAt = -1;
   let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen) [bestAt, bestLen] = [i, j - i];
-    i = j === i ? i + 1 : j;
+  for (let i = 0, runAt = 0, runLen = 0; i < 8; i++) {
+    if (b[off + 2 * i] === 0 && b[off + 2 * i + 1] === 0) {
+      if (runLen++ === 0) runAt = i;
+      if (runLen > bestLen) [bestAt, bestLen] = [runAt, runLen];
+    } else {
+      runLen = 0;
+    }
   }
-  const hex = (xs: number[]): string => xs.map((x) => x.toString(16)).join(":");
-  if (bestAt < 0) return hex(g);
-  return `${hex(g.slice(0, bestAt))}::${hex(g.slice(bestAt + bestLen))}`;
+  let s = "";
+  for (let i = 0; i < 8; i++) {
+    if (i === bestAt) {
+      s += "::";
+      i += bestLen - 1;
+      continue;
+    }
+    if (s.length > 0 && i !== bestAt + bestLen) s += ":";
+    s += ((b[off + 2 * i]! << 8) | b[off + 2 * i + 1]!).toString(16);
+  }
+  return s;
 }
 
 /** Formats the 16-byte form: IPv4-mapped addresses come back as plain dotted quads. */

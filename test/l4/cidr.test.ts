@@ -19,6 +19,18 @@ describe("ip text", () => {
     for (const [input, want] of cases) expect(formatIp(parseIp(input)!)).toBe(want);
   });
 
+  test("formats any 16 bytes as text that parses back to the same bytes", () => {
+    let seed = 12345;
+    for (let i = 0; i < 2000; i++) {
+      const b = new Uint8Array(16);
+      // Sparse bytes so zero runs of every length and position occur.
+      for (let j = 0; j < 16; j++) b[j] = ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 16) % 3 === 0 ? seed & 0xff : 0;
+      const text = formatIp(b);
+      expect(Array.from(parseIp(text)!)).toEqual(Array.from(b));
+      expect(text.includes(":::")).toBe(false);
+    }
+  });
+
   test("refuses malformed addresses", () => {
     for (const bad of ["", "1.2.3", "1.2.3.256", "01.2.3.4", "1:2:3:4:5:6:7:8:9", "1::2::3", ":1", "g::1", "1.2.3.4:80", "::ffff:1.2.3"]) {
       expect(parseIp(bad)).toBeUndefined();

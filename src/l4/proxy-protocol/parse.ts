@@ -15,6 +15,7 @@ export type ProxyParseResult =
 
 const V1_PREFIX = [0x50, 0x52, 0x4f, 0x58, 0x59, 0x20]; // "PROXY "
 const NEED_MORE: ProxyParseResult = { status: "need_more" };
+const EMPTY = new Uint8Array(0);
 
 function invalid(reason: string): ProxyParseResult {
   return { status: "invalid", reason };
@@ -81,17 +82,16 @@ function parseV2(buf: Uint8Array, max: number): ProxyParseResult {
   const body = buf.subarray(16, 16 + len);
   const addrLen = [0, 12, 36, 216][fam]!;
   if (len < addrLen) return invalid("v2 address block shorter than its family");
-  const tlvs = body.slice(addrLen);
+  const tlvs = len > addrLen ? body.slice(addrLen) : EMPTY;
   if (!tlvsWellFormed(tlvs)) return invalid("v2 TLVs are malformed");
   const transport = proto === 1 ? "tcp" : proto === 2 ? "udp" : "unspec";
   const header: ProxyHeader = { version: 2, command: verCmd & 1 ? "proxy" : "local", transport, tlvs };
   // LOCAL, AF_UNSPEC and AF_UNIX carry no address we can use: the peer's own address stays.
   if (header.command === "proxy" && (fam === 1 || fam === 2)) {
-    const dv = new DataView(body.buffer, body.byteOffset, body.byteLength);
     const a = fam === 1 ? 4 : 16;
     const fmt = fam === 1 ? formatIpv4 : formatIpv6;
-    header.source = { ip: fmt(body, 0), port: dv.getUint16(2 * a) };
-    header.destination = { ip: fmt(body, a), port: dv.getUint16(2 * a + 2) };
+    header.source = { ip: fmt(body, 0), port: (body[2 * a]! << 8) | body[2 * a + 1]! };
+    header.destination = { ip: fmt(body, a), port: (body[2 * a + 2]! << 8) | body[2 * a + 3]! };
   }
   return { status: "ok", length: 16 + len, header };
 }

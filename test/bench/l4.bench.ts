@@ -1,0 +1,68 @@
+/**
+ * L4 figures: ClientHello parsing (WASM kernel through its façade, beside the TS oracle), PROXY
+ * v2 parsing, and a short TCP relay throughput run on loopback (relay, client and backend share
+ * this process and the machine's 2 cores, so treat it as a floor). Medians of several samples.
+ */
+import type { Socket } from "bun";
+import { encodeProxyV2, parseProxyHeader, startTcpRelay } from "../../src/l4/index.ts";
+import { parseClientHello, parseClientHelloRaw } from "../../src/wasm/index.ts";
+import { bunTlsClient, captureHello, refragment } from "../l4/helpers/tls.ts";
+import { oracleClientHello } from "../oracles/clienthello.ts";
+import { nsPerOp, type Report } from "./harness.ts";
+
+/** Sends `bytes` of one reused 64 KiB chunk through a relay to a counting sink; MiB/s. */
+async function relayThroughput(bytes: number): Promise<number> {
+  const chunk = crypto.getRandomValues(new Uint8Array(65536));
+  const { promise: done, resolve } = Promise.withResolvers<number>();
+  let got = 0;
+  const sink = Bun.listen({ hostname: "127.0.0.1", port: 0, allowHalfOpen: true, socket: {
+    data: (_s, d) => void (got += d.length),
+    end: () => resolve(got),
+    close: () => resolve(got),
+  } });
+  const relay = startTcpRelay({ hostname: "127.0.0.1", port: 0, choose: () => ({ host: "127.0.0.1", port: sink.port }) });
+  let sent = 0;
+  let offset = 0;
+  const pump = (s: Socket<undefined>): void => {
+    while (sent < bytes) {
+      const want = Math.min(chunk.length - offset, bytes - sent);
+      const n = Math.max(s.write(chunk, offset, want), 0);
+      sent += n;
+      offset = (offset + n) % chunk.length;
+      if (n < want) return; // the socket is full: continue on drain
+    }
+    s.shutdown();
+  };
+  try {
+    const t0 = Bun.nanoseconds();
+    await Bun.connect({ hostname: "127.0.0.1", port: relay.port, allowHalfOpen: true, socket: { open: pump, drain: pump, data() {} } });
+    const received = await done;
+    if (received !== bytes) throw new Error(`relay delivered ${received} of ${bytes} bytes`);
+    return bytes / 1048576 / ((Bun.nanoseconds() - t0) / 1e9);
+  } finally {
+    relay.stop(true);
+    sink.stop(true);
+  }
+}
+
+export async function run(report: Report): Promise<void> {
+  const hello = await captureHello(bunTlsClient("bench.example.com"));
+  const fragmented = refragment(hello, [100]);
+  const v2 = encodeProxyV2({ source: { ip: "2001:db8::10", port: 40000 }, destination: { ip: "2001:db8::1", port: 443 } });
+  const loop = (fn: () => unknown) => (n: number) => {
+    for (let i = 0; i < n; i++) fn();
+  };
+  report({
+    name: `clienthello parse, ${hello.length} B one record (kernel + copy)`,
+    value: nsPerOp(loop(() => parseClientHelloRaw(hello)), 200_000),
+    unit: "ns/op",
+    oracle: nsPerOp(loop(() => oracleClientHello(hello)), 20_000),
+  });
+  report({ name: "clienthello parse → {sni, alpn} (façade)", value: nsPerOp(loop(() => parseClientHello(hello)), 200_000), unit: "ns/op" });
+  report({ name: `clienthello parse, ${fragmented.length} B in 100 B records`, value: nsPerOp(loop(() => parseClientHelloRaw(fragmented)), 200_000), unit: "ns/op" });
+  report({ name: "PROXY v2 TCP6 header parse", value: nsPerOp(loop(() => parseProxyHeader(v2)), 200_000), unit: "ns/op" });
+  const runs: number[] = [];
+  for (let i = 0; i < 5; i++) runs.push(await relayThroughput(256 * 1048576));
+  runs.sort((a, b) => a - b);
+  report({ name: "TCP relay, 256 MiB one way, one connection (median of 5)", value: runs[2]!, unit: "MiB/s" });
+}
