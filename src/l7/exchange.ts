@@ -5,7 +5,7 @@
  * The response direction lives in response-relay.ts.
  */
 import { LbError } from "../errors.ts";
-import { BodyKind, buildRequestHead, encodeChunk, lastChunk, type RequestHead, type ResponseHead } from "./http/index.ts";
+import { BodyKind, H, buildRequestHead, encodeChunk, lastChunk, type RequestHead, type ResponseHead } from "./http/index.ts";
 import { forwardingFields, requestDropMask } from "./forwarded.ts";
 import type { ProxyCtx, ProxyReply, Upstream } from "./hooks.ts";
 import { encodeReply, errorReply } from "./reply.ts";
@@ -75,6 +75,7 @@ export class Exchange<U = unknown> implements ProxyCtx<U>, UpstreamHandler {
     const req = this.req;
     let extra = forwardingFields(req, this.clientAddress, this.proto, this.trustForwarded, this.generatedId) + this.addRequestFields;
     if (req.bodyKind === BodyKind.Chunked) extra += "transfer-encoding: chunked\r\n";
+    if (!req.has(H.HOST)) extra += `host: ${chosen.address}\r\n`; // HTTP/1.0 without Host: 1.1 needs one
     const head = buildRequestHead(req, requestDropMask(req, this.trustForwarded), extra, this.upstreamTarget);
     this.upstreamStartedAt = performance.now();
     if (this.requestDone) this.session.awaitResponse();
@@ -138,7 +139,7 @@ export class Exchange<U = unknown> implements ProxyCtx<U>, UpstreamHandler {
   complete(reusable: boolean): void {
     if (this.finished) return;
     this.finished = true;
-    if (!this.requestDone) this.closeAfter = true;
+    if (!this.bodyRead()) this.closeAfter = true;
     const conn = this.conn;
     this.conn = null;
     if (conn !== null) {
@@ -172,9 +173,14 @@ export class Exchange<U = unknown> implements ProxyCtx<U>, UpstreamHandler {
     this.conn = null;
     this.finished = true;
     this.status = reply.status;
-    if (!this.requestDone || this.error?.source === "downstream") this.closeAfter = true;
+    if (!this.bodyRead() || this.error?.source === "downstream") this.closeAfter = true;
     this.session.writer.write(encodeReply(reply, this.closeAfter, this.req.method === "HEAD"));
     this.session.exchangeDone(this);
+  }
+
+  /** The whole request has been read from the client (a bodiless one as soon as its head is). */
+  private bodyRead(): boolean {
+    return this.requestDone || this.req.bodyKind === BodyKind.None;
   }
 
   onUpstreamData(conn: UpstreamConn, data: Buffer): void {

@@ -109,6 +109,7 @@ export async function rawExchange(port: number, data: string | Uint8Array, ms = 
   const timer = setTimeout(done, ms);
   await finished;
   clearTimeout(timer);
-  if (!closed) sock.end();
-  return { text: Buffer.concat(got).toString("latin1"), closed };
+  const byPeer = closed;
+  if (!byPeer) sock.end();
+  return { text: Buffer.concat(got).toString("latin1"), closed: byPeer };
 }
