@@ -1,8 +1,9 @@
 /**
  * `least_connections`, weighted: the backend with the least live load per unit of weight
  * (load / weight, as nginx's least_conn compares conns × weight), ties broken at random in
- * proportion to weight, so an idle pool behaves as weighted random. Exact, so O(N) per pick: one
- * pass finds the minimum and the tied weight, a second draws among the tied.
+ * proportion to weight, so an idle pool behaves as weighted random. Exact, so O(N) per pick as in
+ * nginx: one pass finds the minimum and the tied weight, a second draws among the tied. (Envoy's
+ * LEAST_REQUEST samples two instead: that is power_of_two here, O(1) for large pools.)
  */
 import { avoidFirst, avoidLast, record } from "./attempts.ts";
 import { randomPick } from "./random.ts";
@@ -33,28 +34,36 @@ class LeastConnections implements Selector {
     const idx = this.idx, w = this.w, m = idx.length;
     const a = m > 2 ? avoidFirst(ctx, attempt) : -1;
     const b = m > 1 ? avoidLast(ctx, attempt) : -1;
-    let min = Infinity, tied = 0;
+    // The minimum ratio is kept as the fraction bestLoad / bestW and compared by cross-multiplying:
+    // no division in the loop, and equal ratios of integer loads and weights compare equal exactly.
+    let bestLoad = 0, bestW = 0, tiedW = 0, ties = 0, best = -1;
     for (let j = 0; j < m; j++) {
       const i = idx[j]!;
       if (i === a || i === b) continue;
-      // Division, not a multiply by 1/w: equal ratios then compare equal exactly.
-      const r = load[i]! / w[j]!;
-      if (r < min) {
-        min = r;
-        tied = w[j]!;
-      } else if (r === min) tied += w[j]!;
+      const l = load[i]!, wj = w[j]!;
+      const lhs = l * bestW, rhs = bestLoad * wj;
+      if (lhs < rhs || ties === 0) {
+        bestLoad = l;
+        bestW = wj;
+        tiedW = wj;
+        ties = 1;
+        best = i;
+      } else if (lhs === rhs) {
+        tiedW += wj;
+        ties++;
+      }
     }
-    if (tied === 0) return record(ctx, attempt, -1);
-    let x = Math.random() * tied;
-    let last = -1;
+    if (ties < 2) return record(ctx, attempt, best);
+    // A second pass only when the minimum is shared: draw among the tied by weight.
+    let x = Math.random() * tiedW;
     for (let j = 0; j < m; j++) {
       const i = idx[j]!;
-      if (i === a || i === b || load[i]! / w[j]! !== min) continue;
-      last = i;
+      if (i === a || i === b || load[i]! * bestW !== bestLoad * w[j]!) continue;
+      best = i;
       x -= w[j]!;
       if (x < 0) break;
     }
-    return record(ctx, attempt, last);
+    return record(ctx, attempt, best);
   }
 }
 

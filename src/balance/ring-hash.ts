@@ -19,17 +19,36 @@ export const RING_MAX_SIZE = 1 << 23;
 // Point keys pack (hash, backend index) into one exact double for a plain numeric sort.
 const OWNER_BITS = 2 ** 21;
 
+// Lookups start from a bucket index over the top hash bits, so the search covers about one point.
+const MAX_BUCKET_BITS = 18;
+
 class Ring implements HashTable {
+  private readonly shift: number;
+  /** bucket b -> index of the first point >= b << shift */
+  private readonly buckets: Uint32Array;
+
   constructor(
     readonly points: Uint32Array,
     readonly slots: Int32Array,
     readonly backends: number,
-  ) {}
+  ) {
+    const bits = Math.min(MAX_BUCKET_BITS, Math.max(1, Math.ceil(Math.log2(Math.max(points.length, 2)))));
+    this.shift = 32 - bits;
+    this.buckets = new Uint32Array((1 << bits) + 1);
+    let p = 0;
+    for (let b = 0; b < 1 << bits; b++) {
+      const floor = b * 2 ** this.shift;
+      while (p < points.length && points[p]! < floor) p++;
+      this.buckets[b] = p;
+    }
+    this.buckets[1 << bits] = points.length;
+  }
 
   slotOf(hash: number): number {
     const p = this.points;
     const h = hash >>> 0;
-    let lo = 0, hi = p.length;
+    const b = h >>> this.shift;
+    let lo = this.buckets[b]!, hi = this.buckets[b + 1]!;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       if (p[mid]! < h) lo = mid + 1;

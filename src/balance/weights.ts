@@ -1,7 +1,8 @@
 /**
- * Weighted draws shared by the selectors: a cumulative-weight array built once, and a draw that can
- * leave out up to three backends (a retry's earlier picks, power-of-two's first candidate) while
- * staying exactly proportional to the remaining weights. O(log N), no allocation.
+ * Weighted draws shared by the selectors, both built once per backend set and allocation-free:
+ * Vose's alias method (O(1), one random number) for a plain draw, and a cumulative-weight binary
+ * search (O(log N)) that can leave out up to three backends (a retry's earlier picks,
+ * power-of-two's first candidate) while staying exactly proportional to the remaining weights.
  */
 import { LbError } from "../errors.ts";
 import type { BalanceBackend } from "./selector.ts";
@@ -15,6 +16,9 @@ export interface WeightTable {
   readonly total: number;
   /** how many backends have weight > 0 */
   readonly active: number;
+  /** alias table: column i keeps i with probability prob[i], else gives alias[i] */
+  readonly prob: Float64Array;
+  readonly alias: Int32Array;
 }
 
 /** Checks a backend list (CONFIG_INVALID on a bad weight, an empty or duplicate key) and prepares its weights. */
@@ -38,7 +42,43 @@ export function weightTable(backends: readonly BalanceBackend[]): WeightTable {
     cum[i] = total;
     if (weight > 0) active++;
   }
-  return { n, weights, cum, total, active };
+  const { prob, alias } = aliasTable(weights, total);
+  return { n, weights, cum, total, active, prob, alias };
+}
+
+/** Vose's alias method ("A Linear Algorithm for Generating Random Numbers with a Given Distribution", 1991). */
+function aliasTable(weights: Float64Array, total: number): { prob: Float64Array; alias: Int32Array } {
+  const n = weights.length;
+  const prob = new Float64Array(n);
+  const alias = new Int32Array(n).fill(-1);
+  if (!(total > 0)) return { prob, alias };
+  const scaled = Array.from(weights, (w) => (w * n) / total);
+  const small: number[] = [];
+  const large: number[] = [];
+  scaled.forEach((p, i) => (p < 1 ? small : large).push(i));
+  while (small.length > 0 && large.length > 0) {
+    const s = small.pop()!;
+    const l = large[large.length - 1]!;
+    prob[s] = scaled[s]!;
+    alias[s] = l;
+    scaled[l] = scaled[l]! + scaled[s]! - 1;
+    if (scaled[l]! < 1) small.push(large.pop()!);
+  }
+  // Leftovers are 1 up to rounding; a weight-0 leftover (rounding only) must never be kept.
+  const heavy = weights.findIndex((w) => w > 0);
+  for (const i of [...small, ...large]) {
+    prob[i] = weights[i]! > 0 ? 1 : 0;
+    alias[i] = weights[i]! > 0 ? i : heavy;
+  }
+  return { prob, alias };
+}
+
+/** A backend drawn with probability weight / total from `r` in [0, 1): O(1). -1 when every weight is 0. */
+export function drawAlias(t: WeightTable, r: number): number {
+  if (t.active === 0) return -1;
+  const x = r * t.n;
+  const i = x | 0;
+  return x - i < t.prob[i]! ? i : t.alias[i]!;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { pickWeighted, weightTable } from "../../src/balance/weights.ts";
+import { drawAlias, pickWeighted, weightTable } from "../../src/balance/weights.ts";
 import { pool, runSelectorContract } from "./selector.contract.ts";
 
 runSelectorContract({ name: "random", algorithm: "random" });
@@ -33,5 +33,21 @@ describe("weighted draw", () => {
     const c4 = [0, 0, 0, 0, 0];
     for (let k = 0; k < 2000; k++) c4[pickWeighted(v, (k + 0.5) / 2000, 4, 0, 2)]!++;
     expect(c4).toEqual([0, 1000, 0, 1000, 0]);
+  });
+
+  test("the alias table draws each backend with exactly its share of [0, 1) and never a weight-0 one", () => {
+    for (const weights of [[1, 2, 3, 4, 0], [0, 0, 5], [7], [1000, 1, 0, 1], [0.3, 0.1, 0.6]]) {
+      const t = weightTable(pool(weights.length, (i) => weights[i]!));
+      const total = weights.reduce((x, y) => x + y, 0);
+      const K = 200_000;
+      const counts = weights.map(() => 0);
+      for (let k = 0; k < K; k++) counts[drawAlias(t, (k + 0.5) / K)]!++;
+      weights.forEach((w, i) => {
+        if (w === 0) expect(counts[i]).toBe(0);
+        else expect(Math.abs(counts[i]! / K - w / total)).toBeLessThan(1e-4);
+      });
+    }
+    expect(drawAlias(weightTable(pool(3, () => 0)), 0.5)).toBe(-1);
+    expect(drawAlias(weightTable([]), 0.5)).toBe(-1);
   });
 });
