@@ -70,9 +70,19 @@ describe("maglevTable against the TypeScript oracle", () => {
         keySet.add(c % 2 ? k : `${k}:${Math.floor(next() * 1000)}`);
       }
       const keys = [...keySet];
-      const mode = c % 4;
-      const weights = keys.map(() =>
-        mode === 0 ? 1 : mode === 1 ? Math.floor(next() * 4) : mode === 2 ? 1 + Math.floor(next() * 1000) : 2 ** 32 - 1 - Math.floor(next() * 3),
+      // Equal, small, spread and near-u32-max weights; and one heavy backend among light ones,
+      // which takes the kernel's heap path instead of its per-iteration scan.
+      const mode = c % 5;
+      const weights = keys.map((_, i) =>
+        mode === 0
+          ? 1
+          : mode === 1
+            ? Math.floor(next() * 4)
+            : mode === 2
+              ? 1 + Math.floor(next() * 1000)
+              : mode === 3
+                ? 2 ** 32 - 1 - Math.floor(next() * 3)
+                : i === 0 ? 5000 : 1 + Math.floor(next() * 3),
       );
       const m = primes[Math.floor(next() * primes.length)]!;
       expect([...maglevTable(keys, weights, m)]).toEqual([...maglevOracle(keys, weights, m)]);
@@ -81,9 +91,19 @@ describe("maglevTable against the TypeScript oracle", () => {
 
   test("agrees at the default size and at 655373", () => {
     const next = rng(8);
-    for (const [n, m] of [[1, 65537], [3, 65537], [97, 65537], [100, 65537], [1000, 65537], [50, 655373]] as const) {
+    const spread = (i: number) => 1 + (i % 5);
+    const oneHeavy = (i: number) => (i === 3 ? 10_000 : 1 + (i % 2));
+    for (const [n, m, weight] of [
+      [1, 65537, () => 1],
+      [3, 65537, () => 1],
+      [97, 65537, () => 1],
+      [1000, 65537, () => 1],
+      [100, 65537, spread],
+      [100, 65537, oneHeavy],
+      [50, 655373, () => 1],
+    ] as const) {
       const keys = addrs(n, Math.floor(next() * 1000));
-      const weights = keys.map((_, i) => (n === 100 ? 1 + (i % 5) : 1));
+      const weights = keys.map((_, i) => weight(i));
       expect([...maglevTable(keys, weights, m)]).toEqual([...maglevOracle(keys, weights, m)]);
     }
   });

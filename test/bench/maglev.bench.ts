@@ -1,0 +1,33 @@
+/**
+ * Maglev table population: the WASM release core (through the façade, as callers pay it, and the
+ * kernel alone on inputs already in linear memory) against the plain-TypeScript oracle.
+ * Targets (issue 2): N=1000, M=65537 ≤ 1.8 ms; N=1000, M=655373 ≤ 25 ms. Medians; 2 shared cores.
+ */
+import { core, coreFlavor, maglevTable } from "../../src/wasm/index.ts";
+import { maglevOracle } from "../oracles/maglev.ts";
+import { medianMs, type Report } from "./harness.ts";
+
+const keys = Array.from({ length: 1000 }, (_, i) => `10.${(i >> 8) & 255}.${i & 255}.1:8080`);
+const equal = keys.map(() => 1);
+const weighted = keys.map((_, i) => 1 + (i % 7));
+
+export function run(report: Report): void {
+  if (coreFlavor() !== "release") throw new Error("maglev bench: needs the release core (unset FULCRUM_WASM)");
+  const populate = (core() as unknown as { maglevPopulate(n: number, m: number): number }).maglevPopulate;
+  for (const [m, target, samples, oracleSamples] of [
+    [65537, "<= 1.8 ms", 41, 5],
+    [655373, "<= 25 ms", 11, 3],
+  ] as const) {
+    const oracle = medianMs(() => maglevOracle(keys, equal, m), oracleSamples, 1);
+    report({ name: `maglev populate N=1000 M=${m}`, value: medianMs(() => maglevTable(keys, equal, m), samples), unit: "ms", oracle, target });
+    // The same inputs stay in the core's regions after maglevTable, so this times the kernel alone.
+    maglevTable(keys, equal, m);
+    report({ name: `maglev populate kernel N=1000 M=${m}`, value: medianMs(() => populate(1000, m), samples), unit: "ms" });
+  }
+  report({
+    name: "maglev populate N=1000 M=65537 weights 1..7",
+    value: medianMs(() => maglevTable(keys, weighted), 21),
+    unit: "ms",
+    oracle: medianMs(() => maglevOracle(keys, weighted, 65537), 5, 1),
+  });
+}
