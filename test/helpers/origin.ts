@@ -19,16 +19,24 @@ export interface Origin {
 }
 
 interface Pipe {
+  /** Where this direction's bytes go. */
   peer: Socket<Pipe> | null;
   queue: Uint8Array[];
+  /** The opposite direction. */
   other: Pipe | null;
+  /** Where this direction's bytes come from (paused while `queue` is not empty). */
   self: Socket<Pipe> | null;
 }
 
+/** Writes toward `p.peer`; what it cannot take is queued and the source (`p.self`) paused. */
 function send(p: Pipe, data: Uint8Array): void {
-  if (p.peer === null || p.queue.length > 0) return void p.queue.push(data);
-  const n = p.peer.write(data);
-  if (n < data.length) p.queue.push(data.subarray(Math.max(0, n)));
+  if (p.peer !== null && p.queue.length === 0) {
+    const n = p.peer.write(data);
+    if (n >= data.length) return;
+    data = data.subarray(Math.max(0, n));
+  }
+  p.queue.push(data);
+  p.self?.pause();
 }
 
 function flush(p: Pipe): void {
@@ -41,6 +49,7 @@ function flush(p: Pipe): void {
     }
     p.queue.shift();
   }
+  if (p.queue.length === 0) p.self?.resume();
 }
 
 /** Starts Bun.serve with `options` (port and hostname are set here) and a counting front. */
