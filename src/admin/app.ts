@@ -51,6 +51,9 @@ export function registerAdminMetrics(registry: Registry, holder: SnapshotHolder)
   };
 }
 
+/** Methods counted under their own label; anything else is "OTHER", so a client cannot grow the series without bound. */
+const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
+
 /** Every known path pattern with the verbs it serves, for 405 and the Allow header. */
 const PATHS: [string, string][] = [
   ["/v1/config", "GET, PUT"],
@@ -90,8 +93,9 @@ export function createAdminApp(opts: AdminOptions): Hono {
   app.use("*", async (c, next) => {
     const started = performance.now();
     await next();
-    deps.metrics.requests.inc({ method: c.req.method, code: c.res.status });
-    deps.metrics.duration.observe((performance.now() - started) / 1000, { method: c.req.method });
+    const method = METHODS.has(c.req.method) ? c.req.method : "OTHER";
+    deps.metrics.requests.inc({ method, code: c.res.status });
+    deps.metrics.duration.observe((performance.now() - started) / 1000, { method });
   });
   app.use("*", bearerAuth(opts.token));
   app.use(

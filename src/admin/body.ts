@@ -20,6 +20,26 @@ function formatOf(type: string, allowYaml: boolean): BodyFormat | undefined {
   return undefined;
 }
 
+/** Deeper than any config document nests (about 6 levels); beyond it the body is refused. */
+export const MAX_BODY_DEPTH = 64;
+
+/**
+ * Throws INVALID_REQUEST when `value` nests deeper than MAX_BODY_DEPTH. Iterative, and visits a
+ * shared (YAML alias) node once, so neither a deep body nor an alias web can exhaust the stack
+ * or the CPU of the recursive code that runs later (merge patch, validation).
+ */
+export function checkDepth(value: unknown): void {
+  const seen = new Set<object>();
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (typeof v !== "object" || v === null || seen.has(v)) continue;
+    if (depth > MAX_BODY_DEPTH) throw new LbError("INVALID_REQUEST", `body nests deeper than ${MAX_BODY_DEPTH} levels`);
+    seen.add(v);
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+}
+
 /** Parses the request body; `allowYaml` also accepts application/yaml and text/yaml. */
 export async function readBody(c: Context, opts: { allowYaml?: boolean } = {}): Promise<unknown> {
   const type = mediaType(c);
@@ -28,7 +48,12 @@ export async function readBody(c: Context, opts: { allowYaml?: boolean } = {}): 
     const wanted = opts.allowYaml ? "application/json or application/yaml" : "application/json";
     throw new LbError("UNSUPPORTED_MEDIA_TYPE", `content-type ${type || "(none)"} is not accepted here; send ${wanted}`);
   }
-  const text = await c.req.text();
+  const value = parse(await c.req.text(), format);
+  checkDepth(value);
+  return value;
+}
+
+function parse(text: string, format: BodyFormat): unknown {
   if (format === "json") {
     try {
       return JSON.parse(text);
@@ -37,9 +62,10 @@ export async function readBody(c: Context, opts: { allowYaml?: boolean } = {}): 
     }
   }
   try {
-    return parseYaml(text, { prettyErrors: true });
+    // uniqueKeys: a repeated key is a mistake, not "last one wins"; maxAliasCount bounds expansion.
+    return parseYaml(text, { prettyErrors: true, uniqueKeys: true, maxAliasCount: 100 });
   } catch (e) {
-    throw new LbError("INVALID_YAML", `body is not valid YAML: ${(e as Error).message}`);
+    throw new LbError("INVALID_YAML", `body is not valid YAML: ${(e as Error).message.split("\n")[0]}`);
   }
 }
 

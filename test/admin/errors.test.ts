@@ -158,3 +158,28 @@ describe("admin API errors", () => {
     expect(logged.length).toBe(1);
   });
 });
+
+describe("hostile bodies", () => {
+  test("deep nesting is 400, never a stack overflow", async () => {
+    const { app } = await seeded();
+    const deep = '{"a":'.repeat(200_000) + "1" + "}".repeat(200_000);
+    for (const [method, path] of [["PATCH", "/v1/pools/app"], ["PUT", "/v1/config"], ["POST", "/v1/pools"]]) {
+      expectError(await call(app, method, path, deep), 400, "INVALID_REQUEST");
+    }
+  });
+
+  test("YAML alias bombs and self-referencing aliases are 400", async () => {
+    const { app } = await seeded();
+    const rows = ["a: &a [x,x,x,x,x,x,x,x,x]"];
+    for (const [n, p] of [["b", "a"], ["c", "b"], ["d", "c"], ["e", "d"], ["f", "e"]]) rows.push(`${n}: &${n} [${Array(9).fill(`*${p}`).join(",")}]`);
+    const yaml = { "content-type": "application/yaml" };
+    expectError(await call(app, "PUT", "/v1/config", rows.join("\n"), yaml), 400, "INVALID_YAML");
+    const cyclic = await call(app, "PUT", "/v1/config", "pools: &p [{ name: x, backends: *p }]\n", yaml);
+    expect(cyclic.status).toBe(400);
+  });
+
+  test("a body that is not a document is 400 CONFIG_INVALID", async () => {
+    const { app } = await seeded();
+    for (const body of ["null", "1", '"x"', "[]"]) expectError(await call(app, "PUT", "/v1/config", body), 400, "CONFIG_INVALID");
+  });
+});

@@ -2,6 +2,8 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { startNode } from "../../src/cli/start.ts";
+import { LbError, isLbError } from "../../src/errors.ts";
 import { killAll, runFulcrum, spawnFulcrum, startFulcrum } from "../helpers/process.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "fulcrum-start-"));
@@ -99,5 +101,64 @@ describe("fulcrum start", () => {
     const r = await runFulcrum(["start", "--nope"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("--nope");
+  });
+});
+
+describe("startNode (the seam the data plane plugs into)", () => {
+  test("starts the data plane after the first snapshot, serves its readiness and runtime view, stops it last", async () => {
+    const events: string[] = [];
+    let bound = false;
+    const node = await startNode({
+      dbPath: join(dir, "seam.db"),
+      admin: "127.0.0.1:0",
+      dataPlane: async ({ holder, metrics }) => {
+        events.push(`start at revision ${holder.current()?.revision}`);
+        const seen = metrics.counter("fulcrum_test_snapshots_total", "Snapshots seen by the test data plane.");
+        const off = holder.subscribe((s) => {
+          seen.inc();
+          events.push(`snapshot ${s.revision}`);
+        });
+        return {
+          runtime: { backendHealth: () => "healthy" },
+          ready: () => bound,
+          stop: async () => {
+            off();
+            events.push("stop");
+          },
+        };
+      },
+    });
+    expect((await fetch(`${node.adminUrl}/readyz`)).status).toBe(503);
+    bound = true;
+    expect((await fetch(`${node.adminUrl}/readyz`)).status).toBe(200);
+    const written = await put(node.adminUrl, "/v1/config", { pools: [{ name: "app", backends: [{ address: "10.0.0.1:80" }] }] }, "PUT");
+    expect(written.status).toBe(200);
+    const status = (await (await fetch(`${node.adminUrl}/v1/status`)).json()) as any;
+    expect(status.pools[0].backends[0].health).toBe("healthy");
+    expect(await (await fetch(`${node.adminUrl}/metrics`)).text()).toContain("fulcrum_test_snapshots_total 1");
+    await node.stop();
+    await node.stop();
+    expect(events).toEqual(["start at revision 0", "snapshot 1", "stop"]);
+    expect(await fetch(`${node.adminUrl}/healthz`).then(() => "answered", () => "closed")).toBe("closed");
+  });
+
+  test("a data plane that fails to start leaves the database closed and the error intact", async () => {
+    let store: { read(): unknown } | undefined;
+    let failed: unknown;
+    try {
+      await startNode({
+        dbPath: join(dir, "fail.db"),
+        admin: "127.0.0.1:0",
+        dataPlane: async (ctx) => {
+          store = ctx.store;
+          throw new LbError("INVALID_ARGUMENT", "listener web: address in use");
+        },
+      });
+    } catch (e) {
+      failed = e;
+    }
+    expect(isLbError(failed, "INVALID_ARGUMENT")).toBe(true);
+    expect(store).toBeDefined();
+    expect(() => store!.read()).toThrow();
   });
 });
