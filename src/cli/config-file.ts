@@ -20,7 +20,7 @@ export async function readConfigFile(path: string): Promise<unknown> {
   }
   try {
     // An empty file is an empty document: every list defaults to [].
-    return parseYaml(text, { prettyErrors: true }) ?? {};
+    return parseYaml(text, { prettyErrors: true, uniqueKeys: true, maxAliasCount: 100 }) ?? {};
   } catch (e) {
     throw new LbError("INVALID_YAML", `${path}: not valid YAML: ${(e as Error).message}`);
   }

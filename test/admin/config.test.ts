@@ -43,6 +43,9 @@ describe("/v1/config", () => {
     expect((await call(app, "GET", "/v1/pools/app/backends")).body.backends.length).toBe(2);
     const bad = await call(app, "PUT", "/v1/config?dry_run=true", { pools: [{ name: "x", table_size: 4 }] });
     expect(bad.body.error.code).toBe("CONFIG_INVALID");
+    const unclear = await call(app, "PUT", "/v1/config?dry_run=maybe", next);
+    expect(unclear.body.error.code).toBe("INVALID_REQUEST");
+    expect(store.read().revision).toBe(1);
   });
 
   test("YAML in with application/yaml or text/yaml, YAML out when Accept asks", async () => {

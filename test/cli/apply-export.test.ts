@@ -44,6 +44,7 @@ describe("fulcrum apply and export against a running node", () => {
     const exported = await runFulcrum(["export", "--admin", node.url], env());
     expect(exported.code).toBe(0);
     expect(exported.stdout).not.toContain("PRIVATE KEY");
+    expect(exported.stdout).toMatch(/^# fulcrum export: revision 1 of http:\/\/127\.0\.0\.1:\d+/);
     const parsed = parseYaml(exported.stdout);
     expect(parsed.pools[0].backends.map((b: any) => b.address)).toEqual(["10.0.0.1:80", "[::1]:8080"]);
 

@@ -6,6 +6,7 @@
 import type { Hono } from "hono";
 import { stringify as toYaml } from "yaml";
 import { redactConfig } from "../../config/index.ts";
+import { LbError } from "../../errors.ts";
 import { readBody } from "../body.ts";
 import type { AdminDeps } from "../deps.ts";
 import { applyDoc, checkIfMatch, etag, respondWrite } from "../write.ts";
@@ -17,8 +18,11 @@ function wantsYaml(accept: string | undefined): boolean {
   return YAML_TYPES.some((t) => a.includes(t));
 }
 
-function isTrue(v: string | undefined): boolean {
-  return v === "true" || v === "1" || v === "";
+/** Reads ?dry_run: absent, false or 0 = write; true, 1 or bare = validate only; anything else is a 400. */
+function dryRunOf(v: string | undefined): boolean {
+  if (v === undefined || v === "false" || v === "0") return false;
+  if (v === "true" || v === "1" || v === "") return true;
+  throw new LbError("INVALID_REQUEST", `dry_run must be true or false, not "${v}"`);
 }
 
 /** Mounts /v1/config. */
@@ -35,7 +39,7 @@ export function mountConfig(app: Hono, deps: AdminDeps): void {
 
   app.put("/v1/config", async (c) => {
     const input = await readBody(c, { allowYaml: true });
-    const dryRun = isTrue(c.req.query("dry_run"));
+    const dryRun = dryRunOf(c.req.query("dry_run"));
     const current = deps.store.read().revision;
     checkIfMatch(c, current);
     const r = applyDoc(deps, c, input, current, dryRun);
