@@ -6,7 +6,7 @@
 import { encodeTuple, PROTO_TCP, TUPLE_BYTES } from "../wasm/index.ts";
 import type { ProxyHeader } from "./proxy-protocol/index.ts";
 
-/** One client connection on an L4 listener. Fields fill in as the preamble is read. */
+/** One client connection (or UDP flow) on an L4 listener. Fields fill in as the preamble is read. */
 export class ConnInfo {
   clientIp: string;
   clientPort: number;
@@ -30,6 +30,8 @@ export class ConnInfo {
     readonly peerPort: number,
     readonly localIp: string,
     readonly localPort: number,
+    /** IP protocol number: PROTO_TCP for tcp / tls_passthrough, PROTO_UDP for a udp flow. */
+    readonly proto: number = PROTO_TCP,
   ) {
     this.clientIp = peerIp;
     this.clientPort = peerPort;
@@ -47,11 +49,11 @@ export class ConnInfo {
     this.destPort = h.destination.port;
   }
 
-  /** The shared 40-byte 5-tuple (client → destination, TCP), encoded on first use. */
+  /** The shared 40-byte 5-tuple (client → destination, `proto`), encoded on first use. */
   tuple(): Uint8Array {
     if (!this.tupleBytes) {
       this.tupleBytes = new Uint8Array(TUPLE_BYTES);
-      encodeTuple(this.tupleBytes, 0, this.clientIp, this.clientPort, this.destIp, this.destPort, PROTO_TCP);
+      encodeTuple(this.tupleBytes, 0, this.clientIp, this.clientPort, this.destIp, this.destPort, this.proto);
     }
     return this.tupleBytes;
   }

@@ -6,3 +6,5 @@ export * from "./proxy-protocol/index.ts";
 export * from "./relay-options.ts";
 export * from "./sni-match.ts";
 export * from "./tcp-relay.ts";
+export * from "./udp-options.ts";
+export * from "./udp-relay.ts";

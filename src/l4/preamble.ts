@@ -5,6 +5,7 @@
  */
 import { parseClientHello } from "../wasm/index.ts";
 import type { ConnInfo } from "./conn-info.ts";
+import { GrowBuffer } from "./grow-buffer.ts";
 import { ProxyHeaderReader } from "./proxy-protocol/index.ts";
 import type { RejectReason, TcpRelayOptions } from "./relay-options.ts";
 
@@ -23,7 +24,7 @@ export function needsPreamble(opts: Pick<TcpRelayOptions<never>, "acceptProxy" |
 
 export class Preamble {
   private proxy?: ProxyHeaderReader;
-  private hello = new Uint8Array(0);
+  private hello = new GrowBuffer();
   private need = 0;
 
   constructor(private readonly conn: ConnInfo, private readonly opts: Pick<TcpRelayOptions<never>, "acceptProxy" | "tlsPassthrough">) {
@@ -50,10 +51,7 @@ export class Preamble {
   }
 
   private pushHello(chunk: Uint8Array): PreambleResult {
-    const next = new Uint8Array(this.hello.length + chunk.length);
-    next.set(this.hello);
-    next.set(chunk, this.hello.length);
-    this.hello = next;
+    const next = this.hello.append(chunk);
     // The kernel said how many bytes it needs at least: skip re-parsing until they are here.
     if (next.length < this.need) return WAIT;
     const r = parseClientHello(next);
@@ -68,7 +66,7 @@ export class Preamble {
       default:
         this.conn.sni = r.sni;
         this.conn.alpn = r.alpn;
-        return { status: "done", rest: next };
+        return { status: "done", rest: next.slice() };
     }
   }
 }

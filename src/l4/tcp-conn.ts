@@ -4,29 +4,14 @@
  * (any state may go to closing). The listener (tcp-relay.ts) routes socket events here and calls
  * `tick` from its sweeper, which owns every time limit: preamble, connect and idle.
  */
-import type { Socket, SocketHandler } from "bun";
+import type { Socket } from "bun";
 import { LbError } from "../errors.ts";
 import type { ConnInfo } from "./conn-info.ts";
 import { Flow } from "./flow.ts";
 import { needsPreamble, Preamble } from "./preamble.ts";
-import { encodeProxyV1, encodeProxyV2 } from "./proxy-protocol/index.ts";
-import type { RejectReason, TcpRelayOptions, TcpRelayStats, UpstreamAddress } from "./relay-options.ts";
-import { RELAY_DEFAULTS } from "./relay-options.ts";
-
-/** Tag carried by each upstream connect attempt, so late events of an abandoned attempt are ignored. */
-export interface UpstreamTag<B extends UpstreamAddress> {
-  conn: TcpConn<B>;
-  attempt: number;
-}
-
-/** What every connection of one listener shares. */
-export interface RelayContext<B extends UpstreamAddress> {
-  opts: TcpRelayOptions<B> & typeof RELAY_DEFAULTS;
-  stats: TcpRelayStats;
-  clock: { now: number };
-  conns: Set<TcpConn<B>>;
-  upstreamHandlers: SocketHandler<UpstreamTag<B>>;
-}
+import { encodeProxyHeader } from "./proxy-protocol/index.ts";
+import { callHook, type RelayContext, type UpstreamTag } from "./relay-context.ts";
+import type { RejectReason, UpstreamAddress } from "./relay-options.ts";
 
 type State = "preamble" | "connecting" | "relaying" | "closing" | "closed";
 // After we decided to close, peers get this long without progress to finish closing before a reset.
@@ -128,7 +113,7 @@ export class TcpConn<B extends UpstreamAddress> {
   onConnectError(attempt: number, error: Error): void {
     if (this.state !== "connecting" || attempt !== this.attempt) return;
     this.ctx.stats.connectFailures++;
-    safe(() => this.ctx.opts.hooks?.onConnectFailure?.(this.info, this.backend!, attempt, error));
+    callHook(() => this.ctx.opts.hooks?.onConnectFailure?.(this.info, this.backend!, attempt, error));
     this.attempt++;
     if (this.attempt >= this.ctx.opts.maxAttempts) return this.reject("connect_failed");
     this.connect();
@@ -143,20 +128,16 @@ export class TcpConn<B extends UpstreamAddress> {
     this.down = new Flow(sock, this.client);
     this.opened = true;
     this.ctx.stats.relayed++;
-    safe(() => this.ctx.opts.hooks?.onOpen?.(this.info, this.backend!));
+    callHook(() => this.ctx.opts.hooks?.onOpen?.(this.info, this.backend!));
     const send = this.ctx.opts.sendProxy;
-    if (send === "v1" || send === "v2") this.up.push(this.proxyHeader(send));
+    if (send === "v1" || send === "v2") {
+      const i = this.info;
+      this.up.push(encodeProxyHeader(send, { ip: i.clientIp, port: i.clientPort }, { ip: i.destIp, port: i.destPort }));
+    }
     for (const c of this.pending) this.up.push(c);
     this.pending = [];
     if (this.clientEof) this.up.finish();
     else if (this.up.queued === 0) this.client.resume();
-  }
-
-  private proxyHeader(version: "v1" | "v2"): Uint8Array {
-    const i = this.info;
-    const source = { ip: i.clientIp, port: i.clientPort };
-    const destination = { ip: i.destIp, port: i.destPort };
-    return version === "v1" ? encodeProxyV1(source, destination) : encodeProxyV2({ source, destination });
   }
 
   onUpstreamData(d: Uint8Array): void {
@@ -219,7 +200,7 @@ export class TcpConn<B extends UpstreamAddress> {
 
   private reject(reason: RejectReason): void {
     this.ctx.stats.rejected++;
-    safe(() => this.ctx.opts.hooks?.onReject?.(this.info, reason));
+    callHook(() => this.ctx.opts.hooks?.onReject?.(this.info, reason));
     this.state = "closing";
     this.last = this.ctx.clock.now;
     this.pending = [];
@@ -235,14 +216,6 @@ export class TcpConn<B extends UpstreamAddress> {
     this.ctx.stats.active--;
     this.ctx.stats.bytesIn += this.info.bytesIn;
     this.ctx.stats.bytesOut += this.info.bytesOut;
-    if (this.opened) safe(() => this.ctx.opts.hooks?.onClose?.(this.info, this.backend!));
-  }
-}
-
-function safe(fn: () => void): void {
-  try {
-    fn();
-  } catch {
-    // hooks must not throw; one that does cannot be allowed to break the data plane
+    if (this.opened) callHook(() => this.ctx.opts.hooks?.onClose?.(this.info, this.backend!));
   }
 }

@@ -9,7 +9,8 @@ import { LbError } from "../errors.ts";
 import { ConnInfo } from "./conn-info.ts";
 import type { TcpRelayOptions, TcpRelayStats, UpstreamAddress } from "./relay-options.ts";
 import { RELAY_DEFAULTS } from "./relay-options.ts";
-import { type RelayContext, TcpConn, type UpstreamTag } from "./tcp-conn.ts";
+import { callHook, type RelayContext, type UpstreamTag } from "./relay-context.ts";
+import { TcpConn } from "./tcp-conn.ts";
 
 /** A running listener. */
 export interface TcpRelay {
@@ -59,11 +60,7 @@ export function startTcpRelay<B extends UpstreamAddress>(options: TcpRelayOption
     open(s) {
       if (stats.active >= opts.maxConnections) {
         stats.refused++;
-        try {
-          opts.hooks?.onReject?.(undefined, "max_connections");
-        } catch {
-          // hooks must not break the data plane
-        }
+        callHook(() => opts.hooks?.onReject?.(undefined, "max_connections"));
         s.end();
         return;
       }

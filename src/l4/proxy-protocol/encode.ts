@@ -29,6 +29,11 @@ export function encodeProxyV1(source?: ProxyAddress, destination?: ProxyAddress)
   return new TextEncoder().encode(line);
 }
 
+/** The header `send: v1 | v2` puts in front of an upstream TCP connection. */
+export function encodeProxyHeader(version: "v1" | "v2", source: ProxyAddress, destination: ProxyAddress): Uint8Array {
+  return version === "v1" ? encodeProxyV1(source, destination) : encodeProxyV2({ source, destination });
+}
+
 /** What to announce in a v2 header. */
 export interface ProxyV2Options {
   command?: "proxy" | "local";

@@ -5,6 +5,7 @@
  * (the L4 relay arms one timer for its whole preamble) and closes the connection on "invalid".
  */
 import type { CidrList } from "../cidr.ts";
+import { GrowBuffer } from "../grow-buffer.ts";
 import type { ProxyHeader } from "./header.ts";
 import { PROXY_V2_DEFAULT_MAX } from "./header.ts";
 import { parseProxyHeader } from "./parse.ts";
@@ -24,7 +25,7 @@ export interface ProxyAcceptOptions {
 
 /** Buffers the start of one connection until its PROXY header is complete. */
 export class ProxyHeaderReader {
-  private buf = new Uint8Array(0);
+  private readonly buf = new GrowBuffer(128);
   /** Whether the peer may send a header at all. */
   readonly trusted: boolean;
 
@@ -35,12 +36,9 @@ export class ProxyHeaderReader {
   /** Feeds the next chunk; "invalid" is final (untrusted peer, malformed or oversized header). */
   push(chunk: Uint8Array): ProxyReadResult {
     if (!this.trusted) return { status: "invalid", reason: "PROXY header from an untrusted peer" };
-    const next = new Uint8Array(this.buf.length + chunk.length);
-    next.set(this.buf);
-    next.set(chunk, this.buf.length);
-    this.buf = next;
+    const next = this.buf.append(chunk);
     const r = parseProxyHeader(next, this.opts.maxV2Bytes ?? PROXY_V2_DEFAULT_MAX);
     if (r.status !== "ok") return r;
-    return { status: "ok", header: r.header, rest: next.subarray(r.length) };
+    return { status: "ok", header: r.header, rest: next.slice(r.length) };
   }
 }

@@ -1,0 +1,29 @@
+/** What every connection of one L4 listener shares, and the guard every hook call goes through. */
+import type { SocketHandler } from "bun";
+import type { RELAY_DEFAULTS, TcpRelayOptions, TcpRelayStats, UpstreamAddress } from "./relay-options.ts";
+import type { TcpConn } from "./tcp-conn.ts";
+
+/** Tag carried by each upstream connect attempt, so late events of an abandoned attempt are ignored. */
+export interface UpstreamTag<B extends UpstreamAddress> {
+  conn: TcpConn<B>;
+  attempt: number;
+}
+
+/** Per-listener state shared by its connections. */
+export interface RelayContext<B extends UpstreamAddress> {
+  opts: TcpRelayOptions<B> & typeof RELAY_DEFAULTS;
+  stats: TcpRelayStats;
+  /** Coarse clock, advanced by the listener's sweeper; cheaper than Date.now() per chunk. */
+  clock: { now: number };
+  conns: Set<TcpConn<B>>;
+  upstreamHandlers: SocketHandler<UpstreamTag<B>>;
+}
+
+/** Runs a caller's hook; a hook that throws must not break the data plane, so it is ignored. */
+export function callHook(fn: () => void): void {
+  try {
+    fn();
+  } catch {
+    // deliberately ignored: see above
+  }
+}
