@@ -1,3 +1,6 @@
 /** @module Observability: the Prometheus metrics registry shared by the admin API and the data plane. */
-export { Counter, Gauge, Histogram, Registry, DEFAULT_BUCKETS, PROMETHEUS_CONTENT_TYPE } from "./metrics.ts";
-export type { Labels } from "./metrics.ts";
+export { Counter } from "./counter.ts";
+export { Gauge } from "./gauge.ts";
+export { Histogram, DEFAULT_BUCKETS } from "./histogram.ts";
+export { Registry, PROMETHEUS_CONTENT_TYPE } from "./registry.ts";
+export type { Labels } from "./metric.ts";
