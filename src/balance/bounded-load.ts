@@ -56,7 +56,7 @@ class BoundedLoad implements HashTable {
   constructor(
     private readonly inner: HashTable,
     private readonly t: WeightTable,
-    factor: number,
+    private readonly factor: number,
   ) {
     this.gate = new LoadGate(factor, t);
   }
@@ -81,11 +81,16 @@ class BoundedLoad implements HashTable {
       total = 0;
       for (let i = 0; i < this.t.n; i++) total += load[i]!;
     }
+    const start = this.inner.slotOf(hash);
+    if (attempt === 0) {
+      // the common case: the key's own backend has room
+      const i = this.inner.slots[start]!;
+      if (i >= 0 && load[i]! < boundedCap(this.factor, total + 1, this.t.weights[i]!, this.t.total)) return i;
+    }
     const gate = this.gate;
     gate.load = load;
     gate.totalWithPick = total + 1;
     const n = this.inner.backends;
-    const start = this.inner.slotOf(hash);
     return walkFrom(this.inner.slots, start, skipCount(attempt, n), n > 2 ? avoidFirst(ctx, attempt) : -1, avoidLast(ctx, attempt), gate);
   }
 }

@@ -1,4 +1,13 @@
-/** @module Balancing: the Selector interface, every algorithm behind it, hash keys and sticky cookies. */
+/**
+ * @module Balancing: the Selector interface, every algorithm behind it, hash keys and sticky cookies.
+ *
+ * Data-plane use, per request (L7) or connection (L4), with `pool` from the current snapshot:
+ *   const ctx = newPickContext(hashOn ? extractHashKey(hashOn, req) : undefined, liveLoad);
+ *   // L4 may set ctx.hash to its flow hash instead of a key; keep ctx.loadTotal when you track it
+ *   for (let attempt = 0; attempt <= retries; attempt++) { const i = pool.selector.pick(ctx, attempt); ... }
+ * Sticky pools first try `stickyIndex(cookie, secret, now, index)` (index = backendIndex(usable))
+ * and, on -1, pick and set `signSticky(usable[i].key, secret, now, ttlS)`.
+ */
 export * from "./selector.ts";
 export { createSelector, effectiveHashOn } from "./create-selector.ts";
 export { parseHashOn, formatHashOn, extractHashKey, type HashKeySource } from "./hash-on.ts";

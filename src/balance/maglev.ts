@@ -37,7 +37,7 @@ class MaglevTable implements HashTable {
 /**
  * Builds the Maglev table for `backends` (indices as given) with a prime `tableSize`. Throws
  * LbError MAGLEV_TABLE_SIZE for a bad size and CONFIG_INVALID for weights Maglev cannot take
- * (they must be integers). Costs about a millisecond at N=1000: build off the hot path.
+ * (they must be integers). Costs milliseconds at N=1000: build off the hot path.
  */
 export function buildMaglev(backends: readonly BalanceBackend[], tableSize = MAGLEV_DEFAULT_TABLE_SIZE): HashTable {
   const keys = backends.map((b) => b.key);

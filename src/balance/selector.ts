@@ -86,6 +86,15 @@ export interface PickContext {
 }
 
 /**
+ * A PickContext with every field present, so the object keeps one shape while a request's attempts
+ * fill it (`pick` writes `first` and `last`). Allocate one per request or connection; reuse it for
+ * all of that request's attempts, never across requests running at the same time.
+ */
+export function newPickContext(key?: string, load?: ArrayLike<number>, hash?: number): PickContext {
+  return { key, hash, load, loadTotal: undefined, first: -1, last: -1 };
+}
+
+/**
  * A balancing algorithm over a fixed backend list. `pick` returns an index into the backends the
  * selector was built from, or -1 when none can be picked (empty pool, every weight 0).
  * `attempt` is 0 for the first try; attempt > 0 returns a backend other than the earlier attempts'

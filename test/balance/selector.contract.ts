@@ -9,6 +9,7 @@ import {
   createSelector,
   HASHING_ALGORITHMS,
   LOAD_AWARE_ALGORITHMS,
+  newPickContext,
   type Algorithm,
   type BalanceBackend,
   type PickContext,
@@ -50,7 +51,7 @@ export function clientKey(i: number): string {
 
 /** A fresh per-request context, shaped as the data plane should build it. */
 export function ctxOf(key?: string, load?: ArrayLike<number>): PickContext {
-  return { key, hash: undefined, load, loadTotal: undefined, first: -1, last: -1 };
+  return newPickContext(key, load);
 }
 
 /**
