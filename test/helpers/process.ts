@@ -30,11 +30,20 @@ async function drain(stream: ReadableStream<Uint8Array>, sink: { text: string })
   for await (const chunk of stream) sink.text += decoder.decode(chunk, { stream: true });
 }
 
-/** Spawns `bun src/main.ts ...args` with `env` added to the environment. */
+/** Variables that would change what a test process does; tests set them explicitly or not at all. */
+const HERMETIC = ["FULCRUM_ADMIN_TOKEN", "FULCRUM_DB", "FULCRUM_ADMIN"];
+
+function environment(env: Record<string, string | undefined>): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = { ...process.env };
+  for (const k of HERMETIC) delete out[k];
+  return { ...out, ...env };
+}
+
+/** Spawns `bun src/main.ts ...args` with `env` added to the environment (FULCRUM_* settings cleared first). */
 export function spawnFulcrum(args: string[], env: Record<string, string | undefined> = {}, cwd = ROOT): Running {
   const proc = Bun.spawn([process.execPath, MAIN, ...args], {
     cwd,
-    env: { ...process.env, ...env },
+    env: environment(env),
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",
