@@ -6,7 +6,10 @@
 import type { Socket } from "bun";
 import { encodeProxyV2, parseProxyHeader, startTcpRelay } from "../../src/l4/index.ts";
 import { parseClientHello, parseClientHelloRaw } from "../../src/wasm/index.ts";
+import { hasBinary } from "../l4/helpers/peers.ts";
+import { startRelayProcess } from "../l4/helpers/relay-process.ts";
 import { bunTlsClient, captureHello, refragment } from "../l4/helpers/tls.ts";
+import { startNginxUdp, udpClosedLoop, udpEchoServer } from "../l4/helpers/udp-loop.ts";
 import { oracleClientHello } from "../oracles/clienthello.ts";
 import { nsPerOp, type Report } from "./harness.ts";
 
@@ -45,6 +48,27 @@ async function relayThroughput(bytes: number): Promise<number> {
   }
 }
 
+/** 100-flow closed-loop UDP echo: direct, through our udp listener, through nginx stream udp. */
+async function udpFigures(report: Report): Promise<void> {
+  const echo = await udpEchoServer();
+  // Our relay runs in its own process, as nginx does, so it does not share the clients' event loop.
+  const relay = await startRelayProcess([{ host: "127.0.0.1", port: echo.port }], "udp");
+  try {
+    report({ name: "UDP echo, 100 flows closed loop, direct", value: await udpClosedLoop(echo.port, 100, 2000), unit: "datagrams/s" });
+    report({ name: "UDP echo, 100 flows closed loop, via Fulcrum udp (own process)", value: await udpClosedLoop(relay.port, 100, 2000), unit: "datagrams/s" });
+    if (!hasBinary("nginx")) return console.warn("skipping the nginx stream udp figure: nginx is not installed");
+    const nginx = await startNginxUdp(echo.port);
+    try {
+      report({ name: "UDP echo, 100 flows closed loop, via nginx stream (1 worker)", value: await udpClosedLoop(nginx.port, 100, 2000), unit: "datagrams/s" });
+    } finally {
+      await nginx.stop();
+    }
+  } finally {
+    await relay.stop();
+    echo.stop();
+  }
+}
+
 export async function run(report: Report): Promise<void> {
   const hello = await captureHello(bunTlsClient("bench.example.com"));
   const fragmented = refragment(hello, [100]);
@@ -65,4 +89,5 @@ export async function run(report: Report): Promise<void> {
   for (let i = 0; i < 5; i++) runs.push(await relayThroughput(256 * 1048576));
   runs.sort((a, b) => a - b);
   report({ name: "TCP relay, 256 MiB one way, one connection (median of 5)", value: runs[2]!, unit: "MiB/s" });
+  await udpFigures(report);
 }

@@ -1,15 +1,13 @@
 /**
  * A relay in its own process, so tests can measure its memory (RSS) apart from the test's own
- * buffers. argv[2] is JSON: { backends: [{host, port}], idleTimeoutMs? }. Prints {"port":N} on
- * stdout once listening; runs until killed.
+ * buffers and benchmarks do not share its event loop. argv[2] is JSON: { backends: [{host, port}],
+ * protocol?: "tcp" | "udp" }. Prints {"port":N} on stdout once listening; runs until killed.
  */
-import { startTcpRelay, type UpstreamAddress } from "../../../src/l4/index.ts";
+import { startTcpRelay, startUdpRelay, type UpstreamAddress } from "../../../src/l4/index.ts";
 
-const cfg = JSON.parse(process.argv[2] ?? "{}") as { backends: UpstreamAddress[]; idleTimeoutMs?: number };
-const relay = startTcpRelay({
-  hostname: "127.0.0.1",
-  port: 0,
-  idleTimeoutMs: cfg.idleTimeoutMs ?? 30_000,
-  choose: (conn, attempt) => cfg.backends[(conn.id + attempt) % cfg.backends.length],
-});
+const cfg = JSON.parse(process.argv[2] ?? "{}") as { backends: UpstreamAddress[]; protocol?: "tcp" | "udp" };
+const choose = (conn: { id: number }, attempt: number) => cfg.backends[(conn.id + attempt) % cfg.backends.length];
+const relay = cfg.protocol === "udp"
+  ? await startUdpRelay({ hostname: "127.0.0.1", port: 0, choose })
+  : startTcpRelay({ hostname: "127.0.0.1", port: 0, idleTimeoutMs: 30_000, choose });
 console.log(JSON.stringify({ port: relay.port }));

@@ -11,11 +11,11 @@ export interface RelayProcess {
   stop(): Promise<void>;
 }
 
-export async function startRelayProcess(backends: UpstreamAddress[]): Promise<RelayProcess> {
-  const proc = Bun.spawn([process.execPath, join(import.meta.dir, "relay-child.ts"), JSON.stringify({ backends })], {
+export async function startRelayProcess(backends: UpstreamAddress[], protocol: "tcp" | "udp" = "tcp"): Promise<RelayProcess> {
+  const proc = Bun.spawn([process.execPath, join(import.meta.dir, "relay-child.ts"), JSON.stringify({ backends, protocol })], {
     stdout: "pipe",
     stderr: "inherit",
-    env: { ...process.env, FULCRUM_WASM: "debug" },
+    env: { ...process.env, FULCRUM_WASM: process.env.FULCRUM_WASM ?? "release" },
   });
   const reader = proc.stdout.getReader();
   let text = "";
