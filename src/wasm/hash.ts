@@ -64,20 +64,26 @@ export function xxh64(data: Uint8Array | string, seed: number | bigint = 0): big
 /** xxHash64 of every key in one call into the core; result i is the hash of `keys[i]`. */
 export function xxh64Batch(keys: readonly (Uint8Array | string)[], seed: number | bigint = 0): BigUint64Array {
   const [lo, hi] = seedHalves(seed);
-  const encoded = keys.map(toBytes);
-  const dataBytes = encoded.reduce((sum, b) => sum + b.length, 0);
-  const n = encoded.length;
+  const n = keys.length;
+  // UTF-8 needs at most 3 bytes per UTF-16 code unit, so this bounds the key bytes.
+  let bound = 0;
+  for (const k of keys) bound += typeof k === "string" ? k.length * 3 : k.length;
   // Layout in scratch: results (8-byte aligned) | offsets (n + 1 u32) | key bytes.
-  const ptr = scratch(n * 8 + (n + 1) * 4 + dataBytes);
+  const ptr = scratch(n * 8 + (n + 1) * 4 + bound);
   const offsetsPtr = ptr + n * 8;
   const dataPtr = offsetsPtr + (n + 1) * 4;
   const u8 = memU8();
   const u32 = memU32();
   let at = 0;
   for (let i = 0; i < n; i++) {
+    const k = keys[i]!;
     u32[(offsetsPtr >>> 2) + i] = at;
-    u8.set(encoded[i]!, dataPtr + at);
-    at += encoded[i]!.length;
+    if (typeof k === "string") {
+      at += encoder.encodeInto(k, u8.subarray(dataPtr + at, dataPtr + bound)).written;
+    } else {
+      u8.set(k, dataPtr + at);
+      at += k.length;
+    }
   }
   u32[(offsetsPtr >>> 2) + n] = at;
   exportsOf().xxh64Batch(dataPtr, offsetsPtr, n, lo, hi, ptr);
