@@ -156,3 +156,28 @@ test("stop(true) closes live connections and stops accepting", async () => {
   const refused = await connectClient(r.port).then(() => "connected", () => "refused");
   expect(refused).toBe("refused");
 });
+
+test.skipIf(!Bun.which("python3"))("times out a connect that never completes and tries the next backend", async () => {
+  // A listener with backlog 0 that never accepts: once one connection fills its queue, the
+  // kernel drops further SYNs, so a connect hangs, on loopback, until we give up on it.
+  const py = Bun.spawn(["python3", "-c", "import socket,time\ns=socket.socket()\ns.bind(('127.0.0.1',0))\ns.listen(0)\nprint(s.getsockname()[1],flush=True)\ntime.sleep(30)"], { stdout: "pipe" });
+  cleanups.push(() => py.kill());
+  const reader = py.stdout.getReader();
+  const blackhole = Number(new TextDecoder().decode((await reader.read()).value).trim());
+  reader.releaseLock();
+  const filler = await Bun.connect({ hostname: "127.0.0.1", port: blackhole, socket: { data() {} } });
+  cleanups.push(() => filler.terminate());
+  const echo = backend(echoBackend());
+  const failures: string[] = [];
+  const r = relay({
+    connectTimeoutMs: 200,
+    choose: (_c, attempt) => at(attempt === 0 ? blackhole : echo.port),
+    hooks: { onConnectFailure: (_c, _b, attempt, err) => failures.push(`${attempt}:${(err as { code?: string }).code}`) },
+  });
+  const started = Date.now();
+  const c = await connectClient(r.port);
+  c.socket.write("after a timeout");
+  await c.waitFor("after a timeout");
+  expect(Date.now() - started).toBeGreaterThanOrEqual(180);
+  expect(failures).toEqual(["0:UPSTREAM_TIMEOUT"]);
+});
