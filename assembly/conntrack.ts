@@ -15,67 +15,40 @@ import { hashTupleAt } from "./hash";
 // Slot layout (16 u32 words, 64-byte aligned; words 0..13 are the entry and move with it):
 // 0 tag (flow hash | 1; 0 = empty), 1 backend, 2 last seen ms, 3 flags, 4..13 the 40-byte tuple,
 // 14 reserved, 15 BFS stamp (slot 0 of a bucket only; belongs to the bucket, never moves).
-// @ts-ignore: decorator
-@inline const SLOT: usize = 64;
-// @ts-ignore: decorator
-@inline const BUCKET: usize = 256;
-// @ts-ignore: decorator
-@inline const ENTRY_BYTES: usize = 56;
-// @ts-ignore: decorator
-@inline const O_BACKEND: usize = 4;
-// @ts-ignore: decorator
-@inline const O_SEEN: usize = 8;
-// @ts-ignore: decorator
-@inline const O_FLAGS: usize = 12;
-// @ts-ignore: decorator
-@inline const O_KEY: usize = 16;
-// @ts-ignore: decorator
-@inline const O_STAMP: usize = 60;
+const SLOT: usize = 64;
+const BUCKET: usize = 256;
+const ENTRY_BYTES: usize = 56;
+const O_BACKEND: usize = 4;
+const O_SEEN: usize = 8;
+const O_FLAGS: usize = 12;
+const O_KEY: usize = 16;
+const O_STAMP: usize = 60;
 
 // Header at the handle (u32 byte offsets); the tuple scratch follows at +64, BFS nodes at +128.
-// @ts-ignore: decorator
-@inline const H_CAPACITY: usize = 0;
-// @ts-ignore: decorator
-@inline const H_SIZE: usize = 4;
-// @ts-ignore: decorator
-@inline const H_INSERTS: usize = 8;
-// @ts-ignore: decorator
-@inline const H_EVICTIONS: usize = 12;
-// @ts-ignore: decorator
-@inline const H_EXPIRATIONS: usize = 16;
-// @ts-ignore: decorator
-@inline const H_BUCKETS: usize = 20;
-// @ts-ignore: decorator
-@inline const H_SEED: usize = 24;
-// @ts-ignore: decorator
-@inline const H_CURSOR: usize = 28;
-// @ts-ignore: decorator
-@inline const H_GEN: usize = 32;
-// @ts-ignore: decorator
-@inline const H_SLOTS: usize = 36;
-// @ts-ignore: decorator
-@inline const H_LAST_FLAGS: usize = 40;
-// @ts-ignore: decorator
-@inline const H_SCRATCH: usize = 64;
-// @ts-ignore: decorator
-@inline const H_NODES: usize = 128;
+const H_CAPACITY: usize = 0;
+const H_SIZE: usize = 4;
+const H_INSERTS: usize = 8;
+const H_EVICTIONS: usize = 12;
+const H_EXPIRATIONS: usize = 16;
+const H_BUCKETS: usize = 20;
+const H_SEED: usize = 24;
+const H_CURSOR: usize = 28;
+const H_GEN: usize = 32;
+const H_SLOTS: usize = 36;
+const H_LAST_FLAGS: usize = 40;
+const H_SCRATCH: usize = 64;
+const H_NODES: usize = 128;
 
 /** Most buckets one insert's breadth-first search visits; its eviction window is 4× this in slots. */
-// @ts-ignore: decorator
-@inline const CONNTRACK_MAX_NODES: u32 = 512;
+const CONNTRACK_MAX_NODES: u32 = 512;
 /** Smallest and largest accepted capacities (slots); 2^23 slots is 512 MiB. */
-// @ts-ignore: decorator
-@inline const CONNTRACK_MIN_CAPACITY: u32 = 8;
-// @ts-ignore: decorator
-@inline const CONNTRACK_MAX_CAPACITY: u32 = 1 << 23;
+const CONNTRACK_MIN_CAPACITY: u32 = 8;
+const CONNTRACK_MAX_CAPACITY: u32 = 1 << 23;
 
 /** Outcomes of conntrackInsert. */
-// @ts-ignore: decorator
-@inline const CONNTRACK_UPDATED: u32 = 0;
-// @ts-ignore: decorator
-@inline const CONNTRACK_INSERTED: u32 = 1;
-// @ts-ignore: decorator
-@inline const CONNTRACK_EVICTED: u32 = 2;
+const CONNTRACK_UPDATED: u32 = 0;
+const CONNTRACK_INSERTED: u32 = 1;
+const CONNTRACK_EVICTED: u32 = 2;
 
 // @ts-ignore: decorator
 @inline function fastrange(x: u32, n: u32): u32 {
