@@ -198,6 +198,7 @@ function parseFragmented(ptr: usize, len: u32, scratch: usize, scratchCap: u32, 
     let used: u32 = 0;
     while (used < avail) {
       const take = min(avail - used, target - copied);
+      assert(body + used + take <= len && copied + take <= scratchCap, "clienthello: copy out of range");
       memory.copy(scratch + copied, ptr + body + used, take);
       copied += take;
       used += take;

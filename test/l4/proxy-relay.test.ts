@@ -2,6 +2,7 @@ import { afterEach, expect, test } from "bun:test";
 import { CidrList, type ConnInfo, encodeProxyV1, encodeProxyV2, type RejectReason, startTcpRelay, type TcpRelayOptions, type UpstreamAddress } from "../../src/l4/index.ts";
 import { connectClient, echoBackend, recordingBackend } from "./helpers/backends.ts";
 import { hasBinary, type Peer, startHaproxy } from "./helpers/peers.ts";
+import { captureHello, opensslClient } from "./helpers/tls.ts";
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -73,4 +74,17 @@ test.skipIf(!hasBinary("haproxy"))("HAProxy behind the relay sees the client a t
   await c.closed;
   expect(c.text().startsWith("HTTP/1.1 200")).toBe(true);
   expect(c.text().endsWith("\r\n\r\n192.0.2.9:1234")).toBe(true);
+});
+
+test("reads a PROXY header and then a ClientHello on a TLS passthrough listener", async () => {
+  const hello = await captureHello(opensslClient("combo.example.com"));
+  const rec = recordingBackend();
+  cleanups.push(() => rec.stop(true));
+  const seen: ConnInfo[] = [];
+  const r = relay({ acceptProxy: { trusted: loopback }, tlsPassthrough: true, choose: (c) => (seen.push(c), at(rec.port)) });
+  const c = await connectClient(r.port);
+  c.socket.write(new Uint8Array([...encodeProxyV1({ ip: "192.0.2.44", port: 5555 }, { ip: "192.0.2.1", port: 443 }), ...hello]));
+  for (let i = 0; i < 200 && (rec.received[0]?.length ?? 0) < hello.length; i++) await Bun.sleep(5);
+  expect(seen[0]).toMatchObject({ clientIp: "192.0.2.44", sni: "combo.example.com" });
+  expect(Buffer.from(rec.received[0]!).equals(Buffer.from(hello))).toBe(true);
 });
