@@ -2,10 +2,13 @@
  * `least_connections`, weighted: the backend with the least live load per unit of weight
  * (load / weight, as nginx's least_conn compares conns × weight), ties broken at random in
  * proportion to weight, so an idle pool behaves as weighted random. Exact, so O(N) per pick as in
- * nginx: one pass finds the minimum and the tied weight, a second draws among the tied. (Envoy's
+ * nginx: one pass finds the minimum and the tied weight, a second draws among the tied. A data
+ * plane that reports every change to its load array through `loadChanged` gets O(log N) picks
+ * from a LoadIndex instead (retries still scan, to leave out earlier attempts). (Envoy's
  * LEAST_REQUEST samples two instead: that is power_of_two here, O(1) for large pools.)
  */
 import { avoidFirst, avoidLast, record } from "./attempts.ts";
+import { LoadIndex } from "./load-index.ts";
 import { randomPick } from "./random.ts";
 import type { BalanceBackend, PickContext, Selector } from "./selector.ts";
 import { weightTable, type WeightTable } from "./weights.ts";
@@ -15,22 +18,41 @@ class LeastConnections implements Selector {
   /** indices with weight > 0, and their weights, packed so the scan skips nothing */
   private readonly idx: Int32Array;
   private readonly w: Float64Array;
+  /** backend index -> position in idx (-1 for weight 0) */
+  private readonly pos: Int32Array;
+  private readonly index: LoadIndex;
+  /** the load array the index mirrors, once the data plane reports changes to it */
+  private indexed: ArrayLike<number> | undefined;
 
   constructor(private readonly t: WeightTable) {
     this.idx = new Int32Array(t.active);
     this.w = new Float64Array(t.active);
+    this.pos = new Int32Array(t.n).fill(-1);
     let j = 0;
     for (let i = 0; i < t.n; i++) {
       if (t.weights[i]! > 0) {
+        this.pos[i] = j;
         this.idx[j] = i;
         this.w[j++] = t.weights[i]!;
       }
     }
+    this.index = new LoadIndex(this.idx, this.w);
+  }
+
+  loadChanged(i: number, load: ArrayLike<number>): void {
+    if (load !== this.indexed) {
+      this.index.rebuild(load);
+      this.indexed = load;
+      return;
+    }
+    const j = this.pos[i];
+    if (j !== undefined && j >= 0) this.index.update(j, load[i]!);
   }
 
   pick(ctx: PickContext, attempt: number): number {
     const load = ctx.load;
     if (load === undefined) return record(ctx, attempt, randomPick(this.t, ctx, attempt));
+    if (attempt === 0 && load === this.indexed) return record(ctx, attempt, this.index.pick(Math.random()));
     const idx = this.idx, w = this.w, m = idx.length;
     const a = m > 2 ? avoidFirst(ctx, attempt) : -1;
     const b = m > 1 ? avoidLast(ctx, attempt) : -1;

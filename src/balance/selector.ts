@@ -105,6 +105,13 @@ export interface Selector {
   pick(ctx: PickContext, attempt: number): number;
   /** hashing selectors: slot -> backend index (-1 = empty), for the admin table view */
   readonly table?: Int32Array;
+  /**
+   * Optional (least_connections has it): the data plane calls it after every change to
+   * `load[index]` of the array it passes as `PickContext.load`. From the first call on, picks
+   * with that same array answer from an index in O(log N) instead of scanning all N, so once you
+   * call it, call it for every change of that array (a missed one leaves the index stale).
+   */
+  loadChanged?(index: number, load: ArrayLike<number>): void;
 }
 
 /** Builds a selector off the hot path (STYLE.md §1). */

@@ -58,7 +58,7 @@ export function ctxOf(key?: string, load?: ArrayLike<number>): PickContext {
  * Simulates a data plane holding `open` connections: each pick opens one on the chosen backend and
  * the oldest closes once more than `open` are held. Returns the pick counts.
  */
-export function simulateHeld(s: Selector, n: number, picks: number, open: number, keyOf?: (i: number) => string | undefined) {
+export function simulateHeld(s: Selector, n: number, picks: number, open: number, keyOf?: (i: number) => string | undefined, notify = false) {
   const load = new Int32Array(n);
   const held = new Int32Array(open + 1);
   const counts = new Array<number>(n).fill(0);
@@ -68,10 +68,13 @@ export function simulateHeld(s: Selector, n: number, picks: number, open: number
     const p = s.pick(ctx, 0);
     counts[p]++;
     load[p]++;
+    if (notify) s.loadChanged?.(p, load);
     held[(head + size) % held.length] = p;
     size++;
     if (size > open) {
-      load[held[head]!]--;
+      const done = held[head]!;
+      load[done]--;
+      if (notify) s.loadChanged?.(done, load);
       head = (head + 1) % held.length;
       size--;
     }
@@ -156,7 +159,14 @@ export function runSelectorContract(o: ContractOptions): void {
       const s = make(backends);
       const picks = 100_000;
       let counts: number[];
-      if (loadAware) counts = simulateHeld(s, 5, picks, 50);
+      if (loadAware) {
+        counts = simulateHeld(s, 5, picks, 50);
+        if (s.loadChanged) {
+          // the same with every load change reported (the indexed path)
+          const notified = simulateHeld(make(backends), 5, picks, 50, undefined, true);
+          for (let i = 0; i < 5; i++) expect(Math.abs(notified[i]! / picks - weights[i]! / 10)).toBeLessThanOrEqual(0.01);
+        }
+      }
       else {
         counts = [0, 0, 0, 0, 0];
         const seq = new Int32Array(picks);
