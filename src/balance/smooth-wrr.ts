@@ -10,9 +10,9 @@ import { avoidFirst, avoidLast, record } from "./attempts.ts";
 import type { BalanceBackend, PickContext, Selector } from "./selector.ts";
 import { pickWeighted, weightTable, type WeightTable } from "./weights.ts";
 
-/** Longest precomputed cycle (entries) and most build work (backends × cycle) before falling back to the live loop. */
+/** Longest precomputed cycle (entries) and most build work (active backends × cycle, ~40 ms) before falling back to the live loop. */
 export const WRR_SCHEDULE_MAX = 1 << 20;
-export const WRR_BUILD_MAX = 1 << 25;
+export const WRR_BUILD_MAX = 1 << 22;
 
 function gcd(a: number, b: number): number {
   while (b !== 0) [a, b] = [b, a % b];
