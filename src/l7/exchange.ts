@@ -5,34 +5,16 @@
  * The response direction lives in response-relay.ts.
  */
 import { LbError } from "../errors.ts";
-import { BodyKind, H, buildRequestHead, encodeChunk, lastChunk, type RequestHead, type ResponseHead } from "./http/index.ts";
-import { forwardingFields, requestDropMask } from "./forwarded.ts";
-import type { ProxyCtx, ProxyReply, Upstream } from "./hooks.ts";
+import { BodyKind, encodeChunk, lastChunk, type RequestHead, type ResponseHead } from "./http/index.ts";
+import { upstreamHead } from "./forwarded.ts";
+import { RequestCtx } from "./ctx.ts";
+import type { ProxyReply } from "./hooks.ts";
 import { encodeReply, errorReply } from "./reply.ts";
 import { relayBody, relayData, relayEnd, relayHead } from "./response-relay.ts";
 import type { Session } from "./session.ts";
 import { ConnState, type UpstreamConn, type UpstreamHandler } from "./upstream-conn.ts";
 
-export class Exchange<U = unknown> implements ProxyCtx<U>, UpstreamHandler {
-  readonly clientAddress: string;
-  readonly proto: string;
-  readonly requestId: string;
-  attempt = 0;
-  upstream: Upstream | null = null;
-  res: ResponseHead | null = null;
-  status = 0;
-  error: LbError | null = null;
-  readonly startedAt = performance.now();
-  upstreamStartedAt = 0;
-  responseStartedAt = 0;
-  bytesIn = 0;
-  bytesOut = 0;
-  upstreamTarget: string | null = null;
-  addRequestFields = "";
-  addResponseFields = "";
-  trustForwarded = false;
-  user: U;
-
+export class Exchange<U = unknown> extends RequestCtx<U> implements UpstreamHandler {
   conn: UpstreamConn | null = null;
   requestDone = false;
   responseDone = false;
@@ -41,17 +23,11 @@ export class Exchange<U = unknown> implements ProxyCtx<U>, UpstreamHandler {
   tunnel = false;
   /** The client connection closes once this response is flushed. */
   closeAfter = false;
-  private readonly generatedId: string | null;
   /** Upstream bytes waiting for `launch` (head first); null once launched. */
   private held: Uint8Array[] | null = null;
 
-  constructor(readonly session: Session, readonly req: RequestHead) {
-    this.clientAddress = session.clientAddress;
-    this.proto = session.server.proto;
-    const id = req.get("x-request-id");
-    this.generatedId = id === undefined ? crypto.randomUUID() : null;
-    this.requestId = id ?? this.generatedId!;
-    this.user = (session.server.hooks.newCtx?.() as U) ?? (undefined as U);
+  constructor(readonly session: Session, req: RequestHead) {
+    super(req, session.clientAddress, session.server.proto, session.server.hooks.newCtx?.() as U);
     this.closeAfter = !req.keepAlive;
   }
 
@@ -72,11 +48,7 @@ export class Exchange<U = unknown> implements ProxyCtx<U>, UpstreamHandler {
     if (chosen instanceof LbError) return this.fail(chosen);
     this.upstream = chosen;
     hooks.onUpstreamRequest?.(this);
-    const req = this.req;
-    let extra = forwardingFields(req, this.clientAddress, this.proto, this.trustForwarded, this.generatedId) + this.addRequestFields;
-    if (req.bodyKind === BodyKind.Chunked) extra += "transfer-encoding: chunked\r\n";
-    if (!req.has(H.HOST)) extra += `host: ${chosen.address}\r\n`; // HTTP/1.0 without Host: 1.1 needs one
-    const head = buildRequestHead(req, requestDropMask(req, this.trustForwarded), extra, this.upstreamTarget);
+    const head = upstreamHead(this, chosen.address, this.generatedId);
     this.upstreamStartedAt = performance.now();
     if (this.requestDone) this.session.awaitResponse();
     else this.session.streaming();

@@ -2,7 +2,8 @@
  * The fields the proxy adds upstream to say who the client is (X-Forwarded-For/Proto/Host) and
  * to tie logs together (X-Request-Id), plus which received fields must not be forwarded.
  */
-import { H, HOP_BY_HOP, type RequestHead } from "./http/index.ts";
+import { BodyKind, H, HOP_BY_HOP, buildRequestHead, type RequestHead } from "./http/index.ts";
+import type { ProxyCtx } from "./hooks.ts";
 
 const XFF = 1 << H.X_FORWARDED_FOR;
 const XFP = 1 << H.X_FORWARDED_PROTO;
@@ -34,4 +35,13 @@ export function forwardingFields(req: RequestHead, client: string, proto: string
   if (generatedId !== null) s += `x-request-id: ${generatedId}\r\n`;
   if (req.upgrade) s += "connection: upgrade\r\n";
   return s;
+}
+
+/** The request head for the backend at `address`: received fields minus dropped ones, plus ours and the hooks'. */
+export function upstreamHead(ctx: ProxyCtx<unknown>, address: string, generatedId: string | null): Buffer {
+  const req = ctx.req;
+  let extra = forwardingFields(req, ctx.clientAddress, ctx.proto, ctx.trustForwarded, generatedId) + ctx.addRequestFields;
+  if (req.bodyKind === BodyKind.Chunked) extra += "transfer-encoding: chunked\r\n";
+  if (!req.has(H.HOST)) extra += `host: ${address}\r\n`; // an HTTP/1.0 request without Host: 1.1 needs one
+  return buildRequestHead(req, requestDropMask(req, ctx.trustForwarded), extra, ctx.upstreamTarget);
 }

@@ -9,21 +9,17 @@ import { RequestParser, type HttpParseError, type MessageHandler, type RequestHe
 import { Exchange } from "./exchange.ts";
 import { encodeReply, errorReply } from "./reply.ts";
 import type { ServerCore } from "./server-core.ts";
+import { Deadline, Wait } from "./deadline.ts";
 import { SocketWriter, type WriterOwner } from "./writer.ts";
-
-/** What the deadline means when it passes. */
-export const enum Wait { Idle, Header, Response, Transfer }
 
 /** Above this many unparsed pipelined bytes, stop reading from the client until they are used. */
 const MAX_PENDING = 64 * 1024;
 
-export class Session implements MessageHandler<RequestHead>, WriterOwner {
+export class Session extends Deadline implements MessageHandler<RequestHead>, WriterOwner {
   readonly parser: RequestParser;
   readonly writer = new SocketWriter(this);
   readonly clientAddress: string;
   exchange: Exchange | null = null;
-  deadline = 0;
-  wait = Wait.Header;
   closed = false;
   /** True while a client packet is being parsed (see consumeCorked). */
   corking = false;
@@ -32,11 +28,11 @@ export class Session implements MessageHandler<RequestHead>, WriterOwner {
   private clientEnded = false;
   private readPaused = false;
 
-  constructor(readonly server: ServerCore, readonly socket: Socket<Session>) {
+  constructor(server: ServerCore, readonly socket: Socket<Session>) {
+    super(server);
     this.parser = new RequestParser(this, server.limits);
     this.clientAddress = socket.remoteAddress;
     this.writer.attach(socket as Socket<unknown>);
-    this.deadline = server.now + server.timeouts.headerMs;
   }
 
   onData(buf: Buffer): void {
@@ -72,7 +68,7 @@ export class Session implements MessageHandler<RequestHead>, WriterOwner {
       if (r < 0) return this.parseFailed(this.parser.error!);
       pos = r;
     }
-    if (this.exchange === null && !this.closing) this.idleOrHeader();
+    if (this.exchange === null && !this.closing) this.idleOrHeader(this.parser.midHead);
     else this.touch();
   }
 
@@ -107,7 +103,7 @@ export class Session implements MessageHandler<RequestHead>, WriterOwner {
     if (this.exchange === ex) this.exchange = null;
     this.server.hooks.onLog?.(ex);
     if (ex.closeAfter) return this.shutdown(null);
-    this.idleOrHeader();
+    this.idleOrHeader(false);
     this.resumeReading();
     if (this.pending !== null) {
       const p = this.pending;
@@ -182,33 +178,6 @@ export class Session implements MessageHandler<RequestHead>, WriterOwner {
     this.parser.halt();
     this.socket.end();
     if (ex !== null) ex.fail(new LbError("REQUEST_TIMEOUT", "transfer stalled"));
-  }
-
-  /** Upstream request sent: the response-header timeout runs. */
-  awaitResponse(): void {
-    this.wait = Wait.Response;
-    this.deadline = this.server.now + this.server.timeouts.responseMs;
-  }
-
-  /** Response head relayed: from now on only stalls time out. */
-  streaming(): void {
-    this.wait = Wait.Transfer;
-    this.touch();
-  }
-
-  /** Activity while streaming: pushes the idle deadline. */
-  touch(): void {
-    if (this.wait === Wait.Transfer) this.deadline = this.server.now + this.server.timeouts.idleMs;
-  }
-
-  private idleOrHeader(): void {
-    if (this.parser.midHead) {
-      if (this.wait !== Wait.Header) this.deadline = this.server.now + this.server.timeouts.headerMs;
-      this.wait = Wait.Header;
-    } else {
-      this.wait = Wait.Idle;
-      this.deadline = this.server.now + this.server.timeouts.idleMs;
-    }
   }
 
   pauseReading(): void {

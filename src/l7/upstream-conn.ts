@@ -62,12 +62,19 @@ export class UpstreamConn implements WriterOwner {
     return this.writer.write(data);
   }
 
+  private paused = false;
+
+  /** Stops reading from the backend (the client is not keeping up). */
   pause(): void {
-    this.socket?.pause();
+    if (this.paused || this.socket === null) return;
+    this.paused = true;
+    this.socket.pause();
   }
 
   resume(): void {
-    this.socket?.resume();
+    if (!this.paused || this.socket === null) return;
+    this.paused = false;
+    this.socket.resume();
   }
 
   /** Closes now; pending handler callbacks are suppressed. */

@@ -40,11 +40,22 @@ export class SocketWriter {
       if (n >= data.length) return true;
       if (n > 0) data = data.subarray(n);
     }
-    this.queue.push(data);
-    this.queued += data.length;
+    this.enqueue(data);
     if (this.corked && this.socket !== null && this.queued <= CORK_LIMIT) return true;
     this.blocked = true;
     return false;
+  }
+
+  /**
+   * Queues `data`, merging it into the previous view when both are adjacent slices of one buffer:
+   * a relayed head and the body after it usually are, and then leave as one write with no copy.
+   */
+  private enqueue(data: Uint8Array): void {
+    const q = this.queue, last = q[q.length - 1];
+    if (last !== undefined && last.buffer === data.buffer && last.byteOffset + last.length === data.byteOffset) {
+      q[q.length - 1] = new Uint8Array(last.buffer, last.byteOffset, last.length + data.length);
+    } else q.push(data);
+    this.queued += data.length;
   }
 
   /** Writes each buffer in order; true when all went straight to the socket. */

@@ -14,8 +14,6 @@ import { badMessage, tooLarge } from "./parse-error.ts";
 export function scanFields(buf: Buffer, pos: number, end: number, out: Int32Array, maxCount: number, upstream: boolean): number {
   let n = 0;
   while (pos < end) {
-    const lineEnd = buf.indexOf(CR, pos);
-    if (buf[lineEnd + 1] !== LF) throw badMessage("BARE_CR", upstream);
     const first = buf[pos]!;
     if (first === SP || first === HT) throw badMessage("OBS_FOLD", upstream);
     let i = pos;
@@ -26,13 +24,16 @@ export function scanFields(buf: Buffer, pos: number, end: number, out: Int32Arra
       throw badMessage(c === LF ? "BARE_LF" : "BAD_HEADER_NAME", upstream);
     }
     let vs = i + 1;
-    while (vs < lineEnd && (buf[vs] === SP || buf[vs] === HT)) vs++;
-    let ve = vs;
-    for (let k = vs; k < lineEnd; k++) {
-      const b = buf[k]!;
-      if (FIELD_VALUE[b] === 0) throw badMessage(b === LF ? "BARE_LF" : "BAD_HEADER_VALUE", upstream);
+    while (buf[vs] === SP || buf[vs] === HT) vs++;
+    // one pass finds the line end and validates every value byte (no indexOf per line)
+    let k = vs, ve = vs, b = 0;
+    for (; ; k++) {
+      b = buf[k]!;
+      if (FIELD_VALUE[b] === 0) break;
       if (b !== SP && b !== HT) ve = k + 1;
     }
+    if (b !== CR) throw badMessage(b === LF ? "BARE_LF" : "BAD_HEADER_VALUE", upstream);
+    if (buf[k + 1] !== LF) throw badMessage("BARE_CR", upstream);
     if (n === maxCount) throw tooLarge("TOO_MANY_HEADERS", upstream);
     const o = n * FIELD_STRIDE;
     out[o] = pos;
@@ -41,7 +42,7 @@ export function scanFields(buf: Buffer, pos: number, end: number, out: Int32Arra
     out[o + 3] = ve;
     out[o + 4] = fieldId(buf, pos, i - pos);
     n++;
-    pos = lineEnd + 2;
+    pos = k + 2;
   }
   return n;
 }

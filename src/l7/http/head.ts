@@ -107,10 +107,18 @@ export class RequestHead extends HttpHead {
   method = "";
   /** The request-target exactly as received. */
   target = "";
-  /** The Host field value ("" when absent, HTTP/1.0 only). */
-  host = "";
+  /** Offsets of the Host value in `buf` (-1 when absent, HTTP/1.0 only). */
+  hostStart = -1;
+  hostEnd = -1;
+  private hostValue: string | null = null;
   isConnect = false;
   expectContinue = false;
+
+  /** The Host field value ("" when absent), decoded on first use. */
+  get host(): string {
+    if (this.hostValue === null) this.hostValue = this.hostStart < 0 ? "" : this.buf.toString("latin1", this.hostStart, this.hostEnd);
+    return this.hostValue;
+  }
 }
 
 /** A response head (RFC 9112 §4). */

@@ -12,18 +12,18 @@ import { HttpParseError, badMessage } from "./parse-error.ts";
  * Throws HttpParseError (400, 414 or 431) on anything the strict grammar does not allow.
  */
 export function parseRequestHead(buf: Buffer, scratch: Int32Array, limits: HttpLimits): RequestHead {
-  const lineEnd = buf.indexOf(CR);
-  if (buf[lineEnd + 1] !== LF) throw badMessage("BARE_CR", false);
-  if (lineEnd > limits.maxRequestLine) throw new HttpParseError("URI_TOO_LONG", "REQUEST_LINE_TOO_LONG");
   let i = 0;
   while (TCHAR[buf[i]!] === 1) i++;
-  if (i === 0 || buf[i] !== SP) throw badMessage(buf[i] === LF ? "BARE_LF" : "BAD_METHOD", false);
+  if (i === 0 || buf[i] !== SP) throw lineError(buf, i, "BAD_METHOD");
   const ts = i + 1;
   let j = ts;
   while (TARGET[buf[j]!] === 1) j++;
-  if (j === ts || buf[j] !== SP) throw badMessage(buf[j] === LF ? "BARE_LF" : "BAD_TARGET", false);
-  const minor = parseVersion(buf, j + 1, lineEnd);
-  if (minor < 0) throw badMessage("BAD_VERSION", false);
+  if (j === ts || buf[j] !== SP) throw lineError(buf, j, "BAD_TARGET");
+  const lineEnd = j + 9;
+  const minor = parseVersion(buf, j + 1);
+  if (minor < 0 || buf[lineEnd] !== CR) throw lineError(buf, lineEnd, "BAD_VERSION");
+  if (buf[lineEnd + 1] !== LF) throw badMessage("BARE_CR", false);
+  if (lineEnd > limits.maxRequestLine) throw new HttpParseError("URI_TOO_LONG", "REQUEST_LINE_TOO_LONG");
 
   const count = scanFields(buf, lineEnd + 2, buf.length - 2, scratch, limits.maxHeaderCount, false);
   const head = new RequestHead(buf, scratch.slice(0, count * FIELD_STRIDE), count, lineEnd + 2);
@@ -42,9 +42,16 @@ export function parseRequestHead(buf: Buffer, scratch: Int32Array, limits: HttpL
   return head;
 }
 
-/** "HTTP/1.1" → 1, "HTTP/1.0" → 0, anything else → -1 (HTTP/2 preface, 1.2, lower-case...). */
-function parseVersion(buf: Buffer, s: number, e: number): number {
-  if (e - s !== 8) return -1;
+/** The request line broke at `at`: a bare CR or LF there says more than the grammar rule. */
+function lineError(buf: Buffer, at: number, reason: "BAD_METHOD" | "BAD_TARGET" | "BAD_VERSION") {
+  const b = buf[at];
+  if (b === LF) return badMessage("BARE_LF", false);
+  if (b === CR && buf[at + 1] !== LF) return badMessage("BARE_CR", false);
+  return badMessage(reason, false);
+}
+
+/** "HTTP/1.1" at `s` → 1, "HTTP/1.0" → 0, anything else → -1 (HTTP/2 preface, 1.2, lower-case...). */
+function parseVersion(buf: Buffer, s: number): number {
   if (buf[s] !== 0x48 || buf[s + 1] !== 0x54 || buf[s + 2] !== 0x54 || buf[s + 3] !== 0x50) return -1;
   if (buf[s + 4] !== 0x2f || buf[s + 5] !== 0x31 || buf[s + 6] !== 0x2e) return -1;
   const m = buf[s + 7];
@@ -92,5 +99,6 @@ function readHost(head: RequestHead): void {
   }
   const s = f[found * FIELD_STRIDE + 2]!, e = f[found * FIELD_STRIDE + 3]!;
   for (let k = s; k < e; k++) if (HOST[buf[k]!] === 0) throw badMessage("BAD_HOST", false);
-  head.host = buf.toString("latin1", s, e);
+  head.hostStart = s;
+  head.hostEnd = e;
 }

@@ -14,17 +14,18 @@ import { badMessage } from "./parse-error.ts";
 export function parseResponseHead(
   buf: Buffer, scratch: Int32Array, limits: HttpLimits, headRequest: boolean, connectRequest: boolean,
 ): ResponseHead {
-  const lineEnd = buf.indexOf(CR);
-  if (buf[lineEnd + 1] !== LF) throw badMessage("BARE_CR", true);
   const minor = statusVersion(buf);
   const d0 = buf[9]! - 0x30, d1 = buf[10]! - 0x30, d2 = buf[11]! - 0x30;
-  if (minor < 0 || buf[8] !== SP || lineEnd < 12 || !digit(d0) || !digit(d1) || !digit(d2) || d0 < 1) {
+  if (minor < 0 || buf[8] !== SP || !digit(d0) || !digit(d1) || !digit(d2) || d0 < 1) {
     throw badMessage("BAD_STATUS_LINE", true);
   }
-  if (lineEnd > 12) {
-    if (buf[12] !== SP) throw badMessage("BAD_STATUS_LINE", true);
-    for (let k = 13; k < lineEnd; k++) if (FIELD_VALUE[buf[k]!] === 0) throw badMessage("BAD_STATUS_LINE", true);
+  let lineEnd = 12;
+  if (buf[12] === SP) {
+    lineEnd = 13;
+    while (FIELD_VALUE[buf[lineEnd]!] === 1) lineEnd++;
   }
+  if (buf[lineEnd] !== CR) throw badMessage(buf[lineEnd] === LF ? "BARE_LF" : "BAD_STATUS_LINE", true);
+  if (buf[lineEnd + 1] !== LF) throw badMessage("BARE_CR", true);
   const count = scanFields(buf, lineEnd + 2, buf.length - 2, scratch, limits.maxHeaderCount, true);
   const head = new ResponseHead(buf, scratch.slice(0, count * FIELD_STRIDE), count, lineEnd + 2);
   head.versionMinor = minor;

@@ -1,0 +1,47 @@
+/**
+ * A session's single deadline and what it means, so timeouts cost one number per connection and
+ * one sweep per listener (server-core.ts) instead of a timer each. Times come from the coarse
+ * `server.now`: timeouts are whole-second business.
+ */
+import type { ServerCore } from "./server-core.ts";
+
+/** What the deadline means when it passes. */
+export const enum Wait { Idle, Header, Response, Transfer }
+
+export class Deadline {
+  /** When the current wait expires (ms, server clock); 0 = none. */
+  deadline: number;
+  wait = Wait.Header;
+
+  constructor(readonly server: ServerCore) {
+    this.deadline = server.now + server.timeouts.headerMs;
+  }
+
+  /** Request fully sent upstream: the response-header timeout runs. */
+  awaitResponse(): void {
+    this.wait = Wait.Response;
+    this.deadline = this.server.now + this.server.timeouts.responseMs;
+  }
+
+  /** Bodies flowing: from now on only stalls time out. */
+  streaming(): void {
+    this.wait = Wait.Transfer;
+    this.touch();
+  }
+
+  /** Activity while streaming: pushes the idle deadline. */
+  touch(): void {
+    if (this.wait === Wait.Transfer) this.deadline = this.server.now + this.server.timeouts.idleMs;
+  }
+
+  /** Between requests: the header timeout once a head has started (not reset by its bytes), else idle. */
+  idleOrHeader(midHead: boolean): void {
+    if (midHead) {
+      if (this.wait !== Wait.Header) this.deadline = this.server.now + this.server.timeouts.headerMs;
+      this.wait = Wait.Header;
+    } else {
+      this.wait = Wait.Idle;
+      this.deadline = this.server.now + this.server.timeouts.idleMs;
+    }
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * L7 engine figures: codec throughput on a typical 300-byte GET head, and (when wrk is installed)
+ * loopback req/s straight to a backend vs through the engine, alternating runs and reporting
+ * medians because the 2 shared cores are noisy. The backend runs in its own process; the engine
+ * runs in this one, exactly as a worker would.
+ */
+import { H, HOP_BY_HOP, RequestParser, buildRequestHead, type RequestHead } from "../../src/l7/http/index.ts";
+import { startProxy } from "../../src/l7/index.ts";
+import { nsPerOp, type Report } from "./harness.ts";
+
+const HEAD = Buffer.from(
+  "GET /api/v1/items?page=2&sort=desc HTTP/1.1\r\nHost: shop.example.com\r\nUser-Agent: Mozilla/5.0 (X11; Linux x86_64) Gecko/20100101 Firefox/128.0\r\n" +
+  "Accept: application/json\r\nAccept-Language: en-US,en;q=0.5\r\nAccept-Encoding: gzip, deflate, br\r\nConnection: keep-alive\r\n" +
+  "Cookie: session=4f1c2a9e8b7d\r\nCache-Control: no-cache\r\n\r\n", "latin1");
+
+/** A keep-alive responder with a 128-byte body, on Bun.listen, answering pipelined requests too. */
+const BACKEND = `
+const body = "x".repeat(128);
+const resp = Buffer.from("HTTP/1.1 200 OK\\r\\nContent-Type: text/plain\\r\\nContent-Length: 128\\r\\n\\r\\n" + body);
+const srv = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data(s, d) {
+  let i = -1; while ((i = d.indexOf("\\r\\n\\r\\n", i + 1)) >= 0) s.write(resp);
+} } });
+console.log(srv.port);`;
+
+function parserFigures(report: Report): void {
+  let last: RequestHead | null = null;
+  const p = new RequestParser({ onHead: (h) => void (last = h), onBody() {}, onEnd() {} });
+  const ns = nsPerOp((n) => {
+    for (let i = 0; i < n; i++) p.feed(HEAD);
+  }, 300_000);
+  report({ name: `l7 parse ${HEAD.length}-byte GET head`, value: 1e9 / ns, unit: "req/s" });
+  const head = last!;
+  const mask = HOP_BY_HOP | (1 << H.X_FORWARDED_FOR);
+  const extra = "x-forwarded-for: 10.0.0.1\r\nx-forwarded-proto: http\r\nx-forwarded-host: shop.example.com\r\n";
+  const nsSer = nsPerOp((n) => {
+    for (let i = 0; i < n; i++) buildRequestHead(head, mask, extra, null);
+  }, 300_000);
+  report({ name: "l7 serialise upstream head (drop hop-by-hop, add X-F-*)", value: 1e9 / nsSer, unit: "heads/s" });
+}
+
+interface WrkResult {
+  rps: number;
+  p99Ms: number;
+}
+
+async function wrk(port: number, seconds: number): Promise<WrkResult> {
+  const p = Bun.spawn(["wrk", "-t2", "-c64", `-d${seconds}s`, "--latency", `http://127.0.0.1:${port}/`], { stdout: "pipe", stderr: "pipe" });
+  const out = await new Response(p.stdout).text();
+  await p.exited;
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0);
+  const m = /99%\s+([\d.]+)(us|ms|s)/.exec(out);
+  const p99Ms = m ? Number(m[1]) * (m[2] === "us" ? 1e-3 : m[2] === "s" ? 1e3 : 1) : Number.NaN;
+  return { rps, p99Ms };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+
+async function loopbackFigures(report: Report): Promise<void> {
+  if (!Bun.which("wrk")) return;
+  const backend = Bun.spawn([process.execPath, "-e", BACKEND], { stdout: "pipe" });
+  try {
+    const reader = backend.stdout.getReader();
+    const port = Number(new TextDecoder().decode((await reader.read()).value).trim());
+    const proxy = startProxy({ hooks: { selectUpstream: () => ({ address: `127.0.0.1:${port}` }) } });
+    const rounds = Number(process.env.L7_BENCH_ROUNDS ?? 3), secs = Number(process.env.L7_BENCH_SECONDS ?? 3);
+    const direct: WrkResult[] = [], through: WrkResult[] = [];
+    await wrk(proxy.port, 1); // warm-up: JIT and upstream pool
+    for (let i = 0; i < rounds; i++) {
+      direct.push(await wrk(port, secs));
+      through.push(await wrk(proxy.port, secs));
+    }
+    proxy.stop(true);
+    const d = median(direct.map((r) => r.rps)), t = median(through.map((r) => r.rps));
+    report({ name: "l7 wrk -c64 direct to backend (median)", value: d, unit: "req/s" });
+    report({ name: "l7 wrk -c64 through the engine (median)", value: t, unit: "req/s" });
+    report({ name: "l7 engine / direct", value: t / d, unit: "ratio", target: "> nginx's 0.38-0.42 (BUN-NOTES)" });
+    report({ name: "l7 p99 direct (median)", value: median(direct.map((r) => r.p99Ms)), unit: "ms" });
+    report({ name: "l7 p99 through the engine (median)", value: median(through.map((r) => r.p99Ms)), unit: "ms" });
+  } finally {
+    backend.kill();
+  }
+}
+
+export async function run(report: Report): Promise<void> {
+  parserFigures(report);
+  await loopbackFigures(report);
+}
