@@ -22,6 +22,8 @@ export class ConnInfo {
   bytesIn = 0;
   bytesOut = 0;
   readonly openedAt = Date.now();
+  /** Free for the caller: e.g. the config Snapshot pinned in `onAccept` for this connection's life. */
+  slot?: unknown;
   private tupleBytes?: Uint8Array;
 
   constructor(

@@ -18,6 +18,8 @@ export type RejectReason =
 
 /** Lifecycle hooks; all optional, all synchronous, none may throw (errors are swallowed). */
 export interface TcpRelayHooks<B extends UpstreamAddress> {
+  /** A client connection was accepted (before any preamble); pin per-connection state in `conn.slot`. */
+  onAccept?(conn: ConnInfo): void;
   /** The upstream connected; exactly one onClose follows. Wire conntrack insert here. */
   onOpen?(conn: ConnInfo, backend: B): void;
   /** A connection that had an onOpen is over (both sides closed). Wire conntrack removal here. */

@@ -123,6 +123,9 @@ export class TcpConn<B extends UpstreamAddress> {
     if (this.state !== "connecting" || attempt !== this.attempt) return void sock.terminate();
     this.state = "relaying";
     this.upstream = sock;
+    // Relayed bytes must not wait for Nagle's algorithm on either side.
+    sock.setNoDelay(true);
+    this.client.setNoDelay(true);
     this.last = this.ctx.clock.now;
     this.up = new Flow(this.client, sock);
     this.down = new Flow(sock, this.client);

@@ -70,6 +70,7 @@ export function startTcpRelay<B extends UpstreamAddress>(options: TcpRelayOption
       const conn = new TcpConn<B>(ctx, s as Socket<TcpConn<B>>, info);
       s.data = conn;
       conns.add(conn);
+      callHook(() => opts.hooks?.onAccept?.(info));
       conn.start();
     },
     data: (s, d) => s.data?.onClientData(d),

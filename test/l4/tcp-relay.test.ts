@@ -27,6 +27,7 @@ test("relays both ways and reports open and close through the hooks", async () =
   const r = relay({
     choose: () => at(echo.port),
     hooks: {
+      onAccept: (c) => events.push(`accept ${c.id}`),
       onOpen: (c, b) => events.push(`open ${c.id} ${b.port === echo.port}`),
       onClose: (c) => events.push(`close ${c.id} in=${c.bytesIn} out=${c.bytesOut}`),
     },
@@ -37,8 +38,8 @@ test("relays both ways and reports open and close through the hooks", async () =
   expect(r.stats.active).toBe(1);
   c.socket.end();
   await c.closed;
-  for (let i = 0; i < 100 && events.length < 2; i++) await Bun.sleep(10);
-  expect(events).toEqual(["open 1 true", "close 1 in=4 out=4"]);
+  for (let i = 0; i < 100 && events.length < 3; i++) await Bun.sleep(10);
+  expect(events).toEqual(["accept 1", "open 1 true", "close 1 in=4 out=4"]);
   expect(r.stats).toMatchObject({ accepted: 1, active: 0, relayed: 1, bytesIn: 4, bytesOut: 4 });
 });
 
