@@ -182,3 +182,18 @@ test.skipIf(!Bun.which("python3"))("times out a connect that never completes and
   expect(Date.now() - started).toBeGreaterThanOrEqual(180);
   expect(failures).toEqual(["0:UPSTREAM_TIMEOUT"]);
 });
+
+test("listens on IPv6 loopback and keys the connection by its IPv6 client address", async () => {
+  const echo = backend(echoBackend());
+  const seen: ConnInfo[] = [];
+  const r = startTcpRelay({ hostname: "::1", port: 0, choose: (c) => (seen.push(c), at(echo.port)) });
+  cleanups.push(() => r.stop(true));
+  let text = "";
+  const s = await Bun.connect({ hostname: "::1", port: r.port, socket: { data: (_s, d) => void (text += d.toString()) } });
+  cleanups.push(() => s.terminate());
+  s.write("v6");
+  for (let i = 0; i < 200 && text !== "v6"; i++) await Bun.sleep(5);
+  expect(text).toBe("v6");
+  expect(seen[0]).toMatchObject({ clientIp: "::1", clientPort: s.localPort, destIp: "::1", destPort: r.port });
+  expect(seen[0]!.tuple()[15]).toBe(1);
+});

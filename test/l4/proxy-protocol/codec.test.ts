@@ -110,3 +110,34 @@ describe("ProxyHeaderReader", () => {
     expect(new ProxyHeaderReader("::1", { trusted }).push(text("GET / HTTP/1.1\r\n")).status).toBe("invalid");
   });
 });
+
+describe("fuzzing", () => {
+  test("never throws and never claims more bytes than it was given, over 20,000 mutations", () => {
+    let seed = 0x9e3779b9;
+    const rnd = (): number => {
+      seed ^= seed << 13;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      return (seed >>> 0) / 4294967296;
+    };
+    const corpus = [
+      encodeProxyV1(src4, dst4), encodeProxyV1(src6, dst6), encodeProxyV1(),
+      encodeProxyV2({ source: src4, destination: dst4 }), encodeProxyV2({ source: src6, destination: dst6, transport: "udp" }),
+      encodeProxyV2({ command: "local", tlvs: new Uint8Array([4, 0, 1, 0]) }),
+    ];
+    const seen = new Set<string>();
+    for (let i = 0; i < 20_000; i++) {
+      const src = corpus[i % corpus.length]!;
+      const b = src.slice(0, Math.max(1, Math.floor(rnd() * 1.2 * src.length)));
+      for (let k = 0; k < 1 + Math.floor(rnd() * 3); k++) b[Math.floor(rnd() * b.length)] = Math.floor(rnd() * 256);
+      const r = parseProxyHeader(b);
+      seen.add(r.status);
+      if (r.status !== "ok") continue;
+      expect(r.length).toBeLessThanOrEqual(b.length);
+      // Whatever was accepted carries addresses that encode again.
+      const { source, destination } = r.header;
+      if (source && destination) expect(encodeProxyV2({ source, destination }).length).toBeGreaterThan(16);
+    }
+    expect([...seen].sort()).toEqual(["invalid", "need_more", "ok"]);
+  });
+});
