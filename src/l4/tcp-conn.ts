@@ -106,8 +106,14 @@ export class TcpConn<B extends UpstreamAddress> {
     this.backend = backend;
     this.deadline = this.ctx.clock.now + this.ctx.opts.connectTimeoutMs;
     const data: UpstreamTag<B> = { conn: this, attempt: this.attempt };
-    Bun.connect({ hostname: backend.host, port: backend.port, data, allowHalfOpen: true, socket: this.ctx.upstreamHandlers })
-      .catch(() => {}); // reported through connectError
+    try {
+      Bun.connect({ hostname: backend.host, port: backend.port, data, allowHalfOpen: true, socket: this.ctx.upstreamHandlers })
+        .catch(() => {}); // reported through connectError
+    } catch (e) {
+      // A backend Bun refuses outright (a bad port, say) fails like any connect, on a later tick.
+      const err = new LbError("UPSTREAM_CONNECT_FAILED", `cannot connect to ${backend.host}:${backend.port}`, { cause: e, retryable: true });
+      queueMicrotask(() => this.onConnectError(data.attempt, err));
+    }
   }
 
   onConnectError(attempt: number, error: Error): void {

@@ -84,6 +84,19 @@ test("retries a dead backend's connect failure on the next attempt", async () =>
   expect(r.stats.connectFailures).toBe(1);
 });
 
+test("treats a backend address Bun refuses outright as a connect failure", async () => {
+  const echo = backend(echoBackend());
+  const failures: number[] = [];
+  const r = relay({
+    choose: (_c, attempt) => at(attempt === 0 ? 70000 : echo.port),
+    hooks: { onConnectFailure: (_c, b) => failures.push(b.port) },
+  });
+  const c = await connectClient(r.port);
+  c.socket.write("ok");
+  await c.waitFor("ok");
+  expect(failures).toEqual([70000]);
+});
+
 test("gives up after maxAttempts connect failures and closes the client", async () => {
   const dead = freePort();
   const reasons: RejectReason[] = [];
