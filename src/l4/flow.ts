@@ -62,13 +62,17 @@ export class Flow {
     if (this.queued === 0) this.shutdownSink();
   }
 
-  /** Closes the sink now, dropping anything still queued (the source side died, or timed out). */
+  /**
+   * Closes the sink now, dropping anything still queued (the source side died, or timed out).
+   * The source is resumed so its own FIN or close is still seen; what it sends is dropped.
+   */
   abort(): void {
     this.eof = true;
     this.queue = [];
     this.queued = 0;
     this.ended = true;
     this.sink.end();
+    this.src.resume();
   }
 
   private shutdownSink(): void {

@@ -159,6 +159,30 @@ test("closes a connection idle for idleTimeoutMs, not one that keeps talking", a
   expect(closedConns.map((c) => c.bytesIn)).toEqual([1]);
 });
 
+test("closes the upstream and reports the close when a client resets mid-stream", async () => {
+  // The backend floods the client, so the relay is paused on the upstream when the reset comes.
+  let backendClosed = false;
+  const flood = backend(Bun.listen({
+    hostname: "127.0.0.1",
+    port: 0,
+    socket: {
+      open: (s) => void s.write(new Uint8Array(8 << 20)),
+      drain: (s) => void s.write(new Uint8Array(1 << 20)),
+      data() {},
+      close: () => void (backendClosed = true),
+    },
+  }));
+  const closed: number[] = [];
+  const r = relay({ choose: () => at(flood.port), hooks: { onClose: (c) => closed.push(c.bytesOut) } });
+  const c = await connectClient(r.port);
+  await c.waitFor("\0");
+  c.socket.terminate();
+  for (let i = 0; i < 300 && (closed.length === 0 || !backendClosed); i++) await Bun.sleep(10);
+  expect(closed.length).toBe(1);
+  expect(backendClosed).toBe(true);
+  expect(r.stats.active).toBe(0);
+});
+
 test("stop(true) closes live connections and stops accepting", async () => {
   const echo = backend(echoBackend());
   const r = startTcpRelay({ hostname: "127.0.0.1", port: 0, choose: () => at(echo.port) });
