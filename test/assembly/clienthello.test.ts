@@ -7,13 +7,15 @@ let opensslHello: Uint8Array;
 let opensslAlpnHello: Uint8Array;
 let opensslNoSni: Uint8Array;
 let bunHello: Uint8Array;
+let tls12Hello: Uint8Array;
 
 beforeAll(async () => {
-  [opensslHello, opensslAlpnHello, opensslNoSni, bunHello] = await Promise.all([
+  [opensslHello, opensslAlpnHello, opensslNoSni, bunHello, tls12Hello] = await Promise.all([
     captureHello(opensslClient("Mixed.Example.COM")),
     captureHello(opensslClient("a.example.com", ["-alpn", "h2,http/1.1"])),
     captureHello(opensslClient(null)),
     captureHello(bunTlsClient("bun.example.com")),
+    captureHello(opensslClient("legacy.example.com", ["-tls1_2"])),
   ]);
 });
 
@@ -46,6 +48,10 @@ describe("real ClientHellos", () => {
 
   test("reads SNI and ALPN from Bun's own TLS client", () => {
     expect(parseClientHello(bunHello)).toEqual({ status: "ok", sni: "bun.example.com", alpn: ["h2", "http/1.1"] });
+  });
+
+  test("reads SNI from a TLS 1.2-only hello", () => {
+    expect(parseClientHello(tls12Hello)).toMatchObject({ status: "ok", sni: "legacy.example.com" });
   });
 
   test("reports no_sni for a hello without server_name", () => {
@@ -151,7 +157,7 @@ describe("fuzzing against the oracle", () => {
       seed ^= seed << 5;
       return (seed >>> 0) / 4294967296;
     };
-    const corpus = [opensslHello, opensslAlpnHello, opensslNoSni, bunHello, legacyHello(),
+    const corpus = [opensslHello, opensslAlpnHello, opensslNoSni, bunHello, tls12Hello, legacyHello(),
       refragment(bunHello, [3]), refragment(opensslAlpnHello, [64, 1]), refragment(bunHello, [200])];
     const seen = new Set<string>();
     for (let i = 0; i < 20_000; i++) {
