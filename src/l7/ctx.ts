@@ -4,10 +4,10 @@ import { H, type RequestHead, type ResponseHead } from "./http/index.ts";
 import type { ProxyCtx, Upstream } from "./hooks.ts";
 
 /** Request ids: a random per-process prefix and a counter (unique, and far cheaper than a UUID each). */
-const ID_PREFIX = crypto.randomUUID().slice(0, 23);
+const ID_PREFIX = `${crypto.randomUUID().slice(0, 23)}-`;
 let idCounter = 0;
 function nextRequestId(): string {
-  return `${ID_PREFIX}-${(++idCounter).toString(16).padStart(12, "0")}`;
+  return ID_PREFIX + ++idCounter;
 }
 
 export class RequestCtx<U = unknown> implements ProxyCtx<U> {

@@ -5,9 +5,10 @@
  * The response direction lives in response-relay.ts.
  */
 import { LbError } from "../errors.ts";
-import { BodyKind, encodeChunk, lastChunk, type RequestHead, type ResponseHead } from "./http/index.ts";
-import { upstreamHead } from "./forwarded.ts";
+import { BodyKind, emitChunk, emitLastChunk, type RequestHead, type ResponseHead } from "./http/index.ts";
+import { emitUpstreamHead } from "./forwarded.ts";
 import { RequestCtx } from "./ctx.ts";
+import { RangeQueue, type ByteSink } from "./range-queue.ts";
 import type { ProxyReply } from "./hooks.ts";
 import { encodeReply, errorReply } from "./reply.ts";
 import { relayBody, relayData, relayEnd, relayHead } from "./response-relay.ts";
@@ -24,7 +25,7 @@ export class Exchange<U = unknown> extends RequestCtx<U> implements UpstreamHand
   /** The client connection closes once this response is flushed. */
   closeAfter = false;
   /** Upstream bytes waiting for `launch` (head first); null once launched. */
-  private held: Uint8Array[] | null = null;
+  private held: RangeQueue | null = null;
 
   constructor(readonly session: Session, req: RequestHead) {
     super(req, session.clientAddress, session.server.proto, session.server.hooks.newCtx?.() as U);
@@ -48,11 +49,11 @@ export class Exchange<U = unknown> extends RequestCtx<U> implements UpstreamHand
     if (chosen instanceof LbError) return this.fail(chosen);
     this.upstream = chosen;
     hooks.onUpstreamRequest?.(this);
-    const head = upstreamHead(this, chosen.address, this.generatedId);
     this.upstreamStartedAt = performance.now();
     if (this.requestDone) this.session.awaitResponse();
     else this.session.streaming();
-    this.held = [head];
+    this.held = new RangeQueue();
+    emitUpstreamHead(this, this.session.identity, chosen.address, this.generatedId, this.held);
     // While a client packet is being parsed, connect only once it parsed cleanly: a request that
     // turns out malformed later in the same packet never opens a backend connection.
     if (!this.session.corking) this.launch();
@@ -69,32 +70,26 @@ export class Exchange<U = unknown> extends RequestCtx<U> implements UpstreamHand
     // HTTP/1.0 clients cannot read chunked framing: decode, then delimit the body by close
     conn.parser.raw = this.req.versionMinor === 1;
     conn.writer.cork();
-    let ok = true;
-    for (const part of held) ok = conn.write(part) && ok;
+    const ok = held.drainInto(conn.writer);
     conn.writer.uncork();
     if (!ok) this.session.pauseReading();
   }
 
-  /** Sends request bytes upstream, or holds them until launch; false = pause the client. */
-  private sendUp(data: Uint8Array | Buffer[]): boolean {
-    if (this.held !== null) {
-      if (Array.isArray(data)) this.held.push(...data);
-      else this.held.push(data);
-      return true;
-    }
-    const conn = this.conn;
-    if (conn === null) return true;
-    return Array.isArray(data) ? conn.writer.writeAll(data) : conn.write(data);
+  /** Where request bytes go: the held queue until launch, then the connection's writer. */
+  private upSink(): ByteSink | null {
+    return this.held ?? this.conn?.writer ?? null;
   }
 
   /** A piece of the request body from the client parser. */
-  requestBody(chunk: Buffer): void {
+  requestBody(buf: Buffer, start: number, end: number): void {
     if (this.finished) return;
-    this.bytesIn += chunk.length;
+    this.bytesIn += end - start;
     if (this.bytesIn > this.session.server.maxBodyBytes) {
       return this.fail(new LbError("BODY_TOO_LARGE", "request body too large"));
     }
-    const ok = this.sendUp(this.req.bodyKind === BodyKind.Chunked ? encodeChunk(chunk) : chunk);
+    const sink = this.upSink();
+    if (sink === null) return;
+    const ok = this.req.bodyKind === BodyKind.Chunked ? emitChunk(sink, buf, start, end) : sink.write(buf, start, end);
     if (!ok) this.session.pauseReading();
   }
 
@@ -102,7 +97,8 @@ export class Exchange<U = unknown> extends RequestCtx<U> implements UpstreamHand
   requestEnd(trailers: Buffer | null): void {
     this.requestDone = true;
     if (this.finished) return;
-    if (this.req.bodyKind === BodyKind.Chunked) this.sendUp(lastChunk(trailers));
+    const sink = this.upSink();
+    if (this.req.bodyKind === BodyKind.Chunked && sink !== null) emitLastChunk(sink, trailers);
     if (!this.headSent) this.session.awaitResponse();
     if (this.responseDone) this.complete(true);
   }
@@ -167,8 +163,8 @@ export class Exchange<U = unknown> extends RequestCtx<U> implements UpstreamHand
     relayHead(this, res);
   }
 
-  onBody(chunk: Buffer): void {
-    relayBody(this, chunk);
+  onBody(buf: Buffer, start: number, end: number): void {
+    relayBody(this, buf, start, end);
   }
 
   onEnd(): void {

@@ -2,7 +2,7 @@
  * The fields the proxy adds upstream to say who the client is (X-Forwarded-For/Proto/Host) and
  * to tie logs together (X-Request-Id), plus which received fields must not be forwarded.
  */
-import { BodyKind, H, HOP_BY_HOP, buildRequestHead, type RequestHead } from "./http/index.ts";
+import { BodyKind, H, HOP_BY_HOP, emitRequestHead, type ByteSink, type RequestHead } from "./http/index.ts";
 import type { ProxyCtx } from "./hooks.ts";
 
 const XFF = 1 << H.X_FORWARDED_FOR;
@@ -24,24 +24,32 @@ export function requestDropMask(req: RequestHead, trust: boolean): number {
 /**
  * Field lines to append upstream. From a trusted client, the incoming X-Forwarded-For chain is
  * kept and the client address appended, and its Proto/Host are kept; otherwise ours replace them.
- * `generatedId` is set when the request carried no X-Request-Id.
+ * `identity` is the per-connection "x-forwarded-for: ...\r\nx-forwarded-proto: ...\r\n" prefix.
  */
-export function forwardingFields(req: RequestHead, client: string, proto: string, trust: boolean, generatedId: string | null): string {
-  let xff = client;
-  if (trust && req.has(H.X_FORWARDED_FOR)) xff = `${req.getAll("x-forwarded-for").join(", ")}, ${client}`;
-  let s = `x-forwarded-for: ${xff}\r\n`;
-  if (!trust || !req.has(H.X_FORWARDED_PROTO)) s += `x-forwarded-proto: ${proto}\r\n`;
-  if ((!trust || !req.has(H.X_FORWARDED_HOST)) && req.host !== "") s += `x-forwarded-host: ${req.host}\r\n`;
+export function forwardingFields(req: RequestHead, identity: string, client: string, trust: boolean, generatedId: string | null): string {
+  let s: string;
+  if (!trust) s = identity;
+  else {
+    const xff = req.has(H.X_FORWARDED_FOR) ? `${req.getAll("x-forwarded-for").join(", ")}, ${client}` : client;
+    s = `x-forwarded-for: ${xff}\r\n`;
+    if (!req.has(H.X_FORWARDED_PROTO)) s += identity.slice(identity.indexOf("\r\n") + 2);
+  }
+  if ((!trust || !req.has(H.X_FORWARDED_HOST)) && req.hostStart >= 0) s += `x-forwarded-host: ${req.host}\r\n`;
   if (generatedId !== null) s += `x-request-id: ${generatedId}\r\n`;
   if (req.upgrade) s += "connection: upgrade\r\n";
   return s;
 }
 
-/** The request head for the backend at `address`: received fields minus dropped ones, plus ours and the hooks'. */
-export function upstreamHead(ctx: ProxyCtx<unknown>, address: string, generatedId: string | null): Buffer {
+/** The per-connection part of forwardingFields: who the client is and the listener's scheme. */
+export function identityFields(client: string, proto: string): string {
+  return `x-forwarded-for: ${client}\r\nx-forwarded-proto: ${proto}\r\n`;
+}
+
+/** Writes the request head for the backend at `address` into `sink` (no buffer is built). */
+export function emitUpstreamHead(ctx: ProxyCtx<unknown>, identity: string, address: string, generatedId: string | null, sink: ByteSink): void {
   const req = ctx.req;
-  let extra = forwardingFields(req, ctx.clientAddress, ctx.proto, ctx.trustForwarded, generatedId) + ctx.addRequestFields;
+  let extra = forwardingFields(req, identity, ctx.clientAddress, ctx.trustForwarded, generatedId) + ctx.addRequestFields;
   if (req.bodyKind === BodyKind.Chunked) extra += "transfer-encoding: chunked\r\n";
-  if (!req.has(H.HOST)) extra += `host: ${address}\r\n`; // an HTTP/1.0 request without Host: 1.1 needs one
-  return buildRequestHead(req, requestDropMask(req, ctx.trustForwarded), extra, ctx.upstreamTarget);
+  if (req.hostStart < 0) extra += `host: ${address}\r\n`; // an HTTP/1.0 request without Host: 1.1 needs one
+  emitRequestHead(req, requestDropMask(req, ctx.trustForwarded), extra, ctx.upstreamTarget, sink);
 }

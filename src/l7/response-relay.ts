@@ -4,7 +4,7 @@
  * passed on, and a 101 turning both connections into a byte tunnel.
  */
 import { LbError } from "../errors.ts";
-import { BodyKind, H, HOP_BY_HOP, buildResponseHead, type ResponseHead } from "./http/index.ts";
+import { BodyKind, H, HOP_BY_HOP, emitResponseHead, type ResponseHead } from "./http/index.ts";
 import type { Exchange } from "./exchange.ts";
 import type { UpstreamConn } from "./upstream-conn.ts";
 
@@ -24,7 +24,7 @@ export function relayData(ex: Exchange, conn: UpstreamConn, data: Buffer): void 
     if (r < 0) return ex.fail(conn.parser.error!);
     pos = r;
     if (ex.tunnel) {
-      if (pos < data.length && !ex.session.writer.write(data.subarray(pos))) conn.pause();
+      if (pos < data.length && !ex.session.writer.write(data, pos, data.length)) conn.pause();
       return;
     }
     if (ex.responseDone) break;
@@ -37,7 +37,7 @@ export function relayData(ex: Exchange, conn: UpstreamConn, data: Buffer): void 
 export function relayHead(ex: Exchange, res: ResponseHead): void {
   const session = ex.session, req = ex.req;
   if (res.status < 200 && res.status !== 101) {
-    if (req.versionMinor === 1) session.writer.write(res.buf);
+    if (req.versionMinor === 1) session.writer.write(res.buf, res.start, res.end);
     return;
   }
   if (res.bodyKind === BodyKind.Tunnel) {
@@ -47,7 +47,7 @@ export function relayHead(ex: Exchange, res: ResponseHead): void {
     ex.headSent = true;
     ex.tunnel = true;
     ex.responseStartedAt = performance.now();
-    session.writer.write(res.buf);
+    session.writer.write(res.buf, res.start, res.end);
     session.startTunnel();
     return;
   }
@@ -63,13 +63,13 @@ export function relayHead(ex: Exchange, res: ResponseHead): void {
   ex.status = res.status;
   ex.headSent = true;
   session.streaming();
-  if (!session.writer.write(buildResponseHead(res, drop, extra))) ex.conn?.pause();
+  if (!emitResponseHead(res, drop, extra, session.writer)) ex.conn?.pause();
 }
 
 /** A piece of response body (raw chunked framing included when the client speaks HTTP/1.1). */
-export function relayBody(ex: Exchange, chunk: Buffer): void {
-  ex.bytesOut += chunk.length;
-  if (!ex.session.writer.write(chunk)) ex.conn?.pause();
+export function relayBody(ex: Exchange, buf: Buffer, start: number, end: number): void {
+  ex.bytesOut += end - start;
+  if (!ex.session.writer.write(buf, start, end)) ex.conn?.pause();
 }
 
 /** End of a message: 1xx ends are ignored; the final one completes the exchange once safe. */

@@ -7,6 +7,7 @@ import type { Socket } from "bun";
 import { LbError } from "../errors.ts";
 import { RequestParser, type HttpParseError, type MessageHandler, type RequestHead } from "./http/index.ts";
 import { Exchange } from "./exchange.ts";
+import { identityFields } from "./forwarded.ts";
 import { encodeReply, errorReply } from "./reply.ts";
 import type { ServerCore } from "./server-core.ts";
 import { Deadline, Wait } from "./deadline.ts";
@@ -19,6 +20,8 @@ export class Session extends Deadline implements MessageHandler<RequestHead>, Wr
   readonly parser: RequestParser;
   readonly writer = new SocketWriter(this);
   readonly clientAddress: string;
+  /** X-Forwarded-For/Proto lines for this connection, built once. */
+  readonly identity: string;
   exchange: Exchange | null = null;
   closed = false;
   /** True while a client packet is being parsed (see consumeCorked). */
@@ -32,6 +35,7 @@ export class Session extends Deadline implements MessageHandler<RequestHead>, Wr
     super(server);
     this.parser = new RequestParser(this, server.limits);
     this.clientAddress = socket.remoteAddress;
+    this.identity = identityFields(this.clientAddress, server.proto);
     this.writer.attach(socket as Socket<unknown>);
   }
 
@@ -84,8 +88,8 @@ export class Session extends Deadline implements MessageHandler<RequestHead>, Wr
     ex.start();
   }
 
-  onBody(chunk: Buffer): void {
-    this.exchange?.requestBody(chunk);
+  onBody(buf: Buffer, start: number, end: number): void {
+    this.exchange?.requestBody(buf, start, end);
   }
 
   onEnd(trailers: Buffer | null): void {

@@ -58,8 +58,8 @@ export class UpstreamConn implements WriterOwner {
   }
 
   /** Writes (or queues until open); false when the caller should pause its source. */
-  write(data: Uint8Array): boolean {
-    return this.writer.write(data);
+  write(data: Buffer): boolean {
+    return this.writer.write(data, 0, data.length);
   }
 
   private paused = false;

@@ -1,23 +1,24 @@
 /**
  * Writes to a Bun socket with backpressure. `socket.write` returns the bytes it took (BUN-NOTES
- * "Sockets"); the rest is queued here and flushed on `drain`. `write` returning false tells the
- * caller to pause whatever feeds it until the owner's `onWriterDrained` runs.
+ * "Sockets"); the rest is queued here (as ranges, see range-queue.ts) and flushed on `drain`.
+ * `write` returning false tells the caller to pause its source until `onWriterDrained`.
  */
 import type { Socket } from "bun";
+import { RangeQueue, type ByteSink } from "./range-queue.ts";
 
-/** Told when a writer's queue has fully flushed. */
+/** Told when a writer that asked its source to pause has fully flushed. */
 export interface WriterOwner {
   onWriterDrained(): void;
 }
 
 /** Corked bytes beyond this make `write` ask the caller to pause. */
 const CORK_LIMIT = 256 * 1024;
+/** Several queued ranges are gathered here for one write (single-threaded: shared is safe). */
+const SCRATCH = Buffer.allocUnsafe(64 * 1024);
 
-export class SocketWriter {
+export class SocketWriter implements ByteSink {
   socket: Socket<unknown> | null = null;
-  /** Bytes queued and not yet taken by the socket. */
-  queued = 0;
-  private queue: Uint8Array[] = [];
+  private readonly q = new RangeQueue();
   private endWhenFlushed = false;
   private corked = false;
   /** A write returned false: the owner hears about the drain. */
@@ -25,45 +26,42 @@ export class SocketWriter {
 
   constructor(private readonly owner: WriterOwner) {}
 
+  /** Bytes queued and not yet taken by the socket. */
+  get queued(): number {
+    return this.q.bytes;
+  }
+
   /** Starts writing to `socket` (e.g. once an upstream connection opens), flushing what was queued. */
   attach(socket: Socket<unknown>): void {
     this.socket = socket;
-    if (this.queued > 0) this.flush();
+    if (this.q.bytes > 0) this.flush();
     else if (this.endWhenFlushed) socket.end();
   }
 
-  /** Writes or queues `data`; false when the caller should pause its source until drained. */
-  write(data: Uint8Array): boolean {
-    if (data.length === 0) return true;
-    if (this.queued === 0 && this.socket !== null && !this.corked) {
-      const n = this.socket.write(data);
-      if (n >= data.length) return true;
-      if (n > 0) data = data.subarray(n);
+  write(buf: Buffer, start = 0, end = buf.length): boolean {
+    if (end <= start) return true;
+    if (this.q.bytes === 0 && this.socket !== null && !this.corked) {
+      const n = this.socket.write(buf, start, end - start);
+      if (n >= end - start) return true;
+      if (n > 0) start += n;
     }
-    this.enqueue(data);
-    if (this.corked && this.socket !== null && this.queued <= CORK_LIMIT) return true;
+    this.q.write(buf, start, end);
+    return this.afterQueue();
+  }
+
+  writeString(s: string): boolean {
+    if (this.corked || this.q.bytes > 0 || this.socket === null) {
+      this.q.writeString(s);
+      return this.afterQueue();
+    }
+    const b = Buffer.from(s, "latin1");
+    return this.write(b, 0, b.length);
+  }
+
+  private afterQueue(): boolean {
+    if (this.corked && this.socket !== null && this.q.bytes <= CORK_LIMIT) return true;
     this.blocked = true;
     return false;
-  }
-
-  /**
-   * Queues `data`, merging it into the previous view when both are adjacent slices of one buffer:
-   * a relayed head and the body after it usually are, and then leave as one write with no copy.
-   */
-  private enqueue(data: Uint8Array): void {
-    const q = this.queue, last = q[q.length - 1];
-    if (last !== undefined && last.buffer === data.buffer && last.byteOffset + last.length === data.byteOffset) {
-      q[q.length - 1] = new Uint8Array(last.buffer, last.byteOffset, last.length + data.length);
-    } else q.push(data);
-    this.queued += data.length;
-  }
-
-  /** Writes each buffer in order; true when all went straight to the socket. */
-  writeAll(parts: Buffer[] | Buffer): boolean {
-    if (!Array.isArray(parts)) return this.write(parts);
-    let ok = true;
-    for (const p of parts) ok = this.write(p) && ok;
-    return ok;
   }
 
   /**
@@ -77,11 +75,10 @@ export class SocketWriter {
   uncork(): void {
     if (!this.corked) return;
     this.corked = false;
-    if (this.queue.length > 1 && this.queued <= CORK_LIMIT) this.queue = [Buffer.concat(this.queue, this.queued)];
     if (this.socket !== null && this.pump()) this.drained();
   }
 
-  /** Called on the socket's `drain`: writes queued data; tells the owner once the queue is empty. */
+  /** Called on the socket's `drain`: writes what is queued; tells the owner once empty. */
   flush(): void {
     if (this.socket !== null && !this.corked && this.pump()) this.drained();
   }
@@ -94,34 +91,43 @@ export class SocketWriter {
     }
   }
 
-  /** Writes queued data until the socket is full; true when the queue is empty. */
+  /** Writes queued bytes until the socket is full; true when the queue is empty. */
   private pump(): boolean {
-    const s = this.socket!;
-    while (this.queue.length > 0) {
-      const data = this.queue[0]!;
-      const n = s.write(data);
-      if (n < data.length) {
+    const s = this.socket!, q = this.q;
+    while (q.length > 0) {
+      if (q.length > 1 && q.bytes <= SCRATCH.length) {
+        // gather: one syscall for head + body + added fields
+        const total = q.copyTo(SCRATCH);
+        q.clear();
+        const n = Math.max(0, s.write(SCRATCH, 0, total));
+        if (n >= total) return true;
+        q.write(Buffer.from(SCRATCH.subarray(n, total))); // SCRATCH is reused: keep a copy
+        return false;
+      }
+      let b = q.bufs[0]!;
+      if (typeof b === "string") q.bufs[0] = b = Buffer.from(b, "latin1");
+      const start = q.starts[0]!, len = q.ends[0]! - start;
+      const n = s.write(b, start, len);
+      if (n < len) {
         if (n > 0) {
-          this.queue[0] = data.subarray(n);
-          this.queued -= n;
+          q.starts[0] = start + n;
+          q.bytes -= n;
         }
         return false;
       }
-      this.queue.shift();
-      this.queued -= data.length;
+      q.shift();
     }
     return true;
   }
 
   /** Half-closes the socket once everything queued has been written. */
   end(): void {
-    if (this.queued === 0 && this.socket !== null && !this.corked) this.socket.end();
+    if (this.q.bytes === 0 && this.socket !== null && !this.corked) this.socket.end();
     else this.endWhenFlushed = true;
   }
 
   /** Drops whatever is queued (the connection is being torn down). */
   discard(): void {
-    this.queue.length = 0;
-    this.queued = 0;
+    this.q.clear();
   }
 }

@@ -51,7 +51,7 @@ export function run<H extends HttpHead>(
       cur = h;
       body = [];
     },
-    onBody: (c) => body.push(Buffer.from(c)),
+    onBody: (b, s, e) => body.push(Buffer.from(b.subarray(s, e))),
     onEnd: (t) => {
       messages.push({ head: cur!, body: Buffer.concat(body), trailers: t === null ? null : t.toString("latin1") });
       cur = null;

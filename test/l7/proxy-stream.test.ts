@@ -21,7 +21,7 @@ beforeAll(() => {
   origin = startOrigin({
     async fetch(req, server) {
       const path = new URL(req.url).pathname;
-      if (path === "/ws" && server.upgrade(req)) return undefined as unknown as Response;
+      if (path === "/ws" && server.upgrade(req, { data: undefined })) return undefined as unknown as Response;
       if (path === "/gzip") {
         const h = new Headers({ "content-encoding": "gzip", "content-type": "text/plain" });
         for (const c of ["a=1; Path=/", "b=2; HttpOnly", "c=3; Secure"]) h.append("set-cookie", c);

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { H, HOP_BY_HOP, RequestParser, ResponseParser, buildRequestHead, buildResponseHead, encodeChunk, type RequestHead, type ResponseHead } from "../../src/l7/http/index.ts";
+import { H, HOP_BY_HOP, RequestParser, ResponseParser, buildRequestHead, emitChunk, emitResponseHead, type RequestHead, type ResponseHead } from "../../src/l7/http/index.ts";
+import { RangeQueue } from "../../src/l7/range-queue.ts";
 import { run } from "./feed.ts";
 
 const req = (s: string) => run<RequestHead>((h) => new RequestParser(h), s, "whole").messages[0]!.head;
@@ -23,16 +24,25 @@ describe("serialisers", () => {
     expect(buildRequestHead(req("GET / HTTP/1.0\r\n\r\n"), HOP_BY_HOP, "", null).toString()).toBe("GET / HTTP/1.1\r\n\r\n");
   });
 
-  test("a response needing no change is passed through without a copy", () => {
+  const collect = (fill: (q: RangeQueue) => void) => {
+    const q = new RangeQueue();
+    fill(q);
+    const out = Buffer.alloc(q.bytes);
+    q.copyTo(out);
+    return { q, text: out.toString("latin1") };
+  };
+
+  test("a response needing no change is passed on as one range of the received bytes", () => {
     const r = res("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
-    expect(buildResponseHead(r, HOP_BY_HOP, "")).toBe(r.buf);
+    const same = collect((q) => emitResponseHead(r, HOP_BY_HOP, "", q));
+    expect([same.q.length, same.q.bufs[0] === r.buf, same.text]).toEqual([1, true, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"]);
     const r10 = res("HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\n");
-    expect(buildResponseHead(r10, HOP_BY_HOP, "connection: close\r\n").toString()).toBe("HTTP/1.1 200 OK\r\nContent-Length: 0\r\nconnection: close\r\n\r\n");
+    expect(collect((q) => emitResponseHead(r10, HOP_BY_HOP, "connection: close\r\n", q)).text).toBe("HTTP/1.1 200 OK\r\nContent-Length: 0\r\nconnection: close\r\n\r\n");
   });
 
-  test("chunk framing for small and large chunks", () => {
-    expect((encodeChunk(Buffer.from("hello")) as Buffer).toString()).toBe("5\r\nhello\r\n");
-    const big = encodeChunk(Buffer.alloc(20_000, 97)) as Buffer[];
-    expect(Buffer.concat(big).subarray(0, 6).toString()).toBe("4e20\r\n");
+  test("chunk framing", () => {
+    const data = Buffer.from("xxhelloxx");
+    expect(collect((q) => emitChunk(q, data, 2, 7)).text).toBe("5\r\nhello\r\n");
+    expect(collect((q) => emitChunk(q, Buffer.alloc(20_000, 97), 0, 20_000)).text.slice(0, 6)).toBe("4e20\r\n");
   });
 });

@@ -15,8 +15,8 @@ const MAX_SIZE_DIGITS = 12;
 /** Chunk extensions are unused in practice; a long one is a resource attack. */
 const MAX_EXT_BYTES = 1024;
 
-/** Receives decoded body bytes; the view is only valid during the call. */
-export type BodySink = (chunk: Buffer) => void;
+/** Receives decoded body bytes buf[start, end), valid only during the call. */
+export type BodySink = (buf: Buffer, start: number, end: number) => void;
 
 export class ChunkedDecoder {
   private state = S.Size;
@@ -72,7 +72,7 @@ export class ChunkedDecoder {
           break;
         case S.Data: {
           const n = Math.min(this.remaining, end - pos);
-          if (sink !== null) sink(buf.subarray(pos, pos + n));
+          if (sink !== null) sink(buf, pos, pos + n);
           pos += n;
           if ((this.remaining -= n) === 0) this.state = S.DataCr;
           break;

@@ -28,8 +28,10 @@ export const FIELD_STRIDE = 5;
 
 /** Fields common to request and response heads. Offsets index `buf`. */
 export class HttpHead {
-  /** The head bytes: start line, field lines and the final empty line. */
+  /** The buffer holding the head at [start, end): start line, field lines, empty line. All offsets index it. */
   buf: Buffer;
+  start: number;
+  end: number;
   /** FIELD_STRIDE ints per field line. */
   fields: Int32Array;
   count: number;
@@ -46,8 +48,10 @@ export class HttpHead {
   /** Connection listed "upgrade" and an Upgrade field is present. */
   upgrade = false;
 
-  constructor(buf: Buffer, fields: Int32Array, count: number, fieldsStart: number) {
+  constructor(buf: Buffer, start: number, end: number, fields: Int32Array, count: number, fieldsStart: number) {
     this.buf = buf;
+    this.start = start;
+    this.end = end;
     this.fields = fields;
     this.count = count;
     this.fieldsStart = fieldsStart;
@@ -126,8 +130,8 @@ export class ResponseHead extends HttpHead {
   status = 0;
   /** The reason phrase as received. */
   reason(): string {
-    const lineEnd = this.fieldsStart - 2;
-    return lineEnd > 13 ? this.buf.toString("latin1", 13, lineEnd) : "";
+    const lineEnd = this.fieldsStart - 2, s = this.start + 13;
+    return lineEnd > s ? this.buf.toString("latin1", s, lineEnd) : "";
   }
 }
 

@@ -13,7 +13,8 @@ import { HttpParseError, badMessage, tooLarge } from "./parse-error.ts";
 /** What a parser reports; views passed to onBody are valid only during the call. */
 export interface MessageHandler<H> {
   onHead(head: H): void;
-  onBody(chunk: Buffer): void;
+  /** Body bytes buf[start, end) (valid only during the call; ranges avoid allocating views). */
+  onBody(buf: Buffer, start: number, end: number): void;
   /** The message is complete; `trailers` holds the chunked trailer field lines, if any. */
   onEnd(trailers: Buffer | null): void;
 }
@@ -38,11 +39,11 @@ export abstract class MessageParser<H extends HttpHead> {
 
   constructor(public handler: MessageHandler<H>, protected readonly limits: HttpLimits, protected readonly upstream: boolean) {
     this.scratch = new Int32Array(limits.maxHeaderCount * FIELD_STRIDE);
-    this.sink = (c) => this.handler.onBody(c);
+    this.sink = (b, s, e) => this.handler.onBody(b, s, e);
   }
 
-  /** Parses one complete head (request line or status line first); null = only empty lines. */
-  protected abstract parseHead(buf: Buffer): H | null;
+  /** Parses the complete head at buf[start, end); null = only empty lines. */
+  protected abstract parseHead(buf: Buffer, start: number, end: number): H | null;
 
   /** True while a head has been partly received (for the header timeout). */
   get midHead(): boolean {
@@ -94,7 +95,7 @@ export abstract class MessageParser<H extends HttpHead> {
         }
         case ParserState.Length: {
           const n = Math.min(this.remaining, len - pos);
-          this.handler.onBody(buf.subarray(pos, pos + n));
+          this.handler.onBody(buf, pos, pos + n);
           pos += n;
           if ((this.remaining -= n) === 0) return this.end(null), pos;
           break;
@@ -102,12 +103,12 @@ export abstract class MessageParser<H extends HttpHead> {
         case ParserState.Chunked: {
           const dec = this.chunked!, p0 = pos;
           pos = dec.feed(buf, pos, len, this.raw ? null : this.sink);
-          if (this.raw && pos > p0) this.handler.onBody(buf.subarray(p0, pos));
+          if (this.raw && pos > p0) this.handler.onBody(buf, p0, pos);
           if (dec.done) return this.end(this.raw ? null : dec.trailers), pos;
           break;
         }
         case ParserState.Close:
-          this.handler.onBody(pos === 0 ? buf : buf.subarray(pos));
+          this.handler.onBody(buf, pos, len);
           return len;
         case ParserState.Error:
           return -1;
@@ -127,7 +128,7 @@ export abstract class MessageParser<H extends HttpHead> {
   /** Finds the head's end; returns the offset after it, or -1 when more bytes are needed. */
   private readHead(buf: Buffer, pos: number): number {
     const max = this.limits.maxHeaderBytes;
-    let head: Buffer, next: number;
+    let head: Buffer, hs = 0, he: number, next: number;
     this.gotHead = false;
     if (this.accLen === 0) {
       const i = buf.indexOf(CRLFCRLF, pos);
@@ -136,21 +137,23 @@ export abstract class MessageParser<H extends HttpHead> {
         this.checkPartial(0);
         return -1;
       }
-      head = buf.subarray(pos, i + 4);
-      next = i + 4;
+      head = buf;
+      hs = pos;
+      he = next = i + 4;
     } else {
       const old = this.accLen;
       this.append(buf, pos);
       const i = this.acc!.subarray(0, this.accLen).indexOf(CRLFCRLF, Math.max(0, old - 3));
       if (i < 0) return this.checkPartial(old), -1;
       if (i + 4 > max) throw tooLarge("HEADERS_TOO_LARGE", this.upstream);
-      head = this.acc!.subarray(0, i + 4);
+      head = this.acc!;
+      he = i + 4;
       next = pos + (i + 4 - old);
       this.acc = null;
       this.accLen = 0;
     }
     this.lineSeen = false;
-    const h = this.parseHead(head);
+    const h = this.parseHead(head, hs, he);
     if (h !== null) {
       this.gotHead = true;
       this.begin(h);

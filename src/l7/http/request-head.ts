@@ -7,14 +7,14 @@ import type { HttpLimits } from "./limits.ts";
 import { HttpParseError, badMessage } from "./parse-error.ts";
 
 /**
- * Parses one complete request head. `buf` holds exactly the head, from the request line through
- * the empty line's CRLF. `scratch` holds at least maxHeaderCount * FIELD_STRIDE ints and is reused.
+ * Parses one complete request head at buf[start, end), from the request line through the empty
+ * line's CRLF; the head keeps `buf` and offsets, nothing is copied. `scratch` holds at least maxHeaderCount * FIELD_STRIDE ints and is reused.
  * Throws HttpParseError (400, 414 or 431) on anything the strict grammar does not allow.
  */
-export function parseRequestHead(buf: Buffer, scratch: Int32Array, limits: HttpLimits): RequestHead {
-  let i = 0;
+export function parseRequestHead(buf: Buffer, start: number, end: number, scratch: Int32Array, limits: HttpLimits): RequestHead {
+  let i = start;
   while (TCHAR[buf[i]!] === 1) i++;
-  if (i === 0 || buf[i] !== SP) throw lineError(buf, i, "BAD_METHOD");
+  if (i === start || buf[i] !== SP) throw lineError(buf, i, "BAD_METHOD");
   const ts = i + 1;
   let j = ts;
   while (TARGET[buf[j]!] === 1) j++;
@@ -23,12 +23,12 @@ export function parseRequestHead(buf: Buffer, scratch: Int32Array, limits: HttpL
   const minor = parseVersion(buf, j + 1);
   if (minor < 0 || buf[lineEnd] !== CR) throw lineError(buf, lineEnd, "BAD_VERSION");
   if (buf[lineEnd + 1] !== LF) throw badMessage("BARE_CR", false);
-  if (lineEnd > limits.maxRequestLine) throw new HttpParseError("URI_TOO_LONG", "REQUEST_LINE_TOO_LONG");
+  if (lineEnd - start > limits.maxRequestLine) throw new HttpParseError("URI_TOO_LONG", "REQUEST_LINE_TOO_LONG");
 
-  const count = scanFields(buf, lineEnd + 2, buf.length - 2, scratch, limits.maxHeaderCount, false);
-  const head = new RequestHead(buf, scratch.slice(0, count * FIELD_STRIDE), count, lineEnd + 2);
+  const count = scanFields(buf, lineEnd + 2, end - 2, scratch, limits.maxHeaderCount, false);
+  const head = new RequestHead(buf, start, end, scratch.slice(0, count * FIELD_STRIDE), count, lineEnd + 2);
   head.versionMinor = minor;
-  head.method = methodString(buf, i);
+  head.method = methodString(buf, start, i - start);
   head.target = buf.toString("latin1", ts, j);
   head.isConnect = head.method === "CONNECT";
   checkTargetForm(head);
@@ -59,12 +59,12 @@ function parseVersion(buf: Buffer, s: number): number {
 }
 
 /** Common methods without allocating a string. */
-function methodString(buf: Buffer, len: number): string {
-  const c = buf[0];
-  if (len === 3 && c === 0x47 && buf[1] === 0x45 && buf[2] === 0x54) return "GET";
-  if (len === 4 && c === 0x50 && buf[1] === 0x4f && buf[2] === 0x53 && buf[3] === 0x54) return "POST";
-  if (len === 4 && c === 0x48 && buf[1] === 0x45 && buf[2] === 0x41 && buf[3] === 0x44) return "HEAD";
-  return buf.toString("latin1", 0, len);
+function methodString(buf: Buffer, s: number, len: number): string {
+  const c = buf[s];
+  if (len === 3 && c === 0x47 && buf[s + 1] === 0x45 && buf[s + 2] === 0x54) return "GET";
+  if (len === 4 && c === 0x50 && buf[s + 1] === 0x4f && buf[s + 2] === 0x53 && buf[s + 3] === 0x54) return "POST";
+  if (len === 4 && c === 0x48 && buf[s + 1] === 0x45 && buf[s + 2] === 0x41 && buf[s + 3] === 0x44) return "HEAD";
+  return buf.toString("latin1", s, s + len);
 }
 
 /** origin-form, absolute-form (http/https), authority-form only for CONNECT, `*` only for OPTIONS. */

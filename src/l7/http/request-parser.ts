@@ -14,10 +14,10 @@ export class RequestParser extends MessageParser<RequestHead> {
     super(handler, limits, false);
   }
 
-  protected parseHead(buf: Buffer): RequestHead | null {
-    let s = 0;
-    while (s + 1 < buf.length && buf[s] === CR && buf[s + 1] === LF) s += 2;
-    if (s === buf.length) return null;
-    return parseRequestHead(s === 0 ? buf : buf.subarray(s), this.scratch, this.limits);
+  protected parseHead(buf: Buffer, start: number, end: number): RequestHead | null {
+    let s = start;
+    while (s + 1 < end && buf[s] === CR && buf[s + 1] === LF) s += 2;
+    if (s === end) return null;
+    return parseRequestHead(buf, s, end, this.scratch, this.limits);
   }
 }

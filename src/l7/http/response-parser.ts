@@ -23,7 +23,7 @@ export class ResponseParser extends MessageParser<ResponseHead> {
     this.connectRequest = method === "CONNECT";
   }
 
-  protected parseHead(buf: Buffer): ResponseHead {
-    return parseResponseHead(buf, this.scratch, this.limits, this.headRequest, this.connectRequest);
+  protected parseHead(buf: Buffer, start: number, end: number): ResponseHead {
+    return parseResponseHead(buf, start, end, this.scratch, this.limits, this.headRequest, this.connectRequest);
   }
 }
