@@ -134,8 +134,9 @@ export function maglevPopulateFrom(n: u32, m: u32): u32 {
   return fill(n, m);
 }
 
+// Compacts the backends that take part (weight > 0) into the fill's state, keeping key order, and
+// fills the table (or marks it empty).
 function fill(n: u32, m: u32): u32 {
-  // Compact the backends that take part (weight > 0), keeping key order.
   let active: u32 = 0;
   let maxWeight: u32 = 0;
   let minWeight: u32 = u32.MAX_VALUE;
