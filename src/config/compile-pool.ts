@@ -1,10 +1,10 @@
 /** Compiles one validated pool: parsed backends, filled defaults, and its selector. */
 import { createSelector, parseHashOn, type HashOn, type Selector } from "../balance/index.ts";
-import { DEFAULT_CONNECT_TIMEOUT_MS } from "./defaults.ts";
+import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_RESPONSE_TIMEOUT_MS } from "./defaults.ts";
 import { parseHostPort } from "./net.ts";
 import { throwIfAny } from "./problems.ts";
 import type { Pool } from "./schema.ts";
-import type { SnapshotBackend, SnapshotHealthCheck, SnapshotPool } from "./snapshot.ts";
+import type { SnapshotBackend, SnapshotPool } from "./snapshot.ts";
 
 /** Builds the SnapshotPool for `p` (at path `at`, e.g. "pools[2]"); throws CONFIG_INVALID on failure. */
 export function compilePool(p: Pool, at: string): SnapshotPool {
@@ -40,8 +40,17 @@ export function compilePool(p: Pool, at: string): SnapshotPool {
     ...(p.ring_min_size !== undefined ? { ringMinSize: p.ring_min_size } : {}),
     ...(p.hash_balance_factor !== undefined ? { hashBalanceFactor: p.hash_balance_factor } : {}),
     ...(p.sticky ? { sticky: { cookie: p.sticky.cookie, ttlS: p.sticky.ttl_s, secret: p.sticky.secret } } : {}),
-    ...(p.health_check ? { healthCheck: healthCheckOf(p.health_check) } : {}),
+    ...(p.health_check ? { healthCheck: { ...p.health_check } } : {}),
+    ...(p.outlier_detection ? { outlierDetection: { ...p.outlier_detection } } : {}),
     connectTimeoutMs: p.connect_timeout_ms ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    responseTimeoutMs: p.response_timeout_ms ?? DEFAULT_RESPONSE_TIMEOUT_MS,
+    panicThreshold: p.panic_threshold ?? 50,
+    slowStartMs: p.slow_start_ms ?? 0,
+    circuitBreaker: {
+      maxConnections: p.circuit_breaker?.max_connections ?? 1024,
+      maxPendingRequests: p.circuit_breaker?.max_pending_requests ?? 1024,
+      maxRequests: p.circuit_breaker?.max_requests ?? 1024,
+    },
     backends,
     usable,
     selector,
@@ -51,17 +60,4 @@ export function compilePool(p: Pool, at: string): SnapshotPool {
 function hashOnOf(p: Pool): HashOn | undefined {
   if (p.algorithm === "source_ip_hash") return { kind: "source_ip" };
   return p.hash_on === undefined ? undefined : parseHashOn(p.hash_on);
-}
-
-function healthCheckOf(h: NonNullable<Pool["health_check"]>): SnapshotHealthCheck {
-  return {
-    type: h.type,
-    ...(h.path !== undefined ? { path: h.path } : {}),
-    ...(h.host !== undefined ? { host: h.host } : {}),
-    ...(h.expected_status !== undefined ? { expectedStatus: h.expected_status } : {}),
-    intervalMs: h.interval_ms,
-    timeoutMs: h.timeout_ms,
-    healthyThreshold: h.healthy_threshold,
-    unhealthyThreshold: h.unhealthy_threshold,
-  };
 }

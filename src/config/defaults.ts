@@ -8,3 +8,5 @@ export const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
 export const DEFAULT_HEADER_TIMEOUT_MS = 10_000;
 /** The largest request body an http(s) listener accepts. */
 export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
+/** L7: the backend's response head must arrive within this (nginx's proxy_read_timeout is 60 s). */
+export const DEFAULT_RESPONSE_TIMEOUT_MS = 60_000;

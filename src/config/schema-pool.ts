@@ -58,21 +58,51 @@ export const StickySchema = z.strictObject({
   secret: z.string().min(32, "must be at least 32 characters (the same on every node)"),
 });
 
+/** "200" or "200-399" (or a bare number): statuses an http check accepts. */
+const StatusRangeSchema = z.union([
+  z.number().int().min(100).max(599),
+  z.string().regex(/^[1-5]\d\d(-[1-5]\d\d)?$/, "must be a status like 200 or a range like 200-399"),
+]);
+
 const HealthCheckFields = z.strictObject({
   type: z.enum(["http", "tcp", "tls"]).default("tcp"),
   path: z.string().startsWith("/", "must start with /").optional(),
+  method: z.string().regex(/^[A-Z]+$/, "must be an upper-case HTTP method").optional(),
   host: z.string().optional(),
-  expected_status: z.array(z.number().int().min(100).max(599)).min(1).optional(),
+  expected_status: z.array(StatusRangeSchema).min(1).optional(),
+  body: z.string().min(1).optional(),
+  send: z.string().min(1).optional(),
+  expect: z.string().min(1).optional(),
+  server_name: z.string().min(1).optional(),
   interval_ms: PositiveInt.default(2000),
+  unhealthy_interval_ms: PositiveInt.optional(),
   timeout_ms: PositiveInt.default(1000),
+  jitter: z.number().min(0).max(1).optional(),
   healthy_threshold: PositiveInt.max(100).default(2),
   unhealthy_threshold: PositiveInt.max(100).default(3),
+  initial: z.enum(["optimistic", "pessimistic"]).optional(),
 });
 
 /** Active health checking; an http check without a path probes "/". */
 export const HealthCheckSchema = HealthCheckFields.transform((h) =>
   h.type === "http" && h.path === undefined ? { ...h, path: "/" } : h,
 );
+
+/** Passive health: eject backends that keep failing real traffic (Envoy's outlier detection). */
+export const OutlierDetectionSchema = z.strictObject({
+  consecutive_5xx: PositiveInt.max(1000).optional(),
+  consecutive_gateway_failures: PositiveInt.max(1000).optional(),
+  base_ejection_ms: PositiveInt.optional(),
+  max_ejection_ms: PositiveInt.optional(),
+  max_ejection_percent: z.number().int().min(0).max(100).optional(),
+});
+
+/** Per-pool caps; beyond them requests fail fast with 503 OVERFLOW. */
+export const CircuitBreakerSchema = z.strictObject({
+  max_connections: PositiveInt.optional(),
+  max_pending_requests: PositiveInt.optional(),
+  max_requests: PositiveInt.optional(),
+});
 
 const PoolFields = z.strictObject({
   name: NameSchema,
@@ -89,6 +119,11 @@ const PoolFields = z.strictObject({
   sticky: StickySchema.optional(),
   health_check: HealthCheckSchema.optional(),
   connect_timeout_ms: PositiveInt.optional(),
+  response_timeout_ms: PositiveInt.optional(),
+  outlier_detection: OutlierDetectionSchema.optional(),
+  panic_threshold: z.number().int().min(0).max(100).optional(),
+  slow_start_ms: z.number().int().min(0).max(3_600_000).optional(),
+  circuit_breaker: CircuitBreakerSchema.optional(),
   backends: z.array(BackendSchema).default([]),
 });
 

@@ -28,19 +28,43 @@ export interface SnapshotSticky {
   readonly secret: string;
 }
 
-/** Active health checking of a pool's backends, defaults filled. */
+/**
+ * Active health checking of a pool's backends, as validated (snake_case, as the document spells
+ * it); src/health's resolveCheckSpec fills the remaining defaults when the checker starts.
+ */
 export interface SnapshotHealthCheck {
   readonly type: "http" | "tcp" | "tls";
-  /** http only (default "/") */
   readonly path?: string;
-  /** http only: Host header to send (default: the backend address) */
+  readonly method?: string;
   readonly host?: string;
-  /** http only: accepted statuses (default: any 2xx/3xx) */
-  readonly expectedStatus?: readonly number[];
-  readonly intervalMs: number;
-  readonly timeoutMs: number;
-  readonly healthyThreshold: number;
-  readonly unhealthyThreshold: number;
+  readonly expected_status?: readonly (number | string)[];
+  readonly body?: string;
+  readonly send?: string;
+  readonly expect?: string;
+  readonly server_name?: string;
+  readonly interval_ms: number;
+  readonly unhealthy_interval_ms?: number;
+  readonly timeout_ms: number;
+  readonly jitter?: number;
+  readonly healthy_threshold: number;
+  readonly unhealthy_threshold: number;
+  readonly initial?: "optimistic" | "pessimistic";
+}
+
+/** Passive health settings (snake_case as configured; src/health fills Envoy's defaults). */
+export interface SnapshotOutlierDetection {
+  readonly consecutive_5xx?: number;
+  readonly consecutive_gateway_failures?: number;
+  readonly base_ejection_ms?: number;
+  readonly max_ejection_ms?: number;
+  readonly max_ejection_percent?: number;
+}
+
+/** Per-pool caps, defaults filled (Envoy's 1024 each). */
+export interface SnapshotCircuitBreaker {
+  readonly maxConnections: number;
+  readonly maxPendingRequests: number;
+  readonly maxRequests: number;
 }
 
 /**
@@ -58,6 +82,14 @@ export interface SnapshotPool {
   readonly sticky?: SnapshotSticky;
   readonly healthCheck?: SnapshotHealthCheck;
   readonly connectTimeoutMs: number;
+  /** L7: time allowed for the backend's response head (default 60 s) */
+  readonly responseTimeoutMs: number;
+  readonly outlierDetection?: SnapshotOutlierDetection;
+  /** panic below this % of healthy backends: balance over all of them (0 = never) */
+  readonly panicThreshold: number;
+  /** a backend returning to health ramps to full weight over this window (0 = at once) */
+  readonly slowStartMs: number;
+  readonly circuitBreaker: SnapshotCircuitBreaker;
   readonly backends: readonly SnapshotBackend[];
   /** backends with state active, in config order: the selector's index space */
   readonly usable: readonly SnapshotBackend[];

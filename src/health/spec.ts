@@ -14,7 +14,7 @@ export interface HealthCheckConfig {
   method?: string;
   path?: string;
   host?: string;
-  expected_statuses?: string[];
+  expected_status?: readonly (number | string)[];
   body?: string;
   send?: string;
   expect?: string;
@@ -46,7 +46,7 @@ export function resolveCheckSpec(c: HealthCheckConfig): CheckSpec {
     method: c.method ?? "GET",
     path: c.path ?? "/",
     hostHeader: c.host,
-    expectStatus: (c.expected_statuses ?? ["200-399"]).map(parseStatusRange),
+    expectStatus: (c.expected_status ?? ["200-399"]).map((s) => parseStatusRange(String(s))),
     expectBody: c.body,
     send: c.send,
     expect: c.expect,

@@ -98,7 +98,7 @@ describe("compileSnapshot", () => {
     expect(web.maxConnections).toBeUndefined();
     expect(snap.pools.app!.connectTimeoutMs).toBe(DEFAULT_CONNECT_TIMEOUT_MS);
     expect(snap.pools.app!.hashOn).toEqual({ kind: "source_ip" });
-    expect(snap.pools.api!.healthCheck).toEqual({ type: "http", path: "/", intervalMs: 2000, timeoutMs: 1000, healthyThreshold: 2, unhealthyThreshold: 3 });
+    expect(snap.pools.api!.healthCheck).toEqual({ type: "http", path: "/", interval_ms: 2000, timeout_ms: 1000, healthy_threshold: 2, unhealthy_threshold: 3 });
   });
 
   test("is deeply frozen, except selectors' own state", () => {
