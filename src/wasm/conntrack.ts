@@ -17,11 +17,16 @@ interface ConntrackExports {
   conntrackSweep(table: number, nowMs: number, idleMs: number, maxVisits: number): number;
   conntrackForBackend(table: number, backend: number, op: number, flagBits: number): number;
   conntrackStat(table: number, which: number): number;
+  conntrackBatchPtr(table: number): number;
+  conntrackResultsPtr(table: number): number;
+  conntrackLookupBatch(table: number, count: number, nowMs: number): number;
 }
 
 /** Smallest and largest capacities (slots) a table accepts; 2^23 slots take 512 MiB. */
 export const CONNTRACK_MIN_CAPACITY = 8;
 export const CONNTRACK_MAX_CAPACITY = 1 << 23;
+/** Most tuples one batch lookup takes. */
+export const CONNTRACK_BATCH = 256;
 /** Bytes of linear memory per slot: one cache line. */
 export const CONNTRACK_SLOT_BYTES = 64;
 /** Flag bit the data plane uses for "this flow's backend is draining"; other bits are free. */
@@ -68,16 +73,24 @@ function checkTuple(tuple: Uint8Array): void {
  *
  * Hot loops can skip the tuple copy: encode the tuple straight into `memory()` at `keyOffset`
  * (e.g. `encodeTuple(ct.memory(), ct.keyOffset, ...)`) and call `lookupKey`/`insertKey`/`removeKey`.
+ * A lookup from JS waits for one DRAM miss; many flows at once (a burst of datagrams) go faster
+ * through `lookupMany` or, zero-copy, tuples at `batchOffset` + `lookupBatch` + `results()`,
+ * which overlap the misses of up to 16 lookups.
  */
 export class ConnTrack {
   /** Slots in the table (the most flows it can hold). */
   readonly capacity: number;
   /** Byte offset in linear memory of this table's 40-byte tuple scratch. */
   readonly keyOffset: number;
+  /** Byte offset of the batch region: CONNTRACK_BATCH tuples of 40 bytes, back to back. */
+  readonly batchOffset: number;
+  /** Byte offset of the batch results: one i32 per tuple. */
+  readonly resultsOffset: number;
   private readonly ex: ConntrackExports;
   private readonly mem: WebAssembly.Memory;
   private readonly table: number;
   private u8 = new Uint8Array(0);
+  private i32 = new Int32Array(0);
 
   /** Reserves the table; throws LbError INVALID_ARGUMENT for a capacity out of range. */
   constructor(capacity: number, opts: ConnTrackOptions = {}) {
@@ -95,6 +108,8 @@ export class ConnTrack {
     }
     this.capacity = this.ex.conntrackStat(this.table, 0);
     this.keyOffset = this.ex.conntrackKeyPtr(this.table) >>> 0;
+    this.batchOffset = this.ex.conntrackBatchPtr(this.table) >>> 0;
+    this.resultsOffset = this.ex.conntrackResultsPtr(this.table) >>> 0;
   }
 
   /** Byte view of linear memory (re-made if memory grew); valid until another table is built. */
@@ -113,6 +128,40 @@ export class ConnTrack {
   /** `lookup` of the tuple already written at `keyOffset`. */
   lookupKey(nowMs: number): number {
     return this.ex.conntrackLookup(this.table, this.keyOffset, nowMs >>> 0);
+  }
+
+  /**
+   * Looks up the first `count` (<= CONNTRACK_BATCH) tuples written at `batchOffset`, refreshing
+   * each hit; `results()[i]` is then tuple i's backend or -1. Returns the number of hits.
+   * Flags are not reported (use `lookupKey` when they matter).
+   */
+  lookupBatch(count: number, nowMs: number): number {
+    return this.ex.conntrackLookupBatch(this.table, checkU32("count", count, CONNTRACK_BATCH), nowMs >>> 0);
+  }
+
+  /** The CONNTRACK_BATCH results of the last `lookupBatch`, as a view of linear memory. */
+  results(): Int32Array {
+    if (this.i32.length === 0) this.i32 = new Int32Array(this.mem.buffer, this.resultsOffset, CONNTRACK_BATCH);
+    return this.i32;
+  }
+
+  /**
+   * Looks up every tuple of `tuples` (n × 40 bytes) at nowMs, writing backend or -1 to `out[i]`
+   * (length >= n); returns the number of hits. Batches of 256 go through `lookupBatch`.
+   */
+  lookupMany(tuples: Uint8Array, nowMs: number, out: Int32Array): number {
+    const n = tuples.length / 40;
+    if (!Number.isInteger(n) || out.length < n) {
+      throw new LbError("INVALID_ARGUMENT", `conntrack: ${tuples.length} bytes is not n tuples, or out is shorter than n`);
+    }
+    let hits = 0;
+    for (let start = 0; start < n; start += CONNTRACK_BATCH) {
+      const count = Math.min(CONNTRACK_BATCH, n - start);
+      this.memory().set(tuples.subarray(start * 40, (start + count) * 40), this.batchOffset);
+      hits += this.lookupBatch(count, nowMs);
+      out.set(this.results().subarray(0, count), start);
+    }
+    return hits;
   }
 
   /** Flags of the flow found by the last successful lookup. */

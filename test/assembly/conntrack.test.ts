@@ -74,6 +74,12 @@ describe("conntrack", () => {
         if (r < 50) {
           const backend = next() % 8, flags = next() % 4;
           expect<number>(ct.insert(key, backend, now, flags)).toBe(oracle.insert(keys.u32, k * 10, backend, now, flags));
+        } else if (r >= 96 && r < 98) {
+          const count = 1 + (next() % Math.min(300, pool)), start = next() % (pool - count + 1);
+          const want = new Int32Array(count), got = new Int32Array(count);
+          const hits = ct.lookupMany(keys.u8.subarray(start * 40, (start + count) * 40), now, got);
+          expect(hits).toBe(oracle.lookupMany(keys.u32, start * 10, count, now, want));
+          expect(got).toEqual(want);
         } else if (r < 80 || (r >= 89 && r < 98)) {
           const got = ct.lookup(key, now);
           expect(got).toBe(oracle.lookup(keys.u32, k * 10, now));

@@ -114,6 +114,20 @@ export class ConntrackOracle {
     return this.mem[w + W_BACKEND]! | 0;
   }
 
+  /** `count` lookups of consecutive keys from `off`, backend or -1 into out; flags not recorded. */
+  lookupMany(keys: Uint32Array, off: number, count: number, nowMs: number, out: Int32Array): number {
+    let hits = 0;
+    for (let i = 0; i < count; i++) {
+      const slot = this.find(keys, off + i * 10);
+      out[i] = slot < 0 ? -1 : this.mem[slot * SLOT_WORDS + W_BACKEND]! | 0;
+      if (slot >= 0) {
+        this.mem[slot * SLOT_WORDS + W_SEEN] = nowMs;
+        hits++;
+      }
+    }
+    return hits;
+  }
+
   remove(key: Uint32Array, off: number): boolean {
     const slot = this.find(key, off);
     if (slot < 0) return false;
