@@ -1,0 +1,193 @@
+/**
+ * Keeps every pool's PoolRuntime current: on each config snapshot, and whenever health (active
+ * checks, outlier ejections, slow-start ramps) changes the usable set. Rebuilds happen off the hot
+ * path, coalesced per pool (many flips within `rebuildDelayMs` cost one rebuild), and publish by
+ * one Map write that the data plane reads per request or connection.
+ */
+import type { Snapshot, SnapshotPool } from "../config/index.ts";
+import {
+  computeUsable,
+  HealthChecker,
+  OutlierDetector,
+  resolveCheckSpec,
+  resolveOutlierSpec,
+  type Outcome,
+} from "../health/index.ts";
+import { CircuitBreaker } from "../limits/index.ts";
+import { BackendStats } from "./backend-stats.ts";
+import { buildPoolRuntime, type PoolRuntime } from "./pool-runtime.ts";
+
+interface PoolState {
+  config: SnapshotPool;
+  stats: Map<string, BackendStats>;
+  breaker: CircuitBreaker;
+  outlier: OutlierDetector | undefined;
+  outlierKey: string;
+  timer: ReturnType<typeof setTimeout> | undefined;
+}
+
+export interface PoolRegistryOptions {
+  /** Coalescing window for health-driven rebuilds (default 100 ms). */
+  rebuildDelayMs?: number;
+  /** Told after a pool's runtime was replaced (metrics, logs). */
+  onRebuild?(rt: PoolRuntime): void;
+  /** Told on every health flip and ejection, for logs. */
+  onHealthEvent?(pool: string, backend: string, event: "healthy" | "unhealthy" | "ejected" | "returned"): void;
+}
+
+export class PoolRegistry {
+  readonly #runtimes = new Map<string, PoolRuntime>();
+  readonly #states = new Map<string, PoolState>();
+  readonly #checker: HealthChecker;
+  readonly #sweeper: ReturnType<typeof setInterval>;
+
+  constructor(private readonly opts: PoolRegistryOptions = {}) {
+    this.#checker = new HealthChecker((pool, backend, healthy) => this.#onFlip(pool, backend, healthy));
+    // Ejections end by time; a coarse sweep returns them (isEjected also ends them lazily).
+    this.#sweeper = setInterval(() => {
+      const now = Date.now();
+      for (const st of this.#states.values()) st.outlier?.sweep(now);
+    }, 500);
+    this.#sweeper.unref?.();
+  }
+
+  /** The pool's runtime now, or undefined for an unknown pool. Read once per request/connection. */
+  current(name: string): PoolRuntime | undefined {
+    return this.#runtimes.get(name);
+  }
+
+  /** Every pool's runtime (status, metrics). */
+  all(): IterableIterator<PoolRuntime> {
+    return this.#runtimes.values();
+  }
+
+  /** Reconciles with a new config snapshot: pools added, changed or removed; each rebuilt now. */
+  apply(snap: Snapshot): void {
+    for (const [name, st] of this.#states) {
+      if (!snap.pools[name]) this.#dropPool(name, st);
+    }
+    for (const config of Object.values(snap.pools)) {
+      const st = this.#stateFor(config);
+      const present = new Set(config.backends.map((b) => b.address));
+      for (const addr of st.stats.keys()) if (!present.has(addr)) st.stats.delete(addr);
+      // Disabled backends are out of service: don't spend probes on them.
+      const probed = config.backends.filter((b) => b.state !== "disabled").map((b) => b.address);
+      this.#checker.setPool(config.name, config.healthCheck ? resolveCheckSpec(config.healthCheck) : undefined, probed);
+      st.outlier?.resize(config.backends.length);
+      this.#rebuild(config.name);
+    }
+  }
+
+  /** Feeds outlier detection with the outcome of one exchange with backend `i` of `rt`. */
+  report(rt: PoolRuntime, i: number, outcome: Outcome): void {
+    const stats = rt.stats[i]!;
+    if (outcome === "gateway_failure") stats.failures++;
+    else if (outcome === "http_5xx") stats.responses5xx++;
+    rt.outlier?.report(stats.address, outcome, Date.now());
+  }
+
+  /** Active-check verdict: "unknown" when the pool has no health check. */
+  health(pool: string, address: string): "healthy" | "unhealthy" | "unknown" {
+    const h = this.#checker.healthy(pool, address);
+    return h === undefined ? "unknown" : h ? "healthy" : "unhealthy";
+  }
+
+  /** Live counters of one backend, if it is configured. */
+  stats(pool: string, address: string): BackendStats | undefined {
+    return this.#states.get(pool)?.stats.get(address);
+  }
+
+  /** True while outlier detection has the backend ejected. */
+  ejected(pool: string, address: string): boolean {
+    return this.#states.get(pool)?.outlier?.isEjected(address, Date.now()) ?? false;
+  }
+
+  /** Stops health checks and timers. */
+  stop(): void {
+    clearInterval(this.#sweeper);
+    this.#checker.stop();
+    for (const st of this.#states.values()) clearTimeout(st.timer);
+  }
+
+  #stateFor(config: SnapshotPool): PoolState {
+    let st = this.#states.get(config.name);
+    const outlierKey = JSON.stringify(config.outlierDetection ?? null);
+    if (!st) {
+      st = { config, stats: new Map(), breaker: new CircuitBreaker(), outlier: undefined, outlierKey: "", timer: undefined };
+      this.#states.set(config.name, st);
+    }
+    st.config = config;
+    st.breaker.spec = config.circuitBreaker;
+    if (st.outlierKey !== outlierKey || (!st.outlier && config.outlierDetection)) {
+      st.outlierKey = outlierKey;
+      st.outlier = config.outlierDetection
+        ? new OutlierDetector(config.name, resolveOutlierSpec(config.outlierDetection), config.backends.length, (p, b, e) => this.#onEject(p, b, e))
+        : undefined;
+    }
+    return st;
+  }
+
+  #dropPool(name: string, st: PoolState): void {
+    clearTimeout(st.timer);
+    this.#checker.removePool(name);
+    this.#states.delete(name);
+    this.#runtimes.delete(name);
+  }
+
+  #statsOf(st: PoolState, address: string): BackendStats {
+    let s = st.stats.get(address);
+    if (!s) {
+      s = new BackendStats(st.config.name, address);
+      st.stats.set(address, s);
+    }
+    return s;
+  }
+
+  #rebuild(name: string): void {
+    const st = this.#states.get(name);
+    if (!st) return;
+    clearTimeout(st.timer);
+    st.timer = undefined;
+    const now = Date.now();
+    const live = st.config.backends.map((b) => ({
+      key: b.address,
+      weight: b.weight,
+      state: b.state,
+      healthy: this.#checker.healthy(name, b.address) ?? true,
+      ejected: st.outlier?.isEjected(b.address, now) ?? false,
+      healthySinceMs: st.stats.get(b.address)?.healthySinceMs,
+    }));
+    const usable = computeUsable(live, now, {
+      panicThresholdPercent: st.config.panicThreshold,
+      slowStartMs: st.config.slowStartMs,
+      slowStartMinShare: 0.1,
+    });
+    const rt = buildPoolRuntime(st.config, usable.backends, usable.panic, (a) => this.#statsOf(st, a), st.breaker, st.outlier);
+    this.#runtimes.set(name, rt);
+    this.opts.onRebuild?.(rt);
+    // While a backend ramps up, rebuild in steps of a tenth of the window.
+    if (usable.ramping) this.#schedule(name, Math.max(100, st.config.slowStartMs / 10));
+  }
+
+  #schedule(name: string, delayMs = this.opts.rebuildDelayMs ?? 100): void {
+    const st = this.#states.get(name);
+    if (!st || st.timer) return;
+    st.timer = setTimeout(() => this.#rebuild(name), delayMs);
+  }
+
+  #onFlip(pool: string, backend: string, healthy: boolean): void {
+    const st = this.#states.get(pool);
+    if (!st) return;
+    const stats = this.#statsOf(st, backend);
+    stats.healthySinceMs = healthy ? Date.now() : undefined;
+    if (healthy) st.outlier?.activeCheckPassed(backend);
+    this.opts.onHealthEvent?.(pool, backend, healthy ? "healthy" : "unhealthy");
+    this.#schedule(pool);
+  }
+
+  #onEject(pool: string, backend: string, ejected: boolean): void {
+    this.opts.onHealthEvent?.(pool, backend, ejected ? "ejected" : "returned");
+    // An ejection comes from the hot path (report): rebuild on the next tick, not inside it.
+    this.#schedule(pool, 0);
+  }
+}
