@@ -26,6 +26,12 @@ const O_STAMP: usize = 60;
 
 /** Most buckets one insert's breadth-first search visits; its eviction window is 4× this in slots. */
 const CONNTRACK_MAX_NODES: u32 = 512;
+/**
+ * The search budget past 96% load. Up to there a free slot is almost always found within a few
+ * buckets and the wide budget only serves the rare hard case (it is what fits 1,000,000 flows in
+ * 1,048,000 slots); past it most searches fail, and a failed 512-bucket search costs ~30 µs.
+ */
+const CONNTRACK_CROWDED_NODES: u32 = 16;
 /** Tuples one conntrackLookupBatch call takes from the table's batch region. */
 const CONNTRACK_BATCH: u32 = 256;
 /** Lookups of a batch whose buckets are fetched together before any is probed. */
@@ -303,11 +309,11 @@ function oldestIn(table: usize, count: u32, nowMs: u32): usize {
 
 /**
  * Breadth-first search from the two full buckets (nodes 0 and 1) for a free slot reachable by a
- * chain of moves; visits at most CONNTRACK_MAX_NODES buckets, stamping each so none is seen twice.
+ * chain of moves; visits at most `budget` buckets, stamping each so none is seen twice.
  * Returns the slot that will take the new entry: a freed root slot, or, when no free slot was
  * reached, the root end of the chain to the least recently seen slot visited (then evicted).
  */
-function placeByBfs(table: usize, nowMs: u32): usize {
+function placeByBfs(table: usize, nowMs: u32, budget: u32): usize {
   let gen = load<u32>(table, H_GEN) + 1;
   if (gen == 0) gen = 1;
   store<u32>(table, gen, H_GEN);
@@ -320,7 +326,7 @@ function placeByBfs(table: usize, nowMs: u32): usize {
     const b = <usize>load<u32>(nodeAt(table, q));
     const bIndex = <u32>((b - slots) / BUCKET);
     for (let k: usize = 0; k < BUCKET; k += SLOT) {
-      if (count == CONNTRACK_MAX_NODES) break;
+      if (count == budget) break;
       const tag = load<u32>(b + k);
       const c1 = bucket1(tag, buckets);
       const alt = c1 == bIndex ? bucket2(tag, c1, buckets) : c1;
@@ -366,8 +372,11 @@ export function conntrackInsert(table: usize, keyPtr: usize, backend: u32, nowMs
       pushNode(table, 0, p, -1, 0);
       pushNode(table, 1, q, -1, 0);
       const evictionsBefore = load<u32>(table, H_EVICTIONS);
-      if (load<u32>(table, H_SIZE) < load<u32>(table, H_CAPACITY)) {
-        slot = placeByBfs(table, nowMs);
+      const size = load<u32>(table, H_SIZE);
+      const capacity = load<u32>(table, H_CAPACITY);
+      if (size < capacity) {
+        const crowded = <u64>size * 25 >= <u64>capacity * 24;
+        slot = placeByBfs(table, nowMs, crowded ? CONNTRACK_CROWDED_NODES : CONNTRACK_MAX_NODES);
       } else {
         // Full: no free slot exists anywhere, so searching is pointless; evict within the 8 slots.
         slot = oldestIn(table, 2, nowMs);

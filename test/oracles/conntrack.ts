@@ -9,6 +9,7 @@
 export const SLOT_WORDS = 16;
 export const BUCKET_SLOTS = 4;
 export const MAX_NODES = 512;
+export const CROWDED_NODES = 16;
 
 const W_TAG = 0, W_BACKEND = 1, W_SEEN = 2, W_FLAGS = 3, W_KEY = 4, W_STAMP = 15, ENTRY_WORDS = 14;
 
@@ -154,7 +155,8 @@ export class ConntrackOracle {
         this.pushNode(0, b1, -1, 0);
         this.pushNode(1, b2, -1, 0);
         const before = this.evictions;
-        if (this.size < this.capacity) slot = this.placeByBfs(nowMs);
+        const crowded = this.size * 25 >= this.capacity * 24;
+        if (this.size < this.capacity) slot = this.placeByBfs(nowMs, crowded ? CROWDED_NODES : MAX_NODES);
         else {
           slot = this.oldestIn(2, nowMs);
           this.evictions++;
@@ -245,7 +247,7 @@ export class ConntrackOracle {
     return bucket * BUCKET_SLOTS * SLOT_WORDS + W_STAMP;
   }
 
-  private placeByBfs(nowMs: number): number {
+  private placeByBfs(nowMs: number, budget: number): number {
     this.gen = (this.gen + 1) >>> 0 || 1;
     const gen = this.gen;
     this.mem[this.stamp(this.nodes[0]!)] = gen;
@@ -253,7 +255,7 @@ export class ConntrackOracle {
     let count = 2;
     for (let q = 0; q < count; q++) {
       const b = this.nodes[q * 3]!;
-      for (let k = 0; k < BUCKET_SLOTS && count < MAX_NODES; k++) {
+      for (let k = 0; k < BUCKET_SLOTS && count < budget; k++) {
         const from = b * BUCKET_SLOTS + k;
         const tag = this.mem[from * SLOT_WORDS + W_TAG]!;
         const c1 = fastrange(tag, this.buckets);
