@@ -10,7 +10,10 @@ export type BackendHealth = "healthy" | "unhealthy" | "unknown";
 
 /** Live counters for one backend. */
 export interface BackendStats {
+  /** L4 connections recorded in the connection-tracking tables. */
   active_connections?: number;
+  /** In-flight L7 requests plus open L4 connections (the load balancers read). */
+  active_requests?: number;
   requests_total?: number;
   failures_total?: number;
   ejected?: boolean;

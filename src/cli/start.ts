@@ -14,6 +14,7 @@ import { parseArgs, parseHostPort } from "./args.ts";
 import { DEFAULT_ADMIN, readToken } from "./admin-client.ts";
 import { readConfigFile } from "./config-file.ts";
 import { reportError } from "./report.ts";
+import { startDataPlane } from "../runtime/index.ts";
 
 /** What a data plane hands back to startNode: its runtime view, readiness, and how to stop it. */
 export interface DataPlane {
@@ -131,7 +132,13 @@ export async function startCommand(argv: string[]): Promise<number> {
     const args = parseArgs(argv, spec, { c: "config" });
     if (args.positionals.length > 0) throw new LbError("INVALID_ARGUMENT", `unexpected argument "${args.positionals[0]}"`);
     token = await readToken(args.flags["admin-token-file"]);
-    node = await startNode({ dbPath: args.flags.db, configFile: args.flags.config, admin: args.flags.admin, token });
+    node = await startNode({
+      dbPath: args.flags.db,
+      configFile: args.flags.config,
+      admin: args.flags.admin,
+      token,
+      dataPlane: ({ holder, metrics }) => startDataPlane({ holder, metrics }),
+    });
   } catch (e) {
     return reportError("start", e);
   }

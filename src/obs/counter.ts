@@ -6,6 +6,17 @@ import type { Labels } from "./metric.ts";
 /** A monotonically increasing count. */
 export class Counter extends Metric<{ v: number }> {
   readonly type = "counter";
+  /** `onCollect` may copy totals kept elsewhere (plain numbers on the hot path) in at scrape time. */
+  constructor(name: string, help: string, labelNames: readonly string[], private readonly onCollect?: (c: Counter) => void) {
+    super(name, help, labelNames);
+  }
+  protected override collect(): void {
+    this.onCollect?.(this);
+  }
+  /** Sets the series for `labels` to the running total `v` (for onCollect). */
+  set(v: number, labels?: Labels): void {
+    this.get(labels).v = v;
+  }
   protected fresh() {
     return { v: 0 };
   }

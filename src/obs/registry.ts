@@ -31,8 +31,8 @@ export class Registry {
   }
 
   /** Registers (or returns) a counter. */
-  counter(name: string, help: string, labelNames: readonly string[] = []): Counter {
-    return this.register(new Counter(name, help, labelNames));
+  counter(name: string, help: string, labelNames: readonly string[] = [], onCollect?: (c: Counter) => void): Counter {
+    return this.register(new Counter(name, help, labelNames, onCollect));
   }
 
   /** Registers (or returns) a gauge; `onCollect` runs at each scrape to refresh its value. */

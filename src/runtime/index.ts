@@ -2,3 +2,5 @@
 export * from "./backend-stats.ts";
 export * from "./pool-runtime.ts";
 export * from "./pool-registry.ts";
+export * from "./data-plane.ts";
+export * from "./listener-set.ts";

@@ -1,0 +1,96 @@
+/**
+ * The data plane of one node: pool runtimes (selectors narrowed by health) and the bound
+ * listeners, both kept in step with every published snapshot. `main` hands this to startNode as
+ * its dataPlane; the admin API sees it only through the read-only RuntimeView it returns.
+ */
+import type { RuntimeView } from "../admin/index.ts";
+import type { Snapshot, SnapshotHolder, SnapshotListener } from "../config/index.ts";
+import { LbError } from "../errors.ts";
+import type { Registry } from "../obs/index.ts";
+import { backendId } from "./backend-ids.ts";
+import { startL4Listener, type L4Listener } from "./l4-listener.ts";
+import { ListenerSet, type BoundListener } from "./listener-set.ts";
+import { registerDataPlaneMetrics } from "./metrics.ts";
+import { PoolRegistry } from "./pool-registry.ts";
+
+export interface DataPlaneOptions {
+  holder: SnapshotHolder;
+  metrics: Registry;
+  /** Prints listener and health events (default: console). */
+  log?: (line: string) => void;
+}
+
+/** A running data plane. */
+export interface RunningDataPlane {
+  readonly pools: PoolRegistry;
+  readonly listeners: ListenerSet;
+  readonly runtime: RuntimeView;
+  ready(): boolean;
+  /** Stops accepting, lets in-flight work finish for up to `graceMs`, then closes the rest. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/** Starts the data plane on the holder's current snapshot and follows every later one. */
+export async function startDataPlane(opts: DataPlaneOptions): Promise<RunningDataPlane> {
+  const log = opts.log ?? ((line: string) => console.log(line));
+  const pools = new PoolRegistry({
+    onHealthEvent: (pool, backend, event) => log(`health: pool ${pool} backend ${backend} ${event}`),
+  });
+  const l4 = new Set<L4Listener>();
+  const start = async (l: SnapshotListener): Promise<BoundListener> => {
+    if (l.protocol === "http" || l.protocol === "https") {
+      throw new LbError("CONFIG_INVALID", `listener ${l.name}: ${l.protocol} listeners are not served yet`);
+    }
+    const bound = await startL4Listener(l.name, opts.holder, pools);
+    l4.add(bound);
+    const stop = bound.stop.bind(bound);
+    log(`listener ${l.name} (${l.protocol}) on ${l.host.includes(":") ? `[${l.host}]` : l.host}:${bound.port}`);
+    return { port: bound.port, active: bound.active, stop: async (g) => { l4.delete(bound); await stop(g); } };
+  };
+  const listeners = new ListenerSet(start, (name, message) => log(`listener ${name} failed to bind: ${message}`));
+
+  const apply = (snap: Snapshot): Promise<void> => {
+    pools.apply(snap);
+    return listeners.apply(snap);
+  };
+  const first = opts.holder.current();
+  if (first) await apply(first);
+  const unsubscribe = opts.holder.subscribe((s) => void apply(s));
+
+  const l4Connections = (pool: string, address: string): number => {
+    const id = backendId(pool, address);
+    let n = 0;
+    for (const l of l4) n += l.conntrack.countBackend(id);
+    return n;
+  };
+  const runtime: RuntimeView = {
+    backendHealth: (pool, address) => pools.health(pool, address),
+    backendStats: (pool, address) => {
+      const s = pools.stats(pool, address);
+      if (!s) return undefined;
+      return {
+        active_connections: l4Connections(pool, address),
+        active_requests: s.active,
+        requests_total: s.total,
+        failures_total: s.failures,
+        ejected: pools.ejected(pool, address),
+      };
+    },
+    listeners: () => listeners.states(),
+  };
+  registerDataPlaneMetrics(opts.metrics, pools, listeners);
+
+  let stopped: Promise<void> | undefined;
+  return {
+    pools,
+    listeners,
+    runtime,
+    ready: () => listeners.ready(),
+    stop: (graceMs = 0) =>
+      (stopped ??= (async () => {
+        unsubscribe();
+        await listeners.stopAll(graceMs);
+        pools.stop();
+      })()),
+  };
+}

@@ -1,0 +1,153 @@
+/**
+ * Runs one tcp, tls_passthrough or udp listener of the snapshot: binds it through src/l4, and
+ * answers its chooser from the config (pool, SNI rules) and the pool runtimes (selector, live
+ * load, circuit breaker). Every live connection or flow is recorded in the WASM connection-tracking
+ * table, which is what /v1/status reads for per-backend L4 connection counts.
+ */
+import { newPickContext, type PickContext } from "../balance/index.ts";
+import type { SnapshotHolder, SnapshotListener, SnapshotPool } from "../config/index.ts";
+import { CidrList, SniMatcher, startTcpRelay, startUdpRelay, type ConnInfo } from "../l4/index.ts";
+import { ConnTrack, hashTuple } from "../wasm/index.ts";
+import { backendId } from "./backend-ids.ts";
+import { listenerOf } from "./listener-lookup.ts";
+import type { PoolRegistry } from "./pool-registry.ts";
+import { beginWork, endWork, type PoolRuntime } from "./pool-runtime.ts";
+
+/** What the chooser hands the relay: an address plus where to account for it. */
+interface Chosen {
+  host: string;
+  port: number;
+  rt: PoolRuntime;
+  index: number;
+  id: number;
+}
+
+/** Per-connection state pinned in ConnInfo.slot at accept. */
+interface ConnState {
+  listener: SnapshotListener;
+  pool: SnapshotPool | undefined;
+  rt: PoolRuntime | undefined;
+  ctx: PickContext | undefined;
+  breakerHeld: boolean;
+}
+
+/** A bound L4 listener. */
+export interface L4Listener {
+  readonly port: number;
+  readonly conntrack: ConnTrack;
+  active(): number;
+  stop(graceMs: number): Promise<void>;
+}
+
+const sniCache = new WeakMap<SnapshotListener, SniMatcher<SnapshotPool>>();
+
+function poolFor(l: SnapshotListener, conn: ConnInfo): SnapshotPool | undefined {
+  if (l.protocol !== "tls_passthrough") return l.pool;
+  let m = sniCache.get(l);
+  if (!m) {
+    m = new SniMatcher(l.sni.map((r) => ({ names: r.names.map((n) => n.pattern), target: r.pool })), l.pool);
+    sniCache.set(l, m);
+  }
+  return m.match(conn.sni);
+}
+
+/** Monotonic milliseconds for the conntrack table (u32; wraps after 49 days, the table compares modulo). */
+const nowMs = (): number => Math.floor(performance.now()) >>> 0;
+
+/** Starts the listener `name` of the holder's current snapshot. */
+export async function startL4Listener(name: string, holder: SnapshotHolder, pools: PoolRegistry): Promise<L4Listener> {
+  const initial = listenerOf(holder.current(), name)!;
+  const capacity = Math.max(1024, initial.maxConnections ?? 65_536);
+  const conntrack = new ConnTrack(capacity);
+  const listenerNow = (): SnapshotListener => listenerOf(holder.current(), name) ?? initial;
+
+  const choose = (conn: ConnInfo, attempt: number): Chosen | undefined => {
+    let s = conn.slot as ConnState | undefined;
+    if (!s) {
+      s = { listener: listenerNow(), pool: undefined, rt: undefined, ctx: undefined, breakerHeld: false };
+      conn.slot = s;
+    }
+    if (attempt === 0) {
+      s.pool = poolFor(s.listener, conn);
+      s.rt = s.pool ? pools.current(s.pool.name) : undefined;
+      if (!s.rt) return undefined;
+      if (!s.rt.breaker.tryAcquire("connections")) return undefined;
+      s.breakerHeld = true;
+      const hashOn = s.rt.config.hashOn?.kind;
+      const hash = hashOn === "five_tuple" ? hashTuple(conn.clientIp, conn.clientPort, conn.destIp, conn.destPort, conn.proto) : undefined;
+      s.ctx = newPickContext(hashOn === undefined || hashOn === "five_tuple" ? undefined : conn.clientIp, s.rt.load, hash);
+      s.ctx.loadTotal = s.rt.loadTotal;
+    }
+    const rt = s.rt!;
+    const i = rt.selector.pick(s.ctx!, attempt);
+    if (i < 0) return undefined;
+    const b = rt.backends[i]!;
+    return { host: b.host, port: b.port, rt, index: i, id: backendId(rt.name, b.address) };
+  };
+
+  const release = (conn: ConnInfo | undefined): void => {
+    const s = conn?.slot as ConnState | undefined;
+    if (s?.breakerHeld) {
+      s.breakerHeld = false;
+      s.rt?.breaker.release("connections");
+    }
+  };
+  const open = (conn: ConnInfo, b: Chosen): void => {
+    beginWork(b.rt, b.index);
+    conntrack.insert(conn.tuple(), b.id, nowMs());
+  };
+  const close = (conn: ConnInfo, b: Chosen): void => {
+    endWork(b.rt, b.index, pools.current(b.rt.name));
+    b.rt.stats[b.index]!.bytesIn += conn.bytesIn;
+    b.rt.stats[b.index]!.bytesOut += conn.bytesOut;
+    conntrack.remove(conn.tuple());
+    release(conn);
+  };
+
+  if (initial.protocol === "udp") {
+    const relay = await startUdpRelay<Chosen>({
+      hostname: initial.host,
+      port: initial.port,
+      choose,
+      idleTimeoutMs: initial.idleTimeoutMs,
+      maxFlows: capacity,
+      hooks: { onFlowOpen: open, onFlowClose: close },
+    });
+    return {
+      port: relay.port,
+      conntrack,
+      active: () => relay.stats.flows,
+      async stop() {
+        relay.stop();
+      },
+    };
+  }
+
+  const accept = initial.proxyProtocol.acceptFrom.map((c) => `${c.address}/${c.prefix}`);
+  const relay = startTcpRelay<Chosen>({
+    hostname: initial.host,
+    port: initial.port,
+    choose,
+    connectTimeoutMs: initial.pool?.connectTimeoutMs,
+    idleTimeoutMs: initial.idleTimeoutMs,
+    maxConnections: initial.maxConnections,
+    sendProxy: initial.proxyProtocol.send,
+    acceptProxy: accept.length > 0 ? { trusted: new CidrList(accept) } : undefined,
+    tlsPassthrough: initial.protocol === "tls_passthrough",
+    preambleTimeoutMs: initial.headerTimeoutMs,
+    hooks: {
+      onOpen: open,
+      onClose: close,
+      onConnectFailure: (_conn, b) => pools.report(b.rt, b.index, "gateway_failure"),
+      onReject: (conn) => release(conn),
+    },
+  });
+  return {
+    port: relay.port,
+    conntrack,
+    active: () => relay.stats.active,
+    async stop(graceMs: number) {
+      relay.stop(true, graceMs);
+    },
+  };
+}
