@@ -112,7 +112,7 @@ export class ConnTrack {
     this.resultsOffset = this.ex.conntrackResultsPtr(this.table) >>> 0;
   }
 
-  /** Byte view of linear memory (re-made if memory grew); valid until another table is built. */
+  /** Byte view of linear memory, re-made when memory has grown (a table or kernel reserving more). */
   memory(): Uint8Array {
     if (this.u8.length === 0) this.u8 = new Uint8Array(this.mem.buffer);
     return this.u8;
