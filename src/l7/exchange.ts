@@ -11,9 +11,9 @@ import { RequestCtx } from "./ctx.ts";
 import { RangeQueue, type ByteSink } from "./range-queue.ts";
 import type { ProxyReply } from "./hooks.ts";
 import { encodeReply, errorReply } from "./reply.ts";
-import { relayBody, relayData, relayEnd, relayHead } from "./response-relay.ts";
+import { relayBody, relayClose, relayData, relayEnd, relayHead } from "./response-relay.ts";
 import type { Session } from "./session.ts";
-import { ConnState, type UpstreamConn, type UpstreamHandler } from "./upstream-conn.ts";
+import type { UpstreamConn, UpstreamHandler } from "./upstream-conn.ts";
 
 export class Exchange<U = unknown> extends RequestCtx<U> implements UpstreamHandler {
   conn: UpstreamConn | null = null;
@@ -43,7 +43,7 @@ export class Exchange<U = unknown> extends RequestCtx<U> implements UpstreamHand
   }
 
   private attemptUpstream(): void {
-    const hooks = this.session.server.hooks;
+    const { hooks, pool } = this.session.server;
     this.attempt++;
     const chosen = hooks.selectUpstream(this);
     if (chosen instanceof LbError) return this.fail(chosen);
@@ -52,27 +52,53 @@ export class Exchange<U = unknown> extends RequestCtx<U> implements UpstreamHand
     this.upstreamStartedAt = performance.now();
     if (this.requestDone) this.session.awaitResponse();
     else this.session.streaming();
+    const corking = this.session.corking;
+    // While a client packet is being parsed, no new backend connection is opened until it parsed
+    // cleanly (a request malformed later in the packet never reaches a backend); an idle one is
+    // used at once, corked, and handed back untouched if the packet fails.
+    const conn = corking ? pool.acquireIdle(chosen.address, this) : pool.acquire(chosen.address, this);
+    if (conn !== null) {
+      this.bind(conn);
+      if (corking) conn.writer.cork();
+      emitUpstreamHead(this, this.session.identity, chosen.address, this.generatedId, conn.writer);
+      return;
+    }
     this.held = new RangeQueue();
     emitUpstreamHead(this, this.session.identity, chosen.address, this.generatedId, this.held);
-    // While a client packet is being parsed, connect only once it parsed cleanly: a request that
-    // turns out malformed later in the same packet never opens a backend connection.
-    if (!this.session.corking) this.launch();
   }
 
-  /** Opens (or reuses) the upstream connection and sends what was held for it. */
-  launch(): void {
-    const held = this.held;
-    if (held === null || this.finished) return;
-    this.held = null;
-    const conn = this.session.server.pool.acquire(this.upstream!.address, this);
+  private bind(conn: UpstreamConn): void {
     this.conn = conn;
     conn.parser.expect(this.req.method);
     // HTTP/1.0 clients cannot read chunked framing: decode, then delimit the body by close
     conn.parser.raw = this.req.versionMinor === 1;
+  }
+
+  /** End of a client packet: sends what it produced (connecting first if it was held). */
+  launch(): void {
+    const held = this.held;
+    if (held === null || this.finished) {
+      this.conn?.writer.uncork();
+      return;
+    }
+    this.held = null;
+    const conn = this.session.server.pool.acquire(this.upstream!.address, this);
+    this.bind(conn);
     conn.writer.cork();
     const ok = held.drainInto(conn.writer);
     conn.writer.uncork();
     if (!ok) this.session.pauseReading();
+  }
+
+  /** Lets go of the connection after a failure: back to the pool if nothing reached it yet. */
+  private dropConn(): void {
+    const conn = this.conn;
+    this.conn = null;
+    if (conn === null) return;
+    if (!conn.writer.isCorked) return conn.destroy();
+    conn.writer.discard();
+    conn.writer.uncork();
+    this.session.server.pool.release(conn, true);
   }
 
   /** Where request bytes go: the held queue until launch, then the connection's writer. */
@@ -122,8 +148,7 @@ export class Exchange<U = unknown> extends RequestCtx<U> implements UpstreamHand
     if (this.finished) return;
     this.error = err;
     this.held = null;
-    this.conn?.destroy();
-    this.conn = null;
+    this.dropConn();
     if (this.headSent) {
       this.finished = true;
       this.closeAfter = true;
@@ -137,8 +162,7 @@ export class Exchange<U = unknown> extends RequestCtx<U> implements UpstreamHand
   reply(reply: ProxyReply): void {
     if (this.finished) return;
     this.held = null;
-    this.conn?.destroy();
-    this.conn = null;
+    this.dropConn();
     this.finished = true;
     this.status = reply.status;
     if (!this.bodyRead() || this.error?.source === "downstream") this.closeAfter = true;
@@ -151,46 +175,17 @@ export class Exchange<U = unknown> extends RequestCtx<U> implements UpstreamHand
     return this.requestDone || this.req.bodyKind === BodyKind.None;
   }
 
-  onUpstreamData(conn: UpstreamConn, data: Buffer): void {
-    // one client write per backend packet: head and body leave together
-    const w = this.session.writer;
-    w.cork();
-    relayData(this, conn, data);
-    w.uncork();
-  }
+  // UpstreamHandler and the response parser's MessageHandler: the response side is response-relay.ts
+  onUpstreamData(conn: UpstreamConn, data: Buffer): void { relayData(this, conn, data); }
+  onHead(res: ResponseHead): void { relayHead(this, res); }
+  onBody(buf: Buffer, start: number, end: number): void { relayBody(this, buf, start, end); }
+  onEnd(): void { relayEnd(this); }
+  onUpstreamDrain(): void { this.session.resumeReading(); }
+  onUpstreamClose(conn: UpstreamConn, err: LbError): void { relayClose(this, conn, err); }
 
-  onHead(res: ResponseHead): void {
-    relayHead(this, res);
-  }
-
-  onBody(buf: Buffer, start: number, end: number): void {
-    relayBody(this, buf, start, end);
-  }
-
-  onEnd(): void {
-    relayEnd(this);
-  }
-
-  onUpstreamDrain(): void {
-    this.session.resumeReading();
-  }
-
-  onUpstreamClose(conn: UpstreamConn, err: LbError): void {
-    if (conn !== this.conn || this.finished) return;
-    if (this.tunnel) return this.complete(false);
-    if (conn.parser.feedEof() === null && this.finished) return; // a close-delimited body just ended
-    if (this.res === null && conn.received === 0 && this.bytesIn === 0 && this.shouldRetry(conn, err)) {
-      this.conn = null;
-      return this.attemptUpstream();
-    }
-    this.fail(conn.state === ConnState.Closed && conn.received > 0 && !this.headSent
-      ? new LbError("UPSTREAM_PROTOCOL", "backend closed mid-response", { cause: err }) : err);
-  }
-
-  private shouldRetry(conn: UpstreamConn, err: LbError): boolean {
-    if (this.attempt >= 10) return false;
-    const hook = this.session.server.hooks.onConnectFailure;
-    if (hook !== undefined) return hook(this, err);
-    return err.retryable && this.req.bodyKind === BodyKind.None && conn.uses > 0 && this.attempt < 2;
+  /** Another attempt after a retryable failure before any response byte: selectUpstream runs again. */
+  retry(): void {
+    this.conn = null;
+    this.attemptUpstream();
   }
 }

@@ -11,8 +11,16 @@ import type { UpstreamConn } from "./upstream-conn.ts";
 /** Hop-by-hop fields minus Transfer-Encoding: a chunked body is relayed with its framing intact. */
 const DROP_RAW_CHUNKED = HOP_BY_HOP & ~(1 << H.TRANSFER_ENCODING);
 
-/** Bytes from the backend: parse (stopping after each message so leftovers are noticed) or tunnel. */
+/** Bytes from the backend; one client write per backend packet (head and body leave together). */
 export function relayData(ex: Exchange, conn: UpstreamConn, data: Buffer): void {
+  const w = ex.session.writer;
+  w.cork();
+  relayPacket(ex, conn, data);
+  w.uncork();
+}
+
+/** Parses (stopping after each message so leftovers are noticed) or tunnels one packet. */
+function relayPacket(ex: Exchange, conn: UpstreamConn, data: Buffer): void {
   ex.session.touch();
   if (ex.tunnel) {
     if (!ex.session.writer.write(data)) conn.pause();
@@ -82,4 +90,21 @@ export function relayEnd(ex: Exchange): void {
     // the backend answered before the request body was sent: finish, then close the client
     ex.complete(false);
   }
+}
+
+/** The backend connection failed or closed: end a close-delimited body, retry, or fail. */
+export function relayClose(ex: Exchange, conn: UpstreamConn, err: LbError): void {
+  if (conn !== ex.conn || ex.finished) return;
+  if (ex.tunnel) return ex.complete(false);
+  if (conn.parser.feedEof() === null && ex.finished) return; // a close-delimited body just ended
+  if (ex.res === null && conn.received === 0 && ex.bytesIn === 0 && shouldRetry(ex, conn, err)) return ex.retry();
+  ex.fail(conn.received > 0 && !ex.headSent ? new LbError("UPSTREAM_PROTOCOL", "backend closed mid-response", { cause: err }) : err);
+}
+
+/** The hook decides; by default one retry of a bodiless request on a reused connection (keep-alive race). */
+function shouldRetry(ex: Exchange, conn: UpstreamConn, err: LbError): boolean {
+  if (ex.attempt >= 10) return false;
+  const hook = ex.session.server.hooks.onConnectFailure;
+  if (hook !== undefined) return hook(ex, err);
+  return err.retryable && ex.req.bodyKind === BodyKind.None && conn.uses > 0 && ex.attempt < 2;
 }

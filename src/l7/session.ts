@@ -59,7 +59,7 @@ export class Session extends Deadline implements MessageHandler<RequestHead>, Wr
     this.consume(buf);
     this.corking = false;
     conn?.writer.uncork();
-    this.exchange?.launch();
+    this.exchange?.launch(); // uncorks (or connects for) an exchange started by this packet
   }
 
   /** Parses as far as allowed: stops while a complete request waits for its response. */

@@ -68,6 +68,11 @@ export class UpstreamPool implements ConnOwner {
    * queues writes until it opens. Always synchronous; failures arrive as handler.onUpstreamClose.
    */
   acquire(address: string, handler: UpstreamHandler): UpstreamConn {
+    return this.acquireIdle(address, handler) ?? this.connect(address, handler);
+  }
+
+  /** An idle open connection to `address` for `handler`, or null (nothing is opened). */
+  acquireIdle(address: string, handler: UpstreamHandler): UpstreamConn | null {
     const stack = this.idle.get(address);
     while (stack !== undefined && stack.length > 0) {
       const c = stack.pop()!;
@@ -75,7 +80,7 @@ export class UpstreamPool implements ConnOwner {
       c.assign(handler);
       return c;
     }
-    return this.connect(address, handler);
+    return null;
   }
 
   /** Gives a connection back: kept idle when `reusable`, else closed. */

@@ -26,6 +26,11 @@ export class SocketWriter implements ByteSink {
 
   constructor(private readonly owner: WriterOwner) {}
 
+  /** True between cork and uncork: nothing written since has reached the socket. */
+  get isCorked(): boolean {
+    return this.corked;
+  }
+
   /** Bytes queued and not yet taken by the socket. */
   get queued(): number {
     return this.q.bytes;

@@ -4,6 +4,9 @@
  * medians because the 2 shared cores are noisy. The backend runs in its own process; the engine
  * runs in this one, exactly as a worker would.
  */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { H, HOP_BY_HOP, RequestParser, buildRequestHead, type RequestHead } from "../../src/l7/http/index.ts";
 import { startProxy } from "../../src/l7/index.ts";
 import { nsPerOp, type Report } from "./harness.ts";
@@ -55,28 +58,64 @@ async function wrk(port: number, seconds: number): Promise<WrkResult> {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
+/** A free loopback port (bound then released: good enough for a benchmark). */
+function freePort(): number {
+  const l = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const port = l.port;
+  l.stop(true);
+  return port;
+}
+
+/** nginx as a reverse proxy (1 worker, upstream keep-alive) to the same backend, when installed. */
+async function startNginx(backendPort: number): Promise<{ port: number; stop: () => void } | null> {
+  if (!Bun.which("nginx")) return null;
+  const dir = mkdtempSync(join(tmpdir(), "fulcrum-l7-nginx-"));
+  const port = freePort();
+  writeFileSync(join(dir, "nginx.conf"), `daemon off; master_process off; worker_processes 1; pid ${dir}/n.pid; error_log ${dir}/n.err;
+events { worker_connections 4096; }
+http { access_log off; keepalive_requests 1000000;
+  upstream b { server 127.0.0.1:${backendPort}; keepalive 128; }
+  server { listen 127.0.0.1:${port}; location / { proxy_pass http://b; proxy_http_version 1.1; proxy_set_header Connection ""; } } }`);
+  const proc = Bun.spawn(["nginx", "-p", dir, "-c", join(dir, "nginx.conf")], { stdout: "ignore", stderr: "ignore" });
+  for (let i = 0; i < 50; i++) {
+    if ((await fetch(`http://127.0.0.1:${port}/`).then((r) => r.status, () => 0)) === 200) break;
+    await Bun.sleep(100);
+  }
+  return { port, stop: () => { proc.kill(); rmSync(dir, { recursive: true, force: true }); } };
+}
+
 async function loopbackFigures(report: Report): Promise<void> {
   if (!Bun.which("wrk")) return;
   const backend = Bun.spawn([process.execPath, "-e", BACKEND], { stdout: "pipe" });
+  let nginx: Awaited<ReturnType<typeof startNginx>> = null;
   try {
     const reader = backend.stdout.getReader();
     const port = Number(new TextDecoder().decode((await reader.read()).value).trim());
     const proxy = startProxy({ hooks: { selectUpstream: () => ({ address: `127.0.0.1:${port}` }) } });
+    nginx = await startNginx(port);
     const rounds = Number(process.env.L7_BENCH_ROUNDS ?? 3), secs = Number(process.env.L7_BENCH_SECONDS ?? 3);
-    const direct: WrkResult[] = [], through: WrkResult[] = [];
+    const direct: WrkResult[] = [], through: WrkResult[] = [], viaNginx: WrkResult[] = [];
     await wrk(proxy.port, 1); // warm-up: JIT and upstream pool
     for (let i = 0; i < rounds; i++) {
       direct.push(await wrk(port, secs));
       through.push(await wrk(proxy.port, secs));
+      if (nginx) viaNginx.push(await wrk(nginx.port, secs));
     }
     proxy.stop(true);
     const d = median(direct.map((r) => r.rps)), t = median(through.map((r) => r.rps));
     report({ name: "l7 wrk -c64 direct to backend (median)", value: d, unit: "req/s" });
     report({ name: "l7 wrk -c64 through the engine (median)", value: t, unit: "req/s" });
-    report({ name: "l7 engine / direct", value: t / d, unit: "ratio", target: "> nginx's 0.38-0.42 (BUN-NOTES)" });
+    report({ name: "l7 engine / direct", value: t / d, unit: "ratio", target: "> nginx's (0.38-0.42 in BUN-NOTES)" });
     report({ name: "l7 p99 direct (median)", value: median(direct.map((r) => r.p99Ms)), unit: "ms" });
     report({ name: "l7 p99 through the engine (median)", value: median(through.map((r) => r.p99Ms)), unit: "ms" });
+    if (viaNginx.length > 0) {
+      const n = median(viaNginx.map((r) => r.rps));
+      report({ name: "l7 wrk -c64 through nginx (median)", value: n, unit: "req/s" });
+      report({ name: "l7 engine / nginx", value: t / n, unit: "ratio", target: ">= 1.2" });
+      report({ name: "l7 p99 through nginx (median)", value: median(viaNginx.map((r) => r.p99Ms)), unit: "ms" });
+    }
   } finally {
+    nginx?.stop();
     backend.kill();
   }
 }
