@@ -8,6 +8,7 @@ import { LbError } from "../errors.ts";
 import { BodyKind, emitChunk, emitLastChunk, type RequestHead, type ResponseHead } from "./http/index.ts";
 import { emitUpstreamHead } from "./forwarded.ts";
 import { RequestCtx } from "./ctx.ts";
+import { hookFailed } from "./guard.ts";
 import { RangeQueue, type ByteSink } from "./range-queue.ts";
 import type { ProxyReply } from "./hooks.ts";
 import { encodeReply, errorReply } from "./reply.ts";
@@ -176,7 +177,13 @@ export class Exchange<U = unknown> extends RequestCtx<U> implements UpstreamHand
   }
 
   // UpstreamHandler and the response parser's MessageHandler: the response side is response-relay.ts
-  onUpstreamData(conn: UpstreamConn, data: Buffer): void { relayData(this, conn, data); }
+  onUpstreamData(conn: UpstreamConn, data: Buffer): void {
+    try {
+      relayData(this, conn, data);
+    } catch (e) {
+      this.fail(hookFailed(e)); // onResponse threw
+    }
+  }
   onHead(res: ResponseHead): void { relayHead(this, res); }
   onBody(buf: Buffer, start: number, end: number): void { relayBody(this, buf, start, end); }
   onEnd(): void { relayEnd(this); }

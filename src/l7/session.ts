@@ -7,6 +7,7 @@ import type { Socket } from "bun";
 import { LbError } from "../errors.ts";
 import { RequestParser, type HttpParseError, type MessageHandler, type RequestHead } from "./http/index.ts";
 import { Exchange } from "./exchange.ts";
+import { hookFailed, runOnLog } from "./guard.ts";
 import { identityFields } from "./forwarded.ts";
 import { encodeReply, errorReply } from "./reply.ts";
 import type { ServerCore } from "./server-core.ts";
@@ -23,7 +24,6 @@ export class Session extends Deadline implements MessageHandler<RequestHead>, Wr
   /** X-Forwarded-For/Proto lines for this connection, built once. */
   readonly identity: string;
   exchange: Exchange | null = null;
-  closed = false;
   /** True while a client packet is being parsed (see consumeCorked). */
   corking = false;
   private pending: Buffer | null = null;
@@ -85,16 +85,15 @@ export class Session extends Deadline implements MessageHandler<RequestHead>, Wr
   onHead(req: RequestHead): void {
     const ex = new Exchange(this, req);
     this.exchange = ex;
-    ex.start();
+    try {
+      ex.start();
+    } catch (e) {
+      ex.fail(hookFailed(e)); // a throwing hook costs this request a 500, never the process
+    }
   }
 
-  onBody(buf: Buffer, start: number, end: number): void {
-    this.exchange?.requestBody(buf, start, end);
-  }
-
-  onEnd(trailers: Buffer | null): void {
-    this.exchange?.requestEnd(trailers);
-  }
+  onBody(buf: Buffer, start: number, end: number): void { this.exchange?.requestBody(buf, start, end); }
+  onEnd(trailers: Buffer | null): void { this.exchange?.requestEnd(trailers); }
 
   private parseFailed(err: HttpParseError): void {
     const ex = this.exchange;
@@ -105,7 +104,7 @@ export class Session extends Deadline implements MessageHandler<RequestHead>, Wr
   /** The current exchange finished normally (or with an error reply). */
   exchangeDone(ex: Exchange): void {
     if (this.exchange === ex) this.exchange = null;
-    this.server.hooks.onLog?.(ex);
+    runOnLog(this.server.hooks, ex);
     if (ex.closeAfter) return this.shutdown(null);
     this.idleOrHeader(false);
     this.resumeReading();
@@ -120,7 +119,7 @@ export class Session extends Deadline implements MessageHandler<RequestHead>, Wr
   /** The exchange broke after its response started: the client cannot be told, so it is cut off. */
   exchangeAborted(ex: Exchange): void {
     if (this.exchange === ex) this.exchange = null;
-    this.server.hooks.onLog?.(ex);
+    runOnLog(this.server.hooks, ex);
     this.closing = true;
     this.parser.halt();
     this.writer.discard();
@@ -162,7 +161,6 @@ export class Session extends Deadline implements MessageHandler<RequestHead>, Wr
   }
 
   onClose(): void {
-    this.closed = true;
     this.closing = true;
     this.parser.halt();
     const ex = this.exchange;

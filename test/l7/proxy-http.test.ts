@@ -51,6 +51,22 @@ describe("forwarding", () => {
     expect(r.closed).toBe(true);
   });
 
+  test("a pipelined POST body does not swallow the request after it", async () => {
+    const r = await rawExchange(proxy.port, "POST /p HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhelloGET /q HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+    expect([...r.text.matchAll(/(POST|GET) (\/[a-z]) (\d+)/g)].map((m) => m[0])).toEqual(["POST /p 5", "GET /q 0"]);
+  });
+
+  test("a throwing hook costs the request a 500, not the connection or the process", async () => {
+    const p = startProxy({ hooks: { selectUpstream: () => { throw new Error("boom"); } } });
+    try {
+      const r = await rawExchange(p.port, "GET / HTTP/1.1\r\nHost: a\r\n\r\n", 300);
+      expect(r.text.startsWith("HTTP/1.1 500 ")).toBe(true);
+      expect(r.text).toContain("x-fulcrum-error: INTERNAL");
+    } finally {
+      p.stop(true);
+    }
+  });
+
   test("HEAD, 204 and 304 carry no body and the connection stays usable", async () => {
     const r = await rawExchange(proxy.port,
       "HEAD /h HTTP/1.1\r\nHost: a\r\n\r\nGET /204 HTTP/1.1\r\nHost: a\r\n\r\nGET /304 HTTP/1.1\r\nHost: a\r\n\r\nGET /after HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");

@@ -1,0 +1,17 @@
+/** Hooks are other people's code: a throw costs one request, never the connection or the process. */
+import { LbError } from "../errors.ts";
+import type { ProxyCtx, ProxyHooks } from "./hooks.ts";
+
+/** A hook threw: the request gets a 500 INTERNAL (an LbError thrown on purpose keeps its code). */
+export function hookFailed(cause: unknown): LbError {
+  return cause instanceof LbError ? cause : new LbError("INTERNAL", "a proxy hook threw", { cause });
+}
+
+/** Runs onLog; a failing access log is the hook's own business. */
+export function runOnLog(hooks: ProxyHooks<any>, ctx: ProxyCtx<any>): void {
+  try {
+    hooks.onLog?.(ctx);
+  } catch {
+    // swallowed on purpose: logging must not break the connection it describes
+  }
+}
