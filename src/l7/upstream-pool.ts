@@ -53,6 +53,8 @@ export class UpstreamPool implements ConnOwner {
   readonly options: PoolOptions;
   private readonly idle = new Map<string, UpstreamConn[]>();
   private readonly sweeper: ReturnType<typeof setInterval>;
+  /** Coarse clock (ms) advanced by the sweep: idle ages need no precision, the hot path no clock call. */
+  private now = Date.now();
   /** Connections opened since start (for tests and metrics). */
   opened = 0;
 
@@ -90,7 +92,7 @@ export class UpstreamPool implements ConnOwner {
     let stack = this.idle.get(conn.address);
     if (stack === undefined) this.idle.set(conn.address, (stack = []));
     if (stack.length >= this.options.maxIdlePerBackend) return conn.destroy();
-    conn.idleSince = Date.now();
+    conn.idleSince = this.now;
     conn.resume();
     stack.push(conn);
   }
@@ -132,7 +134,7 @@ export class UpstreamPool implements ConnOwner {
   }
 
   private sweep(): void {
-    const cutoff = Date.now() - this.options.idleTimeoutMs;
+    const cutoff = (this.now = Date.now()) - this.options.idleTimeoutMs;
     for (const stack of this.idle.values()) {
       // LIFO: the oldest are at the bottom
       let n = 0;

@@ -4,7 +4,7 @@ import { RangeQueue } from "../../src/l7/range-queue.ts";
 import { run } from "./feed.ts";
 
 const req = (s: string) => run<RequestHead>((h) => new RequestParser(h), s, "whole").messages[0]!.head;
-const res = (s: string) => run<ResponseHead>((h) => new ResponseParser(h), s, "whole").messages[0]!.head;
+const res = (s: string) => run<ResponseHead>((h) => new ResponseParser(h), s, "whole", true).messages[0]!.head;
 
 describe("serialisers", () => {
   test("drop hop-by-hop fields and those named in Connection, keep order, case and duplicates", () => {
@@ -38,6 +38,15 @@ describe("serialisers", () => {
     expect([same.q.length, same.q.bufs[0] === r.buf, same.text]).toEqual([1, true, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"]);
     const r10 = res("HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\n");
     expect(collect((q) => emitResponseHead(r10, HOP_BY_HOP, "connection: close\r\n", q)).text).toBe("HTTP/1.1 200 OK\r\nContent-Length: 0\r\nconnection: close\r\n\r\n");
+  });
+
+  test("dropping Connection: keep-alive anywhere in a response keeps exactly one empty line", () => {
+    for (const [given, want] of [
+      ["HTTP/1.1 200 OK\r\nA: 1\r\nConnection: keep-alive\r\n\r\n", "HTTP/1.1 200 OK\r\nA: 1\r\n\r\n"],
+      ["HTTP/1.1 200 OK\r\nConnection: keep-alive\r\nA: 1\r\n\r\n", "HTTP/1.1 200 OK\r\nA: 1\r\n\r\n"],
+      ["HTTP/1.1 200 OK\r\nConnection: keep-alive\r\n\r\n", "HTTP/1.1 200 OK\r\n\r\n"],
+      ["HTTP/1.1 204 No Content\r\nA: 1\r\nKeep-Alive: 5\r\nB: 2\r\nConnection: keep-alive\r\n\r\n", "HTTP/1.1 204 No Content\r\nA: 1\r\nB: 2\r\n\r\n"],
+    ]) expect(collect((q) => emitResponseHead(res(given!), HOP_BY_HOP, "", q)).text).toBe(want!);
   });
 
   test("chunk framing", () => {

@@ -68,22 +68,26 @@ export function emitResponseHead(res: ResponseHead, dropMask: number, extra: str
   if (res.versionMinor === 1 && (res.seen & dropMask) === 0 && extra.length === 0) return sink.write(buf, res.start, res.end);
   if (res.versionMinor !== 1) sink.writeString("HTTP/1.1");
   sink.write(buf, res.versionMinor === 1 ? res.start : res.start + 8, res.fieldsStart);
-  emitFields(res, dropMask, sink);
-  return sink.writeString(`${extra}\r\n`);
+  // with nothing to add, the last run carries the empty line too: no string to write
+  emitFields(res, dropMask, sink, extra.length === 0);
+  return extra.length === 0 ? true : sink.writeString(`${extra}\r\n`);
 }
 
-/** Writes the kept field lines (with their CRLF) as runs of the original bytes. */
-export function emitFields(head: HttpHead, dropMask: number, sink: ByteSink): void {
+/** Writes the kept field lines (with their CRLF) as runs of the original bytes; `withEnd` adds the empty line. */
+export function emitFields(head: HttpHead, dropMask: number, sink: ByteSink, withEnd = false): void {
   const f = head.fields, n = head.count, last = head.end - 2;
   let runStart = -1;
   for (let i = 0; i <= n; i++) {
     const s = i < n ? f[i * FIELD_STRIDE]! : last;
     const drop = i === n || (dropMask & (1 << f[i * FIELD_STRIDE + 4]!)) !== 0;
     if (drop && runStart >= 0) {
-      sink.write(head.buf, runStart, s);
+      const toEnd = i === n && withEnd;
+      sink.write(head.buf, runStart, toEnd ? head.end : s);
+      if (toEnd) return;
       runStart = -1;
     } else if (!drop && runStart < 0) runStart = s;
   }
+  if (withEnd) sink.write(head.buf, last, head.end);
 }
 
 /** buf[start, end) framed as one chunk. */
