@@ -26,12 +26,11 @@ export function scanFields(buf: Buffer, pos: number, end: number, out: Int32Arra
     let vs = i + 1;
     while (buf[vs] === SP || buf[vs] === HT) vs++;
     // one pass finds the line end and validates every value byte (no indexOf per line)
-    let k = vs, ve = vs, b = 0;
-    for (; ; k++) {
-      b = buf[k]!;
-      if (FIELD_VALUE[b] === 0) break;
-      if (b !== SP && b !== HT) ve = k + 1;
-    }
+    let k = vs;
+    while (FIELD_VALUE[buf[k]!] === 1) k++;
+    const b = buf[k];
+    let ve = k;
+    while (ve > vs && (buf[ve - 1] === SP || buf[ve - 1] === HT)) ve--;
     if (b !== CR) throw badMessage(b === LF ? "BARE_LF" : "BAD_HEADER_VALUE", upstream);
     if (buf[k + 1] !== LF) throw badMessage("BARE_CR", upstream);
     if (n === maxCount) throw tooLarge("TOO_MANY_HEADERS", upstream);
