@@ -56,6 +56,8 @@ export function compileListener(l: Listener, at: string, r: Resolved): SnapshotL
     idleTimeoutMs: l.idle_timeout_ms ?? DEFAULT_IDLE_TIMEOUT_MS,
     headerTimeoutMs: l.header_timeout_ms ?? DEFAULT_HEADER_TIMEOUT_MS,
     maxBodyBytes: l.max_body_bytes ?? DEFAULT_MAX_BODY_BYTES,
+    ...(l.rate_limit ? { rateLimit: rateLimit(l.rate_limit) } : {}),
+    ...(l.access_log !== undefined && l.access_log !== "off" ? { accessLog: l.access_log } : {}),
   };
 }
 
@@ -82,9 +84,14 @@ function compileRoute(route: Route, fallback: SnapshotPool | undefined, at: stri
       nonIdempotent: route.retries?.non_idempotent ?? false,
     },
     ...(route.timeout_ms !== undefined ? { timeoutMs: route.timeout_ms } : {}),
+    ...(route.rate_limit ? { rateLimit: rateLimit(route.rate_limit) } : {}),
     ...(route.request_headers ? { requestHeaders: headerOps(route.request_headers) } : {}),
     ...(route.response_headers ? { responseHeaders: headerOps(route.response_headers) } : {}),
   };
+}
+
+function rateLimit(r: { rps: number; burst?: number }): { rps: number; burst: number } {
+  return { rps: r.rps, burst: r.burst ?? Math.max(1, Math.ceil(r.rps)) };
 }
 
 function pairs(map: Record<string, string> | undefined, lowerNames: boolean): HeaderPair[] {

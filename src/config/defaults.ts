@@ -6,7 +6,10 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
 export const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
 /** An HTTP request's headers must arrive within this (slowloris). */
 export const DEFAULT_HEADER_TIMEOUT_MS = 10_000;
-/** The largest request body an http(s) listener accepts. */
-export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
+/**
+ * The largest request body an http(s) listener accepts; 0 = no limit. Bodies stream through and
+ * are never buffered whole, so like HAProxy (and unlike nginx's 1 MiB) there is no cap by default.
+ */
+export const DEFAULT_MAX_BODY_BYTES = 0;
 /** L7: the backend's response head must arrive within this (nginx's proxy_read_timeout is 60 s). */
 export const DEFAULT_RESPONSE_TIMEOUT_MS = 60_000;

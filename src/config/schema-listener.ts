@@ -52,6 +52,12 @@ export const RetriesSchema = z.strictObject({
   non_idempotent: z.boolean().default(false),
 });
 
+/** Token bucket per client address: `rps` requests a second sustained, `burst` at once. */
+export const RateLimitSchema = z.strictObject({
+  rps: z.number().gt(0).max(1_000_000),
+  burst: PositiveInt.max(1_000_000).optional(),
+});
+
 /** A route of an http(s) listener (first match wins): a pool (default: the listener's) or a redirect. */
 export const RouteSchema = z.strictObject({
   name: NameSchema,
@@ -61,6 +67,7 @@ export const RouteSchema = z.strictObject({
   rewrite: z.strictObject({ path_prefix: z.string().startsWith("/", "must start with /") }).optional(),
   retries: RetriesSchema.optional(),
   timeout_ms: PositiveInt.optional(),
+  rate_limit: RateLimitSchema.optional(),
   request_headers: HeaderOpsSchema.optional(),
   response_headers: HeaderOpsSchema.optional(),
 });
@@ -92,4 +99,7 @@ export const ListenerSchema = z.strictObject({
   header_timeout_ms: PositiveInt.optional(),
   max_body_bytes: z.number().int().min(0).optional(),
   trusted_proxies: z.array(CidrSchema).optional(),
+  rate_limit: RateLimitSchema.optional(),
+  /** http(s): "stdout", "off" (default) or a file path; one JSON line per request. */
+  access_log: z.string().min(1).optional(),
 });

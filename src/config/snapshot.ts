@@ -152,6 +152,7 @@ export interface SnapshotRoute {
   /** attempts = extra tries after the first (0 = none); on: failure kinds / statuses ("502") */
   readonly retries: { readonly attempts: number; readonly on: readonly string[]; readonly nonIdempotent: boolean };
   readonly timeoutMs?: number;
+  readonly rateLimit?: SnapshotRateLimit;
   readonly requestHeaders?: SnapshotHeaderOps;
   readonly responseHeaders?: SnapshotHeaderOps;
 }
@@ -191,7 +192,17 @@ export interface SnapshotListener {
   readonly maxConnections?: number;
   readonly idleTimeoutMs: number;
   readonly headerTimeoutMs: number;
+  /** largest request body in bytes; 0 = no limit */
   readonly maxBodyBytes: number;
+  readonly rateLimit?: SnapshotRateLimit;
+  /** http(s): where access-log lines go ("stdout" or a path); undefined = off */
+  readonly accessLog?: string;
+}
+
+/** Token bucket per client address; `burst` defaults to max(1, rps). */
+export interface SnapshotRateLimit {
+  readonly rps: number;
+  readonly burst: number;
 }
 
 /** The whole compiled config at `revision`. Lookup records have no prototype (any name is safe). */
