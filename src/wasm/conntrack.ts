@@ -208,6 +208,25 @@ export class ConnTrack {
     return this.ex.conntrackForBackend(this.table, checkU32("backend", backend), 0, 0);
   }
 
+  /**
+   * Flows per backend in one scan: `out[b]` becomes the flow count of backend b for every
+   * b < out.length (flows of larger indices are only in the total). Returns the total. Use it
+   * instead of one `countBackend` per backend when reporting them all. Reads the slot layout of
+   * assembly/conntrack.ts directly (word 0 tag, 0 = empty; word 1 backend).
+   */
+  countByBackend(out: Uint32Array): number {
+    out.fill(0);
+    const words = new Uint32Array(this.mem.buffer, this.slotsOffset, this.capacity * (CONNTRACK_SLOT_BYTES >>> 2));
+    let total = 0;
+    for (let w = 0; w < words.length; w += CONNTRACK_SLOT_BYTES >>> 2) {
+      if (words[w] === 0) continue;
+      total++;
+      const b = words[w + 1]!;
+      if (b < out.length) out[b]!++;
+    }
+    return total;
+  }
+
   /** ORs `flagBits` into the flags of every flow of `backend` (e.g. draining); full scan. */
   markBackend(backend: number, flagBits = CONNTRACK_FLAG_DRAINING): number {
     return this.ex.conntrackForBackend(this.table, checkU32("backend", backend), 1, flagBits >>> 0);

@@ -98,6 +98,9 @@ describe("conntrack", () => {
       }
       expect(ct.stats()).toEqual(oracleStats(oracle));
       expect(firstDiff(ct, oracle)).toBe(-1);
+      const counts = new Uint32Array(8);
+      expect(ct.countByBackend(counts)).toBe(oracle.size);
+      counts.forEach((n, b) => expect(n).toBe(oracle.forBackend(b, 0, 0)));
       expect(oracle.evictions).toBeGreaterThan(0);
       expect(oracle.expirations).toBeGreaterThan(0);
     });
@@ -176,6 +179,9 @@ describe("conntrack", () => {
     expect(ct.lastFlags & 1).toBe(1);
     expect(ct.lookup(keys.u8.subarray(0, 40), 2)).toBe(0);
     expect(ct.lastFlags & 1).toBe(0);
+    const counts = new Uint32Array(3);
+    expect(ct.countByBackend(counts)).toBe(100);
+    expect([...counts]).toEqual([25, 25, 25]);
     expect(ct.removeBackend(1)).toBe(25);
     expect(ct.countBackend(1)).toBe(0);
     expect(ct.stats().size).toBe(75);
