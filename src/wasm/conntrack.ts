@@ -66,10 +66,11 @@ function checkTuple(tuple: Uint8Array): void {
 /**
  * A connection-tracking table. Not thread-safe (one per worker, like everything in WASM).
  *
- * Capacity is the number of slots (rounded up to a multiple of 4). The table stays placeable to
- * about 95% load; past that, or when every slot is taken, an insert evicts the least recently seen
- * flow of the buckets it searched instead of failing. Size a table ~5% above the peak flow count:
- * 1,048,000 slots (64 MiB) hold 1,000,000 flows.
+ * Capacity is the number of slots (rounded up to a multiple of 4), 64 bytes each. Up to 96% load
+ * a new flow almost always finds a free slot (searching up to 512 buckets when it must); past
+ * that an insert searches 16 buckets and, finding no room, evicts the least recently seen flow
+ * among them instead of failing (InsertOutcome.EVICTED). Size a table ~5% above the peak number
+ * of flows: 1,048,000 slots (64 MiB) hold 1,000,000 flows without an eviction.
  *
  * Hot loops can skip the tuple copy: encode the tuple straight into `memory()` at `keyOffset`
  * (e.g. `encodeTuple(ct.memory(), ct.keyOffset, ...)`) and call `lookupKey`/`insertKey`/`removeKey`.
