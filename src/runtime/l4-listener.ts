@@ -58,7 +58,9 @@ const nowMs = (): number => Math.floor(performance.now()) >>> 0;
 export async function startL4Listener(name: string, holder: SnapshotHolder, pools: PoolRegistry): Promise<L4Listener> {
   const initial = listenerOf(holder.current(), name)!;
   const capacity = Math.max(1024, initial.maxConnections ?? 65_536);
-  const conntrack = new ConnTrack(capacity);
+  // ~6% headroom: past 96% load the table starts evicting, which would undercount live flows.
+  // A random seed per process keeps clients from aiming their tuples at one bucket.
+  const conntrack = new ConnTrack(Math.ceil(capacity * 1.06), { seed: crypto.getRandomValues(new Uint32Array(1))[0]! });
   const listenerNow = (): SnapshotListener => listenerOf(holder.current(), name) ?? initial;
 
   const choose = (conn: ConnInfo, attempt: number): Chosen | undefined => {
