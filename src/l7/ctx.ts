@@ -26,6 +26,12 @@ export class RequestCtx<U = unknown> implements ProxyCtx<U> {
   addRequestFields = "";
   addResponseFields = "";
   trustForwarded = false;
+  dropRequestFields: string[] | null = null;
+  dropResponseFields: string[] | null = null;
+  responseTimeoutMs = 0;
+  connectTimeoutMs = 0;
+  reusedConnection = false;
+  replyErrorCode: string | null = null;
   /** Set when the request carried no X-Request-Id and the engine made one (it is sent upstream). */
   protected readonly generatedId: string | null;
 

@@ -17,10 +17,10 @@ export class Deadline {
     this.deadline = server.now + server.timeouts.headerMs;
   }
 
-  /** Request fully sent upstream: the response-header timeout runs. */
-  awaitResponse(): void {
+  /** Request fully sent upstream: the response-header timeout runs (`ms` 0 = the listener's). */
+  awaitResponse(ms = 0): void {
     this.wait = Wait.Response;
-    this.deadline = this.server.now + this.server.timeouts.responseMs;
+    this.deadline = this.server.now + (ms > 0 ? ms : this.server.timeouts.responseMs);
   }
 
   /** Bodies flowing: from now on only stalls time out. */

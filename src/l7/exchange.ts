@@ -51,13 +51,13 @@ export class Exchange<U = unknown> extends RequestCtx<U> implements UpstreamHand
     this.upstream = chosen;
     hooks.onUpstreamRequest?.(this);
     this.upstreamStartedAt = performance.now();
-    if (this.requestDone) this.session.awaitResponse();
+    if (this.requestDone) this.session.awaitResponse(this.responseTimeoutMs);
     else this.session.streaming();
     const corking = this.session.corking;
     // While a client packet is being parsed, no new backend connection is opened until it parsed
     // cleanly (a request malformed later in the packet never reaches a backend); an idle one is
     // used at once, corked, and handed back untouched if the packet fails.
-    const conn = corking ? pool.acquireIdle(chosen.address, this) : pool.acquire(chosen.address, this);
+    const conn = corking ? pool.acquireIdle(chosen.address, this) : pool.acquire(chosen.address, this, this.connectTimeoutMs);
     if (conn !== null) {
       this.bind(conn);
       if (corking) conn.writer.cork();
@@ -70,6 +70,7 @@ export class Exchange<U = unknown> extends RequestCtx<U> implements UpstreamHand
 
   private bind(conn: UpstreamConn): void {
     this.conn = conn;
+    this.reusedConnection = conn.uses > 0;
     conn.parser.expect(this.req.method);
     // HTTP/1.0 clients cannot read chunked framing: decode, then delimit the body by close
     conn.parser.raw = this.req.versionMinor === 1;
@@ -83,7 +84,7 @@ export class Exchange<U = unknown> extends RequestCtx<U> implements UpstreamHand
       return;
     }
     this.held = null;
-    const conn = this.session.server.pool.acquire(this.upstream!.address, this);
+    const conn = this.session.server.pool.acquire(this.upstream!.address, this, this.connectTimeoutMs);
     this.bind(conn);
     conn.writer.cork();
     const ok = held.drainInto(conn.writer);
@@ -91,21 +92,14 @@ export class Exchange<U = unknown> extends RequestCtx<U> implements UpstreamHand
     if (!ok) this.session.pauseReading();
   }
 
-  /** Lets go of the connection after a failure: back to the pool if nothing reached it yet. */
+  /** Lets go of the connection after a failure (see UpstreamPool.abandon). */
   private dropConn(): void {
-    const conn = this.conn;
+    if (this.conn !== null) this.session.server.pool.abandon(this.conn);
     this.conn = null;
-    if (conn === null) return;
-    if (!conn.writer.isCorked) return conn.destroy();
-    conn.writer.discard();
-    conn.writer.uncork();
-    this.session.server.pool.release(conn, true);
   }
 
   /** Where request bytes go: the held queue until launch, then the connection's writer. */
-  private upSink(): ByteSink | null {
-    return this.held ?? this.conn?.writer ?? null;
-  }
+  private upSink(): ByteSink | null { return this.held ?? this.conn?.writer ?? null; }
 
   /** A piece of the request body from the client parser. */
   requestBody(buf: Buffer, start: number, end: number): void {
@@ -126,7 +120,7 @@ export class Exchange<U = unknown> extends RequestCtx<U> implements UpstreamHand
     if (this.finished) return;
     const sink = this.upSink();
     if (this.req.bodyKind === BodyKind.Chunked && sink !== null) emitLastChunk(sink, trailers);
-    if (!this.headSent) this.session.awaitResponse();
+    if (!this.headSent) this.session.awaitResponse(this.responseTimeoutMs);
     if (this.responseDone) this.complete(true);
   }
 
@@ -166,6 +160,7 @@ export class Exchange<U = unknown> extends RequestCtx<U> implements UpstreamHand
     this.dropConn();
     this.finished = true;
     this.status = reply.status;
+    this.replyErrorCode = reply.errorCode ?? null;
     if (!this.bodyRead() || this.error?.source === "downstream") this.closeAfter = true;
     this.session.writer.write(encodeReply(reply, this.closeAfter, this.req.method === "HEAD"));
     this.session.exchangeDone(this);
@@ -194,5 +189,11 @@ export class Exchange<U = unknown> extends RequestCtx<U> implements UpstreamHand
   retry(): void {
     this.conn = null;
     this.attemptUpstream();
+  }
+
+  /** retryOnResponse said yes: the response is dropped with its connection, and the request sent again. */
+  retryAfterResponse(): void {
+    this.conn?.destroy();
+    this.retry();
   }
 }

@@ -3,6 +3,7 @@
  * to tie logs together (X-Request-Id), plus which received fields must not be forwarded.
  */
 import { BodyKind, H, HOP_BY_HOP, emitRequestHead, type ByteSink, type RequestHead } from "./http/index.ts";
+import { DROPPED_MASK, markDropped } from "./field-drop.ts";
 import type { ProxyCtx } from "./hooks.ts";
 
 const XFF = 1 << H.X_FORWARDED_FOR;
@@ -51,5 +52,6 @@ export function emitUpstreamHead(ctx: ProxyCtx<unknown>, identity: string, addre
   let extra = forwardingFields(req, identity, ctx.clientAddress, ctx.trustForwarded, generatedId) + ctx.addRequestFields;
   if (req.bodyKind === BodyKind.Chunked) extra += "transfer-encoding: chunked\r\n";
   if (req.hostStart < 0) extra += `host: ${address}\r\n`; // an HTTP/1.0 request without Host: 1.1 needs one
-  emitRequestHead(req, requestDropMask(req, ctx.trustForwarded), extra, ctx.upstreamTarget, sink);
+  markDropped(req, ctx.dropRequestFields);
+  emitRequestHead(req, requestDropMask(req, ctx.trustForwarded) | DROPPED_MASK, extra, ctx.upstreamTarget, sink);
 }

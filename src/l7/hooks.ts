@@ -52,6 +52,18 @@ export interface ProxyCtx<U = unknown> {
   addRequestFields: string;
   /** Field lines appended to the response sent to the client. */
   addResponseFields: string;
+  /** Names of received request fields not to forward (route header remove/set); null = none. */
+  dropRequestFields: string[] | null;
+  /** Names of backend response fields not to pass on; null = none. Set in onResponse. */
+  dropResponseFields: string[] | null;
+  /** Response-header timeout for this request in ms; 0 = the listener's default. */
+  responseTimeoutMs: number;
+  /** Connect timeout for new upstream connections of this request in ms; 0 = the pool's default. */
+  connectTimeoutMs: number;
+  /** The current attempt runs on a pooled connection that had served before. */
+  reusedConnection: boolean;
+  /** The errorCode of a ProxyReply the engine sent for this request (hook reply or error). */
+  replyErrorCode: string | null;
   /** Keep the incoming X-Forwarded-* (the client is a trusted proxy); else they are replaced. */
   trustForwarded: boolean;
   /** Whatever `hooks.newCtx` returned. */
@@ -67,7 +79,13 @@ export interface ProxyHooks<U = unknown> {
   selectUpstream(ctx: ProxyCtx<U>): Upstream | LbError;
   /** Last chance to change upstreamTarget / addRequestFields before the head is sent. */
   onUpstreamRequest?(ctx: ProxyCtx<U>): void;
-  /** The backend's final response head; may set addResponseFields. */
+  /**
+   * The backend's final response head, before anything of it is relayed. Return true to discard
+   * it and try again (listed statuses); only asked when the request can be replayed (fully read,
+   * no body bytes). The discarded backend connection is closed.
+   */
+  retryOnResponse?(ctx: ProxyCtx<U>, res: ResponseHead): boolean;
+  /** The backend's final response head, being relayed; may set addResponseFields / dropResponseFields. */
   onResponse?(ctx: ProxyCtx<U>, res: ResponseHead): void;
   /**
    * A retryable failure before any response byte (connect failure, timeout, reset). Return true to

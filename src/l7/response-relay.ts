@@ -6,6 +6,7 @@
 import { LbError } from "../errors.ts";
 import { BodyKind, H, HOP_BY_HOP, emitResponseHead, type ResponseHead } from "./http/index.ts";
 import type { Exchange } from "./exchange.ts";
+import { DROPPED_MASK, markDropped } from "./field-drop.ts";
 import type { UpstreamConn } from "./upstream-conn.ts";
 
 /** Hop-by-hop fields minus Transfer-Encoding: a chunked body is relayed with its framing intact. */
@@ -29,6 +30,7 @@ function relayPacket(ex: Exchange, conn: UpstreamConn, data: Buffer): void {
   let pos = 0;
   while (pos < data.length && !ex.finished) {
     const r = conn.parser.feed(data, pos);
+    if (ex.conn !== conn) return; // the response was discarded for a retry
     if (r < 0) return ex.fail(conn.parser.error!);
     pos = r;
     if (ex.tunnel) {
@@ -59,15 +61,20 @@ export function relayHead(ex: Exchange, res: ResponseHead): void {
     session.startTunnel();
     return;
   }
+  const hooks = session.server.hooks;
+  if (hooks.retryOnResponse && ex.requestDone && ex.bytesIn === 0 && ex.attempt < 10 && hooks.retryOnResponse(ex, res)) {
+    return ex.retryAfterResponse();
+  }
   ex.res = res;
   ex.responseStartedAt = performance.now();
-  session.server.hooks.onResponse?.(ex, res);
+  hooks.onResponse?.(ex, res);
+  markDropped(res, ex.dropResponseFields);
   const client10 = req.versionMinor === 0;
   if (res.bodyKind === BodyKind.Close || (client10 && res.bodyKind === BodyKind.Chunked)) ex.closeAfter = true;
   let extra = ex.addResponseFields;
   if (ex.closeAfter) extra += "connection: close\r\n";
   else if (client10) extra += "connection: keep-alive\r\n";
-  const drop = client10 ? HOP_BY_HOP : DROP_RAW_CHUNKED;
+  const drop = (client10 ? HOP_BY_HOP : DROP_RAW_CHUNKED) | DROPPED_MASK;
   ex.status = res.status;
   ex.headSent = true;
   session.streaming();

@@ -39,6 +39,8 @@ export class UpstreamConn implements WriterOwner {
   uses = 0;
   /** Response bytes received since the current handler took the connection. */
   received = 0;
+  /** writer.sent when the current exchange took the connection. */
+  sentAtAssign = 0;
   /** When it went idle (pool clock, ms). */
   idleSince = 0;
   timer: ReturnType<typeof setTimeout> | null = null;
@@ -51,10 +53,16 @@ export class UpstreamConn implements WriterOwner {
   /** Hands the connection to a new exchange (after an idle period). */
   assign(handler: UpstreamHandler): void {
     this.writer.uncork();
+    this.sentAtAssign = this.writer.sent;
     this.handler = handler;
     this.parser.handler = handler;
     this.received = 0;
     this.uses++;
+  }
+
+  /** True while nothing of the current exchange has reached the backend. */
+  get untouched(): boolean {
+    return this.writer.sent === this.sentAtAssign;
   }
 
   /** Writes (or queues until open); false when the caller should pause its source. */
@@ -77,9 +85,10 @@ export class UpstreamConn implements WriterOwner {
     this.socket.resume();
   }
 
-  /** Closes now; pending handler callbacks are suppressed. */
+  /** Closes now; pending handler callbacks are suppressed (also those of a feed in progress). */
   destroy(): void {
     this.handler = null;
+    this.parser.halt();
     this.writer.discard();
     if (this.state === ConnState.Closed) return;
     this.state = ConnState.Closed;

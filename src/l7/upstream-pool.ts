@@ -67,10 +67,11 @@ export class UpstreamPool implements ConnOwner {
 
   /**
    * A connection to `address` for `handler`: an idle one when available, else a new one that
-   * queues writes until it opens. Always synchronous; failures arrive as handler.onUpstreamClose.
+   * queues writes until it opens (connect timeout: `connectTimeoutMs`, 0 = the pool's). Always
+   * synchronous; failures arrive as handler.onUpstreamClose.
    */
-  acquire(address: string, handler: UpstreamHandler): UpstreamConn {
-    return this.acquireIdle(address, handler) ?? this.connect(address, handler);
+  acquire(address: string, handler: UpstreamHandler, connectTimeoutMs = 0): UpstreamConn {
+    return this.acquireIdle(address, handler) ?? this.connect(address, handler, connectTimeoutMs || this.options.connectTimeoutMs);
   }
 
   /** An idle open connection to `address` for `handler`, or null (nothing is opened). */
@@ -97,6 +98,18 @@ export class UpstreamPool implements ConnOwner {
     stack.push(conn);
   }
 
+  /**
+   * Lets go of a connection whose exchange failed: if not one byte of that exchange reached the
+   * backend (it failed inside the packet that started it) the connection goes back clean; a
+   * connection holding part of a request is closed, never reused.
+   */
+  abandon(conn: UpstreamConn): void {
+    if (!conn.untouched || conn.received > 0) return conn.destroy();
+    conn.writer.discard();
+    conn.writer.uncork();
+    this.release(conn, true);
+  }
+
   /** Idle connections currently held for `address`. */
   idleCount(address: string): number {
     return this.idle.get(address)?.length ?? 0;
@@ -114,7 +127,7 @@ export class UpstreamPool implements ConnOwner {
     for (const stack of this.idle.values()) for (const c of stack.splice(0)) c.destroy();
   }
 
-  private connect(address: string, handler: UpstreamHandler): UpstreamConn {
+  private connect(address: string, handler: UpstreamHandler, timeoutMs: number): UpstreamConn {
     const conn = new UpstreamConn(address, handler, this.options.limits, this);
     this.opened++;
     let target: { hostname: string; port: number };
@@ -126,7 +139,7 @@ export class UpstreamPool implements ConnOwner {
     }
     conn.timer = setTimeout(() => {
       conn.fail(new LbError("UPSTREAM_TIMEOUT", `connect to ${address} timed out`, { retryable: true }));
-    }, this.options.connectTimeoutMs);
+    }, timeoutMs);
     Bun.connect<UpstreamConn>({ ...target, data: conn, socket: HANDLERS }).catch((err: unknown) => {
       if (conn.state === ConnState.Connecting) conn.fail(connectFailed(address, err));
     });

@@ -26,10 +26,8 @@ export class SocketWriter implements ByteSink {
 
   constructor(private readonly owner: WriterOwner) {}
 
-  /** True between cork and uncork: nothing written since has reached the socket. */
-  get isCorked(): boolean {
-    return this.corked;
-  }
+  /** Bytes the socket has taken so far (tells whether anything of an exchange reached the peer). */
+  sent = 0;
 
   /** Bytes queued and not yet taken by the socket. */
   get queued(): number {
@@ -47,6 +45,7 @@ export class SocketWriter implements ByteSink {
     if (end <= start) return true;
     if (this.q.bytes === 0 && this.socket !== null && !this.corked) {
       const n = this.socket.write(buf, start, end - start);
+      if (n > 0) this.sent += n;
       if (n >= end - start) return true;
       if (n > 0) start += n;
     }
@@ -105,6 +104,7 @@ export class SocketWriter implements ByteSink {
         const total = q.copyTo(SCRATCH);
         q.clear();
         const n = Math.max(0, s.write(SCRATCH, 0, total));
+        this.sent += n;
         if (n >= total) return true;
         q.write(Buffer.from(SCRATCH.subarray(n, total))); // SCRATCH is reused: keep a copy
         return false;
@@ -113,6 +113,7 @@ export class SocketWriter implements ByteSink {
       if (typeof b === "string") q.bufs[0] = b = Buffer.from(b, "latin1");
       const start = q.starts[0]!, len = q.ends[0]! - start;
       const n = s.write(b, start, len);
+      if (n > 0) this.sent += n;
       if (n < len) {
         if (n > 0) {
           q.starts[0] = start + n;
