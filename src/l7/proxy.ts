@@ -9,7 +9,6 @@ import type { ProxyHooks } from "./hooks.ts";
 import { DEFAULT_TIMEOUTS, ServerCore, type ProxyTimeouts } from "./server-core.ts";
 import { Session } from "./session.ts";
 import { UpstreamPool, type PoolOptions } from "./upstream-pool.ts";
-import { warmUp } from "./warm-up.ts";
 
 export interface ProxyOptions<U = unknown> {
   /** Bind address (default 127.0.0.1) and port (default 0: any free port). */
@@ -45,7 +44,6 @@ export interface ProxyServer {
 
 /** Starts a listener; resolves nothing asynchronously: the port is bound on return. */
 export function startProxy<U>(opts: ProxyOptions<U>): ProxyServer {
-  warmUp();
   const limits = { ...DEFAULT_LIMITS, ...opts.limits };
   const ownPool = opts.pool === undefined;
   const pool = opts.pool ?? new UpstreamPool({ limits, ...opts.poolOptions });
