@@ -95,12 +95,16 @@ describe("streaming through the proxy", () => {
   }, 60_000);
 
   test("curl: gzip body and Content-Encoding unchanged, several Set-Cookie preserved", async () => {
-    const r = await curl(["-D", "-", "-o", "/tmp/fulcrum-l7-gz.bin", `${base()}/gzip`]);
-    const head = r.out.toString();
-    expect(head).toMatch(/content-encoding: gzip/i);
-    expect(head.match(/^set-cookie: .*$/gim)?.map((l) => l.trim())).toEqual(["set-cookie: a=1; Path=/", "set-cookie: b=2; HttpOnly", "set-cookie: c=3; Secure"]);
-    const body = Buffer.from(await Bun.file("/tmp/fulcrum-l7-gz.bin").arrayBuffer());
-    expect(body.equals(gz)).toBe(true);
+    const file = `/tmp/fulcrum-l7-gz-${process.pid}.bin`;
+    try {
+      const r = await curl(["-D", "-", "-o", file, `${base()}/gzip`]);
+      const head = r.out.toString();
+      expect(head).toMatch(/content-encoding: gzip/i);
+      expect(head.match(/^set-cookie: .*$/gim)?.map((l) => l.trim())).toEqual(["set-cookie: a=1; Path=/", "set-cookie: b=2; HttpOnly", "set-cookie: c=3; Secure"]);
+      expect(Buffer.from(await Bun.file(file).arrayBuffer()).equals(gz)).toBe(true);
+    } finally {
+      await Bun.file(file).delete();
+    }
   });
 
   test("curl: 100-continue upload goes through", async () => {
