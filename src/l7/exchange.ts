@@ -57,7 +57,7 @@ export class Exchange<U = unknown> extends RequestCtx<U> implements UpstreamHand
     // While a client packet is being parsed, no new backend connection is opened until it parsed
     // cleanly (a request malformed later in the packet never reaches a backend); an idle one is
     // used at once, corked, and handed back untouched if the packet fails.
-    const conn = corking ? pool.acquireIdle(chosen.address, this) : pool.acquire(chosen.address, this, this.connectTimeoutMs);
+    const conn = corking ? pool.acquireIdle(chosen, this) : pool.acquire(chosen, this, this.connectTimeoutMs);
     if (conn !== null) {
       this.bind(conn);
       if (corking) conn.writer.cork();
@@ -84,7 +84,7 @@ export class Exchange<U = unknown> extends RequestCtx<U> implements UpstreamHand
       return;
     }
     this.held = null;
-    const conn = this.session.server.pool.acquire(this.upstream!.address, this, this.connectTimeoutMs);
+    const conn = this.session.server.pool.acquire(this.upstream!, this, this.connectTimeoutMs);
     this.bind(conn);
     conn.writer.cork();
     const ok = held.drainInto(conn.writer);

@@ -6,10 +6,22 @@
 import type { LbError } from "../errors.ts";
 import type { RequestHead, ResponseHead } from "./http/index.ts";
 
+/** TLS towards a backend (the pool's `tls` setting). */
+export interface UpstreamTls {
+  /** SNI and the name the certificate must carry (default: the address's host). */
+  serverName?: string;
+  /** CA bundle (PEM) to verify the backend with; default: the system's. */
+  ca?: string | string[];
+  /** Verify the backend's certificate (default true). */
+  verify?: boolean;
+}
+
 /** The backend to use for one attempt. */
 export interface Upstream {
-  /** "host:port" or "[v6]:port"; also the connection-pool key. */
+  /** "host:port" or "[v6]:port"; with `tls`, also the connection-pool key. */
   address: string;
+  /** Speak TLS to the backend. */
+  tls?: UpstreamTls;
 }
 
 /** A response written by the proxy itself (redirects, 404, error pages). */

@@ -3,6 +3,6 @@ export * from "./http/index.ts";
 export * from "./hooks.ts";
 export { startProxy, type ProxyOptions, type ProxyServer } from "./proxy.ts";
 export { DEFAULT_TIMEOUTS, type ProxyTimeouts } from "./server-core.ts";
-export { UpstreamPool, DEFAULT_POOL_OPTIONS, splitAddress, type PoolOptions } from "./upstream-pool.ts";
+export { UpstreamPool, DEFAULT_POOL_OPTIONS, poolKey, splitAddress, type PoolOptions } from "./upstream-pool.ts";
 export type { UpstreamConn, UpstreamHandler } from "./upstream-conn.ts";
 export { encodeReply, errorReply } from "./reply.ts";

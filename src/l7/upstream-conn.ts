@@ -45,7 +45,8 @@ export class UpstreamConn implements WriterOwner {
   idleSince = 0;
   timer: ReturnType<typeof setTimeout> | null = null;
 
-  constructor(readonly address: string, handler: UpstreamHandler, limits: HttpLimits, private readonly owner: ConnOwner) {
+  /** `key` is the pool key (address, plus the TLS server name when TLS is on). */
+  constructor(readonly address: string, readonly key: string, handler: UpstreamHandler, limits: HttpLimits, private readonly owner: ConnOwner) {
     this.handler = handler;
     this.parser = new ResponseParser(handler, limits);
   }

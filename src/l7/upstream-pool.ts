@@ -6,6 +6,7 @@
  */
 import type { Socket, SocketHandler } from "bun";
 import { LbError } from "../errors.ts";
+import type { Upstream } from "./hooks.ts";
 import { DEFAULT_LIMITS, type HttpLimits } from "./http/index.ts";
 import { ConnState, UpstreamConn, type ConnOwner, type UpstreamHandler } from "./upstream-conn.ts";
 
@@ -36,6 +37,11 @@ const HANDLERS: SocketHandler<UpstreamConn> = {
 
 function connectFailed(address: string, cause: unknown): LbError {
   return new LbError("UPSTREAM_CONNECT_FAILED", `cannot connect to ${address}`, { retryable: true, cause });
+}
+
+/** Connections are shared per address, and per TLS server name when TLS is on. */
+export function poolKey(t: string | Upstream): string {
+  return typeof t === "string" ? t : t.tls ? `${t.address}|tls|${t.tls.serverName ?? ""}` : t.address;
 }
 
 /** "host:port" or "[v6]:port" → hostname and port. */
@@ -70,13 +76,13 @@ export class UpstreamPool implements ConnOwner {
    * queues writes until it opens (connect timeout: `connectTimeoutMs`, 0 = the pool's). Always
    * synchronous; failures arrive as handler.onUpstreamClose.
    */
-  acquire(address: string, handler: UpstreamHandler, connectTimeoutMs = 0): UpstreamConn {
-    return this.acquireIdle(address, handler) ?? this.connect(address, handler, connectTimeoutMs || this.options.connectTimeoutMs);
+  acquire(target: string | Upstream, handler: UpstreamHandler, connectTimeoutMs = 0): UpstreamConn {
+    return this.acquireIdle(target, handler) ?? this.connect(target, handler, connectTimeoutMs || this.options.connectTimeoutMs);
   }
 
-  /** An idle open connection to `address` for `handler`, or null (nothing is opened). */
-  acquireIdle(address: string, handler: UpstreamHandler): UpstreamConn | null {
-    const stack = this.idle.get(address);
+  /** An idle open connection to `target` for `handler`, or null (nothing is opened). */
+  acquireIdle(target: string | Upstream, handler: UpstreamHandler): UpstreamConn | null {
+    const stack = this.idle.get(poolKey(target));
     while (stack !== undefined && stack.length > 0) {
       const c = stack.pop()!;
       if (c.state !== ConnState.Open) continue;
@@ -90,8 +96,8 @@ export class UpstreamPool implements ConnOwner {
   release(conn: UpstreamConn, reusable: boolean): void {
     conn.handler = null;
     if (!reusable || conn.state !== ConnState.Open || conn.writer.queued > 0) return conn.destroy();
-    let stack = this.idle.get(conn.address);
-    if (stack === undefined) this.idle.set(conn.address, (stack = []));
+    let stack = this.idle.get(conn.key);
+    if (stack === undefined) this.idle.set(conn.key, (stack = []));
     if (stack.length >= this.options.maxIdlePerBackend) return conn.destroy();
     conn.idleSince = this.now;
     conn.resume();
@@ -110,13 +116,13 @@ export class UpstreamPool implements ConnOwner {
     this.release(conn, true);
   }
 
-  /** Idle connections currently held for `address`. */
-  idleCount(address: string): number {
-    return this.idle.get(address)?.length ?? 0;
+  /** Idle connections currently held for `target`. */
+  idleCount(target: string | Upstream): number {
+    return this.idle.get(poolKey(target))?.length ?? 0;
   }
 
   dropIdle(conn: UpstreamConn): void {
-    const stack = this.idle.get(conn.address);
+    const stack = this.idle.get(conn.key);
     const i = stack === undefined ? -1 : stack.indexOf(conn);
     if (i >= 0) stack!.splice(i, 1);
   }
@@ -127,8 +133,9 @@ export class UpstreamPool implements ConnOwner {
     for (const stack of this.idle.values()) for (const c of stack.splice(0)) c.destroy();
   }
 
-  private connect(address: string, handler: UpstreamHandler, timeoutMs: number): UpstreamConn {
-    const conn = new UpstreamConn(address, handler, this.options.limits, this);
+  private connect(t: string | Upstream, handler: UpstreamHandler, timeoutMs: number): UpstreamConn {
+    const address = typeof t === "string" ? t : t.address, tls = typeof t === "string" ? undefined : t.tls;
+    const conn = new UpstreamConn(address, poolKey(t), handler, this.options.limits, this);
     this.opened++;
     let target: { hostname: string; port: number };
     try {
@@ -140,7 +147,8 @@ export class UpstreamPool implements ConnOwner {
     conn.timer = setTimeout(() => {
       conn.fail(new LbError("UPSTREAM_TIMEOUT", `connect to ${address} timed out`, { retryable: true }));
     }, timeoutMs);
-    Bun.connect<UpstreamConn>({ ...target, data: conn, socket: HANDLERS }).catch((err: unknown) => {
+    const tlsOptions = tls && { serverName: tls.serverName ?? target.hostname, ca: tls.ca, rejectUnauthorized: tls.verify !== false };
+    Bun.connect<UpstreamConn>({ ...target, data: conn, socket: HANDLERS, ...(tlsOptions ? { tls: tlsOptions } : {}) }).catch((err: unknown) => {
       if (conn.state === ConnState.Connecting) conn.fail(connectFailed(address, err));
     });
     return conn;
