@@ -1,6 +1,7 @@
 /**
- * The fields the proxy adds upstream to say who the client is (X-Forwarded-For/Proto/Host) and
- * to tie logs together (X-Request-Id), plus which received fields must not be forwarded.
+ * The fields the proxy adds upstream to say who the client is (X-Forwarded-For/Proto/Host and
+ * RFC 7239 Forwarded) and to tie logs together (X-Request-Id), plus which received fields must
+ * not be forwarded.
  */
 import { BodyKind, H, HOP_BY_HOP, emitRequestHead, type ByteSink, type RequestHead } from "./http/index.ts";
 import { DROPPED_MASK, markDropped } from "./field-drop.ts";
@@ -9,31 +10,35 @@ import type { ProxyCtx } from "./hooks.ts";
 const XFF = 1 << H.X_FORWARDED_FOR;
 const XFP = 1 << H.X_FORWARDED_PROTO;
 const XFH = 1 << H.X_FORWARDED_HOST;
+const FWD = 1 << H.FORWARDED;
 
 /**
  * Ids of received fields not to forward: hop-by-hop ones (Upgrade and Connection survive as
  * "connection: upgrade" only when upgrading), X-Forwarded-For (re-sent merged), and from an
- * untrusted client X-Forwarded-Proto/Host (replaced by ours).
+ * untrusted client X-Forwarded-Proto/Host and Forwarded (replaced by ours).
  */
 export function requestDropMask(req: RequestHead, trust: boolean): number {
   let mask = HOP_BY_HOP | XFF;
   if (req.upgrade) mask &= ~(1 << H.UPGRADE);
-  if (!trust) mask |= XFP | XFH;
+  if (!trust) mask |= XFP | XFH | FWD;
   return mask;
 }
 
 /**
  * Field lines to append upstream. From a trusted client, the incoming X-Forwarded-For chain is
- * kept and the client address appended, and its Proto/Host are kept; otherwise ours replace them.
- * `identity` is the per-connection "x-forwarded-for: ...\r\nx-forwarded-proto: ...\r\n" prefix.
+ * kept and the client address appended, and its Proto/Host/Forwarded are kept (our Forwarded
+ * element is added as a further line); otherwise ours replace them. `identity` is the
+ * per-connection prefix from identityFields.
  */
 export function forwardingFields(req: RequestHead, identity: string, client: string, trust: boolean, generatedId: string | null): string {
   let s: string;
   if (!trust) s = identity;
   else {
     const xff = req.has(H.X_FORWARDED_FOR) ? `${req.getAll("x-forwarded-for").join(", ")}, ${client}` : client;
+    const lines = identity.split("\r\n"); // [xff, xfp, forwarded, ""]
     s = `x-forwarded-for: ${xff}\r\n`;
-    if (!req.has(H.X_FORWARDED_PROTO)) s += identity.slice(identity.indexOf("\r\n") + 2);
+    if (!req.has(H.X_FORWARDED_PROTO)) s += `${lines[1]}\r\n`;
+    s += `${lines[2]}\r\n`;
   }
   if ((!trust || !req.has(H.X_FORWARDED_HOST)) && req.hostStart >= 0) s += `x-forwarded-host: ${req.host}\r\n`;
   if (generatedId !== null) s += `x-request-id: ${generatedId}\r\n`;
@@ -43,7 +48,9 @@ export function forwardingFields(req: RequestHead, identity: string, client: str
 
 /** The per-connection part of forwardingFields: who the client is and the listener's scheme. */
 export function identityFields(client: string, proto: string): string {
-  return `x-forwarded-for: ${client}\r\nx-forwarded-proto: ${proto}\r\n`;
+  // RFC 7239 §6: an IPv6 node is quoted and bracketed
+  const node = client.includes(":") ? `"[${client}]"` : client;
+  return `x-forwarded-for: ${client}\r\nx-forwarded-proto: ${proto}\r\nforwarded: for=${node};proto=${proto}\r\n`;
 }
 
 /** Writes the request head for the backend at `address` into `sink` (no buffer is built). */

@@ -77,15 +77,37 @@ describe("forwarding", () => {
   });
 
   test("adds X-Forwarded-* and X-Request-Id, drops hop-by-hop and Connection-named fields", async () => {
-    const res = await fetch(url("/echo-headers"), { headers: { connection: "keep-alive, x-drop", "x-drop": "1", "x-forwarded-for": "6.6.6.6", "x-keep": "k" } });
+    const res = await fetch(url("/echo-headers"), { headers: { connection: "keep-alive, x-drop", "x-drop": "1", "x-forwarded-for": "6.6.6.6", forwarded: "for=6.6.6.6", "x-keep": "k" } });
     const h = (await res.json()) as Record<string, string>;
     expect(h["x-forwarded-for"]).toBe("127.0.0.1");
     expect(h["x-forwarded-proto"]).toBe("http");
     expect(h["x-forwarded-host"]).toBe(`127.0.0.1:${proxy.port}`);
     expect(h["x-request-id"]).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-\d+$/);
+    expect(h["forwarded"]).toBe("for=127.0.0.1;proto=http");
     expect([h["x-drop"], h["x-keep"]]).toEqual([undefined as never, "k"]);
     const given = await (await fetch(url("/echo-headers"), { headers: { "x-request-id": "abc-1" } })).json() as Record<string, string>;
     expect(given["x-request-id"]).toBe("abc-1");
+  });
+
+  test("from a trusted proxy, the incoming chains are extended instead of replaced", async () => {
+    const p = startProxy({
+      hooks: {
+        onRequest(ctx) {
+          ctx.trustForwarded = true;
+          return null;
+        },
+        selectUpstream: () => ({ address: origin.address }),
+      },
+    });
+    try {
+      const res = await fetch(`http://127.0.0.1:${p.port}/echo-headers`, {
+        headers: { "x-forwarded-for": "6.6.6.6", "x-forwarded-proto": "https", forwarded: "for=6.6.6.6;proto=https" },
+      });
+      const h = (await res.json()) as Record<string, string>;
+      expect([h["x-forwarded-for"], h["x-forwarded-proto"], h["forwarded"]]).toEqual(["6.6.6.6, 127.0.0.1", "https", "for=6.6.6.6;proto=https, for=127.0.0.1;proto=http"]);
+    } finally {
+      p.stop(true);
+    }
   });
 
   test("Connection: close is honoured", async () => {
