@@ -57,6 +57,11 @@ describe("request parser accepts", () => {
       expect(r.messages[1]!.head.target).toBe("/n");
     });
 
+  each("trailers lose framing and routing fields but keep the rest",
+    "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nContent-Length: 50\r\nX-Sum: 1\r\nHost: evil\r\nTransfer-Encoding: chunked\r\n\r\n", (r) => {
+      expect(r.messages[0]!.trailers).toBe("X-Sum: 1\r\n");
+    });
+
   each("empty lines before a request line", "\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n", (r) => {
     expect(r.messages.length).toBe(1);
   });

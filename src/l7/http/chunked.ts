@@ -5,6 +5,7 @@
  */
 import { CR, FIELD_VALUE, HEX, LF } from "./chars.ts";
 import { scanFields } from "./fields.ts";
+import { FIELD_STRIDE, H } from "./head.ts";
 import type { HttpLimits } from "./limits.ts";
 import { badMessage, tooLarge } from "./parse-error.ts";
 
@@ -125,11 +126,21 @@ export class ChunkedDecoder {
     return pos;
   }
 
+  /**
+   * Validates the trailer section like a head and keeps only the fields a trailer may carry: the
+   * framing, routing and connection fields (RFC 9110 §6.5.1) are dropped rather than forwarded,
+   * so no backend that merges trailers into the head can be steered by them.
+   */
   private finishTrailers(section: Buffer): void {
     if (section.length > 2) {
-      const scratch = new Int32Array(this.limits.maxHeaderCount * 5);
-      scanFields(section, 0, section.length - 2, scratch, this.limits.maxHeaderCount, this.upstream);
-      this.trailers = Buffer.from(section.subarray(0, section.length - 2));
+      const f = new Int32Array(this.limits.maxHeaderCount * FIELD_STRIDE);
+      const n = scanFields(section, 0, section.length - 2, f, this.limits.maxHeaderCount, this.upstream);
+      const kept: Buffer[] = [];
+      for (let i = 0; i < n; i++) {
+        const o = i * FIELD_STRIDE, end = i + 1 < n ? f[o + FIELD_STRIDE]! : section.length - 2;
+        if (f[o + 4] === H.OTHER) kept.push(section.subarray(f[o]!, end));
+      }
+      if (kept.length > 0) this.trailers = Buffer.concat(kept);
     }
     this.trailer = null;
     this.state = S.Done;
