@@ -30,7 +30,7 @@ export class Exchange<U = unknown> extends RequestCtx<U> implements UpstreamHand
 
   constructor(readonly session: Session, req: RequestHead) {
     super(req, session.clientAddress, session.server.proto, session.server.hooks.newCtx?.() as U);
-    this.closeAfter = !req.keepAlive;
+    this.closeAfter = !req.keepAlive || session.server.draining;
   }
 
   /** Runs the request phases up to sending the head upstream. */

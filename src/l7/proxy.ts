@@ -36,8 +36,8 @@ export interface ProxyServer {
   /** Client connections currently open. */
   connections(): number;
   /**
-   * Stops accepting. Open client connections finish their current exchange unless `force`, which
-   * closes them now. The listener's own pool (not a shared one) is closed.
+   * Stops accepting. Without `force`, open client connections live on (keep-alive, timeouts still
+   * enforced) and the listener's own pool closes after the last one; `force` closes them now.
    */
   stop(force?: boolean): void;
 }
@@ -82,9 +82,11 @@ export function startProxy<U>(opts: ProxyOptions<U>): ProxyServer {
     connections: () => core.sessions.size,
     stop(force = false) {
       listener.stop(force);
-      if (force) for (const s of core.sessions) s.socket.end();
+      const closePool = () => ownPool && pool.close();
+      if (!force) return core.stop(closePool); // drain: sessions finish, timeouts still apply
+      for (const s of core.sessions) s.socket.end();
       core.stop();
-      if (ownPool) pool.close();
+      closePool();
     },
   };
 }

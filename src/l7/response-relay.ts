@@ -70,7 +70,7 @@ export function relayHead(ex: Exchange, res: ResponseHead): void {
   hooks.onResponse?.(ex, res);
   markDropped(res, ex.dropResponseFields);
   const client10 = req.versionMinor === 0;
-  if (res.bodyKind === BodyKind.Close || (client10 && res.bodyKind === BodyKind.Chunked)) ex.closeAfter = true;
+  if (res.bodyKind === BodyKind.Close || (client10 && res.bodyKind === BodyKind.Chunked) || session.server.draining) ex.closeAfter = true;
   let extra = ex.addResponseFields;
   if (ex.closeAfter) extra += "connection: close\r\n";
   else if (client10) extra += "connection: keep-alive\r\n";

@@ -39,6 +39,7 @@ export class ServerCore {
   }
 
   private sweep(): void {
+    if (this.onDrained !== null && this.sessions.size === 0) return this.finish();
     const now = (this.now = Date.now());
     for (const s of this.sessions) {
       if (s.deadline === 0 || now <= s.deadline) continue;
@@ -47,7 +48,25 @@ export class ServerCore {
     }
   }
 
-  stop(): void {
+  /**
+   * Stops the sweep. With `drained`, keeps enforcing timeouts on the remaining sessions and stops
+   * (then calls `drained`) once the last one has closed: a graceful stop.
+   */
+  stop(drained?: () => void): void {
+    if (drained === undefined || this.sessions.size === 0) return this.finish(drained);
+    this.draining = true;
+    this.onDrained = drained;
+    for (const s of this.sessions) if (s.exchange === null && !s.parser.midHead) s.socket.end();
+  }
+
+  /** A graceful stop is in progress: every response in flight is the connection's last. */
+  draining = false;
+
+  private onDrained: (() => void) | null = null;
+
+  private finish(drained = this.onDrained ?? undefined): void {
     clearInterval(this.sweeper);
+    this.onDrained = null;
+    drained?.();
   }
 }

@@ -105,7 +105,7 @@ export class Session extends Deadline implements MessageHandler<RequestHead>, Wr
   exchangeDone(ex: Exchange): void {
     if (this.exchange === ex) this.exchange = null;
     runOnLog(this.server.hooks, ex);
-    if (ex.closeAfter) return this.shutdown(null);
+    if (ex.closeAfter || this.server.draining) return this.shutdown(null);
     this.idleOrHeader(false);
     this.resumeReading();
     if (this.pending !== null) {

@@ -187,3 +187,17 @@ describe("errors the client sees", () => {
     expect(logs.filter((c) => c.status === 200).length).toBeGreaterThan(20);
   });
 });
+
+describe("stopping", () => {
+  test("a graceful stop lets the request in flight finish with connection: close, then closes", async () => {
+    const p = startProxy({ hooks: { selectUpstream: () => ({ address: origin.address }) } });
+    const pending = rawExchange(p.port, "GET /slow?ms=200 HTTP/1.1\r\nHost: a\r\n\r\n", 3000);
+    await Bun.sleep(50);
+    p.stop();
+    const r = await pending;
+    expect(r.text.startsWith("HTTP/1.1 200 ")).toBe(true);
+    expect(r.text).toContain("connection: close");
+    expect(r.closed).toBe(true);
+    expect(p.connections()).toBe(0);
+  });
+});
