@@ -74,7 +74,10 @@ export function relayHead(ex: Exchange, res: ResponseHead): void {
   let extra = ex.addResponseFields;
   if (ex.closeAfter) extra += "connection: close\r\n";
   else if (client10) extra += "connection: keep-alive\r\n";
-  const drop = (client10 ? HOP_BY_HOP : DROP_RAW_CHUNKED) | DROPPED_MASK;
+  let drop = (client10 ? HOP_BY_HOP : DROP_RAW_CHUNKED) | DROPPED_MASK;
+  // RFC 9110 §7.6.1 lets an intermediary replace Connection with its own options: when the
+  // backend's says just "keep-alive" and so do we, the line can stay, and the head goes unchanged
+  if (res.connectionIsKeepAlive && !ex.closeAfter && !client10) drop &= ~(1 << H.CONNECTION);
   ex.status = res.status;
   ex.headSent = true;
   session.streaming();

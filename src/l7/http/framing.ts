@@ -17,7 +17,7 @@ const MAX_CL_DIGITS = 15;
  */
 export function applyFraming(head: HttpHead, upstream: boolean): void {
   const f = head.fields, buf = head.buf;
-  let seen = 0, cl = -1, teCount = 0, close = false, keepAlive = false, upgradeToken = false, named = false;
+  let seen = 0, cl = -1, teCount = 0, close = false, keepAlive = false, upgradeToken = false, named = false, other = false;
   for (let i = 0; i < head.count; i++) {
     const o = i * FIELD_STRIDE, id = f[o + 4]!;
     seen |= 1 << id;
@@ -35,6 +35,7 @@ export function applyFraming(head: HttpHead, upstream: boolean): void {
       keepAlive ||= (flags & 2) !== 0;
       upgradeToken ||= (flags & 4) !== 0;
       named ||= (flags & 8) !== 0;
+      other ||= (flags & 16) !== 0;
     }
   }
   head.seen = named ? seen | (1 << H.NAMED_IN_CONNECTION) : seen;
@@ -42,6 +43,7 @@ export function applyFraming(head: HttpHead, upstream: boolean): void {
   if (teCount === 1 && cl >= 0) throw badMessage("TE_AND_CL", upstream);
   if (teCount === 1 && head.versionMinor === 0) throw badMessage("TE_IN_HTTP10", upstream);
   head.keepAlive = head.versionMinor === 1 ? !close : keepAlive && !close;
+  head.connectionIsKeepAlive = keepAlive && !close && !upgradeToken && !named && !other;
   head.upgrade = upgradeToken && (seen & (1 << H.UPGRADE)) !== 0;
   if (teCount === 1) head.bodyKind = BodyKind.Chunked;
   else if (cl > 0) head.bodyKind = BodyKind.Length;
@@ -61,7 +63,8 @@ export function parseContentLength(buf: Uint8Array, s: number, e: number): numbe
 }
 
 /**
- * Walks a Connection value's comma-separated tokens. Returns bit 1 close, 2 keep-alive, 4 upgrade, 8 named a field;
+ * Walks a Connection value's comma-separated tokens. Returns bit 1 close, 2 keep-alive, 4 upgrade,
+ * 8 named a field, 16 any other token;
  * any other token marks the OTHER fields of that name NAMED_IN_CONNECTION. Known end-to-end fields
  * (Host, Content-Length, X-Forwarded-*) keep their id, so Connection cannot be used to strip them.
  */
@@ -80,7 +83,7 @@ function connectionTokens(head: HttpHead, s: number, e: number, upstream: boolea
     if (len === 5 && equalsLower(buf, ts, "close")) flags |= 1;
     else if (len === 10 && equalsLower(buf, ts, "keep-alive")) flags |= 2;
     else if (len === 7 && equalsLower(buf, ts, "upgrade")) flags |= 4;
-    else if (markNamed(head, ts, len)) flags |= 8;
+    else flags |= markNamed(head, ts, len) ? 8 | 16 : 16;
   }
   return flags;
 }

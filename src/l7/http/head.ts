@@ -47,6 +47,8 @@ export class HttpHead {
   keepAlive = true;
   /** Connection listed "upgrade" and an Upgrade field is present. */
   upgrade = false;
+  /** Connection fields are present and say exactly "keep-alive" (nothing else). */
+  connectionIsKeepAlive = false;
 
   constructor(buf: Buffer, start: number, end: number, fields: Int32Array, count: number, fieldsStart: number) {
     this.buf = buf;
