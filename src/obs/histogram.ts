@@ -47,6 +47,21 @@ export class Histogram extends Metric<HistogramState> {
     s.sum += v;
     s.count++;
   }
+  /**
+   * A recorder for one label set, resolved once: the hot path calls it without building label
+   * keys (observe() looks the series up on every call).
+   */
+  bind(labels?: Labels): (v: number) => void {
+    const s = this.get(labels);
+    const buckets = this.buckets;
+    return (v: number) => {
+      let i = 0;
+      while (i < buckets.length && v > buckets[i]!) i++;
+      if (i < buckets.length) s.counts[i]++;
+      s.sum += v;
+      s.count++;
+    };
+  }
   /** Count and sum recorded so far for `labels`. */
   snapshot(labels?: Labels): { count: number; sum: number } {
     const s = this.get(labels);

@@ -5,10 +5,12 @@
  */
 import type { RuntimeView } from "../admin/index.ts";
 import type { Snapshot, SnapshotHolder, SnapshotListener } from "../config/index.ts";
-import { LbError } from "../errors.ts";
+import { UpstreamPool } from "../l7/index.ts";
 import type { Registry } from "../obs/index.ts";
 import { backendId } from "./backend-ids.ts";
 import { startL4Listener, type L4Listener } from "./l4-listener.ts";
+import { newL7Deps } from "./l7-deps.ts";
+import { startL7Listener } from "./l7-listener.ts";
 import { ListenerSet, type BoundListener } from "./listener-set.ts";
 import { registerDataPlaneMetrics } from "./metrics.ts";
 import { PoolRegistry } from "./pool-registry.ts";
@@ -37,14 +39,19 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<RunningDat
     onHealthEvent: (pool, backend, event) => log(`health: pool ${pool} backend ${backend} ${event}`),
   });
   const l4 = new Set<L4Listener>();
+  const l7 = newL7Deps(opts.holder, pools, opts.metrics);
+  const upstreams = new UpstreamPool();
   const start = async (l: SnapshotListener): Promise<BoundListener> => {
+    const where = (port: number) => `${l.host.includes(":") ? `[${l.host}]` : l.host}:${port}`;
     if (l.protocol === "http" || l.protocol === "https") {
-      throw new LbError("CONFIG_INVALID", `listener ${l.name}: ${l.protocol} listeners are not served yet`);
+      const bound = startL7Listener(l, l7, upstreams);
+      log(`listener ${l.name} (${l.protocol}) on ${where(bound.port)}`);
+      return bound;
     }
     const bound = await startL4Listener(l.name, opts.holder, pools);
     l4.add(bound);
     const stop = bound.stop.bind(bound);
-    log(`listener ${l.name} (${l.protocol}) on ${l.host.includes(":") ? `[${l.host}]` : l.host}:${bound.port}`);
+    log(`listener ${l.name} (${l.protocol}) on ${where(bound.port)}`);
     return { port: bound.port, active: bound.active, stop: async (g) => { l4.delete(bound); await stop(g); } };
   };
   const listeners = new ListenerSet(start, (name, message) => log(`listener ${name} failed to bind: ${message}`));
@@ -78,7 +85,7 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<RunningDat
     },
     listeners: () => listeners.states(),
   };
-  registerDataPlaneMetrics(opts.metrics, pools, listeners);
+  registerDataPlaneMetrics(opts.metrics, pools, listeners, l7.stats);
 
   let stopped: Promise<void> | undefined;
   return {
@@ -90,6 +97,8 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<RunningDat
       (stopped ??= (async () => {
         unsubscribe();
         await listeners.stopAll(graceMs);
+        l7.flushLogs();
+        upstreams.close();
         pools.stop();
       })()),
   };

@@ -5,9 +5,13 @@
 import type { Registry } from "../obs/index.ts";
 import type { ListenerSet } from "./listener-set.ts";
 import type { PoolRegistry } from "./pool-registry.ts";
+import type { L7Stats, StatsBook } from "./traffic-stats.ts";
+
+const CLASSES = ["none", "1xx", "2xx", "3xx", "4xx", "5xx"];
 
 /** Registers the per-backend and per-listener series on `metrics`. */
-export function registerDataPlaneMetrics(metrics: Registry, pools: PoolRegistry, listeners: ListenerSet): void {
+export function registerDataPlaneMetrics(metrics: Registry, pools: PoolRegistry, listeners: ListenerSet, l7: L7Stats): void {
+  registerL7Metrics(metrics, l7);
   const each = (fn: (labels: { pool: string; backend: string }, s: NonNullable<ReturnType<PoolRegistry["stats"]>>) => void) => {
     for (const rt of pools.all()) {
       for (const b of rt.config.backends) {
@@ -43,5 +47,34 @@ export function registerDataPlaneMetrics(metrics: Registry, pools: PoolRegistry,
   });
   metrics.gauge("fulcrum_listener_bound", "1 when the listener is bound", ["listener"], (g) => {
     for (const l of listeners.states()) g.set(l.bound ? 1 : 0, { listener: l.name });
+  });
+}
+
+/** Requests by status class, active requests, bytes, retries and errors, per listener, route and pool. */
+function registerL7Metrics(metrics: Registry, l7: L7Stats): void {
+  const scopes: [string, StatsBook][] = [["listener", l7.listeners], ["route", l7.routes], ["pool", l7.pools]];
+  metrics.counter("fulcrum_http_requests_total", "HTTP requests by scope and status class", ["scope", "name", "class"], (c) => {
+    for (const [scope, book] of scopes) {
+      for (const [name, s] of book.entries()) s.byClass.forEach((v, i) => v > 0 && c.set(v, { scope, name, class: CLASSES[i]! }));
+    }
+  });
+  metrics.gauge("fulcrum_http_active_requests", "HTTP requests in flight by scope", ["scope", "name"], (g) => {
+    for (const [scope, book] of scopes) for (const [name, s] of book.entries()) g.set(s.active, { scope, name });
+  });
+  metrics.counter("fulcrum_http_bytes_total", "HTTP body bytes by scope and direction", ["scope", "name", "direction"], (c) => {
+    for (const [scope, book] of scopes) {
+      for (const [name, s] of book.entries()) {
+        c.set(s.bytesIn, { scope, name, direction: "in" });
+        c.set(s.bytesOut, { scope, name, direction: "out" });
+      }
+    }
+  });
+  metrics.counter("fulcrum_http_retries_total", "Retried attempts by scope", ["scope", "name"], (c) => {
+    for (const [scope, book] of scopes) for (const [name, s] of book.entries()) c.set(s.retries, { scope, name });
+  });
+  metrics.counter("fulcrum_http_errors_total", "Requests that ended with an x-fulcrum-error, by code", ["scope", "name", "code"], (c) => {
+    for (const [scope, book] of scopes) {
+      for (const [name, s] of book.entries()) for (const [code, v] of s.errors) c.set(v, { scope, name, code });
+    }
   });
 }

@@ -1,0 +1,45 @@
+/** What every L7 listener of a node shares: stats, retry budget, rate limiters, access logs, latency histograms. */
+import type { SnapshotHolder, SnapshotListener } from "../config/index.ts";
+import { AccessLog, type Registry } from "../obs/index.ts";
+import type { L7HookDeps } from "./l7-hooks.ts";
+import type { PoolRegistry } from "./pool-registry.ts";
+import { RateLimiters } from "./rate-limiters.ts";
+import { RetryBudget } from "./retry-policy.ts";
+import { newL7Stats } from "./traffic-stats.ts";
+
+const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+export type L7Deps = Omit<L7HookDeps, "name"> & { flushLogs(): void };
+
+export function newL7Deps(holder: SnapshotHolder, pools: PoolRegistry, metrics: Registry): L7Deps {
+  const logs = new Map<string, AccessLog>();
+  const histogram = metrics.histogram("fulcrum_upstream_latency_seconds", "Time from request sent to response head, per pool", ["pool"], LATENCY_BUCKETS);
+  const recorders = new Map<string, (s: number) => void>();
+  return {
+    holder,
+    pools,
+    stats: newL7Stats(),
+    budget: new RetryBudget(),
+    limiters: new RateLimiters(),
+    accessLog(l: SnapshotListener) {
+      if (l.accessLog === undefined) return undefined;
+      let log = logs.get(l.accessLog);
+      if (!log) {
+        log = new AccessLog(l.accessLog);
+        logs.set(l.accessLog, log);
+      }
+      return log;
+    },
+    latency(pool: string) {
+      let r = recorders.get(pool);
+      if (!r) {
+        r = histogram.bind({ pool });
+        recorders.set(pool, r);
+      }
+      return r;
+    },
+    flushLogs() {
+      for (const log of logs.values()) log.flush();
+    },
+  };
+}

@@ -1,0 +1,247 @@
+/**
+ * The L7 listener's policy, as ProxyHooks for the engine in src/l7: routing, rate limits,
+ * redirects, rewrites, header edits, balancing (hash keys, sticky cookies, live load), circuit
+ * breaking, retries with a budget, passive health, stats and the access log. Everything here reads
+ * the snapshot taken at the request head and the pool runtime chosen then, for the request's life.
+ */
+import { extractHashKey, newPickContext, signSticky, stickyIndex, backendIndex } from "../balance/index.ts";
+import { cidrContains, type SnapshotHeaderOps, type SnapshotHolder, type SnapshotListener } from "../config/index.ts";
+import { LbError } from "../errors.ts";
+import type { ProxyCtx, ProxyHooks, ProxyReply, ResponseHead, Upstream } from "../l7/index.ts";
+import type { AccessLog } from "../obs/index.ts";
+import { cookieValue, stickyCookieLine } from "./cookies.ts";
+import { listenerOf } from "./listener-lookup.ts";
+import type { PoolRegistry } from "./pool-registry.ts";
+import { beginWork, endWork, type PoolRuntime } from "./pool-runtime.ts";
+import type { RateLimiters } from "./rate-limiters.ts";
+import { newRequestState, type RequestState } from "./request-state.ts";
+import { failureKind, routeAllowsRetry, type RetryBudget } from "./retry-policy.ts";
+import { hostOnly, matchRoute, queryParam, rewriteTarget, splitTarget } from "./router.ts";
+import type { L7Stats } from "./traffic-stats.ts";
+
+export interface L7HookDeps {
+  name: string;
+  holder: SnapshotHolder;
+  pools: PoolRegistry;
+  stats: L7Stats;
+  budget: RetryBudget;
+  limiters: RateLimiters;
+  accessLog: (l: SnapshotListener) => AccessLog | undefined;
+  /** Upstream latency recorder per pool. */
+  latency: (pool: string) => (seconds: number) => void;
+}
+
+type Ctx = ProxyCtx<RequestState>;
+
+const stickyIndexes = new WeakMap<PoolRuntime, ReadonlyMap<string, number>>();
+function stickyMap(rt: PoolRuntime): ReadonlyMap<string, number> {
+  let m = stickyIndexes.get(rt);
+  if (!m) {
+    m = backendIndex(rt.backends.map((b) => ({ key: b.address, weight: b.weight })));
+    stickyIndexes.set(rt, m);
+  }
+  return m;
+}
+
+function headerLines(ops: SnapshotHeaderOps | undefined): string {
+  if (!ops) return "";
+  let s = "";
+  for (const h of ops.set) s += `${h.name}: ${h.value}\r\n`;
+  for (const h of ops.add) s += `${h.name}: ${h.value}\r\n`;
+  return s;
+}
+
+function droppedNames(ops: SnapshotHeaderOps | undefined): string[] | null {
+  if (!ops || (ops.remove.length === 0 && ops.set.length === 0)) return null;
+  return [...ops.remove, ...ops.set.map((h) => h.name)];
+}
+
+function redirectReply(ctx: Ctx, l: SnapshotListener, r: NonNullable<RequestState["route"]>["redirect"] & object): ProxyReply {
+  const scheme = r.scheme ?? ctx.proto;
+  const host = r.host ?? hostOnly(ctx.req.host || l.host);
+  const port = r.port !== undefined && r.port !== (scheme === "https" ? 443 : 80) ? `:${r.port}` : "";
+  const location = `${scheme}://${host}${port}${ctx.req.target.startsWith("/") ? ctx.req.target : "/"}`;
+  return { status: r.status, fields: { location }, body: "" };
+}
+
+/** Builds the hooks for listener `deps.name`. */
+export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
+  const { pools, stats } = deps;
+  const listenerStats = stats.listeners.get(deps.name);
+
+  const release = (ctx: Ctx): void => {
+    const s = ctx.user;
+    if (s.rt && s.index >= 0) {
+      endWork(s.rt, s.index, pools.current(s.rt.name));
+      s.index = -1;
+    }
+    if (s.breakerHeld) {
+      s.breakerHeld = false;
+      s.rt?.breaker.release("requests");
+    }
+    if (s.retryHeld) {
+      s.retryHeld = false;
+      if (s.rt) deps.budget.release(s.rt.name);
+    }
+  };
+
+  const mayRetry = (ctx: Ctx, trigger: string): boolean => {
+    const s = ctx.user;
+    if (!s.rt || !routeAllowsRetry(s.route, ctx.req.method, ctx.attempt, trigger)) return false;
+    if (s.rt.backends.length < 2) return false;
+    if (!s.retryHeld) {
+      if (!deps.budget.tryAcquire(s.rt.name, s.rt.loadTotal)) return false;
+      s.retryHeld = true;
+    }
+    return true;
+  };
+
+  return {
+    newCtx: newRequestState,
+
+    onRequest(ctx) {
+      const s = ctx.user;
+      const l = listenerOf(deps.holder.current(), deps.name);
+      if (!l) return { status: 503, errorCode: "NO_ROUTE", body: "listener is being reconfigured\n" };
+      s.listener = l;
+      listenerStats.active++;
+      if (l.trustedProxies.length > 0) ctx.trustForwarded = l.trustedProxies.some((c) => cidrContains(c, ctx.clientAddress));
+      const { path, query } = splitTarget(ctx.req.target);
+      s.path = path;
+      s.query = query;
+      const route = matchRoute(l, { method: ctx.req.method, host: hostOnly(ctx.req.host), path, query, header: (n) => ctx.req.get(n) });
+      s.route = route;
+      const limited = deps.limiters.check(l, route, ctx.clientAddress);
+      if (limited) return limited;
+      if (route?.redirect) return redirectReply(ctx, l, route.redirect);
+      const pool = route ? route.pool : l.pool;
+      if (!pool) return { status: 404, errorCode: "NO_ROUTE", body: "no route matches this request\n" };
+      const rt = pools.current(pool.name);
+      if (!rt || rt.backends.length === 0) {
+        return { status: 503, errorCode: "NO_HEALTHY_BACKEND", body: `no healthy backend in pool ${pool.name}\n` };
+      }
+      s.rt = rt;
+      if (!rt.breaker.tryAcquire("requests")) return { status: 503, errorCode: "OVERFLOW", body: `pool ${pool.name} is at its request limit\n` };
+      s.breakerHeld = true;
+      if (route) {
+        s.routeStats = stats.routes.get(`${l.name}/${route.name}`);
+        s.routeStats.active++;
+        ctx.upstreamTarget = rewriteTarget(route, path, query) ?? null;
+        ctx.addRequestFields += headerLines(route.requestHeaders);
+        ctx.dropRequestFields = droppedNames(route.requestHeaders);
+        if (route.timeoutMs !== undefined) ctx.responseTimeoutMs = route.timeoutMs;
+      }
+      if (ctx.responseTimeoutMs === 0) ctx.responseTimeoutMs = rt.config.responseTimeoutMs;
+      ctx.connectTimeoutMs = rt.config.connectTimeoutMs;
+      s.poolStats = stats.pools.get(rt.name);
+      s.poolStats.active++;
+      const hashOn = rt.config.hashOn;
+      const key = hashOn
+        ? extractHashKey(hashOn, {
+            clientIp: ctx.clientAddress,
+            header: (n) => ctx.req.get(n.toLowerCase()),
+            cookie: (n) => cookieValue(ctx.req.getAll("cookie"), n),
+            query: (n) => queryParam(query, n),
+          })
+        : undefined;
+      s.pick = newPickContext(key, rt.load);
+      return null;
+    },
+
+    selectUpstream(ctx): Upstream | LbError {
+      const s = ctx.user;
+      const rt = s.rt!;
+      if (s.index >= 0) endWork(rt, s.index, pools.current(rt.name));
+      s.index = -1;
+      const attempt = ctx.attempt - 1;
+      let i = -1;
+      const sticky = rt.config.sticky;
+      if (sticky && attempt === 0) {
+        i = stickyIndex(cookieValue(ctx.req.getAll("cookie"), sticky.cookie), sticky.secret, Date.now(), stickyMap(rt));
+        s.stickyHonoured = i >= 0;
+        if (i >= 0) s.pick!.first = s.pick!.last = i;
+      }
+      if (i < 0) {
+        s.pick!.loadTotal = rt.loadTotal;
+        i = rt.selector.pick(s.pick!, attempt);
+      }
+      if (i < 0) return new LbError("NO_HEALTHY_BACKEND", `no healthy backend in pool ${rt.name}`);
+      if (attempt > 0) {
+        listenerStats.retries++;
+        s.stickyHonoured = false; // the retry moved the client: pin it to where it landed
+      }
+      beginWork(rt, i);
+      s.index = i;
+      return rt.backends[i]!;
+    },
+
+    onResponse(ctx, res: ResponseHead) {
+      const s = ctx.user;
+      const rt = s.rt!;
+      pools.report(rt, s.index, res.status >= 500 ? "http_5xx" : "success");
+      deps.latency(rt.name)((ctx.responseStartedAt - ctx.upstreamStartedAt) / 1000);
+      const sticky = rt.config.sticky;
+      if (sticky && !s.stickyHonoured && s.index >= 0) {
+        const value = signSticky(rt.backends[s.index]!.address, sticky.secret, Date.now(), sticky.ttlS);
+        ctx.addResponseFields += stickyCookieLine(sticky.cookie, value, sticky.ttlS, ctx.proto === "https");
+      }
+      if (s.route?.responseHeaders) {
+        ctx.addResponseFields += headerLines(s.route.responseHeaders);
+        ctx.dropResponseFields = droppedNames(s.route.responseHeaders);
+      }
+    },
+
+    retryOnResponse(ctx, res) {
+      if (ctx.user.rt && ctx.user.index >= 0) pools.report(ctx.user.rt, ctx.user.index, res.status >= 500 ? "http_5xx" : "success");
+      return mayRetry(ctx, String(res.status));
+    },
+
+    onConnectFailure(ctx, err) {
+      const s = ctx.user;
+      if (s.rt && s.index >= 0) pools.report(s.rt, s.index, "gateway_failure");
+      // A reused keep-alive connection closed under a bodiless request is always safe to resend.
+      if (err.retryable && ctx.reusedConnection && ctx.attempt < 2 && ctx.req.bodyKind === 0) return true;
+      return mayRetry(ctx, failureKind(err));
+    },
+
+    onLog(ctx) {
+      const s = ctx.user;
+      const code = ctx.error?.code ?? ctx.replyErrorCode ?? undefined;
+      const retries = Math.max(0, ctx.attempt - 1);
+      listenerStats.active--;
+      listenerStats.record(ctx.status, ctx.bytesIn, ctx.bytesOut, 0, code);
+      if (s.routeStats) {
+        s.routeStats.active--;
+        s.routeStats.record(ctx.status, ctx.bytesIn, ctx.bytesOut, retries, code);
+      }
+      if (s.poolStats) {
+        s.poolStats.active--;
+        s.poolStats.record(ctx.status, ctx.bytesIn, ctx.bytesOut, retries, code);
+      }
+      const backend = s.rt && s.index >= 0 ? s.rt.backends[s.index]!.address : undefined;
+      release(ctx);
+      const log = s.listener ? deps.accessLog(s.listener) : undefined;
+      if (!log) return;
+      const now = performance.now();
+      log.write({
+        time: new Date().toISOString(),
+        listener: deps.name,
+        client: ctx.clientAddress,
+        method: ctx.req.method,
+        host: ctx.req.host,
+        path: s.path,
+        status: ctx.status,
+        bytes_in: ctx.bytesIn,
+        bytes_out: ctx.bytesOut,
+        ...(s.route ? { route: s.route.name } : {}),
+        ...(s.rt ? { pool: s.rt.name } : {}),
+        ...(backend ? { backend } : {}),
+        attempts: ctx.attempt,
+        duration_ms: Math.round((now - ctx.startedAt) * 1000) / 1000,
+        ...(ctx.responseStartedAt > 0 ? { upstream_ms: Math.round((ctx.responseStartedAt - ctx.upstreamStartedAt) * 1000) / 1000 } : {}),
+        ...(code ? { error: code } : {}),
+        request_id: ctx.requestId,
+      });
+    },
+  };
+}

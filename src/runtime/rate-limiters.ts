@@ -1,0 +1,42 @@
+/**
+ * The token buckets of every listener and route that sets `rate_limit`, kept by name across config
+ * changes (a new revision with the same limit keeps the buckets; a changed limit starts afresh).
+ */
+import type { SnapshotListener, SnapshotRateLimit, SnapshotRoute } from "../config/index.ts";
+import type { ProxyReply } from "../l7/index.ts";
+import { RateLimiter } from "../limits/index.ts";
+
+export class RateLimiters {
+  readonly #limiters = new Map<string, { spec: SnapshotRateLimit; limiter: RateLimiter }>();
+
+  #get(key: string, spec: SnapshotRateLimit): RateLimiter {
+    const found = this.#limiters.get(key);
+    if (found && found.spec.rps === spec.rps && found.spec.burst === spec.burst) return found.limiter;
+    const limiter = new RateLimiter({ rate: spec.rps, burst: spec.burst });
+    this.#limiters.set(key, { spec, limiter });
+    return limiter;
+  }
+
+  /** A 429 reply when `client` is over the listener's or the route's limit; null when allowed. */
+  check(l: SnapshotListener, route: SnapshotRoute | undefined, client: string): ProxyReply | null {
+    const now = Date.now();
+    if (l.rateLimit) {
+      const v = this.#get(l.name, l.rateLimit).take(client, now);
+      if (!v.allowed) return tooMany(v.retryAfterS);
+    }
+    if (route?.rateLimit) {
+      const v = this.#get(`${l.name}/${route.name}`, route.rateLimit).take(client, now);
+      if (!v.allowed) return tooMany(v.retryAfterS);
+    }
+    return null;
+  }
+
+  /** Requests denied so far, by listener or "listener/route". */
+  denied(): [string, number][] {
+    return [...this.#limiters].map(([k, v]) => [k, v.limiter.denied]);
+  }
+}
+
+function tooMany(retryAfterS: number): ProxyReply {
+  return { status: 429, errorCode: "RATE_LIMITED", fields: { "retry-after": String(retryAfterS) }, body: "too many requests\n" };
+}

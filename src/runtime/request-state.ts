@@ -1,0 +1,41 @@
+/** The per-request state the L7 hooks keep in ProxyCtx.user (one object per request). */
+import type { PickContext } from "../balance/index.ts";
+import type { SnapshotListener, SnapshotRoute } from "../config/index.ts";
+import type { TrafficStats } from "./traffic-stats.ts";
+import type { PoolRuntime } from "./pool-runtime.ts";
+
+export interface RequestState {
+  listener: SnapshotListener | undefined;
+  route: SnapshotRoute | undefined;
+  rt: PoolRuntime | undefined;
+  pick: PickContext | undefined;
+  /** Backend index (into rt.backends) of the current attempt; -1 = none held. */
+  index: number;
+  /** Path and query of the request-target (for routing, hashing and the log). */
+  path: string;
+  query: string;
+  /** The request carried a valid sticky cookie that was honoured (no new cookie needed). */
+  stickyHonoured: boolean;
+  breakerHeld: boolean;
+  /** This request holds one unit of its pool's retry budget. */
+  retryHeld: boolean;
+  routeStats: TrafficStats | undefined;
+  poolStats: TrafficStats | undefined;
+}
+
+export function newRequestState(): RequestState {
+  return {
+    listener: undefined,
+    route: undefined,
+    rt: undefined,
+    pick: undefined,
+    index: -1,
+    path: "",
+    query: "",
+    stickyHonoured: false,
+    breakerHeld: false,
+    retryHeld: false,
+    routeStats: undefined,
+    poolStats: undefined,
+  };
+}

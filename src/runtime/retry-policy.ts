@@ -1,0 +1,48 @@
+/**
+ * When a failed attempt may be retried (route `retries`): attempts left, an idempotent method
+ * (unless the route allows others), a failure kind the route lists, and room in the pool's retry
+ * budget: retries in flight stay under 20% of the pool's active requests, with a floor of 3
+ * (Envoy's retry budget), so retries can never multiply an outage.
+ */
+import type { SnapshotRoute } from "../config/index.ts";
+import type { LbError } from "../errors.ts";
+
+const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"]);
+const BUDGET_SHARE = 0.2;
+const BUDGET_MIN = 3;
+
+/** The failure kind a route's `retries.on` names for `err`. */
+export function failureKind(err: LbError): string {
+  if (err.code === "UPSTREAM_CONNECT_FAILED") return "connect_failure";
+  if (err.code === "UPSTREAM_TIMEOUT") return "timeout";
+  return "reset";
+}
+
+/** Retries in flight per pool. */
+export class RetryBudget {
+  readonly #active = new Map<string, number>();
+
+  /** Takes a unit if the pool (with `activeRequests` in flight) has room. */
+  tryAcquire(pool: string, activeRequests: number): boolean {
+    const n = this.#active.get(pool) ?? 0;
+    if (n >= Math.max(BUDGET_MIN, Math.floor(activeRequests * BUDGET_SHARE))) return false;
+    this.#active.set(pool, n + 1);
+    return true;
+  }
+
+  release(pool: string): void {
+    const n = this.#active.get(pool) ?? 0;
+    if (n > 1) this.#active.set(pool, n - 1);
+    else this.#active.delete(pool);
+  }
+}
+
+/** True when the route lets attempt `attempt` (1-based) of `method` retry after `trigger`. */
+export function routeAllowsRetry(route: SnapshotRoute | undefined, method: string, attempt: number, trigger: string): boolean {
+  if (!route || attempt > route.retries.attempts) return false;
+  if (!route.retries.nonIdempotent && !IDEMPOTENT.has(method)) return false;
+  const on = route.retries.on;
+  if (on.includes(trigger)) return true;
+  // "5xx" covers every 5xx status; a status trigger is its digits ("503").
+  return trigger.length === 3 && trigger[0] === "5" && on.includes("5xx");
+}
