@@ -21,7 +21,8 @@ export interface DataPlane {
   runtime?: RuntimeView;
   /** True once every listener is bound; /readyz also requires an applied snapshot. */
   ready?(): boolean;
-  stop(): Promise<void>;
+  /** Stops accepting; in-flight work gets up to `graceMs` to finish. */
+  stop(graceMs?: number): Promise<void>;
 }
 
 /** Everything a data plane may use; it must not import src/store or src/admin itself. */
@@ -55,8 +56,11 @@ export interface FulcrumNode {
   dbPath: string;
   /** Base URL of the admin API, with the real port. */
   adminUrl: string;
-  /** Stops the admin API, then the data plane, then closes the store. Idempotent. */
-  stop(): Promise<void>;
+  /**
+   * Drains and stops: /readyz turns 503 at once, the data plane stops accepting and gets up to
+   * `graceMs` for in-flight work, then the admin API stops and the store closes. Idempotent.
+   */
+  stop(graceMs?: number): Promise<void>;
 }
 
 /** True for addresses that only this machine can reach. */
@@ -80,6 +84,7 @@ export async function startNode(opts: NodeOptions = {}): Promise<FulcrumNode> {
   const holder = new SnapshotHolder();
   const metrics = new Registry();
   let plane: DataPlane | undefined;
+  let draining = false;
   try {
     if (opts.configFile !== undefined) {
       applyConfig({ store, holder }, await readConfigFile(opts.configFile), { summary: `start --config ${opts.configFile}` });
@@ -94,14 +99,15 @@ export async function startNode(opts: NodeOptions = {}): Promise<FulcrumNode> {
       runtime: plane?.runtime,
       token: opts.token,
       bodyLimit: opts.bodyLimit,
-      ready: () => holder.current() !== undefined && (plane?.ready?.() ?? true),
+      ready: () => !draining && holder.current() !== undefined && (plane?.ready?.() ?? true),
     });
     const server = Bun.serve({ hostname: host, port, fetch: app.fetch });
     let stopped: Promise<void> | undefined;
-    const stop = () =>
+    const stop = (graceMs = 0) =>
       (stopped ??= (async () => {
+        draining = true;
+        await plane?.stop(graceMs);
         await server.stop(true);
-        await plane?.stop();
         store.close();
       })());
     const shownHost = host.includes(":") ? `[${host}]` : host;
@@ -123,15 +129,27 @@ function printBanner(node: FulcrumNode, token: string | undefined): void {
   console.log(`try: curl${auth} ${node.adminUrl}/v1/config   or   fulcrum apply -f config.yaml --admin ${node.adminUrl}`);
 }
 
+/** How long SIGTERM waits for in-flight work by default (Envoy's drain time is 600 s; k8s gives 30 s). */
+const DEFAULT_DRAIN_MS = 25_000;
+
+function parseDrain(v: string | undefined): number {
+  if (v === undefined) return DEFAULT_DRAIN_MS;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new LbError("INVALID_ARGUMENT", `--drain-timeout-ms must be a whole number of milliseconds, got "${v}"`);
+  return n;
+}
+
 /** Runs `start` until SIGTERM/SIGINT; resolves to the exit code only on a startup failure. */
 export async function startCommand(argv: string[]): Promise<number> {
   let node: FulcrumNode;
   let token: string | undefined;
+  let drainMs = DEFAULT_DRAIN_MS;
   try {
-    const spec = { config: "string", db: "string", admin: "string", "admin-token-file": "string" } as const;
+    const spec = { config: "string", db: "string", admin: "string", "admin-token-file": "string", "drain-timeout-ms": "string" } as const;
     const args = parseArgs(argv, spec, { c: "config" });
     if (args.positionals.length > 0) throw new LbError("INVALID_ARGUMENT", `unexpected argument "${args.positionals[0]}"`);
     token = await readToken(args.flags["admin-token-file"]);
+    drainMs = parseDrain(args.flags["drain-timeout-ms"]);
     node = await startNode({
       dbPath: args.flags.db,
       configFile: args.flags.config,
@@ -145,9 +163,9 @@ export async function startCommand(argv: string[]): Promise<number> {
   printBanner(node, token);
   return await new Promise<number>(() => {
     const shutdown = (signal: string) => {
-      console.log(`${signal}: stopping`);
+      console.log(`${signal}: draining (up to ${drainMs} ms for requests and connections in flight), then stopping`);
       // Exit explicitly: a data plane socket left open must not keep a stopped node alive.
-      void node.stop().then(
+      void node.stop(drainMs).then(
         () => process.exit(0),
         (e) => process.exit(reportError("start", e)),
       );

@@ -149,7 +149,8 @@ export async function startL4Listener(name: string, holder: SnapshotHolder, pool
     conntrack,
     active: () => relay.stats.active,
     async stop(graceMs: number) {
-      relay.stop(true, graceMs);
+      // Graceful: stop accepting; open connections get `graceMs` to finish, then are closed.
+      relay.stop(graceMs <= 0, graceMs);
     },
   };
 }

@@ -80,12 +80,18 @@ export class ListenerSet {
     return n;
   }
 
-  /** Stops every listener, letting connections finish for up to `graceMs`. */
+  /**
+   * Stops every listener: accepting ends at once, open connections and requests in flight get up
+   * to `graceMs` to finish (polled), then whatever is left is closed.
+   */
   async stopAll(graceMs: number): Promise<void> {
     await this.#chain;
-    const all = [...this.#entries.values()];
+    const all = [...this.#entries.values()].map((e) => e.bound).filter((b) => b !== undefined);
     this.#entries.clear();
-    await Promise.all(all.map((e) => e.bound?.stop(graceMs)));
+    await Promise.all(all.map((b) => b.stop(graceMs)));
+    const deadline = Date.now() + graceMs;
+    while (Date.now() < deadline && all.some((b) => b.active() > 0)) await Bun.sleep(25);
+    await Promise.all(all.map((b) => b.stop(0)));
   }
 
   async #reconcile(snap: Snapshot): Promise<void> {
