@@ -192,8 +192,10 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
     },
 
     retryOnResponse(ctx, res) {
-      if (ctx.user.rt && ctx.user.index >= 0) pools.report(ctx.user.rt, ctx.user.index, res.status >= 500 ? "http_5xx" : "success");
-      return mayRetry(ctx, String(res.status));
+      const retry = mayRetry(ctx, String(res.status));
+      // A relayed response is reported once, by onResponse; only one dropped for a retry is reported here.
+      if (retry && ctx.user.rt && ctx.user.index >= 0) pools.report(ctx.user.rt, ctx.user.index, res.status >= 500 ? "http_5xx" : "success");
+      return retry;
     },
 
     onConnectFailure(ctx, err) {
