@@ -1,0 +1,93 @@
+/**
+ * Retries through a real node land on another backend: a 503 listed in `retries.on`, a connect
+ * failure, a reset before any response byte; POST only with non_idempotent; attempts bounded and
+ * each attempt on a different backend.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import type { TCPSocketListener } from "bun";
+import { killAll } from "../helpers/process.ts";
+import { backend, call, deadAddress, metric, spread, startNode, type Backend, type L7Node } from "./helpers/l7-node.ts";
+
+const good = backend("good", () => new Response("fine"));
+const bad = backend("bad", () => new Response("down", { status: 503 }));
+const bads = [0, 1, 2].map((i) => backend(`bad${i}`, () => new Response("down", { status: 503 })));
+let resetter: TCPSocketListener<undefined>;
+let n: L7Node;
+let port = 0;
+
+beforeAll(async () => {
+  // Accepts, reads the request head, then closes without a byte: a reset before any response.
+  resetter = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data: (s) => void s.end() } });
+  const reset = `127.0.0.1:${resetter.port}`;
+  const route = (name: string, pool: string, retries: Record<string, unknown>) => ({ name, match: { path_prefix: `/${name}` }, pool, retries });
+  n = await startNode({
+    listeners: [{
+      name: "web", protocol: "http", address: "127.0.0.1:0",
+      routes: [
+        route("on503", "flaky", { attempts: 2, on: ["503"] }),
+        route("post", "flaky", { attempts: 2, on: ["503"], non_idempotent: true }),
+        route("no503", "flaky", { attempts: 2, on: ["502"] }),
+        route("dead", "dead", { attempts: 2, on: ["connect_failure"] }),
+        route("reset", "reset", { attempts: 2, on: ["reset"] }),
+        route("one", "allbad", { attempts: 1, on: ["5xx"] }),
+        route("two", "allbad", { attempts: 2, on: ["5xx"] }),
+      ],
+    }],
+    pools: [
+      { name: "flaky", backends: [{ address: bad.address }, { address: good.address }] },
+      { name: "dead", backends: [{ address: deadAddress() }, { address: good.address }] },
+      { name: "reset", backends: [{ address: reset }, { address: good.address }] },
+      { name: "allbad", backends: bads.map((b) => ({ address: b.address })) },
+    ],
+  });
+  port = n.port("web");
+});
+
+afterAll(async () => {
+  await killAll();
+  [good, bad, ...bads].forEach((b) => b.stop());
+  resetter?.stop(true);
+});
+
+describe("retries through a real node", () => {
+  test("a backend answering 503 is retried on the other: the client sees 200 every time", async () => {
+    const before = bad.hits;
+    expect(await spread(10, () => call(port, "/on503"))).toEqual({ good: 10 });
+    // Round robin sent about half the first attempts to the failing backend.
+    expect(bad.hits - before).toBeGreaterThanOrEqual(4);
+  });
+
+  test("a status the route does not list is passed to the client as is", async () => {
+    const c = await spread(10, () => call(port, "/no503"));
+    expect(c.bad).toBeGreaterThanOrEqual(4);
+    expect(c.good).toBeGreaterThanOrEqual(4);
+  });
+
+  test("a connect failure to a dead backend and a reset before any byte are retried elsewhere", async () => {
+    expect(await spread(10, () => call(port, "/dead"))).toEqual({ good: 10 });
+    expect(await spread(10, () => call(port, "/reset"))).toEqual({ good: 10 });
+  });
+
+  // Bodies stream (never buffered), so only a POST whose body is empty can be replayed at all.
+  test("POST is not retried unless the route says non_idempotent", async () => {
+    const plain = await spread(10, () => call(port, "/on503", { method: "POST", headers: { "content-length": "0" } }));
+    expect(plain.bad).toBeGreaterThanOrEqual(4);
+    const allowed = await spread(10, () => call(port, "/post", { method: "POST", headers: { "content-length": "0" } }));
+    expect(allowed).toEqual({ good: 10 });
+  });
+
+  test("attempts are bounded and each lands on a different backend", async () => {
+    const hits = () => bads.map((b) => b.hits);
+    const h0 = hits();
+    const one = await call(port, "/one");
+    expect(one.status).toBe(503);
+    expect(hits().reduce((t, v, i) => t + v - h0[i]!, 0)).toBe(2);
+    const h1 = hits();
+    const two = await call(port, "/two");
+    expect(two.status).toBe(503);
+    expect(hits().map((v, i) => v - h1[i]!)).toEqual([1, 1, 1]);
+    const m = await n.metrics();
+    expect(metric(m, 'fulcrum_http_retries_total{scope="route",name="web/two"}')).toBe(2);
+    expect(metric(m, 'fulcrum_http_retries_total{scope="route",name="web/one"}')).toBe(1);
+  });
+});
