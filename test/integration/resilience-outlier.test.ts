@@ -1,0 +1,69 @@
+/**
+ * Issue 7, passive health end to end: a backend answering 500s is ejected by outlier detection
+ * after consecutive_5xx of them, gets no traffic while ejected, and serves again once its
+ * ejection time has run out.
+ */
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { startBackend, type TestBackend } from "./helpers-resilience/backend.ts";
+import { startNode, until, type ResilienceNode } from "./helpers-resilience/node.ts";
+
+const EJECTION_MS = 1500;
+let backends: TestBackend[];
+let node: ResilienceNode;
+let port = 0;
+
+beforeAll(async () => {
+  backends = ["b0", "b1", "b2"].map((t) => startBackend(t));
+  node = await startNode({
+    listeners: [{ name: "web", protocol: "http", address: "127.0.0.1:0", pool: "app" }],
+    pools: [
+      {
+        name: "app", algorithm: "round_robin",
+        outlier_detection: { consecutive_5xx: 3, base_ejection_ms: EJECTION_MS, max_ejection_percent: 50 },
+        backends: backends.map((b) => ({ address: b.address })),
+      },
+    ],
+  });
+  port = await node.port("web");
+});
+
+afterAll(async () => {
+  await node?.stop();
+  backends?.forEach((b) => b.kill());
+});
+
+async function get(): Promise<{ status: number; body: string }> {
+  const res = await fetch(`http://127.0.0.1:${port}/`);
+  return { status: res.status, body: await res.text() };
+}
+
+test("a backend answering 500s is ejected and comes back after its ejection time", async () => {
+  const bad = backends[0]!;
+  bad.status = 500;
+  let fives = 0;
+  for (let i = 0; i < 30 && fives < 3; i++) if ((await get()).status === 500) fives++;
+  expect(fives).toBe(3);
+  // Exactly consecutive_5xx answers, each counted once, eject it (not fewer).
+  expect((await node.backend("app", bad.address)).requests_total).toBe(3);
+  await until(async () => (await node.backend("app", bad.address))?.ejected === true, 1000);
+  const ejectedAt = performance.now();
+
+  // While ejected: nothing reaches it, every answer is a 200 from the others.
+  const hitsBefore = bad.hits;
+  for (let i = 0; i < 30; i++) {
+    const r = await get();
+    expect(r.status).toBe(200);
+    expect(r.body).not.toBe("b0");
+  }
+  expect(bad.hits).toBe(hitsBefore);
+  expect((await node.backend("app", bad.address)).ejected).toBe(true);
+
+  // Fixed meanwhile; it returns only once the ejection time has run out (plus the 500 ms sweep).
+  bad.status = 200;
+  const waited = await until(async () => (await node.backend("app", bad.address))?.ejected === false, EJECTION_MS + 2000);
+  expect(performance.now() - ejectedAt).toBeGreaterThanOrEqual(EJECTION_MS - 50);
+  expect(waited).toBeLessThan(EJECTION_MS + 1500);
+  const bodies: string[] = [];
+  for (let i = 0; i < 12; i++) bodies.push((await get()).body);
+  expect(bodies.filter((b) => b === "b0").length).toBeGreaterThanOrEqual(3);
+}, 10_000);
