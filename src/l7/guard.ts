@@ -15,3 +15,12 @@ export function runOnLog(hooks: ProxyHooks<any>, ctx: ProxyCtx<any>): void {
     // swallowed on purpose: logging must not break the connection it describes
   }
 }
+
+/** Runs onParseError, swallowing its failures as runOnLog does. */
+export function runOnParseError(hooks: ProxyHooks<any>, clientAddress: string, err: LbError): void {
+  try {
+    hooks.onParseError?.(clientAddress, err);
+  } catch {
+    // swallowed on purpose: logging must not break the connection it describes
+  }
+}

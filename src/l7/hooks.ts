@@ -109,4 +109,10 @@ export interface ProxyHooks<U = unknown> {
   onProxyFailure?(ctx: ProxyCtx<U>, err: LbError): ProxyReply | null | undefined;
   /** Always runs last, once per request, after the response ended or failed. */
   onLog?(ctx: ProxyCtx<U>): void;
+  /**
+   * A request that never became an exchange: its head was malformed (400), too large (431) or too
+   * slow (408). No ProxyCtx exists, so onLog cannot run; this lets the access log and counters
+   * still say the same error code as the reply. Called once, just before the connection closes.
+   */
+  onParseError?(clientAddress: string, err: LbError): void;
 }

@@ -7,7 +7,7 @@ import type { Socket } from "bun";
 import { LbError } from "../errors.ts";
 import { RequestParser, type HttpParseError, type MessageHandler, type RequestHead } from "./http/index.ts";
 import { Exchange } from "./exchange.ts";
-import { hookFailed, runOnLog } from "./guard.ts";
+import { hookFailed, runOnLog, runOnParseError } from "./guard.ts";
 import { identityFields } from "./forwarded.ts";
 import { encodeReply, errorReply } from "./reply.ts";
 import type { ServerCore } from "./server-core.ts";
@@ -98,6 +98,12 @@ export class Session extends Deadline implements MessageHandler<RequestHead>, Wr
   private parseFailed(err: HttpParseError): void {
     const ex = this.exchange;
     if (ex !== null && !ex.finished) return ex.fail(err);
+    this.refuse(err);
+  }
+
+  /** Answers a request that never became an exchange with its error, reports it, and closes. */
+  private refuse(err: LbError): void {
+    runOnParseError(this.server.hooks, this.clientAddress, err);
     this.shutdown(encodeReply(errorReply(err), true));
   }
 
@@ -175,7 +181,7 @@ export class Session extends Deadline implements MessageHandler<RequestHead>, Wr
   onDeadline(): void {
     const ex = this.exchange;
     if (this.wait === Wait.Response && ex !== null) return ex.fail(new LbError("UPSTREAM_TIMEOUT", "no response from the backend in time"));
-    if (this.wait === Wait.Header && this.parser.midHead) return this.shutdown(encodeReply(errorReply(new LbError("REQUEST_TIMEOUT", "request head too slow")), true));
+    if (this.wait === Wait.Header && this.parser.midHead) return this.refuse(new LbError("REQUEST_TIMEOUT", "request head too slow"));
     this.closing = true;
     this.parser.halt();
     this.socket.end();

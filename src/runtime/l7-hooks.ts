@@ -245,5 +245,16 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
         request_id: ctx.requestId,
       });
     },
+
+    onParseError(client, err) {
+      listenerStats.record(err.status, 0, 0, 0, err.code);
+      const l = listenerOf(deps.holder.current(), deps.name);
+      const log = l ? deps.accessLog(l) : undefined;
+      // No request head was read: method, host, path and id are unknown, and nothing was proxied.
+      log?.write({
+        time: new Date().toISOString(), listener: deps.name, client, method: "", host: "", path: "",
+        status: err.status, bytes_in: 0, bytes_out: 0, attempts: 0, duration_ms: 0, error: err.code, request_id: "",
+      });
+    },
   };
 }
