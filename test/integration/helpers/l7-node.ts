@@ -85,7 +85,7 @@ export async function startNode(config: unknown, dir = mkdtempSync(join(tmpdir()
   const file = join(dir, `fulcrum-${Math.random().toString(36).slice(2)}.json`);
   writeFileSync(file, JSON.stringify(config));
   const node = await startFulcrum(["--config", file, "--db", `${file}.db`]);
-  const status = async () => await (await fetch(`${node.url}/v1/status`)).json();
+  const status = async (): Promise<any> => await (await fetch(`${node.url}/v1/status`)).json();
   const st = await status();
   const ports = new Map<string, number>();
   for (const l of st.listeners) ports.set(l.name, Number(String(l.address).split(":").pop()));
