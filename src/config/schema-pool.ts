@@ -3,7 +3,7 @@
  * ring_min_size) are filled by a transform so a document read back is accepted again unchanged.
  */
 import { z } from "zod";
-import { parseHashOn } from "../balance/index.ts";
+import { ALGORITHMS as BALANCE_ALGORITHMS, parseHashOn, type Algorithm } from "../balance/index.ts";
 import { BackendAddressSchema, isPrime, NameSchema, PositiveInt } from "./schema-common.ts";
 
 /** Maglev's default (and Envoy's): the prime table size used when none is given. */
@@ -13,19 +13,9 @@ export const MAX_TABLE_SIZE = 5_000_011;
 /** Ring hash's default minimum ring size (Envoy's). */
 export const DEFAULT_RING_MIN_SIZE = 1024;
 
-/** Every balancing algorithm a pool may name. */
-export const ALGORITHMS = [
-  "round_robin",
-  "weighted_round_robin",
-  "least_connections",
-  "power_of_two",
-  "random",
-  "maglev",
-  "ring_hash",
-  "source_ip_hash",
-] as const;
-/** A balancing algorithm name. */
-export type Algorithm = (typeof ALGORITHMS)[number];
+/** Every balancing algorithm a pool may name: balance's list, as the tuple zod's enum wants. */
+export const ALGORITHMS = BALANCE_ALGORITHMS as readonly Algorithm[] as [Algorithm, ...Algorithm[]];
+export type { Algorithm };
 
 /** Algorithms that hash a request key chosen by hash_on. */
 export const HASH_ON_ALGORITHMS: readonly Algorithm[] = ["maglev", "ring_hash"];
