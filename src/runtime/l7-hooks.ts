@@ -111,11 +111,19 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
       s.query = query;
       const route = matchRoute(l, { method: ctx.req.method, host: hostOnly(ctx.req.host), path, query, header: (n) => ctx.req.get(n) });
       s.route = route;
+      // Counted from the match on, so requests refused below (rate limit, redirect, no healthy
+      // backend, overflow) show in the route's and pool's series too, not only the listener's.
+      if (route) {
+        s.routeStats = stats.routes.get(`${l.name}/${route.name}`);
+        s.routeStats.active++;
+      }
       const limited = deps.limiters.check(l, route, ctx.clientAddress);
       if (limited) return limited;
       if (route?.redirect) return redirectReply(ctx, l, route.redirect);
       const pool = route ? route.pool : l.pool;
       if (!pool) return { status: 404, errorCode: "NO_ROUTE", body: "no route matches this request\n" };
+      s.poolStats = stats.pools.get(pool.name);
+      s.poolStats.active++;
       const rt = pools.current(pool.name);
       if (!rt || rt.backends.length === 0) {
         return { status: 503, errorCode: "NO_HEALTHY_BACKEND", body: `no healthy backend in pool ${pool.name}\n` };
@@ -124,8 +132,6 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
       if (!rt.breaker.tryAcquire("requests")) return { status: 503, errorCode: "OVERFLOW", body: `pool ${pool.name} is at its request limit\n` };
       s.breakerHeld = true;
       if (route) {
-        s.routeStats = stats.routes.get(`${l.name}/${route.name}`);
-        s.routeStats.active++;
         ctx.upstreamTarget = rewriteTarget(route, path, query) ?? null;
         ctx.addRequestFields += headerLines(route.requestHeaders);
         ctx.dropRequestFields = droppedNames(route.requestHeaders);
@@ -133,8 +139,6 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
       }
       if (ctx.responseTimeoutMs === 0) ctx.responseTimeoutMs = rt.config.responseTimeoutMs;
       ctx.connectTimeoutMs = rt.config.connectTimeoutMs;
-      s.poolStats = stats.pools.get(rt.name);
-      s.poolStats.active++;
       const hashOn = rt.config.hashOn;
       const key = hashOn
         ? extractHashKey(hashOn, {
