@@ -6,6 +6,7 @@
 import type { SocketHandler, TCPSocketListenOptions, TLSOptions } from "bun";
 import { DEFAULT_LIMITS, type HttpLimits } from "./http/index.ts";
 import type { ProxyHooks } from "./hooks.ts";
+import type { ProxyAcceptOptions } from "../l4/index.ts";
 import { DEFAULT_TIMEOUTS, ServerCore, type ProxyTimeouts } from "./server-core.ts";
 import { Session } from "./session.ts";
 import { UpstreamPool, type PoolOptions } from "./upstream-pool.ts";
@@ -23,6 +24,8 @@ export interface ProxyOptions<U = unknown> {
   timeouts?: Partial<ProxyTimeouts>;
   /** Request bodies above this get 413 BODY_TOO_LARGE (default: unlimited). */
   maxBodyBytes?: number;
+  /** Require a PROXY v1/v2 header from every client, accepted from trusted peers only. */
+  acceptProxy?: ProxyAcceptOptions;
   /** A pool shared between listeners; by default each listener owns one (closed on stop). */
   pool?: UpstreamPool;
   poolOptions?: Partial<PoolOptions>;
@@ -51,6 +54,7 @@ export function startProxy<U>(opts: ProxyOptions<U>): ProxyServer {
     opts.hooks, pool, opts.tls ? "https" : "http", limits, { ...DEFAULT_TIMEOUTS, ...opts.timeouts },
     opts.maxBodyBytes ?? Number.POSITIVE_INFINITY,
   );
+  core.acceptProxy = opts.acceptProxy;
   const handlers: SocketHandler<Session> = {
     open(s) {
       const session = new Session(core, s);

@@ -6,6 +6,7 @@
 import { DEFAULT_LIMITS, type HttpLimits } from "./http/index.ts";
 import type { ProxyHooks } from "./hooks.ts";
 import type { Session } from "./session.ts";
+import type { ProxyAcceptOptions } from "../l4/index.ts";
 import type { UpstreamPool } from "./upstream-pool.ts";
 
 export interface ProxyTimeouts {
@@ -23,6 +24,8 @@ export class ServerCore {
   /** Coarse clock (ms), advanced by the sweep: deadlines are whole-second business. */
   now = Date.now();
   readonly sessions = new Set<Session>();
+  /** Require a PROXY header (v1/v2) from every client, accepted from these peers only. */
+  acceptProxy: ProxyAcceptOptions | undefined;
   private readonly sweeper: ReturnType<typeof setInterval>;
 
   constructor(

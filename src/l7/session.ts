@@ -5,6 +5,7 @@
  */
 import type { Socket } from "bun";
 import { LbError } from "../errors.ts";
+import { ProxyHeaderReader } from "../l4/index.ts";
 import { RequestParser, type HttpParseError, type MessageHandler, type RequestHead } from "./http/index.ts";
 import { Exchange } from "./exchange.ts";
 import { hookFailed, runOnLog, runOnParseError } from "./guard.ts";
@@ -20,9 +21,12 @@ const MAX_PENDING = 64 * 1024;
 export class Session extends Deadline implements MessageHandler<RequestHead>, WriterOwner {
   readonly parser: RequestParser;
   readonly writer = new SocketWriter(this);
-  readonly clientAddress: string;
-  /** X-Forwarded-For/Proto lines for this connection, built once. */
-  readonly identity: string;
+  /** The client: the TCP peer, or the source a trusted PROXY header carried. */
+  clientAddress: string;
+  /** X-Forwarded-For/Proto lines for this connection, built once (again after a PROXY header). */
+  identity: string;
+  /** Set while the connection's PROXY header (required on this listener) is still being read. */
+  private proxyReader: ProxyHeaderReader | null = null;
   exchange: Exchange | null = null;
   /** True while a client packet is being parsed (see consumeCorked). */
   corking = false;
@@ -37,10 +41,16 @@ export class Session extends Deadline implements MessageHandler<RequestHead>, Wr
     this.clientAddress = socket.remoteAddress;
     this.identity = identityFields(this.clientAddress, server.proto);
     this.writer.attach(socket as Socket<unknown>);
+    if (server.acceptProxy) this.proxyReader = new ProxyHeaderReader(this.clientAddress, server.acceptProxy);
   }
 
   onData(buf: Buffer): void {
     if (this.closing) return;
+    if (this.proxyReader !== null) {
+      const rest = this.readProxyHeader(buf);
+      if (rest === null || rest.length === 0) return;
+      buf = rest;
+    }
     const ex = this.exchange;
     if (ex !== null && ex.tunnel) {
       this.touch();
@@ -49,6 +59,27 @@ export class Session extends Deadline implements MessageHandler<RequestHead>, Wr
     }
     if (this.pending !== null) return this.stash(buf, 0);
     this.consumeCorked(buf);
+  }
+
+  /**
+   * Reads the PROXY header every connection on this listener must start with (from trusted peers
+   * only); its source becomes the client identity. Returns the bytes after it, or null while it is
+   * incomplete or after closing the connection for an untrusted peer or a malformed header.
+   */
+  private readProxyHeader(buf: Buffer): Buffer | null {
+    const r = this.proxyReader!.push(buf);
+    if (r.status === "need_more") return null;
+    if (r.status === "invalid") {
+      this.closing = true;
+      this.socket.end();
+      return null;
+    }
+    this.proxyReader = null;
+    if (r.header.source) {
+      this.clientAddress = r.header.source.ip;
+      this.identity = identityFields(this.clientAddress, this.server.proto);
+    }
+    return Buffer.from(r.rest.buffer, r.rest.byteOffset, r.rest.length);
   }
 
   /** Upstream writes made while parsing one packet leave together, after the whole packet parsed. */

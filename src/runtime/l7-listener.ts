@@ -6,6 +6,7 @@
 import { constants } from "node:crypto";
 import type { SnapshotListener } from "../config/index.ts";
 import { LbError } from "../errors.ts";
+import { CidrList } from "../l4/index.ts";
 import { startProxy, type UpstreamPool } from "../l7/index.ts";
 import { l7Hooks, type L7HookDeps } from "./l7-hooks.ts";
 import type { BoundListener } from "./listener-set.ts";
@@ -32,6 +33,9 @@ export function startL7Listener(l: SnapshotListener, deps: Omit<L7HookDeps, "nam
     ...(l.protocol === "https" && cert ? { tls: tlsOptions(cert.certPem, cert.keyPem) } : {}),
     timeouts: { headerMs: l.headerTimeoutMs, idleMs: l.idleTimeoutMs },
     ...(l.maxBodyBytes > 0 ? { maxBodyBytes: l.maxBodyBytes } : {}),
+    ...(l.proxyProtocol.acceptFrom.length > 0
+      ? { acceptProxy: { trusted: new CidrList(l.proxyProtocol.acceptFrom.map((c) => `${c.address}/${c.prefix}`)) } }
+      : {}),
     pool,
   });
   return {
