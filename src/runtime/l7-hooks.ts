@@ -109,7 +109,10 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
       const { path, query } = splitTarget(ctx.req.target);
       s.path = path;
       s.query = query;
-      const route = matchRoute(l, { method: ctx.req.method, host: hostOnly(ctx.req.host), path, query, header: (n) => ctx.req.get(n) });
+      // Most listeners route everything to one pool: skip building the routing view for them.
+      const route = l.routes.length === 0
+        ? undefined
+        : matchRoute(l, { method: ctx.req.method, host: hostOnly(ctx.req.host), path, query, header: (n) => ctx.req.get(n) });
       s.route = route;
       // Counted from the match on, so requests refused below (rate limit, redirect, no healthy
       // backend, overflow) show in the route's and pool's series too, not only the listener's.
@@ -117,8 +120,10 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
         s.routeStats = stats.routes.get(`${l.name}/${route.name}`);
         s.routeStats.active++;
       }
-      const limited = deps.limiters.check(l, route, ctx.clientAddress);
-      if (limited) return limited;
+      if (l.rateLimit || route?.rateLimit) {
+        const limited = deps.limiters.check(l, route, ctx.clientAddress);
+        if (limited) return limited;
+      }
       if (route?.redirect) return redirectReply(ctx, l, route.redirect);
       const pool = route ? route.pool : l.pool;
       if (!pool) return { status: 404, errorCode: "NO_ROUTE", body: "no route matches this request\n" };
