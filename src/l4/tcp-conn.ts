@@ -25,11 +25,13 @@ export class TcpConn<B extends UpstreamAddress> {
   private clientEof = false;
   private clientClosed = false;
   private attempt = 0;
-  private backend?: B;
+  /** The backend once chosen (relaying to it once `opened`). */
+  backend?: B;
   private upstream?: Socket<UpstreamTag<B>>;
   private up?: Flow;
   private down?: Flow;
-  private opened = false;
+  /** The upstream connected (onOpen ran; onClose will). */
+  opened = false;
   private deadline = 0;
   private last: number;
 

@@ -23,6 +23,8 @@ export interface TcpRelay {
    * finish on their own (draining) and are reset if still open after `graceMs` (default never).
    */
   stop(closeActive?: boolean, graceMs?: number): void;
+  /** Closes the relayed connections whose backend matches (a disabled or removed backend); returns how many. */
+  closeConnections(match: (backend: UpstreamAddress) => boolean): number;
 }
 
 function upstreamHandlers<B extends UpstreamAddress>(): SocketHandler<UpstreamTag<B>> {
@@ -108,6 +110,16 @@ export function startTcpRelay<B extends UpstreamAddress>(options: TcpRelayOption
     hostname: listener.hostname,
     port: listener.port,
     stats,
+    closeConnections(match) {
+      let n = 0;
+      for (const c of [...conns]) {
+        if (c.opened && c.backend !== undefined && match(c.backend)) {
+          c.close();
+          n++;
+        }
+      }
+      return n;
+    },
     stop(closeActive = false, graceMs = 0) {
       listener.stop(false);
       if (closeActive) for (const c of conns) c.close();

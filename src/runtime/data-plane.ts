@@ -58,6 +58,11 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<RunningDat
 
   const apply = (snap: Snapshot): Promise<void> => {
     pools.apply(snap);
+    // "disabled" means out now: established L4 connections to it (or to a removed backend) close;
+    // "draining" ones finish on their own.
+    const keep = (pool: string, address: string) =>
+      snap.pools[pool]?.backends.some((b) => b.address === address && b.state !== "disabled") ?? false;
+    for (const l of l4) l.evict(keep);
     return listeners.apply(snap);
   };
   const first = opts.holder.current();

@@ -36,6 +36,8 @@ export interface L4Listener {
   readonly port: number;
   readonly conntrack: ConnTrack;
   active(): number;
+  /** Closes live connections or flows whose backend `keep` rejects (disabled or removed: "out now"). */
+  evict(keep: (pool: string, address: string) => boolean): number;
   stop(graceMs: number): Promise<void>;
 }
 
@@ -119,6 +121,7 @@ export async function startL4Listener(name: string, holder: SnapshotHolder, pool
       port: relay.port,
       conntrack,
       active: () => relay.stats.flows,
+      evict: (keep) => relay.closeFlows((b) => !keep(b.rt.name, b.rt.backends[b.index]!.address)),
       async stop() {
         relay.stop();
       },
@@ -148,6 +151,11 @@ export async function startL4Listener(name: string, holder: SnapshotHolder, pool
     port: relay.port,
     conntrack,
     active: () => relay.stats.active,
+    evict: (keep) =>
+      relay.closeConnections((u) => {
+        const b = u as Chosen;
+        return !keep(b.rt.name, b.rt.backends[b.index]!.address);
+      }),
     async stop(graceMs: number) {
       // Graceful: stop accepting; open connections get `graceMs` to finish, then are closed.
       relay.stop(graceMs <= 0, graceMs);

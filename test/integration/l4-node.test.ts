@@ -26,9 +26,10 @@ async function udpEcho(tag: string): Promise<number> {
 }
 
 /** Opens a connection through the tcp listener, sends `msg`, returns the first reply (tag + echo). */
-function exchange(port: number, msg: string, keepOpen = false): Promise<{ reply: string; close: () => void }> {
+function exchange(port: number, msg: string, keepOpen = false): Promise<{ reply: string; close: () => void; onClose: (fn: () => void) => void }> {
   return new Promise((resolve, reject) => {
     let got = "";
+    let onClose: () => void = () => {};
     const timer = setTimeout(() => reject(new Error("no reply in time")), 5000);
     void Bun.connect({
       hostname: "127.0.0.1",
@@ -40,10 +41,13 @@ function exchange(port: number, msg: string, keepOpen = false): Promise<{ reply:
           if (got.endsWith(msg)) {
             clearTimeout(timer);
             if (!keepOpen) s.end();
-            resolve({ reply: got, close: () => s.end() });
+            resolve({ reply: got, close: () => s.end(), onClose: (fn) => void (onClose = fn) });
           }
         },
-        close: () => clearTimeout(timer),
+        close: () => {
+          clearTimeout(timer);
+          onClose();
+        },
         connectError: (_s, e) => reject(e),
       },
     });
@@ -149,6 +153,28 @@ describe("tcp listener through a real node", () => {
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ state: "active" }),
     });
+  });
+});
+
+describe("disabling a backend", () => {
+  test("closes its open connections at once and sends new ones elsewhere", async () => {
+    const held = await exchange(tcpPort, "doomed", true);
+    const tag = held.reply.slice(0, 3);
+    const addr = `127.0.0.1:${backends[Number(tag[1])]!.port}`;
+    const closed = new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), 3000);
+      held.onClose(() => (clearTimeout(timer), resolve(true)));
+    });
+    const patch = (state: string) =>
+      fetch(`${node.url}/v1/pools/echo/backends/${encodeURIComponent(addr)}`, {
+        method: "PATCH",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ state }),
+      });
+    expect((await patch("disabled")).status).toBe(200);
+    expect(await closed).toBe(true);
+    for (let i = 0; i < 6; i++) expect((await exchange(tcpPort, `after-${i}`)).reply.startsWith(tag)).toBe(false);
+    expect((await patch("active")).status).toBe(200);
   });
 });
 
