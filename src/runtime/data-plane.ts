@@ -35,10 +35,17 @@ export interface RunningDataPlane {
 /** Starts the data plane on the holder's current snapshot and follows every later one. */
 export async function startDataPlane(opts: DataPlaneOptions): Promise<RunningDataPlane> {
   const log = opts.log ?? ((line: string) => console.log(line));
-  const pools = new PoolRegistry({
-    onHealthEvent: (pool, backend, event) => log(`health: pool ${pool} backend ${backend} ${event}`),
-  });
   const l4 = new Set<L4Listener>();
+  const pools = new PoolRegistry({
+    onHealthEvent: (pool, backend, event) => {
+      log(`health: pool ${pool} backend ${backend} ${event}`);
+      // A UDP flow stays on its backend until that backend fails: then its flows start afresh
+      // (TCP connections to it fail, or finish, on their own).
+      if (event === "unhealthy" || event === "ejected") {
+        for (const l of l4) if (l.protocol === "udp") l.evict((p, a) => p !== pool || a !== backend);
+      }
+    },
+  });
   const l7 = newL7Deps(opts.holder, pools, opts.metrics);
   const upstreams = new UpstreamPool();
   const start = async (l: SnapshotListener): Promise<BoundListener> => {

@@ -33,6 +33,7 @@ interface ConnState {
 
 /** A bound L4 listener. */
 export interface L4Listener {
+  readonly protocol: SnapshotListener["protocol"];
   readonly port: number;
   readonly conntrack: ConnTrack;
   active(): number;
@@ -118,6 +119,7 @@ export async function startL4Listener(name: string, holder: SnapshotHolder, pool
       hooks: { onFlowOpen: open, onFlowClose: close },
     });
     return {
+      protocol: "udp",
       port: relay.port,
       conntrack,
       active: () => relay.stats.flows,
@@ -148,6 +150,7 @@ export async function startL4Listener(name: string, holder: SnapshotHolder, pool
     },
   });
   return {
+    protocol: initial.protocol,
     port: relay.port,
     conntrack,
     active: () => relay.stats.active,
