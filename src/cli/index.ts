@@ -15,6 +15,7 @@ const COMMANDS: Record<string, Command> = {
   apply: async (a) => (await import("./apply.ts")).applyCommand(a),
   export: async (a) => (await import("./export.ts")).exportCommand(a),
   maglev: async (a) => (await import("./maglev.ts")).maglevCommand(a),
+  demo: async (a) => (await import("./demo.ts")).demoCommand(a),
   help: () => {
     console.log(USAGE);
     return 0;

@@ -11,6 +11,8 @@ usage:
   fulcrum export [--admin URL]    print the running config as YAML
                                   (apply/export: token from FULCRUM_ADMIN_TOKEN or --admin-token-file)
   fulcrum maglev --size M KEY[=WEIGHT]...   print a Maglev table as JSON
+  fulcrum demo [--port 8080] [--admin HOST:PORT] [--db PATH]
+                                  three demo backends behind a proxy, and curl commands to try
   fulcrum version
   fulcrum help
 `;
