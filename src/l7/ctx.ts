@@ -26,6 +26,7 @@ export class RequestCtx<U = unknown> implements ProxyCtx<U> {
   addRequestFields = "";
   addResponseFields = "";
   trustForwarded = false;
+  replayBodyBytes = 0;
   dropRequestFields: string[] | null = null;
   dropResponseFields: string[] | null = null;
   responseTimeoutMs = 0;

@@ -27,6 +27,10 @@ export class Exchange<U = unknown> extends RequestCtx<U> implements UpstreamHand
   closeAfter = false;
   /** Upstream bytes waiting for `launch` (head first); null once launched. */
   private held: RangeQueue | null = null;
+  /** Copies of the body read so far, for a retry (see replayBodyBytes); null once over the limit. */
+  private replay: Buffer[] | null = [];
+  private replayLen = 0;
+  private trailers: Buffer | null = null;
 
   constructor(readonly session: Session, req: RequestHead) {
     super(req, session.clientAddress, session.server.proto, session.server.hooks.newCtx?.() as U);
@@ -108,15 +112,31 @@ export class Exchange<U = unknown> extends RequestCtx<U> implements UpstreamHand
     if (this.bytesIn > this.session.server.maxBodyBytes) {
       return this.fail(new LbError("BODY_TOO_LARGE", "request body too large"));
     }
+    if (this.replay !== null) this.keep(buf, start, end);
     const sink = this.upSink();
     if (sink === null) return;
     const ok = this.req.bodyKind === BodyKind.Chunked ? emitChunk(sink, buf, start, end) : sink.write(buf, start, end);
     if (!ok) this.session.pauseReading();
   }
 
+  private keep(buf: Buffer, start: number, end: number): void {
+    if (this.replayLen + end - start > this.replayBodyBytes) {
+      this.replay = null;
+      return;
+    }
+    this.replay!.push(Buffer.from(buf.subarray(start, end))); // a copy: the parser's buffer is reused
+    this.replayLen += end - start;
+  }
+
+  /** The request can be sent again: no body bytes read yet, or every one of them kept. */
+  replayable(): boolean {
+    return this.bytesIn === 0 || (this.replay !== null && this.replayLen === this.bytesIn);
+  }
+
   /** The client's request is complete. */
   requestEnd(trailers: Buffer | null): void {
     this.requestDone = true;
+    this.trailers = trailers;
     if (this.finished) return;
     const sink = this.upSink();
     if (this.req.bodyKind === BodyKind.Chunked && sink !== null) emitLastChunk(sink, trailers);
@@ -189,6 +209,12 @@ export class Exchange<U = unknown> extends RequestCtx<U> implements UpstreamHand
   retry(): void {
     this.conn = null;
     this.attemptUpstream();
+    const sink = this.upSink();
+    if (this.finished || sink === null || this.replay === null) return;
+    // The body read so far, framed as the first attempt framed it; the rest streams after it.
+    const chunked = this.req.bodyKind === BodyKind.Chunked;
+    for (const b of this.replay) chunked ? emitChunk(sink, b, 0, b.length) : sink.write(b, 0, b.length);
+    if (chunked && this.requestDone) emitLastChunk(sink, this.trailers);
   }
 
   /** retryOnResponse said yes: the response is dropped with its connection, and the request sent again. */

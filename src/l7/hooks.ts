@@ -78,6 +78,11 @@ export interface ProxyCtx<U = unknown> {
   replyErrorCode: string | null;
   /** Keep the incoming X-Forwarded-* (the client is a trusted proxy); else they are replaced. */
   trustForwarded: boolean;
+  /**
+   * Request body bytes to keep so a failed attempt can be sent again (set in onRequest when the
+   * request may be retried). 0 = none kept: a request whose body bytes were read is not retried.
+   */
+  replayBodyBytes: number;
   /** Whatever `hooks.newCtx` returned. */
   user: U;
 }
@@ -93,8 +98,8 @@ export interface ProxyHooks<U = unknown> {
   onUpstreamRequest?(ctx: ProxyCtx<U>): void;
   /**
    * The backend's final response head, before anything of it is relayed. Return true to discard
-   * it and try again (listed statuses); only asked when the request can be replayed (fully read,
-   * no body bytes). The discarded backend connection is closed.
+   * it and try again (listed statuses); only asked when the request can be replayed (no body
+   * bytes read, or all of them kept: replayBodyBytes). The discarded backend connection is closed.
    */
   retryOnResponse?(ctx: ProxyCtx<U>, res: ResponseHead): boolean;
   /** The backend's final response head, being relayed; may set addResponseFields / dropResponseFields. */

@@ -62,7 +62,7 @@ export function relayHead(ex: Exchange, res: ResponseHead): void {
     return;
   }
   const hooks = session.server.hooks;
-  if (hooks.retryOnResponse && ex.requestDone && ex.bytesIn === 0 && ex.attempt < 10 && hooks.retryOnResponse(ex, res)) {
+  if (hooks.retryOnResponse && ex.replayable() && ex.attempt < 10 && hooks.retryOnResponse(ex, res)) {
     return ex.retryAfterResponse();
   }
   ex.res = res;
@@ -107,7 +107,7 @@ export function relayClose(ex: Exchange, conn: UpstreamConn, err: LbError): void
   if (conn !== ex.conn || ex.finished) return;
   if (ex.tunnel) return ex.complete(false);
   if (conn.parser.feedEof() === null && ex.finished) return; // a close-delimited body just ended
-  if (ex.res === null && conn.received === 0 && ex.bytesIn === 0 && shouldRetry(ex, conn, err)) return ex.retry();
+  if (ex.res === null && conn.received === 0 && ex.replayable() && shouldRetry(ex, conn, err)) return ex.retry();
   ex.fail(conn.received > 0 && !ex.headSent ? new LbError("UPSTREAM_PROTOCOL", "backend closed mid-response", { cause: err }) : err);
 }
 

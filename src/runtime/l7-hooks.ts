@@ -15,7 +15,7 @@ import type { PoolRegistry } from "./pool-registry.ts";
 import { beginWork, endWork, type PoolRuntime } from "./pool-runtime.ts";
 import type { RateLimiters } from "./rate-limiters.ts";
 import { newRequestState, type RequestState } from "./request-state.ts";
-import { failureKind, routeAllowsRetry, type RetryBudget } from "./retry-policy.ts";
+import { failureKind, mayEverRetry, REPLAY_BODY_BYTES, routeAllowsRetry, type RetryBudget } from "./retry-policy.ts";
 import { hostOnly, matchRoute, queryParam, rewriteTarget, splitTarget } from "./router.ts";
 import type { L7Stats } from "./traffic-stats.ts";
 
@@ -141,6 +141,7 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
         ctx.addRequestFields += headerLines(route.requestHeaders);
         ctx.dropRequestFields = droppedNames(route.requestHeaders);
         if (route.timeoutMs !== undefined) ctx.responseTimeoutMs = route.timeoutMs;
+        if (ctx.req.bodyKind !== 0 && mayEverRetry(route, ctx.req.method)) ctx.replayBodyBytes = REPLAY_BODY_BYTES;
       }
       if (ctx.responseTimeoutMs === 0) ctx.responseTimeoutMs = rt.config.responseTimeoutMs;
       ctx.connectTimeoutMs = rt.config.connectTimeoutMs;

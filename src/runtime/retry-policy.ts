@@ -37,6 +37,17 @@ export class RetryBudget {
   }
 }
 
+/**
+ * Request body bytes kept for a retry (Envoy buffers up to its per-request limit the same way):
+ * a body up to this size can be sent again to another backend; a larger one is never retried.
+ */
+export const REPLAY_BODY_BYTES = 64 * 1024;
+
+/** True when `method` on `route` may ever be retried (so its body is worth keeping). */
+export function mayEverRetry(route: SnapshotRoute | undefined, method: string): boolean {
+  return route !== undefined && route.retries.attempts > 0 && (route.retries.nonIdempotent || IDEMPOTENT.has(method));
+}
+
 /** True when the route lets attempt `attempt` (1-based) of `method` retry after `trigger`. */
 export function routeAllowsRetry(route: SnapshotRoute | undefined, method: string, attempt: number, trigger: string): boolean {
   if (!route || attempt > route.retries.attempts) return false;
