@@ -8,7 +8,11 @@ import type { TCPSocketListener } from "bun";
 import { killAll } from "../helpers/process.ts";
 import { backend, call, deadAddress, metric, spread, startNode, type Backend, type L7Node } from "./helpers/l7-node.ts";
 
-const good = backend("good", () => new Response("fine"));
+// Answers "<length>:<last 3 bytes>" for a body, so a replayed body is checked whole.
+const good = backend("good", async (req) => {
+  const t = await req.text();
+  return new Response(t === "" ? "fine" : `${t.length}:${t.slice(-3)}`);
+});
 const bad = backend("bad", () => new Response("down", { status: 503 }));
 const bads = [0, 1, 2].map((i) => backend(`bad${i}`, () => new Response("down", { status: 503 })));
 let resetter: TCPSocketListener<undefined>;
@@ -68,7 +72,25 @@ describe("retries through a real node", () => {
     expect(await spread(10, () => call(port, "/reset"))).toEqual({ good: 10 });
   });
 
-  // Bodies stream (never buffered), so only a POST whose body is empty can be replayed at all.
+  test("a POST body up to 64 KiB is sent again whole to the next backend (Content-Length and chunked)", async () => {
+    const body = "p".repeat(40_000) + "end";
+    for (let i = 0; i < 6; i++) {
+      const res = await call(port, "/dead", { method: "PUT", body });
+      expect(res.headers.get("x-backend")).toBe("good");
+      expect(await res.text()).toBe(`${body.length}:${body.slice(-3)}`);
+    }
+    const stream = () => new ReadableStream({ start(c) { c.enqueue(new TextEncoder().encode("chunk-1;")); c.enqueue(new TextEncoder().encode("chunk-2")); c.close(); } });
+    for (let i = 0; i < 6; i++) {
+      const res = await call(port, "/post", { method: "POST", body: stream() });
+      expect(`${res.headers.get("x-backend")} ${await res.text()}`).toBe("good 15:k-2");
+    }
+  });
+
+  test("a body above the replay limit is not retried: the first backend's answer stands", async () => {
+    const c = await spread(6, () => call(port, "/post", { method: "POST", body: "q".repeat(100_000) }));
+    expect(c.bad).toBeGreaterThanOrEqual(2);
+  });
+
   test("POST is not retried unless the route says non_idempotent", async () => {
     const plain = await spread(10, () => call(port, "/on503", { method: "POST", headers: { "content-length": "0" } }));
     expect(plain.bad).toBeGreaterThanOrEqual(4);
