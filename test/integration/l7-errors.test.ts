@@ -33,6 +33,7 @@ beforeAll(async () => {
           { name: "reset", match: { path_prefix: "/reset" }, pool: "reset" },
           { name: "off", match: { path_prefix: "/off" }, pool: "off" },
           { name: "slow", match: { path_prefix: "/slow" }, pool: "slow" },
+          { name: "rtimeout", match: { path_prefix: "/rtimeout" }, pool: "patient", timeout_ms: 250 },
         ],
       },
       { name: "small", protocol: "http", address: "127.0.0.1:0", pool: "ok", max_body_bytes: 1000, access_log: LOG },
@@ -42,6 +43,7 @@ beforeAll(async () => {
       { name: "reset", backends: [{ address: `127.0.0.1:${resetter.port}` }] },
       { name: "off", backends: [{ address: ok.address, state: "disabled" }] },
       { name: "slow", response_timeout_ms: 300, backends: [{ address: slow.address }] },
+      { name: "patient", backends: [{ address: slow.address }] },
     ],
   }, dir);
   web = n.port("web");
@@ -124,6 +126,9 @@ describe("errors through a real node", () => {
     const line = await expectError(web, "/slow", 504, "UPSTREAM_TIMEOUT");
     expect(performance.now() - t0).toBeLessThan(1200);
     expect(line.backend).toBe(slow.address);
+    const t1 = performance.now();
+    await expectError(web, "/rtimeout", 504, "UPSTREAM_TIMEOUT");
+    expect(performance.now() - t1).toBeLessThan(1200); // the route's timeout_ms, not the default
   });
 
   test("a body above max_body_bytes: 413, declared or chunked", async () => {

@@ -15,6 +15,8 @@ const good = backend("good", async (req) => {
 });
 const bad = backend("bad", () => new Response("down", { status: 503 }));
 const bads = [0, 1, 2].map((i) => backend(`bad${i}`, () => new Response("down", { status: 503 })));
+// Slow failures keep many requests in flight at once, so the retry budget is what limits retries.
+const slowBads = [0, 1, 2].map((i) => backend(`slowbad${i}`, async () => (await Bun.sleep(250), new Response("down", { status: 503 }))));
 let resetter: TCPSocketListener<undefined>;
 let n: L7Node;
 let port = 0;
@@ -35,6 +37,7 @@ beforeAll(async () => {
         route("reset", "reset", { attempts: 2, on: ["reset"] }),
         route("one", "allbad", { attempts: 1, on: ["5xx"] }),
         route("two", "allbad", { attempts: 2, on: ["5xx"] }),
+        route("budget", "slowbad", { attempts: 2, on: ["503"] }),
       ],
     }],
     pools: [
@@ -42,6 +45,7 @@ beforeAll(async () => {
       { name: "dead", backends: [{ address: deadAddress() }, { address: good.address }] },
       { name: "reset", backends: [{ address: reset }, { address: good.address }] },
       { name: "allbad", backends: bads.map((b) => ({ address: b.address })) },
+      { name: "slowbad", backends: slowBads.map((b) => ({ address: b.address })) },
     ],
   });
   port = n.port("web");
@@ -49,7 +53,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await killAll();
-  [good, bad, ...bads].forEach((b) => b.stop());
+  [good, bad, ...bads, ...slowBads].forEach((b) => b.stop());
   resetter?.stop(true);
 });
 
@@ -111,5 +115,17 @@ describe("retries through a real node", () => {
     const m = await n.metrics();
     expect(metric(m, 'fulcrum_http_retries_total{scope="route",name="web/two"}')).toBe(2);
     expect(metric(m, 'fulcrum_http_retries_total{scope="route",name="web/one"}')).toBe(1);
+  });
+
+  test("the retry budget caps retries when many requests fail at once (20% of active, at least 3)", async () => {
+    const hits = () => slowBads.reduce((t, b) => t + b.hits, 0);
+    const before = hits();
+    const all = await Promise.all(Array.from({ length: 20 }, () => call(port, "/budget").then(async (r) => (await r.text(), r.status))));
+    expect(all).toEqual(Array(20).fill(503));
+    const extra = hits() - before - 20;
+    // Without a budget all 20 would try 3 times (40 extra attempts); a few units of budget allow
+    // only their holders' retries.
+    expect(extra).toBeGreaterThanOrEqual(2);
+    expect(extra).toBeLessThanOrEqual(10);
   });
 });
