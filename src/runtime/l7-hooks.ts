@@ -60,7 +60,9 @@ function redirectReply(ctx: Ctx, l: SnapshotListener, r: NonNullable<RequestStat
   const scheme = r.scheme ?? ctx.proto;
   const host = r.host ?? hostOnly(ctx.req.host || l.host);
   const port = r.port !== undefined && r.port !== (scheme === "https" ? 443 : 80) ? `:${r.port}` : "";
-  const location = `${scheme}://${host}${port}${ctx.req.target.startsWith("/") ? ctx.req.target : "/"}`;
+  // From the split target, not req.target: an absolute-form request (RFC 9112 §3.2.2) keeps its path and query.
+  const q = ctx.user.query;
+  const location = `${scheme}://${host}${port}${ctx.user.path}${q === "" ? "" : `?${q}`}`;
   return { status: r.status, fields: { location }, body: "" };
 }
 
