@@ -4,6 +4,7 @@
  * redirects and header edits on both sides, each answered by a distinct tagged backend.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { rawExchange } from "../helpers/origin.ts";
 import { killAll } from "../helpers/process.ts";
 import { backend, call, pool, seen, startNode, type Backend, type L7Node } from "./helpers/l7-node.ts";
 
@@ -105,6 +106,10 @@ describe("routing through a real node", () => {
     const m = await call(web, "/moved/p", { host: "old.test" });
     expect(m.status).toBe(308);
     expect(m.headers.get("location")).toBe("http://new.example.com:8443/moved/p");
+    // An absolute-form target keeps its path and query in the Location.
+    const abs = await rawExchange(web, "GET http://a.test/to-https/y?z=2 HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n");
+    expect(abs.text).toMatch(/^HTTP\/1\.1 301 /);
+    expect(abs.text).toContain("\r\nlocation: https://a.test/to-https/y?z=2\r\n");
     expect(hits()).toBe(before); // a redirect never reaches a backend
   });
 
