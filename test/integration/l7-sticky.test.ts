@@ -13,9 +13,19 @@ let b: L7Node;
 const COOKIE = "fc_app";
 
 beforeAll(async () => {
-  for (let i = 0; i < 3; i++) bs.push(backend(`b${i}`, () => new Response("ok")));
+  // Each backend also sets a cookie of its own (both Set-Cookie lines must reach the client) and
+  // fails with 503 when asked to (x-fail), for the retry case.
+  for (let i = 0; i < 3; i++) {
+    bs.push(backend(`b${i}`, (req) => {
+      const failing = req.headers.get("x-fail") === `b${i}`;
+      return new Response(failing ? "down" : "ok", { status: failing ? 503 : 200, headers: { "set-cookie": `app=b${i}; Path=/` } });
+    }));
+  }
   const config = {
-    listeners: [{ name: "web", protocol: "http", address: "127.0.0.1:0", pool: "app" }],
+    listeners: [{
+      name: "web", protocol: "http", address: "127.0.0.1:0", pool: "app",
+      routes: [{ name: "retry", match: { path_prefix: "/retry" }, retries: { attempts: 1, on: ["503"] } }],
+    }],
     pools: [{
       name: "app", algorithm: "round_robin",
       sticky: { cookie: COOKIE, ttl_s: 600, secret: "a-shared-secret-of-at-least-32-characters" },
@@ -38,8 +48,8 @@ function pinned(res: Response): string | null {
   return null;
 }
 
-async function get(node: L7Node, cookie?: string): Promise<{ backend: string; set: string | null; res: Response }> {
-  const res = await call(node.port("web"), "/", cookie ? { headers: { cookie: `other=1; ${COOKIE}=${cookie}` } } : {});
+async function get(node: L7Node, cookie?: string, path = "/", extra: Record<string, string> = {}): Promise<{ backend: string; set: string | null; res: Response }> {
+  const res = await call(node.port("web"), path, { headers: { ...extra, ...(cookie ? { cookie: `other=1; ${COOKIE}=${cookie}` } : {}) } });
   await res.text();
   expect(res.status).toBe(200);
   return { backend: res.headers.get("x-backend")!, set: pinned(res), res };
@@ -52,6 +62,7 @@ describe("sticky sessions across two nodes", () => {
       const first = await get(a);
       expect(first.set).not.toBeNull();
       expect(first.res.headers.getSetCookie().find((l) => l.startsWith(COOKIE))).toMatch(/Max-Age=600; HttpOnly/);
+      expect(first.res.headers.getSetCookie()).toContain(`app=${first.backend}; Path=/`);
       landed.add(first.backend);
       for (let i = 0; i < 8; i++) {
         const next = await get(i % 2 === 0 ? b : a, first.set!);
@@ -79,6 +90,14 @@ describe("sticky sessions across two nodes", () => {
     }
     // Re-pinning follows round robin, not the forged name.
     expect(seenBackends.size).toBeGreaterThan(1);
+  });
+
+  test("a pinned request retried on another backend is re-pinned where it landed", async () => {
+    const first = await get(a, undefined, "/retry");
+    const r = await get(b, first.set!, "/retry", { "x-fail": first.backend });
+    expect(r.backend).not.toBe(first.backend);
+    expect(r.set).not.toBeNull();
+    expect((await get(a, r.set!, "/retry")).backend).toBe(r.backend);
   });
 
   test("a cookie naming a disabled backend re-pins to a usable one on that node", async () => {
