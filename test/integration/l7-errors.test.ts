@@ -4,26 +4,27 @@
  * 413 (max_body_bytes), 431 (huge headers), 400 (malformed, raw socket, nothing reaches a backend).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TCPSocketListener } from "bun";
 import { rawExchange } from "../helpers/origin.ts";
 import { killAll } from "../helpers/process.ts";
 import { backend, call, metric, startNode, until, type Backend, type L7Node } from "./helpers/l7-node.ts";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 
 const dir = mkdtempSync(join(tmpdir(), "fulcrum-l7-err-"));
 const LOG = join(dir, "access.log");
 const ok = backend("ok");
 const slow = backend("slow", async () => (await Bun.sleep(1500), new Response("late")));
 let resetter: TCPSocketListener<undefined>;
+let garbage: TCPSocketListener<undefined>;
 let resetterBytes = 0;
 let n: L7Node;
 let web = 0;
 let small = 0;
 
 beforeAll(async () => {
+  garbage = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data: (s) => void s.write("SPDY/9 what\r\n\r\n") } });
   resetter = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data: (s, d) => ((resetterBytes += d.length), void s.end()) } });
   n = await startNode({
     listeners: [
@@ -31,6 +32,7 @@ beforeAll(async () => {
         name: "web", protocol: "http", address: "127.0.0.1:0", pool: "ok", access_log: LOG,
         routes: [
           { name: "reset", match: { path_prefix: "/reset" }, pool: "reset" },
+          { name: "garbage", match: { path_prefix: "/garbage" }, pool: "garbage" },
           { name: "off", match: { path_prefix: "/off" }, pool: "off" },
           { name: "slow", match: { path_prefix: "/slow" }, pool: "slow" },
           { name: "rtimeout", match: { path_prefix: "/rtimeout" }, pool: "patient", timeout_ms: 250 },
@@ -41,6 +43,7 @@ beforeAll(async () => {
     pools: [
       { name: "ok", backends: [{ address: ok.address }] },
       { name: "reset", backends: [{ address: `127.0.0.1:${resetter.port}` }] },
+      { name: "garbage", backends: [{ address: `127.0.0.1:${garbage.port}` }] },
       { name: "off", backends: [{ address: ok.address, state: "disabled" }] },
       { name: "slow", response_timeout_ms: 300, backends: [{ address: slow.address }] },
       { name: "patient", backends: [{ address: slow.address }] },
@@ -55,6 +58,7 @@ afterAll(async () => {
   ok.stop();
   slow.stop();
   resetter?.stop(true);
+  garbage?.stop(true);
 });
 
 function logLines(): Record<string, any>[] {
@@ -115,6 +119,12 @@ describe("errors through a real node", () => {
   test("a backend that resets the connection: 502", async () => {
     const line = await expectError(web, "/reset", 502, "UPSTREAM_RESET");
     expect(line.backend).toBe(`127.0.0.1:${resetter.port}`);
+    expect(resetterBytes).toBeGreaterThan(0);
+  });
+
+  test("a backend that answers something other than HTTP: 502 UPSTREAM_PROTOCOL", async () => {
+    const line = await expectError(web, "/garbage", 502, "UPSTREAM_PROTOCOL");
+    expect(line.backend).toBe(`127.0.0.1:${garbage.port}`);
   });
 
   test("every backend disabled: 503 NO_HEALTHY_BACKEND", async () => {
