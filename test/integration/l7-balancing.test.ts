@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import http from "node:http";
 import { killAll } from "../helpers/process.ts";
-import { backend, call, spread, startNode, type Backend, type L7Node } from "./helpers/l7-node.ts";
+import { backend, call, spread, startNode, type Backend, type L7Node, removeTempDirs } from "./helpers/l7-node.ts";
 
 const bs: Backend[] = [];
 let n: L7Node;
@@ -48,6 +48,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await killAll();
+  removeTempDirs();
   bs.forEach((b) => b.stop());
 });
 

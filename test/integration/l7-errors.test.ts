@@ -4,15 +4,14 @@
  * 413 (max_body_bytes), 431 (huge headers), 400 (malformed, raw socket, nothing reaches a backend).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { TCPSocketListener } from "bun";
 import { rawExchange } from "../helpers/origin.ts";
 import { killAll } from "../helpers/process.ts";
-import { backend, call, metric, startNode, until, type Backend, type L7Node } from "./helpers/l7-node.ts";
+import { backend, call, metric, startNode, until, removeTempDirs, tempDir, type L7Node } from "./helpers/l7-node.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "fulcrum-l7-err-"));
+const dir = tempDir();
 const LOG = join(dir, "access.log");
 const ok = backend("ok");
 const slow = backend("slow", async () => (await Bun.sleep(1500), new Response("late")));
@@ -55,6 +54,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await killAll();
+  removeTempDirs();
   ok.stop();
   slow.stop();
   resetter?.stop(true);

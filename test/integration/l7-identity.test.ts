@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { killAll } from "../helpers/process.ts";
-import { backend, call, pool, seen, startNode, type Backend, type L7Node } from "./helpers/l7-node.ts";
+import { backend, call, pool, seen, startNode, type Backend, type L7Node, removeTempDirs } from "./helpers/l7-node.ts";
 
 let origin: Backend;
 let n: L7Node;
@@ -24,6 +24,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await killAll();
+  removeTempDirs();
   origin.stop();
 });
 

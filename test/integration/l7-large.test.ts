@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Server } from "bun";
 import { killAll } from "../helpers/process.ts";
-import { startNode, type L7Node } from "./helpers/l7-node.ts";
+import { startNode, type L7Node, removeTempDirs } from "./helpers/l7-node.ts";
 
 const SIZE = 200 * 1024 * 1024; // 209.7 MB: the issue asks for at least 200 MB
 const CHUNK = 1024 * 1024;
@@ -90,6 +90,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await killAll();
+  removeTempDirs();
   origin?.stop(true);
   rmSync(dir, { recursive: true, force: true });
 });

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { killAll } from "../helpers/process.ts";
-import { backend, call, deadAddress, metric, spread, startNode, type Backend, type L7Node } from "./helpers/l7-node.ts";
+import { backend, call, deadAddress, metric, spread, startNode, type Backend, type L7Node, removeTempDirs } from "./helpers/l7-node.ts";
 
 let a: Backend;
 let b: Backend;
@@ -41,6 +41,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await killAll();
+  removeTempDirs();
   [a, b, bad].forEach((x) => x.stop());
 });
 

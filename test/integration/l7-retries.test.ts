@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { TCPSocketListener } from "bun";
 import { killAll } from "../helpers/process.ts";
-import { backend, call, deadAddress, metric, spread, startNode, type Backend, type L7Node } from "./helpers/l7-node.ts";
+import { backend, call, deadAddress, metric, spread, startNode, type Backend, type L7Node, removeTempDirs } from "./helpers/l7-node.ts";
 
 // Answers "<length>:<last 3 bytes>" for a body, so a replayed body is checked whole.
 const good = backend("good", async (req) => {
@@ -53,6 +53,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await killAll();
+  removeTempDirs();
   [good, bad, ...bads, ...slowBads].forEach((b) => b.stop());
   resetter?.stop(true);
 });

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { rawExchange } from "../helpers/origin.ts";
 import { killAll } from "../helpers/process.ts";
-import { backend, call, pool, seen, startNode, type Backend, type L7Node } from "./helpers/l7-node.ts";
+import { backend, call, pool, seen, startNode, type Backend, type L7Node, removeTempDirs } from "./helpers/l7-node.ts";
 
 const names = ["def", "api", "wild", "exact", "regex", "meth", "canary", "q", "hdr"] as const;
 const b: Record<string, Backend> = {};
@@ -56,6 +56,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await killAll();
+  removeTempDirs();
   for (const x of Object.values(b)) x.stop();
 });
 

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { killAll } from "../helpers/process.ts";
-import { backend, call, startNode, type Backend, type L7Node } from "./helpers/l7-node.ts";
+import { backend, call, startNode, type Backend, type L7Node, removeTempDirs } from "./helpers/l7-node.ts";
 
 const bs: Backend[] = [];
 let a: L7Node;
@@ -37,6 +37,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await killAll();
+  removeTempDirs();
   bs.forEach((x) => x.stop());
 });
 

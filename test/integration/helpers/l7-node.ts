@@ -4,7 +4,7 @@
  * from a config file in a temp folder, and small bounded clients (fetch with a Host header, raw
  * sockets). Every node goes through test/helpers/process.ts so killAll() ends it.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Server } from "bun";
@@ -80,8 +80,23 @@ export interface L7Node {
   metrics(): Promise<string>;
 }
 
+const dirs = new Set<string>();
+
+/** A temp folder removed by removeTempDirs(). */
+export function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), "fulcrum-l7-"));
+  dirs.add(d);
+  return d;
+}
+
+/** Removes every folder tempDir() made (call in afterAll, after killAll). */
+export function removeTempDirs(): void {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  dirs.clear();
+}
+
 /** Writes `config` to a temp file and runs `fulcrum start` on it; `dir` reuses a folder. */
-export async function startNode(config: unknown, dir = mkdtempSync(join(tmpdir(), "fulcrum-l7-"))): Promise<L7Node> {
+export async function startNode(config: unknown, dir = tempDir()): Promise<L7Node> {
   const file = join(dir, `fulcrum-${Math.random().toString(36).slice(2)}.json`);
   writeFileSync(file, JSON.stringify(config));
   const node = await startFulcrum(["--config", file, "--db", `${file}.db`]);
