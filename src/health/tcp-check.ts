@@ -35,12 +35,16 @@ export function tcpCheck(opts: { send?: string; expect?: string; tls?: { serverN
           tls: opts.tls ? { serverName: opts.tls.serverName ?? target.host, rejectUnauthorized: false } : undefined,
           socket: {
             open(s) {
-              if (!opts.tls) ready(s);
+              // Kept from the start so a check that times out mid-handshake still closes it.
+              sock = s;
+              if (done) s.end();
+              else if (!opts.tls) ready(s);
             },
             // `success` also reflects certificate verification, which a liveness probe does not
             // judge (HAProxy's check-ssl without verify behaves the same): a handshake that ended
             // with a peer certificate passes, a protocol failure (EPROTO, no certificate) fails.
             handshake(s, success, authError) {
+              if (done) return;
               const cert = (s as unknown as { getPeerCertificate?(): object | undefined }).getPeerCertificate?.();
               if (success || (cert !== undefined && Object.keys(cert).length > 0)) ready(s);
               else finish(new LbError("UPSTREAM_PROTOCOL", `TLS handshake with ${target.key} failed: ${authError?.message ?? "unknown"}`));
@@ -51,7 +55,8 @@ export function tcpCheck(opts: { send?: string; expect?: string; tls?: { serverN
               else if (received.length > 65536) finish(new LbError("UPSTREAM_PROTOCOL", `${target.key} never sent the expected bytes`));
             },
             close() {
-              finish(new LbError("UPSTREAM_RESET", `${target.key} closed before the check completed`));
+              // Also fires after our own end() on success: build no error then.
+              if (!done) finish(new LbError("UPSTREAM_RESET", `${target.key} closed before the check completed`));
             },
             error(_s, err) {
               finish(new LbError("UPSTREAM_CONNECT_FAILED", `${type} check of ${target.key}: ${err.message}`, { cause: err }));
