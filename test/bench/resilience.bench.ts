@@ -1,0 +1,181 @@
+/**
+ * Issue 7's figures, through real `fulcrum start` processes on loopback:
+ * - failover: time from a backend's death (killed under a closed-loop load of 4 clients) to the
+ *   last failed client request, with route retries on [connect_failure, reset] and without;
+ * - load through the L7 listener while 1,000 tcp-checked backends of another pool flip state every
+ *   second, against the same node while they hold steady (target >= 0.95x).
+ * Medians of a few runs (2 shared cores: noisy). Every process started here is killed by PID.
+ */
+import { join } from "node:path";
+import { killAll } from "../helpers/process.ts";
+import { startBackend } from "../integration/helpers-resilience/backend.ts";
+import { keepAliveRun } from "../integration/helpers-resilience/keepalive.ts";
+import { runLoad } from "../integration/helpers-resilience/load.ts";
+import { startNode } from "../integration/helpers-resilience/node.ts";
+import type { Report } from "./harness.ts";
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+
+/** One failover run: returns ms from the kill to the end of the last failed request (0 = none) and the failure count. */
+async function failoverRun(retries: boolean): Promise<{ lastFailMs: number; failed: number; total: number }> {
+  const backends = ["b0", "b1", "b2"].map((t) => startBackend(t));
+  const node = await startNode({
+    listeners: [
+      {
+        name: "web", protocol: "http", address: "127.0.0.1:0", pool: "app",
+        routes: [{ name: "all", match: { path_prefix: "/" }, retries: { attempts: retries ? 2 : 0, on: ["connect_failure", "reset"] } }],
+      },
+    ],
+    pools: [
+      {
+        name: "app", algorithm: "round_robin",
+        health_check: { type: "http", path: "/healthz", interval_ms: 200, timeout_ms: 200, healthy_threshold: 2, unhealthy_threshold: 2 },
+        backends: backends.map((b) => ({ address: b.address })),
+      },
+    ],
+  });
+  try {
+    const port = await node.port("web");
+    let killedAt = 0;
+    const load = runLoad(`http://127.0.0.1:${port}/`, { clients: 4, durationMs: 2000, maxRequests: 50_000 });
+    await Bun.sleep(600);
+    backends[0]!.kill();
+    killedAt = performance.now();
+    const { samples, startedAt } = await load;
+    const kill = killedAt - startedAt;
+    const failed = samples.filter((s) => s.status !== 200);
+    const lastEnd = failed.reduce((m, s) => Math.max(m, s.end), kill);
+    return { lastFailMs: lastEnd - kill, failed: failed.length, total: samples.length };
+  } finally {
+    await node.stop();
+    backends.forEach((b) => b.kill());
+  }
+}
+
+async function failover(report: Report): Promise<void> {
+  for (const retries of [true, false]) {
+    const runs = [];
+    for (let i = 0; i < 3; i++) runs.push(await failoverRun(retries));
+    const label = retries ? "with retries [connect_failure, reset]" : "without retries";
+    report({ name: `failover: death to last failed request, ${label} (median of 3)`, value: median(runs.map((r) => r.lastFailMs)), unit: "ms", target: retries ? "0" : undefined });
+    report({ name: `failover: failed requests, ${label} (median of 3)`, value: median(runs.map((r) => r.failed)), unit: "requests", target: retries ? "0" : undefined });
+  }
+}
+
+/** The 1,000-backend flock in its own process: ports, and a way to switch it. */
+async function startFlock(n: number) {
+  const proc = Bun.spawn([process.execPath, join(import.meta.dir, "..", "integration", "helpers-resilience", "flock.ts"), String(n)], {
+    stdin: "pipe",
+    stdout: "pipe",
+    stderr: "inherit",
+  });
+  const reader = proc.stdout.getReader();
+  let text = "";
+  const deadline = Date.now() + 10_000;
+  while (!text.includes("\n") && Date.now() < deadline) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += new TextDecoder().decode(value);
+  }
+  reader.releaseLock();
+  const ports = (JSON.parse(text.slice(0, text.indexOf("\n"))) as { ports: number[] }).ports;
+  return {
+    ports,
+    set(state: "up" | "down") {
+      proc.stdin.write(`${state}\n`);
+      proc.stdin.flush();
+    },
+    async stop() {
+      if (proc.exitCode === null) process.kill(proc.pid, "SIGKILL");
+      await proc.exited;
+    },
+  };
+}
+
+/** Requests per second over `ms` with `conns` keep-alive connections. */
+async function rps(port: number, conns: number, ms: number): Promise<number> {
+  const t0 = performance.now();
+  const results = await Promise.all(Array.from({ length: conns }, () => keepAliveRun(port, "/", ms)));
+  const secs = (performance.now() - t0) / 1000;
+  const bad = results.find((r) => r.dropped || [...r.statuses.keys()].some((s) => s !== 200));
+  if (bad) throw new Error(`load run failed: ${bad.dropped ?? [...bad.statuses.entries()].join(",")}`);
+  return results.reduce((a, r) => a + r.bodies.length, 0) / secs;
+}
+
+async function flips(report: Report): Promise<void> {
+  const N = 1000;
+  const flock = await startFlock(N);
+  const origin = startBackend("app");
+  const node = await startNode({
+    listeners: [{ name: "web", protocol: "http", address: "127.0.0.1:0", pool: "app" }],
+    pools: [
+      { name: "app", backends: [{ address: origin.address }] },
+      {
+        name: "flock",
+        health_check: { type: "tcp", expect: "UP", interval_ms: 1000, unhealthy_interval_ms: 1000, timeout_ms: 500, healthy_threshold: 1, unhealthy_threshold: 1 },
+        backends: flock.ports.map((p) => ({ address: `127.0.0.1:${p}` })),
+      },
+    ],
+  });
+  try {
+    const port = await node.port("web");
+    const flipLines = () => (node.proc.stdout().match(/health: pool flock /g) ?? []).length;
+    await rps(port, 8, 1500); // warm-up: JIT, keep-alive pools, first check round
+    // Short phases, interleaved, and ratios taken per pair: the box is shared, so slow drifts in
+    // what the neighbours do cancel out of each pair.
+    const steady: number[] = [];
+    const flipping: number[] = [];
+    const ratios: number[] = [];
+    const flipRates: number[] = [];
+    for (let round = 0; round < 5; round++) {
+      steady.push(await rps(port, 8, 2000));
+      let down = true;
+      const before = flipLines();
+      const t0 = performance.now();
+      flock.set("down");
+      const timer = setInterval(() => flock.set((down = !down) ? "down" : "up"), 1000);
+      try {
+        flipping.push(await rps(port, 8, 2000));
+      } finally {
+        clearInterval(timer);
+      }
+      flipRates.push((flipLines() - before) / ((performance.now() - t0) / 1000));
+      ratios.push(flipping[round]! / steady[round]!);
+      flock.set("up");
+      await Bun.sleep(1100); // the flock back to healthy before the next steady phase
+    }
+    report({ name: "L7 req/s, 8 keep-alive conns, 1,000 checked backends steady (median of 5)", value: median(steady), unit: "req/s" });
+    report({ name: "L7 req/s, same, while the 1,000 flip every second (median of 5)", value: median(flipping), unit: "req/s" });
+    report({ name: "L7 req/s ratio flipping / steady (median of 5 paired runs)", value: median(ratios), unit: "x", target: ">= 0.95" });
+    report({ name: "health flips observed while flipping (median of 5)", value: median(flipRates), unit: "flips/s", target: "~1000" });
+
+    // The same node with and without the checked pool: what 1,000 checks a second cost at all.
+    const got = await (await node.admin("GET", "/v1/pools/flock")).json();
+    const pool = got.pool ?? got;
+    const costRatios: number[] = [];
+    for (let round = 0; round < 3; round++) {
+      const checked = await rps(port, 8, 1500);
+      const removed = await node.admin("DELETE", "/v1/pools/flock");
+      if (!removed.ok) throw new Error(`could not remove the flock pool: ${await removed.text()}`);
+      const unchecked = await rps(port, 8, 1500);
+      costRatios.push(checked / unchecked);
+      const added = await node.admin("POST", "/v1/pools", pool);
+      if (!added.ok) throw new Error(`could not add the flock pool back: ${await added.text()}`);
+      await Bun.sleep(1100); // one full check round before measuring with checks again
+    }
+    report({ name: "L7 req/s ratio 1,000 checks/s steady / no checked pool (median of 3 pairs)", value: median(costRatios), unit: "x", target: "~1" });
+  } finally {
+    await node.stop();
+    await flock.stop();
+    origin.kill();
+  }
+}
+
+export async function run(report: Report): Promise<void> {
+  try {
+    await failover(report);
+    await flips(report);
+  } finally {
+    await killAll();
+  }
+}
