@@ -54,11 +54,31 @@ export function computeUsable(backends: readonly BackendLiveState[], nowMs: numb
   const healthy = active.filter((b) => b.healthy && !b.ejected);
   const panic = opts.panicThresholdPercent > 0 && active.length > 0 && healthy.length * 100 < active.length * opts.panicThresholdPercent;
   if (panic) return { backends: active.map((b) => ({ key: b.key, weight: b.weight })), panic: true, ramping: false };
+  const scale = rampScale(healthy, nowMs, opts);
   let ramping = false;
   const out = healthy.map((b) => {
-    const weight = slowStartWeight(b.weight, b.healthySinceMs, nowMs, opts);
-    if (weight !== b.weight) ramping = true;
+    const full = b.weight * scale;
+    const weight = slowStartWeight(full, b.healthySinceMs, nowMs, opts);
+    if (weight !== full) ramping = true;
     return { key: b.key, weight };
   });
   return { backends: out, panic: false, ramping };
+}
+
+/** Largest factor the set's weights are scaled by while a backend ramps. */
+const MAX_RAMP_SCALE = 100;
+
+/**
+ * A weight too small to take the minimum share (1 × 10% rounds back to 1, its full weight) would
+ * not ramp at all: while such a backend ramps, every weight of the set is scaled up alike, so the
+ * proportions stay and the ramp gets its steps. 1 when no ramping backend needs it.
+ */
+function rampScale(healthy: readonly BackendLiveState[], nowMs: number, opts: UsableOptions): number {
+  if (opts.slowStartMs <= 0 || opts.slowStartMinShare <= 0) return 1;
+  let scale = 1;
+  for (const b of healthy) {
+    if (b.healthySinceMs === undefined || b.weight === 0 || nowMs - b.healthySinceMs >= opts.slowStartMs) continue;
+    scale = Math.max(scale, Math.ceil(1 / (b.weight * opts.slowStartMinShare) - 1e-9));
+  }
+  return Math.min(scale, MAX_RAMP_SCALE);
 }
