@@ -36,7 +36,7 @@ beforeAll(async () => {
           type: "http", path: "/healthz", interval_ms: INTERVAL, unhealthy_interval_ms: 100, timeout_ms: TIMEOUT,
           healthy_threshold: 2, unhealthy_threshold: UNHEALTHY_THRESHOLD,
         },
-        backends: backends.map((b) => ({ address: b.address, weight: 10 })),
+        backends: backends.map((b) => ({ address: b.address })),
       },
     ],
   });
@@ -78,7 +78,7 @@ test("a backend killed under load: no client-visible failure, detected in time, 
   expect(killedAt).toBeGreaterThan(0);
 
   // Slow start: over the ramp window the victim's share of answers grows from the first to the
-  // last third (weights 10:10:10, the ramp starts at 10% of its weight).
+  // last third (default weights 1:1:1; the ramp starts at 10% of its weight).
   const windowStart = healthyAt;
   const third = (healthyAt + SLOW_START - windowStart) / 3;
   const share = (from: number, to: number) => {
