@@ -54,7 +54,11 @@ export class HealthChecker {
   readonly #pools = new Map<string, PoolProbes>();
   #stopped = false;
 
-  constructor(private readonly onFlip: OnFlip) {}
+  /** `onPass` hears every passing probe (outlier detection returns an ejected backend on one). */
+  constructor(
+    private readonly onFlip: OnFlip,
+    private readonly onPass?: (pool: string, backend: string) => void,
+  ) {}
 
   /** Starts, updates or (with `spec` undefined) stops checking a pool's backends. */
   setPool(pool: string, spec: CheckSpec | undefined, backends: readonly string[]): void {
@@ -144,6 +148,7 @@ export class HealthChecker {
     probe.inflight = undefined;
     probe.checks++;
     if (probe.health.observe(error === undefined, error)) this.onFlip(pool, probe.target.key, probe.health.healthy, error);
+    if (error === undefined) this.onPass?.(pool, probe.target.key);
     const base = probe.health.healthy ? entry.spec.intervalMs : entry.spec.unhealthyIntervalMs;
     // Symmetric jitter keeps the mean interval, so detection-time bounds still hold on average.
     this.#schedule(pool, entry, probe, base * (1 + (Math.random() - 0.5) * entry.spec.jitter));

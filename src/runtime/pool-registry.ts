@@ -42,7 +42,11 @@ export class PoolRegistry {
   readonly #sweeper: ReturnType<typeof setInterval>;
 
   constructor(private readonly opts: PoolRegistryOptions = {}) {
-    this.#checker = new HealthChecker((pool, backend, healthy) => this.#onFlip(pool, backend, healthy));
+    this.#checker = new HealthChecker(
+      (pool, backend, healthy) => this.#onFlip(pool, backend, healthy),
+      // Envoy's successful_active_health_check_uneject_host: any passing check ends an ejection.
+      (pool, backend) => this.#states.get(pool)?.outlier?.activeCheckPassed(backend),
+    );
     // Ejections end by time; a coarse sweep returns them (isEjected also ends them lazily).
     this.#sweeper = setInterval(() => {
       const now = Date.now();
