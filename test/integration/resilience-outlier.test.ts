@@ -9,14 +9,26 @@ import { startNode, until, type ResilienceNode } from "./helpers-resilience/node
 
 const EJECTION_MS = 1500;
 let backends: TestBackend[];
+let checked: TestBackend[];
 let node: ResilienceNode;
 let port = 0;
+let checkedPort = 0;
 
 beforeAll(async () => {
   backends = ["b0", "b1", "b2"].map((t) => startBackend(t));
+  checked = ["c0", "c1"].map((t) => startBackend(t));
   node = await startNode({
-    listeners: [{ name: "web", protocol: "http", address: "127.0.0.1:0", pool: "app" }],
+    listeners: [
+      { name: "web", protocol: "http", address: "127.0.0.1:0", pool: "app" },
+      { name: "checked", protocol: "http", address: "127.0.0.1:0", pool: "checked" },
+    ],
     pools: [
+      {
+        name: "checked", algorithm: "round_robin",
+        health_check: { type: "http", path: "/healthz", interval_ms: 200, timeout_ms: 200 },
+        outlier_detection: { consecutive_5xx: 3, base_ejection_ms: 30_000, max_ejection_percent: 50 },
+        backends: checked.map((b) => ({ address: b.address })),
+      },
       {
         name: "app", algorithm: "round_robin",
         outlier_detection: { consecutive_5xx: 3, base_ejection_ms: EJECTION_MS, max_ejection_percent: 50 },
@@ -25,15 +37,16 @@ beforeAll(async () => {
     ],
   });
   port = await node.port("web");
+  checkedPort = await node.port("checked");
 });
 
 afterAll(async () => {
   await node?.stop();
-  backends?.forEach((b) => b.kill());
+  [...(backends ?? []), ...(checked ?? [])].forEach((b) => b.kill());
 });
 
-async function get(): Promise<{ status: number; body: string }> {
-  const res = await fetch(`http://127.0.0.1:${port}/`);
+async function get(to = port): Promise<{ status: number; body: string }> {
+  const res = await fetch(`http://127.0.0.1:${to}/`);
   return { status: res.status, body: await res.text() };
 }
 
@@ -66,4 +79,20 @@ test("a backend answering 500s is ejected and comes back after its ejection time
   const bodies: string[] = [];
   for (let i = 0; i < 12; i++) bodies.push((await get()).body);
   expect(bodies.filter((b) => b === "b0").length).toBeGreaterThanOrEqual(3);
+}, 10_000);
+
+test("a passing active check returns an ejected backend early", async () => {
+  const bad = checked[0]!;
+  bad.status = 500;
+  let fives = 0;
+  for (let i = 0; i < 20 && fives < 3; i++) if ((await get(checkedPort)).status === 500) fives++;
+  expect(fives).toBe(3);
+  await until(async () => (await node.backend("checked", bad.address))?.ejected === true, 1000);
+  bad.status = 200;
+  // Its /healthz passes all along: the next passing check (every 200 ms) ends the 30 s ejection.
+  const waited = await until(async () => (await node.backend("checked", bad.address))?.ejected === false, 3000);
+  expect(waited).toBeLessThan(1500);
+  const bodies: string[] = [];
+  for (let i = 0; i < 6; i++) bodies.push((await get(checkedPort)).body);
+  expect(bodies).toContain("c0");
 }, 10_000);
