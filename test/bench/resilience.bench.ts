@@ -150,7 +150,7 @@ async function flips(report: Report): Promise<void> {
     report({ name: "health flips observed while flipping (median of 5)", value: median(flipRates), unit: "flips/s", target: "~1000" });
 
     // The same node with and without the checked pool: what 1,000 checks a second cost at all.
-    const got = await (await node.admin("GET", "/v1/pools/flock")).json();
+    const got = (await (await node.admin("GET", "/v1/pools/flock")).json()) as { pool?: unknown };
     const pool = got.pool ?? got;
     const costRatios: number[] = [];
     for (let round = 0; round < 3; round++) {

@@ -87,7 +87,7 @@ test("admin changes during a bounded load run: zero failed requests, no dropped 
   b0.delayMs = 300; // a request is in flight on b0 when it is removed
   await step("DELETE", `/v1/pools/app/backends/${encodeURIComponent(b0.address)}`);
   await step("PATCH", "/v1/pools/app", { algorithm: "maglev", hash_on: "header:x-key" });
-  const doc = await (await node.admin("GET", "/v1/config")).json();
+  const doc = (await (await node.admin("GET", "/v1/config")).json()) as any;
   doc.pools[0].algorithm = "power_of_two";
   delete doc.pools[0].hash_on;
   delete doc.pools[0].table_size;

@@ -29,7 +29,7 @@ export async function startNode(config: unknown, extraArgs: string[] = []): Prom
   writeFileSync(join(dir, "fulcrum.json"), JSON.stringify(config));
   const proc = await startFulcrum(["--config", join(dir, "fulcrum.json"), "--db", join(dir, "fulcrum.db"), ...extraArgs]);
   const url = proc.url;
-  const status = async () => await (await fetch(`${url}/v1/status`)).json();
+  const status = async (): Promise<any> => await (await fetch(`${url}/v1/status`)).json();
   return {
     proc,
     url,

@@ -20,7 +20,7 @@ export function rawGet(port: number, path: string, localAddress = "127.0.0.1", t
       reject(new Error(`no complete response from ${localAddress} within ${timeoutMs} ms`));
     }, timeoutMs);
     sock.on("connect", () => sock.write(`GET ${path} HTTP/1.1\r\nhost: test\r\nconnection: close\r\n\r\n`));
-    sock.on("data", (d) => chunks.push(d));
+    sock.on("data", (d: Buffer) => chunks.push(d));
     sock.on("error", (e) => {
       clearTimeout(timer);
       reject(e);
