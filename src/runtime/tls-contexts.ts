@@ -1,0 +1,100 @@
+/**
+ * TLS termination settings of an https listener. The first certificate is the default, bound with
+ * the listener; with several, each ClientHello's server name (SNI) picks the certificate that
+ * covers it: an exact name first, then the longest `*.` wildcard, else the default. A
+ * certificate covers the DNS names of its subjectAltName, or its subject CN when it has none.
+ * TLS 1.2 is the minimum and ALPN offers http/1.1 only, whichever certificate is picked.
+ */
+import type { TLSOptions } from "bun";
+import { constants, X509Certificate } from "node:crypto";
+import { createSecureContext } from "node:tls";
+import type { SnapshotCertificate } from "../config/index.ts";
+import { LbError } from "../errors.ts";
+
+// ALPN in wire format (length-prefixed names): HTTP/1.1 only; TLS 1.0 and 1.1 refused.
+const ALPN_HTTP11 = Buffer.from("\x08http/1.1", "latin1");
+const NO_OLD_TLS = constants.SSL_OP_NO_TLSv1 | constants.SSL_OP_NO_TLSv1_1;
+
+/** What startProxy takes: the bound TLS options, and the SNI picker when there is a choice. */
+export interface ListenerTls {
+  readonly tls: TLSOptions;
+  /** Native context for a server name; undefined keeps the default. Absent for one certificate. */
+  readonly sni?: (serverName: string) => unknown;
+}
+
+function normalize(name: string): string {
+  const n = name.toLowerCase();
+  return n.endsWith(".") ? n.slice(0, -1) : n;
+}
+
+/** The DNS names certificate `pem` covers, lower-case: subjectAltName DNS entries, else the CN. */
+export function certificateNames(pem: string): string[] {
+  const x = new X509Certificate(pem);
+  // node's format: "DNS:a.test, DNS:*.b.test, IP Address:127.0.0.1"
+  const dns = (x.subjectAltName ?? "")
+    .split(", ")
+    .filter((e) => e.startsWith("DNS:"))
+    .map((e) => normalize(e.slice(4)));
+  if (dns.length > 0) return dns;
+  const cn = /^CN=(.+)$/m.exec(x.subject)?.[1];
+  return cn ? [normalize(cn)] : [];
+}
+
+/** Names → index of the certificate to serve. Built once per binding; `pick` is a Map lookup per label. */
+export class CertificateIndex {
+  private readonly exact = new Map<string, number>();
+  // Keyed by the suffix with its leading dot: "*.b.test" → ".b.test".
+  private readonly wild = new Map<string, number>();
+
+  /** `names[i]`: the names certificate i covers. A name covered twice goes to the first. */
+  constructor(names: readonly (readonly string[])[]) {
+    names.forEach((list, i) => {
+      for (const n of list) {
+        const wild = n.startsWith("*.");
+        const map = wild ? this.wild : this.exact;
+        const key = wild ? n.slice(1) : n;
+        if (!map.has(key)) map.set(key, i);
+      }
+    });
+  }
+
+  /** The certificate for `serverName`, or -1 (serve the default). */
+  pick(serverName: string): number {
+    const name = normalize(serverName);
+    const hit = this.exact.get(name);
+    if (hit !== undefined) return hit;
+    // The first dot gives the longest suffix: the most specific wildcard wins.
+    for (let dot = name.indexOf("."); dot >= 0; dot = name.indexOf(".", dot + 1)) {
+      const w = this.wild.get(name.slice(dot));
+      if (w !== undefined) return w;
+    }
+    return -1;
+  }
+}
+
+function options(c: SnapshotCertificate) {
+  return { cert: c.certPem, key: c.keyPem, ALPNProtocols: ALPN_HTTP11, secureOptions: NO_OLD_TLS };
+}
+
+/**
+ * The TLS settings for certificates `certs` (the first is the default). One certificate stays on
+ * Bun's plain TLS path, no SNI hook. Throws LbError CONFIG_INVALID when there is none or one
+ * cannot be loaded.
+ */
+export function listenerTls(listener: string, certs: readonly SnapshotCertificate[]): ListenerTls {
+  const first = certs[0];
+  if (!first) throw new LbError("CONFIG_INVALID", `listener ${listener}: https needs a certificate`);
+  const tls = options(first) as TLSOptions;
+  if (certs.length === 1) return { tls };
+  const index = new CertificateIndex(certs.map((c) => certificateNames(c.certPem)));
+  // Index 0 maps to undefined: the bound default context serves it, no context switch.
+  const contexts: unknown[] = certs.map((c, i) => {
+    if (i === 0) return undefined;
+    try {
+      return createSecureContext(options(c)).context;
+    } catch (e) {
+      throw new LbError("CONFIG_INVALID", `listener ${listener}: certificate ${c.name} cannot be loaded: ${(e as Error).message}`, { cause: e });
+    }
+  });
+  return { tls, sni: (name) => contexts[index.pick(name)] };
+}
