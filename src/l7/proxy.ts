@@ -18,6 +18,11 @@ export interface ProxyOptions<U = unknown> {
   hooks: ProxyHooks<U>;
   /** Terminate TLS with these options (X-Forwarded-Proto becomes https). */
   tls?: TLSOptions;
+  /**
+   * With `tls`: picks the TLS context for a ClientHello's server name (a native context, as
+   * `tls.createSecureContext(...).context`); undefined keeps `tls`'s own. Not called without SNI.
+   */
+  sni?: (serverName: string) => unknown;
   /** Share the port with other worker processes. */
   reusePort?: boolean;
   limits?: Partial<HttpLimits>;
@@ -43,6 +48,8 @@ export interface ProxyServer {
    * enforced) and the listener's own pool closes after the last one; `force` closes them now.
    */
   stop(force?: boolean): void;
+  /** Stops accepting only: open connections carry on untouched (keep-alive too) until `stop`. */
+  stopAccepting(): void;
 }
 
 /** Starts a listener; resolves nothing asynchronously: the port is bound on return. */
@@ -72,6 +79,10 @@ export function startProxy<U>(opts: ProxyOptions<U>): ProxyServer {
       s.data?.socket.end();
     },
   };
+  // Bun's socket handlers take an SNI hook, `serverName(listenerData, name, socket)` returning a
+  // native context (node:tls's SNICallback is built on it, Bun 1.4.4); bun-types omit it.
+  const sni = opts.sni;
+  if (sni) Object.assign(handlers, { serverName: (_data: unknown, name: string) => sni(name) });
   const listener = Bun.listen<Session>({
     hostname: opts.hostname ?? "127.0.0.1",
     port: opts.port ?? 0,
@@ -84,6 +95,7 @@ export function startProxy<U>(opts: ProxyOptions<U>): ProxyServer {
     port: listener.port,
     pool,
     connections: () => core.sessions.size,
+    stopAccepting: () => listener.stop(false),
     stop(force = false) {
       listener.stop(force);
       const closePool = () => ownPool && pool.close();

@@ -116,6 +116,7 @@ export async function startL4Listener(name: string, holder: SnapshotHolder, pool
       choose,
       idleTimeoutMs: initial.idleTimeoutMs,
       maxFlows: capacity,
+      reusePort: true, // a rebound successor shares the port during the handover (listener-set.ts)
       hooks: { onFlowOpen: open, onFlowClose: close },
     });
     return {
@@ -142,6 +143,7 @@ export async function startL4Listener(name: string, holder: SnapshotHolder, pool
     acceptProxy: accept.length > 0 ? { trusted: new CidrList(accept) } : undefined,
     tlsPassthrough: initial.protocol === "tls_passthrough",
     preambleTimeoutMs: initial.headerTimeoutMs,
+    reusePort: true, // a rebound successor shares the port during the handover (listener-set.ts)
     hooks: {
       onOpen: open,
       onClose: close,

@@ -1,8 +1,11 @@
 /**
  * Reconciles the bound listeners with each config snapshot: a listener whose binding settings are
- * unchanged keeps running (it reads the new snapshot per connection or request); a changed one is
- * rebound; a removed one stops, letting its connections finish. Binding failures are reported,
- * never thrown into the snapshot publisher.
+ * unchanged keeps running (it reads the new snapshot per connection or request); a changed one
+ * (address, timeouts, certificates...) is rebound by handover: the successor binds first, on the
+ * same port (listeners bind with reusePort), then the predecessor retires: it stops accepting and
+ * its open connections carry on. A removed one stops, letting its connections finish. Binding
+ * failures are reported, never thrown into the snapshot publisher; a failed rebind keeps the old
+ * binding serving.
  */
 import type { Snapshot, SnapshotListener } from "../config/index.ts";
 
@@ -10,10 +13,24 @@ import type { Snapshot, SnapshotListener } from "../config/index.ts";
 export interface BoundListener {
   readonly port: number;
   active(): number;
+  /** Stops accepting; open connections get `graceMs` to finish (0: closed now). */
   stop(graceMs: number): Promise<void>;
+  /**
+   * A successor is bound on the same port: stop accepting, let open connections carry on
+   * untouched for `graceMs`, then wind them down. Absent: `stop(graceMs)` does it.
+   */
+  retire?(graceMs: number): void;
 }
 
+/** Binds `l` (its port may be the predecessor's, for a port-0 listener rebound in place). */
 export type StartListener = (l: SnapshotListener) => Promise<BoundListener>;
+
+export interface ListenerSetOptions {
+  /** How long a rebound listener's connections carry on before they are wound down (default 10 min, Envoy's drain time). */
+  handoverGraceMs?: number;
+  /** How long a removed listener's connections get to finish (default 30 s). */
+  removeGraceMs?: number;
+}
 
 interface Entry {
   key: string;
@@ -30,20 +47,35 @@ function bindingKey(l: SnapshotListener): string {
     l.maxConnections,
     l.idleTimeoutMs,
     l.headerTimeoutMs,
+    l.maxBodyBytes,
     l.proxyProtocol,
     l.certificates.map((c) => [c.name, c.certPem, c.keyPem]),
     l.protocol === "tcp" || l.protocol === "udp" ? l.pool?.connectTimeoutMs : undefined,
   ]);
 }
 
+/** `next` as it binds: a port-0 listener at an unchanged address keeps the port it got. */
+function bindTarget(prev: Entry | undefined, next: SnapshotListener): SnapshotListener {
+  if (!prev?.bound || next.port !== 0 || prev.listener.address !== next.address) return next;
+  return { ...next, port: prev.bound.port };
+}
+
 export class ListenerSet {
   readonly #entries = new Map<string, Entry>();
+  /** Listeners rebound or removed whose connections are still finishing (stopAll waits for them). */
+  readonly #retiring = new Set<BoundListener>();
+  readonly #handoverGraceMs: number;
+  readonly #removeGraceMs: number;
   #chain: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly start: StartListener,
     private readonly onError: (name: string, message: string) => void,
-  ) {}
+    opts: ListenerSetOptions = {},
+  ) {
+    this.#handoverGraceMs = opts.handoverGraceMs ?? 600_000;
+    this.#removeGraceMs = opts.removeGraceMs ?? 30_000;
+  }
 
   /** Queues a reconcile with `snap`; resolves when this one (and those before) are done. */
   apply(snap: Snapshot): Promise<void> {
@@ -73,21 +105,24 @@ export class ListenerSet {
     return this.#entries.get(name)?.bound?.port;
   }
 
-  /** Open connections across all listeners. */
+  /** Open connections across all listeners, retiring ones included. */
   active(): number {
     let n = 0;
     for (const e of this.#entries.values()) n += e.bound?.active() ?? 0;
+    for (const b of this.#retiring) n += b.active();
     return n;
   }
 
   /**
-   * Stops every listener: accepting ends at once, open connections and requests in flight get up
-   * to `graceMs` to finish (polled), then whatever is left is closed.
+   * Stops every listener, retiring ones included: accepting ends at once, open connections and
+   * requests in flight get up to `graceMs` to finish (polled), then whatever is left is closed.
    */
   async stopAll(graceMs: number): Promise<void> {
     await this.#chain;
     const all = [...this.#entries.values()].map((e) => e.bound).filter((b) => b !== undefined);
+    all.push(...this.#retiring);
     this.#entries.clear();
+    this.#retiring.clear();
     await Promise.all(all.map((b) => b.stop(graceMs)));
     const deadline = Date.now() + graceMs;
     while (Date.now() < deadline && all.some((b) => b.active() > 0)) await Bun.sleep(25);
@@ -95,27 +130,44 @@ export class ListenerSet {
   }
 
   async #reconcile(snap: Snapshot): Promise<void> {
+    for (const b of this.#retiring) if (b.active() === 0) this.#retiring.delete(b);
     const wanted = new Map(snap.listeners.map((l) => [l.name, l] as const));
+    // Removed ones stop accepting first: a new listener may take over their address.
     for (const [name, e] of this.#entries) {
-      const next = wanted.get(name);
-      if (next && bindingKey(next) === e.key && e.bound) {
-        e.listener = next;
-        continue;
-      }
+      if (wanted.has(name)) continue;
       this.#entries.delete(name);
-      // Stop before rebinding: the new binding may want the same port.
-      await e.bound?.stop(next ? 0 : 30_000);
+      if (e.bound) await this.#retire(e.bound, () => e.bound!.stop(this.#removeGraceMs));
     }
     for (const l of wanted.values()) {
-      if (this.#entries.has(l.name)) continue;
-      const entry: Entry = { key: bindingKey(l), listener: l, bound: undefined, error: undefined };
-      this.#entries.set(l.name, entry);
-      try {
-        entry.bound = await this.start(l);
-      } catch (err) {
-        entry.error = (err as Error).message;
-        this.onError(l.name, entry.error);
+      const prev = this.#entries.get(l.name);
+      const key = bindingKey(l);
+      if (prev?.bound && prev.key === key) {
+        prev.listener = l;
+        continue;
       }
+      await this.#bind(prev, l, key);
     }
+  }
+
+  /** Binds `l`, then retires its predecessor; if binding fails, the predecessor keeps serving. */
+  async #bind(prev: Entry | undefined, l: SnapshotListener, key: string): Promise<void> {
+    let bound: BoundListener;
+    try {
+      bound = await this.start(bindTarget(prev, l));
+    } catch (err) {
+      const error = (err as Error).message;
+      this.onError(l.name, error);
+      if (prev?.bound) prev.error = error;
+      else this.#entries.set(l.name, { key, listener: l, bound: undefined, error });
+      return;
+    }
+    this.#entries.set(l.name, { key, listener: l, bound, error: undefined });
+    const old = prev?.bound;
+    if (old) await this.#retire(old, () => (old.retire ? old.retire(this.#handoverGraceMs) : old.stop(this.#handoverGraceMs)));
+  }
+
+  async #retire(b: BoundListener, how: () => void | Promise<void>): Promise<void> {
+    this.#retiring.add(b);
+    await how();
   }
 }
