@@ -19,7 +19,8 @@ export function reportError(command: string, e: unknown): number {
   if (isLbError(e)) {
     // A config error's message already lists its problems; with the detail lines below, the head is enough.
     const listed = e.code === "CONFIG_INVALID" && (e.details?.length ?? 0) > 0;
-    const message = listed ? `${e.message.slice(0, e.message.indexOf(":"))}: fix these and try again` : e.message;
+    const colon = e.message.indexOf(":");
+    const message = listed ? `${colon < 0 ? e.message : e.message.slice(0, colon)}: fix these and try again` : e.message;
     console.error(`fulcrum ${command}: ${e.code}: ${message}`);
     for (const d of e.details ?? []) console.error(`  ${detailLine(d)}`);
     return e.code === "INVALID_ARGUMENT" ? 2 : 1;

@@ -5,6 +5,7 @@
  */
 import type { RuntimeView } from "../admin/index.ts";
 import type { Snapshot, SnapshotHolder, SnapshotListener } from "../config/index.ts";
+import { LbError } from "../errors.ts";
 import { UpstreamPool } from "../l7/index.ts";
 import type { Registry } from "../obs/index.ts";
 import { backendId } from "./backend-ids.ts";
@@ -49,6 +50,13 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<RunningDat
   const l7 = newL7Deps(opts.holder, pools, opts.metrics);
   const upstreams = new UpstreamPool();
   const start = async (l: SnapshotListener): Promise<BoundListener> => {
+    try {
+      return await bind(l);
+    } catch (err) {
+      throw bindError(l, err);
+    }
+  };
+  const bind = async (l: SnapshotListener): Promise<BoundListener> => {
     const where = (port: number) => `${l.host.includes(":") ? `[${l.host}]` : l.host}:${port}`;
     if (l.protocol === "http" || l.protocol === "https") {
       const bound = startL7Listener(l, l7, upstreams);
@@ -74,6 +82,14 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<RunningDat
   };
   const first = opts.holder.current();
   if (first) await apply(first);
+  // At start, a listener that cannot bind is fatal (as for nginx and HAProxy): say which and why.
+  const failed = listeners.states().filter((l) => !l.bound);
+  if (failed.length > 0) {
+    await listeners.stopAll(0);
+    pools.stop();
+    const details = failed.map((l) => ({ path: `listener ${l.name}`, message: l.error ?? "not bound" }));
+    throw new LbError("CONFIG_INVALID", `${failed.length} listener(s) could not bind`, { details });
+  }
   const unsubscribe = opts.holder.subscribe((s) => void apply(s));
 
   const l4Connections = (pool: string, address: string): number => {
@@ -114,4 +130,18 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<RunningDat
         pools.stop();
       })()),
   };
+}
+
+/** A bind failure as an operator can act on it: which listener, which address, what to do. */
+function bindError(l: SnapshotListener, err: unknown): LbError {
+  const e = err as { code?: string; message?: string };
+  const text = `${e.code ?? ""} ${e.message ?? String(err)}`;
+  const hint = /EADDRINUSE|in use/i.test(text)
+    ? "the address is in use: stop what holds it or change the listener's address"
+    : /EACCES|permission/i.test(text)
+      ? "no permission: ports below 1024 need root or CAP_NET_BIND_SERVICE"
+      : /EADDRNOTAVAIL|Failed to listen/i.test(text)
+        ? "the address is taken or not on this machine: check the listener's address, or pick another port"
+        : "check the listener's address";
+  return new LbError("INVALID_ARGUMENT", `cannot listen on ${l.address} (${l.protocol}): ${e.message ?? String(err)}; ${hint}`, { cause: err });
 }
