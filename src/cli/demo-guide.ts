@@ -54,7 +54,7 @@ export function demoGuide(g: DemoGuideInput): string {
     `     after ${g.downSeconds} s and two passing checks, it moves back to ${g.victim.name}:`,
     `     ${loop}`,
     ``,
-    `The config is an ordinary one: fulcrum export --admin ${g.adminUrl} prints it as YAML.`,
+    `The config is an ordinary one: npm run fulcrum -- export --admin ${g.adminUrl} prints it as YAML.`,
     `Stop the demo with Ctrl-C.`,
   ].join("\n");
 }
