@@ -63,7 +63,7 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<RunningDat
       log(`listener ${l.name} (${l.protocol}) on ${where(bound.port)}`);
       return bound;
     }
-    const bound = await startL4Listener(l.name, opts.holder, pools);
+    const bound = await startL4Listener(l.name, opts.holder, pools, l.port);
     l4.add(bound);
     const stop = bound.stop.bind(bound);
     log(`listener ${l.name} (${l.protocol}) on ${where(bound.port)}`);

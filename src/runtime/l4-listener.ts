@@ -57,8 +57,8 @@ function poolFor(l: SnapshotListener, conn: ConnInfo): SnapshotPool | undefined 
 /** Monotonic milliseconds for the conntrack table (u32; wraps after 49 days, the table compares modulo). */
 const nowMs = (): number => Math.floor(performance.now()) >>> 0;
 
-/** Starts the listener `name` of the holder's current snapshot. */
-export async function startL4Listener(name: string, holder: SnapshotHolder, pools: PoolRegistry): Promise<L4Listener> {
+/** Starts the listener `name` of the holder's current snapshot, on `port` when given (a rebind keeps a port-0 listener's port). */
+export async function startL4Listener(name: string, holder: SnapshotHolder, pools: PoolRegistry, port?: number): Promise<L4Listener> {
   const initial = listenerOf(holder.current(), name)!;
   const capacity = Math.max(1024, initial.maxConnections ?? 65_536);
   // ~6% headroom: past 96% load the table starts evicting, which would undercount live flows.
@@ -112,7 +112,7 @@ export async function startL4Listener(name: string, holder: SnapshotHolder, pool
   if (initial.protocol === "udp") {
     const relay = await startUdpRelay<Chosen>({
       hostname: initial.host,
-      port: initial.port,
+      port: port ?? initial.port,
       choose,
       idleTimeoutMs: initial.idleTimeoutMs,
       maxFlows: capacity,
@@ -134,7 +134,7 @@ export async function startL4Listener(name: string, holder: SnapshotHolder, pool
   const accept = initial.proxyProtocol.acceptFrom.map((c) => `${c.address}/${c.prefix}`);
   const relay = startTcpRelay<Chosen>({
     hostname: initial.host,
-    port: initial.port,
+    port: port ?? initial.port,
     choose,
     connectTimeoutMs: initial.pool?.connectTimeoutMs,
     idleTimeoutMs: initial.idleTimeoutMs,

@@ -8,6 +8,7 @@
  * binding serving.
  */
 import type { Snapshot, SnapshotListener } from "../config/index.ts";
+import { probeAddress } from "./port-probe.ts";
 
 /** One running listener, whatever its protocol. */
 export interface BoundListener {
@@ -30,6 +31,11 @@ export interface ListenerSetOptions {
   handoverGraceMs?: number;
   /** How long a removed listener's connections get to finish (default 30 s). */
   removeGraceMs?: number;
+  /**
+   * A fresh bind fails when anything holds the address, reusePort holders too (default true; worker
+   * processes that share ports on purpose turn it off).
+   */
+  exclusive?: boolean;
 }
 
 interface Entry {
@@ -60,12 +66,18 @@ function bindTarget(prev: Entry | undefined, next: SnapshotListener): SnapshotLi
   return { ...next, port: prev.bound.port };
 }
 
+/** True when `target` binds where the predecessor is bound (a handover, not a fresh bind). */
+function takesOver(prev: Entry | undefined, target: SnapshotListener): boolean {
+  return prev?.bound !== undefined && prev.listener.host === target.host && prev.bound.port === target.port;
+}
+
 export class ListenerSet {
   readonly #entries = new Map<string, Entry>();
   /** Listeners rebound or removed whose connections are still finishing (stopAll waits for them). */
   readonly #retiring = new Set<BoundListener>();
   readonly #handoverGraceMs: number;
   readonly #removeGraceMs: number;
+  readonly #exclusive: boolean;
   #chain: Promise<void> = Promise.resolve();
 
   constructor(
@@ -75,6 +87,7 @@ export class ListenerSet {
   ) {
     this.#handoverGraceMs = opts.handoverGraceMs ?? 600_000;
     this.#removeGraceMs = opts.removeGraceMs ?? 30_000;
+    this.#exclusive = opts.exclusive ?? true;
   }
 
   /** Queues a reconcile with `snap`; resolves when this one (and those before) are done. */
@@ -153,7 +166,9 @@ export class ListenerSet {
   async #bind(prev: Entry | undefined, l: SnapshotListener, key: string): Promise<void> {
     let bound: BoundListener;
     try {
-      bound = await this.start(bindTarget(prev, l));
+      const target = bindTarget(prev, l);
+      if (this.#exclusive && !takesOver(prev, target)) await probeAddress(target);
+      bound = await this.start(target);
     } catch (err) {
       const error = (err as Error).message;
       this.onError(l.name, error);

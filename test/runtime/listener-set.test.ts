@@ -141,6 +141,23 @@ describe("ListenerSet", () => {
     }
   });
 
+  test("a fresh bind is refused when another socket holds the port, even one with reusePort", async () => {
+    const h = new Harness();
+    const errors: string[] = [];
+    const set = newSet(h, errors);
+    const squatter = Bun.listen({ hostname: "127.0.0.1", port: 0, reusePort: true, socket: { data() {} } } as TCPSocketListenOptions<undefined>);
+    try {
+      await set.apply(snap([tcp({ address: `127.0.0.1:${squatter.port}` })], 1));
+      expect(h.events).toEqual([]);
+      expect(errors).toHaveLength(1);
+      expect(set.ready()).toBe(false);
+    } finally {
+      squatter.stop(true);
+    }
+    await set.apply(snap([tcp({ address: `127.0.0.1:${squatter.port}` })], 2)); // free now: binds
+    expect(h.events).toEqual(["start g1"]);
+  });
+
   test("a removed listener stops accepting, and stopAll closes what its connections left", async () => {
     const h = new Harness();
     const set = newSet(h);
