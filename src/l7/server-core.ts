@@ -18,6 +18,9 @@ export interface ProxyTimeouts {
   responseMs: number;
 }
 
+/** How long a graceful stop lets idle keep-alive connections live (covers a request in flight on the wire). */
+const IDLE_CLOSE_GRACE_MS = 250;
+
 export const DEFAULT_TIMEOUTS: Readonly<ProxyTimeouts> = Object.freeze({ headerMs: 10_000, idleMs: 60_000, responseMs: 60_000 });
 
 export class ServerCore {
@@ -59,7 +62,13 @@ export class ServerCore {
     if (drained === undefined || this.sessions.size === 0) return this.finish(drained);
     this.draining = true;
     this.onDrained = drained;
-    for (const s of this.sessions) if (s.exchange === null && !s.parser.midHead) s.socket.end();
+    // Idle keep-alive connections close after a short grace, not at once: a request a client sent
+    // just before the stop is still on the wire, and closing under it would lose it. Requests that
+    // arrive meanwhile are answered with `connection: close`.
+    const idle = setTimeout(() => {
+      for (const s of this.sessions) if (s.exchange === null && !s.parser.midHead) s.socket.end();
+    }, IDLE_CLOSE_GRACE_MS);
+    idle.unref?.();
   }
 
   /** A graceful stop is in progress: every response in flight is the connection's last. */
