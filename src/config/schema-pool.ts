@@ -120,6 +120,12 @@ const PoolFields = z.strictObject({
 /** A pool; algorithm-specific defaults are filled only for the algorithms they apply to. */
 export const PoolSchema = PoolFields.transform((p) => {
   const out = { ...p };
+  // A document read back carries the filled defaults; after switching the algorithm, a default
+  // that no longer applies is dropped rather than refused, so read-modify-write just works.
+  // A non-default value on an algorithm that ignores it is still an error (it shows intent).
+  if (!HASH_ON_ALGORITHMS.includes(p.algorithm) && p.hash_on === "source_ip" && p.algorithm !== "source_ip_hash") delete out.hash_on;
+  if (!TABLE_ALGORITHMS.includes(p.algorithm) && p.table_size === DEFAULT_TABLE_SIZE) delete out.table_size;
+  if (p.algorithm !== "ring_hash" && p.ring_min_size === DEFAULT_RING_MIN_SIZE) delete out.ring_min_size;
   if (HASH_ON_ALGORITHMS.includes(p.algorithm)) out.hash_on ??= "source_ip";
   if (TABLE_ALGORITHMS.includes(p.algorithm)) out.table_size ??= DEFAULT_TABLE_SIZE;
   if (p.algorithm === "ring_hash") out.ring_min_size ??= DEFAULT_RING_MIN_SIZE;

@@ -165,12 +165,18 @@ describe("validateConfig refuses, naming every path", () => {
       pools: [pool({ algorithm: "round_robin", sticky: { cookie: "s", secret: "too short" }, hash_on: "source_ip", ring_min_size: 64 })],
     };
     expect(invalidPaths(doc)).toEqual(["listeners[0].routes[0].match.path_regex", "pools[0].sticky.secret"]);
-    expect(invalidPaths({ pools: [pool({ hash_on: "source_ip", ring_min_size: 64, table_size: 251, hash_balance_factor: 1.5 })] })).toEqual([
+    expect(invalidPaths({ pools: [pool({ hash_on: "header:x-user", ring_min_size: 64, table_size: 251, hash_balance_factor: 1.5 })] })).toEqual([
       "pools[0].hash_balance_factor",
       "pools[0].hash_on",
       "pools[0].ring_min_size",
       "pools[0].table_size",
     ]);
+  });
+
+  test("defaults that no longer apply after an algorithm change are dropped, not refused", () => {
+    const doc = validateConfig({ pools: [pool({ algorithm: "ring_hash" })] });
+    const rr = validateConfig({ pools: [{ ...doc.pools[0]!, algorithm: "round_robin" }] }).pools[0]!;
+    expect([rr.hash_on, rr.ring_min_size, rr.table_size]).toEqual([undefined, undefined, undefined]);
   });
 
   test("bad field values: enum, weight range, hash_on, health timing", () => {
