@@ -156,6 +156,7 @@ export class ListenerSet {
       const key = bindingKey(l);
       if (prev?.bound && prev.key === key) {
         prev.listener = l;
+        prev.error = undefined; // back to what is bound: a failed rebind's error is moot
         continue;
       }
       await this.#bind(prev, l, key);

@@ -136,6 +136,9 @@ describe("ListenerSet", () => {
       const c = await client(port);
       expect(await c.ask("still")).toBe("g1:still");
       c.end();
+      await set.apply(snap([tcp()], 3)); // back to what is bound: nothing to do, no error left
+      expect(set.states()[0]!.error).toBeUndefined();
+      expect(h.events).toEqual(["start g1"]);
     } finally {
       taken.stop(true);
     }
