@@ -3,7 +3,7 @@ import { afterAll, expect, test } from "bun:test";
 import { killAll } from "../helpers/process.ts";
 import { removeTempDirs, startNode } from "./helpers/l7-node.ts";
 
-const echo = Bun.serve({
+const echo = Bun.serve<{ xff: string | null }>({
   hostname: "127.0.0.1",
   port: 0,
   fetch(req, server) {
@@ -12,7 +12,7 @@ const echo = Bun.serve({
   },
   websocket: {
     open(ws) {
-      ws.send(`hello ${(ws.data as { xff: string }).xff}`);
+      ws.send(`hello ${ws.data.xff}`);
     },
     message(ws, msg) {
       ws.send(typeof msg === "string" ? `echo:${msg}` : msg);
