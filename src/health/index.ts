@@ -5,5 +5,7 @@ export * from "./spec.ts";
 export * from "./http-check.ts";
 export * from "./tcp-check.ts";
 export * from "./checker.ts";
+export * from "./worker-checker.ts";
+export * from "./create-checker.ts";
 export * from "./outlier.ts";
 export * from "./usable.ts";
