@@ -6,8 +6,9 @@
  */
 import type { Snapshot, SnapshotPool } from "../config/index.ts";
 import {
+  type ActiveHealthChecker,
   computeUsable,
-  HealthChecker,
+  createHealthChecker,
   OutlierDetector,
   resolveCheckSpec,
   resolveOutlierSpec,
@@ -33,19 +34,25 @@ export interface PoolRegistryOptions {
   onRebuild?(rt: PoolRuntime): void;
   /** Told on every health flip and ejection, for logs. */
   onHealthEvent?(pool: string, backend: string, event: "healthy" | "unhealthy" | "ejected" | "returned"): void;
+  /** Active checks run in a Worker, off the data-plane thread (default true; false: in-thread). */
+  healthWorker?: boolean;
 }
 
 export class PoolRegistry {
   readonly #runtimes = new Map<string, PoolRuntime>();
   readonly #states = new Map<string, PoolState>();
-  readonly #checker: HealthChecker;
+  readonly #checker: ActiveHealthChecker;
   readonly #sweeper: ReturnType<typeof setInterval>;
 
   constructor(private readonly opts: PoolRegistryOptions = {}) {
-    this.#checker = new HealthChecker(
+    this.#checker = createHealthChecker(
       (pool, backend, healthy) => this.#onFlip(pool, backend, healthy),
       // Envoy's successful_active_health_check_uneject_host: any passing check ends an ejection.
       (pool, backend) => this.#states.get(pool)?.outlier?.activeCheckPassed(backend),
+      {
+        offThread: opts.healthWorker ?? process.env.FULCRUM_HEALTH_WORKER !== "0",
+        onFallback: (reason) => console.warn(`health: checks run on the data-plane thread (${reason})`),
+      },
     );
     // Ejections end by time; a coarse sweep returns them (isEjected also ends them lazily).
     this.#sweeper = setInterval(() => {
