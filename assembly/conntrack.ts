@@ -12,128 +12,52 @@
 // among the buckets it visited (its bounded window) and shifts the chain into the freed slot.
 // A lookup from JS waits for about one DRAM miss; conntrackLookupBatch overlaps those of 16.
 import { hashTupleAt } from "./hash";
-
-// Slot layout (16 u32 words, 64-byte aligned; words 0..13 are the entry and move with it):
-// 0 tag (flow hash | 1; 0 = empty), 1 backend, 2 last seen ms, 3 flags, 4..13 the 40-byte tuple,
-// 14 reserved, 15 BFS stamp (slot 0 of a bucket only; belongs to the bucket, never moves).
-const SLOT: usize = 64;
-const BUCKET: usize = 256;
-const ENTRY_BYTES: usize = 56;
-const O_BACKEND: usize = 4;
-const O_SEEN: usize = 8;
-const O_FLAGS: usize = 12;
-const O_KEY: usize = 16;
-const O_STAMP: usize = 60;
-
-/** Most buckets one insert's breadth-first search visits; its eviction window is 4× this in slots. */
-const CONNTRACK_MAX_NODES: u32 = 512;
-/**
- * The search budget past 96% load. Up to there a free slot is almost always found within a few
- * buckets and the wide budget only serves the rare hard case (it is what fits 1,000,000 flows in
- * 1,048,000 slots); past it most searches fail, and a failed 512-bucket search costs ~30 µs.
- */
-const CONNTRACK_CROWDED_NODES: u32 = 16;
-/** Tuples one conntrackLookupBatch call takes from the table's batch region. */
-const CONNTRACK_BATCH: u32 = 256;
-/** Lookups of a batch whose buckets are fetched together before any is probed. */
-const BATCH_GROUP: u32 = 16;
-
-// Header at the handle (u32 byte offsets); the tuple scratch follows at +64, BFS nodes at +128,
-// then the batch tuples and their results; the slots start at the next 64-byte boundary.
-const H_CAPACITY: usize = 0;
-const H_SIZE: usize = 4;
-const H_INSERTS: usize = 8;
-const H_EVICTIONS: usize = 12;
-const H_EXPIRATIONS: usize = 16;
-const H_BUCKETS: usize = 20;
-const H_SEED: usize = 24;
-const H_CURSOR: usize = 28;
-const H_GEN: usize = 32;
-const H_SLOTS: usize = 36;
-const H_LAST_FLAGS: usize = 40;
-const H_TOUCH: usize = 44;
-const H_SCRATCH: usize = 64;
-const H_NODES: usize = 128;
-const H_BATCH: usize = H_NODES + <usize>CONNTRACK_MAX_NODES * 12;
-const H_RESULTS: usize = H_BATCH + <usize>CONNTRACK_BATCH * 40;
-const HEADER_BYTES: usize = H_RESULTS + <usize>CONNTRACK_BATCH * 4;
-
-/** Smallest and largest accepted capacities (slots); 2^23 slots is 512 MiB. */
-const CONNTRACK_MIN_CAPACITY: u32 = 8;
-const CONNTRACK_MAX_CAPACITY: u32 = 1 << 23;
-
-/** Outcomes of conntrackInsert. */
-const CONNTRACK_UPDATED: u32 = 0;
-const CONNTRACK_INSERTED: u32 = 1;
-const CONNTRACK_EVICTED: u32 = 2;
-
-// @ts-ignore: decorator
-@inline function fastrange(x: u32, n: u32): u32 {
-  // Lemire's multiply-shift: maps a u32 uniformly onto [0, n) without a division.
-  return <u32>((<u64>x * <u64>n) >> 32);
-}
-
-// @ts-ignore: decorator
-@inline function bucket1(tag: u32, buckets: u32): u32 {
-  return fastrange(tag, buckets);
-}
-
-// @ts-ignore: decorator
-@inline function bucket2(tag: u32, b1: u32, buckets: u32): u32 {
-  // A remix of the tag picks an offset in 1..buckets-1, so the two buckets always differ.
-  let x = tag * 0x9E3779B1;
-  x ^= x >> 15;
-  x *= 0x85EBCA77;
-  x ^= x >> 13;
-  const b2 = b1 + 1 + fastrange(x, buckets - 1);
-  return b2 >= buckets ? b2 - buckets : b2;
-}
-
-// @ts-ignore: decorator
-@inline function slotsOf(table: usize): usize {
-  return <usize>load<u32>(table, H_SLOTS);
-}
-
-// @ts-ignore: decorator
-@inline function keyEquals(slot: usize, keyPtr: usize): bool {
-  const a = v128.xor(v128.load(slot, O_KEY), v128.load(keyPtr));
-  const b = v128.xor(v128.load(slot, O_KEY + 16), v128.load(keyPtr, 16));
-  const c = load<u64>(slot, O_KEY + 32) ^ load<u64>(keyPtr, 32);
-  return !v128.any_true(v128.or(a, b)) && c == 0;
-}
-
-/** The slot of bucket p or q (in that order) holding `tag` and the key at keyPtr, or 0. */
-// @ts-ignore: decorator
-@inline function probe(p: usize, q: usize, tag: u32, keyPtr: usize): usize {
-  // All eight tags are loaded before any branch, so the two buckets' cache misses overlap.
-  let m = <u32>(load<u32>(p) == tag) | (<u32>(load<u32>(p, 64) == tag) << 1)
-    | (<u32>(load<u32>(p, 128) == tag) << 2) | (<u32>(load<u32>(p, 192) == tag) << 3)
-    | (<u32>(load<u32>(q) == tag) << 4) | (<u32>(load<u32>(q, 64) == tag) << 5)
-    | (<u32>(load<u32>(q, 128) == tag) << 6) | (<u32>(load<u32>(q, 192) == tag) << 7);
-  while (m != 0) {
-    const i = <usize>ctz(m);
-    const slot = (i < 4 ? p : q - BUCKET) + i * SLOT;
-    if (keyEquals(slot, keyPtr)) return slot;
-    m &= m - 1;
-  }
-  return 0;
-}
-
-/** The slot holding the key at keyPtr, or 0. */
-// @ts-ignore: decorator
-@inline function findSlot(table: usize, keyPtr: usize): usize {
-  const tag = hashTupleAt(keyPtr, load<u32>(table, H_SEED)) | 1;
-  const buckets = load<u32>(table, H_BUCKETS);
-  const slots = slotsOf(table);
-  const b1 = bucket1(tag, buckets);
-  return probe(slots + <usize>b1 * BUCKET, slots + <usize>bucket2(tag, b1, buckets) * BUCKET, tag, keyPtr);
-}
-
-// @ts-ignore: decorator
-@inline function clearEntry(slot: usize): void {
-  // Words 14..15 belong to the position (the bucket's BFS stamp), so only the entry is wiped.
-  memory.fill(slot, 0, ENTRY_BYTES);
-}
+import {
+  SLOT,
+  BUCKET,
+  O_BACKEND,
+  O_SEEN,
+  O_FLAGS,
+  O_KEY,
+  CONNTRACK_MAX_NODES,
+  CONNTRACK_CROWDED_NODES,
+  CONNTRACK_BATCH,
+  BATCH_GROUP,
+  H_CAPACITY,
+  H_SIZE,
+  H_INSERTS,
+  H_EVICTIONS,
+  H_EXPIRATIONS,
+  H_BUCKETS,
+  H_SEED,
+  H_CURSOR,
+  H_SLOTS,
+  H_LAST_FLAGS,
+  H_TOUCH,
+  H_SCRATCH,
+  H_NODES,
+  H_BATCH,
+  H_RESULTS,
+  HEADER_BYTES,
+  CONNTRACK_MIN_CAPACITY,
+  CONNTRACK_MAX_CAPACITY,
+  CONNTRACK_UPDATED,
+  CONNTRACK_INSERTED,
+  CONNTRACK_EVICTED,
+  bucket1,
+  bucket2,
+  slotsOf,
+  probe,
+  findSlot,
+  clearEntry,
+  ageOf,
+  firstFree,
+} from "./conntrack-layout";
+import {
+  pushNode,
+  oldestIn,
+  placeByBfs,
+} from "./conntrack-place";
 
 /**
  * Reserves a table of `capacity` slots (rounded up to a multiple of 4) and returns its handle, or 0
@@ -244,109 +168,7 @@ export function conntrackRemove(table: usize, keyPtr: usize): u32 {
   return 1;
 }
 
-// @ts-ignore: decorator
-@inline function ageOf(slot: usize, nowMs: u32): u32 {
-  // u32 milliseconds wrap every 49.7 days; the wrapping difference is right for shorter idles.
-  return nowMs - load<u32>(slot, O_SEEN);
-}
 
-// @ts-ignore: decorator
-@inline function firstFree(bucketPtr: usize): usize {
-  for (let k: usize = 0; k < BUCKET; k += SLOT) {
-    if (load<u32>(bucketPtr + k) == 0) return bucketPtr + k;
-  }
-  return 0;
-}
-
-// @ts-ignore: decorator
-@inline function nodeAt(table: usize, i: u32): usize {
-  return table + H_NODES + <usize>i * 12;
-}
-
-// @ts-ignore: decorator
-@inline function pushNode(table: usize, i: u32, bucketPtr: usize, parent: i32, fromSlot: usize): void {
-  const n = nodeAt(table, i);
-  store<u32>(n, <u32>bucketPtr);
-  store<i32>(n, parent, 4);
-  store<u32>(n, <u32>fromSlot, 8);
-}
-
-/**
- * Moves the entries along the BFS path ending at node `node` so that `dst` (a slot of that node's
- * bucket, free or evicted) is filled by the entry from its parent, and so on up to a root bucket;
- * returns the root slot left free for the new entry.
- */
-function shiftChain(table: usize, node: u32, dst: usize): usize {
-  let n = nodeAt(table, node);
-  let parent = load<i32>(n, 4);
-  while (parent >= 0) {
-    const src = <usize>load<u32>(n, 8);
-    memory.copy(dst, src, ENTRY_BYTES);
-    dst = src;
-    n = nodeAt(table, <u32>parent);
-    parent = load<i32>(n, 4);
-  }
-  return dst;
-}
-
-/** The least recently seen slot in nodes [0, count); ties go to the earliest. Sets `victimNode`. */
-let victimNode: u32 = 0;
-function oldestIn(table: usize, count: u32, nowMs: u32): usize {
-  let best: usize = 0;
-  let bestAge: u32 = 0;
-  for (let i: u32 = 0; i < count; i++) {
-    const b = <usize>load<u32>(nodeAt(table, i));
-    for (let k: usize = 0; k < BUCKET; k += SLOT) {
-      const age = ageOf(b + k, nowMs);
-      if (best == 0 || age > bestAge) {
-        best = b + k;
-        bestAge = age;
-        victimNode = i;
-      }
-    }
-  }
-  return best;
-}
-
-/**
- * Breadth-first search from the two full buckets (nodes 0 and 1) for a free slot reachable by a
- * chain of moves; visits at most `budget` buckets, stamping each so none is seen twice.
- * Returns the slot that will take the new entry: a freed root slot, or, when no free slot was
- * reached, the root end of the chain to the least recently seen slot visited (then evicted).
- */
-function placeByBfs(table: usize, nowMs: u32, budget: u32): usize {
-  let gen = load<u32>(table, H_GEN) + 1;
-  if (gen == 0) gen = 1;
-  store<u32>(table, gen, H_GEN);
-  const slots = slotsOf(table);
-  const buckets = load<u32>(table, H_BUCKETS);
-  store<u32>(<usize>load<u32>(nodeAt(table, 0)), gen, O_STAMP);
-  store<u32>(<usize>load<u32>(nodeAt(table, 1)), gen, O_STAMP);
-  let count: u32 = 2;
-  for (let q: u32 = 0; q < count; q++) {
-    const b = <usize>load<u32>(nodeAt(table, q));
-    const bIndex = <u32>((b - slots) / BUCKET);
-    for (let k: usize = 0; k < BUCKET; k += SLOT) {
-      if (count == budget) break;
-      const tag = load<u32>(b + k);
-      const c1 = bucket1(tag, buckets);
-      const alt = c1 == bIndex ? bucket2(tag, c1, buckets) : c1;
-      const altPtr = slots + <usize>alt * BUCKET;
-      if (load<u32>(altPtr, O_STAMP) == gen) continue;
-      store<u32>(altPtr, gen, O_STAMP);
-      pushNode(table, count, altPtr, <i32>q, b + k);
-      count++;
-      const free = firstFree(altPtr);
-      if (free != 0) {
-        store<u32>(table, load<u32>(table, H_SIZE) + 1, H_SIZE);
-        return shiftChain(table, count - 1, free);
-      }
-    }
-  }
-  const victim = oldestIn(table, count, nowMs);
-  store<u32>(table, load<u32>(table, H_EVICTIONS) + 1, H_EVICTIONS);
-  return shiftChain(table, victimNode, victim);
-}
 
 /**
  * Inserts the tuple at keyPtr with `backend` (< 2^31), last seen at nowMs, and `flags`, or updates
