@@ -58,24 +58,25 @@ export function rowsToDoc(rows: DocRows): ConfigDoc {
   const pools = [...rows.pools].sort(byPosition).map(
     (p): Pool =>
       ({
-        ...p.options,
+        // Identifying fields first, so an exported document reads the way people write one.
         name: p.name,
         algorithm: p.algorithm,
+        ...p.options,
         backends: (backendsOf.get(p.name) ?? []).sort(byPosition).map(
-          (b): Backend => ({ ...b.options, address: b.address, weight: b.weight, state: b.state }) as Backend,
+          (b): Backend => ({ address: b.address, weight: b.weight, state: b.state, ...b.options }) as Backend,
         ),
       }) as Pool,
   );
   const listeners = [...rows.listeners].sort(byPosition).map(
     (l): Listener =>
       ({
-        ...l.options,
         name: l.name,
         protocol: l.protocol,
         address: l.address,
         ...(l.pool === null ? {} : { pool: l.pool }),
+        ...l.options,
         routes: (routesOf.get(l.name) ?? []).sort(byPosition).map(
-          (r): Route => ({ ...r.options, name: r.name, ...(r.pool === null ? {} : { pool: r.pool }) }) as Route,
+          (r): Route => ({ name: r.name, ...(r.pool === null ? {} : { pool: r.pool }), ...r.options }) as Route,
         ),
       }) as Listener,
   );
