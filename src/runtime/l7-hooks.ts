@@ -91,6 +91,9 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
     const s = ctx.user;
     if (!s.rt || !routeAllowsRetry(s.route, ctx.req.method, ctx.attempt, trigger)) return false;
     if (s.rt.backends.length < 2) return false;
+    // A refused connection never reached a backend, so retrying it adds no load anywhere: only
+    // retries of requests a backend may have worked on draw from the budget.
+    if (trigger === "connect_failure") return true;
     if (!s.retryHeld) {
       if (!deps.budget.tryAcquire(s.rt.name, s.rt.loadTotal)) return false;
       s.retryHeld = true;
