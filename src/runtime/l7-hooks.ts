@@ -5,9 +5,9 @@
  * the snapshot taken at the request head and the pool runtime chosen then, for the request's life.
  */
 import { extractHashKey, newPickContext, signSticky, stickyIndex, backendIndex } from "../balance/index.ts";
-import { cidrContains, type SnapshotHeaderOps, type SnapshotHolder, type SnapshotListener } from "../config/index.ts";
+import { cidrContains, type SnapshotHolder, type SnapshotListener } from "../config/index.ts";
 import { LbError } from "../errors.ts";
-import type { ProxyCtx, ProxyHooks, ProxyReply, ResponseHead, Upstream } from "../l7/index.ts";
+import type { ProxyCtx, ProxyHooks, ResponseHead, Upstream } from "../l7/index.ts";
 import type { AccessLog } from "../obs/index.ts";
 import { cookieValue, stickyCookieLine } from "./cookies.ts";
 import { listenerOf } from "./listener-lookup.ts";
@@ -16,6 +16,7 @@ import { beginWork, endWork, type PoolRuntime } from "./pool-runtime.ts";
 import type { RateLimiters } from "./rate-limiters.ts";
 import { newRequestState, type RequestState } from "./request-state.ts";
 import { failureKind, mayEverRetry, REPLAY_BODY_BYTES, routeAllowsRetry, type RetryBudget } from "./retry-policy.ts";
+import { editsOf, redirectReply } from "./route-edits.ts";
 import { hostOnly, matchRoute, queryParam, rewriteTarget, splitTarget } from "./router.ts";
 import type { L7Stats } from "./traffic-stats.ts";
 
@@ -43,28 +44,6 @@ function stickyMap(rt: PoolRuntime): ReadonlyMap<string, number> {
   return m;
 }
 
-function headerLines(ops: SnapshotHeaderOps | undefined): string {
-  if (!ops) return "";
-  let s = "";
-  for (const h of ops.set) s += `${h.name}: ${h.value}\r\n`;
-  for (const h of ops.add) s += `${h.name}: ${h.value}\r\n`;
-  return s;
-}
-
-function droppedNames(ops: SnapshotHeaderOps | undefined): string[] | null {
-  if (!ops || (ops.remove.length === 0 && ops.set.length === 0)) return null;
-  return [...ops.remove, ...ops.set.map((h) => h.name)];
-}
-
-function redirectReply(ctx: Ctx, l: SnapshotListener, r: NonNullable<RequestState["route"]>["redirect"] & object): ProxyReply {
-  const scheme = r.scheme ?? ctx.proto;
-  const host = r.host ?? hostOnly(ctx.req.host || l.host);
-  const port = r.port !== undefined && r.port !== (scheme === "https" ? 443 : 80) ? `:${r.port}` : "";
-  // From the split target, not req.target: an absolute-form request (RFC 9112 §3.2.2) keeps its path and query.
-  const q = ctx.user.query;
-  const location = `${scheme}://${host}${port}${ctx.user.path}${q === "" ? "" : `?${q}`}`;
-  return { status: r.status, fields: { location }, body: "" };
-}
 
 /** Builds the hooks for listener `deps.name`. */
 export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
@@ -143,8 +122,9 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
       s.breakerHeld = true;
       if (route) {
         ctx.upstreamTarget = rewriteTarget(route, path, query) ?? null;
-        ctx.addRequestFields += headerLines(route.requestHeaders);
-        ctx.dropRequestFields = droppedNames(route.requestHeaders);
+        const edits = editsOf(route);
+        ctx.addRequestFields += edits.requestLines;
+        ctx.dropRequestFields = edits.requestDrop;
         if (route.timeoutMs !== undefined) ctx.responseTimeoutMs = route.timeoutMs;
         if (ctx.req.bodyKind !== 0 && mayEverRetry(route, ctx.req.method)) ctx.replayBodyBytes = REPLAY_BODY_BYTES;
       }
@@ -201,8 +181,9 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
         ctx.addResponseFields += stickyCookieLine(sticky.cookie, value, sticky.ttlS, ctx.proto === "https");
       }
       if (s.route?.responseHeaders) {
-        ctx.addResponseFields += headerLines(s.route.responseHeaders);
-        ctx.dropResponseFields = droppedNames(s.route.responseHeaders);
+        const edits = editsOf(s.route);
+        ctx.addResponseFields += edits.responseLines;
+        ctx.dropResponseFields = edits.responseDrop;
       }
     },
 
