@@ -64,7 +64,10 @@ export class HealthChecker {
   setPool(pool: string, spec: CheckSpec | undefined, backends: readonly string[]): void {
     const specKey = JSON.stringify(spec ?? null);
     let entry = this.#pools.get(pool);
+    let known: Map<string, boolean> | undefined;
     if (entry && (spec === undefined || entry.specKey !== specKey)) {
+      // A changed check keeps what is known: a backend found dead stays out until the new check passes it.
+      known = new Map([...entry.probes].map(([k, p]) => [k, p.health.healthy] as const));
       this.removePool(pool);
       entry = undefined;
     }
@@ -81,7 +84,7 @@ export class HealthChecker {
       if (entry.probes.has(key)) continue;
       const probe: Probe = {
         target: checkTarget(key),
-        health: new Health(spec.healthyThreshold, spec.unhealthyThreshold, spec.initial === "optimistic"),
+        health: new Health(spec.healthyThreshold, spec.unhealthyThreshold, known?.get(key) ?? spec.initial === "optimistic"),
         timer: undefined,
         inflight: undefined,
         checks: 0,

@@ -88,7 +88,10 @@ export class WorkerHealthChecker implements ActiveHealthChecker {
     const seq = ++this.#seq;
     const specKey = JSON.stringify(spec ?? null);
     let entry = this.#pools.get(pool);
+    let known: Map<string, Mirror> | undefined;
     if (entry && (spec === undefined || entry.specKey !== specKey)) {
+      // As the checker in the worker does: a changed check keeps each backend's known health.
+      known = entry.backends;
       this.#pools.delete(pool);
       entry = undefined;
     }
@@ -104,7 +107,8 @@ export class WorkerHealthChecker implements ActiveHealthChecker {
     for (const key of entry.backends.keys()) if (!wanted.has(key)) entry.backends.delete(key);
     for (const key of wanted) {
       if (entry.backends.has(key)) continue;
-      entry.backends.set(key, { healthy: spec.initial === "optimistic", born: seq, checks: 0, lastError: undefined });
+      const healthy = known?.get(key)?.healthy ?? spec.initial === "optimistic";
+      entry.backends.set(key, { healthy, born: seq, checks: 0, lastError: undefined });
     }
     this.#post({ t: "set", seq, pool, spec, backends: [...wanted] });
   }

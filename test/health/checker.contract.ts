@@ -138,5 +138,21 @@ export function runCheckerContract(title: string, recorder: CheckerFactory): voi
       expect(checker.view().map((v) => v.backend)).toEqual([`127.0.0.1:${a.port}`]);
       checker.stop();
     });
+
+    test("a changed check keeps a dead backend out instead of re-admitting it optimistically", async () => {
+      const dead = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+      const key = `127.0.0.1:${dead.port}`;
+      dead.stop(true);
+      const { flips, checker } = recorder();
+      checker.setPool("p", resolveCheckSpec({ type: "tcp", interval_ms: 20, timeout_ms: 20, unhealthy_threshold: 1, jitter: 0 }), [key]);
+      await until(() => flips.length === 1, 3000);
+      expect(checker.healthy("p", key)).toBe(false);
+      checker.setPool("p", resolveCheckSpec({ type: "tcp", interval_ms: 40, timeout_ms: 20, unhealthy_threshold: 1, jitter: 0 }), [key]);
+      expect(checker.healthy("p", key)).toBe(false);
+      await Bun.sleep(150);
+      expect(checker.healthy("p", key)).toBe(false);
+      expect(flips.length).toBe(1);
+      checker.stop();
+    });
   });
 }
