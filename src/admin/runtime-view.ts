@@ -5,6 +5,8 @@
  * never mutates through it and never touches sockets (DESIGN.md "Admin").
  */
 
+import type { Snapshot } from "../config/index.ts";
+
 /** Health of one backend as the health checker sees it. */
 export type BackendHealth = "healthy" | "unhealthy" | "unknown";
 
@@ -36,4 +38,9 @@ export interface RuntimeView {
   backendStats?(pool: string, address: string): BackendStats | undefined;
   /** Bound listeners. */
   listeners?(): ListenerState[];
+  /**
+   * Throws CONFIG_INVALID (with paths) when the data plane could not serve `snapshot`, e.g. a new
+   * listener address is taken: the admin API then refuses the write instead of storing it.
+   */
+  preflight?(snapshot: Snapshot): void;
 }

@@ -54,7 +54,8 @@ export function summaryOf(c: Context): string {
 export function applyDoc(deps: AdminDeps, c: Context, doc: unknown, expectRevision: number, dryRun = false): WriteResult {
   const writes = deps.metrics.writes;
   try {
-    const r = applyConfig({ store: deps.store, holder: deps.holder }, doc, { expectRevision, dryRun, summary: summaryOf(c) });
+    const preflight = deps.runtime.preflight?.bind(deps.runtime);
+    const r = applyConfig({ store: deps.store, holder: deps.holder, preflight }, doc, { expectRevision, dryRun, summary: summaryOf(c) });
     writes.inc({ result: dryRun ? "dry_run" : r.changed ? "applied" : "unchanged" });
     return { revision: r.revision, changed: r.changed, diff: r.diff };
   } catch (e) {

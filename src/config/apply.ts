@@ -19,6 +19,11 @@ import { validateConfig } from "./validate.ts";
 export interface ApplyDeps {
   store: Store;
   holder: SnapshotHolder;
+  /**
+   * Optional check by the running data plane that it can serve a compiled snapshot (e.g. bind a
+   * new listener address); throws CONFIG_INVALID, so the write is refused, not half-applied.
+   */
+  preflight?: (snapshot: Snapshot) => void;
 }
 
 /** How applyConfig writes. */
@@ -66,6 +71,7 @@ export function applyConfig(deps: ApplyDeps, input: unknown, opts: ApplyOptions)
     return { revision: stored.revision, changed: false, snapshot, diff };
   }
   const snapshot = compileSnapshot(doc, stored.revision + 1);
+  deps.preflight?.(snapshot);
   if (opts.dryRun) return { revision: stored.revision, changed: true, snapshot, diff };
   // expectRevision = what we read: another process writing in between makes this a 412, never a
   // silent overwrite of a change we did not merge.

@@ -15,6 +15,7 @@ import { startL7Listener } from "./l7-listener.ts";
 import { ListenerSet, type BoundListener } from "./listener-set.ts";
 import { registerDataPlaneMetrics } from "./metrics.ts";
 import { PoolRegistry } from "./pool-registry.ts";
+import { preflightListeners } from "./preflight.ts";
 
 export interface DataPlaneOptions {
   holder: SnapshotHolder;
@@ -112,6 +113,7 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<RunningDat
       };
     },
     listeners: () => listeners.states(),
+    preflight: (snap) => preflightListeners(snap, listeners),
   };
   registerDataPlaneMetrics(opts.metrics, pools, listeners, l7.stats);
 
