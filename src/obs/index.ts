@@ -5,3 +5,4 @@ export { Histogram, DEFAULT_BUCKETS } from "./histogram.ts";
 export { Registry, PROMETHEUS_CONTENT_TYPE } from "./registry.ts";
 export type { Labels } from "./metric.ts";
 export { AccessLog, type AccessLogEntry } from "./access-log.ts";
+export { rateLimitedLog } from "./log-limiter.ts";

@@ -7,7 +7,7 @@ import type { RuntimeView } from "../admin/index.ts";
 import type { Snapshot, SnapshotHolder, SnapshotListener } from "../config/index.ts";
 import { LbError } from "../errors.ts";
 import { UpstreamPool } from "../l7/index.ts";
-import type { Registry } from "../obs/index.ts";
+import { rateLimitedLog, type Registry } from "../obs/index.ts";
 import { backendId } from "./backend-ids.ts";
 import { startL4Listener, type L4Listener } from "./l4-listener.ts";
 import { newL7Deps } from "./l7-deps.ts";
@@ -38,9 +38,10 @@ export interface RunningDataPlane {
 export async function startDataPlane(opts: DataPlaneOptions): Promise<RunningDataPlane> {
   const log = opts.log ?? ((line: string) => console.log(line));
   const l4 = new Set<L4Listener>();
+  const healthLog = rateLimitedLog(log, 20, "health events");
   const pools = new PoolRegistry({
     onHealthEvent: (pool, backend, event) => {
-      log(`health: pool ${pool} backend ${backend} ${event}`);
+      healthLog(`health: pool ${pool} backend ${backend} ${event}`);
       // A UDP flow stays on its backend until that backend fails: then its flows start afresh
       // (TCP connections to it fail, or finish, on their own).
       if (event === "unhealthy" || event === "ejected") {
