@@ -14,17 +14,8 @@ import {
 } from "../../src/wasm/index.ts";
 import { flowHashOracle } from "../oracles/flow-hash.ts";
 import { xxh64Oracle } from "../oracles/xxh64.ts";
+import { mulberry32 as rng } from "../helpers/rng.ts";
 
-/** Deterministic PRNG (mulberry32) so a failure reproduces. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 function randomBytes(next: () => number, n: number): Uint8Array {
   const b = new Uint8Array(n);

@@ -9,17 +9,8 @@ import {
   maglevTableFrom,
 } from "../../src/wasm/index.ts";
 import { maglevOracle, maglevPopulateOracle } from "../oracles/maglev.ts";
+import { mulberry32 as rng } from "../helpers/rng.ts";
 
-/** Deterministic PRNG (mulberry32) so a failure reproduces. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 const envoyKeys = ["90", "91", "92", "93", "94", "95"];
 const addrs = (n: number, base = 0) => Array.from({ length: n }, (_, i) => `10.${(base + i) >> 8}.${(base + i) & 255}.7:8080`);

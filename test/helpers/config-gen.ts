@@ -6,6 +6,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ConfigDocInput } from "../../src/config/index.ts";
+export { mulberry32 } from "./rng.ts";
+import { mulberry32 } from "./rng.ts";
 
 const FIXTURES = join(import.meta.dir, "..", "config", "fixtures");
 
@@ -15,17 +17,6 @@ export const TEST_CERTS = {
   b: { cert: readFileSync(join(FIXTURES, "b.cert.pem"), "utf8"), key: readFileSync(join(FIXTURES, "b.key.pem"), "utf8") },
 };
 
-/** mulberry32: a tiny seeded PRNG, uniform in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Rng = () => number;
 const int = (r: Rng, lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));

@@ -1,5 +1,7 @@
 /** Test helpers: feed a parser a byte stream under a given packet split and record what it reports. */
 import type { HttpHead, HttpParseError, MessageHandler, MessageParser } from "../../src/l7/http/index.ts";
+export { mulberry32 as rng } from "../helpers/rng.ts";
+import { mulberry32 as rng } from "../helpers/rng.ts";
 
 export interface Message<H> {
   head: H;
@@ -12,17 +14,6 @@ export interface Run<H> {
   error: HttpParseError | null;
 }
 
-/** Deterministic PRNG (mulberry32) so a failing split can be reproduced from its seed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Split points: "whole", "bytes" (one byte per packet), or a seed for random packet sizes (1..64). */
 export type Split = "whole" | "bytes" | number;
