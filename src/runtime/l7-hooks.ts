@@ -5,7 +5,7 @@
  * the snapshot taken at the request head and the pool runtime chosen then, for the request's life.
  */
 import { extractHashKey, newPickContext, signSticky, stickyIndex, backendIndex } from "../balance/index.ts";
-import { cidrContains, type SnapshotHolder, type SnapshotListener } from "../config/index.ts";
+import { cidrContains, type SnapshotHolder, type SnapshotListener, type SnapshotRoute } from "../config/index.ts";
 import { LbError } from "../errors.ts";
 import type { ProxyCtx, ProxyHooks, ResponseHead, Upstream } from "../l7/index.ts";
 import type { AccessLog } from "../obs/index.ts";
@@ -18,7 +18,7 @@ import { newRequestState, type RequestState } from "./request-state.ts";
 import { failureKind, mayEverRetry, REPLAY_BODY_BYTES, routeAllowsRetry, type RetryBudget } from "./retry-policy.ts";
 import { editsOf, redirectReply } from "./route-edits.ts";
 import { hostOnly, matchRoute, queryParam, rewriteTarget, splitTarget } from "./router.ts";
-import type { L7Stats } from "./traffic-stats.ts";
+import type { L7Stats, TrafficStats } from "./traffic-stats.ts";
 
 export interface L7HookDeps {
   name: string;
@@ -49,6 +49,8 @@ function stickyMap(rt: PoolRuntime): ReadonlyMap<string, number> {
 export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
   const { pools, stats } = deps;
   const listenerStats = stats.listeners.get(deps.name);
+  // Route objects live as long as their snapshot: look their counters up once, not by name per request.
+  const routeStats = new WeakMap<SnapshotRoute, TrafficStats>();
 
   const release = (ctx: Ctx): void => {
     const s = ctx.user;
@@ -101,7 +103,9 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
       // Counted from the match on, so requests refused below (rate limit, redirect, no healthy
       // backend, overflow) show in the route's and pool's series too, not only the listener's.
       if (route) {
-        s.routeStats = stats.routes.get(`${l.name}/${route.name}`);
+        let rs = routeStats.get(route);
+        if (!rs) routeStats.set(route, (rs = stats.routes.get(`${l.name}/${route.name}`)));
+        s.routeStats = rs;
         s.routeStats.active++;
       }
       if (l.rateLimit || route?.rateLimit) {
