@@ -61,6 +61,8 @@ const HealthCheckFields = z.strictObject({
   host: z.string().optional(),
   expected_status: z.array(StatusRangeSchema).min(1).optional(),
   body: z.string().min(1).optional(),
+  /** http: one kept connection per backend for every probe (default true); false = a new one per probe. */
+  reuse_connection: z.boolean().optional(),
   send: z.string().min(1).optional(),
   expect: z.string().min(1).optional(),
   server_name: z.string().min(1).optional(),

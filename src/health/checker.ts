@@ -127,6 +127,8 @@ export class HealthChecker {
   #stopProbe(entry: PoolProbes, key: string, probe: Probe): void {
     clearTimeout(probe.timer);
     probe.inflight?.abort();
+    // Kept probe connections (http reuse) close with the probe: no fd outlives its backend.
+    entry.check.release?.(probe.target);
     entry.probes.delete(key);
   }
 

@@ -16,6 +16,7 @@ export interface HealthCheckConfig {
   host?: string;
   expected_status?: readonly (number | string)[];
   body?: string;
+  reuse_connection?: boolean;
   send?: string;
   expect?: string;
   server_name?: string;
@@ -48,6 +49,7 @@ export function resolveCheckSpec(c: HealthCheckConfig): CheckSpec {
     hostHeader: c.host,
     expectStatus: (c.expected_status ?? ["200-399"]).map((s) => parseStatusRange(String(s))),
     expectBody: c.body,
+    reuseConnection: c.reuse_connection ?? true,
     send: c.send,
     expect: c.expect,
     serverName: c.server_name,

@@ -11,6 +11,11 @@ export interface CheckTarget {
 export interface HealthCheck {
   readonly type: "http" | "tcp" | "tls";
   check(target: CheckTarget, signal: AbortSignal): Promise<void>;
+  /**
+   * Called when the checker stops probing `target` (backend or pool removed, check changed,
+   * checker stopped): closes whatever the check kept open for it (http's kept connection).
+   */
+  release?(target: CheckTarget): void;
 }
 
 /** A pool's active check settings with every default filled (see `resolveCheckSpec`). */
@@ -33,6 +38,8 @@ export interface CheckSpec {
   /** Inclusive status ranges that count as a pass, e.g. [[200, 399]]. */
   readonly expectStatus: ReadonlyArray<readonly [number, number]>;
   readonly expectBody?: string;
+  /** Keep one connection per backend and send every probe on it (Envoy's default); false = a fresh one per probe. */
+  readonly reuseConnection: boolean;
   // tcp
   readonly send?: string;
   readonly expect?: string;
