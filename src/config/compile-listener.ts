@@ -13,6 +13,10 @@ import type {
   SnapshotRoute,
 } from "./snapshot.ts";
 
+/** udp: most flows (unless max_connections says otherwise) and the idle time that makes a flow evictable. */
+const DEFAULT_UDP_MAX_FLOWS = 65_536;
+const DEFAULT_UDP_MIN_IDLE_MS = 1_000;
+
 /** What a listener's references resolve against. */
 export interface Resolved {
   pools: Readonly<Record<string, SnapshotPool>>;
@@ -58,6 +62,10 @@ export function compileListener(l: Listener, at: string, r: Resolved): SnapshotL
     maxBodyBytes: l.max_body_bytes ?? DEFAULT_MAX_BODY_BYTES,
     ...(l.rate_limit ? { rateLimit: rateLimit(l.rate_limit) } : {}),
     ...(l.access_log !== undefined && l.access_log !== "off" ? { accessLog: l.access_log } : {}),
+    ...(l.protocol === "udp" ? { udp: {
+      maxFlows: l.udp?.max_flows ?? l.max_connections ?? DEFAULT_UDP_MAX_FLOWS,
+      minIdleMs: l.udp?.min_idle_ms ?? DEFAULT_UDP_MIN_IDLE_MS,
+    } } : {}),
   };
 }
 

@@ -84,6 +84,15 @@ export const ProxyProtocolSchema = z.strictObject({
   send: z.enum(["none", "v1", "v2"]).default("none"),
 });
 
+/**
+ * udp listeners: the flow table. Full, a new client evicts the least recently active flow only if
+ * it has been idle `min_idle_ms`; otherwise its datagrams are forwarded statelessly (no replies).
+ */
+export const UdpListenerSchema = z.strictObject({
+  max_flows: PositiveInt.max(4_194_304).optional(),
+  min_idle_ms: z.number().int().min(0).max(3_600_000).optional(),
+});
+
 /** A listener: where Fulcrum accepts traffic, and for which protocol. */
 export const ListenerSchema = z.strictObject({
   name: NameSchema,
@@ -102,4 +111,5 @@ export const ListenerSchema = z.strictObject({
   rate_limit: RateLimitSchema.optional(),
   /** http(s): "stdout", "off" (default) or a file path; one JSON line per request. */
   access_log: z.string().min(1).optional(),
+  udp: UdpListenerSchema.optional(),
 });

@@ -197,6 +197,14 @@ export interface SnapshotListener {
   readonly rateLimit?: SnapshotRateLimit;
   /** http(s): where access-log lines go ("stdout" or a path); undefined = off */
   readonly accessLog?: string;
+  /** udp listeners only (always set for them): the flow table */
+  readonly udp?: SnapshotUdp;
+}
+
+/** A udp listener's flow table: its cap, and how idle a flow must be before a new client may evict it. */
+export interface SnapshotUdp {
+  readonly maxFlows: number;
+  readonly minIdleMs: number;
 }
 
 /** Token bucket per client address; `burst` defaults to max(1, rps). */

@@ -57,6 +57,7 @@ function checkProtocol(l: Listener, at: string, out: Problem[]): void {
   if (p === "udp" && l.proxy_protocol?.send === "v1") out.push({ path: `${at}.proxy_protocol.send`, message: "PROXY v1 cannot carry UDP; use v2" });
   if (!http && l.max_body_bytes !== undefined) out.push({ path: `${at}.max_body_bytes`, message: "only for http and https listeners" });
   if (!http && l.header_timeout_ms !== undefined) out.push({ path: `${at}.header_timeout_ms`, message: "only for http and https listeners" });
+  if (p !== "udp" && l.udp !== undefined) out.push({ path: `${at}.udp`, message: "only for udp listeners" });
 }
 
 function checkSni(l: Listener, at: string, pools: Set<string>, out: Problem[]): void {

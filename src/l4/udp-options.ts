@@ -12,6 +12,12 @@ export interface UdpRelayHooks<B extends UpstreamAddress> {
   /** A new flow was bound to `backend`; exactly one onFlowClose follows. Wire conntrack here. */
   onFlowOpen?(flow: ConnInfo, backend: B): void;
   onFlowClose?(flow: ConnInfo, backend: B, why: UdpFlowEnd): void;
+  /**
+   * `choose` ran for a datagram that got no flow: it went statelessly to `backend` (table full of
+   * live flows), or was dropped (`backend` undefined: nothing to choose). Called once per such
+   * `choose`, so whatever `choose` reserved can be released here. `flow.bytesIn` is the datagram's size.
+   */
+  onNoFlow?(flow: ConnInfo, backend: B | undefined): void;
 }
 
 export interface UdpRelayOptions<B extends UpstreamAddress> {
@@ -22,8 +28,14 @@ export interface UdpRelayOptions<B extends UpstreamAddress> {
   choose(flow: ConnInfo, attempt: number): B | undefined;
   /** A flow with no datagram either way for this long is closed (default 30 s). */
   idleTimeoutMs?: number;
-  /** Most live flows; a new flow beyond it evicts the least recently active one (default 65,536). */
+  /** Most live flows (default 65,536); what a new flow does beyond it: see `minIdleMs`. */
   maxFlows?: number;
+  /**
+   * With the table full, a new flow evicts the least recently active one only if that flow has
+   * seen no datagram for this long (default 1,000 ms; 0 = always evict). Otherwise the table is
+   * full of live flows (a flood): the new client's datagram is forwarded statelessly instead.
+   */
+  minIdleMs?: number;
   /** Datagrams held per flow while its upstream socket connects (default 64; more are dropped). */
   maxQueuedDatagrams?: number;
   reusePort?: boolean;
@@ -35,14 +47,20 @@ export interface UdpRelayStats {
   flows: number;
   created: number;
   expired: number;
+  /** Idle flows closed to make room for a new one. */
   evicted: number;
   datagramsIn: number;
   datagramsOut: number;
   dropped: number;
+  /** Client datagrams forwarded without a flow (table full of live flows). */
+  stateless: number;
+  /** Backend datagrams that arrived on a shared stateless socket: no client to give them to. */
+  statelessRepliesDropped: number;
 }
 
 export const UDP_DEFAULTS = {
   idleTimeoutMs: 30_000,
   maxFlows: 65_536,
+  minIdleMs: 1_000,
   maxQueuedDatagrams: 64,
 } as const;

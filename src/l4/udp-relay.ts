@@ -1,9 +1,20 @@
 /**
  * An L4 `udp` listener: one flow per client address:port, each with its own connected upstream
  * socket (so replies reach the client that sent the flow), a backend fixed for the flow's life
- * (a pool change moves only new flows), idle expiry, and a flow cap that evicts the least
- * recently active flow. The flow table is a Map kept in activity order: a flow moves to the end
- * at most once per sweeper tick, so expiry scans from the front and stops at the first live flow.
+ * (a pool change moves only new flows), idle expiry, and a flow cap. The flow table is a Map kept
+ * in activity order: a flow moves to the end at most once per sweeper tick, so expiry scans from
+ * the front and stops at the first live flow.
+ *
+ * A full table: a new client evicts the least recently active flow only if that flow is idle (no
+ * datagram either way for `minIdleMs`). If it is not, the table is full of live flows (a flood of
+ * new, possibly spoofed, client addresses) and the new client gets no flow and no socket: its
+ * datagram goes statelessly to the backend `choose` picks for its 5-tuple (for a hashing pool, a
+ * hash of the client address: one client keeps one backend while the pool is unchanged), through
+ * one shared socket per backend (udp-stateless.ts). Replies on a shared socket cannot be given to
+ * a client (no state is kept, by design): they are dropped and counted. That is the trade:
+ * established flows are protected and the backend still receives every datagram, instead of the
+ * listener failing; a client forwarded statelessly gets a real flow as soon as an idle slot frees
+ * up, since each of its datagrams tries the table again.
  */
 import dgram from "node:dgram";
 import { LbError } from "../errors.ts";
@@ -14,6 +25,7 @@ import { callHook } from "./relay-context.ts";
 import type { UpstreamAddress } from "./relay-options.ts";
 import { UdpFlow } from "./udp-flow.ts";
 import { UDP_DEFAULTS, type UdpFlowEnd, type UdpRelayOptions, type UdpRelayStats } from "./udp-options.ts";
+import { UdpStatelessForwarder } from "./udp-stateless.ts";
 
 const RECV_BUFFER = 4 * 1024 * 1024;
 
@@ -22,18 +34,30 @@ export interface UdpRelay<B extends UpstreamAddress> {
   readonly hostname: string;
   readonly port: number;
   readonly stats: Readonly<UdpRelayStats>;
-  /** Closes the flows whose backend matches (removed or failed backends); returns how many. */
-  closeFlows(match: (backend: B, flow: ConnInfo) => boolean): number;
-  /** Closes every flow and the listening socket. */
+  /**
+   * Closes the flows whose backend matches (removed or failed backends) and returns how many; also
+   * closes the matching backends' shared stateless sockets (`flow` is undefined for those).
+   */
+  closeFlows(match: (backend: B, flow: ConnInfo | undefined) => boolean): number;
+  /** Closes every flow, the shared sockets and the listening socket. */
   stop(): void;
+}
+
+/** Sweeper period: a quarter of the idle timeout (and of minIdleMs, which orders eviction), 10 ms to 1 s. */
+function tickOf(idleTimeoutMs: number, minIdleMs: number): number {
+  const quarter = Math.floor(Math.min(idleTimeoutMs, minIdleMs > 0 ? minIdleMs : idleTimeoutMs) / 4);
+  return Math.min(1000, Math.max(10, quarter));
 }
 
 /** Binds and starts a UDP listener; rejects with LbError INVALID_ARGUMENT when it cannot bind. */
 export async function startUdpRelay<B extends UpstreamAddress>(options: UdpRelayOptions<B>): Promise<UdpRelay<B>> {
   const opts = { ...UDP_DEFAULTS, ...options };
-  const stats: UdpRelayStats = { flows: 0, created: 0, expired: 0, evicted: 0, datagramsIn: 0, datagramsOut: 0, dropped: 0 };
+  const stats: UdpRelayStats = {
+    flows: 0, created: 0, expired: 0, evicted: 0, datagramsIn: 0, datagramsOut: 0, dropped: 0, stateless: 0, statelessRepliesDropped: 0,
+  };
   const flows = new Map<string, UdpFlow<B>>();
-  const tickMs = Math.min(1000, Math.max(10, Math.floor(opts.idleTimeoutMs / 4)));
+  const stateless = new UdpStatelessForwarder<B>(opts.maxQueuedDatagrams, () => void stats.statelessRepliesDropped++);
+  const tickMs = tickOf(opts.idleTimeoutMs, opts.minIdleMs);
   const idleTicks = Math.ceil(opts.idleTimeoutMs / tickMs);
   let tick = 0;
   let nextId = 1;
@@ -59,33 +83,64 @@ export async function startUdpRelay<B extends UpstreamAddress>(options: UdpRelay
     callHook(() => opts.hooks?.onFlowClose?.(f.info, f.backend, why));
   };
   const touch = (f: UdpFlow<B>): void => {
+    f.lastMs = performance.now();
     if (f.lastTick === tick || f.closed) return;
     flows.delete(f.key);
     flows.set(f.key, f);
     f.lastTick = tick;
   };
+  const onError = (f: UdpFlow<B>): void => end(f, "error");
   const reply = (msg: Uint8Array, port: number, ip: string): void => {
     stats.datagramsOut++;
     sock.send(msg, port, ip);
   };
 
-  const open = (key: string, ip: string, port: number): UdpFlow<B> | undefined => {
-    if (flows.size >= opts.maxFlows) {
-      const oldest = flows.values().next().value;
-      if (oldest) {
-        stats.evicted++;
-        end(oldest, "evicted");
-      }
+  /** Makes room in a full table: evicts the least recently active flow if it is idle; false if it is live. */
+  const evictIdle = (nowMs: number): boolean => {
+    const oldest = flows.values().next().value;
+    if (oldest && nowMs - oldest.lastMs < opts.minIdleMs) return false;
+    if (oldest) {
+      stats.evicted++;
+      end(oldest, "evicted");
     }
-    const info = new ConnInfo(nextId++, ip, port, local.address, local.port, PROTO_UDP);
-    let backend: B | undefined;
+    return true;
+  };
+
+  const choose = (info: ConnInfo): B | undefined => {
     try {
-      backend = opts.choose(info, 0);
+      return opts.choose(info, 0);
     } catch {
-      backend = undefined; // a chooser that throws has no backend to give
+      return undefined; // a chooser that throws has no backend to give
     }
-    if (!backend) return undefined;
-    const f: UdpFlow<B> = new UdpFlow(key, info, backend, tick, opts.maxQueuedDatagrams, reply, (x) => end(x, "error"), () => touch(f));
+  };
+  const noFlow = (info: ConnInfo, backend: B | undefined): void => {
+    const hook = opts.hooks?.onNoFlow;
+    if (!hook) return;
+    try {
+      hook(info, backend); // inline, not callHook: no closure per datagram on the flood path
+    } catch {
+      // a hook that throws must not break the data plane
+    }
+  };
+
+  /** A datagram from a client the full table has no room for: forwarded without a flow. */
+  const forwardStateless = (msg: Uint8Array, ip: string, port: number, nowMs: number): void => {
+    const info = new ConnInfo(0, ip, port, local.address, local.port, PROTO_UDP);
+    info.bytesIn = msg.length;
+    const backend = choose(info);
+    if (backend && stateless.send(backend, msg, nowMs)) stats.stateless++;
+    else stats.dropped++;
+    noFlow(info, backend);
+  };
+
+  const open = (key: string, ip: string, port: number, nowMs: number): UdpFlow<B> | undefined => {
+    const info = new ConnInfo(nextId++, ip, port, local.address, local.port, PROTO_UDP);
+    const backend = choose(info);
+    if (!backend) {
+      noFlow(info, undefined);
+      return undefined;
+    }
+    const f: UdpFlow<B> = new UdpFlow(key, info, backend, tick, nowMs, opts.maxQueuedDatagrams, reply, onError, touch);
     flows.set(key, f);
     stats.created++;
     stats.flows++;
@@ -98,7 +153,11 @@ export async function startUdpRelay<B extends UpstreamAddress>(options: UdpRelay
     const key = `${rinfo.address}|${rinfo.port}`;
     let f = flows.get(key);
     if (f) touch(f);
-    else f = open(key, rinfo.address, rinfo.port);
+    else {
+      const nowMs = performance.now();
+      if (flows.size >= opts.maxFlows && !evictIdle(nowMs)) return forwardStateless(msg, rinfo.address, rinfo.port, nowMs);
+      f = open(key, rinfo.address, rinfo.port, nowMs);
+    }
     if (!f || !f.send(msg)) stats.dropped++;
   });
 
@@ -109,6 +168,7 @@ export async function startUdpRelay<B extends UpstreamAddress>(options: UdpRelay
       stats.expired++;
       end(f, "idle");
     }
+    stateless.sweep(performance.now(), opts.idleTimeoutMs);
   }, tickMs);
 
   return {
@@ -122,11 +182,13 @@ export async function startUdpRelay<B extends UpstreamAddress>(options: UdpRelay
         end(f, "backend_gone");
         n++;
       }
+      stateless.closeMatching((b) => match(b, undefined));
       return n;
     },
     stop() {
       clearInterval(sweeper);
       for (const f of [...flows.values()]) end(f, "stopped");
+      stateless.closeAll();
       sock.close();
     },
   };

@@ -69,7 +69,7 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<RunningDat
     l4.add(bound);
     const stop = bound.stop.bind(bound);
     log(`listener ${l.name} (${l.protocol}) on ${where(bound.port)}`);
-    return { port: bound.port, active: bound.active, stop: async (g) => { l4.delete(bound); await stop(g); } };
+    return { port: bound.port, udp: bound.udp, active: bound.active, stop: async (g) => { l4.delete(bound); await stop(g); } };
   };
   const listeners = new ListenerSet(start, (name, message) => log(`listener ${name} failed to bind: ${message}`));
 

@@ -6,7 +6,7 @@
  */
 import { newPickContext, type PickContext } from "../balance/index.ts";
 import type { SnapshotHolder, SnapshotListener, SnapshotPool } from "../config/index.ts";
-import { CidrList, SniMatcher, startTcpRelay, startUdpRelay, type ConnInfo } from "../l4/index.ts";
+import { CidrList, SniMatcher, startTcpRelay, startUdpRelay, type ConnInfo, type UdpRelayStats } from "../l4/index.ts";
 import { ConnTrack, hashTuple } from "../wasm/index.ts";
 import { backendId } from "./backend-ids.ts";
 import { listenerOf } from "./listener-lookup.ts";
@@ -36,6 +36,8 @@ export interface L4Listener {
   readonly protocol: SnapshotListener["protocol"];
   readonly port: number;
   readonly conntrack: ConnTrack;
+  /** udp only: the relay's live counters (flows, evictions, stateless forwarding). */
+  readonly udp?: Readonly<UdpRelayStats>;
   active(): number;
   /** Closes live connections or flows whose backend `keep` rejects (disabled or removed: "out now"). */
   evict(keep: (pool: string, address: string) => boolean): number;
@@ -60,7 +62,7 @@ const nowMs = (): number => Math.floor(performance.now()) >>> 0;
 /** Starts the listener `name` of the holder's current snapshot, on `port` when given (a rebind keeps a port-0 listener's port). */
 export async function startL4Listener(name: string, holder: SnapshotHolder, pools: PoolRegistry, port?: number): Promise<L4Listener> {
   const initial = listenerOf(holder.current(), name)!;
-  const capacity = Math.max(1024, initial.maxConnections ?? 65_536);
+  const capacity = Math.max(1024, initial.udp?.maxFlows ?? initial.maxConnections ?? 65_536);
   // ~6% headroom: past 96% load the table starts evicting, which would undercount live flows.
   // A random seed per process keeps clients from aiming their tuples at one bucket.
   const conntrack = new ConnTrack(Math.ceil(capacity * 1.06), { seed: crypto.getRandomValues(new Uint32Array(1))[0]! });
@@ -109,20 +111,28 @@ export async function startL4Listener(name: string, holder: SnapshotHolder, pool
     release(conn);
   };
 
+  // udp: a datagram that got no flow (forwarded statelessly, or dropped) holds nothing past its send.
+  const noFlow = (conn: ConnInfo, b: Chosen | undefined): void => {
+    if (b) b.rt.stats[b.index]!.bytesIn += conn.bytesIn;
+    release(conn);
+  };
+
   if (initial.protocol === "udp") {
     const relay = await startUdpRelay<Chosen>({
       hostname: initial.host,
       port: port ?? initial.port,
       choose,
       idleTimeoutMs: initial.idleTimeoutMs,
-      maxFlows: capacity,
+      maxFlows: initial.udp?.maxFlows ?? capacity,
+      minIdleMs: initial.udp?.minIdleMs,
       reusePort: true, // a rebound successor shares the port during the handover (listener-set.ts)
-      hooks: { onFlowOpen: open, onFlowClose: close },
+      hooks: { onFlowOpen: open, onFlowClose: close, onNoFlow: noFlow },
     });
     return {
       protocol: "udp",
       port: relay.port,
       conntrack,
+      udp: relay.stats,
       active: () => relay.stats.flows,
       evict: (keep) => relay.closeFlows((b) => !keep(b.rt.name, b.rt.backends[b.index]!.address)),
       async stop() {

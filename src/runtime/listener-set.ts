@@ -8,11 +8,15 @@
  * binding serving.
  */
 import type { Snapshot, SnapshotListener } from "../config/index.ts";
+import type { UdpRelayStats } from "../l4/index.ts";
+import { udpStatus, type UdpStatus } from "./udp-status.ts";
 import { probeAddress } from "./port-probe.ts";
 
 /** One running listener, whatever its protocol. */
 export interface BoundListener {
   readonly port: number;
+  /** udp listeners: live relay counters, shown in /v1/status and /metrics. */
+  readonly udp?: Readonly<UdpRelayStats>;
   active(): number;
   /** Stops accepting; open connections get `graceMs` to finish (0: closed now). */
   stop(graceMs: number): Promise<void>;
@@ -57,6 +61,7 @@ function bindingKey(l: SnapshotListener): string {
     l.proxyProtocol,
     l.certificates.map((c) => [c.name, c.certPem, c.keyPem]),
     l.protocol === "tcp" || l.protocol === "udp" ? l.pool?.connectTimeoutMs : undefined,
+    l.udp,
   ]);
 }
 
@@ -103,12 +108,13 @@ export class ListenerSet {
   }
 
   /** Listener states for /v1/status. */
-  states(): { name: string; address: string; bound: boolean; active_connections?: number; error?: string }[] {
+  states(): { name: string; address: string; bound: boolean; active_connections?: number; udp?: UdpStatus; error?: string }[] {
     return [...this.#entries.values()].map((e) => ({
       name: e.listener.name,
       address: e.bound ? `${e.listener.host.includes(":") ? `[${e.listener.host}]` : e.listener.host}:${e.bound.port}` : e.listener.address,
       bound: e.bound !== undefined,
       ...(e.bound ? { active_connections: e.bound.active() } : {}),
+      ...(e.bound?.udp ? { udp: udpStatus(e.bound.udp) } : {}),
       ...(e.error ? { error: e.error } : {}),
     }));
   }

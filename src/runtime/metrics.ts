@@ -6,6 +6,7 @@ import type { Registry } from "../obs/index.ts";
 import type { ListenerSet } from "./listener-set.ts";
 import type { PoolRegistry } from "./pool-registry.ts";
 import type { L7Stats, StatsBook } from "./traffic-stats.ts";
+import type { UdpStatus } from "./udp-status.ts";
 
 const CLASSES = ["none", "1xx", "2xx", "3xx", "4xx", "5xx"];
 
@@ -48,6 +49,26 @@ export function registerDataPlaneMetrics(metrics: Registry, pools: PoolRegistry,
   metrics.gauge("fulcrum_listener_bound", "1 when the listener is bound", ["listener"], (g) => {
     for (const l of listeners.states()) g.set(l.bound ? 1 : 0, { listener: l.name });
   });
+  registerUdpMetrics(metrics, listeners);
+}
+
+/** Per udp listener: flows, flow table churn, and the stateless path a flood of new clients takes. */
+function registerUdpMetrics(metrics: Registry, listeners: ListenerSet): void {
+  const udp: [string, string, (s: UdpStatus) => number][] = [
+    ["fulcrum_udp_flows_evicted_total", "Idle UDP flows evicted from a full flow table to make room for a new client", (s) => s.flows_evicted],
+    ["fulcrum_udp_flows_expired_total", "UDP flows closed after their idle timeout", (s) => s.flows_expired],
+    ["fulcrum_udp_datagrams_dropped_total", "Client datagrams dropped (no backend, or an upstream socket's connect queue full)", (s) => s.datagrams_dropped],
+    ["fulcrum_udp_stateless_datagrams_total", "Client datagrams forwarded without a flow because the flow table was full of live flows", (s) => s.stateless_datagrams],
+    ["fulcrum_udp_stateless_replies_dropped_total", "Backend datagrams dropped on a shared stateless socket (no flow to return them to)", (s) => s.stateless_replies_dropped],
+  ];
+  metrics.gauge("fulcrum_udp_flows", "Live UDP flows per listener", ["listener"], (g) => {
+    for (const l of listeners.states()) if (l.udp) g.set(l.udp.flows, { listener: l.name });
+  });
+  for (const [name, help, value] of udp) {
+    metrics.counter(name, help, ["listener"], (c) => {
+      for (const l of listeners.states()) if (l.udp) c.set(value(l.udp), { listener: l.name });
+    });
+  }
 }
 
 /** Requests by status class, active requests, bytes, retries and errors, per listener, route and pool. */

@@ -75,15 +75,15 @@ test("keeps existing flows on their backend when a backend is added", async () =
   expect(fresh.some((c) => c.replies[0]!.startsWith("c:"))).toBe(true);
 });
 
-test("evicts the least recently active flow when the table is full", async () => {
+test("with min_idle_ms 0, a full table evicts its least recently active flow", async () => {
   const a = await echo("a");
-  const r = await relay({ maxFlows: 10, choose: () => a });
+  const r = await relay({ maxFlows: 10, minIdleMs: 0, choose: () => a });
   const cs = await clients(15);
   for (const c of cs) {
     c.send(r.port, "hi");
     await until(() => c.replies.length === 1, "reply");
   }
-  expect(r.stats).toMatchObject({ flows: 10, evicted: 5, created: 15 });
+  expect(r.stats).toMatchObject({ flows: 10, evicted: 5, created: 15, stateless: 0 });
 });
 
 test("closeFlows moves a removed backend's flows to a new choice", async () => {
