@@ -92,6 +92,7 @@ function compileRoute(route: Route, fallback: SnapshotPool | undefined, at: stri
       nonIdempotent: route.retries?.non_idempotent ?? false,
     },
     ...(route.timeout_ms !== undefined ? { timeoutMs: route.timeout_ms } : {}),
+    ...(route.request_timeout_ms !== undefined ? { requestTimeoutMs: route.request_timeout_ms } : {}),
     ...(route.rate_limit ? { rateLimit: rateLimit(route.rate_limit) } : {}),
     ...(route.request_headers ? { requestHeaders: headerOps(route.request_headers) } : {}),
     ...(route.response_headers ? { responseHeaders: headerOps(route.response_headers) } : {}),

@@ -67,6 +67,7 @@ export const RouteSchema = z.strictObject({
   rewrite: z.strictObject({ path_prefix: z.string().startsWith("/", "must start with /") }).optional(),
   retries: RetriesSchema.optional(),
   timeout_ms: PositiveInt.optional(),
+  request_timeout_ms: PositiveInt.optional(),
   rate_limit: RateLimitSchema.optional(),
   request_headers: HeaderOpsSchema.optional(),
   response_headers: HeaderOpsSchema.optional(),

@@ -112,6 +112,7 @@ const PoolFields = z.strictObject({
   health_check: HealthCheckSchema.optional(),
   connect_timeout_ms: PositiveInt.optional(),
   response_timeout_ms: PositiveInt.optional(),
+  request_timeout_ms: PositiveInt.optional(),
   outlier_detection: OutlierDetectionSchema.optional(),
   panic_threshold: z.number().int().min(0).max(100).optional(),
   slow_start_ms: z.number().int().min(0).max(3_600_000).optional(),

@@ -84,6 +84,8 @@ export interface SnapshotPool {
   readonly connectTimeoutMs: number;
   /** L7: time allowed for the backend's response head (default 60 s) */
   readonly responseTimeoutMs: number;
+  /** L7: most time from the request head to the response's last byte (none when unset) */
+  readonly requestTimeoutMs?: number;
   readonly outlierDetection?: SnapshotOutlierDetection;
   /** panic below this % of healthy backends: balance over all of them (0 = never) */
   readonly panicThreshold: number;
@@ -152,6 +154,8 @@ export interface SnapshotRoute {
   /** attempts = extra tries after the first (0 = none); on: failure kinds / statuses ("502") */
   readonly retries: { readonly attempts: number; readonly on: readonly string[]; readonly nonIdempotent: boolean };
   readonly timeoutMs?: number;
+  /** overrides the pool's requestTimeoutMs */
+  readonly requestTimeoutMs?: number;
   readonly rateLimit?: SnapshotRateLimit;
   readonly requestHeaders?: SnapshotHeaderOps;
   readonly responseHeaders?: SnapshotHeaderOps;

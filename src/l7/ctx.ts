@@ -2,6 +2,7 @@
 import type { LbError } from "../errors.ts";
 import { H, type RequestHead, type ResponseHead } from "./http/index.ts";
 import type { ProxyCtx, Upstream } from "./hooks.ts";
+import type { ConnGroup } from "./conn-group.ts";
 
 /** Request ids: a random per-process prefix and a counter (unique, and far cheaper than a UUID each). */
 const ID_PREFIX = `${crypto.randomUUID().slice(0, 23)}-`;
@@ -31,6 +32,8 @@ export class RequestCtx<U = unknown> implements ProxyCtx<U> {
   dropResponseFields: string[] | null = null;
   responseTimeoutMs = 0;
   connectTimeoutMs = 0;
+  requestTimeoutMs = 0;
+  connGroup: ConnGroup | null = null;
   reusedConnection = false;
   replyErrorCode: string | null = null;
   /** Set when the request carried no X-Request-Id and the engine made one (it is sent upstream). */

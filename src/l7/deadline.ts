@@ -12,6 +12,10 @@ export class Deadline {
   /** When the current wait expires (ms, server clock); 0 = none. */
   deadline: number;
   wait = Wait.Header;
+  /** When the current request's request_timeout_ms passes (ms, Date clock); 0 = none. */
+  requestDeadline = 0;
+  /** When a request head that is still incomplete began (ms, Date clock); 0 = none. */
+  private headStart = 0;
 
   constructor(readonly server: ServerCore) {
     this.deadline = server.now + server.timeouts.headerMs;
@@ -37,11 +41,20 @@ export class Deadline {
   /** Between requests: the header timeout once a head has started (not reset by its bytes), else idle. */
   idleOrHeader(midHead: boolean): void {
     if (midHead) {
+      // a head split across packets: its first byte came now-ish (the clock read only on this slow path)
+      if (this.headStart === 0) this.headStart = Date.now();
       if (this.wait !== Wait.Header) this.deadline = this.server.now + this.server.timeouts.headerMs;
       this.wait = Wait.Header;
     } else {
       this.wait = Wait.Idle;
       this.deadline = this.server.now + this.server.timeouts.idleMs;
     }
+  }
+
+  /** When the head just parsed began if it spanned packets (else 0: it began in this packet); resets. */
+  takeHeadStart(): number {
+    const t = this.headStart;
+    this.headStart = 0;
+    return t;
   }
 }

@@ -14,9 +14,10 @@ import type { ProxyReply } from "./hooks.ts";
 import { encodeReply, errorReply } from "./reply.ts";
 import { relayBody, relayClose, relayData, relayEnd, relayHead } from "./response-relay.ts";
 import type { Session } from "./session.ts";
-import type { UpstreamConn, UpstreamHandler } from "./upstream-conn.ts";
+import type { UpstreamConn } from "./upstream-conn.ts";
+import type { ConnGroup, ConnWaiter } from "./conn-group.ts";
 
-export class Exchange<U = unknown> extends RequestCtx<U> implements UpstreamHandler {
+export class Exchange<U = unknown> extends RequestCtx<U> implements ConnWaiter {
   conn: UpstreamConn | null = null;
   requestDone = false;
   responseDone = false;
@@ -25,8 +26,10 @@ export class Exchange<U = unknown> extends RequestCtx<U> implements UpstreamHand
   tunnel = false;
   /** The client connection closes once this response is flushed. */
   closeAfter = false;
-  /** Upstream bytes waiting for `launch` (head first); null once launched. */
+  /** Upstream bytes waiting for `launch` or a granted connection (head first); null once sent on. */
   private held: RangeQueue | null = null;
+  /** Queued in this group for a connection (its max_connections was reached); null = not waiting. */
+  private waitingIn: ConnGroup | null = null;
   /** Copies of the body read so far, for a retry (see replayBodyBytes); null once over the limit. */
   private replay: Buffer[] | null = [];
   private replayLen = 0;
@@ -40,7 +43,12 @@ export class Exchange<U = unknown> extends RequestCtx<U> implements UpstreamHand
   /** Runs the request phases up to sending the head upstream. */
   start(): void {
     const { hooks, maxBodyBytes } = this.session.server;
+    const headAt = this.session.takeHeadStart();
     const reply = hooks.onRequest?.(this);
+    if (this.requestTimeoutMs > 0) {
+      // measured from the head's first byte: when it came in one packet, that is this request's start
+      this.session.requestDeadline = (headAt > 0 ? headAt : performance.timeOrigin + this.startedAt) + this.requestTimeoutMs;
+    }
     if (reply) return this.reply(reply);
     if (this.req.isConnect) return this.fail(new LbError("METHOD_NOT_ALLOWED", "CONNECT is not proxied"));
     if (this.req.contentLength > maxBodyBytes) return this.fail(new LbError("BODY_TOO_LARGE", "request body too large"));
@@ -61,7 +69,10 @@ export class Exchange<U = unknown> extends RequestCtx<U> implements UpstreamHand
     // While a client packet is being parsed, no new backend connection is opened until it parsed
     // cleanly (a request malformed later in the packet never reaches a backend); an idle one is
     // used at once, corked, and handed back untouched if the packet fails.
-    const conn = corking ? pool.acquireIdle(chosen, this) : pool.acquire(chosen, this, this.connectTimeoutMs);
+    const group = this.connGroup ?? pool.shared;
+    const conn = corking ? pool.acquireIdle(chosen, this, group) : pool.claim(chosen, this, this.connectTimeoutMs, group);
+    if (conn instanceof LbError) return this.fail(conn);
+    if (conn === null && !corking) this.waitingIn = group;
     if (conn !== null) {
       this.bind(conn);
       if (corking) conn.writer.cork();
@@ -87,19 +98,49 @@ export class Exchange<U = unknown> extends RequestCtx<U> implements UpstreamHand
       this.conn?.writer.uncork();
       return;
     }
+    if (this.waitingIn !== null) return;
+    const pool = this.session.server.pool, group = this.connGroup ?? pool.shared;
+    const conn = pool.claim(this.upstream!, this, this.connectTimeoutMs, group);
+    if (conn instanceof LbError) return this.fail(conn);
+    if (conn === null) {
+      this.waitingIn = group;
+      return;
+    }
+    if (!this.sendHeld(conn)) this.session.pauseReading();
+  }
+
+  /** Binds `conn` and sends what was held for it; false when the caller should pause the client. */
+  private sendHeld(conn: UpstreamConn): boolean {
+    const held = this.held!;
     this.held = null;
-    const conn = this.session.server.pool.acquire(this.upstream!, this, this.connectTimeoutMs);
     this.bind(conn);
     conn.writer.cork();
     const ok = held.drainInto(conn.writer);
     conn.writer.uncork();
-    if (!ok) this.session.pauseReading();
+    return ok;
   }
 
-  /** Lets go of the connection after a failure (see UpstreamPool.abandon). */
+  /** A connection freed up for this waiting request (FIFO): the held head and body go out on it. */
+  onUpstreamGranted(conn: UpstreamConn): void {
+    this.waitingIn = null;
+    if (this.finished || this.held === null) return this.session.server.pool.release(conn, true); // cannot happen: ending cancels the wait
+    this.upstreamStartedAt = performance.now(); // upstream latency starts now, not in the queue
+    if (this.sendHeld(conn)) this.session.resumeReading(); // reading paused while it waited
+    else this.session.pauseReading();
+  }
+
+  /** Waited past the connect timeout for a connection. */
+  onUpstreamWaitFailed(err: LbError): void {
+    this.waitingIn = null;
+    this.fail(err);
+  }
+
+  /** Lets go of the connection after a failure (see UpstreamPool.abandon), or of its place in the queue. */
   private dropConn(): void {
     if (this.conn !== null) this.session.server.pool.abandon(this.conn);
     this.conn = null;
+    if (this.waitingIn !== null) this.waitingIn.cancel(this);
+    this.waitingIn = null;
   }
 
   /** Where request bytes go: the held queue until launch, then the connection's writer. */
@@ -116,7 +157,8 @@ export class Exchange<U = unknown> extends RequestCtx<U> implements UpstreamHand
     const sink = this.upSink();
     if (sink === null) return;
     const ok = this.req.bodyKind === BodyKind.Chunked ? emitChunk(sink, buf, start, end) : sink.write(buf, start, end);
-    if (!ok) this.session.pauseReading();
+    // while waiting for a connection nothing can be sent: stop reading rather than buffer the body
+    if (!ok || this.waitingIn !== null) this.session.pauseReading();
   }
 
   private keep(buf: Buffer, start: number, end: number): void {

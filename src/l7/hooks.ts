@@ -5,6 +5,7 @@
  */
 import type { LbError } from "../errors.ts";
 import type { RequestHead, ResponseHead } from "./http/index.ts";
+import type { ConnGroup } from "./conn-group.ts";
 
 /** TLS towards a backend (the pool's `tls` setting). */
 export interface UpstreamTls {
@@ -72,6 +73,18 @@ export interface ProxyCtx<U = unknown> {
   responseTimeoutMs: number;
   /** Connect timeout for new upstream connections of this request in ms; 0 = the pool's default. */
   connectTimeoutMs: number;
+  /**
+   * Most time from the request head to the last response byte, in ms (0 = none), retries
+   * included. Past it: 504 UPSTREAM_TIMEOUT, or both connections cut when the response had started.
+   * Enforced by the listener's deadline sweep (up to its 250 ms granularity late).
+   */
+  requestTimeoutMs: number;
+  /**
+   * The connection group (a pool's circuit breaker) this request's upstream connections count
+   * against: at its max_connections the request waits for one (max_pending_requests of them, each
+   * at most the connect timeout) or fails with 503 OVERFLOW. null = the engine's uncapped group.
+   */
+  connGroup: ConnGroup | null;
   /** The current attempt runs on a pooled connection that had served before. */
   reusedConnection: boolean;
   /** The errorCode of a ProxyReply the engine sent for this request (hook reply or error). */

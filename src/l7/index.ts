@@ -5,4 +5,5 @@ export { startProxy, type ProxyOptions, type ProxyServer } from "./proxy.ts";
 export { DEFAULT_TIMEOUTS, type ProxyTimeouts } from "./server-core.ts";
 export { UpstreamPool, DEFAULT_POOL_OPTIONS, poolKey, splitAddress, type PoolOptions } from "./upstream-pool.ts";
 export type { UpstreamConn, UpstreamHandler } from "./upstream-conn.ts";
+export { ConnGroup, type ConnLimits, type ConnOverflowKind, type ConnWaiter } from "./conn-group.ts";
 export { encodeReply, errorReply } from "./reply.ts";

@@ -1,7 +1,7 @@
 /**
  * What every session of one listener shares: hooks, the upstream pool, limits and timeouts, a
  * coarse clock, and the single sweep timer that enforces deadlines (one timer per listener, not
- * one per connection).
+ * one per connection): each session's wait deadline and its request's request_timeout_ms.
  */
 import { DEFAULT_LIMITS, type HttpLimits } from "./http/index.ts";
 import type { ProxyHooks } from "./hooks.ts";
@@ -48,6 +48,11 @@ export class ServerCore {
     if (this.onDrained !== null && this.sessions.size === 0) return this.finish();
     const now = (this.now = Date.now());
     for (const s of this.sessions) {
+      if (s.requestDeadline !== 0 && now > s.requestDeadline) {
+        s.requestDeadline = 0;
+        s.onRequestDeadline();
+        continue;
+      }
       if (s.deadline === 0 || now <= s.deadline) continue;
       s.deadline = 0; // fires once; the handler sets the next deadline if the session lives on
       s.onDeadline();

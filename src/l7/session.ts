@@ -1,7 +1,8 @@
 /**
  * One client connection: parses requests, runs one Exchange at a time (pipelined requests wait,
  * parsed later, so responses go out in order), keeps the connection alive between requests, and
- * enforces the header, response and idle timeouts through `deadline` (checked by the server sweep).
+ * enforces the header, response and idle timeouts through `deadline` and the request timeout
+ * through `requestDeadline` (both checked by the server sweep).
  */
 import type { Socket } from "bun";
 import { LbError } from "../errors.ts";
@@ -141,6 +142,7 @@ export class Session extends Deadline implements MessageHandler<RequestHead>, Wr
   /** The current exchange finished normally (or with an error reply). */
   exchangeDone(ex: Exchange): void {
     if (this.exchange === ex) this.exchange = null;
+    this.requestDeadline = 0;
     runOnLog(this.server.hooks, ex);
     if (ex.closeAfter || this.server.draining) return this.shutdown(null);
     this.idleOrHeader(false);
@@ -156,6 +158,7 @@ export class Session extends Deadline implements MessageHandler<RequestHead>, Wr
   /** The exchange broke after its response started: the client cannot be told, so it is cut off. */
   exchangeAborted(ex: Exchange): void {
     if (this.exchange === ex) this.exchange = null;
+    this.requestDeadline = 0;
     runOnLog(this.server.hooks, ex);
     this.closing = true;
     this.parser.halt();
@@ -165,6 +168,7 @@ export class Session extends Deadline implements MessageHandler<RequestHead>, Wr
 
   /** 101 relayed: from now on client bytes go straight to the backend. */
   startTunnel(): void {
+    this.requestDeadline = 0; // an upgraded connection lives as long as its peers want (idle timeout only)
     this.parser.halt();
     this.wait = Wait.Transfer;
     this.touch();
@@ -217,6 +221,18 @@ export class Session extends Deadline implements MessageHandler<RequestHead>, Wr
     this.parser.halt();
     this.socket.end();
     if (ex !== null) ex.fail(new LbError("REQUEST_TIMEOUT", "transfer stalled"));
+  }
+
+  /**
+   * The request's request_timeout_ms passed (retries included): 504 UPSTREAM_TIMEOUT before the
+   * response started, else both connections are cut (the client sees a truncated response). The
+   * backend connection is closed either way, never pooled: it may still be working on the request.
+   */
+  onRequestDeadline(): void {
+    const ex = this.exchange;
+    if (ex === null || ex.finished || ex.tunnel) return;
+    ex.conn?.destroy();
+    ex.fail(new LbError("UPSTREAM_TIMEOUT", "request_timeout_ms passed before the response ended", { details: [{ timeout: "request" }] }));
   }
 
   pauseReading(): void {

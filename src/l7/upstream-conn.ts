@@ -7,6 +7,7 @@ import type { Socket } from "bun";
 import { LbError } from "../errors.ts";
 import { ResponseParser, type HttpLimits, type MessageHandler, type ResponseHead } from "./http/index.ts";
 import { SocketWriter, type WriterOwner } from "./writer.ts";
+import type { ConnGroup } from "./conn-group.ts";
 
 /** What an exchange implements to use an upstream connection. */
 export interface UpstreamHandler extends MessageHandler<ResponseHead> {
@@ -26,7 +27,8 @@ export const enum ConnState { Connecting, Open, Closed }
 
 /** Where a connection goes back when idle: the pool. */
 export interface ConnOwner {
-  dropIdle(conn: UpstreamConn): void;
+  /** Called exactly once, when the connection leaves the open/connecting states (its slot frees). */
+  closed(conn: UpstreamConn): void;
 }
 
 export class UpstreamConn implements WriterOwner {
@@ -44,9 +46,17 @@ export class UpstreamConn implements WriterOwner {
   /** When it went idle (pool clock, ms). */
   idleSince = 0;
   timer: ReturnType<typeof setTimeout> | null = null;
+  /** On its group's idle stack now. */
+  pooled = false;
 
-  /** `key` is the pool key (address, plus the TLS server name when TLS is on). */
-  constructor(readonly address: string, readonly key: string, handler: UpstreamHandler, limits: HttpLimits, private readonly owner: ConnOwner) {
+  /**
+   * `key` is the pool key (address, plus the TLS server name when TLS is on); `group` is what the
+   * connection counts against (its pool's max_connections) for its whole life.
+   */
+  constructor(
+    readonly address: string, readonly key: string, handler: UpstreamHandler, limits: HttpLimits,
+    private readonly owner: ConnOwner, readonly group: ConnGroup,
+  ) {
     this.handler = handler;
     this.parser = new ResponseParser(handler, limits);
   }
@@ -95,6 +105,7 @@ export class UpstreamConn implements WriterOwner {
     this.state = ConnState.Closed;
     if (this.timer !== null) clearTimeout(this.timer);
     this.socket?.end();
+    this.owner.closed(this);
   }
 
   onOpen(socket: Socket<UpstreamConn>): void {
@@ -121,15 +132,15 @@ export class UpstreamConn implements WriterOwner {
 
   /** Connect failure, timeout, reset or EOF: reported once to the handler, or dropped from the pool. */
   fail(err: LbError): void {
-    const wasOpen = this.state === ConnState.Open;
+    const was = this.state;
     this.state = ConnState.Closed;
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
+    if (was !== ConnState.Closed) this.owner.closed(this);
     const h = this.handler;
     this.handler = null;
     if (h === null) {
-      this.owner.dropIdle(this);
-      if (wasOpen) this.socket?.end();
+      if (was === ConnState.Open) this.socket?.end();
       return;
     }
     this.writer.discard();

@@ -2,13 +2,18 @@
  * Per-backend keep-alive connection pool over Bun.connect, the way HAProxy and Pingora reuse
  * upstream connections: a connection goes back only after its response was read to the end and
  * both sides wanted keep-alive. Idle connections are LIFO (the warmest first), capped per backend
- * and closed after an idle timeout by one sweep timer.
+ * and closed after an idle timeout by one sweep timer. Connections belong to a ConnGroup (a pool's
+ * circuit breaker, conn-group.ts): `claim` keeps a group under max_connections, queueing requests.
  */
-import type { Socket, SocketHandler } from "bun";
+import type { Socket } from "bun";
 import { LbError } from "../errors.ts";
 import type { Upstream } from "./hooks.ts";
 import { DEFAULT_LIMITS, type HttpLimits } from "./http/index.ts";
 import { ConnState, UpstreamConn, type ConnOwner, type UpstreamHandler } from "./upstream-conn.ts";
+import { ConnGroup, unlimited, type ConnWaiter } from "./conn-group.ts";
+import { dial, poolKey } from "./upstream-dial.ts";
+
+export { poolKey, splitAddress } from "./upstream-dial.ts";
 
 export interface PoolOptions {
   /** Idle connections kept per backend (default 128). */
@@ -24,84 +29,83 @@ export const DEFAULT_POOL_OPTIONS: Readonly<PoolOptions> = Object.freeze({
   maxIdlePerBackend: 128, idleTimeoutMs: 60_000, connectTimeoutMs: 5_000, limits: DEFAULT_LIMITS,
 });
 
-/** One shared handler object for every upstream socket: no closures per connection. */
-const HANDLERS: SocketHandler<UpstreamConn> = {
-  open: (s) => s.data.onOpen(s),
-  data: (s, d) => s.data.onData(d as Buffer),
-  drain: (s) => s.data.writer.flush(),
-  end: (s) => s.data.onClosed(),
-  close: (s, err) => s.data.onClosed(err),
-  error: (s, err) => s.data.onClosed(err),
-  connectError: (s, err) => s.data.fail(connectFailed(s.data.address, err)),
-};
-
-function connectFailed(address: string, cause: unknown): LbError {
-  return new LbError("UPSTREAM_CONNECT_FAILED", `cannot connect to ${address}`, { retryable: true, cause });
-}
-
-/** Connections are shared per address, and per TLS server name when TLS is on. */
-export function poolKey(t: string | Upstream): string {
-  return typeof t === "string" ? t : t.tls ? `${t.address}|tls|${t.tls.serverName ?? ""}` : t.address;
-}
-
-/** "host:port" or "[v6]:port" → hostname and port. */
-export function splitAddress(address: string): { hostname: string; port: number } {
-  const i = address.lastIndexOf(":");
-  const host = address.slice(0, i);
-  const port = Number(address.slice(i + 1));
-  if (i <= 0 || !Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new LbError("CONFIG_INVALID", `bad backend address ${address}`);
-  }
-  return { hostname: host.startsWith("[") ? host.slice(1, -1) : host, port };
-}
-
 export class UpstreamPool implements ConnOwner {
   readonly options: PoolOptions;
-  private readonly idle = new Map<string, UpstreamConn[]>();
+  /** The group of callers that name none: no caps. */
+  readonly shared = new ConnGroup(unlimited());
+  /** Groups with idle connections to sweep (registered on first use). */
+  private readonly groups = new Set<ConnGroup>();
   private readonly sweeper: ReturnType<typeof setInterval>;
   /** Coarse clock (ms) advanced by the sweep: idle ages need no precision, the hot path no clock call. */
   private now = Date.now();
   /** Connections opened since start (for tests and metrics). */
   opened = 0;
+  private readonly expireGroup = (g: ConnGroup) => g.expire(Date.now(), this.expireGroup);
 
   constructor(options: Partial<PoolOptions> = {}) {
     this.options = { ...DEFAULT_POOL_OPTIONS, ...options };
     const every = Math.max(250, Math.min(5_000, this.options.idleTimeoutMs / 2));
     this.sweeper = setInterval(() => this.sweep(), every);
     this.sweeper.unref?.();
+    this.register(this.shared);
   }
 
   /**
    * A connection to `address` for `handler`: an idle one when available, else a new one that
    * queues writes until it opens (connect timeout: `connectTimeoutMs`, 0 = the pool's). Always
-   * synchronous; failures arrive as handler.onUpstreamClose.
+   * synchronous; failures arrive as handler.onUpstreamClose. Ignores the group's caps (see `claim`).
    */
-  acquire(target: string | Upstream, handler: UpstreamHandler, connectTimeoutMs = 0): UpstreamConn {
-    return this.acquireIdle(target, handler) ?? this.connect(target, handler, connectTimeoutMs || this.options.connectTimeoutMs);
+  acquire(target: string | Upstream, handler: UpstreamHandler, connectTimeoutMs = 0, group = this.shared): UpstreamConn {
+    return this.acquireIdle(target, handler, group) ?? this.connect(target, handler, connectTimeoutMs, group, poolKey(target));
   }
 
-  /** An idle open connection to `target` for `handler`, or null (nothing is opened). */
-  acquireIdle(target: string | Upstream, handler: UpstreamHandler): UpstreamConn | null {
-    const stack = this.idle.get(poolKey(target));
-    while (stack !== undefined && stack.length > 0) {
-      const c = stack.pop()!;
-      if (c.state !== ConnState.Open) continue;
-      c.assign(handler);
-      return c;
+  /** An idle open connection to `target` for `handler`, or null (nothing is opened; none while requests wait). */
+  acquireIdle(target: string | Upstream, handler: UpstreamHandler, group = this.shared): UpstreamConn | null {
+    if (group.waiters.length > 0) return null; // FIFO: those waiting come first
+    const c = group.popIdle(poolKey(target));
+    if (c !== null) c.assign(handler);
+    return c;
+  }
+
+  /**
+   * A connection for `waiter` within `group`'s caps: an idle one, else a new one while under
+   * max_connections (closing an idle one to another backend to make room), else null: the waiter
+   * is queued and later hears onUpstreamGranted or onUpstreamWaitFailed (after its connect timeout).
+   * With max_pending_requests already waiting: an OVERFLOW error, nothing queued.
+   */
+  claim(target: string | Upstream, waiter: ConnWaiter, connectTimeoutMs: number, group: ConnGroup): UpstreamConn | LbError | null {
+    const key = poolKey(target);
+    if (group.waiters.length === 0) {
+      const c = group.popIdle(key);
+      if (c !== null) {
+        c.assign(waiter);
+        return c;
+      }
+      if (group.makeRoom()) return this.connect(target, waiter, connectTimeoutMs, group, key);
     }
+    group.limits.countOverflow("connections");
+    const timeout = connectTimeoutMs || this.options.connectTimeoutMs;
+    if (!group.enqueue({ w: waiter, target, key, connectTimeoutMs: timeout, expires: Date.now() + timeout }, this.expireGroup)) {
+      return new LbError("OVERFLOW", "the pool is at max_connections and max_pending_requests are waiting");
+    }
+    this.register(group);
     return null;
   }
 
-  /** Gives a connection back: kept idle when `reusable`, else closed. */
+  /** Gives a connection back: kept idle when `reusable` (or handed to a waiting request), else closed. */
   release(conn: UpstreamConn, reusable: boolean): void {
     conn.handler = null;
     if (!reusable || conn.state !== ConnState.Open || conn.writer.queued > 0) return conn.destroy();
-    let stack = this.idle.get(conn.key);
-    if (stack === undefined) this.idle.set(conn.key, (stack = []));
+    const g = conn.group;
+    if (!g.registered) this.register(g);
+    let stack = g.idle.get(conn.key);
+    if (stack === undefined) g.idle.set(conn.key, (stack = []));
     if (stack.length >= this.options.maxIdlePerBackend) return conn.destroy();
     conn.idleSince = this.now;
     conn.resume();
+    conn.pooled = true;
     stack.push(conn);
+    if (g.waiters.length > 0) this.queuePump(g);
   }
 
   /**
@@ -116,51 +120,89 @@ export class UpstreamPool implements ConnOwner {
     this.release(conn, true);
   }
 
-  /** Idle connections currently held for `target`. */
-  idleCount(target: string | Upstream): number {
-    return this.idle.get(poolKey(target))?.length ?? 0;
+  /** Idle connections currently held for `target` (in `group`). */
+  idleCount(target: string | Upstream, group = this.shared): number {
+    return group.idle.get(poolKey(target))?.length ?? 0;
   }
 
-  dropIdle(conn: UpstreamConn): void {
-    const stack = this.idle.get(conn.key);
-    const i = stack === undefined ? -1 : stack.indexOf(conn);
-    if (i >= 0) stack!.splice(i, 1);
+  /** A connection closed: its slot frees (a waiting request may open one) and it leaves the idle stack. */
+  closed(conn: UpstreamConn): void {
+    const g = conn.group;
+    if (g.limits.connections > 0) g.limits.connections--;
+    if (conn.pooled) {
+      conn.pooled = false;
+      const stack = g.idle.get(conn.key);
+      const i = stack === undefined ? -1 : stack.indexOf(conn);
+      if (i >= 0) stack!.splice(i, 1);
+    }
+    if (g.waiters.length > 0) this.queuePump(g);
   }
 
-  /** Closes every idle connection and stops the sweep timer. */
+  /** Closes every idle connection and stops the timers. */
   close(): void {
     clearInterval(this.sweeper);
-    for (const stack of this.idle.values()) for (const c of stack.splice(0)) c.destroy();
+    for (const g of this.groups) {
+      g.stop();
+      for (const stack of g.idle.values()) for (const c of stack.splice(0)) c.destroy();
+    }
   }
 
-  private connect(t: string | Upstream, handler: UpstreamHandler, timeoutMs: number): UpstreamConn {
-    const address = typeof t === "string" ? t : t.address, tls = typeof t === "string" ? undefined : t.tls;
-    const conn = new UpstreamConn(address, poolKey(t), handler, this.options.limits, this);
-    this.opened++;
-    let target: { hostname: string; port: number };
-    try {
-      target = splitAddress(address);
-    } catch (e) {
-      queueMicrotask(() => conn.fail(e as LbError));
-      return conn;
+  /**
+   * Grants freed connections to waiting requests, oldest first, in a microtask: never inside the
+   * release or close that freed them (that exchange is still unwinding).
+   */
+  private queuePump(g: ConnGroup): void {
+    if (g.pumpQueued) return;
+    g.pumpQueued = true;
+    queueMicrotask(() => this.pump(g));
+  }
+
+  private pump(g: ConnGroup): void {
+    g.pumpQueued = false;
+    while (g.waiters.length > 0) {
+      const head = g.waiters[0]!;
+      let conn = g.popIdle(head.key);
+      if (conn === null && !g.makeRoom()) return;
+      g.shift();
+      if (conn !== null) conn.assign(head.w);
+      else conn = this.connect(head.target, head.w, head.connectTimeoutMs, g, head.key);
+      head.w.onUpstreamGranted(conn);
     }
-    conn.timer = setTimeout(() => {
-      conn.fail(new LbError("UPSTREAM_TIMEOUT", `connect to ${address} timed out`, { retryable: true }));
-    }, timeoutMs);
-    const tlsOptions = tls && { serverName: tls.serverName ?? target.hostname, ca: tls.ca, rejectUnauthorized: tls.verify !== false };
-    Bun.connect<UpstreamConn>({ ...target, data: conn, socket: HANDLERS, ...(tlsOptions ? { tls: tlsOptions } : {}) }).catch((err: unknown) => {
-      if (conn.state === ConnState.Connecting) conn.fail(connectFailed(address, err));
-    });
+  }
+
+  private register(g: ConnGroup): void {
+    if (g.registered) return;
+    g.registered = true;
+    this.groups.add(g);
+  }
+
+  private connect(t: string | Upstream, handler: UpstreamHandler, timeoutMs: number, group: ConnGroup, key: string): UpstreamConn {
+    const conn = new UpstreamConn(typeof t === "string" ? t : t.address, key, handler, this.options.limits, this, group);
+    this.register(group);
+    group.limits.connections++;
+    this.opened++;
+    dial(conn, typeof t === "string" ? undefined : t.tls, timeoutMs || this.options.connectTimeoutMs);
     return conn;
   }
 
   private sweep(): void {
     const cutoff = (this.now = Date.now()) - this.options.idleTimeoutMs;
-    for (const stack of this.idle.values()) {
-      // LIFO: the oldest are at the bottom
-      let n = 0;
-      while (n < stack.length && stack[n]!.idleSince < cutoff) n++;
-      for (const c of stack.splice(0, n)) c.destroy();
+    for (const g of this.groups) {
+      for (const [key, stack] of g.idle) {
+        // LIFO: the oldest are at the bottom
+        let n = 0;
+        while (n < stack.length && stack[n]!.idleSince < cutoff) n++;
+        for (const c of stack.splice(0, n)) {
+          c.pooled = false;
+          c.destroy();
+        }
+        if (stack.length === 0) g.idle.delete(key);
+      }
+      // A group of a removed pool is forgotten once it holds nothing (it registers again if used).
+      if (g !== this.shared && g.idle.size === 0 && g.waiters.length === 0) {
+        g.registered = false;
+        this.groups.delete(g);
+      }
     }
   }
 }

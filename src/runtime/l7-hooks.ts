@@ -134,6 +134,8 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
       }
       if (ctx.responseTimeoutMs === 0) ctx.responseTimeoutMs = rt.config.responseTimeoutMs;
       ctx.connectTimeoutMs = rt.config.connectTimeoutMs;
+      ctx.requestTimeoutMs = route?.requestTimeoutMs ?? rt.config.requestTimeoutMs ?? 0;
+      ctx.connGroup = rt.conns;
       const hashOn = rt.config.hashOn;
       const key = hashOn
         ? extractHashKey(hashOn, {

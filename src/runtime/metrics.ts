@@ -2,6 +2,7 @@
  * Data-plane metrics. The hot path only bumps plain numbers on BackendStats; these collectors
  * copy them into Prometheus series at scrape time, so a request never touches a label map.
  */
+import { OVERFLOW_KINDS } from "../limits/index.ts";
 import type { Registry } from "../obs/index.ts";
 import type { ListenerSet } from "./listener-set.ts";
 import type { PoolRegistry } from "./pool-registry.ts";
@@ -37,8 +38,14 @@ export function registerDataPlaneMetrics(metrics: Registry, pools: PoolRegistry,
   metrics.gauge("fulcrum_pool_panic", "1 while a pool balances over unhealthy backends (panic mode)", ["pool"], (g) => {
     for (const rt of pools.all()) g.set(rt.panic ? 1 : 0, { pool: rt.name });
   });
-  metrics.counter("fulcrum_pool_overflows_total", "Requests or connections refused by a pool's circuit breaker", ["pool"], (c) => {
-    for (const rt of pools.all()) c.set(rt.breaker.overflows, { pool: rt.name });
+  metrics.counter("fulcrum_pool_overflows_total", "Circuit breaker cap hits per pool, by kind (connections, pending, requests, pending_timeout)", ["pool", "kind"], (c) => {
+    for (const rt of pools.all()) for (const kind of OVERFLOW_KINDS) c.set(rt.breaker.overflowsByKind[kind], { pool: rt.name, kind });
+  });
+  metrics.gauge("fulcrum_pool_upstream_connections", "Upstream connections open to a pool's backends (idle and busy)", ["pool"], (g) => {
+    for (const rt of pools.all()) g.set(rt.breaker.connections, { pool: rt.name });
+  });
+  metrics.gauge("fulcrum_pool_pending_requests", "L7 requests waiting for an upstream connection (max_connections reached)", ["pool"], (g) => {
+    for (const rt of pools.all()) g.set(rt.breaker.pending, { pool: rt.name });
   });
   metrics.counter("fulcrum_pool_ejections_total", "Outlier ejections per pool", ["pool"], (c) => {
     for (const rt of pools.all()) c.set(rt.outlier?.ejections ?? 0, { pool: rt.name });

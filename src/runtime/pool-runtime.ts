@@ -8,6 +8,7 @@ import { createSelector, type Selector } from "../balance/index.ts";
 import type { SnapshotBackend, SnapshotPool } from "../config/index.ts";
 import type { OutlierDetector } from "../health/index.ts";
 import type { CircuitBreaker } from "../limits/index.ts";
+import { ConnGroup } from "../l7/index.ts";
 import type { BackendStats } from "./backend-stats.ts";
 
 export interface PoolRuntime {
@@ -27,7 +28,17 @@ export interface PoolRuntime {
   /** Too few healthy backends: every active one takes traffic. */
   readonly panic: boolean;
   readonly breaker: CircuitBreaker;
+  /** The pool's L7 upstream connections, counted against `breaker` (one group per breaker, so per pool). */
+  readonly conns: ConnGroup;
   readonly outlier: OutlierDetector | undefined;
+}
+
+/** One connection group per breaker: the breaker outlives every rebuild of the pool's runtime. */
+const groups = new WeakMap<CircuitBreaker, ConnGroup>();
+function connGroupOf(breaker: CircuitBreaker): ConnGroup {
+  let g = groups.get(breaker);
+  if (!g) groups.set(breaker, (g = new ConnGroup(breaker)));
+  return g;
 }
 
 /** Builds a runtime for `usable` (key + effective weight), reusing the compiled selector when the set is unchanged. */
@@ -63,6 +74,7 @@ export function buildPoolRuntime(
     loadTotal: load.reduce((a, b) => a + b, 0),
     panic,
     breaker,
+    conns: connGroupOf(breaker),
     outlier,
   };
   // A fresh load array: tell an indexing selector (least_connections) every entry once.
