@@ -64,3 +64,14 @@ export const UDP_DEFAULTS = {
   minIdleMs: 1_000,
   maxQueuedDatagrams: 64,
 } as const;
+
+/** `o` with every unset (or undefined) limit at its default. */
+export function withUdpDefaults<B extends UpstreamAddress>(o: UdpRelayOptions<B>): UdpRelayOptions<B> & { -readonly [K in keyof typeof UDP_DEFAULTS]: number } {
+  return {
+    ...o,
+    idleTimeoutMs: o.idleTimeoutMs ?? UDP_DEFAULTS.idleTimeoutMs,
+    maxFlows: o.maxFlows ?? UDP_DEFAULTS.maxFlows,
+    minIdleMs: o.minIdleMs ?? UDP_DEFAULTS.minIdleMs,
+    maxQueuedDatagrams: o.maxQueuedDatagrams ?? UDP_DEFAULTS.maxQueuedDatagrams,
+  };
+}

@@ -24,7 +24,7 @@ import { parseIpv4 } from "./ip.ts";
 import { callHook } from "./relay-context.ts";
 import type { UpstreamAddress } from "./relay-options.ts";
 import { UdpFlow } from "./udp-flow.ts";
-import { UDP_DEFAULTS, type UdpFlowEnd, type UdpRelayOptions, type UdpRelayStats } from "./udp-options.ts";
+import { withUdpDefaults, type UdpFlowEnd, type UdpRelayOptions, type UdpRelayStats } from "./udp-options.ts";
 import { UdpStatelessForwarder } from "./udp-stateless.ts";
 
 const RECV_BUFFER = 4 * 1024 * 1024;
@@ -51,7 +51,7 @@ function tickOf(idleTimeoutMs: number, minIdleMs: number): number {
 
 /** Binds and starts a UDP listener; rejects with LbError INVALID_ARGUMENT when it cannot bind. */
 export async function startUdpRelay<B extends UpstreamAddress>(options: UdpRelayOptions<B>): Promise<UdpRelay<B>> {
-  const opts = { ...UDP_DEFAULTS, ...options };
+  const opts = withUdpDefaults(options);
   const stats: UdpRelayStats = {
     flows: 0, created: 0, expired: 0, evicted: 0, datagramsIn: 0, datagramsOut: 0, dropped: 0, stateless: 0, statelessRepliesDropped: 0,
   };

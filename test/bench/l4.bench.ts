@@ -9,6 +9,7 @@ import { parseClientHello, parseClientHelloRaw } from "../../src/wasm/index.ts";
 import { hasBinary } from "../l4/helpers/peers.ts";
 import { startRelayProcess } from "../l4/helpers/relay-process.ts";
 import { bunTlsClient, captureHello, refragment } from "../l4/helpers/tls.ts";
+import { closedLoopAfterWarmup, startFloodChild, startUdpRelayChild, udpEchoQuiet } from "../l4/helpers/udp-flood.ts";
 import { startNginxUdp, udpClosedLoop, udpEchoServer } from "../l4/helpers/udp-loop.ts";
 import { oracleClientHello } from "../oracles/clienthello.ts";
 import { nsPerOp, type Report } from "./harness.ts";
@@ -69,6 +70,38 @@ async function udpFigures(report: Report): Promise<void> {
   }
 }
 
+/**
+ * UDP flood: 100 live flows in closed loop fill a relay's table (max_flows 100, relay in its own
+ * process); a flood process then sends 10,000 datagrams/s from 1,000 new client addresses. Echo
+ * rate of the live flows without the flood, with it (min_idle_ms 1,000: the flood goes stateless),
+ * and with it under min_idle_ms 0 (a new client evicts whatever is oldest, as before issue 6).
+ */
+async function udpFloodFigures(report: Report): Promise<void> {
+  const echo = await udpEchoQuiet();
+  const measure = async (minIdleMs: number, flood: boolean): Promise<number> => {
+    const relay = await startUdpRelayChild([{ host: "127.0.0.1", port: echo.port }], 100, minIdleMs);
+    const flooder = flood ? await startFloodChild(relay.port, 1000, 10_000) : undefined;
+    try {
+      const rate = await closedLoopAfterWarmup(relay.port, 100, 300, 3, 500, () => flooder?.go());
+      await flooder?.stop(); // first: the relay answers sooner once the flood is over
+      const s = await relay.stats();
+      console.log(`  udp flood (min_idle_ms ${minIdleMs}, flood ${flood}): flows ${s.flows}, created ${s.created}, evicted ${s.evicted}, stateless ${s.stateless}, dropped ${s.dropped}`);
+      return rate;
+    } finally {
+      await flooder?.stop();
+      await relay.stop();
+    }
+  };
+  try {
+    const unit = "datagrams/s";
+    report({ name: "UDP flood: 100 live flows' echo rate, no flood (max_flows 100, median of 3 × 0.5 s)", value: await measure(1000, false), unit });
+    report({ name: "UDP flood: same, during a flood of new flows (10k/s from 1,000 addresses), min_idle_ms 1000", value: await measure(1000, true), unit });
+    report({ name: "UDP flood: same flood, min_idle_ms 0 (evict the oldest flow, live or not)", value: await measure(0, true), unit });
+  } finally {
+    echo.stop();
+  }
+}
+
 export async function run(report: Report): Promise<void> {
   const hello = await captureHello(bunTlsClient("bench.example.com"));
   const fragmented = refragment(hello, [100]);
@@ -90,4 +123,5 @@ export async function run(report: Report): Promise<void> {
   runs.sort((a, b) => a - b);
   report({ name: "TCP relay, 256 MiB one way, one connection (median of 5)", value: runs[2]!, unit: "MiB/s" });
   await udpFigures(report);
+  await udpFloodFigures(report);
 }

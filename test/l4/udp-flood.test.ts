@@ -141,3 +141,12 @@ test("closeFlows also closes a removed backend's shared stateless socket", async
   expect(a.sources.size).toBe(3);
   expect(r.stats).toMatchObject({ flows: 1, stateless: 3 });
 });
+
+test("limits passed as undefined take their defaults (min_idle_ms 1,000: a full table of live flows goes stateless)", async () => {
+  const a = await traced("a");
+  const r = await relay({ maxFlows: 2, minIdleMs: undefined, idleTimeoutMs: undefined, choose: () => a });
+  const cs = await clients(3);
+  for (const c of cs) c.send(r.port, "x");
+  await until(() => a.payloads.length === 3, "three datagrams at the backend", 3000);
+  expect(r.stats).toMatchObject({ flows: 2, created: 2, evicted: 0, stateless: 1 });
+});
