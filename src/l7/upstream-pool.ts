@@ -198,6 +198,8 @@ export class UpstreamPool implements ConnOwner {
         }
         if (stack.length === 0) g.idle.delete(key);
       }
+      // Caps raised by a config change take effect for those already waiting, too.
+      if (g.waiters.length > 0) this.queuePump(g);
       // A group of a removed pool is forgotten once it holds nothing (it registers again if used).
       if (g !== this.shared && g.idle.size === 0 && g.waiters.length === 0) {
         g.registered = false;
