@@ -3,18 +3,17 @@
  * - failover: time from a backend's death (killed under a closed-loop load of 4 clients) to the
  *   last failed client request, with route retries on [connect_failure, reset] and without;
  * - load through the L7 listener while 1,000 tcp-checked backends of another pool flip state every
- *   second, against the same node while they hold steady (target >= 0.95x).
+ *   second, against the same node while they hold steady (target >= 0.95x);
+ * - what 1,000 checks a second cost at all: req/s of a node with the checked pool over the same node
+ *   without it, for tcp checks and for http checks on kept connections, and the CPU one probe costs.
  * Medians of a few runs (2 shared cores: noisy). Every process started here is killed by PID.
  */
-import { join } from "node:path";
 import { killAll } from "../helpers/process.ts";
 import { startBackend } from "../integration/helpers-resilience/backend.ts";
-import { keepAliveRun } from "../integration/helpers-resilience/keepalive.ts";
 import { runLoad } from "../integration/helpers-resilience/load.ts";
 import { startNode } from "../integration/helpers-resilience/node.ts";
 import type { Report } from "./harness.ts";
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+import { idleCpu, median, probeCosts, rps, startFlock } from "./resilience-checks.ts";
 
 /** One failover run: returns ms from the kill to the end of the last failed request (0 = none) and the failure count. */
 async function failoverRun(retries: boolean): Promise<{ lastFailMs: number; failed: number; total: number }> {
@@ -62,58 +61,6 @@ async function failover(report: Report): Promise<void> {
   }
 }
 
-/** The 1,000-backend flock in its own process: ports, and a way to switch it. */
-async function startFlock(n: number) {
-  const proc = Bun.spawn([process.execPath, join(import.meta.dir, "..", "integration", "helpers-resilience", "flock.ts"), String(n)], {
-    stdin: "pipe",
-    stdout: "pipe",
-    stderr: "inherit",
-  });
-  const reader = proc.stdout.getReader();
-  let text = "";
-  const deadline = Date.now() + 10_000;
-  while (!text.includes("\n") && Date.now() < deadline) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    text += new TextDecoder().decode(value);
-  }
-  reader.releaseLock();
-  const ports = (JSON.parse(text.slice(0, text.indexOf("\n"))) as { ports: number[] }).ports;
-  return {
-    ports,
-    set(state: "up" | "down") {
-      proc.stdin.write(`${state}\n`);
-      proc.stdin.flush();
-    },
-    async stop() {
-      if (proc.exitCode === null) process.kill(proc.pid, "SIGKILL");
-      await proc.exited;
-    },
-  };
-}
-
-/** CPU time (user + system) process `pid` used over the next `ms`, as % of one core (Linux /proc). */
-async function idleCpu(pid: number, ms: number): Promise<number> {
-  const ticks = async () => {
-    const fields = (await Bun.file(`/proc/${pid}/stat`).text()).split(") ")[1]!.split(" ");
-    return Number(fields[11]) + Number(fields[12]); // utime + stime, in clock ticks (100 Hz)
-  };
-  const a = await ticks();
-  const t0 = performance.now();
-  await Bun.sleep(ms);
-  return ((await ticks()) - a) / ((performance.now() - t0) / 1000);
-}
-
-/** Requests per second over `ms` with `conns` keep-alive connections. */
-async function rps(port: number, conns: number, ms: number): Promise<number> {
-  const t0 = performance.now();
-  const results = await Promise.all(Array.from({ length: conns }, () => keepAliveRun(port, "/", ms)));
-  const secs = (performance.now() - t0) / 1000;
-  const bad = results.find((r) => r.dropped || [...r.statuses.keys()].some((s) => s !== 200));
-  if (bad) throw new Error(`load run failed: ${bad.dropped ?? [...bad.statuses.entries()].join(",")}`);
-  return results.reduce((a, r) => a + r.bodies.length, 0) / secs;
-}
-
 async function flips(report: Report): Promise<void> {
   const N = 1000;
   const flock = await startFlock(N);
@@ -131,7 +78,12 @@ async function flips(report: Report): Promise<void> {
   });
   try {
     const port = await node.port("web");
-    const flipLines = () => (node.proc.stdout().match(/health: pool flock /g) ?? []).length;
+    // Event lines are capped at 20 a second; the rest are counted in a summary line (src/obs/log-limiter.ts).
+    const flipLines = () => {
+      const out = node.proc.stdout();
+      const more = [...out.matchAll(/\((\d+) more health events/g)].reduce((a, m) => a + Number(m[1]), 0);
+      return (out.match(/health: pool flock /g) ?? []).length + more;
+    };
     await rps(port, 8, 1500); // warm-up: JIT, keep-alive pools, first check round
     // Short phases, interleaved, and ratios taken per pair: the box is shared, so slow drifts in
     // what the neighbours do cancel out of each pair.
@@ -174,11 +126,33 @@ async function flips(report: Report): Promise<void> {
     }
     report({ name: "node CPU, no traffic, 1,000 checks/s steady", value: cpu.steady, unit: "% of a core" });
     report({ name: "node CPU, no traffic, while the 1,000 flip every second", value: cpu.flipping, unit: "% of a core" });
-    await Bun.sleep(1100);
+  } finally {
+    await node.stop();
+    await flock.stop();
+    origin.kill();
+  }
+}
 
-    // The same node with and without the checked pool: what 1,000 checks a second cost at all.
-    const got = (await (await node.admin("GET", "/v1/pools/flock")).json()) as { pool?: unknown };
-    const pool = got.pool ?? got;
+/** The same node with and without a pool of 1,000 `kind`-checked backends: what 1,000 checks a second cost at all. */
+async function checkCost(report: Report, kind: "tcp" | "http"): Promise<void> {
+  const N = 1000;
+  const flock = await startFlock(N, kind);
+  const origin = startBackend("app");
+  const timing = { interval_ms: 1000, unhealthy_interval_ms: 1000, timeout_ms: 500, healthy_threshold: 1, unhealthy_threshold: 1 };
+  const pool = {
+    name: "flock",
+    health_check: kind === "tcp" ? { type: "tcp", expect: "UP", ...timing } : { type: "http", path: "/", reuse_connection: true, ...timing },
+    backends: flock.ports.map((p) => ({ address: `127.0.0.1:${p}` })),
+  };
+  const node = await startNode({
+    listeners: [{ name: "web", protocol: "http", address: "127.0.0.1:0", pool: "app" }],
+    pools: [{ name: "app", backends: [{ address: origin.address }] }, pool],
+  });
+  const label = kind === "tcp" ? "tcp checks" : "http checks on kept connections";
+  try {
+    const port = await node.port("web");
+    await rps(port, 8, 1500); // warm-up: JIT, keep-alive pools, first check round
+    report({ name: `node CPU, no traffic, 1,000 ${label}/s`, value: await idleCpu(node.proc.pid, 2000), unit: "% of a core" });
     const costRatios: number[] = [];
     for (let round = 0; round < 3; round++) {
       const checked = await rps(port, 8, 1500);
@@ -190,7 +164,7 @@ async function flips(report: Report): Promise<void> {
       if (!added.ok) throw new Error(`could not add the flock pool back: ${await added.text()}`);
       await Bun.sleep(1100); // one full check round before measuring with checks again
     }
-    report({ name: "L7 req/s ratio 1,000 checks/s steady / no checked pool (median of 3 pairs)", value: median(costRatios), unit: "x", target: "~1" });
+    report({ name: `L7 req/s ratio 1,000 ${label}/s steady / no checked pool (median of 3 pairs)`, value: median(costRatios), unit: "x", target: "~1" });
   } finally {
     await node.stop();
     await flock.stop();
@@ -198,10 +172,20 @@ async function flips(report: Report): Promise<void> {
   }
 }
 
+async function probeCpu(report: Report): Promise<void> {
+  const c = await probeCosts();
+  report({ name: "CPU per probe: tcp check (connect + close) (median of 3)", value: c.tcp, unit: "us" });
+  report({ name: "CPU per probe: http check on a kept connection (median of 3)", value: c.httpReuse, unit: "us" });
+  report({ name: "CPU per probe: http check, reuse_connection false (median of 3)", value: c.httpFresh, unit: "us" });
+}
+
 export async function run(report: Report): Promise<void> {
   try {
     await failover(report);
     await flips(report);
+    await probeCpu(report);
+    await checkCost(report, "tcp");
+    await checkCost(report, "http");
   } finally {
     await killAll();
   }
