@@ -27,6 +27,7 @@ export async function startFlock(n: number, mode: "tcp" | "http" = "tcp") {
   const ports = (JSON.parse(text.slice(0, text.indexOf("\n"))) as { ports: number[] }).ports;
   return {
     ports,
+    pid: proc.pid,
     set(state: "up" | "down") {
       proc.stdin.write(`${state}\n`);
       proc.stdin.flush();
@@ -38,18 +39,22 @@ export async function startFlock(n: number, mode: "tcp" | "http" = "tcp") {
   };
 }
 
-/** utime + stime of process `pid` in clock ticks (100 Hz), from /proc (Linux). */
-async function cpuTicks(pid: number | "self"): Promise<number> {
-  const fields = (await Bun.file(`/proc/${pid}/stat`).text()).split(") ")[1]!.split(" ");
+/** utime + stime in clock ticks (100 Hz) of a process (`/proc/PID/stat`) or one thread (`/proc/PID/task/TID/stat`). */
+async function cpuTicks(statPath: string): Promise<number> {
+  const fields = (await Bun.file(statPath).text()).split(") ")[1]!.split(" ");
   return Number(fields[11]) + Number(fields[12]);
 }
 
-/** CPU time (user + system) process `pid` used over the next `ms`, as % of one core. */
-export async function idleCpu(pid: number, ms: number): Promise<number> {
-  const a = await cpuTicks(pid);
+/**
+ * CPU time (user + system) process `pid` used over the next `ms`, as % of one core; with
+ * `mainThreadOnly`, only its main thread's (the data plane's, in a node).
+ */
+export async function idleCpu(pid: number, ms: number, mainThreadOnly = false): Promise<number> {
+  const path = mainThreadOnly ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`;
+  const a = await cpuTicks(path);
   const t0 = performance.now();
   await Bun.sleep(ms);
-  return ((await cpuTicks(pid)) - a) / ((performance.now() - t0) / 1000);
+  return ((await cpuTicks(path)) - a) / ((performance.now() - t0) / 1000);
 }
 
 /** Requests per second over `ms` with `conns` keep-alive connections. */

@@ -154,7 +154,10 @@ async function checkCost(report: Report, kind: "tcp" | "http"): Promise<void> {
   try {
     const port = await node.port("web");
     await rps(port, 8, 1500); // warm-up: JIT, keep-alive pools, first check round
-    report({ name: `node CPU, no traffic, 1,000 ${label}/s`, value: await idleCpu(node.proc.pid, 2000), unit: "% of a core" });
+    const [all, dataPlane, backends] = await Promise.all([idleCpu(node.proc.pid, 2000), idleCpu(node.proc.pid, 2000, true), idleCpu(flock.pid, 2000)]);
+    report({ name: `node CPU, no traffic, 1,000 ${label}/s`, value: all, unit: "% of a core" });
+    report({ name: `  of which the data-plane thread`, value: dataPlane, unit: "% of a core", target: "~0" });
+    report({ name: `  the 1,000 backends' CPU answering them`, value: backends, unit: "% of a core" });
     const costRatios: number[] = [];
     for (let round = 0; round < 5; round++) {
       const checked = await rps(port, 8, 1500);
