@@ -47,6 +47,15 @@ export function registerDataPlaneMetrics(metrics: Registry, pools: PoolRegistry,
   metrics.gauge("fulcrum_pool_pending_requests", "L7 requests waiting for an upstream connection (max_connections reached)", ["pool"], (g) => {
     for (const rt of pools.all()) g.set(rt.breaker.pending, { pool: rt.name });
   });
+  // Health log lines are rate-limited (a flip storm is summarised): this counter is the exact count.
+  metrics.counter("fulcrum_health_transitions_total", "Backends turned healthy or unhealthy by active checks, per pool", ["pool", "to"], (c) => {
+    for (const rt of pools.all()) {
+      const t = pools.transitions(rt.name);
+      if (!t) continue;
+      c.set(t.healthy, { pool: rt.name, to: "healthy" });
+      c.set(t.unhealthy, { pool: rt.name, to: "unhealthy" });
+    }
+  });
   metrics.counter("fulcrum_pool_ejections_total", "Outlier ejections per pool", ["pool"], (c) => {
     for (const rt of pools.all()) c.set(rt.outlier?.ejections ?? 0, { pool: rt.name });
   });

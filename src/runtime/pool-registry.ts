@@ -25,6 +25,8 @@ interface PoolState {
   outlier: OutlierDetector | undefined;
   outlierKey: string;
   timer: ReturnType<typeof setTimeout> | undefined;
+  /** Active-check flips so far, by the state entered (a counter survives config changes). */
+  transitions: { healthy: number; unhealthy: number };
 }
 
 export interface PoolRegistryOptions {
@@ -65,6 +67,11 @@ export class PoolRegistry {
   /** The pool's runtime now, or undefined for an unknown pool. Read once per request/connection. */
   current(name: string): PoolRuntime | undefined {
     return this.#runtimes.get(name);
+  }
+
+  /** Active-check flips of `pool` so far, by the state entered (metrics). */
+  transitions(pool: string): Readonly<{ healthy: number; unhealthy: number }> | undefined {
+    return this.#states.get(pool)?.transitions;
   }
 
   /** Every pool's runtime (status, metrics). */
@@ -124,7 +131,7 @@ export class PoolRegistry {
     let st = this.#states.get(config.name);
     const outlierKey = JSON.stringify(config.outlierDetection ?? null);
     if (!st) {
-      st = { config, stats: new Map(), breaker: new CircuitBreaker(), outlier: undefined, outlierKey: "", timer: undefined };
+      st = { config, stats: new Map(), breaker: new CircuitBreaker(), outlier: undefined, outlierKey: "", timer: undefined, transitions: { healthy: 0, unhealthy: 0 } };
       this.#states.set(config.name, st);
     }
     st.config = config;
@@ -191,6 +198,7 @@ export class PoolRegistry {
     if (!st) return;
     const stats = this.#statsOf(st, backend);
     stats.healthySinceMs = healthy ? Date.now() : undefined;
+    st.transitions[healthy ? "healthy" : "unhealthy"]++;
     if (healthy) st.outlier?.activeCheckPassed(backend);
     this.opts.onHealthEvent?.(pool, backend, healthy ? "healthy" : "unhealthy");
     this.#schedule(pool);
