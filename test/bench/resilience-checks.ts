@@ -57,6 +57,20 @@ export async function idleCpu(pid: number, ms: number, mainThreadOnly = false): 
   return ((await cpuTicks(path)) - a) / ((performance.now() - t0) / 1000);
 }
 
+/**
+ * `rps` plus the CPU the node's data-plane (main) thread spent per request meanwhile, in µs: what
+ * serving costs the data plane itself, apart from the CPU its neighbours take on a shared box.
+ */
+export async function rpsWithDataPlaneCpu(pid: number, port: number, conns: number, ms: number): Promise<{ rps: number; usPerRequest: number }> {
+  const path = `/proc/${pid}/task/${pid}/stat`;
+  const a = await cpuTicks(path);
+  const t0 = performance.now();
+  const rate = await rps(port, conns, ms);
+  const secs = (performance.now() - t0) / 1000;
+  const ticks = (await cpuTicks(path)) - a;
+  return { rps: rate, usPerRequest: (ticks * 10_000) / (rate * secs) };
+}
+
 /** Requests per second over `ms` with `conns` keep-alive connections. */
 export async function rps(port: number, conns: number, ms: number): Promise<number> {
   const t0 = performance.now();

@@ -13,7 +13,7 @@ import { startBackend } from "../integration/helpers-resilience/backend.ts";
 import { runLoad } from "../integration/helpers-resilience/load.ts";
 import { startNode } from "../integration/helpers-resilience/node.ts";
 import type { Report } from "./harness.ts";
-import { idleCpu, median, probeCosts, rps, startFlock } from "./resilience-checks.ts";
+import { idleCpu, median, probeCosts, rps, rpsWithDataPlaneCpu, startFlock } from "./resilience-checks.ts";
 
 /** One failover run: returns ms from the kill to the end of the last failed request (0 = none) and the failure count. */
 async function failoverRun(retries: boolean): Promise<{ lastFailMs: number; failed: number; total: number }> {
@@ -157,17 +157,20 @@ async function checkCost(report: Report, kind: "tcp" | "http"): Promise<void> {
     report({ name: `  of which the data-plane thread`, value: dataPlane, unit: "% of a core", target: "~0" });
     report({ name: `  the 1,000 backends' CPU answering them`, value: backends, unit: "% of a core" });
     const costRatios: number[] = [];
+    const cpuRatios: number[] = [];
     for (let round = 0; round < 5; round++) {
-      const checked = await rps(port, 8, 1500);
+      const checked = await rpsWithDataPlaneCpu(node.proc.pid, port, 8, 1500);
       const removed = await node.admin("DELETE", "/v1/pools/flock");
       if (!removed.ok) throw new Error(`could not remove the flock pool: ${await removed.text()}`);
-      const unchecked = await rps(port, 8, 1500);
-      costRatios.push(checked / unchecked);
+      const unchecked = await rpsWithDataPlaneCpu(node.proc.pid, port, 8, 1500);
+      costRatios.push(checked.rps / unchecked.rps);
+      cpuRatios.push(checked.usPerRequest / unchecked.usPerRequest);
       const added = await node.admin("POST", "/v1/pools", pool);
       if (!added.ok) throw new Error(`could not add the flock pool back: ${await added.text()}`);
       await Bun.sleep(1100); // one full check round before measuring with checks again
     }
     report({ name: `L7 req/s ratio 1,000 ${label}/s steady / no checked pool (median of 5 pairs)`, value: median(costRatios), unit: "x", target: "~1" });
+    report({ name: `  data-plane thread CPU per request, same pairs (median)`, value: median(cpuRatios), unit: "x", target: "~1" });
   } finally {
     await node.stop();
     await flock.stop();
