@@ -5,6 +5,7 @@
 import { join } from "node:path";
 import { httpCheck, resolveCheckSpec, tcpCheck, type HealthCheck } from "../../src/health/index.ts";
 import { keepAliveRun } from "../integration/helpers-resilience/keepalive.ts";
+import { readFirstJsonLine } from "../helpers/first-line.ts";
 
 export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
@@ -15,16 +16,10 @@ export async function startFlock(n: number, mode: "tcp" | "http" = "tcp") {
     stdout: "pipe",
     stderr: "inherit",
   });
-  const reader = proc.stdout.getReader();
-  let text = "";
-  const deadline = Date.now() + 10_000;
-  while (!text.includes("\n") && Date.now() < deadline) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    text += new TextDecoder().decode(value);
-  }
-  reader.releaseLock();
-  const ports = (JSON.parse(text.slice(0, text.indexOf("\n"))) as { ports: number[] }).ports;
+  const { ports } = await readFirstJsonLine<{ ports: number[] }>(proc.stdout).catch((e: unknown) => {
+    proc.kill(); // it never announced itself: stop it rather than leak it
+    throw e;
+  });
   return {
     ports,
     pid: proc.pid,

@@ -2,6 +2,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { UpstreamAddress } from "../../../src/l4/index.ts";
+import { readFirstJsonLine } from "../../helpers/first-line.ts";
 
 export interface RelayProcess {
   port: number;
@@ -17,16 +18,10 @@ export async function startRelayProcess(backends: UpstreamAddress[], protocol: "
     stderr: "inherit",
     env: { ...process.env, FULCRUM_WASM: process.env.FULCRUM_WASM ?? "release" },
   });
-  const reader = proc.stdout.getReader();
-  let text = "";
-  const deadline = Date.now() + 10_000;
-  while (!text.includes("\n") && Date.now() < deadline) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    text += new TextDecoder().decode(value);
-  }
-  reader.releaseLock();
-  const port = (JSON.parse(text.split("\n")[0]!) as { port: number }).port;
+  const { port } = await readFirstJsonLine<{ port: number }>(proc.stdout).catch((e: unknown) => {
+    proc.kill(); // it never announced itself: stop it rather than leak it
+    throw e;
+  });
   return {
     port,
     pid: proc.pid,
