@@ -39,6 +39,7 @@ function pickPorts(): PeerPorts {
     haproxyTcp: freePort(),
     fulcrumHttp: freePort(),
     fulcrumTcp: freePort(),
+    bareRelay: freePort(),
   };
 }
 
@@ -57,12 +58,15 @@ async function startPeers(dir: string, p: PeerPorts, stream: string | null, chil
   children.push(ha);
   const fulcrum = await startFulcrumChild(join(dir, "fulcrum.yaml"));
   children.push(fulcrum);
+  const bare = spawnChild("bun-bare-relay", [process.execPath, join(import.meta.dir, "peers", "bare-relay.ts"), String(p.bareRelay), ...p.backends.map(String)], dir);
+  children.push(bare);
   await waitHttp200(p.nginxHttp, lb);
   if (stream) await waitHttp200(p.nginxTcp, lb);
   await waitHttp200(p.haproxyHttp, ha);
   await waitHttp200(p.haproxyTcp, ha);
   await waitHttp200(p.fulcrumHttp, fulcrum);
   await waitHttp200(p.fulcrumTcp, fulcrum);
+  await waitHttp200(p.bareRelay, bare);
 }
 
 function targets(p: PeerPorts, stream: boolean): Target[] {
@@ -74,6 +78,7 @@ function targets(p: PeerPorts, stream: boolean): Target[] {
     ...(stream ? [{ name: "nginx-tcp", port: p.nginxTcp }] : []),
     { name: "haproxy-tcp", port: p.haproxyTcp },
     { name: "fulcrum-tcp", port: p.fulcrumTcp },
+    { name: "bun-bare-relay", port: p.bareRelay },
   ];
 }
 

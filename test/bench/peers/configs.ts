@@ -15,6 +15,8 @@ export interface PeerPorts {
   haproxyTcp: number;
   fulcrumHttp: number;
   fulcrumTcp: number;
+  /** The bare Bun relay (bare-relay.ts): the ceiling reference. */
+  bareRelay: number;
 }
 
 /** nginx keeps its temp files in the run's directory, so it never needs /var/lib/nginx. */

@@ -1,13 +1,14 @@
 /**
  * The peers bench's parts that can be checked quickly: wrk output parsing (a real wrk run's text,
  * errors included) and that nginx and HAProxy accept the generated configs (`nginx -t`,
- * `haproxy -c`), so a config regression shows up in the suite rather than mid-bench.
+ * `haproxy -c`), so a config regression shows up in the suite rather than mid-bench; and that the
+ * bare relay used as the ceiling reference really relays.
  */
 import { describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { hasBinary } from "../../l4/helpers/peers.ts";
+import { freePort, hasBinary } from "../../l4/helpers/peers.ts";
 import { fulcrumYaml, haproxy, nginxBackends, nginxLb, type PeerPorts } from "./configs.ts";
 import { parseWrk, toMs } from "./wrk.ts";
 
@@ -29,7 +30,7 @@ Transfer/sec:    542.92KB
 `;
 
 const PORTS: PeerPorts = {
-  backends: [41001, 41002, 41003], nginxHttp: 41010, nginxTcp: 41011, haproxyHttp: 41012, haproxyTcp: 41013, fulcrumHttp: 41014, fulcrumTcp: 41015,
+  backends: [41001, 41002, 41003], nginxHttp: 41010, nginxTcp: 41011, haproxyHttp: 41012, haproxyTcp: 41013, fulcrumHttp: 41014, fulcrumTcp: 41015, bareRelay: 41016,
 };
 
 describe("peers bench", () => {
@@ -75,4 +76,61 @@ describe("peers bench", () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+});
+
+test("the bare relay (the ceiling reference) carries keep-alive requests both ways, spread over the backends", async () => {
+  const seen: number[] = [];
+  const origins = [0, 1].map((i) =>
+    Bun.listen({
+      hostname: "127.0.0.1",
+      port: 0,
+      socket: {
+        data(s, d) {
+          for (let at = d.indexOf("\r\n\r\n"); at >= 0; at = d.indexOf("\r\n\r\n", at + 4)) {
+            seen.push(i);
+            s.write(`HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n${i}`);
+          }
+        },
+      },
+    }),
+  );
+  const port = freePort();
+  const relay = Bun.spawn([process.execPath, join(import.meta.dir, "bare-relay.ts"), String(port), ...origins.map((o) => String(o.port))], { stdout: "pipe", stderr: "inherit" });
+  try {
+    const reader = relay.stdout.getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toContain("ready");
+    reader.releaseLock();
+    // One raw client connection, two requests one after the other: returns the two bodies.
+    const twoRequests = async (): Promise<string> => {
+      let got = "";
+      const { promise, resolve } = Promise.withResolvers<string>();
+      const sock = await Bun.connect({
+        hostname: "127.0.0.1",
+        port,
+        socket: {
+          data(s, d) {
+            got += d.toString("latin1");
+            const answers = got.split("HTTP/1.1 200 OK").length - 1;
+            if (answers === 1 && got.endsWith("\r\n\r\n" + got.at(-1))) s.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+            if (answers === 2) resolve(got.replace(/HTTP[^]*?\r\n\r\n/g, ""));
+          },
+        },
+      });
+      sock.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+      const timer = setTimeout(() => resolve(`timed out with ${JSON.stringify(got)}`), 3000);
+      const bodies = await promise;
+      clearTimeout(timer);
+      sock.end();
+      return bodies;
+    };
+    const first = await twoRequests();
+    const second = await twoRequests();
+    // keep-alive: both requests of a connection reach its one backend; the next connection, the next backend
+    expect([first, second].sort()).toEqual(["00", "11"]);
+    expect(seen.length).toBe(4);
+  } finally {
+    relay.kill();
+    await relay.exited;
+    origins.forEach((o) => o.stop(true));
+  }
 });

@@ -1,7 +1,7 @@
 /**
  * The measuring half of the side-by-side bench: for each body size, rewrite the backends' body
  * file, check every target serves exactly that body, then one wrk run per target in peers.sh's
- * order (direct, nginx-http, haproxy-http, fulcrum-http, nginx-tcp, haproxy-tcp, fulcrum-tcp) and
+ * order (direct, nginx-http, haproxy-http, fulcrum-http, nginx-tcp, haproxy-tcp, fulcrum-tcp), then a bare Bun relay as the ceiling reference and
  * report req/s, p99 and the issue ratios. Targets already run; this file only measures.
  */
 import { renameSync, writeFileSync } from "node:fs";
@@ -82,6 +82,10 @@ function reportRatios(report: Report, label: string, bytes: number, r: Map<strin
     [`fulcrum-tcp / haproxy-tcp req/s`, ratio("fulcrum-tcp", "haproxy-tcp", (w) => w.rps), small ? ">= 1.2" : ">= 1"],
     [`fulcrum-tcp p99 / haproxy-tcp p99`, ratio("fulcrum-tcp", "haproxy-tcp", (w) => w.p99Ms), small ? "<= 1" : "reference"],
     [`fulcrum-tcp / nginx-http req/s (ceiling ref)`, ratio("fulcrum-tcp", "nginx-http", (w) => w.rps), "reference"],
+    // what the least possible proxy on Bun sockets reaches: no Fulcrum HTTP engine can exceed it
+    [`bun-bare-relay / nginx-http req/s (ceiling)`, ratio("bun-bare-relay", "nginx-http", (w) => w.rps), "reference"],
+    [`bun-bare-relay / haproxy-tcp req/s (ceiling)`, ratio("bun-bare-relay", "haproxy-tcp", (w) => w.rps), "reference"],
+    [`fulcrum-http / bun-bare-relay req/s`, ratio("fulcrum-http", "bun-bare-relay", (w) => w.rps), "reference"],
   ];
   for (const [name, value, target] of rows) {
     if (value !== null) report({ name: `peers ${label} ${name}`, value, unit: "x", target });
