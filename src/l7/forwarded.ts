@@ -3,7 +3,7 @@
  * RFC 7239 Forwarded) and to tie logs together (X-Request-Id), plus which received fields must
  * not be forwarded.
  */
-import { BodyKind, H, HOP_BY_HOP, emitRequestHead, type ByteSink, type RequestHead } from "./http/index.ts";
+import { BodyKind, H, HOP_BY_HOP, emitRequestStart, type ByteSink, type RequestHead } from "./http/index.ts";
 import { DROPPED_MASK, markDropped } from "./field-drop.ts";
 import type { ProxyCtx } from "./hooks.ts";
 
@@ -53,12 +53,33 @@ export function identityFields(client: string, proto: string): string {
   return `x-forwarded-for: ${client}\r\nx-forwarded-proto: ${proto}\r\nforwarded: for=${node};proto=${proto}\r\n`;
 }
 
-/** Writes the request head for the backend at `address` into `sink` (no buffer is built). */
+/**
+ * Writes the request head for the backend at `address` into `sink`: no buffer is built, and the
+ * fields we add go as separate pieces (constant strings, the per-connection identity, the Host
+ * bytes of the received head) rather than one string concatenated per request.
+ */
 export function emitUpstreamHead(ctx: ProxyCtx<unknown>, identity: string, address: string, generatedId: string | null, sink: ByteSink): void {
   const req = ctx.req;
-  let extra = forwardingFields(req, identity, ctx.clientAddress, ctx.trustForwarded, generatedId) + ctx.addRequestFields;
-  if (req.bodyKind === BodyKind.Chunked) extra += "transfer-encoding: chunked\r\n";
-  if (req.hostStart < 0) extra += `host: ${address}\r\n`; // an HTTP/1.0 request without Host: 1.1 needs one
   markDropped(req, ctx.dropRequestFields);
-  emitRequestHead(req, requestDropMask(req, ctx.trustForwarded) | DROPPED_MASK, extra, ctx.upstreamTarget, sink);
+  emitRequestStart(req, requestDropMask(req, ctx.trustForwarded) | DROPPED_MASK, ctx.upstreamTarget, sink);
+  if (ctx.trustForwarded || req.upgrade) {
+    // the rare shapes: build the lines as a string
+    sink.writeString(forwardingFields(req, identity, ctx.clientAddress, ctx.trustForwarded, generatedId));
+  } else {
+    sink.writeString(identity);
+    if (req.hostStart >= 0) {
+      sink.writeString("x-forwarded-host: ");
+      sink.write(req.buf, req.hostStart, req.hostEnd);
+      sink.writeString("\r\n");
+    }
+    if (generatedId !== null) {
+      sink.writeString("x-request-id: ");
+      sink.writeString(generatedId);
+      sink.writeString("\r\n");
+    }
+  }
+  if (ctx.addRequestFields.length > 0) sink.writeString(ctx.addRequestFields);
+  if (req.bodyKind === BodyKind.Chunked) sink.writeString("transfer-encoding: chunked\r\n");
+  if (req.hostStart < 0) sink.writeString(`host: ${address}\r\n`); // an HTTP/1.0 request without Host: 1.1 needs one
+  sink.writeString("\r\n");
 }

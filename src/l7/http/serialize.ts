@@ -52,10 +52,19 @@ export function buildRequestHead(req: RequestHead, dropMask: number, extra: stri
  * bytes, then `extra` (field lines, latin1, each ending in CRLF) and the empty line.
  */
 export function emitRequestHead(req: RequestHead, dropMask: number, extra: string, target: string | null, sink: ByteSink): boolean {
+  emitRequestStart(req, dropMask, target, sink);
+  if (extra.length > 0) sink.writeString(extra);
+  return sink.writeString("\r\n");
+}
+
+/**
+ * The request line and the kept field lines, without the empty line: the caller appends its own
+ * field lines (as separate pieces, so nothing is concatenated per request) and then the CRLF.
+ */
+export function emitRequestStart(req: RequestHead, dropMask: number, target: string | null, sink: ByteSink): void {
   if (target === null && req.versionMinor === 1) sink.write(req.buf, req.start, req.fieldsStart);
   else sink.writeString(`${req.method} ${target ?? req.target} HTTP/1.1\r\n`);
   emitFields(req, dropMask, sink);
-  return sink.writeString(`${extra}\r\n`);
 }
 
 /**
