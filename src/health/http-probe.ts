@@ -1,11 +1,11 @@
 /**
  * One HTTP/1.1 connection a health check sends its probes on: a plain `Bun.connect` socket and
- * Fulcrum's own response parser (src/l7/http), no fetch. It carries one probe at a time; the
+ * Fulcrum's own response parser (src/http), no fetch. It carries one probe at a time; the
  * check (http-check.ts) decides whether it is kept for the next probe or closed.
  */
 import type { Socket, SocketHandler } from "bun";
 import { LbError } from "../errors.ts";
-import { ResponseParser, type ResponseHead } from "../l7/http/index.ts";
+import { ResponseParser, type ResponseHead } from "../http/index.ts";
 import type { CheckTarget } from "./types.ts";
 
 /** Only this much of a body is looked at (for the `body` substring); past it the connection is dropped. */

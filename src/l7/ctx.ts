@@ -1,6 +1,6 @@
 /** The ProxyCtx fields every exchange carries (the engine state lives in exchange.ts). */
 import type { LbError } from "../errors.ts";
-import { H, type RequestHead, type ResponseHead } from "./http/index.ts";
+import { H, type RequestHead, type ResponseHead } from "../http/index.ts";
 import type { ProxyCtx, Upstream } from "./hooks.ts";
 import type { ConnGroup } from "./conn-group.ts";
 

@@ -5,7 +5,7 @@
  * The response direction lives in response-relay.ts.
  */
 import { LbError } from "../errors.ts";
-import { BodyKind, emitChunk, emitLastChunk, type RequestHead, type ResponseHead } from "./http/index.ts";
+import { BodyKind, emitChunk, emitLastChunk, type RequestHead, type ResponseHead } from "../http/index.ts";
 import { emitUpstreamHead } from "./forwarded.ts";
 import { RequestCtx } from "./ctx.ts";
 import { hookFailed } from "./guard.ts";

@@ -1,5 +1,5 @@
 /** Name-based field removal for the hooks' dropRequestFields / dropResponseFields. */
-import { FIELD_STRIDE, H, type HttpHead } from "./http/index.ts";
+import { FIELD_STRIDE, H, type HttpHead } from "../http/index.ts";
 
 /** Id given to fields a hook asked to drop; its bit is in DROPPED_MASK. */
 const DROPPED = 17;

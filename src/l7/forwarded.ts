@@ -3,7 +3,7 @@
  * RFC 7239 Forwarded) and to tie logs together (X-Request-Id), plus which received fields must
  * not be forwarded.
  */
-import { BodyKind, H, HOP_BY_HOP, emitRequestStart, type ByteSink, type RequestHead } from "./http/index.ts";
+import { BodyKind, H, HOP_BY_HOP, emitRequestStart, type ByteSink, type RequestHead } from "../http/index.ts";
 import { DROPPED_MASK, markDropped } from "./field-drop.ts";
 import type { ProxyCtx } from "./hooks.ts";
 

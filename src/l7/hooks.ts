@@ -4,7 +4,7 @@
  * `selectUpstream` is required; every other phase has a sensible default.
  */
 import type { LbError } from "../errors.ts";
-import type { RequestHead, ResponseHead } from "./http/index.ts";
+import type { RequestHead, ResponseHead } from "../http/index.ts";
 import type { ConnGroup } from "./conn-group.ts";
 
 /** TLS towards a backend (the pool's `tls` setting). */

@@ -1,5 +1,5 @@
 /** @module The L7 data plane: Fulcrum's HTTP/1.1 engine, upstream pools and phase hooks. */
-export * from "./http/index.ts";
+export * from "../http/index.ts";
 export * from "./hooks.ts";
 export { startProxy, type ProxyOptions, type ProxyServer } from "./proxy.ts";
 export { DEFAULT_TIMEOUTS, type ProxyTimeouts } from "./server-core.ts";

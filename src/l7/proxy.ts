@@ -4,7 +4,7 @@
  * through ProxyHooks; nothing here knows about the config or the selectors.
  */
 import type { SocketHandler, TCPSocketListenOptions, TLSOptions } from "bun";
-import { DEFAULT_LIMITS, type HttpLimits } from "./http/index.ts";
+import { DEFAULT_LIMITS, type HttpLimits } from "../http/index.ts";
 import type { ProxyHooks } from "./hooks.ts";
 import type { ProxyAcceptOptions } from "../l4/index.ts";
 import { DEFAULT_TIMEOUTS, ServerCore, type ProxyTimeouts } from "./server-core.ts";

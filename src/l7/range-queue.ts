@@ -5,7 +5,7 @@
  * head and the body after it stay one range.
  */
 
-import type { ByteSink } from "./http/index.ts";
+import type { ByteSink } from "../http/index.ts";
 export type { ByteSink };
 
 type Latin1Writer = Buffer & { latin1Write(s: string, offset: number): number };

@@ -1,6 +1,6 @@
 /** Responses the proxy writes itself: error replies and hook replies. */
 import type { LbError } from "../errors.ts";
-import type { HttpParseError } from "./http/index.ts";
+import type { HttpParseError } from "../http/index.ts";
 import type { ProxyReply } from "./hooks.ts";
 
 const REASONS: Record<number, string> = {

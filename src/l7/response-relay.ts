@@ -4,7 +4,7 @@
  * passed on, and a 101 turning both connections into a byte tunnel.
  */
 import { LbError } from "../errors.ts";
-import { BodyKind, H, HOP_BY_HOP, emitResponseHead, type ResponseHead } from "./http/index.ts";
+import { BodyKind, H, HOP_BY_HOP, emitResponseHead, type ResponseHead } from "../http/index.ts";
 import type { Exchange } from "./exchange.ts";
 import { DROPPED_MASK, markDropped } from "./field-drop.ts";
 import type { UpstreamConn } from "./upstream-conn.ts";

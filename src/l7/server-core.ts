@@ -3,7 +3,7 @@
  * coarse clock, and the single sweep timer that enforces deadlines (one timer per listener, not
  * one per connection): each session's wait deadline and its request's request_timeout_ms.
  */
-import { DEFAULT_LIMITS, type HttpLimits } from "./http/index.ts";
+import { DEFAULT_LIMITS, type HttpLimits } from "../http/index.ts";
 import type { ProxyHooks } from "./hooks.ts";
 import type { Session } from "./session.ts";
 import type { ProxyAcceptOptions } from "../l4/index.ts";

@@ -5,7 +5,7 @@
  */
 import type { Socket } from "bun";
 import { LbError } from "../errors.ts";
-import { ResponseParser, type HttpLimits, type MessageHandler, type ResponseHead } from "./http/index.ts";
+import { ResponseParser, type HttpLimits, type MessageHandler, type ResponseHead } from "../http/index.ts";
 import { SocketWriter, type WriterOwner } from "./writer.ts";
 import type { ConnGroup } from "./conn-group.ts";
 

@@ -8,7 +8,7 @@
 import type { Socket } from "bun";
 import { LbError } from "../errors.ts";
 import type { Upstream } from "./hooks.ts";
-import { DEFAULT_LIMITS, type HttpLimits } from "./http/index.ts";
+import { DEFAULT_LIMITS, type HttpLimits } from "../http/index.ts";
 import { ConnState, UpstreamConn, type ConnOwner, type UpstreamHandler } from "./upstream-conn.ts";
 import { ConnGroup, unlimited, type ConnWaiter } from "./conn-group.ts";
 import { dial, poolKey } from "./upstream-dial.ts";

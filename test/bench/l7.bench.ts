@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { H, HOP_BY_HOP, RequestParser, buildRequestHead, type RequestHead } from "../../src/l7/http/index.ts";
+import { H, HOP_BY_HOP, RequestParser, buildRequestHead, type RequestHead } from "../../src/http/index.ts";
 import { startProxy } from "../../src/l7/index.ts";
 import { nsPerOp, type Report } from "./harness.ts";
 

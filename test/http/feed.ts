@@ -1,5 +1,5 @@
 /** Test helpers: feed a parser a byte stream under a given packet split and record what it reports. */
-import type { HttpHead, HttpParseError, MessageHandler, MessageParser } from "../../src/l7/http/index.ts";
+import type { HttpHead, HttpParseError, MessageHandler, MessageParser } from "../../src/http/index.ts";
 export { mulberry32 as rng } from "../helpers/rng.ts";
 import { mulberry32 as rng } from "../helpers/rng.ts";
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { BodyKind, ResponseParser, type ResponseHead } from "../../src/l7/http/index.ts";
+import { BodyKind, ResponseParser, type ResponseHead } from "../../src/http/index.ts";
 import { SPLITS, run, type Split } from "./feed.ts";
 
 const parse = (data: string, split: Split, method = "GET", eof = false, raw = false) =>

@@ -4,7 +4,7 @@
  * HEADERS_TOO_LARGE 431, URI_TOO_LONG 414, UPSTREAM_PROTOCOL 502 (a malformed response).
  * After one, the parser is in a terminal state and the connection must be closed.
  */
-import { LbError, type ErrorCode } from "../../errors.ts";
+import { LbError, type ErrorCode } from "../errors.ts";
 
 /** Why a message was rejected; stable strings, used in tests and access logs. */
 export type ParseReason =

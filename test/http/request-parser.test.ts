@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { BodyKind, RequestParser, type RequestHead } from "../../src/l7/http/index.ts";
-import { MALFORMED } from "./cases.ts";
+import { BodyKind, RequestParser, type RequestHead } from "../../src/http/index.ts";
+import { MALFORMED } from "../l7/cases.ts";
 import { SPLITS, run, type Split } from "./feed.ts";
 
 const parse = (data: string | Buffer, split: Split = "whole") => run<RequestHead>((h) => new RequestParser(h), data, split);

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { H, HOP_BY_HOP, RequestParser, ResponseParser, buildRequestHead, emitChunk, emitResponseHead, type RequestHead, type ResponseHead } from "../../src/l7/http/index.ts";
+import { H, HOP_BY_HOP, RequestParser, ResponseParser, buildRequestHead, emitChunk, emitResponseHead, type RequestHead, type ResponseHead } from "../../src/http/index.ts";
 import { RangeQueue } from "../../src/l7/range-queue.ts";
 import { run } from "./feed.ts";
 
