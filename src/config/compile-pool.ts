@@ -4,14 +4,15 @@ import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_RESPONSE_TIMEOUT_MS } from "./defau
 import { parseHostPort } from "./net.ts";
 import { throwIfAny } from "./problems.ts";
 import type { Pool } from "./schema.ts";
-import type { SnapshotBackend, SnapshotPool } from "./snapshot.ts";
+import type { SnapshotBackend, SnapshotPool, SnapshotUpstreamTls } from "./snapshot.ts";
 
 /** Builds the SnapshotPool for `p` (at path `at`, e.g. "pools[2]"); throws CONFIG_INVALID on failure. */
 export function compilePool(p: Pool, at: string): SnapshotPool {
+  const tls = upstreamTls(p);
   const backends = p.backends.map((b, k): SnapshotBackend => {
     const hp = parseHostPort(b.address);
     if (typeof hp === "string") return throwIfAny([{ path: `${at}.backends[${k}].address`, message: hp }]) as never;
-    return { address: b.address, host: hp.host, port: hp.port, weight: b.weight, state: b.state };
+    return { address: b.address, host: hp.host, port: hp.port, weight: b.weight, state: b.state, ...(tls ? { tls, poolKey: `${b.address}|tls|${tls.key}` } : {}) };
   });
   const usable = backends.filter((b) => b.state === "active");
   const hashOn = hashOnOf(p);
@@ -34,6 +35,7 @@ export function compilePool(p: Pool, at: string): SnapshotPool {
   }
   return {
     name: p.name,
+    ...(tls ? { tls } : {}),
     algorithm: p.algorithm,
     ...(hashOn ? { hashOn } : {}),
     ...(p.table_size !== undefined ? { tableSize: p.table_size } : {}),
@@ -61,4 +63,17 @@ export function compilePool(p: Pool, at: string): SnapshotPool {
 function hashOnOf(p: Pool): HashOn | undefined {
   if (p.algorithm === "source_ip_hash") return { kind: "source_ip" };
   return p.hash_on === undefined ? undefined : parseHashOn(p.hash_on);
+}
+
+/** The pool's upstream TLS, built once and shared by its backends (each request's pick carries it). */
+function upstreamTls(p: Pool): SnapshotUpstreamTls | undefined {
+  const t = p.tls;
+  if (!t) return undefined;
+  const ca = t.ca_pem;
+  return {
+    ...(t.server_name !== undefined ? { serverName: t.server_name } : {}),
+    ...(ca !== undefined ? { ca } : {}),
+    verify: t.verify,
+    key: `${t.server_name ?? ""}|${t.verify ? "verify" : "noverify"}|${ca === undefined ? "" : Bun.hash(ca).toString(36)}`,
+  };
 }

@@ -89,6 +89,16 @@ export const OutlierDetectionSchema = z.strictObject({
   max_ejection_percent: z.number().int().min(0).max(100).optional(),
 });
 
+/**
+ * TLS towards the pool's backends (http(s) listeners): verified against `ca_pem` (else the
+ * system's roots) unless `verify` is false; `server_name` is the SNI and the name checked.
+ */
+export const UpstreamTlsSchema = z.strictObject({
+  server_name: z.string().min(1).max(253).optional(),
+  ca_pem: z.string().includes("-----BEGIN CERTIFICATE-----", "must be PEM (-----BEGIN CERTIFICATE-----)").optional(),
+  verify: z.boolean().default(true),
+});
+
 /** Per-pool caps; beyond them requests fail fast with 503 OVERFLOW. */
 export const CircuitBreakerSchema = z.strictObject({
   max_connections: PositiveInt.optional(),
@@ -117,6 +127,7 @@ const PoolFields = z.strictObject({
   panic_threshold: z.number().int().min(0).max(100).optional(),
   slow_start_ms: z.number().int().min(0).max(3_600_000).optional(),
   circuit_breaker: CircuitBreakerSchema.optional(),
+  tls: UpstreamTlsSchema.optional(),
   backends: z.array(BackendSchema).default([]),
 });
 

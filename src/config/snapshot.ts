@@ -18,6 +18,19 @@ export interface SnapshotBackend {
   readonly weight: number;
   /** only "active" backends are in `usable`; draining/disabled get no new work */
   readonly state: "active" | "draining" | "disabled";
+  /** The pool's upstream TLS (the same object on every backend of the pool); absent = plain. */
+  readonly tls?: SnapshotUpstreamTls;
+  /** With `tls`: the L7 connection-pool key (address and TLS setting), built once here. */
+  readonly poolKey?: string;
+}
+
+/** TLS towards a pool's backends, as the L7 engine's upstream connections take it. */
+export interface SnapshotUpstreamTls {
+  readonly serverName?: string;
+  readonly ca?: string;
+  readonly verify: boolean;
+  /** Tells connection pools apart per TLS setting: a changed CA or name never reuses old connections. */
+  readonly key: string;
 }
 
 /** Session affinity settings of a pool. */
@@ -73,6 +86,7 @@ export interface SnapshotCircuitBreaker {
  */
 export interface SnapshotPool {
   readonly name: string;
+  readonly tls?: SnapshotUpstreamTls;
   readonly algorithm: Algorithm;
   /** hashing pools (maglev, ring_hash: as configured, default source_ip; source_ip_hash: source_ip) */
   readonly hashOn?: HashOn;

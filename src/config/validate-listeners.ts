@@ -26,6 +26,7 @@ export interface KnownNames {
 export function checkListeners(doc: ConfigDoc, out: Problem[], known?: KnownNames): void {
   const pools = new Set([...doc.pools.filter(Boolean).map((p) => p.name), ...(known?.pools ?? [])]);
   const certs = new Set([...doc.certificates.filter(Boolean).map((c) => c.name), ...(known?.certificates ?? [])]);
+  const tlsPools = new Set(doc.pools.filter((p) => p?.tls !== undefined).map((p) => p.name));
   checkUnique(doc.listeners.map((l) => l.name), "listener name", (i) => `listeners[${i}].name`, out);
   checkBinds(doc.listeners, out);
   doc.listeners.forEach((l, i) => {
@@ -36,6 +37,7 @@ export function checkListeners(doc: ConfigDoc, out: Problem[], known?: KnownName
       if (!certs.has(name)) out.push({ path: `${at}.tls.certificates[${k}]`, message: `certificate "${name}" does not exist` });
     });
     checkSni(l, at, pools, out);
+    checkUpstreamTls(l, at, tlsPools, out);
     checkUnique(l.routes.map((r) => r.name), "route name", (k) => `${at}.routes[${k}].name`, out);
     l.routes.forEach((r, k) => checkRoute(r, l, `${at}.routes[${k}]`, pools, out));
   });
@@ -58,6 +60,17 @@ function checkProtocol(l: Listener, at: string, out: Problem[]): void {
   if (!http && l.max_body_bytes !== undefined) out.push({ path: `${at}.max_body_bytes`, message: "only for http and https listeners" });
   if (!http && l.header_timeout_ms !== undefined) out.push({ path: `${at}.header_timeout_ms`, message: "only for http and https listeners" });
   if (p !== "udp" && l.udp !== undefined) out.push({ path: `${at}.udp`, message: "only for udp listeners" });
+}
+
+/** A pool's upstream TLS is spoken by the HTTP engine; L4 listeners relay bytes as they are. */
+function checkUpstreamTls(l: Listener, at: string, tlsPools: Set<string>, out: Problem[]): void {
+  if (l.protocol === "http" || l.protocol === "https") return;
+  const refs: [string, string | undefined][] = [[`${at}.pool`, l.pool], ...(l.sni ?? []).map((r, k): [string, string] => [`${at}.sni[${k}].pool`, r.pool])];
+  for (const [path, name] of refs) {
+    if (name !== undefined && tlsPools.has(name)) {
+      out.push({ path, message: `pool "${name}" has tls: upstream TLS is for http and https listeners (a ${l.protocol} listener relays bytes as they are)` });
+    }
+  }
 }
 
 function checkSni(l: Listener, at: string, pools: Set<string>, out: Problem[]): void {

@@ -34,7 +34,7 @@ export function httpCheck(spec: CheckSpec): HealthCheck {
     let conn = spec.reuseConnection ? conns.get(target.key) : undefined;
     // A busy connection means an earlier probe of this backend is still being torn down: don't share it.
     if (!conn || !conn.usable || conn.busy) {
-      conn = new ProbeConnection(target);
+      conn = new ProbeConnection(target, spec.tls);
       if (spec.reuseConnection) conns.set(target.key, conn);
     }
     const onAbort = (): void => conn.fail(new LbError("UPSTREAM_TIMEOUT", `http check of ${target.key} timed out`));

@@ -6,7 +6,7 @@
 import type { Socket, SocketHandler } from "bun";
 import { LbError } from "../errors.ts";
 import { ResponseParser, type ResponseHead } from "../http/index.ts";
-import type { CheckTarget } from "./types.ts";
+import type { CheckSpec, CheckTarget } from "./types.ts";
 
 /** Only this much of a body is looked at (for the `body` substring); past it the connection is dropped. */
 export const MAX_PROBE_BODY_BYTES = 64 * 1024;
@@ -33,6 +33,10 @@ const HANDLERS: SocketHandler<ProbeConnection> = {
   close: (s) => s.data.onClose(),
   error: (s, err) => s.data.fail(new LbError("UPSTREAM_RESET", `http check of ${s.data.key}: ${err.message}`, { cause: err })),
   connectError: (s, err) => s.data.fail(new LbError("UPSTREAM_CONNECT_FAILED", `http check of ${s.data.key}: ${err.message}`, { cause: err })),
+  // A certificate the traffic would refuse fails the check with the reason (not just a close).
+  handshake: (s, success, authError) => {
+    if (!success && s.data.verify) s.data.fail(new LbError("UPSTREAM_PROTOCOL", `http check of ${s.data.key}: TLS: ${authError?.message ?? "handshake failed"}`));
+  },
 };
 
 /** A keep-alive (or one-shot) probe connection to one backend. */
@@ -42,6 +46,8 @@ export class ProbeConnection {
   usable = true;
   /** Probes sent on this connection so far. */
   uses = 0;
+  /** TLS with certificate verification (a failed verification fails the probe). */
+  readonly verify: boolean;
   #socket: Socket<ProbeConnection> | undefined;
   #out = "";
   #waiter: Waiter | undefined;
@@ -53,15 +59,17 @@ export class ProbeConnection {
   #chunks: Buffer[] = [];
   readonly #parser: ResponseParser;
 
-  /** Starts connecting at once; a request may be sent before the connection is up (it waits). */
-  constructor(target: CheckTarget) {
+  /** Starts connecting at once (over TLS with `tls`); a request may be sent before the connection is up (it waits). */
+  constructor(target: CheckTarget, tls?: CheckSpec["tls"]) {
     this.key = target.key;
+    this.verify = tls?.verify === true;
     this.#parser = new ResponseParser({
       onHead: (h) => this.#onHead(h),
       onBody: (b, s, e) => this.#onBody(b, s, e),
       onEnd: () => this.#onEnd(),
     });
-    Bun.connect<ProbeConnection>({ hostname: target.host, port: target.port, data: this, socket: HANDLERS }).catch((err: unknown) => {
+    const tlsOptions = tls && { serverName: tls.serverName ?? target.host, ca: tls.ca, rejectUnauthorized: tls.verify };
+    Bun.connect<ProbeConnection>({ hostname: target.host, port: target.port, data: this, socket: HANDLERS, ...(tlsOptions ? { tls: tlsOptions } : {}) }).catch((err: unknown) => {
       this.fail(new LbError("UPSTREAM_CONNECT_FAILED", `http check of ${this.key}: ${String(err)}`, { cause: err }));
     });
   }

@@ -45,4 +45,9 @@ export interface CheckSpec {
   readonly expect?: string;
   // tls
   readonly serverName?: string;
+  /**
+   * http checks of a pool with upstream TLS speak TLS too, verified as the traffic is: a backend
+   * whose certificate the proxy would refuse is not healthy.
+   */
+  readonly tls?: { readonly serverName?: string; readonly ca?: string; readonly verify: boolean };
 }

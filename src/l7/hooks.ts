@@ -15,6 +15,8 @@ export interface UpstreamTls {
   ca?: string | string[];
   /** Verify the backend's certificate (default true). */
   verify?: boolean;
+  /** Distinguishes connection pools per TLS setting (default: the server name). */
+  key?: string;
 }
 
 /** The backend to use for one attempt. */
@@ -23,6 +25,8 @@ export interface Upstream {
   address: string;
   /** Speak TLS to the backend. */
   tls?: UpstreamTls;
+  /** The connection-pool key, precomputed so a pick builds no string (default: see poolKey). */
+  poolKey?: string;
 }
 
 /** A response written by the proxy itself (redirects, 404, error pages). */

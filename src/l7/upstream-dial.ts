@@ -22,9 +22,10 @@ function connectFailed(address: string, cause: unknown): LbError {
   return new LbError("UPSTREAM_CONNECT_FAILED", `cannot connect to ${address}`, { retryable: true, cause });
 }
 
-/** Connections are shared per address, and per TLS server name when TLS is on. */
+/** Connections are shared per address, and per TLS setting (name, CA, verification) when TLS is on. */
 export function poolKey(t: string | Upstream): string {
-  return typeof t === "string" ? t : t.tls ? `${t.address}|tls|${t.tls.serverName ?? ""}` : t.address;
+  if (typeof t === "string") return t;
+  return t.poolKey ?? (t.tls ? `${t.address}|tls|${t.tls.key ?? t.tls.serverName ?? ""}` : t.address);
 }
 
 /** "host:port" or "[v6]:port" → hostname and port. */

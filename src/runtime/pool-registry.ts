@@ -12,6 +12,7 @@ import {
   OutlierDetector,
   resolveCheckSpec,
   resolveOutlierSpec,
+  type CheckSpec,
   type Outcome,
 } from "../health/index.ts";
 import { CircuitBreaker } from "../limits/index.ts";
@@ -90,7 +91,7 @@ export class PoolRegistry {
       for (const addr of st.stats.keys()) if (!present.has(addr)) st.stats.delete(addr);
       // Disabled backends are out of service: don't spend probes on them.
       const probed = config.backends.filter((b) => b.state !== "disabled").map((b) => b.address);
-      this.#checker.setPool(config.name, config.healthCheck ? resolveCheckSpec(config.healthCheck) : undefined, probed);
+      this.#checker.setPool(config.name, checkSpecOf(config), probed);
       st.outlier?.resize(config.backends.length);
       this.#rebuild(config.name);
     }
@@ -209,4 +210,13 @@ export class PoolRegistry {
     // An ejection comes from the hot path (report): rebuild on the next tick, not inside it.
     this.#schedule(pool, 0);
   }
+}
+
+/** The pool's active check with every default filled; an http check of a TLS pool speaks TLS as its traffic does. */
+function checkSpecOf(config: SnapshotPool): CheckSpec | undefined {
+  if (!config.healthCheck) return undefined;
+  const spec = resolveCheckSpec(config.healthCheck);
+  const tls = config.tls;
+  if (!tls || spec.type !== "http") return spec;
+  return { ...spec, tls: { ...(tls.serverName !== undefined ? { serverName: tls.serverName } : {}), ...(tls.ca !== undefined ? { ca: tls.ca } : {}), verify: tls.verify } };
 }
