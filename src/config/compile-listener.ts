@@ -93,6 +93,8 @@ function compileRoute(route: Route, fallback: SnapshotPool | undefined, at: stri
     },
     ...(route.timeout_ms !== undefined ? { timeoutMs: route.timeout_ms } : {}),
     ...(route.request_timeout_ms !== undefined ? { requestTimeoutMs: route.request_timeout_ms } : {}),
+    ...(route.connect_timeout_ms !== undefined ? { connectTimeoutMs: route.connect_timeout_ms } : {}),
+    ...(route.idle_timeout_ms !== undefined ? { idleTimeoutMs: route.idle_timeout_ms } : {}),
     ...(route.rate_limit ? { rateLimit: rateLimit(route.rate_limit) } : {}),
     ...(route.request_headers ? { requestHeaders: headerOps(route.request_headers) } : {}),
     ...(route.response_headers ? { responseHeaders: headerOps(route.response_headers) } : {}),

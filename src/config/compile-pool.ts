@@ -47,6 +47,7 @@ export function compilePool(p: Pool, at: string): SnapshotPool {
     connectTimeoutMs: p.connect_timeout_ms ?? DEFAULT_CONNECT_TIMEOUT_MS,
     responseTimeoutMs: p.response_timeout_ms ?? DEFAULT_RESPONSE_TIMEOUT_MS,
     ...(p.request_timeout_ms !== undefined ? { requestTimeoutMs: p.request_timeout_ms } : {}),
+    ...(p.idle_timeout_ms !== undefined ? { idleTimeoutMs: p.idle_timeout_ms } : {}),
     panicThreshold: p.panic_threshold ?? 50,
     slowStartMs: p.slow_start_ms ?? 0,
     circuitBreaker: {

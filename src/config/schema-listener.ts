@@ -68,6 +68,8 @@ export const RouteSchema = z.strictObject({
   retries: RetriesSchema.optional(),
   timeout_ms: PositiveInt.optional(),
   request_timeout_ms: PositiveInt.optional(),
+  connect_timeout_ms: PositiveInt.optional(),
+  idle_timeout_ms: PositiveInt.optional(),
   rate_limit: RateLimitSchema.optional(),
   request_headers: HeaderOpsSchema.optional(),
   response_headers: HeaderOpsSchema.optional(),

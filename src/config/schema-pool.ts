@@ -123,6 +123,7 @@ const PoolFields = z.strictObject({
   connect_timeout_ms: PositiveInt.optional(),
   response_timeout_ms: PositiveInt.optional(),
   request_timeout_ms: PositiveInt.optional(),
+  idle_timeout_ms: PositiveInt.optional(),
   outlier_detection: OutlierDetectionSchema.optional(),
   panic_threshold: z.number().int().min(0).max(100).optional(),
   slow_start_ms: z.number().int().min(0).max(3_600_000).optional(),

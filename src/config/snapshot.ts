@@ -100,6 +100,8 @@ export interface SnapshotPool {
   readonly responseTimeoutMs: number;
   /** L7: most time from the request head to the response's last byte (none when unset) */
   readonly requestTimeoutMs?: number;
+  /** L7: most time a request's transfer may stall (unset: the listener's idle timeout) */
+  readonly idleTimeoutMs?: number;
   readonly outlierDetection?: SnapshotOutlierDetection;
   /** panic below this % of healthy backends: balance over all of them (0 = never) */
   readonly panicThreshold: number;
@@ -170,6 +172,9 @@ export interface SnapshotRoute {
   readonly timeoutMs?: number;
   /** overrides the pool's requestTimeoutMs */
   readonly requestTimeoutMs?: number;
+  /** override the pool's connectTimeoutMs / idleTimeoutMs */
+  readonly connectTimeoutMs?: number;
+  readonly idleTimeoutMs?: number;
   readonly rateLimit?: SnapshotRateLimit;
   readonly requestHeaders?: SnapshotHeaderOps;
   readonly responseHeaders?: SnapshotHeaderOps;

@@ -14,6 +14,8 @@ export class Deadline {
   wait = Wait.Header;
   /** When the current request's request_timeout_ms passes (ms, Date clock); 0 = none. */
   requestDeadline = 0;
+  /** The current request's idle_timeout_ms (route or pool) while it streams; 0 = the listener's. */
+  streamIdleMs = 0;
   /** When a request head that is still incomplete began (ms, Date clock); 0 = none. */
   private headStart = 0;
 
@@ -35,11 +37,12 @@ export class Deadline {
 
   /** Activity while streaming: pushes the idle deadline. */
   touch(): void {
-    if (this.wait === Wait.Transfer) this.deadline = this.server.now + this.server.timeouts.idleMs;
+    if (this.wait === Wait.Transfer) this.deadline = this.server.now + (this.streamIdleMs > 0 ? this.streamIdleMs : this.server.timeouts.idleMs);
   }
 
   /** Between requests: the header timeout once a head has started (not reset by its bytes), else idle. */
   idleOrHeader(midHead: boolean): void {
+    this.streamIdleMs = 0; // between requests the listener's timeouts rule
     if (midHead) {
       // a head split across packets: its first byte came now-ish (the clock read only on this slow path)
       if (this.headStart === 0) this.headStart = Date.now();

@@ -49,6 +49,7 @@ export class Exchange<U = unknown> extends RequestCtx<U> implements ConnWaiter {
       // measured from the head's first byte: when it came in one packet, that is this request's start
       this.session.requestDeadline = (headAt > 0 ? headAt : performance.timeOrigin + this.startedAt) + this.requestTimeoutMs;
     }
+    if (this.idleTimeoutMs > 0) this.session.streamIdleMs = this.idleTimeoutMs;
     if (reply) return this.reply(reply);
     if (this.req.isConnect) return this.fail(new LbError("METHOD_NOT_ALLOWED", "CONNECT is not proxied"));
     if (this.req.contentLength > maxBodyBytes) return this.fail(new LbError("BODY_TOO_LARGE", "request body too large"));

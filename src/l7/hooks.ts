@@ -83,6 +83,8 @@ export interface ProxyCtx<U = unknown> {
    * Enforced by the listener's deadline sweep (up to its 250 ms granularity late).
    */
   requestTimeoutMs: number;
+  /** Most time a transfer of this request may stall, in ms (0 = the listener's idle timeout). */
+  idleTimeoutMs: number;
   /**
    * The connection group (a pool's circuit breaker) this request's upstream connections count
    * against: at its max_connections the request waits for one (max_pending_requests of them, each

@@ -133,7 +133,8 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
         if (ctx.req.bodyKind !== 0 && mayEverRetry(route, ctx.req.method)) ctx.replayBodyBytes = REPLAY_BODY_BYTES;
       }
       if (ctx.responseTimeoutMs === 0) ctx.responseTimeoutMs = rt.config.responseTimeoutMs;
-      ctx.connectTimeoutMs = rt.config.connectTimeoutMs;
+      ctx.connectTimeoutMs = route?.connectTimeoutMs ?? rt.config.connectTimeoutMs;
+      ctx.idleTimeoutMs = route?.idleTimeoutMs ?? rt.config.idleTimeoutMs ?? 0;
       ctx.requestTimeoutMs = route?.requestTimeoutMs ?? rt.config.requestTimeoutMs ?? 0;
       ctx.connGroup = rt.conns;
       const hashOn = rt.config.hashOn;
