@@ -16,6 +16,8 @@ import type {
 /** udp: most flows (unless max_connections says otherwise) and the idle time that makes a flow evictable. */
 const DEFAULT_UDP_MAX_FLOWS = 65_536;
 const DEFAULT_UDP_MIN_IDLE_MS = 1_000;
+/** udp: a flow expires after 30 s without a datagram (nothing else says it ended, and each holds a socket). */
+const DEFAULT_UDP_IDLE_TIMEOUT_MS = 30_000;
 
 /** What a listener's references resolve against. */
 export interface Resolved {
@@ -57,7 +59,7 @@ export function compileListener(l: Listener, at: string, r: Resolved): SnapshotL
     },
     trustedProxies: cidrs(l.trusted_proxies ?? [], `${at}.trusted_proxies`),
     ...(l.max_connections !== undefined ? { maxConnections: l.max_connections } : {}),
-    idleTimeoutMs: l.idle_timeout_ms ?? DEFAULT_IDLE_TIMEOUT_MS,
+    idleTimeoutMs: l.idle_timeout_ms ?? (l.protocol === "udp" ? DEFAULT_UDP_IDLE_TIMEOUT_MS : DEFAULT_IDLE_TIMEOUT_MS),
     headerTimeoutMs: l.header_timeout_ms ?? DEFAULT_HEADER_TIMEOUT_MS,
     maxBodyBytes: l.max_body_bytes ?? DEFAULT_MAX_BODY_BYTES,
     ...(l.rate_limit ? { rateLimit: rateLimit(l.rate_limit) } : {}),

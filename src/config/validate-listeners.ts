@@ -56,7 +56,13 @@ function checkProtocol(l: Listener, at: string, out: Problem[]): void {
   if (p !== "https" && l.tls !== undefined)
     out.push({ path: `${at}.tls`, message: "only https listeners terminate TLS (tls_passthrough forwards it untouched)" });
   if (p !== "tls_passthrough" && l.sni !== undefined) out.push({ path: `${at}.sni`, message: "only tls_passthrough listeners have sni rules" });
-  if (p === "udp" && l.proxy_protocol?.send === "v1") out.push({ path: `${at}.proxy_protocol.send`, message: "PROXY v1 cannot carry UDP; use v2" });
+  // Refused rather than silently ignored: nothing in the UDP relay reads or writes PROXY headers,
+  // and a keep-alive upstream connection of the HTTP engine carries many clients (X-Forwarded-For does that job).
+  if (p === "udp" && (l.proxy_protocol?.send ?? "none") !== "none") out.push({ path: `${at}.proxy_protocol.send`, message: "udp listeners do not send PROXY headers" });
+  if (p === "udp" && (l.proxy_protocol?.accept_from ?? []).length > 0) out.push({ path: `${at}.proxy_protocol.accept_from`, message: "udp listeners do not accept PROXY headers" });
+  if (http && (l.proxy_protocol?.send ?? "none") !== "none")
+    out.push({ path: `${at}.proxy_protocol.send`, message: "http(s) listeners tell backends the client with X-Forwarded-For and Forwarded; PROXY send is for tcp and tls_passthrough" });
+  if (!http && l.rate_limit !== undefined) out.push({ path: `${at}.rate_limit`, message: "only for http and https listeners (limit L4 listeners with max_connections)" });
   if (!http && l.max_body_bytes !== undefined) out.push({ path: `${at}.max_body_bytes`, message: "only for http and https listeners" });
   if (!http && l.header_timeout_ms !== undefined) out.push({ path: `${at}.header_timeout_ms`, message: "only for http and https listeners" });
   if (p !== "udp" && l.udp !== undefined) out.push({ path: `${at}.udp`, message: "only for udp listeners" });

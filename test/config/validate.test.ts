@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { parseConfigText, validateConfig } from "../../src/config/index.ts";
+import { compileSnapshot, parseConfigText, validateConfig } from "../../src/config/index.ts";
 import { genConfig, TEST_CERTS } from "../helpers/config-gen.ts";
 import { expectLbError, problemPaths } from "./helpers.ts";
 
@@ -150,6 +150,35 @@ describe("validateConfig refuses, naming every path", () => {
       "listeners[5].pool",
       "listeners[6].pool",
     ]);
+  });
+
+  test("settings a listener would silently ignore: PROXY on udp, PROXY send on http, rate_limit on L4", () => {
+    const doc = {
+      listeners: [
+        { name: "u", protocol: "udp", address: "127.0.0.1:1", pool: "app", proxy_protocol: { send: "v2", accept_from: ["10.0.0.0/8"] } },
+        http({ name: "h", address: "127.0.0.1:2", proxy_protocol: { send: "v1", accept_from: ["10.0.0.0/8"] } }),
+        { name: "t", protocol: "tcp", address: "127.0.0.1:3", pool: "app", rate_limit: { rps: 5 }, proxy_protocol: { send: "v2" } },
+      ],
+      pools: [pool()],
+    };
+    expect(invalidPaths(doc)).toEqual([
+      "listeners[0].proxy_protocol.accept_from",
+      "listeners[0].proxy_protocol.send",
+      "listeners[1].proxy_protocol.send",
+      "listeners[2].rate_limit",
+    ]);
+  });
+
+  test("udp listeners idle out after 30 s by default, the others after 60 s", () => {
+    const snap = compileSnapshot(validateConfig({
+      listeners: [
+        { name: "u", protocol: "udp", address: "127.0.0.1:1", pool: "app" },
+        { name: "t", protocol: "tcp", address: "127.0.0.1:2", pool: "app" },
+        { name: "u2", protocol: "udp", address: "127.0.0.1:3", pool: "app", idle_timeout_ms: 5000 },
+      ],
+      pools: [pool()],
+    }), 1);
+    expect(snap.listeners.map((l) => l.idleTimeoutMs)).toEqual([30_000, 60_000, 5000]);
   });
 
   test("a route needs a pool, its own or the listener's, unless it redirects", () => {

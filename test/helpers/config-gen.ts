@@ -90,7 +90,8 @@ function genListener(r: Rng, name: string, port: number, pools: string[], certs:
   }
   if (protocol === "https") l.tls = { certificates: certs.slice(0, int(r, 1, certs.length)) };
   if (protocol === "tls_passthrough" && maybe(r)) l.sni = [{ names: ["a.example.com", "*.b.example.com"], pool: pick(r, pools) }];
-  if (maybe(r, 0.2)) l.proxy_protocol = { accept_from: ["10.0.0.0/8", "::1"], ...(protocol !== "udp" && maybe(r) ? { send: "v1" } : {}) };
+  // PROXY: accepted by every listener but udp; sent only by tcp and tls_passthrough (http says X-Forwarded-For)
+  if (protocol !== "udp" && maybe(r, 0.2)) l.proxy_protocol = { accept_from: ["10.0.0.0/8", "::1"], ...(!http && maybe(r) ? { send: "v1" } : {}) };
   if (maybe(r, 0.2)) l.max_connections = int(r, 1, 100000);
   if (maybe(r, 0.2)) l.idle_timeout_ms = int(r, 1000, 600000);
   if (http && maybe(r, 0.2)) l.max_body_bytes = int(r, 0, 1 << 24);
