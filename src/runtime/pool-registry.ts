@@ -181,7 +181,7 @@ export class PoolRegistry {
       slowStartMs: st.config.slowStartMs,
       slowStartMinShare: 0.1,
     });
-    const rt = buildPoolRuntime(st.config, usable.backends, usable.panic, (a) => this.#statsOf(st, a), st.breaker, st.outlier);
+    const rt = buildPoolRuntime(st.config, usable.backends, usable.panic, (a) => this.#statsOf(st, a), st.breaker, st.outlier, usable.ramping);
     this.#runtimes.set(name, rt);
     this.opts.onRebuild?.(rt);
     // While a backend ramps up, rebuild in steps of a tenth of the window.

@@ -49,6 +49,7 @@ export function buildPoolRuntime(
   statsOf: (address: string) => BackendStats,
   breaker: CircuitBreaker,
   outlier: OutlierDetector | undefined,
+  ramping = false,
 ): PoolRuntime {
   const byAddress = new Map(config.backends.map((b) => [b.address, b] as const));
   const backends = usable.map((u) => byAddress.get(u.key)!);
@@ -57,7 +58,9 @@ export function buildPoolRuntime(
   const selector = sameSet(config, usable)
     ? config.selector
     : createSelector(usable, {
-        algorithm: config.algorithm,
+        // round_robin ignores weights, and slow start works through weights: while a backend
+        // ramps up, the pool goes round in smooth weighted order (equal weights after the ramp)
+        algorithm: ramping && config.algorithm === "round_robin" ? "weighted_round_robin" : config.algorithm,
         hashOn: config.hashOn,
         tableSize: config.tableSize,
         ringMinSize: config.ringMinSize,
