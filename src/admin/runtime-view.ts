@@ -10,6 +10,22 @@ import type { Snapshot } from "../config/index.ts";
 /** Health of one backend as the health checker sees it. */
 export type BackendHealth = "healthy" | "unhealthy" | "unknown";
 
+/**
+ * HTTP traffic of a listener, route, pool or backend: finished requests (attempts, for a backend)
+ * and how many ended in each status class ("none" = no status), in-flight work, body bytes from
+ * (`bytes_in`) and to (`bytes_out`) clients, retries, and errors by code. Zero counts are left out
+ * of `by_class` and `errors`.
+ */
+export interface TrafficCounters {
+  requests: number;
+  by_class: Record<string, number>;
+  active: number;
+  bytes_in: number;
+  bytes_out: number;
+  retries: number;
+  errors: Record<string, number>;
+}
+
 /** Live counters for one backend. */
 export interface BackendStats {
   /** L4 connections recorded in the connection-tracking tables. */
@@ -20,6 +36,7 @@ export interface BackendStats {
   failures_total?: number;
   ejected?: boolean;
   ejections_total?: number;
+  traffic?: TrafficCounters;
 }
 
 /** A listener as bound by the data plane. */
@@ -36,6 +53,8 @@ export interface RuntimeView {
   backendHealth?(pool: string, address: string): BackendHealth;
   /** Live counters of `address` in `pool`. */
   backendStats?(pool: string, address: string): BackendStats | undefined;
+  /** HTTP traffic of a listener, a route (name "listener/route") or a pool; undefined = not tracked. */
+  traffic?(scope: "listener" | "route" | "pool", name: string): TrafficCounters | undefined;
   /** Bound listeners. */
   listeners?(): ListenerState[];
   /**

@@ -15,6 +15,7 @@ import { startL7Listener } from "./l7-listener.ts";
 import { ListenerSet, type BoundListener } from "./listener-set.ts";
 import { registerDataPlaneMetrics } from "./metrics.ts";
 import { PoolRegistry } from "./pool-registry.ts";
+import { trafficView } from "./traffic-stats.ts";
 import { preflightListeners } from "./preflight.ts";
 
 export interface DataPlaneOptions {
@@ -111,8 +112,10 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<RunningDat
         requests_total: s.total,
         failures_total: s.failures,
         ejected: pools.ejected(pool, address),
+        traffic: trafficView(s),
       };
     },
+    traffic: (scope, name) => trafficView((scope === "listener" ? l7.stats.listeners : scope === "route" ? l7.stats.routes : l7.stats.pools).peek(name)),
     listeners: () => listeners.states(),
     preflight: (snap) => preflightListeners(snap, listeners),
   };

@@ -1,6 +1,7 @@
 /** What every L7 listener of a node shares: stats, retry budget, rate limiters, access logs, latency histograms. */
 import type { SnapshotHolder, SnapshotListener } from "../config/index.ts";
 import { AccessLog, type Registry } from "../obs/index.ts";
+import type { BackendStats } from "./backend-stats.ts";
 import type { L7HookDeps } from "./l7-hooks.ts";
 import type { PoolRegistry } from "./pool-registry.ts";
 import { RateLimiters } from "./rate-limiters.ts";
@@ -14,6 +15,7 @@ export type L7Deps = Omit<L7HookDeps, "name"> & { flushLogs(): void };
 export function newL7Deps(holder: SnapshotHolder, pools: PoolRegistry, metrics: Registry): L7Deps {
   const logs = new Map<string, AccessLog>();
   const histogram = metrics.histogram("fulcrum_upstream_latency_seconds", "Time from request sent to response head, per pool", ["pool"], LATENCY_BUCKETS);
+  const perBackend = metrics.histogram("fulcrum_backend_upstream_latency_seconds", "Time from request sent to response head, per backend", ["pool", "backend"], LATENCY_BUCKETS);
   const recorders = new Map<string, (s: number) => void>();
   return {
     holder,
@@ -37,6 +39,10 @@ export function newL7Deps(holder: SnapshotHolder, pools: PoolRegistry, metrics: 
         recorders.set(pool, r);
       }
       return r;
+    },
+    // Bound once per BackendStats (its first response), then kept on it: no label lookup per request.
+    backendLatency(s: BackendStats) {
+      return (s.latency ??= perBackend.bind({ pool: s.pool, backend: s.address }));
     },
     flushLogs() {
       for (const log of logs.values()) log.flush();

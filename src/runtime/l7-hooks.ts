@@ -9,6 +9,7 @@ import { cidrContains, type SnapshotHolder, type SnapshotListener, type Snapshot
 import { LbError } from "../errors.ts";
 import type { ProxyCtx, ProxyHooks, ResponseHead, Upstream } from "../l7/index.ts";
 import type { AccessLog } from "../obs/index.ts";
+import type { BackendStats } from "./backend-stats.ts";
 import { cookieValue, stickyCookieLine } from "./cookies.ts";
 import { listenerOf } from "./listener-lookup.ts";
 import type { PoolRegistry } from "./pool-registry.ts";
@@ -30,6 +31,8 @@ export interface L7HookDeps {
   accessLog: (l: SnapshotListener) => AccessLog | undefined;
   /** Upstream latency recorder per pool. */
   latency: (pool: string) => (seconds: number) => void;
+  /** Upstream latency recorder of one backend (kept on its stats object once bound). */
+  backendLatency: (s: BackendStats) => (seconds: number) => void;
 }
 
 type Ctx = ProxyCtx<RequestState>;
@@ -170,6 +173,7 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
       if (i < 0) return new LbError("NO_HEALTHY_BACKEND", `no healthy backend in pool ${rt.name}`);
       if (attempt > 0) {
         listenerStats.retries++;
+        rt.stats[i]!.retries++;
         s.stickyHonoured = false; // the retry moved the client: pin it to where it landed
       }
       beginWork(rt, i);
@@ -181,7 +185,9 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
       const s = ctx.user;
       const rt = s.rt!;
       pools.report(rt, s.index, res.status >= 500 ? "http_5xx" : "success");
-      deps.latency(rt.name)((ctx.responseStartedAt - ctx.upstreamStartedAt) / 1000);
+      const seconds = (ctx.responseStartedAt - ctx.upstreamStartedAt) / 1000;
+      deps.latency(rt.name)(seconds);
+      if (s.index >= 0) deps.backendLatency(rt.stats[s.index]!)(seconds);
       const sticky = rt.config.sticky;
       if (sticky && !s.stickyHonoured && s.index >= 0) {
         const value = signSticky(rt.backends[s.index]!.address, sticky.secret, Date.now(), sticky.ttlS);
@@ -196,8 +202,12 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
 
     retryOnResponse(ctx, res) {
       const retry = mayRetry(ctx, String(res.status));
-      // A relayed response is reported once, by onResponse; only one dropped for a retry is reported here.
-      if (retry && ctx.user.rt && ctx.user.index >= 0) pools.report(ctx.user.rt, ctx.user.index, res.status >= 500 ? "http_5xx" : "success");
+      // A relayed response is reported once, by onResponse (and counted by onLog); only one dropped
+      // for a retry is reported and counted here, as that backend's attempt ended.
+      if (retry && ctx.user.rt && ctx.user.index >= 0) {
+        pools.report(ctx.user.rt, ctx.user.index, res.status >= 500 ? "http_5xx" : "success");
+        ctx.user.rt.stats[ctx.user.index]!.record(res.status, 0, 0, 0, undefined);
+      }
       return retry;
     },
 
@@ -205,8 +215,10 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
       const s = ctx.user;
       if (s.rt && s.index >= 0) pools.report(s.rt, s.index, "gateway_failure");
       // A reused keep-alive connection closed under a bodiless request is always safe to resend.
-      if (err.retryable && ctx.reusedConnection && ctx.attempt < 2 && ctx.req.bodyKind === 0) return true;
-      return mayRetry(ctx, failureKind(err));
+      const retry = (err.retryable && ctx.reusedConnection && ctx.attempt < 2 && ctx.req.bodyKind === 0) || mayRetry(ctx, failureKind(err));
+      // An attempt given up for a retry ends here, as the error reply it would have been; the last one is counted by onLog.
+      if (retry && s.rt && s.index >= 0) s.rt.stats[s.index]!.record(err.status, 0, 0, 0, err.code);
+      return retry;
     },
 
     onLog(ctx) {
@@ -223,6 +235,7 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
         s.poolStats.active--;
         s.poolStats.record(ctx.status, ctx.bytesIn, ctx.bytesOut, retries, code);
       }
+      if (s.rt && s.index >= 0) s.rt.stats[s.index]!.record(ctx.status, ctx.bytesIn, ctx.bytesOut, 0, code);
       const backend = s.rt && s.index >= 0 ? s.rt.backends[s.index]!.address : undefined;
       release(ctx);
       const log = s.listener ? deps.accessLog(s.listener) : undefined;

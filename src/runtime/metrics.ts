@@ -6,15 +6,14 @@ import { OVERFLOW_KINDS } from "../limits/index.ts";
 import type { Registry } from "../obs/index.ts";
 import type { ListenerSet } from "./listener-set.ts";
 import type { PoolRegistry } from "./pool-registry.ts";
-import type { L7Stats, StatsBook } from "./traffic-stats.ts";
+import type { BackendStats } from "./backend-stats.ts";
+import { STATUS_CLASSES, type L7Stats, type StatsBook } from "./traffic-stats.ts";
 import type { UdpStatus } from "./udp-status.ts";
-
-const CLASSES = ["none", "1xx", "2xx", "3xx", "4xx", "5xx"];
 
 /** Registers the per-backend and per-listener series on `metrics`. */
 export function registerDataPlaneMetrics(metrics: Registry, pools: PoolRegistry, listeners: ListenerSet, l7: L7Stats): void {
   registerL7Metrics(metrics, l7);
-  const each = (fn: (labels: { pool: string; backend: string }, s: NonNullable<ReturnType<PoolRegistry["stats"]>>) => void) => {
+  const each = (fn: (labels: { pool: string; backend: string }, s: BackendStats) => void) => {
     for (const rt of pools.all()) {
       for (const b of rt.config.backends) {
         const s = pools.stats(rt.name, b.address);
@@ -30,6 +29,7 @@ export function registerDataPlaneMetrics(metrics: Registry, pools: PoolRegistry,
     each((l, s) => c.set(s.failures, l)));
   metrics.counter("fulcrum_backend_5xx_total", "5xx responses per backend", ["pool", "backend"], (c) =>
     each((l, s) => c.set(s.responses5xx, l)));
+  registerBackendTrafficMetrics(metrics, each);
   metrics.gauge("fulcrum_backend_healthy", "1 when the backend takes new work (health, ejection and state applied)", ["pool", "backend"], (g) => {
     for (const rt of pools.all()) {
       for (const b of rt.config.backends) g.set(rt.index.has(b.address) ? 1 : 0, { pool: rt.name, backend: b.address });
@@ -92,7 +92,7 @@ function registerL7Metrics(metrics: Registry, l7: L7Stats): void {
   const scopes: [string, StatsBook][] = [["listener", l7.listeners], ["route", l7.routes], ["pool", l7.pools]];
   metrics.counter("fulcrum_http_requests_total", "HTTP requests by scope and status class", ["scope", "name", "class"], (c) => {
     for (const [scope, book] of scopes) {
-      for (const [name, s] of book.entries()) s.byClass.forEach((v, i) => v > 0 && c.set(v, { scope, name, class: CLASSES[i]! }));
+      for (const [name, s] of book.entries()) s.byClass.forEach((v, i) => v > 0 && c.set(v, { scope, name, class: STATUS_CLASSES[i]! }));
     }
   });
   metrics.gauge("fulcrum_http_active_requests", "HTTP requests in flight by scope", ["scope", "name"], (g) => {
@@ -114,4 +114,26 @@ function registerL7Metrics(metrics: Registry, l7: L7Stats): void {
       for (const [name, s] of book.entries()) for (const [code, v] of s.errors) c.set(v, { scope, name, code });
     }
   });
+}
+
+type EachBackend = (fn: (labels: { pool: string; backend: string }, s: BackendStats) => void) => void;
+
+/**
+ * Per backend, the fulcrum_http_* set of listeners, routes and pools (labels pool + backend):
+ * L7 attempts by how they ended, bytes (L7 and L4), retries that reached it, errors by code.
+ */
+function registerBackendTrafficMetrics(metrics: Registry, each: EachBackend): void {
+  metrics.counter("fulcrum_backend_http_requests_total", "HTTP attempts sent to each backend, by status class of how each ended (its answer, or the 502/504 its failure maps to)", ["pool", "backend", "class"], (c) =>
+    each((l, s) => s.byClass.forEach((v, i) => v > 0 && c.set(v, { ...l, class: STATUS_CLASSES[i]! }))));
+  metrics.counter("fulcrum_backend_bytes_total", "Client-side bytes of the HTTP requests and L4 connections each backend served, by direction (in = from the client)", ["pool", "backend", "direction"], (c) =>
+    each((l, s) => {
+      c.set(s.bytesIn, { ...l, direction: "in" });
+      c.set(s.bytesOut, { ...l, direction: "out" });
+    }));
+  metrics.counter("fulcrum_backend_retries_total", "HTTP attempts that reached each backend as a retry", ["pool", "backend"], (c) =>
+    each((l, s) => c.set(s.retries, l)));
+  metrics.counter("fulcrum_backend_errors_total", "HTTP attempts to each backend that ended with an error, by code", ["pool", "backend", "code"], (c) =>
+    each((l, s) => {
+      for (const [code, v] of s.errors) c.set(v, { ...l, code });
+    }));
 }

@@ -1,6 +1,7 @@
 /**
- * Request counters per listener, route and pool: plain numbers bumped once per request on the hot
- * path, copied into Prometheus series at scrape time (metrics.ts) and shown by /v1/status.
+ * Request counters per listener, route, pool and backend: plain numbers bumped once per request
+ * (per attempt, for a backend) on the hot path, copied into Prometheus series at scrape time
+ * (metrics.ts) and shown by /v1/status (trafficView).
  */
 export class TrafficStats {
   /** Requests by status class: [no response, 1xx, 2xx, 3xx, 4xx, 5xx]. */
@@ -9,7 +10,7 @@ export class TrafficStats {
   bytesIn = 0;
   bytesOut = 0;
   retries = 0;
-  /** Requests that ended with an x-fulcrum-error, by code. */
+  /** Requests that ended with an x-fulcrum-error, by code (touched only when a request fails). */
   readonly errors = new Map<string, number>();
 
   /** Counts one finished request. */
@@ -23,6 +24,9 @@ export class TrafficStats {
   }
 }
 
+/** Status class names, aligned with TrafficStats.byClass (label values and /v1/status keys). */
+export const STATUS_CLASSES = ["none", "1xx", "2xx", "3xx", "4xx", "5xx"] as const;
+
 /** The stats objects of one kind, by name, created on first use. */
 export class StatsBook {
   readonly #byName = new Map<string, TrafficStats>();
@@ -34,6 +38,11 @@ export class StatsBook {
       this.#byName.set(name, s);
     }
     return s;
+  }
+
+  /** The stats of `name` if it has seen traffic; never creates (status reads). */
+  peek(name: string): TrafficStats | undefined {
+    return this.#byName.get(name);
   }
 
   entries(): IterableIterator<[string, TrafficStats]> {
@@ -50,4 +59,34 @@ export interface L7Stats {
 
 export function newL7Stats(): L7Stats {
   return { listeners: new StatsBook(), routes: new StatsBook(), pools: new StatsBook() };
+}
+
+/** One TrafficStats as /v1/status shows it; classes and codes with a zero count are left out. */
+export interface TrafficView {
+  requests: number;
+  by_class: Record<string, number>;
+  active: number;
+  bytes_in: number;
+  bytes_out: number;
+  retries: number;
+  errors: Record<string, number>;
+}
+
+/** Copies `s` (undefined = no traffic yet: all zeros) into its /v1/status shape. Off the hot path. */
+export function trafficView(s: TrafficStats | undefined): TrafficView {
+  const byClass: Record<string, number> = {};
+  let requests = 0;
+  s?.byClass.forEach((v, i) => {
+    requests += v;
+    if (v > 0) byClass[STATUS_CLASSES[i]!] = v;
+  });
+  return {
+    requests,
+    by_class: byClass,
+    active: s?.active ?? 0,
+    bytes_in: s?.bytesIn ?? 0,
+    bytes_out: s?.bytesOut ?? 0,
+    retries: s?.retries ?? 0,
+    errors: Object.fromEntries(s?.errors ?? []),
+  };
 }

@@ -10,11 +10,18 @@ import type { AdminDeps } from "../deps.ts";
 
 const MAX_HISTORY = 1000;
 
+/** `{ traffic }` from the runtime view, or nothing when it does not track that scope. */
+function trafficOf(deps: AdminDeps, scope: "listener" | "route" | "pool", name: string) {
+  const t = deps.runtime.traffic?.call(deps.runtime, scope, name);
+  return t ? { traffic: t } : {};
+}
+
 function poolStatus(deps: AdminDeps, p: SnapshotPool) {
   const { backendHealth, backendStats } = deps.runtime;
   return {
     name: p.name,
     algorithm: p.algorithm,
+    ...trafficOf(deps, "pool", p.name),
     backends: p.backends.map((b) => ({
       address: b.address,
       weight: b.weight,
@@ -32,7 +39,21 @@ function listenerStatus(deps: AdminDeps, snap: Snapshot | undefined) {
     protocol: l.protocol,
     address: l.address,
     ...live.get(l.name),
+    // Counted by the HTTP engine: L4 listeners have no request counters (their backends carry bytes).
+    ...(l.protocol === "http" || l.protocol === "https" ? trafficOf(deps, "listener", l.name) : {}),
   }));
+}
+
+/** Every route of every http(s) listener, in config order, with its traffic. */
+function routeStatus(deps: AdminDeps, snap: Snapshot | undefined) {
+  return (snap?.listeners ?? []).flatMap((l) =>
+    l.routes.map((r) => ({
+      listener: l.name,
+      name: r.name,
+      ...(r.pool ? { pool: r.pool.name } : {}),
+      ...trafficOf(deps, "route", `${l.name}/${r.name}`),
+    })),
+  );
 }
 
 /** Slots per backend of a hashing pool's table; empty slots counted apart. */
@@ -56,6 +77,7 @@ export function mountRuntime(app: Hono, deps: AdminDeps): void {
       stored_revision: deps.store.read().revision,
       ready: deps.ready(),
       listeners: listenerStatus(deps, snap),
+      routes: routeStatus(deps, snap),
       pools: Object.values(snap?.pools ?? {}).map((p) => poolStatus(deps, p)),
     });
   });
