@@ -241,6 +241,8 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
       const log = s.listener ? deps.accessLog(s.listener) : undefined;
       if (!log) return;
       const now = performance.now();
+      // the pool the request was for, also when it was refused before one was running (503)
+      const poolName = s.rt?.name ?? (s.route ? s.route.pool?.name : s.listener?.pool?.name);
       log.write({
         time: new Date().toISOString(),
         listener: deps.name,
@@ -252,7 +254,7 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
         bytes_in: ctx.bytesIn,
         bytes_out: ctx.bytesOut,
         ...(s.route ? { route: s.route.name } : {}),
-        ...(s.rt ? { pool: s.rt.name } : {}),
+        ...(poolName ? { pool: poolName } : {}),
         ...(backend ? { backend } : {}),
         attempts: ctx.attempt,
         duration_ms: Math.round((now - ctx.startedAt) * 1000) / 1000,

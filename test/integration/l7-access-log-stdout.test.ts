@@ -90,13 +90,13 @@ test("a client's own x-request-id is the one logged", async () => {
   expect(e).toMatchObject({ method: "GET", path: "/api/mine", status: 200, backend: be.address });
 });
 
-test("a proxy-made error is logged with its status and code, and no backend", async () => {
+test("a proxy-made error is logged with its status, code and pool, and no backend", async () => {
   const res = await call(port, "/none", { headers: { "x-request-id": "no-backend-1" } });
   expect(res.status).toBe(503);
   expect(res.headers.get("x-fulcrum-error")).toBe("NO_HEALTHY_BACKEND");
   await res.arrayBuffer();
   const [e] = await linesOf("no-backend-1");
-  expect(e).toMatchObject({ status: 503, error: "NO_HEALTHY_BACKEND", route: "nowhere", attempts: 0 });
+  expect(e).toMatchObject({ status: 503, error: "NO_HEALTHY_BACKEND", route: "nowhere", pool: "off", attempts: 0 });
   expect(e.backend).toBeUndefined();
 });
 
