@@ -3,6 +3,8 @@
  * (per attempt, for a backend) on the hot path, copied into Prometheus series at scrape time
  * (metrics.ts) and shown by /v1/status (trafficView).
  */
+import type { TrafficCounters } from "../admin/index.ts";
+
 export class TrafficStats {
   /** Requests by status class: [no response, 1xx, 2xx, 3xx, 4xx, 5xx]. */
   readonly byClass = [0, 0, 0, 0, 0, 0];
@@ -61,16 +63,8 @@ export function newL7Stats(): L7Stats {
   return { listeners: new StatsBook(), routes: new StatsBook(), pools: new StatsBook() };
 }
 
-/** One TrafficStats as /v1/status shows it; classes and codes with a zero count are left out. */
-export interface TrafficView {
-  requests: number;
-  by_class: Record<string, number>;
-  active: number;
-  bytes_in: number;
-  bytes_out: number;
-  retries: number;
-  errors: Record<string, number>;
-}
+/** One TrafficStats as /v1/status shows it (the admin API's shape); zero counts are left out. */
+export type TrafficView = TrafficCounters;
 
 /** Copies `s` (undefined = no traffic yet: all zeros) into its /v1/status shape. Off the hot path. */
 export function trafficView(s: TrafficStats | undefined): TrafficView {
