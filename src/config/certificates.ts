@@ -30,3 +30,19 @@ export function checkCertificate(c: Certificate, at: string, requireKey: boolean
   }
   if (cert && !cert.checkPrivateKey(key)) out.push({ path: `${at}.key_pem`, message: "does not match cert_pem" });
 }
+
+/**
+ * Appends a problem at `at` unless `pem` is one or more PEM X.509 certificates (a pool's CA
+ * bundle): a bad bundle is a 400 naming the field, not a TLS error on the first request.
+ */
+export function checkCaBundle(pem: string, at: string, out: Problem[]): void {
+  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[^-]*-----END CERTIFICATE-----/g) ?? [];
+  if (blocks.length === 0) return void out.push({ path: at, message: "no complete PEM certificate (-----BEGIN CERTIFICATE----- ... -----END CERTIFICATE-----)" });
+  blocks.forEach((b, k) => {
+    try {
+      new X509Certificate(b);
+    } catch (e) {
+      out.push({ path: at, message: `certificate ${k + 1} of the bundle does not parse (${(e as Error).message})` });
+    }
+  });
+}

@@ -5,6 +5,7 @@
 import type { Problem } from "./problems.ts";
 import type { ConfigDoc, Pool } from "./schema.ts";
 import { BOUNDED_LOAD_ALGORITHMS, HASH_ON_ALGORITHMS, TABLE_ALGORITHMS } from "./schema-pool.ts";
+import { checkCaBundle } from "./certificates.ts";
 import { checkUnique } from "./validate-listeners.ts";
 
 /** Checks every pool and certificate name of a schema-valid document; appends to `out`. */
@@ -15,6 +16,7 @@ export function checkPools(doc: ConfigDoc, out: Problem[]): void {
 }
 
 function checkPool(p: Pool, at: string, out: Problem[]): void {
+  if (p.tls?.ca_pem !== undefined) checkCaBundle(p.tls.ca_pem, `${at}.tls.ca_pem`, out);
   const only = (field: string, algorithms: readonly string[]) =>
     out.push({ path: `${at}.${field}`, message: `only for ${algorithms.join(", ")} (algorithm is ${p.algorithm})` });
   if (p.hash_on !== undefined && !HASH_ON_ALGORITHMS.includes(p.algorithm)) only("hash_on", HASH_ON_ALGORITHMS);

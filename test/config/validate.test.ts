@@ -169,6 +169,13 @@ describe("validateConfig refuses, naming every path", () => {
     ]);
   });
 
+  test("an upstream TLS ca_pem that is not a parseable certificate bundle", () => {
+    const garbled = "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n";
+    expect(invalidPaths({ pools: [pool({ tls: { ca_pem: garbled } })] })).toEqual(["pools[0].tls.ca_pem"]);
+    expect(invalidPaths({ pools: [pool({ tls: { ca_pem: "-----BEGIN CERTIFICATE----- cut short" } })] })).toEqual(["pools[0].tls.ca_pem"]);
+    expect(validateConfig({ pools: [pool({ tls: { ca_pem: TEST_CERTS.a.cert + TEST_CERTS.b.cert } })] }).pools[0]!.tls!.verify).toBe(true);
+  });
+
   test("udp listeners idle out after 30 s by default, the others after 60 s", () => {
     const snap = compileSnapshot(validateConfig({
       listeners: [
