@@ -5,8 +5,8 @@
  */
 import { afterEach, expect, test } from "bun:test";
 import dgram from "node:dgram";
-import { startUdpRelay, type UdpFlowEnd, type UdpRelayOptions, type UpstreamAddress } from "../../src/l4/index.ts";
-import { udpClient, until } from "./helpers/udp.ts";
+import type { UdpFlowEnd, UdpRelayOptions, UpstreamAddress } from "../../src/l4/index.ts";
+import { testClients, testRelay, until } from "./helpers/udp.ts";
 
 /** An echo backend (replies `${name}:${payload}`) that remembers every payload and source port. */
 interface Traced extends UpstreamAddress {
@@ -34,17 +34,9 @@ async function traced(name: string): Promise<Traced> {
   return t;
 }
 
-async function relay(opts: Partial<UdpRelayOptions<Traced>> & Pick<UdpRelayOptions<Traced>, "choose">) {
-  const r = await startUdpRelay<Traced>({ hostname: "127.0.0.1", port: 0, ...opts });
-  cleanups.push(() => r.stop());
-  return r;
-}
+const relay = (opts: Partial<UdpRelayOptions<Traced>> & Pick<UdpRelayOptions<Traced>, "choose">) => testRelay<Traced>(cleanups, opts);
 
-async function clients(n: number) {
-  const cs = await Promise.all(Array.from({ length: n }, () => udpClient()));
-  cleanups.push(() => cs.forEach((c) => c.close()));
-  return cs;
-}
+const clients = (n: number) => testClients(cleanups, n);
 
 test("a flood of 500 new clients neither evicts live flows nor opens sockets for them, yet reaches the backends", async () => {
   const a = await traced("a");

@@ -1,6 +1,6 @@
 import { afterEach, expect, test } from "bun:test";
-import { startUdpRelay, type UdpFlowEnd, type UdpRelayOptions, type UpstreamAddress } from "../../src/l4/index.ts";
-import { udpClient, udpEcho, until } from "./helpers/udp.ts";
+import type { UdpFlowEnd, UdpRelayOptions, UpstreamAddress } from "../../src/l4/index.ts";
+import { testClients, testRelay, udpEcho, until } from "./helpers/udp.ts";
 
 type Named = UpstreamAddress & { name: string };
 const cleanups: (() => unknown)[] = [];
@@ -14,17 +14,9 @@ async function echo(name: string): Promise<Named & { received: () => number }> {
   return { name, host: "127.0.0.1", port: e.port, received: e.received };
 }
 
-async function relay(opts: Partial<UdpRelayOptions<Named>> & Pick<UdpRelayOptions<Named>, "choose">) {
-  const r = await startUdpRelay<Named>({ hostname: "127.0.0.1", port: 0, ...opts });
-  cleanups.push(() => r.stop());
-  return r;
-}
+const relay = (opts: Partial<UdpRelayOptions<Named>> & Pick<UdpRelayOptions<Named>, "choose">) => testRelay<Named>(cleanups, opts);
 
-async function clients(n: number) {
-  const cs = await Promise.all(Array.from({ length: n }, () => udpClient()));
-  cleanups.push(() => cs.forEach((c) => c.close()));
-  return cs;
-}
+const clients = (n: number) => testClients(cleanups, n);
 
 test("1,000 flows each get their own replies, spread over the backends", async () => {
   const backends = [await echo("a"), await echo("b")];

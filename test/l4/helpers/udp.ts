@@ -1,5 +1,6 @@
 /** UDP helpers for L4 tests: echo backends that tag replies, and clients that collect replies. */
 import dgram from "node:dgram";
+import { startUdpRelay, type UdpRelay, type UdpRelayOptions, type UpstreamAddress } from "../../../src/l4/index.ts";
 
 /** An echo backend answering `${name}:${payload}`; `stop()` closes it. */
 export async function udpEcho(name: string): Promise<{ port: number; received: () => number; stop(): void }> {
@@ -35,4 +36,21 @@ export async function until(cond: () => boolean, what: string, ms = 5000): Promi
     if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
     await Bun.sleep(5);
   }
+}
+
+/** What a test file registers to run after each test (stop relays, close sockets). */
+export type Cleanups = (() => unknown)[];
+
+/** A udp relay on 127.0.0.1, port 0, stopped by `cleanups`. */
+export async function testRelay<B extends UpstreamAddress>(cleanups: Cleanups, opts: Partial<UdpRelayOptions<B>> & Pick<UdpRelayOptions<B>, "choose">): Promise<UdpRelay<B>> {
+  const r = await startUdpRelay<B>({ hostname: "127.0.0.1", port: 0, ...opts });
+  cleanups.push(() => r.stop());
+  return r;
+}
+
+/** `n` udp clients, closed by `cleanups`. */
+export async function testClients(cleanups: Cleanups, n: number): Promise<Awaited<ReturnType<typeof udpClient>>[]> {
+  const cs = await Promise.all(Array.from({ length: n }, () => udpClient()));
+  cleanups.push(() => cs.forEach((c) => c.close()));
+  return cs;
 }
