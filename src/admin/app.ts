@@ -18,7 +18,7 @@ import { mountConfig } from "./routes/config.ts";
 import { mountProbes } from "./routes/probes.ts";
 import { COLLECTIONS } from "./routes/resources.ts";
 import { mountRuntime } from "./routes/runtime.ts";
-import type { RuntimeView } from "./runtime-view.ts";
+import type { RuntimeView } from "../status.ts";
 
 /** Default largest request body: 4 MiB (a config with many certificates fits comfortably). */
 export const DEFAULT_BODY_LIMIT = 4 * 1024 * 1024;

@@ -2,7 +2,7 @@
 import type { SnapshotHolder } from "../config/index.ts";
 import type { Counter, Histogram } from "../obs/index.ts";
 import type { Store } from "../store/index.ts";
-import type { RuntimeView } from "./runtime-view.ts";
+import type { RuntimeView } from "../status.ts";
 
 /** The admin API's own metrics, registered on the shared registry by createAdminApp. */
 export interface AdminMetrics {

@@ -2,6 +2,6 @@
 export { createAdminApp, registerAdminMetrics, DEFAULT_BODY_LIMIT } from "./app.ts";
 export type { AdminOptions } from "./app.ts";
 export type { AdminMetrics } from "./deps.ts";
-export type { BackendHealth, BackendStats, ListenerState, RuntimeView, TrafficCounters } from "./runtime-view.ts";
+export type { BackendHealth, BackendStats, ListenerState, RuntimeView, TrafficCounters } from "../status.ts";
 export { mergePatch } from "./merge-patch.ts";
 export { tokenMatches } from "./auth.ts";

@@ -3,20 +3,20 @@
  * listeners, both kept in step with every published snapshot. `main` hands this to startNode as
  * its dataPlane; the admin API sees it only through the read-only RuntimeView it returns.
  */
-import type { RuntimeView } from "../admin/index.ts";
+import type { RuntimeView } from "../status.ts";
 import type { Snapshot, SnapshotHolder, SnapshotListener } from "../config/index.ts";
 import { LbError } from "../errors.ts";
 import { UpstreamPool } from "../l7/index.ts";
 import { rateLimitedLog, type Registry } from "../obs/index.ts";
-import { backendId } from "./backend-ids.ts";
-import { startL4Listener, type L4Listener } from "./l4-listener.ts";
-import { newL7Deps } from "./l7-deps.ts";
-import { startL7Listener } from "./l7-listener.ts";
-import { ListenerSet, type BoundListener } from "./listener-set.ts";
-import { registerDataPlaneMetrics } from "./metrics.ts";
-import { PoolRegistry } from "./pool-registry.ts";
-import { trafficView } from "./traffic-stats.ts";
-import { preflightListeners } from "./preflight.ts";
+import { backendId } from "./pools/backend-ids.ts";
+import { startL4Listener, type L4Listener } from "./listeners/l4-listener.ts";
+import { newL7Deps } from "./l7/l7-deps.ts";
+import { startL7Listener } from "./l7/l7-listener.ts";
+import { ListenerSet, type BoundListener } from "./listeners/listener-set.ts";
+import { registerDataPlaneMetrics } from "./stats/metrics.ts";
+import { PoolRegistry } from "./pools/pool-registry.ts";
+import { trafficView } from "./stats/traffic-stats.ts";
+import { preflightListeners } from "./listeners/preflight.ts";
 
 export interface DataPlaneOptions {
   holder: SnapshotHolder;

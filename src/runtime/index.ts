@@ -1,6 +1,6 @@
 /** @module The running data plane's shared state: pools narrowed by health, live counters, listeners. */
-export * from "./backend-stats.ts";
-export * from "./pool-runtime.ts";
-export * from "./pool-registry.ts";
+export * from "./pools/backend-stats.ts";
+export * from "./pools/pool-runtime.ts";
+export * from "./pools/pool-registry.ts";
 export * from "./data-plane.ts";
-export * from "./listener-set.ts";
+export * from "./listeners/listener-set.ts";

@@ -3,7 +3,7 @@
  * (per attempt, for a backend) on the hot path, copied into Prometheus series at scrape time
  * (metrics.ts) and shown by /v1/status (trafficView).
  */
-import type { TrafficCounters } from "../admin/index.ts";
+import type { TrafficCounters } from "../../status.ts";
 
 export class TrafficStats {
   /** Requests by status class: [no response, 1xx, 2xx, 3xx, 4xx, 5xx]. */

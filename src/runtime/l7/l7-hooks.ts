@@ -4,22 +4,22 @@
  * breaking, retries with a budget, passive health, stats and the access log. Everything here reads
  * the snapshot taken at the request head and the pool runtime chosen then, for the request's life.
  */
-import { extractHashKey, newPickContext, signSticky, stickyIndex, backendIndex } from "../balance/index.ts";
-import { cidrContains, type SnapshotHolder, type SnapshotListener, type SnapshotRoute } from "../config/index.ts";
-import { LbError } from "../errors.ts";
-import type { ProxyCtx, ProxyHooks, ResponseHead, Upstream } from "../l7/index.ts";
-import type { AccessLog } from "../obs/index.ts";
-import type { BackendStats } from "./backend-stats.ts";
+import { extractHashKey, newPickContext, signSticky, stickyIndex, backendIndex } from "../../balance/index.ts";
+import { cidrContains, type SnapshotHolder, type SnapshotListener, type SnapshotRoute } from "../../config/index.ts";
+import { LbError } from "../../errors.ts";
+import type { ProxyCtx, ProxyHooks, ResponseHead, Upstream } from "../../l7/index.ts";
+import type { AccessLog } from "../../obs/index.ts";
+import type { BackendStats } from "../pools/backend-stats.ts";
 import { cookieValue, stickyCookieLine } from "./cookies.ts";
-import { listenerOf } from "./listener-lookup.ts";
-import type { PoolRegistry } from "./pool-registry.ts";
-import { beginWork, endWork, type PoolRuntime } from "./pool-runtime.ts";
+import { listenerOf } from "../listeners/listener-lookup.ts";
+import type { PoolRegistry } from "../pools/pool-registry.ts";
+import { beginWork, endWork, type PoolRuntime } from "../pools/pool-runtime.ts";
 import type { RateLimiters } from "./rate-limiters.ts";
 import { newRequestState, type RequestState } from "./request-state.ts";
 import { failureKind, mayEverRetry, REPLAY_BODY_BYTES, routeAllowsRetry, type RetryBudget } from "./retry-policy.ts";
 import { editsOf, redirectReply } from "./route-edits.ts";
 import { hostOnly, matchRoute, queryParam, rewriteTarget, splitTarget } from "./router.ts";
-import type { L7Stats, TrafficStats } from "./traffic-stats.ts";
+import type { L7Stats, TrafficStats } from "../stats/traffic-stats.ts";
 
 export interface L7HookDeps {
   name: string;

@@ -2,8 +2,8 @@
  * What a route adds to a request or response (header edits, built once per route) and the replies
  * it makes itself (redirects). Split from l7-hooks.ts, which applies them per request.
  */
-import type { SnapshotHeaderOps, SnapshotListener, SnapshotRoute } from "../config/index.ts";
-import type { ProxyCtx, ProxyReply } from "../l7/index.ts";
+import type { SnapshotHeaderOps, SnapshotListener, SnapshotRoute } from "../../config/index.ts";
+import type { ProxyCtx, ProxyReply } from "../../l7/index.ts";
 import type { RequestState } from "./request-state.ts";
 import { hostOnly } from "./router.ts";
 

@@ -4,8 +4,8 @@
  * budget: retries in flight stay under 20% of the pool's active requests, with a floor of 3
  * (Envoy's retry budget), so retries can never multiply an outage.
  */
-import type { SnapshotRoute } from "../config/index.ts";
-import type { LbError } from "../errors.ts";
+import type { SnapshotRoute } from "../../config/index.ts";
+import type { LbError } from "../../errors.ts";
 
 const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"]);
 const BUDGET_SHARE = 0.2;

@@ -4,11 +4,11 @@
  * path by the PoolRegistry and replaced with one reference swap; a request or connection keeps the
  * object it started with, so every index it holds stays valid for its whole life.
  */
-import { createSelector, type Selector } from "../balance/index.ts";
-import type { SnapshotBackend, SnapshotPool } from "../config/index.ts";
-import type { OutlierDetector } from "../health/index.ts";
-import type { CircuitBreaker } from "../limits/index.ts";
-import { ConnGroup } from "../l7/index.ts";
+import { createSelector, type Selector } from "../../balance/index.ts";
+import type { SnapshotBackend, SnapshotPool } from "../../config/index.ts";
+import type { OutlierDetector } from "../../health/index.ts";
+import type { CircuitBreaker } from "../../limits/index.ts";
+import { ConnGroup } from "../../l7/index.ts";
 import type { BackendStats } from "./backend-stats.ts";
 
 export interface PoolRuntime {

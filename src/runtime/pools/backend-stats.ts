@@ -8,7 +8,7 @@
  * live load. `bytesIn`/`bytesOut` are client-side bytes (from / to the client) of L7 requests it
  * served last and of L4 connections (the L4 listener adds them on close).
  */
-import { TrafficStats } from "./traffic-stats.ts";
+import { TrafficStats } from "../stats/traffic-stats.ts";
 
 export class BackendStats extends TrafficStats {
   /** Requests (L7 attempts) or connections (L4) sent to it. */

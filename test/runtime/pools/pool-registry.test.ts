@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { compileSnapshot, validateConfig } from "../../src/config/index.ts";
-import { beginWork, endWork, PoolRegistry } from "../../src/runtime/index.ts";
+import { compileSnapshot, validateConfig } from "../../../src/config/index.ts";
+import { beginWork, endWork, PoolRegistry } from "../../../src/runtime/index.ts";
 
 function snapshot(pools: unknown[], revision = 1) {
   return compileSnapshot(validateConfig({ pools }), revision);

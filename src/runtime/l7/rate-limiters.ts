@@ -2,9 +2,9 @@
  * The token buckets of every listener and route that sets `rate_limit`, kept by name across config
  * changes (a new revision with the same limit keeps the buckets; a changed limit starts afresh).
  */
-import type { SnapshotListener, SnapshotRateLimit, SnapshotRoute } from "../config/index.ts";
-import type { ProxyReply } from "../l7/index.ts";
-import { RateLimiter } from "../limits/index.ts";
+import type { SnapshotListener, SnapshotRateLimit, SnapshotRoute } from "../../config/index.ts";
+import type { ProxyReply } from "../../l7/index.ts";
+import { RateLimiter } from "../../limits/index.ts";
 
 export class RateLimiters {
   readonly #limiters = new Map<string, { spec: SnapshotRateLimit; limiter: RateLimiter }>();

@@ -3,7 +3,7 @@
  * (DESIGN.md). The request is read through a small view so matching never parses what no route
  * asks about: the query string is split only when a route matches on it.
  */
-import { hostMatches, type SnapshotListener, type SnapshotRoute, type SnapshotRouteMatch } from "../config/index.ts";
+import { hostMatches, type SnapshotListener, type SnapshotRoute, type SnapshotRouteMatch } from "../../config/index.ts";
 
 /** What routing needs from a request. `host` is lower-case without the port; `path` has no query. */
 export interface RoutableRequest {

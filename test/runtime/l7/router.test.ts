@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { compileSnapshot, validateConfig } from "../../src/config/index.ts";
-import { hostOnly, matchRoute, prefixMatches, queryParam, rewriteTarget, splitTarget, type RoutableRequest } from "../../src/runtime/router.ts";
+import { compileSnapshot, validateConfig } from "../../../src/config/index.ts";
+import { hostOnly, matchRoute, prefixMatches, queryParam, rewriteTarget, splitTarget, type RoutableRequest } from "../../../src/runtime/l7/router.ts";
 
 const snap = compileSnapshot(
   validateConfig({

@@ -6,9 +6,9 @@ import { describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CertificateIndex, certificateNames, listenerTls } from "../../src/runtime/tls-contexts.ts";
-import { TEST_CERTS } from "../helpers/config-gen.ts";
-import { makeCert } from "../integration/https-helpers.ts";
+import { CertificateIndex, certificateNames, listenerTls } from "../../../src/runtime/l7/tls-contexts.ts";
+import { TEST_CERTS } from "../../helpers/config-gen.ts";
+import { makeCert } from "../../integration/https-helpers.ts";
 
 describe("certificateNames", () => {
   test("reads the subjectAltName DNS entries, lower-case, and skips IP addresses", () => {

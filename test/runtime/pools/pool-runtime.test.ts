@@ -1,9 +1,9 @@
 import { expect, test } from "bun:test";
-import { newPickContext } from "../../src/balance/index.ts";
-import { compileSnapshot, validateConfig } from "../../src/config/index.ts";
-import { CircuitBreaker } from "../../src/limits/index.ts";
-import { BackendStats } from "../../src/runtime/backend-stats.ts";
-import { buildPoolRuntime } from "../../src/runtime/pool-runtime.ts";
+import { newPickContext } from "../../../src/balance/index.ts";
+import { compileSnapshot, validateConfig } from "../../../src/config/index.ts";
+import { CircuitBreaker } from "../../../src/limits/index.ts";
+import { BackendStats } from "../../../src/runtime/pools/backend-stats.ts";
+import { buildPoolRuntime } from "../../../src/runtime/pools/pool-runtime.ts";
 
 const config = compileSnapshot(validateConfig({
   pools: [{ name: "app", algorithm: "round_robin", slow_start_ms: 10_000, backends: ["10.0.0.1:80", "10.0.0.2:80", "10.0.0.3:80"].map((address) => ({ address })) }],

@@ -8,8 +8,8 @@
 import type { TLSOptions } from "bun";
 import { constants, X509Certificate } from "node:crypto";
 import { createSecureContext } from "node:tls";
-import type { SnapshotCertificate } from "../config/index.ts";
-import { LbError } from "../errors.ts";
+import type { SnapshotCertificate } from "../../config/index.ts";
+import { LbError } from "../../errors.ts";
 
 // ALPN in wire format (length-prefixed names): HTTP/1.1 only; TLS 1.0 and 1.1 refused.
 const ALPN_HTTP11 = Buffer.from("\x08http/1.1", "latin1");

@@ -1,4 +1,4 @@
-import type { Snapshot, SnapshotListener } from "../config/index.ts";
+import type { Snapshot, SnapshotListener } from "../../config/index.ts";
 
 const byName = new WeakMap<Snapshot, Map<string, SnapshotListener>>();
 

@@ -4,8 +4,8 @@
  */
 import { afterEach, describe, expect, test } from "bun:test";
 import type { Socket, TCPSocketListener, TCPSocketListenOptions } from "bun";
-import { compileSnapshot, validateConfig, type Snapshot, type SnapshotListener } from "../../src/config/index.ts";
-import { ListenerSet, type BoundListener } from "../../src/runtime/listener-set.ts";
+import { compileSnapshot, validateConfig, type Snapshot, type SnapshotListener } from "../../../src/config/index.ts";
+import { ListenerSet, type BoundListener } from "../../../src/runtime/listeners/listener-set.ts";
 
 const POOLS = [{ name: "app", backends: [{ address: "127.0.0.1:9" }] }];
 

@@ -5,7 +5,7 @@
  * holder included, fails the probe with EADDRINUSE as a plain bind would.
  */
 import dgram from "node:dgram";
-import type { SnapshotListener } from "../config/index.ts";
+import type { SnapshotListener } from "../../config/index.ts";
 
 /** Resolves when `l`'s address is free to bind; throws the bind error otherwise. Port 0 is always free. */
 export async function probeAddress(l: SnapshotListener): Promise<void> {

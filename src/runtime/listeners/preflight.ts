@@ -3,8 +3,8 @@
  * it does not already hold (like `nginx -t`): a taken port is refused with a 400 naming the
  * listener, instead of a stored revision whose listener silently fails to bind.
  */
-import type { Snapshot } from "../config/index.ts";
-import { LbError } from "../errors.ts";
+import type { Snapshot } from "../../config/index.ts";
+import { LbError } from "../../errors.ts";
 import type { ListenerSet } from "./listener-set.ts";
 
 /** `host:port` as ListenerSet.states() shows a bound address. */

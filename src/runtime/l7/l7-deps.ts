@@ -1,12 +1,12 @@
 /** What every L7 listener of a node shares: stats, retry budget, rate limiters, access logs, latency histograms. */
-import type { SnapshotHolder, SnapshotListener } from "../config/index.ts";
-import { AccessLog, type Registry } from "../obs/index.ts";
-import type { BackendStats } from "./backend-stats.ts";
+import type { SnapshotHolder, SnapshotListener } from "../../config/index.ts";
+import { AccessLog, type Registry } from "../../obs/index.ts";
+import type { BackendStats } from "../pools/backend-stats.ts";
 import type { L7HookDeps } from "./l7-hooks.ts";
-import type { PoolRegistry } from "./pool-registry.ts";
+import type { PoolRegistry } from "../pools/pool-registry.ts";
 import { RateLimiters } from "./rate-limiters.ts";
 import { RetryBudget } from "./retry-policy.ts";
-import { newL7Stats } from "./traffic-stats.ts";
+import { newL7Stats } from "../stats/traffic-stats.ts";
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 

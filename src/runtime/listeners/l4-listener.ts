@@ -4,14 +4,14 @@
  * load, circuit breaker). Every live connection or flow is recorded in the WASM connection-tracking
  * table, which is what /v1/status reads for per-backend L4 connection counts.
  */
-import { newPickContext, type PickContext } from "../balance/index.ts";
-import type { SnapshotHolder, SnapshotListener, SnapshotPool } from "../config/index.ts";
-import { CidrList, SniMatcher, startTcpRelay, startUdpRelay, type ConnInfo, type UdpRelayStats } from "../l4/index.ts";
-import { ConnTrack, hashTuple } from "../wasm/index.ts";
-import { backendId } from "./backend-ids.ts";
+import { newPickContext, type PickContext } from "../../balance/index.ts";
+import type { SnapshotHolder, SnapshotListener, SnapshotPool } from "../../config/index.ts";
+import { CidrList, SniMatcher, startTcpRelay, startUdpRelay, type ConnInfo, type UdpRelayStats } from "../../l4/index.ts";
+import { ConnTrack, hashTuple } from "../../wasm/index.ts";
+import { backendId } from "../pools/backend-ids.ts";
 import { listenerOf } from "./listener-lookup.ts";
-import type { PoolRegistry } from "./pool-registry.ts";
-import { beginWork, endWork, type PoolRuntime } from "./pool-runtime.ts";
+import type { PoolRegistry } from "../pools/pool-registry.ts";
+import { beginWork, endWork, type PoolRuntime } from "../pools/pool-runtime.ts";
 
 /** What the chooser hands the relay: an address plus where to account for it. */
 interface Chosen {

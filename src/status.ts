@@ -1,11 +1,11 @@
 /**
- * The read-only window the admin API has on the running data plane. The composition root
- * (src/cli/start.ts) passes one in; every method is optional because the data plane grows in later
- * issues: until a method exists the admin reports "unknown" or leaves the field out. The admin
- * never mutates through it and never touches sockets (DESIGN.md "Admin").
+ * The view types the data plane fills and the admin API reads, in a leaf module both import, so
+ * the runtime never imports src/admin. The composition root (src/cli/start.ts) passes a RuntimeView
+ * to the admin; every method is optional: until one exists the admin reports "unknown" or leaves
+ * the field out. The admin never mutates through it and never touches sockets (DESIGN.md "Admin").
  */
 
-import type { Snapshot } from "../config/index.ts";
+import type { Snapshot } from "./config/index.ts";
 
 /** Health of one backend as the health checker sees it. */
 export type BackendHealth = "healthy" | "unhealthy" | "unknown";

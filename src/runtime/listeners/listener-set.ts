@@ -7,8 +7,8 @@
  * failures are reported, never thrown into the snapshot publisher; a failed rebind keeps the old
  * binding serving.
  */
-import type { Snapshot, SnapshotListener } from "../config/index.ts";
-import type { UdpRelayStats } from "../l4/index.ts";
+import type { Snapshot, SnapshotListener } from "../../config/index.ts";
+import type { UdpRelayStats } from "../../l4/index.ts";
 import { udpStatus, type UdpStatus } from "./udp-status.ts";
 import { probeAddress } from "./port-probe.ts";
 

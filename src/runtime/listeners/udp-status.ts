@@ -1,5 +1,5 @@
 /** A udp listener's relay counters as /v1/status and /metrics show them (snake_case, like the rest of the status). */
-import type { UdpRelayStats } from "../l4/index.ts";
+import type { UdpRelayStats } from "../../l4/index.ts";
 
 /** A udp listener's counters as /v1/status shows them. */
 export interface UdpStatus {

@@ -5,11 +5,11 @@
  * certificates by SNI (tls-contexts.ts). Every listener binds with reusePort, so that a successor
  * can bind the same port before this one retires (listener-set.ts).
  */
-import type { SnapshotListener } from "../config/index.ts";
-import { CidrList } from "../l4/index.ts";
-import { startProxy, type UpstreamPool } from "../l7/index.ts";
+import type { SnapshotListener } from "../../config/index.ts";
+import { CidrList } from "../../l4/index.ts";
+import { startProxy, type UpstreamPool } from "../../l7/index.ts";
 import { l7Hooks, type L7HookDeps } from "./l7-hooks.ts";
-import type { BoundListener } from "./listener-set.ts";
+import type { BoundListener } from "../listeners/listener-set.ts";
 import { listenerTls } from "./tls-contexts.ts";
 
 /** Starts listener `l` (http or https); the hooks read the live snapshot per request. */

@@ -2,13 +2,13 @@
  * Data-plane metrics. The hot path only bumps plain numbers on BackendStats; these collectors
  * copy them into Prometheus series at scrape time, so a request never touches a label map.
  */
-import { OVERFLOW_KINDS } from "../limits/index.ts";
-import type { Registry } from "../obs/index.ts";
-import type { ListenerSet } from "./listener-set.ts";
-import type { PoolRegistry } from "./pool-registry.ts";
-import type { BackendStats } from "./backend-stats.ts";
+import { OVERFLOW_KINDS } from "../../limits/index.ts";
+import type { Registry } from "../../obs/index.ts";
+import type { ListenerSet } from "../listeners/listener-set.ts";
+import type { PoolRegistry } from "../pools/pool-registry.ts";
+import type { BackendStats } from "../pools/backend-stats.ts";
 import { STATUS_CLASSES, type L7Stats, type StatsBook } from "./traffic-stats.ts";
-import type { UdpStatus } from "./udp-status.ts";
+import type { UdpStatus } from "../listeners/udp-status.ts";
 
 /** Registers the per-backend and per-listener series on `metrics`. */
 export function registerDataPlaneMetrics(metrics: Registry, pools: PoolRegistry, listeners: ListenerSet, l7: L7Stats): void {

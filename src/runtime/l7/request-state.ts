@@ -1,8 +1,8 @@
 /** The per-request state the L7 hooks keep in ProxyCtx.user (one object per request). */
-import type { PickContext } from "../balance/index.ts";
-import type { SnapshotListener, SnapshotRoute } from "../config/index.ts";
-import type { TrafficStats } from "./traffic-stats.ts";
-import type { PoolRuntime } from "./pool-runtime.ts";
+import type { PickContext } from "../../balance/index.ts";
+import type { SnapshotListener, SnapshotRoute } from "../../config/index.ts";
+import type { TrafficStats } from "../stats/traffic-stats.ts";
+import type { PoolRuntime } from "../pools/pool-runtime.ts";
 
 export interface RequestState {
   listener: SnapshotListener | undefined;

@@ -4,7 +4,7 @@
  * path, coalesced per pool (many flips within `rebuildDelayMs` cost one rebuild), and publish by
  * one Map write that the data plane reads per request or connection.
  */
-import type { Snapshot, SnapshotPool } from "../config/index.ts";
+import type { Snapshot, SnapshotPool } from "../../config/index.ts";
 import {
   type ActiveHealthChecker,
   computeUsable,
@@ -14,8 +14,8 @@ import {
   resolveOutlierSpec,
   type CheckSpec,
   type Outcome,
-} from "../health/index.ts";
-import { CircuitBreaker } from "../limits/index.ts";
+} from "../../health/index.ts";
+import { CircuitBreaker } from "../../limits/index.ts";
 import { BackendStats } from "./backend-stats.ts";
 import { buildPoolRuntime, type PoolRuntime } from "./pool-runtime.ts";
 
