@@ -10,7 +10,7 @@
  */
 import { compileSnapshot, validateConfig, type Snapshot, type SnapshotHolder } from "../config/index.ts";
 import { LbError, isLbError } from "../errors.ts";
-import type { ChangeSource, ResourceRevisions, Store, StoredConfig } from "../store/index.ts";
+import { nextResourceRevisions, type ChangeSource, type ResourceRevisions, type Store, type StoredConfig } from "../store/index.ts";
 import { planChange, relabel, summarize, type Plan } from "./apply.ts";
 
 /** What ConfigControl writes to and publishes on. */
@@ -117,21 +117,18 @@ export class ConfigControl {
     opts.approve?.(current, plan);
     await this.deps.preflight?.(plan.snapshot);
     if (opts.dryRun) return { ...unchanged, changed: true, snapshot: plan.snapshot };
-    let written;
-    try {
-      written = await store.write(plan.doc, {
-        expectRevision: current.revision,
-        source: opts.source,
-        ...(opts.file === undefined ? {} : { file: opts.file }),
-        summary: summarize(opts.summary, plan.diff),
-      });
-    } catch (e) {
-      if (isLbError(e, "PRECONDITION_FAILED")) throw new BaseMoved(e);
-      throw e;
-    }
+    const written = await store.write(plan.doc, {
+      expectRevision: current.revision,
+      source: opts.source,
+      ...(opts.file === undefined ? {} : { file: opts.file }),
+      summary: summarize(opts.summary, plan.diff),
+    }).catch((e: unknown) => {
+      throw isLbError(e, "PRECONDITION_FAILED") ? new BaseMoved(e) : e;
+    });
     const snapshot = relabel(plan.snapshot, written.revision);
     holder.publish(snapshot);
-    const resources = store.read().resources;
+    // The write landed on the revision read, so what changed is exactly plan.doc against it.
+    const resources = written.changed ? nextResourceRevisions(current.doc, current.resources, plan.doc, written.revision) : current.resources;
     return { revision: written.revision, changed: written.changed, diff: plan.diff, doc: plan.doc, resources, snapshot };
   }
 }

@@ -36,6 +36,7 @@ export interface RevisionEntry extends ChangeSource {
  * a parent's revision moves whenever a child is added, removed, reordered or changed; a child's
  * moves only when it changes. Every resource of the document has an entry.
  *
+ * After a write at revision R they are exactly nextResourceRevisions(before, known, after, R).
  * etcd: the key's mod_revision, the parent's being the larger of its own and its children's. The
  * parent's key records its children's order, so adding or removing a child rewrites it.
  */
