@@ -61,5 +61,5 @@ export interface RuntimeView {
    * Throws CONFIG_INVALID (with paths) when the data plane could not serve `snapshot`, e.g. a new
    * listener address is taken: the admin API then refuses the write instead of storing it.
    */
-  preflight?(snapshot: Snapshot): void;
+  preflight?(snapshot: Snapshot): void | Promise<void>;
 }

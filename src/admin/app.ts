@@ -1,18 +1,20 @@
 /**
- * createAdminApp: the Hono admin API over the store, the snapshot holder and a read-only runtime
- * view (DESIGN.md "Admin API"). Middleware order matters: metrics outermost (so 401s and 413s are
- * counted), then auth (an unauthenticated caller learns nothing, not even 404 vs 405), then the
- * body limit, then the routes, then a 405 catch-all per known path.
+ * createAdminApp: the Hono admin API over the store, the write path, the snapshot holder and a
+ * read-only runtime view (DESIGN.md "Admin API"). Middleware order matters: metrics outermost (so
+ * 401s and 413s are counted), then auth (an unauthenticated caller learns nothing, not even 404 vs
+ * 405), then the body limit, then the routes, then OPTIONS and a 405 catch-all per known path. A
+ * trailing slash is ignored (`/v1/pools/` is `/v1/pools`).
  */
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { SnapshotHolder } from "../config/index.ts";
+import { ConfigControl } from "../control/index.ts";
 import { LbError } from "../errors.ts";
 import { Registry } from "../obs/index.ts";
 import type { Store } from "../store/index.ts";
 import { bearerAuth } from "./auth.ts";
 import { mountCollection } from "./collection.ts";
-import type { AdminDeps, AdminMetrics } from "./deps.ts";
+import type { AdminDeps, AdminMetrics, Readiness } from "./deps.ts";
 import { errorBody, onAdminError, onAdminNotFound } from "./error-handler.ts";
 import { mountConfig } from "./routes/config.ts";
 import { mountProbes } from "./routes/probes.ts";
@@ -27,6 +29,12 @@ export const DEFAULT_BODY_LIMIT = 4 * 1024 * 1024;
 export interface AdminOptions {
   store: Store;
   holder: SnapshotHolder;
+  /**
+   * The node's write path, shared with everything else that writes (start --config, SIGHUP) so
+   * all of them queue behind one another; default: one of the admin's own over store and holder,
+   * with the runtime view's preflight.
+   */
+  control?: ConfigControl;
   /** The data plane's read-only view; absent until the data plane is wired. */
   runtime?: RuntimeView;
   /** Bearer token; when set every path but /healthz requires it. */
@@ -35,6 +43,8 @@ export interface AdminOptions {
   bodyLimit?: number;
   /** /readyz answers 200 while this returns true; default: a snapshot has been published. */
   ready?: () => boolean;
+  /** True once the node is stopping: /readyz answers 503 DRAINING. */
+  draining?: () => boolean;
   /** Registry to serve at /metrics and to register the admin's metrics on; default: a new one. */
   metrics?: Registry;
 }
@@ -54,39 +64,50 @@ export function registerAdminMetrics(registry: Registry, holder: SnapshotHolder)
 /** Methods counted under their own label; anything else is "OTHER", so a client cannot grow the series without bound. */
 const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
 
-/** Every known path pattern with the verbs it serves, for 405 and the Allow header. */
+const COLLECTION = "GET, HEAD, POST, OPTIONS";
+const ITEM = "GET, HEAD, PUT, PATCH, DELETE, OPTIONS";
+const READ = "GET, HEAD, OPTIONS";
+
+/** Every known path pattern with the verbs it serves, for OPTIONS, 405 and the Allow header. */
 const PATHS: [string, string][] = [
-  ["/v1/config", "GET, PUT"],
-  ["/v1/listeners", "GET, POST"],
-  ["/v1/listeners/:name", "GET, PUT, PATCH, DELETE"],
-  ["/v1/listeners/:listener/routes", "GET, POST"],
-  ["/v1/listeners/:listener/routes/:name", "GET, PUT, PATCH, DELETE"],
-  ["/v1/pools", "GET, POST"],
-  ["/v1/pools/:name", "GET, PUT, PATCH, DELETE"],
-  ["/v1/pools/:pool/backends", "GET, POST"],
-  ["/v1/pools/:pool/backends/:address", "GET, PUT, PATCH, DELETE"],
-  ["/v1/pools/:name/table", "GET"],
-  ["/v1/certificates", "GET, POST"],
-  ["/v1/certificates/:name", "GET, PUT, PATCH, DELETE"],
-  ["/v1/status", "GET"],
-  ["/v1/revisions", "GET"],
-  ["/metrics", "GET"],
-  ["/healthz", "GET"],
-  ["/readyz", "GET"],
+  ["/v1/config", "GET, HEAD, PUT, OPTIONS"],
+  ["/v1/listeners", COLLECTION],
+  ["/v1/listeners/:name", ITEM],
+  ["/v1/listeners/:listener/routes", COLLECTION],
+  ["/v1/listeners/:listener/routes/:name", ITEM],
+  ["/v1/pools", COLLECTION],
+  ["/v1/pools/:name", ITEM],
+  ["/v1/pools/:pool/backends", COLLECTION],
+  ["/v1/pools/:pool/backends/:address", ITEM],
+  ["/v1/pools/:name/table", READ],
+  ["/v1/certificates", COLLECTION],
+  ["/v1/certificates/:name", ITEM],
+  ["/v1/status", READ],
+  ["/v1/revisions", READ],
+  ["/metrics", READ],
+  ["/healthz", READ],
+  ["/readyz", READ],
 ];
+
+function readinessOf(opts: AdminOptions): () => Readiness {
+  const ready = opts.ready ?? (() => opts.holder.current() !== undefined);
+  return () => (opts.draining?.() ? "draining" : ready() ? "ready" : "not_ready");
+}
 
 /** Builds the admin app. Serve it with `Bun.serve({ fetch: app.fetch })` or test it with `app.request()`. */
 export function createAdminApp(opts: AdminOptions): Hono {
   const registry = opts.metrics ?? new Registry();
+  const runtime = opts.runtime ?? {};
   const deps: AdminDeps = {
     store: opts.store,
+    control: opts.control ?? new ConfigControl({ store: opts.store, holder: opts.holder, preflight: runtime.preflight?.bind(runtime) }),
     holder: opts.holder,
-    runtime: opts.runtime ?? {},
-    ready: opts.ready ?? (() => opts.holder.current() !== undefined),
+    runtime,
+    readiness: readinessOf(opts),
     metrics: registerAdminMetrics(registry, opts.holder),
   };
   const limit = opts.bodyLimit ?? DEFAULT_BODY_LIMIT;
-  const app = new Hono();
+  const app = new Hono({ strict: false });
   app.onError(onAdminError);
   app.notFound(onAdminNotFound);
 
@@ -114,6 +135,7 @@ export function createAdminApp(opts: AdminOptions): Hono {
   for (const spec of COLLECTIONS) mountCollection(app, deps, spec);
 
   for (const [path, allow] of PATHS) {
+    app.options(path, (c) => c.body(null, 204, { Allow: allow }));
     app.all(path, (c) => c.json(errorBody("METHOD_NOT_ALLOWED", `${c.req.method} is not allowed on ${path}; use ${allow}`), 405, { Allow: allow }));
   }
   return app;

@@ -23,7 +23,8 @@ export function tokenMatches(token: string, presented: string): boolean {
 export function bearerAuth(token: string | undefined): MiddlewareHandler {
   if (!token) return async (_c, next) => next();
   return async (c, next) => {
-    if (OPEN_PATHS.has(c.req.path)) return next();
+    // The app ignores a trailing slash; so does this check.
+    if (OPEN_PATHS.has(c.req.path.replace(/(.)\/+$/, "$1"))) return next();
     const header = c.req.header("authorization") ?? "";
     const m = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header);
     if (!m || !tokenMatches(token, m[1])) {

@@ -1,5 +1,6 @@
-/** What every admin route handler works with: the store, the snapshot holder, metrics, the runtime view. */
+/** What every admin route handler works with: the store, the write path, the snapshot holder, metrics, the runtime view. */
 import type { SnapshotHolder } from "../config/index.ts";
+import type { ConfigControl } from "../control/index.ts";
 import type { Counter, Histogram } from "../obs/index.ts";
 import type { Store } from "../store/index.ts";
 import type { RuntimeView } from "../status.ts";
@@ -14,11 +15,15 @@ export interface AdminMetrics {
   duration: Histogram;
 }
 
-/** Dependencies shared by the route modules. */
+/** What /readyz reports: ready, draining (stopping), or not ready yet. */
+export type Readiness = "ready" | "draining" | "not_ready";
+
+/** Dependencies shared by the route modules. Reads go to `store`; every write goes through `control`. */
 export interface AdminDeps {
   store: Store;
+  control: ConfigControl;
   holder: SnapshotHolder;
   runtime: RuntimeView;
-  ready: () => boolean;
+  readiness: () => Readiness;
   metrics: AdminMetrics;
 }

@@ -1,42 +1,24 @@
 /**
- * The one write path of the admin API: read the stored document, check If-Match, change a copy in
- * memory, and hand it to applyConfig (validate, compile, store in one transaction, publish). The
- * read, the change and the apply run without an await in between, so two requests on this node
- * cannot interleave inside one read-modify-write.
+ * How every admin write reaches the write path: ConfigControl.change (one read-modify-write at a
+ * time per node: read, If-Match, change a copy, validate, compile, preflight, store, publish),
+ * counted in fulcrum_config_writes_total, and answered with the revision in the body and ETag.
  */
 import type { Context } from "hono";
-import { applyConfig, type ConfigDoc } from "../config/index.ts";
-import { LbError } from "../errors.ts";
+import type { ChangeResult } from "../control/index.ts";
+import type { ChangeSource, StoredConfig } from "../store/index.ts";
+import { etag } from "./conditional.ts";
 import type { AdminDeps } from "./deps.ts";
 
-/** The result of a write, as the response reports it. */
-export interface WriteResult {
-  revision: number;
-  changed: boolean;
-  /** Human lines saying what changed (diffConfig), empty when nothing did. */
-  diff: string[];
-}
-
-/** The ETag for a revision: a strong validator, the revision in quotes. */
-export function etag(revision: number): string {
-  return `"${revision}"`;
-}
-
-/**
- * Throws PRECONDITION_FAILED unless the If-Match header (if any) names `revision`. Accepts `*`,
- * a list, and weak validators (W/"5"), which compare by their revision as well.
- */
-export function checkIfMatch(c: Context, revision: number): void {
-  const header = c.req.header("if-match");
-  if (header === undefined) return;
-  const tags = header.split(",").map((t) => t.trim()).filter((t) => t !== "");
-  if (tags.includes("*")) return;
-  const wanted = tags.map((t) => t.replace(/^W\//, "").replace(/^"(.*)"$/, "$1"));
-  if (!wanted.includes(String(revision))) {
-    throw new LbError("PRECONDITION_FAILED", `If-Match ${header} does not match the current revision ${revision}`, {
-      details: [{ current_revision: revision }],
-    });
-  }
+/** One admin write: how to make the new document from the stored one, and on what it is conditional. */
+export interface AdminWrite {
+  /** The new document (unvalidated) from the current one; may throw (404, 409). */
+  produce(current: StoredConfig): unknown;
+  /** The request's precondition (If-Match) judged on the current stored config. */
+  precondition?(current: StoredConfig): void;
+  /** Validate and compile only. */
+  dryRun: boolean;
+  /** Who made it; default the API. */
+  source?: ChangeSource;
 }
 
 /** Summary recorded in the revision history: the verb and the path, e.g. "PATCH /v1/pools/app". */
@@ -50,31 +32,38 @@ export function summaryOf(c: Context): string {
   return `${c.req.method} ${path}`;
 }
 
-/** Applies `doc` (a whole document) on top of `expectRevision`, counting the outcome. */
-export function applyDoc(deps: AdminDeps, c: Context, doc: unknown, expectRevision: number, dryRun = false): WriteResult {
+/** Runs `w` through the node's write path, counting the outcome. */
+export async function runWrite(deps: AdminDeps, c: Context, w: AdminWrite): Promise<ChangeResult> {
   const writes = deps.metrics.writes;
   try {
-    const preflight = deps.runtime.preflight?.bind(deps.runtime);
-    const r = applyConfig({ store: deps.store, holder: deps.holder, preflight }, doc, { expectRevision, dryRun, summary: summaryOf(c) });
-    writes.inc({ result: dryRun ? "dry_run" : r.changed ? "applied" : "unchanged" });
-    return { revision: r.revision, changed: r.changed, diff: r.diff };
+    const r = await deps.control.change((current) => w.produce(current), {
+      ...(w.source ?? { source: "api" }),
+      summary: summaryOf(c),
+      dryRun: w.dryRun,
+      precondition: w.precondition,
+    });
+    writes.inc({ result: w.dryRun ? "dry_run" : r.changed ? "applied" : "unchanged" });
+    return r;
   } catch (e) {
     writes.inc({ result: "rejected" });
     throw e;
   }
 }
 
-/** Reads the stored document, checks If-Match, applies `mutate` to a copy, and writes it. */
-export function writeDoc(deps: AdminDeps, c: Context, mutate: (doc: ConfigDoc) => void): WriteResult {
-  const current = deps.store.read();
-  checkIfMatch(c, current.revision);
-  const doc = structuredClone(current.doc);
-  mutate(doc);
-  return applyDoc(deps, c, doc, current.revision);
-}
-
-/** Sends a write's answer: the revision in the body and as ETag. */
-export function respondWrite(c: Context, status: 200 | 201, r: WriteResult, extra: Record<string, unknown> = {}): Response {
-  c.header("ETag", etag(r.revision));
+/**
+ * Sends a write's answer: `{revision, changed, ...extra}`, with `tag` (the revision of what was
+ * written: the resource's, the document's) as ETag. A dry run answers 200 with `dry_run: true`
+ * and the diff, and no ETag: nothing was written.
+ */
+export function respondWrite(
+  c: Context,
+  status: 200 | 201,
+  r: ChangeResult,
+  dryRun: boolean,
+  tag: number | undefined,
+  extra: Record<string, unknown> = {},
+): Response {
+  if (dryRun) return c.json({ revision: r.revision, changed: r.changed, dry_run: true, diff: r.diff, ...extra }, 200);
+  if (tag !== undefined) c.header("ETag", etag(tag));
   return c.json({ revision: r.revision, changed: r.changed, ...extra }, status);
 }

@@ -33,10 +33,10 @@ export async function adminRequest(
   admin: string | undefined,
   method: string,
   path: string,
-  opts: { token?: string; body?: unknown; accept?: string } = {},
+  opts: { token?: string; body?: unknown; accept?: string; headers?: Record<string, string> } = {},
 ): Promise<AdminResponse> {
   const base = adminBaseUrl(admin ?? process.env.FULCRUM_ADMIN ?? DEFAULT_ADMIN);
-  const headers: Record<string, string> = { accept: opts.accept ?? "application/json" };
+  const headers: Record<string, string> = { ...opts.headers, accept: opts.accept ?? "application/json" };
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;
   if (opts.body !== undefined) headers["content-type"] = "application/json";
   let res: Response;

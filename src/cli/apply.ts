@@ -2,8 +2,12 @@
  * `fulcrum apply -f FILE [--admin URL] [--admin-token-file PATH] [--dry-run]`: sends a config
  * file to a running node (PUT /v1/config), then prints what changed and the revision now served.
  * The file is parsed here (YAML or JSON) and sent as JSON, so a syntax error is reported with its
- * line before anything goes over the wire. A 4xx from the node prints its errors and exits 1.
+ * line before anything goes over the wire. A 4xx from the node prints its errors and exits 1. The
+ * file's absolute path goes along (Fulcrum-Config-File), so the node's history records the change
+ * as coming from that file, and a later `start --config` of the same file knows it is current.
  */
+import { resolve } from "node:path";
+import { CONFIG_FILE_HEADER } from "../admin/index.ts";
 import { LbError } from "../errors.ts";
 import { parseArgs } from "./args.ts";
 import { adminRequest, readToken } from "./admin-client.ts";
@@ -27,7 +31,8 @@ export async function applyCommand(argv: string[]): Promise<number> {
     const doc = await readConfigFile(file);
     const token = await readToken(args.flags["admin-token-file"]);
     const dryRun = args.bools["dry-run"] === true;
-    const res = await adminRequest(args.flags.admin, "PUT", `/v1/config${dryRun ? "?dry_run=true" : ""}`, { token, body: doc });
+    const headers = { [CONFIG_FILE_HEADER]: encodeURIComponent(resolve(file)) };
+    const res = await adminRequest(args.flags.admin, "PUT", `/v1/config${dryRun ? "?dry_run=true" : ""}`, { token, body: doc, headers });
     const body = res.json();
     if (res.status !== 200) return reportApiError("apply", res.status, body);
     const answer = body as ApplyAnswer;

@@ -22,6 +22,7 @@ export async function readConfigFile(path: string): Promise<unknown> {
     // An empty file is an empty document: every list defaults to [].
     return parseYaml(text, { prettyErrors: true, uniqueKeys: true, maxAliasCount: 100 }) ?? {};
   } catch (e) {
-    throw new LbError("INVALID_YAML", `${path}: not valid YAML: ${(e as Error).message}`);
+    // The first line says where (line, column); the rest quotes the file, which may be a private key.
+    throw new LbError("INVALID_YAML", `${path}: not valid YAML: ${(e as Error).message.split("\n")[0]!.replace(/:$/, "")}`);
   }
 }

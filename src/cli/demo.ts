@@ -49,6 +49,8 @@ async function startWithConfig(doc: unknown, opts: { db: string; admin?: string;
     const node = await startNode({
       dbPath: opts.db,
       configFile,
+      // The demo's config is the demo: it replaces whatever an earlier demo left in --db.
+      force: true,
       admin: opts.admin,
       token: opts.token,
       dataPlane: async ({ holder, metrics }) => (plane = await startDataPlane({ holder, metrics, log: eventLog })),

@@ -1,12 +1,15 @@
 /**
- * `fulcrum start [--config FILE] [--db PATH] [--admin HOST:PORT] [--admin-token-file PATH]` and
- * startNode, the seam the composition root extends: open the store, apply a config file if given,
- * publish the current revision's snapshot, start the data plane (when the caller supplies one),
- * then serve the admin API. SIGTERM/SIGINT stop everything in reverse order and exit 0.
+ * `fulcrum start [--config FILE [--force]] [--db PATH] [--admin HOST:PORT] [--metrics HOST:PORT]
+ * [--admin-token-file PATH]` and startNode, the seam the composition root extends: open the store,
+ * apply a config file if given (printing its diff; refused when it would overwrite changes made
+ * since that file was last applied, unless forced), publish the current revision's snapshot,
+ * start the data plane (when the caller supplies one), then serve the admin API (and the probe
+ * listener). SIGTERM/SIGINT stop everything in reverse order and exit 0.
  */
 import { resolve } from "node:path";
-import { createAdminApp, type RuntimeView } from "../admin/index.ts";
-import { applyConfig, publishStored, SnapshotHolder } from "../config/index.ts";
+import { createAdminApp, createProbeApp, type Readiness, type RuntimeView } from "../admin/index.ts";
+import { SnapshotHolder, type Snapshot } from "../config/index.ts";
+import { ConfigControl, type ChangeResult } from "../control/index.ts";
 import { LbError } from "../errors.ts";
 import { Registry } from "../obs/index.ts";
 import { defaultDbPath, openStore, type Store } from "../store/index.ts";
@@ -14,7 +17,8 @@ import { parseArgs, parseHostPort } from "./args.ts";
 import { DEFAULT_ADMIN, readToken } from "./admin-client.ts";
 import { readConfigFile } from "./config-file.ts";
 import { reportError } from "./report.ts";
-import { startDataPlane } from "../runtime/index.ts";
+import { applyConfigFile, warnExposed } from "./start-config.ts";
+import { preflightListeners, startDataPlane } from "../runtime/index.ts";
 
 /** What a data plane hands back to startNode: its runtime view, readiness, and how to stop it. */
 export interface DataPlane {
@@ -34,31 +38,51 @@ export interface DataPlaneContext {
 
 /** Options of startNode; every field has a default. */
 export interface NodeOptions {
-  /** SQLite file (created if missing); default FULCRUM_DB or ./fulcrum.db. */
+  /** SQLite file (created 0600 if missing); default FULCRUM_DB or ./fulcrum.db. */
   dbPath?: string;
   /** A config file (YAML or JSON) applied before anything serves. */
   configFile?: string;
+  /** Apply `configFile` even when it overwrites changes made since it was last applied (--force). */
+  force?: boolean;
   /** Admin address HOST:PORT; port 0 picks a free one. Default FULCRUM_ADMIN or 127.0.0.1:9901. */
   admin?: string;
   /** Admin bearer token; required to bind the admin API beyond loopback. */
   token?: string;
+  /** Probe listener HOST:PORT serving /metrics, /readyz and /healthz without the token (--metrics). */
+  metrics?: string;
   /** Largest admin request body in bytes. */
   bodyLimit?: number;
   /** Starts the data plane once the first snapshot is published (the lead wires L4/L7 here). */
   dataPlane?: (ctx: DataPlaneContext) => Promise<DataPlane>;
+  /**
+   * Checks, before `configFile` is stored, that its listeners can bind (the data plane's
+   * preflight); once the data plane runs, its runtime view's preflight is used instead.
+   */
+  preflight?: (snapshot: Snapshot) => void | Promise<void>;
+  /** Where startNode prints the config file's diff and warnings; default console.log. */
+  log?: (line: string) => void;
 }
 
 /** A running node. */
 export interface FulcrumNode {
   store: Store;
   holder: SnapshotHolder;
+  /** The node's one write path: every change (admin API, config file, SIGHUP) queues here. */
+  control: ConfigControl;
   metrics: Registry;
   dbPath: string;
   /** Base URL of the admin API, with the real port. */
   adminUrl: string;
+  /** Base URL of the probe listener (--metrics), with the real port. */
+  metricsUrl?: string;
   /**
-   * Drains and stops: /readyz turns 503 at once, the data plane stops accepting and gets up to
-   * `graceMs` for in-flight work, then the admin API stops and the store closes. Idempotent.
+   * Re-reads the `--config` file and applies it like `apply` (history source "sighup"): an invalid
+   * file rejects and changes nothing. Undefined when the node was started without one.
+   */
+  reload?: () => Promise<ChangeResult>;
+  /**
+   * Drains and stops: /readyz turns 503 DRAINING at once, the data plane stops accepting and gets
+   * up to `graceMs` for in-flight work, then the admin API stops and the store closes. Idempotent.
    */
   stop(graceMs?: number): Promise<void>;
 }
@@ -69,55 +93,76 @@ export function isLoopback(host: string): boolean {
   return h === "localhost" || h === "::1" || /^127\.\d+\.\d+\.\d+$/.test(h) || /^::ffff:127\.\d+\.\d+\.\d+$/.test(h);
 }
 
-/** Starts a node; throws LbError (nothing left running) when any step fails. */
-export async function startNode(opts: NodeOptions = {}): Promise<FulcrumNode> {
-  const { host, port } = parseHostPort(opts.admin ?? process.env.FULCRUM_ADMIN ?? DEFAULT_ADMIN);
-  if (!isLoopback(host) && !opts.token) {
+/** `http://host:port`, IPv6 in brackets. */
+function urlOf(host: string, port: number | undefined): string {
+  return `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+}
+
+/** The admin address; refused beyond loopback without a token. */
+function adminAddress(opts: NodeOptions): { host: string; port: number } {
+  const at = parseHostPort(opts.admin ?? process.env.FULCRUM_ADMIN ?? DEFAULT_ADMIN);
+  if (!isLoopback(at.host) && !opts.token) {
     throw new LbError(
       "INVALID_ARGUMENT",
-      `refusing to serve the admin API on ${host} without a token: anyone who can reach it could rewrite the config. ` +
+      `refusing to serve the admin API on ${at.host} without a token: anyone who can reach it could rewrite the config. ` +
         "Set FULCRUM_ADMIN_TOKEN or pass --admin-token-file PATH, or bind to 127.0.0.1.",
     );
   }
+  return at;
+}
+
+type Server = ReturnType<typeof Bun.serve>;
+
+/** Starts a node; throws LbError (nothing left running, nothing of a refused config stored) when any step fails. */
+export async function startNode(opts: NodeOptions = {}): Promise<FulcrumNode> {
+  const admin = adminAddress(opts);
+  const probeAt = opts.metrics === undefined ? undefined : parseHostPort(opts.metrics);
+  const log = opts.log ?? ((line: string) => console.log(line));
   const dbPath = opts.dbPath ?? defaultDbPath();
   const store = openStore(dbPath);
+  warnExposed(dbPath, log);
   const holder = new SnapshotHolder();
   const metrics = new Registry();
   let plane: DataPlane | undefined;
   let draining = false;
+  const servers: Server[] = [];
+  const preflight = (s: Snapshot) => (plane?.runtime?.preflight ? plane.runtime.preflight(s) : opts.preflight?.(s));
+  const control = new ConfigControl({ store, holder, preflight });
   try {
-    if (opts.configFile !== undefined) {
-      applyConfig({ store, holder }, await readConfigFile(opts.configFile), { summary: `start --config ${opts.configFile}` });
-    }
+    if (opts.configFile !== undefined) await applyConfigFile({ control, store }, opts.configFile, opts.force ?? false, log);
     // Without --config nothing is published yet: compile what is stored.
-    if (holder.current()?.revision !== store.read().revision) publishStored({ store, holder });
+    control.publishStored();
     plane = await opts.dataPlane?.({ store, holder, metrics });
-    const app = createAdminApp({
-      store,
-      holder,
-      metrics,
-      runtime: plane?.runtime,
-      token: opts.token,
-      bodyLimit: opts.bodyLimit,
-      ready: () => !draining && holder.current() !== undefined && (plane?.ready?.() ?? true),
-    });
-    const server = Bun.serve({ hostname: host, port, fetch: app.fetch });
+    const ready = () => holder.current() !== undefined && (plane?.ready?.() ?? true);
+    const readiness = (): Readiness => (draining ? "draining" : ready() ? "ready" : "not_ready");
+    const app = createAdminApp({ store, holder, control, metrics, runtime: plane?.runtime, token: opts.token, bodyLimit: opts.bodyLimit, ready, draining: () => draining });
+    servers.push(Bun.serve({ hostname: admin.host, port: admin.port, fetch: app.fetch }));
+    if (probeAt) servers.push(Bun.serve({ hostname: probeAt.host, port: probeAt.port, fetch: createProbeApp({ holder, readiness }, metrics).fetch }));
+    const metricsUrl = probeAt ? urlOf(probeAt.host, servers[1]!.port) : undefined;
+    if (metricsUrl) log(`metrics listening on ${metricsUrl} (/metrics, /readyz, /healthz; no token)`);
     let stopped: Promise<void> | undefined;
     const stop = (graceMs = 0) =>
       (stopped ??= (async () => {
         draining = true;
         await plane?.stop(graceMs);
-        await server.stop(true);
+        for (const server of servers) await server.stop(true);
         store.close();
       })());
-    const shownHost = host.includes(":") ? `[${host}]` : host;
-    return { store, holder, metrics, dbPath, adminUrl: `http://${shownHost}:${server.port}`, stop };
+    const reload = reloadOf(control, opts.configFile);
+    return { store, holder, control, metrics, dbPath, adminUrl: urlOf(admin.host, servers[0]!.port), metricsUrl, reload, stop };
   } catch (e) {
+    for (const server of servers) await server.stop(true);
     await plane?.stop();
     store.close();
     if (e instanceof LbError) throw e;
     throw new LbError("INTERNAL", `could not start: ${(e as Error).message}`, { cause: e });
   }
+}
+
+/** FulcrumNode.reload: the --config file re-read and applied like `apply`, recorded as SIGHUP. */
+function reloadOf(control: ConfigControl, file: string | undefined): FulcrumNode["reload"] {
+  if (file === undefined) return undefined;
+  return async () => control.apply(await readConfigFile(file), { source: "sighup", file: resolve(file), summary: `SIGHUP ${file}` });
 }
 
 function printBanner(node: FulcrumNode, token: string | undefined): void {
@@ -145,17 +190,29 @@ export async function startCommand(argv: string[]): Promise<number> {
   let token: string | undefined;
   let drainMs = DEFAULT_DRAIN_MS;
   try {
-    const spec = { config: "string", db: "string", admin: "string", "admin-token-file": "string", "drain-timeout-ms": "string" } as const;
+    const spec = {
+      config: "string",
+      force: "boolean",
+      db: "string",
+      admin: "string",
+      metrics: "string",
+      "admin-token-file": "string",
+      "drain-timeout-ms": "string",
+    } as const;
     const args = parseArgs(argv, spec, { c: "config" });
     if (args.positionals.length > 0) throw new LbError("INVALID_ARGUMENT", `unexpected argument "${args.positionals[0]}"`);
     token = await readToken(args.flags["admin-token-file"]);
     drainMs = parseDrain(args.flags["drain-timeout-ms"]);
+    if (args.bools.force && args.flags.config === undefined) throw new LbError("INVALID_ARGUMENT", "--force goes with --config FILE");
     node = await startNode({
       dbPath: args.flags.db,
       configFile: args.flags.config,
+      force: args.bools.force,
       admin: args.flags.admin,
+      metrics: args.flags.metrics,
       token,
       dataPlane: ({ holder, metrics }) => startDataPlane({ holder, metrics }),
+      preflight: (snapshot) => preflightListeners(snapshot),
     });
   } catch (e) {
     return reportError("start", e);

@@ -2,8 +2,8 @@
 export const USAGE = `fulcrum: a distributed L4/L7 load balancer
 
 usage:
-  fulcrum start [--config FILE] [--db PATH] [--admin HOST:PORT] [--admin-token-file PATH]
-                [--drain-timeout-ms MS]
+  fulcrum start [--config FILE [--force]] [--db PATH] [--admin HOST:PORT] [--admin-token-file PATH]
+                [--metrics HOST:PORT] [--drain-timeout-ms MS]
                                   run a node (db: FULCRUM_DB or ./fulcrum.db; admin: FULCRUM_ADMIN or 127.0.0.1:9901)
   fulcrum validate FILE           check a config file (YAML or JSON) offline
   fulcrum apply -f FILE [--admin URL] [--dry-run]

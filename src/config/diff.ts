@@ -2,7 +2,7 @@
  * diffConfig: what changed between two documents, as lines an operator reads ("pool app: backend
  * 10.0.0.2:80 added"). Secrets and PEM bodies are never printed, only named as changed.
  */
-import { sameDoc } from "../store/index.ts";
+import { sameDoc } from "./canonical.ts";
 import type { ConfigDoc, Listener, Pool } from "./schema.ts";
 
 /** Fields whose values are never printed. */

@@ -1,4 +1,4 @@
-/** @module The config model: schema, validation, snapshot compile and publish, the apply path. */
+/** @module The config model: schema, validation, snapshot compile and publish. It never imports the store. */
 export {
   CertificateSchema,
   ConfigDocSchema,
@@ -17,11 +17,12 @@ export {
 export { ALGORITHMS, DEFAULT_TABLE_SIZE, MAX_TABLE_SIZE, DEFAULT_RING_MIN_SIZE, type Algorithm } from "./schema-pool.ts";
 export * from "./defaults.ts";
 export { validateConfig } from "./validate.ts";
-export { formatPath, type Problem } from "./problems.ts";
+export { formatPath, throwIfAny, type Problem } from "./problems.ts";
+export { checkCertificate } from "./certificates.ts";
+export { canonicalJson, sameDoc } from "./canonical.ts";
 export { parseConfigText } from "./parse-text.ts";
 export { compileSnapshot } from "./compile.ts";
 export { SnapshotHolder, type SubscriberErrorHandler } from "./holder.ts";
-export { applyConfig, publishStored, type ApplyDeps, type ApplyOptions, type ApplyResult } from "./apply.ts";
 export { redactConfig, mergeWriteOnly } from "./redact.ts";
 export { diffConfig } from "./diff.ts";
 export { hostMatches, compileHostMatch } from "./host-match.ts";

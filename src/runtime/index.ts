@@ -4,3 +4,4 @@ export * from "./pools/pool-runtime.ts";
 export * from "./pools/pool-registry.ts";
 export * from "./data-plane.ts";
 export * from "./listeners/listener-set.ts";
+export { preflightListeners } from "./listeners/preflight.ts";

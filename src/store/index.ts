@@ -1,8 +1,18 @@
-/** @module The config store: the declared document at a monotonic revision, in SQLite. */
-export { canonicalJson, sameDoc } from "./canonical.ts";
+/** @module The config store: the Store contract and its SQLite implementation (embedded migrations). */
 export { embeddedMigrations } from "./migrate.ts";
 export { openStore } from "./sqlite-store.ts";
-export type { RevisionEntry, Store, WriteResult } from "./types.ts";
+export { exposedFiles, type ExposedFile } from "./permissions.ts";
+export { resourceKey, resourceTexts, nextResourceRevisions, type ResourceKind } from "./resources.ts";
+export type {
+  ChangeSource,
+  ResourceRevisions,
+  RevisionEntry,
+  SourceKind,
+  Store,
+  StoredConfig,
+  WriteOptions,
+  WriteResult,
+} from "./types.ts";
 
 /** The database path when none is given: `FULCRUM_DB`, else ./fulcrum.db (relative to the cwd). */
 export function defaultDbPath(): string {

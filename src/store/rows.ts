@@ -1,8 +1,10 @@
 /**
  * Document <-> rows. Each resource keeps its identifying fields in columns and the rest in an
- * `options` JSON object, so every field the schema has (or will have) round-trips unchanged.
+ * `options` JSON object, so every field the schema has (or will have) round-trips unchanged; its
+ * `revision` column is its per-resource revision (ResourceRevisions).
  */
 import type { Backend, Certificate, ConfigDoc, Listener, Pool, Route } from "../config/index.ts";
+import { resourceKey } from "./resources.ts";
 import type { BackendRow, CertificateRow, ListenerRow, PoolRow, RouteRow } from "./schema.ts";
 
 /** All rows of one document, in insert order (pools before what references them). */
@@ -20,11 +22,16 @@ function rest<T extends object>(o: T, skip: readonly string[]): Record<string, u
   return out;
 }
 
-/** Splits a validated document into rows; `position` records document order. */
-export function docToRows(doc: ConfigDoc): DocRows {
+/**
+ * Splits a validated document into rows; `position` records document order, `revision` each
+ * resource's entry in `revisions` (0 where it has none).
+ */
+export function docToRows(doc: ConfigDoc, revisions: ReadonlyMap<string, number>): DocRows {
   const rows: DocRows = { pools: [], backends: [], listeners: [], routes: [], certificates: [] };
+  const rev = (...key: Parameters<typeof resourceKey>) => revisions.get(resourceKey(...key)) ?? 0;
   doc.pools.forEach((p, i) => {
-    rows.pools.push({ name: p.name, position: i, algorithm: p.algorithm, options: rest(p, ["name", "algorithm", "backends"]) });
+    const options = rest(p, ["name", "algorithm", "backends"]);
+    rows.pools.push({ name: p.name, position: i, algorithm: p.algorithm, options, revision: rev("pool", p.name) });
     p.backends.forEach((b, k) =>
       rows.backends.push({
         pool: p.name,
@@ -33,20 +40,40 @@ export function docToRows(doc: ConfigDoc): DocRows {
         weight: b.weight,
         state: b.state,
         options: rest(b, ["address", "weight", "state"]),
+        revision: rev("backend", p.name, b.address),
       }),
     );
   });
   doc.listeners.forEach((l, i) => {
     const options = rest(l, ["name", "protocol", "address", "pool", "routes"]);
-    rows.listeners.push({ name: l.name, position: i, protocol: l.protocol, address: l.address, pool: l.pool ?? null, options });
+    const pool = l.pool ?? null;
+    rows.listeners.push({ name: l.name, position: i, protocol: l.protocol, address: l.address, pool, options, revision: rev("listener", l.name) });
     l.routes.forEach((r, k) =>
-      rows.routes.push({ listener: l.name, name: r.name, position: k, pool: r.pool ?? null, options: rest(r, ["name", "pool"]) }),
+      rows.routes.push({
+        listener: l.name,
+        name: r.name,
+        position: k,
+        pool: r.pool ?? null,
+        options: rest(r, ["name", "pool"]),
+        revision: rev("route", l.name, r.name),
+      }),
     );
   });
   doc.certificates.forEach((c, i) =>
-    rows.certificates.push({ name: c.name, position: i, certPem: c.cert_pem, keyPem: c.key_pem ?? null }),
+    rows.certificates.push({ name: c.name, position: i, certPem: c.cert_pem, keyPem: c.key_pem ?? null, revision: rev("certificate", c.name) }),
   );
   return rows;
+}
+
+/** The per-resource revisions the rows carry, by resourceKey. */
+export function rowRevisions(rows: DocRows): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const p of rows.pools) out.set(resourceKey("pool", p.name), p.revision);
+  for (const b of rows.backends) out.set(resourceKey("backend", b.pool, b.address), b.revision);
+  for (const l of rows.listeners) out.set(resourceKey("listener", l.name), l.revision);
+  for (const r of rows.routes) out.set(resourceKey("route", r.listener, r.name), r.revision);
+  for (const c of rows.certificates) out.set(resourceKey("certificate", c.name), c.revision);
+  return out;
 }
 
 const byPosition = (a: { position: number }, b: { position: number }) => a.position - b.position;

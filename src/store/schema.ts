@@ -10,12 +10,19 @@ import { check, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlit
 /** A JSON object column: the rest of a resource beyond its columns. */
 type Options = Record<string, unknown>;
 
+/**
+ * The revision at which a resource row, as it reads back (a pool with its backends, a listener
+ * with its routes), last changed: its ETag in the admin API. 0 only for rows older than the column.
+ */
+const changedAt = () => integer("revision").notNull().default(0);
+
 /** Pools first: listeners and routes reference them. */
 export const pools = sqliteTable("pools", {
   name: text("name").primaryKey(),
   position: integer("position").notNull(),
   algorithm: text("algorithm").notNull(),
   options: text("options", { mode: "json" }).$type<Options>().notNull(),
+  revision: changedAt(),
 });
 
 /** Backends belong to one pool and go with it. Address is unique within the pool. */
@@ -30,6 +37,7 @@ export const backends = sqliteTable(
     weight: integer("weight").notNull(),
     state: text("state").notNull(),
     options: text("options", { mode: "json" }).$type<Options>().notNull(),
+    revision: changedAt(),
   },
   (t) => [primaryKey({ columns: [t.pool, t.address] })],
 );
@@ -42,6 +50,7 @@ export const listeners = sqliteTable("listeners", {
   address: text("address").notNull(),
   pool: text("pool").references(() => pools.name),
   options: text("options", { mode: "json" }).$type<Options>().notNull(),
+  revision: changedAt(),
 });
 
 /** Routes belong to one listener (names unique within it) and go with it. */
@@ -55,6 +64,7 @@ export const routes = sqliteTable(
     position: integer("position").notNull(),
     pool: text("pool").references(() => pools.name),
     options: text("options", { mode: "json" }).$type<Options>().notNull(),
+    revision: changedAt(),
   },
   (t) => [primaryKey({ columns: [t.listener, t.name] })],
 );
@@ -65,13 +75,20 @@ export const certificates = sqliteTable("certificates", {
   position: integer("position").notNull(),
   certPem: text("cert_pem").notNull(),
   keyPem: text("key_pem"),
+  revision: changedAt(),
 });
 
-/** One row per acknowledged change: the history `GET /v1/revisions` shows. */
+/**
+ * One row per acknowledged change: the history `GET /v1/revisions` shows. `source` says who made
+ * it (api, file, sighup, cluster) and `source_file` which config file, so `start --config` can
+ * tell whether anything else changed the config since that file was last applied.
+ */
 export const revisions = sqliteTable("revisions", {
   revision: integer("revision").primaryKey(),
   at: text("at").notNull(),
   summary: text("summary").notNull(),
+  source: text("source").notNull().default("api"),
+  sourceFile: text("source_file"),
 });
 
 /** Exactly one row (id 1): the current revision, 0 for an empty new store. */

@@ -1,17 +1,19 @@
 /**
  * The SQLite store: bun:sqlite + drizzle-orm/bun-sqlite. WAL with synchronous FULL makes a write
- * durable before write() returns, so every acknowledged revision survives kill -9 (and power loss).
+ * durable before write() resolves, so every acknowledged revision survives kill -9 (and power
+ * loss). SQLite itself is synchronous: write() does all its work before it returns its promise.
  */
 import { Database } from "bun:sqlite";
 import { desc, eq } from "drizzle-orm";
 import { drizzle, type BunSQLiteDatabase } from "drizzle-orm/bun-sqlite";
-import type { ConfigDoc } from "../config/index.ts";
+import { sameDoc, type ConfigDoc } from "../config/index.ts";
 import { LbError } from "../errors.ts";
-import { sameDoc } from "./canonical.ts";
 import { migrate } from "./migrate.ts";
-import { docToRows, rowsToDoc } from "./rows.ts";
+import { createPrivate } from "./permissions.ts";
+import { nextResourceRevisions } from "./resources.ts";
+import { docToRows, rowRevisions, rowsToDoc, type DocRows } from "./rows.ts";
 import * as schema from "./schema.ts";
-import type { RevisionEntry, Store, WriteResult } from "./types.ts";
+import type { RevisionEntry, SourceKind, Store, StoredConfig, WriteOptions, WriteResult } from "./types.ts";
 
 type Db = BunSQLiteDatabase<typeof schema>;
 
@@ -20,11 +22,13 @@ const CHUNK = 200;
 
 /**
  * Opens (creating and migrating if needed) the store at `path`; ":memory:" gives a private
- * in-memory store. Throws INTERNAL when the file cannot be opened or migrated.
+ * in-memory store. A new database file is created 0600 (it holds private keys). Throws INTERNAL
+ * when the file cannot be opened or migrated.
  */
 export function openStore(path: string): Store {
   let sqlite: Database;
   try {
+    createPrivate(path);
     sqlite = new Database(path, { create: true, strict: true });
   } catch (e) {
     throw new LbError("INTERNAL", `store: cannot open ${path}: ${(e as Error).message}`, { cause: e });
@@ -56,16 +60,16 @@ class SqliteStore implements Store {
     private readonly db: Db,
   ) {}
 
-  read(): { revision: number; doc: ConfigDoc } {
+  read(): StoredConfig {
     try {
       // One deferred transaction: every SELECT sees the same committed revision.
-      return this.sqlite.transaction(() => ({ revision: this.revision(), doc: this.readDoc() }))();
+      return this.sqlite.transaction(() => this.readStored())();
     } catch (e) {
       throw internal("read failed", e);
     }
   }
 
-  write(doc: ConfigDoc, opts: { expectRevision?: number; summary: string }): WriteResult {
+  async write(doc: ConfigDoc, opts: WriteOptions): Promise<WriteResult> {
     try {
       return this.writeTx(doc, opts);
     } catch (e) {
@@ -73,50 +77,66 @@ class SqliteStore implements Store {
     }
   }
 
-  private writeTx(doc: ConfigDoc, opts: { expectRevision?: number; summary: string }): WriteResult {
+  private writeTx(doc: ConfigDoc, opts: WriteOptions): WriteResult {
     // IMMEDIATE takes the write lock up front, so the revision we check is the one we bump.
     return this.sqlite
       .transaction((): WriteResult => {
-        const current = this.revision();
-        if (opts.expectRevision !== undefined && opts.expectRevision !== current) {
-          throw new LbError("PRECONDITION_FAILED", `the config is at revision ${current}, not ${opts.expectRevision}`);
+        const current = this.readStored();
+        if (opts.expectRevision !== undefined && opts.expectRevision !== current.revision) {
+          throw new LbError("PRECONDITION_FAILED", `the config is at revision ${current.revision}, not ${opts.expectRevision}`, {
+            details: [{ current_revision: current.revision }],
+          });
         }
-        if (sameDoc(this.readDoc(), doc)) return { revision: current, changed: false };
-        this.replaceRows(doc);
-        const revision = current + 1;
+        if (sameDoc(current.doc, doc)) return { revision: current.revision, changed: false };
+        const revision = current.revision + 1;
+        this.replaceRows(docToRows(doc, nextResourceRevisions(current.doc, current.resources, doc, revision)));
         this.db.update(schema.meta).set({ revision }).where(eq(schema.meta.id, 1)).run();
         const at = new Date().toISOString();
-        this.db.insert(schema.revisions).values({ revision, at, summary: opts.summary }).run();
+        this.db
+          .insert(schema.revisions)
+          .values({ revision, at, summary: opts.summary, source: opts.source, sourceFile: opts.file ?? null })
+          .run();
         return { revision, changed: true };
       })
       .immediate();
   }
 
   history(limit = 100): RevisionEntry[] {
-    return this.db.select().from(schema.revisions).orderBy(desc(schema.revisions.revision)).limit(limit).all();
+    const rows = this.db.select().from(schema.revisions).orderBy(desc(schema.revisions.revision)).limit(limit).all();
+    return rows.map((r) => ({
+      revision: r.revision,
+      at: r.at,
+      source: r.source as SourceKind,
+      ...(r.sourceFile === null ? {} : { file: r.sourceFile }),
+      summary: r.summary,
+    }));
   }
 
   close(): void {
     this.sqlite.close();
   }
 
+  private readStored(): StoredConfig {
+    const rows = this.readRows();
+    return { revision: this.revision(), doc: rowsToDoc(rows), resources: rowRevisions(rows) };
+  }
+
   private revision(): number {
     return this.db.select().from(schema.meta).where(eq(schema.meta.id, 1)).get()?.revision ?? 0;
   }
 
-  private readDoc(): ConfigDoc {
-    return rowsToDoc({
+  private readRows(): DocRows {
+    return {
       pools: this.db.select().from(schema.pools).all(),
       backends: this.db.select().from(schema.backends).all(),
       listeners: this.db.select().from(schema.listeners).all(),
       routes: this.db.select().from(schema.routes).all(),
       certificates: this.db.select().from(schema.certificates).all(),
-    });
+    };
   }
 
   /** Delete order follows the foreign keys: listeners (routes cascade) before the pools they use. */
-  private replaceRows(doc: ConfigDoc): void {
-    const rows = docToRows(doc);
+  private replaceRows(rows: DocRows): void {
     this.db.delete(schema.listeners).run();
     this.db.delete(schema.pools).run();
     this.db.delete(schema.certificates).run();

@@ -1,10 +1,64 @@
-/** The store's contract: the declared config at a monotonic revision, with its history. */
+/**
+ * The Store contract: where the declared config lives, at a monotonic revision, with per-resource
+ * revisions and a history that says who changed what. Two implementations: SQLite alone (this
+ * folder, a standalone node) and etcd with a SQLite mirror (src/cluster, `--cluster`). The apply
+ * path (src/control) and the admin API are written against this interface only.
+ *
+ * Reads are synchronous and served locally (SQLite: the database; etcd: the node's mirror), so a
+ * GET never waits on the network. Writes are asynchronous: for etcd a write is one transaction, a
+ * network round trip.
+ */
 import type { ConfigDoc } from "../config/index.ts";
 
-/** One acknowledged change: the revision it produced, when (ISO 8601 UTC), and what changed. */
-export interface RevisionEntry {
+/** Who made a change: the admin API, a config file, SIGHUP re-reading one, or another node. */
+export type SourceKind = "api" | "file" | "sighup" | "cluster";
+
+/**
+ * Where a change came from. `file` is the config file's absolute path for `file` (`start --config`,
+ * `apply -f`) and `sighup` (which re-reads the `--config` file), absent otherwise.
+ */
+export interface ChangeSource {
+  source: SourceKind;
+  file?: string;
+}
+
+/** One acknowledged change: the revision it produced, when (ISO 8601 UTC), who made it, and what changed. */
+export interface RevisionEntry extends ChangeSource {
   revision: number;
   at: string;
+  summary: string;
+}
+
+/**
+ * Per-resource revisions, by resourceKey() ("pool/app", "backend/app/10.0.0.1:80",
+ * "listener/web", "route/web/api", "certificate/site"): the revision at which that resource, as it
+ * reads back, last changed. A pool reads back with its backends and a listener with its routes, so
+ * a parent's revision moves whenever a child is added, removed, reordered or changed; a child's
+ * moves only when it changes. Every resource of the document has an entry.
+ *
+ * After a write at revision R they are exactly nextResourceRevisions(before, known, after, R).
+ * etcd: the key's mod_revision, the parent's being the larger of its own and its children's. The
+ * parent's key records its children's order, so adding or removing a child rewrites it.
+ */
+export type ResourceRevisions = ReadonlyMap<string, number>;
+
+/** The document at one revision, with the revision of each resource in it. */
+export interface StoredConfig {
+  /** 0 for an empty new store; otherwise the revision of the last change. */
+  revision: number;
+  doc: ConfigDoc;
+  resources: ResourceRevisions;
+}
+
+/** How a write is recorded and on what it is conditional. */
+export interface WriteOptions extends ChangeSource {
+  /**
+   * The revision the caller read and based `doc` on. When the store is no longer at it, the write
+   * is refused with PRECONDITION_FAILED and nothing changes. Cluster-wide (etcd) this is one
+   * compare in the transaction: two nodes racing on the same revision, exactly one wins.
+   */
+  expectRevision?: number;
+  /** What the change was, for the history (`PATCH /v1/pools/app: pool app: ...`). */
   summary: string;
 }
 
@@ -14,19 +68,36 @@ export interface WriteResult {
   changed: boolean;
 }
 
-/** Where the config lives. Every method is synchronous (bun:sqlite); one process may hold many. */
+/**
+ * Where the config lives.
+ *
+ * Revisions are monotonic, never reused, and the same on every node of a cluster; they need not
+ * be consecutive (SQLite counts 1, 2, 3...; etcd uses its own store revision, which other keys
+ * also advance). The caller (src/control) validates a document before writing it and serializes
+ * its own read-modify-write cycles; the store guarantees that a conditional write lands only on
+ * the revision it names.
+ */
 export interface Store {
-  /** The whole document at one revision, read in one transaction (never half of a write). 0 = empty new store. */
-  read(): { revision: number; doc: ConfigDoc };
   /**
-   * Replaces the stored document in ONE transaction: rows, revision + 1, a history entry. Returns
-   * once it is durable (WAL, synchronous FULL). Writing a document equal to the stored one (key
-   * order ignored) changes nothing and returns `changed: false`. Throws PRECONDITION_FAILED (412)
-   * when `expectRevision` is given and is not the current revision. The caller validates `doc`.
+   * The whole document at one revision, never half of a write. Synchronous and local (etcd: the
+   * mirror, which may trail the cluster by the watch's latency). After write() resolves, read()
+   * returns that revision or a later one (read your writes); after write() rejects with
+   * PRECONDITION_FAILED, read() returns at least the revision that beat it, so a retry based on a
+   * fresh read makes progress.
    */
-  write(doc: ConfigDoc, opts: { expectRevision?: number; summary: string }): WriteResult;
-  /** The newest `limit` history entries (default 100), newest first. */
+  read(): StoredConfig;
+  /**
+   * Replaces the stored document atomically: document, revision, per-resource revisions and a
+   * history entry in one transaction, durable before the promise resolves (SQLite: WAL with
+   * synchronous FULL; etcd: the transaction committed by a quorum). A document equal to the
+   * stored one (key order ignored) changes nothing and resolves `changed: false`. Rejects with
+   * PRECONDITION_FAILED (412) when `expectRevision` is given and is not the current revision,
+   * INTERNAL when the store fails (etcd also CLUSTER_UNAVAILABLE when it cannot reach a quorum);
+   * a rejected write has changed nothing.
+   */
+  write(doc: ConfigDoc, opts: WriteOptions): Promise<WriteResult>;
+  /** The newest `limit` history entries (default 100), newest first. Synchronous and local. */
   history(limit?: number): RevisionEntry[];
-  /** Closes the database; the store is unusable afterwards. */
+  /** Closes the store; it is unusable afterwards. */
   close(): void;
 }

@@ -43,3 +43,9 @@ describe("admin bearer token", () => {
     expect(r.headers.get("access-control-allow-origin")).toBeNull();
   });
 });
+
+test("/healthz/ with a trailing slash is open too; /v1/config/ is not", async () => {
+  const { app } = makeApp({ token: "t0k3n" });
+  expect((await app.request("/healthz/")).status).toBe(200);
+  expect((await app.request("/v1/config/")).status).toBe(401);
+});

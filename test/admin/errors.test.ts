@@ -25,7 +25,7 @@ describe("admin API errors", () => {
     const { app } = await seeded();
     const r = await call(app, "DELETE", "/v1/config");
     expectError(r, 405, "METHOD_NOT_ALLOWED");
-    expect(r.headers.get("allow")).toBe("GET, PUT");
+    expect(r.headers.get("allow")).toBe("GET, HEAD, PUT, OPTIONS");
     expectError(await call(app, "POST", "/v1/status"), 405, "METHOD_NOT_ALLOWED");
     expectError(await call(app, "PUT", "/v1/pools", {}), 405, "METHOD_NOT_ALLOWED");
     expectError(await call(app, "POST", "/v1/pools/app/table"), 405, "METHOD_NOT_ALLOWED");

@@ -16,7 +16,7 @@ describe("pools", () => {
 
     const got = await call(app, "GET", "/v1/pools/app");
     expect(got.status).toBe(200);
-    expect(got.body.pool).toEqual(created.body.pool);
+    expect(got.body).toEqual(created.body.pool);
     expect(got.headers.get("etag")).toBe('"1"');
 
     const replaced = await call(app, "PUT", "/v1/pools/app", { algorithm: "maglev", table_size: 251, backends: [{ address: "10.0.0.9:80" }] });
@@ -41,7 +41,7 @@ describe("pools", () => {
   test("a write that changes nothing keeps the revision", async () => {
     const { app } = makeApp();
     await call(app, "PUT", "/v1/config", baseDoc());
-    const before = (await call(app, "GET", "/v1/pools/app")).body.pool;
+    const before = (await call(app, "GET", "/v1/pools/app")).body;
     const again = await call(app, "PUT", "/v1/pools/app", before);
     expect(again.status).toBe(200);
     expect(again.body).toMatchObject({ revision: 1, changed: false });
@@ -55,7 +55,7 @@ describe("backends", () => {
     const v6 = encodeURIComponent("[::1]:8080");
     const got = await call(app, "GET", `/v1/pools/api/backends/${v6}`);
     expect(got.status).toBe(200);
-    expect(got.body.backend).toEqual({ address: "[::1]:8080", weight: 1, state: "active" });
+    expect(got.body).toEqual({ address: "[::1]:8080", weight: 1, state: "active" });
 
     const added = await call(app, "POST", "/v1/pools/api/backends", { address: "10.0.1.2:80", weight: 3 });
     expect(added.status).toBe(201);
@@ -65,7 +65,7 @@ describe("backends", () => {
     const replaced = await call(app, "PUT", "/v1/pools/api/backends/10.0.1.2:80", { weight: 5 });
     expect(replaced.body.backend).toEqual({ address: "10.0.1.2:80", weight: 5, state: "active" });
 
-    const pool = (await call(app, "GET", "/v1/pools/api")).body.pool;
+    const pool = (await call(app, "GET", "/v1/pools/api")).body;
     expect(pool.backends.map((b: any) => `${b.address}/${b.weight}/${b.state}`)).toEqual([
       "10.0.1.1:80/1/active",
       "[::1]:8080/1/draining",
@@ -86,7 +86,7 @@ describe("listeners and routes", () => {
     const created = await call(app, "POST", "/v1/listeners/web/routes", { name: "static", match: { path_prefix: "/static" }, pool: "app" });
     expect(created.status).toBe(201);
     expect(created.headers.get("location")).toBe("/v1/listeners/web/routes/static");
-    const listener = (await call(app, "GET", "/v1/listeners/web")).body.listener;
+    const listener = (await call(app, "GET", "/v1/listeners/web")).body;
     expect(listener.routes.map((r: any) => r.name)).toEqual(["api", "static"]);
 
     const patched = await call(app, "PATCH", "/v1/listeners/web/routes/api", { timeout_ms: 1500 });
@@ -134,7 +134,7 @@ describe("certificates", () => {
       expect(r.text).not.toContain("key_pem");
     }
     // The certificate as read back, written again: same revision, key kept.
-    const again = await call(app, "PUT", "/v1/certificates/site", reads[0].body.certificate);
+    const again = await call(app, "PUT", "/v1/certificates/site", reads[0].body);
     expect(again.body).toMatchObject({ revision: 1, changed: false });
     // A new certificate needs its key; a key that does not match its certificate is refused.
     expect((await call(app, "POST", "/v1/certificates", { name: "nokey", cert_pem: site.cert_pem })).body.error.code).toBe("CONFIG_INVALID");

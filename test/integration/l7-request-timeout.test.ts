@@ -118,9 +118,9 @@ test("retries stop at request_timeout_ms", async () => {
 }, 10_000);
 
 test("request_timeout_ms is accepted on pools and routes; a bad value is a 400 naming the field", async () => {
-  const { pool } = (await (await fetch(`${n.node.url}/v1/pools/stall`)).json()) as any;
+  const pool = (await (await fetch(`${n.node.url}/v1/pools/stall`)).json()) as any;
   expect(pool.request_timeout_ms).toBe(500);
-  const { listener } = (await (await fetch(`${n.node.url}/v1/listeners/web`)).json()) as any;
+  const listener = (await (await fetch(`${n.node.url}/v1/listeners/web`)).json()) as any;
   expect(listener.routes.find((r: any) => r.name === "override").request_timeout_ms).toBe(300);
   const badPool = await fetch(`${n.node.url}/v1/pools`, {
     method: "POST", headers: { "content-type": "application/json" },

@@ -36,7 +36,8 @@ test("a new listener on a taken port is a 400 naming its address, and nothing is
   expect(res.status).toBe(400);
   const body = (await res.json()) as { error: { code: string; details: { path: string }[] } };
   expect(body.error.code).toBe("CONFIG_INVALID");
-  expect(body.error.details.map((d) => d.path)).toEqual(["listeners[1].address"]);
+  // Named relative to the listener the request sent (issue 12 item 7).
+  expect(body.error.details.map((d) => d.path)).toEqual(["address"]);
   expect((await n.status()).revision).toBe(before);
 });
 

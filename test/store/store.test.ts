@@ -31,15 +31,15 @@ const docWith = (n: number): ConfigDoc =>
   });
 
 describe("store", () => {
-  test("an empty new store is at revision 0 with an empty document", () => {
+  test("an empty new store is at revision 0 with an empty document", async () => {
     const s = open();
-    expect(s.read()).toEqual({ revision: 0, doc: { listeners: [], pools: [], certificates: [] } });
+    expect(s.read()).toEqual({ revision: 0, doc: { listeners: [], pools: [], certificates: [] }, resources: new Map() });
     expect(s.history()).toEqual([]);
   });
 
-  test("each changing write bumps the revision by one and records history, newest first", () => {
+  test("each changing write bumps the revision by one and records history, newest first", async () => {
     const s = open();
-    for (let n = 1; n <= 5; n++) expect(s.write(docWith(n), { summary: `write ${n}` })).toEqual({ revision: n, changed: true });
+    for (let n = 1; n <= 5; n++) expect(await s.write(docWith(n), { source: "api", summary: `write ${n}` })).toEqual({ revision: n, changed: true });
     expect(s.read().revision).toBe(5);
     expect(s.read().doc).toEqual(docWith(5));
     const h = s.history();
@@ -49,42 +49,42 @@ describe("store", () => {
     expect(s.history(2).map((e) => e.revision)).toEqual([5, 4]);
   });
 
-  test("writing the same document again changes nothing", () => {
+  test("writing the same document again changes nothing", async () => {
     const s = open();
-    s.write(docWith(2), { summary: "one" });
-    expect(s.write(docWith(2), { summary: "again" })).toEqual({ revision: 1, changed: false });
+    await s.write(docWith(2), { source: "api", summary: "one" });
+    expect(await s.write(docWith(2), { source: "api", summary: "again" })).toEqual({ revision: 1, changed: false });
     expect(s.history()).toHaveLength(1);
   });
 
-  test("a stale expectRevision is PRECONDITION_FAILED and writes nothing", () => {
+  test("a stale expectRevision is PRECONDITION_FAILED and writes nothing", async () => {
     const s = open();
-    s.write(docWith(1), { summary: "one" });
+    await s.write(docWith(1), { source: "api", summary: "one" });
     let err: unknown;
     try {
-      s.write(docWith(2), { expectRevision: 0, summary: "stale" });
+      await s.write(docWith(2), { expectRevision: 0, source: "api", summary: "stale" });
     } catch (e) {
       err = e;
     }
     expect(err).toBeInstanceOf(LbError);
     expect((err as LbError).code).toBe("PRECONDITION_FAILED");
     expect((err as LbError).status).toBe(412);
-    expect(s.read()).toEqual({ revision: 1, doc: docWith(1) });
-    expect(s.write(docWith(2), { expectRevision: 1, summary: "fresh" }).revision).toBe(2);
+    expect(s.read()).toMatchObject({ revision: 1, doc: docWith(1) });
+    expect((await s.write(docWith(2), { expectRevision: 1, source: "api", summary: "fresh" })).revision).toBe(2);
   });
 
-  test("a file store keeps its revision and history across reopen", () => {
+  test("a file store keeps its revision and history across reopen", async () => {
     const path = tempDb();
     const a = openStore(path);
-    a.write(docWith(3), { summary: "x" });
+    await a.write(docWith(3), { source: "api", summary: "x" });
     a.close();
     const b = open(path);
-    expect(b.read()).toEqual({ revision: 1, doc: docWith(3) });
+    expect(b.read()).toMatchObject({ revision: 1, doc: docWith(3) });
     expect(b.history()).toHaveLength(1);
   });
 
-  test("the database has real tables, WAL, foreign keys and cascades", () => {
+  test("the database has real tables, WAL, foreign keys and cascades", async () => {
     const path = tempDb();
-    open(path).write(docWith(3), { summary: "x" });
+    await open(path).write(docWith(3), { source: "api", summary: "x" });
     const db = new Database(path, { readonly: true });
     try {
       const tables = db.query<{ name: string }, []>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all().map((r) => r.name);
@@ -99,19 +99,19 @@ describe("store", () => {
     }
   });
 
-  test("interleaved writers on one file get distinct consecutive revisions; the stale one gets 412", () => {
+  test("interleaved writers on one file get distinct consecutive revisions; the stale one gets 412", async () => {
     const path = tempDb();
     const a = open(path);
     const b = open(path);
     const seen: number[] = [];
     for (let i = 0; i < 20; i++) {
       const w = i % 2 === 0 ? a : b;
-      seen.push(w.write(docWith(1 + (i % 7)), { summary: `w${i}` }).revision);
+      seen.push((await w.write(docWith(1 + (i % 7)), { source: "api", summary: `w${i}` })).revision);
     }
     expect(seen).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
     const base = a.read().revision;
-    b.write(docWith(9), { expectRevision: base, summary: "b first" });
-    expect(() => a.write(docWith(10), { expectRevision: base, summary: "a stale" })).toThrow(LbError);
+    await b.write(docWith(9), { expectRevision: base, source: "api", summary: "b first" });
+    await expect(a.write(docWith(10), { expectRevision: base, source: "api", summary: "a stale" })).rejects.toThrow(LbError);
     expect(a.read().doc).toEqual(docWith(9));
     expect(a.history(100).map((e) => e.revision)).toEqual(Array.from({ length: 21 }, (_, i) => 21 - i));
   });
@@ -131,20 +131,20 @@ describe("store", () => {
 });
 
 describe("store errors", () => {
-  test("a document that breaks a foreign key is an INTERNAL LbError and changes nothing", () => {
+  test("a document that breaks a foreign key is an INTERNAL LbError and changes nothing", async () => {
     const s = open();
-    s.write(docWith(1), { summary: "ok" });
+    await s.write(docWith(1), { source: "api", summary: "ok" });
     const broken = structuredClone(docWith(2));
     broken.listeners[0]!.pool = "missing"; // validateConfig would refuse this; the store still must not half-write it
     let err: unknown;
     try {
-      s.write(broken, { summary: "broken" });
+      await s.write(broken, { source: "api", summary: "broken" });
     } catch (e) {
       err = e;
     }
     expect(err).toBeInstanceOf(LbError);
     expect((err as LbError).code).toBe("INTERNAL");
-    expect(s.read()).toEqual({ revision: 1, doc: docWith(1) });
+    expect(s.read()).toMatchObject({ revision: 1, doc: docWith(1) });
   });
 
   test("a path that cannot be opened is an INTERNAL LbError", () => {

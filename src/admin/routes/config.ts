@@ -1,34 +1,51 @@
 /**
  * GET/PUT /v1/config: the whole document. GET answers JSON, or YAML when Accept asks for it, and
- * never shows private keys. PUT replaces the document atomically (one applyConfig); with
- * `?dry_run=true` it validates and compiles only, and both answer with the diff.
+ * never shows private keys. PUT replaces the document atomically (one change through the write
+ * path); with `?dry_run=true` it validates and compiles only, and both answer with the diff.
+ * `fulcrum apply -f FILE` names its file in the Fulcrum-Config-File header (URI-encoded), so the
+ * history records that change as coming from that file.
  */
-import type { Hono } from "hono";
+import type { Context, Hono } from "hono";
 import { stringify as toYaml } from "yaml";
 import { redactConfig } from "../../config/index.ts";
 import { LbError } from "../../errors.ts";
+import type { ChangeSource } from "../../store/index.ts";
 import { readBody } from "../body.ts";
+import { checkIfMatch, etag, notModified, notModifiedResponse } from "../conditional.ts";
 import type { AdminDeps } from "../deps.ts";
-import { applyDoc, checkIfMatch, etag, respondWrite } from "../write.ts";
+import { dryRunOf, queryOf, WRITE_QUERY } from "../query.ts";
+import { respondWrite, runWrite } from "../write.ts";
 
 const YAML_TYPES = ["application/yaml", "text/yaml", "application/x-yaml"];
+
+/** The request header `fulcrum apply -f` names its config file in. */
+export const CONFIG_FILE_HEADER = "Fulcrum-Config-File";
 
 function wantsYaml(accept: string | undefined): boolean {
   const a = (accept ?? "").toLowerCase();
   return YAML_TYPES.some((t) => a.includes(t));
 }
 
-/** Reads ?dry_run: absent, false or 0 = write; true, 1 or bare = validate only; anything else is a 400. */
-function dryRunOf(v: string | undefined): boolean {
-  if (v === undefined || v === "false" || v === "0") return false;
-  if (v === "true" || v === "1" || v === "") return true;
-  throw new LbError("INVALID_REQUEST", `dry_run must be true or false, not "${v}"`);
+/** Who is writing: a config file when the request names one, else the API. */
+function sourceOf(c: Context): ChangeSource {
+  const header = c.req.header(CONFIG_FILE_HEADER);
+  if (header === undefined) return { source: "api" };
+  let file = "";
+  try {
+    file = decodeURIComponent(header);
+  } catch {
+    // Reported below as an empty name.
+  }
+  if (file === "") throw new LbError("INVALID_REQUEST", `${CONFIG_FILE_HEADER} must be a URI-encoded file path`);
+  return { source: "file", file };
 }
 
 /** Mounts /v1/config. */
 export function mountConfig(app: Hono, deps: AdminDeps): void {
   app.get("/v1/config", (c) => {
+    queryOf(c, []);
     const { revision, doc } = deps.store.read();
+    if (notModified(c, revision)) return notModifiedResponse(c, revision);
     const shown = redactConfig(doc);
     c.header("ETag", etag(revision));
     if (wantsYaml(c.req.header("accept"))) {
@@ -38,12 +55,15 @@ export function mountConfig(app: Hono, deps: AdminDeps): void {
   });
 
   app.put("/v1/config", async (c) => {
+    const dryRun = dryRunOf(queryOf(c, WRITE_QUERY));
+    const source = sourceOf(c);
     const input = await readBody(c, { allowYaml: true });
-    const dryRun = dryRunOf(c.req.query("dry_run"));
-    const current = deps.store.read().revision;
-    checkIfMatch(c, current);
-    const r = applyDoc(deps, c, input, current, dryRun);
-    if (dryRun) return c.json({ revision: r.revision, changed: r.changed, dry_run: true, diff: r.diff });
-    return respondWrite(c, 200, r, { diff: r.diff });
+    const r = await runWrite(deps, c, {
+      dryRun,
+      source,
+      precondition: (current) => checkIfMatch(c, current.revision),
+      produce: () => input,
+    });
+    return respondWrite(c, 200, r, dryRun, r.revision, { diff: r.diff });
   });
 }

@@ -1,20 +1,38 @@
 /**
  * /healthz (the process answers), /readyz (config applied and listeners bound, as the injected
- * `ready` callback says) and /metrics (Prometheus text of the shared registry).
+ * readiness says; 503 DRAINING once the node is stopping) and /metrics (Prometheus text of the
+ * shared registry). Mounted on the admin API and, with `--metrics`, on a listener of their own.
  */
 import type { Hono } from "hono";
-import { PROMETHEUS_CONTENT_TYPE, type Registry } from "../../obs/index.ts";
+import type { SnapshotHolder } from "../../config/index.ts";
 import { LbError } from "../../errors.ts";
-import type { AdminDeps } from "../deps.ts";
+import { PROMETHEUS_CONTENT_TYPE, type Registry } from "../../obs/index.ts";
+import type { Readiness } from "../deps.ts";
+import { queryOf } from "../query.ts";
+
+/** What the probes read. */
+export interface ProbeDeps {
+  holder: SnapshotHolder;
+  readiness: () => Readiness;
+}
 
 /** Mounts the probes and the metrics endpoint. */
-export function mountProbes(app: Hono, deps: AdminDeps, registry: Registry): void {
-  app.get("/healthz", (c) => c.json({ status: "ok" }));
+export function mountProbes(app: Hono, deps: ProbeDeps, registry: Registry): void {
+  app.get("/healthz", (c) => {
+    queryOf(c, []);
+    return c.json({ status: "ok" });
+  });
 
   app.get("/readyz", (c) => {
-    if (deps.ready()) return c.json({ status: "ready", revision: deps.holder.current()?.revision ?? null });
+    queryOf(c, []);
+    const state = deps.readiness();
+    if (state === "ready") return c.json({ status: "ready", revision: deps.holder.current()?.revision ?? null });
+    if (state === "draining") throw new LbError("DRAINING", "draining: the node is stopping and takes no new work");
     throw new LbError("NOT_READY", "config not applied or listeners not bound yet");
   });
 
-  app.get("/metrics", (c) => c.body(registry.render(), 200, { "Content-Type": PROMETHEUS_CONTENT_TYPE }));
+  app.get("/metrics", (c) => {
+    queryOf(c, []);
+    return c.body(registry.render(), 200, { "Content-Type": PROMETHEUS_CONTENT_TYPE });
+  });
 }

@@ -4,7 +4,7 @@
  */
 import type { ConfigDoc } from "../../config/index.ts";
 import { LbError } from "../../errors.ts";
-import type { CollectionSpec, Item, Params } from "../collection.ts";
+import type { CollectionSpec, Item, Params } from "../collection-spec.ts";
 
 type Doc = ConfigDoc & Record<string, unknown>;
 
@@ -69,6 +69,7 @@ export const ROUTES: CollectionSpec = {
   param: "name",
   key: "name",
   notFound: "ROUTE_NOT_FOUND",
+  parent: { kind: "listener", param: "listener", plural: "listeners" },
   items: (doc, p: Params, forWrite) => nested(parent(doc, "listeners", p.listener), "routes", forWrite),
   where: (p) => ` in listener "${p.listener}"`,
 };
@@ -91,6 +92,7 @@ export const BACKENDS: CollectionSpec = {
   param: "address",
   key: "address",
   notFound: "BACKEND_NOT_FOUND",
+  parent: { kind: "pool", param: "pool", plural: "pools" },
   items: (doc, p: Params, forWrite) => nested(parent(doc, "pools", p.pool), "backends", forWrite),
   where: (p) => ` in pool "${p.pool}"`,
 };

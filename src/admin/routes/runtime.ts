@@ -1,12 +1,13 @@
 /**
  * Runtime reads: /v1/status (the applied snapshot with live state from the runtime view),
- * /v1/revisions (the store's history) and /v1/pools/{name}/table (a hashing pool's lookup table,
+ * /v1/revisions (the store's history: revision, time, source, summary) and /v1/pools/{name}/table (a hashing pool's lookup table,
  * counted per backend). All read the published snapshot: they show what this node serves now.
  */
 import type { Hono } from "hono";
 import type { Snapshot, SnapshotPool } from "../../config/index.ts";
 import { LbError } from "../../errors.ts";
 import type { AdminDeps } from "../deps.ts";
+import { queryOf } from "../query.ts";
 
 const MAX_HISTORY = 1000;
 
@@ -71,11 +72,12 @@ export function tableCounts(p: SnapshotPool, table: Int32Array) {
 /** Mounts /v1/status, /v1/revisions and /v1/pools/:name/table. */
 export function mountRuntime(app: Hono, deps: AdminDeps): void {
   app.get("/v1/status", (c) => {
+    queryOf(c, []);
     const snap = deps.holder.current();
     return c.json({
       revision: snap?.revision ?? null,
       stored_revision: deps.store.read().revision,
-      ready: deps.ready(),
+      ready: deps.readiness() === "ready",
       listeners: listenerStatus(deps, snap),
       routes: routeStatus(deps, snap),
       pools: Object.values(snap?.pools ?? {}).map((p) => poolStatus(deps, p)),
@@ -83,7 +85,7 @@ export function mountRuntime(app: Hono, deps: AdminDeps): void {
   });
 
   app.get("/v1/revisions", (c) => {
-    const raw = c.req.query("limit");
+    const raw = queryOf(c, ["limit"]).limit;
     const limit = raw === undefined ? 100 : Number(raw);
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_HISTORY) {
       throw new LbError("INVALID_REQUEST", `limit must be an integer from 1 to ${MAX_HISTORY}`);
@@ -92,6 +94,7 @@ export function mountRuntime(app: Hono, deps: AdminDeps): void {
   });
 
   app.get("/v1/pools/:name/table", (c) => {
+    const slots = queryOf(c, ["slots"]).slots;
     const name = c.req.param("name");
     const snap = deps.holder.current();
     const pool = snap?.pools[name];
@@ -108,7 +111,7 @@ export function mountRuntime(app: Hono, deps: AdminDeps): void {
       table_size: table.length,
       empty_slots: empty,
       backends: pool.usable.map((b, i) => ({ address: b.address, weight: b.weight, slots: counts[i] })),
-      ...(c.req.query("slots") === "true" ? { table: Array.from(table) } : {}),
+      ...(slots === "true" ? { table: Array.from(table) } : {}),
     });
   });
 }

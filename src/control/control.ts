@@ -1,0 +1,141 @@
+/**
+ * ConfigControl: the one write path of a node (admin API, `start --config`, SIGHUP). Each change
+ * is a read-modify-write: read the store, check the caller's precondition, produce the new
+ * document, validate and compile it (planChange), preflight it against the running data plane,
+ * write it conditional on the revision read, publish the snapshot. Writes are asynchronous (etcd
+ * is a network round trip), so changes run one at a time through a queue: two requests on one
+ * node never interleave inside one cycle. Another node or process writing in between makes the
+ * store refuse the write; the cycle then starts again from a fresh read, so nobody's change is
+ * silently overwritten and the caller's precondition is judged against what really is stored.
+ */
+import { compileSnapshot, validateConfig, type Snapshot, type SnapshotHolder } from "../config/index.ts";
+import { LbError, isLbError } from "../errors.ts";
+import { nextResourceRevisions, type ChangeSource, type ResourceRevisions, type Store, type StoredConfig } from "../store/index.ts";
+import { planChange, relabel, summarize, type Plan } from "./apply.ts";
+
+/** What ConfigControl writes to and publishes on. */
+export interface ControlDeps {
+  store: Store;
+  holder: SnapshotHolder;
+  /**
+   * Checks that the data plane can serve a compiled snapshot (e.g. bind a new listener address);
+   * throws CONFIG_INVALID so the write is refused, not half-applied. Absent: nothing to check.
+   */
+  preflight?: (snapshot: Snapshot) => void | Promise<void>;
+}
+
+/** How a change is made and recorded. */
+export interface ChangeOptions extends ChangeSource {
+  /** What did it, for the history ("PUT /v1/config"); the first diff lines are appended. */
+  summary: string;
+  /** Validate, compile and preflight only: nothing is stored or published. */
+  dryRun?: boolean;
+  /** Throws (PRECONDITION_FAILED) unless the caller's condition (If-Match) holds on `current`; run on every attempt. */
+  precondition?(current: StoredConfig): void;
+  /** Throws to refuse a valid plan before anything is written (start --config's overwrite guard). */
+  approve?(current: StoredConfig, plan: Plan): void;
+}
+
+/** What a change did (or, dry run, would do). */
+export interface ChangeResult {
+  /** The stored revision after the change (dry run: the current one, unchanged). */
+  revision: number;
+  /** Whether the document differed from the stored one (dry run: whether it would). */
+  changed: boolean;
+  /** diffConfig(stored, new). */
+  diff: string[];
+  /** The document as stored (dry run: as it would be). */
+  doc: Plan["doc"];
+  /** Per-resource revisions after the change (dry run: as they are now). */
+  resources: ResourceRevisions;
+  /** The compiled snapshot; published unless dry run. */
+  snapshot: Snapshot;
+}
+
+/** How often a change starts again after another writer beat it to the store. */
+const MAX_ATTEMPTS = 5;
+
+export class ConfigControl {
+  #tail: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly deps: ControlDeps) {}
+
+  /**
+   * Replaces the document with what `produce` returns for the current one (unvalidated input: a
+   * body, a file). Queued behind this node's other changes. Throws PRECONDITION_FAILED from
+   * `precondition`, CONFIG_INVALID (400, every problem's path) when the result does not validate,
+   * compile or pass preflight, CONFLICT when other writers won MAX_ATTEMPTS times in a row.
+   */
+  change(produce: (current: StoredConfig) => unknown, opts: ChangeOptions): Promise<ChangeResult> {
+    const run = this.#tail.then(() => this.#attempts(produce, opts));
+    this.#tail = run.catch(() => undefined);
+    return run;
+  }
+
+  /** change() with a whole document. */
+  apply(input: unknown, opts: ChangeOptions): Promise<ChangeResult> {
+    return this.change(() => input, opts);
+  }
+
+  /**
+   * Compiles and publishes what the store holds (startup; a cluster node after its mirror moved).
+   * Throws CONFIG_INVALID if the stored document no longer validates.
+   */
+  publishStored(): Snapshot {
+    const { revision, doc } = this.deps.store.read();
+    const held = this.deps.holder.current();
+    if (held?.revision === revision) return held;
+    const snapshot = compileSnapshot(validateConfig(doc), revision);
+    this.deps.holder.publish(snapshot);
+    return snapshot;
+  }
+
+  async #attempts(produce: (current: StoredConfig) => unknown, opts: ChangeOptions): Promise<ChangeResult> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#once(produce, opts);
+      } catch (e) {
+        if (!(e instanceof BaseMoved)) throw e;
+        if (attempt >= MAX_ATTEMPTS) {
+          throw new LbError("CONFLICT", `the config changed under this write ${MAX_ATTEMPTS} times in a row (another node or process is writing); try again`, { cause: e.cause });
+        }
+      }
+    }
+  }
+
+  async #once(produce: (current: StoredConfig) => unknown, opts: ChangeOptions): Promise<ChangeResult> {
+    const { store, holder } = this.deps;
+    const current = store.read();
+    opts.precondition?.(current);
+    const plan = planChange(current, produce(current), holder.current());
+    const unchanged = { revision: current.revision, changed: false, diff: plan.diff, doc: plan.doc, resources: current.resources };
+    if (!plan.changed) {
+      // The holder may trail the store (another process wrote): catch it up, as a write would.
+      if (!opts.dryRun && plan.snapshot !== holder.current()) holder.publish(plan.snapshot);
+      return { ...unchanged, snapshot: plan.snapshot };
+    }
+    opts.approve?.(current, plan);
+    await this.deps.preflight?.(plan.snapshot);
+    if (opts.dryRun) return { ...unchanged, changed: true, snapshot: plan.snapshot };
+    const written = await store.write(plan.doc, {
+      expectRevision: current.revision,
+      source: opts.source,
+      ...(opts.file === undefined ? {} : { file: opts.file }),
+      summary: summarize(opts.summary, plan.diff),
+    }).catch((e: unknown) => {
+      throw isLbError(e, "PRECONDITION_FAILED") ? new BaseMoved(e) : e;
+    });
+    const snapshot = relabel(plan.snapshot, written.revision);
+    holder.publish(snapshot);
+    // The write landed on the revision read, so what changed is exactly plan.doc against it.
+    const resources = written.changed ? nextResourceRevisions(current.doc, current.resources, plan.doc, written.revision) : current.resources;
+    return { revision: written.revision, changed: written.changed, diff: plan.diff, doc: plan.doc, resources, snapshot };
+  }
+}
+
+/** The store moved past the revision this attempt read: start again from a fresh read. */
+class BaseMoved extends Error {
+  constructor(cause: LbError) {
+    super(cause.message, { cause });
+  }
+}
