@@ -10,10 +10,12 @@ import { applyConfig, publishStored, SnapshotHolder } from "../config/index.ts";
 import { LbError } from "../errors.ts";
 import { Registry } from "../obs/index.ts";
 import { defaultDbPath, openStore, type Store } from "../store/index.ts";
-import { parseArgs, parseHostPort } from "./args.ts";
+import { parseCommand, parseHostPort, seeHelp } from "./args.ts";
 import { DEFAULT_ADMIN, readToken } from "./admin-client.ts";
 import { readConfigFile } from "./config-file.ts";
 import { reportError } from "./report.ts";
+import { selfCommand } from "./self.ts";
+import { START } from "./specs.ts";
 import { startDataPlane } from "../runtime/index.ts";
 
 /** What a data plane hands back to startNode: its runtime view, readiness, and how to stop it. */
@@ -126,7 +128,7 @@ function printBanner(node: FulcrumNode, token: string | undefined): void {
   console.log(`fulcrum started (pid ${process.pid})`);
   console.log(`database ${node.dbPath === ":memory:" ? node.dbPath : resolve(node.dbPath)} at revision ${revision}`);
   console.log(`admin listening on ${node.adminUrl}${token ? " (bearer token required)" : ""}`);
-  console.log(`try: curl${auth} ${node.adminUrl}/v1/config   or   fulcrum apply -f config.yaml --admin ${node.adminUrl}`);
+  console.log(`try: curl${auth} ${node.adminUrl}/v1/config   or   ${selfCommand()} apply -f fulcrum.yaml --admin ${node.adminUrl}`);
 }
 
 /** How long SIGTERM waits for in-flight work by default (Envoy's drain time is 600 s; k8s gives 30 s). */
@@ -145,15 +147,14 @@ export async function startCommand(argv: string[]): Promise<number> {
   let token: string | undefined;
   let drainMs = DEFAULT_DRAIN_MS;
   try {
-    const spec = { config: "string", db: "string", admin: "string", "admin-token-file": "string", "drain-timeout-ms": "string" } as const;
-    const args = parseArgs(argv, spec, { c: "config" });
-    if (args.positionals.length > 0) throw new LbError("INVALID_ARGUMENT", `unexpected argument "${args.positionals[0]}"`);
-    token = await readToken(args.flags["admin-token-file"]);
-    drainMs = parseDrain(args.flags["drain-timeout-ms"]);
+    const { values, positionals } = parseCommand(START, argv);
+    if (positionals.length > 0) throw new LbError("INVALID_ARGUMENT", `unexpected argument "${positionals[0]}" (${seeHelp("start")})`);
+    token = await readToken(values["admin-token-file"]);
+    drainMs = parseDrain(values["drain-timeout-ms"]);
     node = await startNode({
-      dbPath: args.flags.db,
-      configFile: args.flags.config,
-      admin: args.flags.admin,
+      dbPath: values.db,
+      configFile: values.config,
+      admin: values.admin,
       token,
       dataPlane: ({ holder, metrics }) => startDataPlane({ holder, metrics }),
     });
