@@ -33,14 +33,16 @@ export const START = {
   summary: "run a node",
   details: [
     "The database is the running state; --config is an input applied to it before anything serves.",
-    "SIGTERM/SIGINT drain and stop (exit 0).",
+    "Signals: SIGTERM/SIGINT drain and stop (exit 0); SIGHUP re-reads --config and applies it as",
+    "`apply` would (an invalid file changes nothing); SIGUSR1 reopens the access log files.",
   ],
   options: {
-    config: { type: "string", short: "c", value: "FILE", help: "apply this config file (YAML or JSON) at start" },
+    config: { type: "string", short: "c", value: "FILE", help: "apply this config file (YAML or JSON) at start and on SIGHUP" },
     db: { type: "string", value: "PATH", help: "SQLite database (default FULCRUM_DB, else ./fulcrum.db)" },
     admin: { type: "string", value: "HOST:PORT", help: "admin API address (default FULCRUM_ADMIN, else 127.0.0.1:9901; port 0 = any)" },
     "admin-token-file": { type: "string", value: "PATH", help: "require this bearer token (first line of the file) on the admin API" },
     "drain-timeout-ms": { type: "string", value: "MS", help: "how long SIGTERM waits for requests in flight (default 25000)" },
+    "log-format": { type: "string", value: "text|json", help: "event log lines as text (default) or one JSON object a line" },
   },
 } as const satisfies CommandSpec;
 

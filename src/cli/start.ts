@@ -1,22 +1,27 @@
 /**
- * `fulcrum start [--config FILE] [--db PATH] [--admin HOST:PORT] [--admin-token-file PATH]` and
- * startNode, the seam the composition root extends: open the store, apply a config file if given,
- * publish the current revision's snapshot, start the data plane (when the caller supplies one),
- * then serve the admin API. SIGTERM/SIGINT stop everything in reverse order and exit 0.
+ * `fulcrum start [OPTIONS]` (specs.ts lists them) and startNode, the seam the composition root
+ * extends: open the store, apply a config file if given, publish the current revision's snapshot,
+ * start the data plane (when the caller supplies one), then serve the admin API. SIGTERM/SIGINT
+ * stop everything in reverse order and exit 0; SIGHUP reloads --config, SIGUSR1 reopens log files
+ * (node-signals.ts). Every line a running node prints goes through one Logger (--log-format).
  */
 import { resolve } from "node:path";
 import { createAdminApp, type RuntimeView } from "../admin/index.ts";
-import { applyConfig, publishStored, SnapshotHolder } from "../config/index.ts";
+import { applyConfig, publishStored, SnapshotHolder, type Snapshot } from "../config/index.ts";
 import { LbError } from "../errors.ts";
-import { Registry } from "../obs/index.ts";
+import { createLogger, LOG_FORMATS, Registry, type Logger, type LogFormat } from "../obs/index.ts";
 import { defaultDbPath, openStore, type Store } from "../store/index.ts";
+import pkg from "../../package.json" with { type: "json" };
 import { parseCommand, parseHostPort, seeHelp } from "./args.ts";
 import { DEFAULT_ADMIN, readToken } from "./admin-client.ts";
 import { readConfigFile } from "./config-file.ts";
+import { logConfigChanges, logConfigWarnings } from "./config-log.ts";
+import { handleSignals } from "./node-signals.ts";
+import { reloadConfigFile } from "./reload.ts";
 import { reportError } from "./report.ts";
 import { selfCommand } from "./self.ts";
 import { START } from "./specs.ts";
-import { startDataPlane } from "../runtime/index.ts";
+import { startDataPlane, type RunningDataPlane } from "../runtime/index.ts";
 
 /** What a data plane hands back to startNode: its runtime view, readiness, and how to stop it. */
 export interface DataPlane {
@@ -122,13 +127,14 @@ export async function startNode(opts: NodeOptions = {}): Promise<FulcrumNode> {
   }
 }
 
-function printBanner(node: FulcrumNode, token: string | undefined): void {
+function printBanner(node: FulcrumNode, token: string | undefined, log: Logger): void {
   const revision = node.holder.current()?.revision ?? 0;
+  const database = node.dbPath === ":memory:" ? node.dbPath : resolve(node.dbPath);
   const auth = token ? ` -H "Authorization: Bearer $FULCRUM_ADMIN_TOKEN"` : "";
-  console.log(`fulcrum started (pid ${process.pid})`);
-  console.log(`database ${node.dbPath === ":memory:" ? node.dbPath : resolve(node.dbPath)} at revision ${revision}`);
-  console.log(`admin listening on ${node.adminUrl}${token ? " (bearer token required)" : ""}`);
-  console.log(`try: curl${auth} ${node.adminUrl}/v1/config   or   ${selfCommand()} apply -f fulcrum.yaml --admin ${node.adminUrl}`);
+  log.info(`fulcrum ${pkg.version} started (pid ${process.pid})`, { pid: process.pid, version: pkg.version });
+  log.info(`database ${database} at revision ${revision}`, { database, revision });
+  log.info(`admin listening on ${node.adminUrl}${token ? " (bearer token required)" : ""}`, { admin: node.adminUrl, token_required: token !== undefined });
+  log.info(`try: curl${auth} ${node.adminUrl}/v1/config   or   ${selfCommand()} apply -f fulcrum.yaml --admin ${node.adminUrl}`);
 }
 
 /** How long SIGTERM waits for in-flight work by default (Envoy's drain time is 600 s; k8s gives 30 s). */
@@ -141,37 +147,50 @@ function parseDrain(v: string | undefined): number {
   return n;
 }
 
-/** Runs `start` until SIGTERM/SIGINT; resolves to the exit code only on a startup failure. */
+function parseLogFormat(v: string | undefined): LogFormat {
+  if (v === undefined) return "text";
+  if (!(LOG_FORMATS as readonly string[]).includes(v)) throw new LbError("INVALID_ARGUMENT", `--log-format must be ${LOG_FORMATS.join(" or ")}, got "${v}"`);
+  return v as LogFormat;
+}
+
+/** Runs `start` until SIGTERM/SIGINT (SIGHUP reloads, SIGUSR1 reopens logs); resolves to the exit code only on a startup failure. */
 export async function startCommand(argv: string[]): Promise<number> {
   let node: FulcrumNode;
+  let plane: RunningDataPlane | undefined;
   let token: string | undefined;
-  let drainMs = DEFAULT_DRAIN_MS;
+  let log: Logger;
+  let drainMs: number;
+  let configFile: string | undefined;
   try {
     const { values, positionals } = parseCommand(START, argv);
     if (positionals.length > 0) throw new LbError("INVALID_ARGUMENT", `unexpected argument "${positionals[0]}" (${seeHelp("start")})`);
+    const logger = (log = createLogger({ format: parseLogFormat(values["log-format"]) }));
     token = await readToken(values["admin-token-file"]);
     drainMs = parseDrain(values["drain-timeout-ms"]);
+    configFile = values.config;
     node = await startNode({
       dbPath: values.db,
-      configFile: values.config,
+      configFile,
       admin: values.admin,
       token,
-      dataPlane: ({ holder, metrics }) => startDataPlane({ holder, metrics }),
+      dataPlane: async ({ holder, metrics }) =>
+        (plane = await startDataPlane({ holder, metrics, log: (line, level = "info", fields) => logger.log(level, line, fields) })),
     });
   } catch (e) {
     return reportError("start", e);
   }
-  printBanner(node, token);
-  return await new Promise<number>(() => {
-    const shutdown = (signal: string) => {
-      console.log(`${signal}: draining (up to ${drainMs} ms for requests and connections in flight), then stopping`);
-      // Exit explicitly: a data plane socket left open must not keep a stopped node alive.
-      void node.stop(drainMs).then(
-        () => process.exit(0),
-        (e) => process.exit(reportError("start", e)),
-      );
-    };
-    process.once("SIGTERM", () => shutdown("SIGTERM"));
-    process.once("SIGINT", () => shutdown("SIGINT"));
+  printBanner(node, token, log);
+  logConfigWarnings(node.store, log);
+  const unfollow = logConfigChanges(node.store, node.holder, log);
+  const deps = { store: node.store, holder: node.holder, preflight: (s: Snapshot) => plane?.runtime.preflight?.(s) };
+  const file = configFile;
+  return await handleSignals({
+    log,
+    drainMs,
+    stop: async (graceMs) => {
+      unfollow();
+      await node.stop(graceMs);
+    },
+    reload: file === undefined ? undefined : () => reloadConfigFile(deps, file, log),
   });
 }

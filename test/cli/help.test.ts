@@ -35,7 +35,7 @@ describe("help", () => {
       for (const option of Object.keys(spec.options)) expect(r.stdout).toContain(`--${option}`);
     }
     const start = runs.find((x) => x.spec.name === "start")!.r.stdout;
-    for (const flag of ["--config FILE", "--drain-timeout-ms MS"]) expect(start).toContain(flag);
+    for (const flag of ["--config FILE", "--log-format text|json", "--drain-timeout-ms MS", "SIGHUP", "SIGUSR1"]) expect(start).toContain(flag);
     const [short, viaHelp] = await Promise.all([runFulcrum(["start", "-h"]), runFulcrum(["help", "start"])]);
     expect(short.stdout).toBe(start);
     expect(viaHelp.stdout).toBe(start);
