@@ -157,6 +157,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
       void node.stop(DRAIN_MS).then(
         () => {
           for (const b of backends) b.stop();
+          console.log("demo stopped");
           process.exit(0);
         },
         (e) => process.exit(reportError("demo", e)),

@@ -1,7 +1,9 @@
 /**
  * What a running node does on each signal an operator or a tool sends it by habit:
  * SIGTERM/SIGINT drain and stop (exit 0), SIGHUP reloads the `--config` file, SIGUSR1 reopens the
- * log files (logrotate's postrotate). SIGHUP and SIGUSR1 never touch a connection.
+ * log files (logrotate's postrotate). SIGHUP and SIGUSR1 never touch a connection. A second stop
+ * signal during the drain changes nothing: script runners (bun run) pass Ctrl-C on to a child
+ * that got it already, and a default action then would cut the drain short.
  */
 import { reopenLogFiles, type Logger } from "../obs/index.ts";
 
@@ -21,7 +23,7 @@ export function handleSignals(t: SignalTargets): Promise<never> {
   // Reloads run one at a time, in the order the signals came.
   let reloading = Promise.resolve();
   const shutdown = (signal: string) => {
-    if (stopping) return;
+    if (stopping) return t.log.info(`${signal}: already stopping (SIGKILL ends the process at once)`, { signal });
     stopping = true;
     const started = performance.now();
     t.log.info(`${signal}: draining (up to ${t.drainMs} ms for requests and connections in flight), then stopping`, { signal, drain_timeout_ms: t.drainMs });
@@ -38,8 +40,8 @@ export function handleSignals(t: SignalTargets): Promise<never> {
       },
     );
   };
-  process.once("SIGTERM", () => shutdown("SIGTERM"));
-  process.once("SIGINT", () => shutdown("SIGINT"));
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+  process.on("SIGINT", () => shutdown("SIGINT"));
   process.on("SIGHUP", () => {
     if (stopping) return t.log.info("SIGHUP: stopping; nothing reloaded", { signal: "SIGHUP" });
     if (!t.reload) return t.log.info("SIGHUP: nothing to reload (started without --config)", { signal: "SIGHUP" });

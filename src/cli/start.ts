@@ -179,18 +179,29 @@ export async function startCommand(argv: string[]): Promise<number> {
   } catch (e) {
     return reportError("start", e);
   }
-  printBanner(node, token, log);
-  logConfigWarnings(node.store, log);
-  const unfollow = logConfigChanges(node.store, node.holder, log);
-  const deps = { store: node.store, holder: node.holder, preflight: (s: Snapshot) => plane?.runtime.preflight?.(s) };
-  const file = configFile;
-  return await handleSignals({
-    log,
-    drainMs,
+  return await serveUntilStopped(node, { log, token, drainMs, configFile, preflight: (s) => plane?.runtime.preflight?.(s) });
+}
+
+/** After a successful start: signal handlers, the banner, the config's warnings and changes in the log. */
+function serveUntilStopped(
+  node: FulcrumNode,
+  o: { log: Logger; token?: string; drainMs: number; configFile?: string; preflight: (s: Snapshot) => void },
+): Promise<never> {
+  const unfollow = logConfigChanges(node.store, node.holder, o.log);
+  const deps = { store: node.store, holder: node.holder, preflight: o.preflight };
+  const file = o.configFile;
+  // Handlers first: until they are installed a signal has its default action (the process dies),
+  // and a signal may be sent the moment the banner says the node is up.
+  const running = handleSignals({
+    log: o.log,
+    drainMs: o.drainMs,
     stop: async (graceMs) => {
       unfollow();
       await node.stop(graceMs);
     },
-    reload: file === undefined ? undefined : () => reloadConfigFile(deps, file, log),
+    reload: file === undefined ? undefined : () => reloadConfigFile(deps, file, o.log),
   });
+  printBanner(node, o.token, o.log);
+  logConfigWarnings(node.store, o.log);
+  return running;
 }
