@@ -9,10 +9,11 @@
 import { resolve } from "node:path";
 import { CONFIG_FILE_HEADER } from "../admin/index.ts";
 import { LbError } from "../errors.ts";
-import { parseArgs } from "./args.ts";
+import { parseCommand, seeHelp } from "./args.ts";
 import { adminRequest, readToken } from "./admin-client.ts";
 import { readConfigFile } from "./config-file.ts";
 import { reportApiError, reportError } from "./report.ts";
+import { APPLY } from "./specs.ts";
 
 interface ApplyAnswer {
   revision: number;
@@ -23,16 +24,16 @@ interface ApplyAnswer {
 /** Runs `apply`; resolves to the exit code. */
 export async function applyCommand(argv: string[]): Promise<number> {
   try {
-    const args = parseArgs(argv, { file: "string", admin: "string", "admin-token-file": "string", "dry-run": "boolean" }, { f: "file" });
-    const file = args.flags.file ?? args.positionals[0];
-    if (file === undefined || args.positionals.length > (args.flags.file ? 0 : 1)) {
-      throw new LbError("INVALID_ARGUMENT", "usage: fulcrum apply -f FILE [--admin URL] [--dry-run]");
+    const { values, positionals } = parseCommand(APPLY, argv);
+    const file = values.file ?? positionals[0];
+    if (file === undefined || positionals.length > (values.file ? 0 : 1)) {
+      throw new LbError("INVALID_ARGUMENT", `one config file is needed: apply -f FILE (${seeHelp("apply")})`);
     }
     const doc = await readConfigFile(file);
-    const token = await readToken(args.flags["admin-token-file"]);
-    const dryRun = args.bools["dry-run"] === true;
+    const token = await readToken(values["admin-token-file"]);
+    const dryRun = values["dry-run"] === true;
     const headers = { [CONFIG_FILE_HEADER]: encodeURIComponent(resolve(file)) };
-    const res = await adminRequest(args.flags.admin, "PUT", `/v1/config${dryRun ? "?dry_run=true" : ""}`, { token, body: doc, headers });
+    const res = await adminRequest(values.admin, "PUT", `/v1/config${dryRun ? "?dry_run=true" : ""}`, { token, body: doc, headers });
     const body = res.json();
     if (res.status !== 200) return reportApiError("apply", res.status, body);
     const answer = body as ApplyAnswer;

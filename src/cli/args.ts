@@ -1,54 +1,53 @@
 /**
- * A small argv parser for the subcommands: `--flag value`, `--flag=value`, `-f value`, boolean
- * flags, and positionals. Unknown flags and missing values are usage errors (LbError
- * INVALID_ARGUMENT), which the commands turn into exit code 2.
+ * Argument parsing for the subcommands, on node:util's parseArgs over the options a command
+ * declares in specs.ts: `--flag value`, `--flag=value`, `-f value`, booleans, positionals, and a
+ * lone `--` ending the options. An unknown option, a missing value or a value on a boolean is a
+ * usage error (LbError INVALID_ARGUMENT, exit 2) that says where the options are listed.
  */
+import { parseArgs } from "node:util";
 import { LbError } from "../errors.ts";
+import { selfCommand } from "./self.ts";
+import type { CommandSpec, OptionSpec } from "./specs.ts";
 
-/** Declares the flags a command accepts: names (without dashes) to "string" or "boolean". */
-export type FlagSpec = Record<string, "string" | "boolean">;
+/** The parsed values of a spec's options: strings, `true` for booleans given, undefined when absent. */
+export type OptionValues<O extends Readonly<Record<string, OptionSpec>>> = {
+  -readonly [K in keyof O]?: O[K]["type"] extends "boolean" ? boolean : string;
+};
 
-/** Parsed arguments: string flags, boolean flags (true when given) and positionals in order. */
-export interface ParsedArgs {
-  flags: Record<string, string | undefined>;
-  bools: Record<string, boolean>;
+/** What parseCommand returns. */
+export interface ParsedCommand<O extends Readonly<Record<string, OptionSpec>>> {
+  values: OptionValues<O>;
   positionals: string[];
 }
 
-/**
- * Parses `argv` against `spec`. `aliases` maps short names to long ones (`{ f: "file" }`). A lone
- * `--` ends flag parsing. A string flag given twice keeps the last value.
- */
-export function parseArgs(argv: string[], spec: FlagSpec, aliases: Record<string, string> = {}): ParsedArgs {
-  const out: ParsedArgs = { flags: {}, bools: {}, positionals: [] };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === "--") {
-      out.positionals.push(...argv.slice(i + 1));
-      break;
-    }
-    const m = /^--?([^=]+)(?:=(.*))?$/s.exec(arg);
-    if (!m || arg === "-") {
-      out.positionals.push(arg);
-      continue;
-    }
-    const isShort = !arg.startsWith("--");
-    const name = isShort ? aliases[m[1]] : m[1];
-    const kind = name === undefined ? undefined : spec[name];
-    if (name === undefined || kind === undefined) throw new LbError("INVALID_ARGUMENT", `unknown option ${arg.split("=")[0]}`);
-    if (kind === "boolean") {
-      if (m[2] !== undefined) throw new LbError("INVALID_ARGUMENT", `option --${name} takes no value`);
-      out.bools[name] = true;
-      continue;
-    }
-    let value = m[2];
-    if (value === undefined) {
-      value = argv[++i];
-      if (value === undefined) throw new LbError("INVALID_ARGUMENT", `option ${arg} needs a value`);
-    }
-    out.flags[name] = value;
+/** Parses `argv` (after the command name) against `spec`; a string option given twice keeps the last. */
+export function parseCommand<S extends CommandSpec>(spec: S, argv: string[]): ParsedCommand<S["options"]> {
+  const options: Record<string, { type: "string" | "boolean"; short?: string }> = {};
+  for (const [name, o] of Object.entries(spec.options)) options[name] = o.short ? { type: o.type, short: o.short } : { type: o.type };
+  try {
+    const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+    return { values: values as OptionValues<S["options"]>, positionals };
+  } catch (e) {
+    throw usageError(spec, e as Error & { code?: string });
   }
-  return out;
+}
+
+/** The pointer a usage error ends with: "see npm run -s fulcrum -- start --help", as this program is run. */
+export function seeHelp(command: string): string {
+  return `see ${selfCommand()} ${command} --help`;
+}
+
+/** node:util's messages name the option in quotes; ours say what to do next. */
+function usageError(spec: CommandSpec, e: Error & { code?: string }): LbError {
+  const option = /'(-[^' ]+)/.exec(e.message)?.[1] ?? "";
+  const see = seeHelp(spec.name);
+  if (e.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") return new LbError("INVALID_ARGUMENT", `unknown option ${option.split("=")[0]} (${see})`);
+  if (e.code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
+    const long = /--([\w-]+)/.exec(e.message)?.[1];
+    const takesValue = long !== undefined && spec.options[long]?.type === "string";
+    return new LbError("INVALID_ARGUMENT", takesValue ? `option --${long} needs a value (${see})` : `option --${long ?? option} takes no value (${see})`);
+  }
+  return new LbError("INVALID_ARGUMENT", `${e.message} (${see})`);
 }
 
 /** Splits "host:port" / "[v6]:port" into parts; the port must be 0..65535. */

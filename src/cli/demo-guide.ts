@@ -4,6 +4,7 @@
  * runs them through a shell), with the real ports.
  */
 import { DEMO_HASH_HEADER, DEMO_NAMES } from "./demo-config.ts";
+import { selfCommand } from "./self.ts";
 
 /** What the guide shows. */
 export interface DemoGuideInput {
@@ -54,7 +55,8 @@ export function demoGuide(g: DemoGuideInput): string {
     `     after ${g.downSeconds} s and two passing checks, it moves back to ${g.victim.name}:`,
     `     ${loop}`,
     ``,
-    `The config is an ordinary one: npm run fulcrum -- export --admin ${g.adminUrl} prints it as YAML.`,
+    `The config is an ordinary one; this prints it as YAML:`,
+    `     ${selfCommand()} export --admin ${g.adminUrl}`,
     `Stop the demo with Ctrl-C.`,
   ].join("\n");
 }

@@ -9,12 +9,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LbError } from "../errors.ts";
 import { startDataPlane, type RunningDataPlane } from "../runtime/index.ts";
-import { parseArgs } from "./args.ts";
+import { parseCommand, seeHelp } from "./args.ts";
 import { readToken } from "./admin-client.ts";
 import { DEFAULT_DOWN_MS, startDemoBackends, type DemoBackend } from "./demo-backends.ts";
 import { DEMO_HASH_HEADER, DEMO_NAMES, demoConfig } from "./demo-config.ts";
 import { demoGuide } from "./demo-guide.ts";
 import { reportError } from "./report.ts";
+import { DEMO } from "./specs.ts";
 import { startNode, type FulcrumNode } from "./start.ts";
 
 const DEFAULT_PORT = 8080;
@@ -113,15 +114,15 @@ export async function demoCommand(argv: string[]): Promise<number> {
   let proxyUrl: string;
   let token: string | undefined;
   try {
-    const args = parseArgs(argv, { port: "string", admin: "string", db: "string" }, { p: "port" });
-    if (args.positionals.length > 0) throw new LbError("INVALID_ARGUMENT", `unexpected argument "${args.positionals[0]}" (usage: fulcrum demo [--port 8080] [--admin HOST:PORT] [--db PATH])`);
-    const port = parsePort(args.flags.port);
+    const { values, positionals } = parseCommand(DEMO, argv);
+    if (positionals.length > 0) throw new LbError("INVALID_ARGUMENT", `unexpected argument "${positionals[0]}" (${seeHelp("demo")})`);
+    const port = parsePort(values.port);
     token = await readToken(undefined);
     checkProxyPort(port);
     backends = startDemoBackends(port, eventLog);
     const doc = demoConfig("127.0.0.1", port, backends.map((b) => b.address));
-    const started = await startWithConfig(doc, { db: args.flags.db ?? ":memory:", admin: args.flags.admin, token }).catch((e) =>
-      explainStartFailure(e, args.flags.admin),
+    const started = await startWithConfig(doc, { db: values.db ?? ":memory:", admin: values.admin, token }).catch((e) =>
+      explainStartFailure(e, values.admin),
     );
     node = started.node;
     const bound = started.plane.listeners.port(DEMO_NAMES.listener);
@@ -158,6 +159,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
       void node.stop(DRAIN_MS).then(
         () => {
           for (const b of backends) b.stop();
+          console.log("demo stopped");
           process.exit(0);
         },
         (e) => process.exit(reportError("demo", e)),

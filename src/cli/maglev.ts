@@ -5,12 +5,10 @@
  * compare Fulcrum with another Maglev implementation (Envoy's keys are "ip:port").
  */
 import { isLbError } from "../errors.ts";
+import { parseCommand, type ParsedCommand } from "./args.ts";
+import { commandHelp } from "./help.ts";
+import { MAGLEV } from "./specs.ts";
 import { MAGLEV_DEFAULT_SIZE, maglevSlotCounts, maglevTable } from "../wasm/index.ts";
-
-const HELP = `usage: fulcrum maglev [--size M] KEY[=WEIGHT]...
-  M       prime table size, default ${MAGLEV_DEFAULT_SIZE}
-  KEY     the backend key hashed (Envoy hashes "ip:port")
-  WEIGHT  non-negative integer, default 1 (0 = no slots)`;
 
 interface Parsed {
   size: number;
@@ -20,26 +18,25 @@ interface Parsed {
 
 function usageError(message: string): number {
   console.error(`fulcrum maglev: ${message}`);
-  console.error(HELP);
+  console.error(commandHelp(MAGLEV));
   return 2;
 }
 
 const INTEGER = /^[0-9]+$/;
 
 /** Parses argv into size, keys and weights; a string is the usage error to report. */
-function parse(args: string[]): Parsed | string {
-  let size = MAGLEV_DEFAULT_SIZE;
+function parse(argv: string[]): Parsed | string {
+  let parsed: ParsedCommand<typeof MAGLEV.options>;
+  try {
+    parsed = parseCommand(MAGLEV, argv);
+  } catch (e) {
+    return (e as Error).message;
+  }
+  const sizeText = parsed.values.size;
+  if (sizeText !== undefined && !INTEGER.test(sizeText)) return `--size needs a prime number, got ${JSON.stringify(sizeText)}`;
   const keys: string[] = [];
   const weights: number[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (arg === "--size" || arg.startsWith("--size=")) {
-      const value = arg === "--size" ? args[++i] : arg.slice("--size=".length);
-      if (value === undefined || !INTEGER.test(value)) return `--size needs a prime number, got ${JSON.stringify(value ?? "")}`;
-      size = Number(value);
-      continue;
-    }
-    if (arg.startsWith("--")) return `unknown option ${arg}`;
+  for (const arg of parsed.positionals) {
     // The weight follows the last "=", so keys may themselves contain "=".
     const eq = arg.lastIndexOf("=");
     const key = eq < 0 ? arg : arg.slice(0, eq);
@@ -51,15 +48,11 @@ function parse(args: string[]): Parsed | string {
     weights.push(Number(weightText));
   }
   if (keys.length === 0) return "no backend keys given";
-  return { size, keys, weights };
+  return { size: sizeText === undefined ? MAGLEV_DEFAULT_SIZE : Number(sizeText), keys, weights };
 }
 
 /** Runs `fulcrum maglev` with `args` (after the command name); returns the exit code (2 = usage). */
 export function maglevCommand(args: string[]): number {
-  if (args.includes("--help") || args.includes("-h")) {
-    console.log(HELP);
-    return 0;
-  }
   const parsed = parse(args);
   if (typeof parsed === "string") return usageError(parsed);
   let table: Int32Array;

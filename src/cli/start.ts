@@ -1,24 +1,32 @@
 /**
- * `fulcrum start [--config FILE [--force]] [--db PATH] [--admin HOST:PORT] [--metrics HOST:PORT]
- * [--admin-token-file PATH]` and startNode, the seam the composition root extends: open the store,
- * apply a config file if given (printing its diff; refused when it would overwrite changes made
- * since that file was last applied, unless forced), publish the current revision's snapshot,
- * start the data plane (when the caller supplies one), then serve the admin API (and the probe
- * listener). SIGTERM/SIGINT stop everything in reverse order and exit 0.
+/**
+ * `fulcrum start [OPTIONS]` (specs.ts lists them) and startNode, the seam the composition root
+ * extends: open the store, apply a config file if given (printing its diff; refused when it would
+ * overwrite changes made since that file was last applied, unless --force), publish the current
+ * revision's snapshot, start the data plane (when the caller supplies one), then serve the admin
+ * API (and the probe listener, --metrics). SIGTERM/SIGINT stop everything in reverse order and
+ * exit 0; SIGHUP reloads --config, SIGUSR1 reopens log files (node-signals.ts). Every line a
+ * running node prints goes through one Logger (--log-format).
  */
 import { resolve } from "node:path";
 import { createAdminApp, createProbeApp, type Readiness, type RuntimeView } from "../admin/index.ts";
 import { SnapshotHolder, type Snapshot } from "../config/index.ts";
 import { ConfigControl, type ChangeResult } from "../control/index.ts";
 import { LbError } from "../errors.ts";
-import { Registry } from "../obs/index.ts";
+import { createLogger, LOG_FORMATS, Registry, type Logger, type LogFormat } from "../obs/index.ts";
 import { defaultDbPath, openStore, type Store } from "../store/index.ts";
-import { parseArgs, parseHostPort } from "./args.ts";
+import pkg from "../../package.json" with { type: "json" };
+import { parseCommand, parseHostPort, seeHelp } from "./args.ts";
 import { DEFAULT_ADMIN, readToken } from "./admin-client.ts";
 import { readConfigFile } from "./config-file.ts";
+import { logConfigChanges, logConfigWarnings } from "./config-log.ts";
+import { handleSignals } from "./node-signals.ts";
+import { reloadConfigFile } from "./reload.ts";
 import { reportError } from "./report.ts";
 import { applyConfigFile, warnExposed } from "./start-config.ts";
-import { preflightListeners, startDataPlane } from "../runtime/index.ts";
+import { selfCommand } from "./self.ts";
+import { START } from "./specs.ts";
+import { preflightListeners, startDataPlane, type RunningDataPlane } from "../runtime/index.ts";
 
 /** What a data plane hands back to startNode: its runtime view, readiness, and how to stop it. */
 export interface DataPlane {
@@ -162,16 +170,17 @@ export async function startNode(opts: NodeOptions = {}): Promise<FulcrumNode> {
 /** FulcrumNode.reload: the --config file re-read and applied like `apply`, recorded as SIGHUP. */
 function reloadOf(control: ConfigControl, file: string | undefined): FulcrumNode["reload"] {
   if (file === undefined) return undefined;
-  return async () => control.apply(await readConfigFile(file), { source: "sighup", file: resolve(file), summary: `SIGHUP ${file}` });
+  return async () => control.apply(await readConfigFile(file), { source: "sighup", file: resolve(file), summary: `SIGHUP reload of ${file}` });
 }
 
-function printBanner(node: FulcrumNode, token: string | undefined): void {
+function printBanner(node: FulcrumNode, token: string | undefined, log: Logger): void {
   const revision = node.holder.current()?.revision ?? 0;
+  const database = node.dbPath === ":memory:" ? node.dbPath : resolve(node.dbPath);
   const auth = token ? ` -H "Authorization: Bearer $FULCRUM_ADMIN_TOKEN"` : "";
-  console.log(`fulcrum started (pid ${process.pid})`);
-  console.log(`database ${node.dbPath === ":memory:" ? node.dbPath : resolve(node.dbPath)} at revision ${revision}`);
-  console.log(`admin listening on ${node.adminUrl}${token ? " (bearer token required)" : ""}`);
-  console.log(`try: curl${auth} ${node.adminUrl}/v1/config   or   fulcrum apply -f config.yaml --admin ${node.adminUrl}`);
+  log.info(`fulcrum ${pkg.version} started (pid ${process.pid})`, { pid: process.pid, version: pkg.version });
+  log.info(`database ${database} at revision ${revision}`, { database, revision });
+  log.info(`admin listening on ${node.adminUrl}${token ? " (bearer token required)" : ""}`, { admin: node.adminUrl, token_required: token !== undefined });
+  log.info(`try: curl${auth} ${node.adminUrl}/v1/config   or   ${selfCommand()} apply -f fulcrum.yaml --admin ${node.adminUrl}`);
 }
 
 /** How long SIGTERM waits for in-flight work by default (Envoy's drain time is 600 s; k8s gives 30 s). */
@@ -184,50 +193,66 @@ function parseDrain(v: string | undefined): number {
   return n;
 }
 
-/** Runs `start` until SIGTERM/SIGINT; resolves to the exit code only on a startup failure. */
+function parseLogFormat(v: string | undefined): LogFormat {
+  if (v === undefined) return "text";
+  if (!(LOG_FORMATS as readonly string[]).includes(v)) throw new LbError("INVALID_ARGUMENT", `--log-format must be ${LOG_FORMATS.join(" or ")}, got "${v}"`);
+  return v as LogFormat;
+}
+
+/** Runs `start` until SIGTERM/SIGINT (SIGHUP reloads, SIGUSR1 reopens logs); resolves to the exit code only on a startup failure. */
 export async function startCommand(argv: string[]): Promise<number> {
   let node: FulcrumNode;
+  let plane: RunningDataPlane | undefined;
   let token: string | undefined;
-  let drainMs = DEFAULT_DRAIN_MS;
+  let log: Logger;
+  let drainMs: number;
+  let configFile: string | undefined;
   try {
-    const spec = {
-      config: "string",
-      force: "boolean",
-      db: "string",
-      admin: "string",
-      metrics: "string",
-      "admin-token-file": "string",
-      "drain-timeout-ms": "string",
-    } as const;
-    const args = parseArgs(argv, spec, { c: "config" });
-    if (args.positionals.length > 0) throw new LbError("INVALID_ARGUMENT", `unexpected argument "${args.positionals[0]}"`);
-    token = await readToken(args.flags["admin-token-file"]);
-    drainMs = parseDrain(args.flags["drain-timeout-ms"]);
-    if (args.bools.force && args.flags.config === undefined) throw new LbError("INVALID_ARGUMENT", "--force goes with --config FILE");
+    const { values, positionals } = parseCommand(START, argv);
+    if (positionals.length > 0) throw new LbError("INVALID_ARGUMENT", `unexpected argument "${positionals[0]}" (${seeHelp("start")})`);
+    const logger = (log = createLogger({ format: parseLogFormat(values["log-format"]) }));
+    token = await readToken(values["admin-token-file"]);
+    drainMs = parseDrain(values["drain-timeout-ms"]);
+    configFile = values.config;
+    if (values.force && configFile === undefined) throw new LbError("INVALID_ARGUMENT", "--force goes with --config FILE");
     node = await startNode({
-      dbPath: args.flags.db,
-      configFile: args.flags.config,
-      force: args.bools.force,
-      admin: args.flags.admin,
-      metrics: args.flags.metrics,
+      dbPath: values.db,
+      configFile,
+      force: values.force === true,
+      admin: values.admin,
+      metrics: values.metrics,
       token,
-      dataPlane: ({ holder, metrics }) => startDataPlane({ holder, metrics }),
+      log: (line) => logger.info(line),
+      dataPlane: async ({ holder, metrics }) =>
+        (plane = await startDataPlane({ holder, metrics, log: (line, level = "info", fields) => logger.log(level, line, fields) })),
       preflight: (snapshot) => preflightListeners(snapshot),
     });
   } catch (e) {
     return reportError("start", e);
   }
-  printBanner(node, token);
-  return await new Promise<number>(() => {
-    const shutdown = (signal: string) => {
-      console.log(`${signal}: draining (up to ${drainMs} ms for requests and connections in flight), then stopping`);
-      // Exit explicitly: a data plane socket left open must not keep a stopped node alive.
-      void node.stop(drainMs).then(
-        () => process.exit(0),
-        (e) => process.exit(reportError("start", e)),
-      );
-    };
-    process.once("SIGTERM", () => shutdown("SIGTERM"));
-    process.once("SIGINT", () => shutdown("SIGINT"));
+  return await serveUntilStopped(node, { log, token, drainMs, configFile });
+}
+
+/** After a successful start: signal handlers, the banner, the config's warnings and changes in the log. */
+function serveUntilStopped(
+  node: FulcrumNode,
+  o: { log: Logger; token?: string; drainMs: number; configFile?: string },
+): Promise<never> {
+  const unfollow = logConfigChanges(node.store, node.holder, o.log);
+  const file = o.configFile;
+  const reload = node.reload;
+  // Handlers first: until they are installed a signal has its default action (the process dies),
+  // and a signal may be sent the moment the banner says the node is up.
+  const running = handleSignals({
+    log: o.log,
+    drainMs: o.drainMs,
+    stop: async (graceMs) => {
+      unfollow();
+      await node.stop(graceMs);
+    },
+    reload: file === undefined || reload === undefined ? undefined : () => reloadConfigFile(node.store, reload, file, o.log),
   });
+  printBanner(node, o.token, o.log);
+  logConfigWarnings(node.store, o.log);
+  return running;
 }

@@ -1,10 +1,14 @@
-import { isLbError } from "../errors.ts";
+import { failureReason } from "./failure-reason.ts";
 import { Health } from "./health.ts";
 import { httpCheck } from "./http-check.ts";
 import { tcpCheck } from "./tcp-check.ts";
 import type { CheckSpec, CheckTarget, HealthCheck } from "./types.ts";
 
-/** Called when a backend's health flips; main.ts injects it to rebuild snapshots (STYLE.md §7.6). */
+/**
+ * Called when a backend's health flips; main.ts injects it to rebuild snapshots (STYLE.md §7.6).
+ * `reason` says why: the last failure (`timeout after 1000 ms`, `status 503`, `connection
+ * refused`), or for a return to health how many checks passed.
+ */
 export type OnFlip = (pool: string, backend: string, healthy: boolean, reason: string | undefined) => void;
 
 /** One backend's runtime health as the admin status view shows it. */
@@ -152,7 +156,7 @@ export class HealthChecker {
     try {
       await entry.check.check(probe.target, ctl.signal);
     } catch (err) {
-      error = isLbError(err) ? err.message : String(err);
+      error = failureReason(err, probe.target.key, ctl.signal.aborted, entry.spec.timeoutMs);
     } finally {
       clearTimeout(timeout);
     }
@@ -160,7 +164,10 @@ export class HealthChecker {
     if (entry.probes.get(probe.target.key) !== probe) return;
     probe.inflight = undefined;
     probe.checks++;
-    if (probe.health.observe(error === undefined, error)) this.onFlip(pool, probe.target.key, probe.health.healthy, error);
+    if (probe.health.observe(error === undefined, error)) {
+      const reason = error ?? `${entry.spec.healthyThreshold} checks passed in a row`;
+      this.onFlip(pool, probe.target.key, probe.health.healthy, reason);
+    }
     if (error === undefined) this.onPass?.(pool, probe.target.key);
     const base = probe.health.healthy ? entry.spec.intervalMs : entry.spec.unhealthyIntervalMs;
     // Symmetric jitter keeps the mean interval, so detection-time bounds still hold on average.

@@ -9,3 +9,4 @@ export * from "./worker-checker.ts";
 export * from "./create-checker.ts";
 export * from "./outlier.ts";
 export * from "./usable.ts";
+export { failureReason } from "./failure-reason.ts";

@@ -44,8 +44,8 @@ interface Record {
   ejectedUntil: number;
 }
 
-/** Called on every ejection (ejected = true) and return (false). */
-export type OnEject = (pool: string, backend: string, ejected: boolean) => void;
+/** Called on every ejection (ejected = true) and return (false), with why ("5 consecutive 5xx, for 30000 ms"). */
+export type OnEject = (pool: string, backend: string, ejected: boolean, reason: string) => void;
 
 /** Outlier state of one pool. `size` is the pool's backend count (for the ejection cap). */
 export class OutlierDetector {
@@ -94,21 +94,21 @@ export class OutlierDetector {
     const r = this.#records.get(backend);
     if (!r || r.ejectedUntil === 0) return false;
     if (nowMs < r.ejectedUntil) return true;
-    this.#return(backend, r);
+    this.#return(backend, r, "ejection time over");
     return false;
   }
 
   /** Returns every backend whose ejection has run out; call from a timer. */
   sweep(nowMs: number): void {
     for (const [backend, r] of this.#records) {
-      if (r.ejectedUntil !== 0 && nowMs >= r.ejectedUntil) this.#return(backend, r);
+      if (r.ejectedUntil !== 0 && nowMs >= r.ejectedUntil) this.#return(backend, r, "ejection time over");
     }
   }
 
   /** A passing active health check ends an ejection early. */
   activeCheckPassed(backend: string): void {
     const r = this.#records.get(backend);
-    if (r && r.ejectedUntil !== 0) this.#return(backend, r);
+    if (r && r.ejectedUntil !== 0) this.#return(backend, r, "an active check passed");
   }
 
   /** Backends ejected right now. */
@@ -122,15 +122,17 @@ export class OutlierDetector {
     r.ejections++;
     this.#ejectedCount++;
     this.#totalEjections++;
-    r.ejectedUntil = nowMs + Math.min(this.spec.baseEjectionMs * r.ejections, this.spec.maxEjectionMs);
-    this.onEject(this.pool, backend, true);
+    const forMs = Math.min(this.spec.baseEjectionMs * r.ejections, this.spec.maxEjectionMs);
+    r.ejectedUntil = nowMs + forMs;
+    const why = r.fiveXx >= this.spec.consecutive5xx ? `${r.fiveXx} consecutive 5xx` : `${r.gateway} consecutive gateway failures`;
+    this.onEject(this.pool, backend, true, `${why}, for ${forMs} ms`);
   }
 
-  #return(backend: string, r: Record): void {
+  #return(backend: string, r: Record, reason: string): void {
     r.ejectedUntil = 0;
     r.fiveXx = 0;
     r.gateway = 0;
     this.#ejectedCount--;
-    this.onEject(this.pool, backend, false);
+    this.onEject(this.pool, backend, false, reason);
   }
 }

@@ -4,6 +4,7 @@
  * write system call.
  */
 import { appendFileSync } from "node:fs";
+import { registerLogFile } from "./log-files.ts";
 
 export interface AccessLogEntry {
   time: string;
@@ -32,8 +33,13 @@ export class AccessLog {
   #buffer = "";
   #timer: ReturnType<typeof setTimeout> | undefined;
 
-  /** `dest` is "stdout" or a file path (appended to, created if missing). */
-  constructor(readonly dest: string) {}
+  /**
+   * `dest` is "stdout" or a file path, appended to and created if missing. The file is opened at
+   * each flush, so a rotated (renamed) file is left behind within FLUSH_MS, signal or not.
+   */
+  constructor(readonly dest: string) {
+    if (dest !== "stdout") registerLogFile(this);
+  }
 
   write(entry: AccessLogEntry): void {
     this.#buffer += `${JSON.stringify(entry)}\n`;

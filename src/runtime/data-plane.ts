@@ -7,7 +7,7 @@ import type { RuntimeView } from "../status.ts";
 import type { Snapshot, SnapshotHolder, SnapshotListener } from "../config/index.ts";
 import { LbError } from "../errors.ts";
 import { UpstreamPool } from "../l7/index.ts";
-import { rateLimitedLog, type Registry } from "../obs/index.ts";
+import { rateLimitedLog, type EventLog, type Registry } from "../obs/index.ts";
 import { backendId } from "./pools/backend-ids.ts";
 import { startL4Listener, type L4Listener } from "./listeners/l4-listener.ts";
 import { newL7Deps } from "./l7/l7-deps.ts";
@@ -21,8 +21,8 @@ import { preflightListeners } from "./listeners/preflight.ts";
 export interface DataPlaneOptions {
   holder: SnapshotHolder;
   metrics: Registry;
-  /** Prints listener and health events (default: console). */
-  log?: (line: string) => void;
+  /** Prints listener and health events (default: console), with a level and fields for a structured log. */
+  log?: EventLog;
 }
 
 /** A running data plane. */
@@ -41,8 +41,9 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<RunningDat
   const l4 = new Set<L4Listener>();
   const healthLog = rateLimitedLog(log, 20, "health events");
   const pools = new PoolRegistry({
-    onHealthEvent: (pool, backend, event) => {
-      healthLog(`health: pool ${pool} backend ${backend} ${event}`);
+    onHealthEvent: (pool, backend, event, reason) => {
+      const bad = event === "unhealthy" || event === "ejected";
+      healthLog(`health: pool ${pool} backend ${backend} ${event}${reason ? `: ${reason}` : ""}`, bad ? "warn" : "info", { pool, backend, health: event, reason });
       // A UDP flow stays on its backend until that backend fails: then its flows start afresh
       // (TCP connections to it fail, or finish, on their own).
       if (event === "unhealthy" || event === "ejected") {
@@ -63,16 +64,16 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<RunningDat
     const where = (port: number) => `${l.host.includes(":") ? `[${l.host}]` : l.host}:${port}`;
     if (l.protocol === "http" || l.protocol === "https") {
       const bound = startL7Listener(l, l7, upstreams);
-      log(`listener ${l.name} (${l.protocol}) on ${where(bound.port)}`);
+      log(`listener ${l.name} (${l.protocol}) on ${where(bound.port)}`, "info", { listener: l.name, protocol: l.protocol, address: where(bound.port) });
       return bound;
     }
     const bound = await startL4Listener(l.name, opts.holder, pools, l.port);
     l4.add(bound);
     const stop = bound.stop.bind(bound);
-    log(`listener ${l.name} (${l.protocol}) on ${where(bound.port)}`);
+    log(`listener ${l.name} (${l.protocol}) on ${where(bound.port)}`, "info", { listener: l.name, protocol: l.protocol, address: where(bound.port) });
     return { port: bound.port, udp: bound.udp, active: bound.active, stop: async (g) => { l4.delete(bound); await stop(g); } };
   };
-  const listeners = new ListenerSet(start, (name, message) => log(`listener ${name} failed to bind: ${message}`));
+  const listeners = new ListenerSet(start, (name, message) => log(`listener ${name} failed to bind: ${message}`, "error", { listener: name }));
 
   const apply = (snap: Snapshot): Promise<void> => {
     pools.apply(snap);

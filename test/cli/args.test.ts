@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { adminBaseUrl, parseArgs, parseHostPort } from "../../src/cli/args.ts";
+import { adminBaseUrl, parseCommand, parseHostPort } from "../../src/cli/args.ts";
+import type { CommandSpec } from "../../src/cli/specs.ts";
 import { isLbError } from "../../src/errors.ts";
 
 function usageError(fn: () => unknown): boolean {
@@ -11,25 +12,36 @@ function usageError(fn: () => unknown): boolean {
   return false;
 }
 
-describe("parseArgs", () => {
-  const spec = { db: "string", admin: "string", file: "string", "dry-run": "boolean" } as const;
+describe("parseCommand", () => {
+  const spec = {
+    name: "test",
+    summary: "a command for the parser's tests",
+    options: {
+      db: { type: "string", help: "" },
+      admin: { type: "string", help: "" },
+      file: { type: "string", short: "f", help: "" },
+      "dry-run": { type: "boolean", help: "" },
+    },
+  } as const satisfies CommandSpec;
 
   test("reads --flag value, --flag=value, short aliases, booleans and positionals", () => {
-    const a = parseArgs(["--db", "x.db", "--admin=127.0.0.1:0", "-f", "c.yaml", "--dry-run", "extra"], spec, { f: "file" });
-    expect(a.flags).toEqual({ db: "x.db", admin: "127.0.0.1:0", file: "c.yaml" });
-    expect(a.bools).toEqual({ "dry-run": true });
+    const a = parseCommand(spec, ["--db", "x.db", "--admin=127.0.0.1:0", "-f", "c.yaml", "--dry-run", "extra"]);
+    expect(a.values).toEqual({ db: "x.db", admin: "127.0.0.1:0", file: "c.yaml", "dry-run": true });
     expect(a.positionals).toEqual(["extra"]);
   });
 
-  test("a lone -- ends option parsing", () => {
-    expect(parseArgs(["--", "--db"], spec).positionals).toEqual(["--db"]);
+  test("a lone -- ends option parsing; a lone - is a positional (stdin)", () => {
+    expect(parseCommand(spec, ["--", "--db"]).positionals).toEqual(["--db"]);
+    expect(parseCommand(spec, ["-"]).positionals).toEqual(["-"]);
   });
 
-  test("unknown options, missing values and values on booleans are usage errors", () => {
-    expect(usageError(() => parseArgs(["--nope"], spec))).toBe(true);
-    expect(usageError(() => parseArgs(["-x"], spec))).toBe(true);
-    expect(usageError(() => parseArgs(["--db"], spec))).toBe(true);
-    expect(usageError(() => parseArgs(["--dry-run=yes"], spec))).toBe(true);
+  test("unknown options, missing values and values on booleans are usage errors that point at --help", () => {
+    for (const argv of [["--nope"], ["-x"], ["--db"], ["--dry-run=yes"]]) {
+      expect(usageError(() => parseCommand(spec, argv))).toBe(true);
+    }
+    expect(() => parseCommand(spec, ["--nope=1"])).toThrow("unknown option --nope (see npm run -s fulcrum -- test --help)");
+    expect(() => parseCommand(spec, ["--db"])).toThrow("option --db needs a value");
+    expect(() => parseCommand(spec, ["--dry-run=yes"])).toThrow("option --dry-run takes no value");
   });
 });
 

@@ -103,7 +103,7 @@ export interface StartedNode extends Running {
 /** Starts `fulcrum start --admin 127.0.0.1:0 ...args` and waits until its admin API answers. */
 export async function startFulcrum(args: string[], env: Record<string, string | undefined> = {}): Promise<StartedNode> {
   const r = spawnFulcrum(["start", "--admin", "127.0.0.1:0", ...args], env);
-  const m = await r.waitFor(/admin listening on (http:\/\/\S+)/);
+  const m = await r.waitFor(/admin listening on (http:\/\/[^\s"]+)/);
   const url = m[1];
   const deadline = Date.now() + 5_000;
   for (;;) {

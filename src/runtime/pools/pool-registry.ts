@@ -35,8 +35,8 @@ export interface PoolRegistryOptions {
   rebuildDelayMs?: number;
   /** Told after a pool's runtime was replaced (metrics, logs). */
   onRebuild?(rt: PoolRuntime): void;
-  /** Told on every health flip and ejection, for logs. */
-  onHealthEvent?(pool: string, backend: string, event: "healthy" | "unhealthy" | "ejected" | "returned"): void;
+  /** Told on every health flip and ejection, with why ("timeout after 1000 ms"), for logs. */
+  onHealthEvent?(pool: string, backend: string, event: "healthy" | "unhealthy" | "ejected" | "returned", reason?: string): void;
   /** Active checks run in a Worker, off the data-plane thread (default true; false: in-thread). */
   healthWorker?: boolean;
 }
@@ -49,7 +49,7 @@ export class PoolRegistry {
 
   constructor(private readonly opts: PoolRegistryOptions = {}) {
     this.#checker = createHealthChecker(
-      (pool, backend, healthy) => this.#onFlip(pool, backend, healthy),
+      (pool, backend, healthy, reason) => this.#onFlip(pool, backend, healthy, reason),
       // Envoy's successful_active_health_check_uneject_host: any passing check ends an ejection.
       (pool, backend) => this.#states.get(pool)?.outlier?.activeCheckPassed(backend),
       {
@@ -140,7 +140,7 @@ export class PoolRegistry {
     if (st.outlierKey !== outlierKey || (!st.outlier && config.outlierDetection)) {
       st.outlierKey = outlierKey;
       st.outlier = config.outlierDetection
-        ? new OutlierDetector(config.name, resolveOutlierSpec(config.outlierDetection), config.backends.length, (p, b, e) => this.#onEject(p, b, e))
+        ? new OutlierDetector(config.name, resolveOutlierSpec(config.outlierDetection), config.backends.length, (p, b, e, why) => this.#onEject(p, b, e, why))
         : undefined;
     }
     return st;
@@ -194,19 +194,19 @@ export class PoolRegistry {
     st.timer = setTimeout(() => this.#rebuild(name), delayMs);
   }
 
-  #onFlip(pool: string, backend: string, healthy: boolean): void {
+  #onFlip(pool: string, backend: string, healthy: boolean, reason: string | undefined): void {
     const st = this.#states.get(pool);
     if (!st) return;
     const stats = this.#statsOf(st, backend);
     stats.healthySinceMs = healthy ? Date.now() : undefined;
     st.transitions[healthy ? "healthy" : "unhealthy"]++;
     if (healthy) st.outlier?.activeCheckPassed(backend);
-    this.opts.onHealthEvent?.(pool, backend, healthy ? "healthy" : "unhealthy");
+    this.opts.onHealthEvent?.(pool, backend, healthy ? "healthy" : "unhealthy", reason);
     this.#schedule(pool);
   }
 
-  #onEject(pool: string, backend: string, ejected: boolean): void {
-    this.opts.onHealthEvent?.(pool, backend, ejected ? "ejected" : "returned");
+  #onEject(pool: string, backend: string, ejected: boolean, reason: string): void {
+    this.opts.onHealthEvent?.(pool, backend, ejected ? "ejected" : "returned", reason);
     // An ejection comes from the hot path (report): rebuild on the next tick, not inside it.
     this.#schedule(pool, 0);
   }

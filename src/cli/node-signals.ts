@@ -1,0 +1,55 @@
+/**
+ * What a running node does on each signal an operator or a tool sends it by habit:
+ * SIGTERM/SIGINT drain and stop (exit 0), SIGHUP reloads the `--config` file, SIGUSR1 reopens the
+ * log files (logrotate's postrotate). SIGHUP and SIGUSR1 never touch a connection. A second stop
+ * signal during the drain changes nothing: script runners (bun run) pass Ctrl-C on to a child
+ * that got it already, and a default action then would cut the drain short.
+ */
+import { reopenLogFiles, type Logger } from "../obs/index.ts";
+
+/** What the handlers act on. */
+export interface SignalTargets {
+  log: Logger;
+  drainMs: number;
+  /** Drains and stops the node. */
+  stop(graceMs: number): Promise<void>;
+  /** Re-reads and applies the config file; undefined when the node was started without one. */
+  reload?: () => Promise<void>;
+}
+
+/** Installs the handlers; the returned promise never resolves (the process exits from the stop handler). */
+export function handleSignals(t: SignalTargets): Promise<never> {
+  let stopping = false;
+  // Reloads run one at a time, in the order the signals came.
+  let reloading = Promise.resolve();
+  const shutdown = (signal: string) => {
+    if (stopping) return t.log.info(`${signal}: already stopping (SIGKILL ends the process at once)`, { signal });
+    stopping = true;
+    const started = performance.now();
+    t.log.info(`${signal}: draining (up to ${t.drainMs} ms for requests and connections in flight), then stopping`, { signal, drain_timeout_ms: t.drainMs });
+    // Exit explicitly: a data plane socket left open must not keep a stopped node alive.
+    void t.stop(t.drainMs).then(
+      () => {
+        const ms = Math.round(performance.now() - started);
+        t.log.info(`stopped in ${ms} ms; exiting 0`, { signal, stop_ms: ms });
+        process.exit(0);
+      },
+      (e) => {
+        t.log.error(`stopping failed: ${(e as Error)?.message ?? String(e)}`, { signal });
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+  process.on("SIGINT", () => shutdown("SIGINT"));
+  process.on("SIGHUP", () => {
+    if (stopping) return t.log.info("SIGHUP: stopping; nothing reloaded", { signal: "SIGHUP" });
+    if (!t.reload) return t.log.info("SIGHUP: nothing to reload (started without --config)", { signal: "SIGHUP" });
+    reloading = reloading.then(t.reload);
+  });
+  process.on("SIGUSR1", () => {
+    const files = reopenLogFiles();
+    t.log.info(files.length > 0 ? `SIGUSR1: reopened ${files.join(", ")}` : "SIGUSR1: no log file open to reopen", { signal: "SIGUSR1", files });
+  });
+  return new Promise<never>(() => {});
+}
