@@ -24,6 +24,4 @@ export { SnapshotHolder, type SubscriberErrorHandler } from "./holder.ts";
 export { applyConfig, publishStored, type ApplyDeps, type ApplyOptions, type ApplyResult } from "./apply.ts";
 export { redactConfig, mergeWriteOnly } from "./redact.ts";
 export { diffConfig } from "./diff.ts";
-export { hostMatches, compileHostMatch } from "./host-match.ts";
-export { cidrContains, parseCidr, parseHostPort, type Cidr, type HostPort } from "./net.ts";
 export type * from "./snapshot.ts";
