@@ -37,16 +37,18 @@ export function normalizeHostName(name: string): string {
  * one the request parser accepted (see authority.ts), so no syntax is checked here.
  */
 export function hostOfAuthority(field: string): string {
-  let end = field.length;
-  if (field.charCodeAt(0) === OPEN_BRACKET) {
-    const close = field.indexOf("]");
+  // Lower-case first: JSC returns an already lower-case string as it is, but copies a substring.
+  const h = field.toLowerCase();
+  let end = h.length;
+  if (h.charCodeAt(0) === OPEN_BRACKET) {
+    const close = h.indexOf("]");
     if (close >= 0) end = close + 1;
   } else {
-    const colon = field.lastIndexOf(":");
+    const colon = h.lastIndexOf(":");
     if (colon >= 0) end = colon;
   }
-  if (end > 0 && field.charCodeAt(end - 1) === DOT) end--;
-  return (end === field.length ? field : field.slice(0, end)).toLowerCase();
+  if (end > 0 && h.charCodeAt(end - 1) === DOT) end--;
+  return end === h.length ? h : h.slice(0, end);
 }
 
 /** Compiles "API.example.com" or "*.example.com" (checked by isHostPattern beforehand). */

@@ -21,7 +21,7 @@ for (const p of ["ENCODED_SLASH", "ENCODED_BACKSLASH", "ENCODED_NUL", "BAD_PERCE
   refusals[p] = Object.freeze({ problem: p });
 }
 
-const SLASH = 47, DOT = 46, PERCENT = 37;
+const SLASH = 47, DOT = 46;
 const HEX_DIGITS = "0123456789ABCDEF";
 
 function hexValue(c: number): number {
@@ -43,18 +43,17 @@ export function normalizePath(path: string, mergeSlashes: boolean): string | Pat
   return isNormal(path, mergeSlashes) ? path : rebuild(path, mergeSlashes);
 }
 
-/** True when normalizing would change nothing: no escape, no "//" to merge, no "." or ".." segment. */
+/**
+ * True when normalizing would change nothing: no escape, no "//" to merge, no "." or ".." segment.
+ * Native searches: faster than a charCodeAt loop, more so on long paths.
+ */
 function isNormal(path: string, mergeSlashes: boolean): boolean {
+  if (path.indexOf("%") >= 0 || (mergeSlashes && path.indexOf("//") >= 0)) return false;
   const n = path.length;
-  for (let i = 0; i < n; i++) {
-    const c = path.charCodeAt(i);
-    if (c === PERCENT) return false;
-    if (c !== SLASH || i + 1 === n) continue;
-    const c1 = path.charCodeAt(i + 1);
-    if (c1 === SLASH && mergeSlashes) return false;
-    if (c1 !== DOT) continue;
-    if (i + 2 === n || path.charCodeAt(i + 2) === SLASH) return false;
-    if (path.charCodeAt(i + 2) === DOT && (i + 3 === n || path.charCodeAt(i + 3) === SLASH)) return false;
+  for (let i = path.indexOf("/."); i >= 0; i = path.indexOf("/.", i + 2)) {
+    const c2 = path.charCodeAt(i + 2);
+    if (i + 2 === n || c2 === SLASH) return false;
+    if (c2 === DOT && (i + 3 === n || path.charCodeAt(i + 3) === SLASH)) return false;
   }
   return true;
 }
