@@ -89,6 +89,21 @@ describe("route matching on the normalized path", () => {
     expect((JSON.parse(parseRaw(r.text).body) as SeenLine).line).toBe("GET /v1/items?id=7 HTTP/1.1");
   });
 
+  test("pipelined behind a good request, a refused path is answered 400 and nothing after it is read", async () => {
+    const before = def.heads.length;
+    const res = await rawExchange(web, "GET /ok HTTP/1.1\r\nHost: a.test\r\n\r\nGET /%2e%2e/admin HTTP/1.1\r\nHost: a.test\r\n\r\nGET /after HTTP/1.1\r\nHost: a.test\r\n\r\n");
+    expect(res.text.match(/HTTP\/1\.1 \d{3}/g)).toEqual(["HTTP/1.1 200", "HTTP/1.1 400"]);
+    expect(res.closed).toBe(true);
+    expect(def.heads.slice(before).map((h) => h.split("\r\n")[0])).toEqual(["GET /ok HTTP/1.1"]);
+  });
+
+  test("OPTIONS * and an absolute-form target are not paths to normalize: * goes as it came", async () => {
+    const res = await rawExchange(web, "OPTIONS * HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n");
+    expect(JSON.parse(parseRaw(res.text).body).line).toBe("OPTIONS * HTTP/1.1");
+    const abs = await rawExchange(web, "GET http://a.test/x/../admin HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n");
+    expect(parseRaw(abs.text).status).toBe(301);
+  });
+
   test("merge_slashes: false keeps // (the route misses it) and still resolves dot segments", async () => {
     expect(parseRaw((await get(keep, "//admin")).text).backend).toBe("def");
     expect(JSON.parse(parseRaw((await get(keep, "/a//b")).text).body).line).toBe("GET /a//b HTTP/1.1");
