@@ -1,8 +1,8 @@
 /** Compiles one validated listener and its routes against the already compiled pools. */
 import { DEFAULT_HEADER_TIMEOUT_MS, DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_MAX_BODY_BYTES } from "./defaults.ts";
-import { compileHostMatch } from "./host-match.ts";
-import { parseCidr, parseHostPort, type Cidr } from "./net.ts";
+import { CidrList, compileHostPattern, HostTable, parseCidr, parseHostPort } from "../net/index.ts";
 import { throwIfAny } from "./problems.ts";
+import { compileRouteRegex, type RouteRegex } from "./route-regex.ts";
 import type { Listener, Route } from "./schema.ts";
 import type {
   HeaderPair,
@@ -11,6 +11,7 @@ import type {
   SnapshotListener,
   SnapshotPool,
   SnapshotRoute,
+  SnapshotSniRule,
 } from "./snapshot.ts";
 
 /** udp: most flows (unless max_connections says otherwise) and the idle time that makes a flow evictable. */
@@ -38,6 +39,10 @@ export function compileListener(l: Listener, at: string, r: Resolved): SnapshotL
   if (typeof hp === "string") throwIfAny([{ path: `${at}.address`, message: hp }]);
   const { host, port } = hp as { host: string; port: number };
   const pool = l.pool === undefined ? undefined : lookup(r.pools, l.pool, "pool", `${at}.pool`);
+  const sni = (l.sni ?? []).map((rule, k) => ({
+    names: rule.names.map(compileHostPattern),
+    pool: lookup(r.pools, rule.pool, "pool", `${at}.sni[${k}].pool`),
+  }));
   return {
     name: l.name,
     protocol: l.protocol,
@@ -49,10 +54,8 @@ export function compileListener(l: Listener, at: string, r: Resolved): SnapshotL
     certificates: (l.tls?.certificates ?? []).map((c, k) =>
       lookup(r.certificates, c, "certificate", `${at}.tls.certificates[${k}]`),
     ),
-    sni: (l.sni ?? []).map((rule, k) => ({
-      names: rule.names.map(compileHostMatch),
-      pool: lookup(r.pools, rule.pool, "pool", `${at}.sni[${k}].pool`),
-    })),
+    sni,
+    ...(l.protocol === "tls_passthrough" ? { sniTable: sniTable(sni) } : {}),
     proxyProtocol: {
       acceptFrom: cidrs(l.proxy_protocol?.accept_from ?? [], `${at}.proxy_protocol.accept_from`),
       send: l.proxy_protocol?.send ?? "none",
@@ -62,6 +65,7 @@ export function compileListener(l: Listener, at: string, r: Resolved): SnapshotL
     idleTimeoutMs: l.idle_timeout_ms ?? (l.protocol === "udp" ? DEFAULT_UDP_IDLE_TIMEOUT_MS : DEFAULT_IDLE_TIMEOUT_MS),
     headerTimeoutMs: l.header_timeout_ms ?? DEFAULT_HEADER_TIMEOUT_MS,
     maxBodyBytes: l.max_body_bytes ?? DEFAULT_MAX_BODY_BYTES,
+    mergeSlashes: l.merge_slashes ?? true,
     ...(l.rate_limit ? { rateLimit: rateLimit(l.rate_limit) } : {}),
     ...(l.access_log !== undefined && l.access_log !== "off" ? { accessLog: l.access_log } : {}),
     ...(l.protocol === "udp" ? { udp: {
@@ -77,10 +81,10 @@ function compileRoute(route: Route, fallback: SnapshotPool | undefined, at: stri
   return {
     name: route.name,
     match: {
-      ...(m.host !== undefined ? { host: compileHostMatch(m.host) } : {}),
+      ...(m.host !== undefined ? { host: compileHostPattern(m.host) } : {}),
       ...(m.path !== undefined ? { path: m.path } : {}),
       ...(m.path_prefix !== undefined ? { pathPrefix: m.path_prefix } : {}),
-      ...(m.path_regex !== undefined ? { pathRegex: new RegExp(m.path_regex) } : {}),
+      ...(m.path_regex !== undefined ? { pathRegex: routeRegex(m.path_regex, `${at}.match.path_regex`) } : {}),
       ...(m.methods !== undefined ? { methods: m.methods } : {}),
       headers: pairs(m.headers, true),
       query: pairs(m.query, false),
@@ -119,10 +123,24 @@ function headerOps(ops: NonNullable<Route["request_headers"]>): SnapshotHeaderOp
   };
 }
 
-function cidrs(list: readonly string[], at: string): Cidr[] {
-  return list.map((s, k) => {
+function routeRegex(source: string, at: string): RouteRegex {
+  const r = compileRouteRegex(source);
+  if (typeof r === "string") throwIfAny([{ path: at, message: r }]);
+  return r as RouteRegex;
+}
+
+/** The list compiled once for the snapshot; a bad entry (only with an unvalidated doc) throws at its path. */
+function cidrs(list: readonly string[], at: string): CidrList {
+  list.forEach((s, k) => {
     const c = parseCidr(s);
     if (typeof c === "string") throwIfAny([{ path: `${at}[${k}]`, message: c }]);
-    return c as Cidr;
   });
+  return new CidrList(list);
+}
+
+/** The first rule naming a pattern keeps it (validation refuses a name listed twice). */
+function sniTable(rules: readonly SnapshotSniRule[]): HostTable<SnapshotPool> {
+  const t = new HostTable<SnapshotPool>();
+  for (const rule of rules) for (const name of rule.names) t.add(name, rule.pool);
+  return t;
 }

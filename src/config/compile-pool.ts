@@ -1,7 +1,7 @@
 /** Compiles one validated pool: parsed backends, filled defaults, and its selector. */
 import { createSelector, parseHashOn, type HashOn, type Selector } from "../balance/index.ts";
 import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_RESPONSE_TIMEOUT_MS } from "./defaults.ts";
-import { parseHostPort } from "./net.ts";
+import { parseHostPort } from "../net/index.ts";
 import { throwIfAny } from "./problems.ts";
 import type { Pool } from "./schema.ts";
 import type { SnapshotBackend, SnapshotPool, SnapshotUpstreamTls } from "./snapshot.ts";

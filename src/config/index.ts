@@ -25,6 +25,4 @@ export { compileSnapshot } from "./compile.ts";
 export { SnapshotHolder, type SubscriberErrorHandler } from "./holder.ts";
 export { redactConfig, mergeWriteOnly } from "./redact.ts";
 export { diffConfig } from "./diff.ts";
-export { hostMatches, compileHostMatch } from "./host-match.ts";
-export { cidrContains, parseCidr, parseHostPort, type Cidr, type HostPort } from "./net.ts";
 export type * from "./snapshot.ts";

@@ -3,7 +3,7 @@
  * to one field (format, range); checks that relate fields or resources live in validate-*.ts.
  */
 import { z } from "zod";
-import { isHostPattern, parseCidr, parseHostPort } from "./net.ts";
+import { isHostPattern, parseCidr, parseHostPort } from "../net/index.ts";
 
 /** Resource names: the identifiers in paths and references. */
 export const NameSchema = z
@@ -35,7 +35,7 @@ export const CidrSchema = z.string().superRefine((s, ctx) => {
 /** A host name, optionally with a leading "*." wildcard (matches any subdomain). */
 export const HostPatternSchema = z
   .string()
-  .refine(isHostPattern, "must be a host name, optionally starting with *.");
+  .refine(isHostPattern, "must be a host name, optionally starting with *. (compared without case and a trailing dot)");
 
 /** An HTTP header field name (RFC 9110 token). */
 export const HeaderNameSchema = z

@@ -10,6 +10,7 @@ import {
   NameSchema,
   PositiveInt,
 } from "./schema-common.ts";
+import { compileRouteRegex } from "./route-regex.ts";
 
 /** What a retry may be triggered by: a failure class or an HTTP status ("502"; YAML's 502 is accepted). */
 export const RetryOnSchema = z.preprocess(
@@ -17,13 +18,10 @@ export const RetryOnSchema = z.preprocess(
   z.union([z.enum(["connect_failure", "reset", "timeout", "5xx"]), z.string().regex(/^[45]\d\d$/, "must be a failure kind or a 4xx/5xx status")]),
 );
 
-/** A regex source that must compile (JavaScript syntax, unanchored unless written with ^ and $). */
+/** A route regex (RE2 syntax, unanchored unless written with ^ and $, cost bounded: route-regex.ts). */
 const RegexSchema = z.string().superRefine((s, ctx) => {
-  try {
-    new RegExp(s);
-  } catch (e) {
-    ctx.addIssue({ code: "custom", message: `invalid regex: ${(e as Error).message}` });
-  }
+  const r = compileRouteRegex(s);
+  if (typeof r === "string") ctx.addIssue({ code: "custom", message: r });
 });
 
 /** What a request must satisfy: every given part (absent = any); one of path, path_prefix, path_regex. */
@@ -111,6 +109,8 @@ export const ListenerSchema = z.strictObject({
   header_timeout_ms: PositiveInt.optional(),
   max_body_bytes: z.number().int().min(0).optional(),
   trusted_proxies: z.array(CidrSchema).optional(),
+  /** http(s): match routes with runs of "/" in the path merged into one (nginx's merge_slashes; default true). */
+  merge_slashes: z.boolean().optional(),
   rate_limit: RateLimitSchema.optional(),
   /** http(s): "stdout", "off" (default) or a file path; one JSON line per request. */
   access_log: z.string().min(1).optional(),

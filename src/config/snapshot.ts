@@ -3,10 +3,12 @@
  * plane reads `holder.current()` once per connection (L4) or request (L7) and keeps that object for
  * the lifetime; nothing in it changes after compile (deep-frozen), except selectors' private
  * counters. References are resolved to objects (a route's `pool` IS the SnapshotPool), defaults are
- * filled, hosts are lower-case, regexes compiled. Data only, apart from `selector` and `pathRegex`.
+ * filled, hosts are lower-case, regexes and CIDR lists compiled. Data only, apart from `selector`,
+ * `pathRegex`, the CIDR lists and the SNI table.
  */
 import type { HashOn, Selector } from "../balance/index.ts";
-import type { Cidr } from "./net.ts";
+import type { CidrList, HostPattern, HostTable } from "../net/index.ts";
+import type { RouteRegex } from "./route-regex.ts";
 import type { Algorithm } from "./schema-pool.ts";
 
 /** A backend. `address` is "host:port" as configured (and the selector key); `host` has no brackets. */
@@ -114,19 +116,6 @@ export interface SnapshotPool {
   readonly selector: Selector;
 }
 
-/**
- * A host to match, lower-case. `wildcard` patterns ("*.example.com") match any name ending in
- * `suffix` (".example.com") with at least one more label ("a.example.com", "a.b.example.com"),
- * not "example.com" itself. Use `hostMatches` from src/config.
- */
-export interface HostMatch {
-  /** as configured, lower-cased */
-  readonly pattern: string;
-  readonly wildcard: boolean;
-  /** the exact host, or for a wildcard the suffix starting with "." */
-  readonly suffix: string;
-}
-
 /** One header name and value. */
 export interface HeaderPair {
   /** lower-case */
@@ -143,13 +132,13 @@ export interface SnapshotHeaderOps {
 
 /** What a request must satisfy; every present part must match (absent = any). */
 export interface SnapshotRouteMatch {
-  /** against the Host header without its port */
-  readonly host?: HostMatch;
+  /** against the request's host (Host, or an absolute-form target's authority) by src/net's hostMatches */
+  readonly host?: HostPattern;
   /** the whole path (no query) */
   readonly path?: string;
   readonly pathPrefix?: string;
-  /** tested against the path (no query); unanchored unless the pattern anchors */
-  readonly pathRegex?: RegExp;
+  /** tested against the path (no query); unanchored unless the pattern anchors; linear time */
+  readonly pathRegex?: RouteRegex;
   /** upper-case; absent = any method */
   readonly methods?: readonly string[];
   /** each header present with exactly this value */
@@ -189,7 +178,7 @@ export interface SnapshotCertificate {
 
 /** tls_passthrough: server names (first rule that matches wins) and their pool. */
 export interface SnapshotSniRule {
-  readonly names: readonly HostMatch[];
+  readonly names: readonly HostPattern[];
   readonly pool: SnapshotPool;
 }
 
@@ -208,13 +197,18 @@ export interface SnapshotListener {
   readonly certificates: readonly SnapshotCertificate[];
   /** tls_passthrough only, in order; [] otherwise */
   readonly sni: readonly SnapshotSniRule[];
-  readonly proxyProtocol: { readonly acceptFrom: readonly Cidr[]; readonly send: "none" | "v1" | "v2" };
-  /** peers whose X-Forwarded-For is believed ([] = none) */
-  readonly trustedProxies: readonly Cidr[];
+  /** tls_passthrough only: `sni` as one table (an exact name wins, then the longest wildcard) */
+  readonly sniTable?: HostTable<SnapshotPool>;
+  /** peers allowed (and then required) to send a PROXY header, compiled once */
+  readonly proxyProtocol: { readonly acceptFrom: CidrList; readonly send: "none" | "v1" | "v2" };
+  /** peers whose X-Forwarded-For is believed (size 0 = none), compiled once */
+  readonly trustedProxies: CidrList;
   /** undefined = unlimited */
   readonly maxConnections?: number;
   readonly idleTimeoutMs: number;
   readonly headerTimeoutMs: number;
+  /** http(s): runs of "/" in a request path count as one (default true, as nginx) */
+  readonly mergeSlashes: boolean;
   /** largest request body in bytes; 0 = no limit */
   readonly maxBodyBytes: number;
   readonly rateLimit?: SnapshotRateLimit;

@@ -2,7 +2,7 @@
  * Cross-field and cross-resource checks for listeners and their routes: references resolve, each
  * protocol gets only the parts it uses, and two listeners do not bind the same address.
  */
-import { parseHostPort } from "./net.ts";
+import { compileHostPattern, normalizePath, parseHostPort } from "../net/index.ts";
 import type { Problem } from "./problems.ts";
 import type { ConfigDoc, Listener, Route } from "./schema.ts";
 
@@ -64,6 +64,7 @@ function checkProtocol(l: Listener, at: string, out: Problem[]): void {
     out.push({ path: `${at}.proxy_protocol.send`, message: "http(s) listeners tell backends the client with X-Forwarded-For and Forwarded; PROXY send is for tcp and tls_passthrough" });
   if (!http && l.rate_limit !== undefined) out.push({ path: `${at}.rate_limit`, message: "only for http and https listeners (limit L4 listeners with max_connections)" });
   if (!http && l.max_body_bytes !== undefined) out.push({ path: `${at}.max_body_bytes`, message: "only for http and https listeners" });
+  if (!http && l.merge_slashes !== undefined) out.push({ path: `${at}.merge_slashes`, message: "only for http and https listeners" });
   if (!http && l.header_timeout_ms !== undefined) out.push({ path: `${at}.header_timeout_ms`, message: "only for http and https listeners" });
   if (p !== "udp" && l.udp !== undefined) out.push({ path: `${at}.udp`, message: "only for udp listeners" });
 }
@@ -84,7 +85,7 @@ function checkSni(l: Listener, at: string, pools: Set<string>, out: Problem[]): 
   l.sni?.forEach((rule, k) => {
     if (!pools.has(rule.pool)) out.push({ path: `${at}.sni[${k}].pool`, message: `pool "${rule.pool}" does not exist` });
     rule.names.forEach((name, m) => {
-      const key = name.toLowerCase();
+      const key = compileHostPattern(name).pattern;
       const first = owner.get(key);
       if (first === undefined) owner.set(key, k);
       else out.push({ path: `${at}.sni[${k}].names[${m}]`, message: `"${name}" is already matched by sni[${first}]` });
@@ -106,6 +107,14 @@ function checkRoute(r: Route, l: Listener, at: string, pools: Set<string>, out: 
   const m = r.match;
   if (m && [m.path, m.path_prefix, m.path_regex].filter((x) => x !== undefined).length > 1)
     out.push({ path: `${at}.match`, message: "use one of path, path_prefix, path_regex" });
+  for (const key of ["path", "path_prefix"] as const) {
+    const p = m?.[key];
+    if (p === undefined) continue;
+    // Requests are matched in normal form: a path written otherwise could never match.
+    const n = normalizePath(p, l.merge_slashes ?? true);
+    if (typeof n !== "string") out.push({ path: `${at}.match.${key}`, message: `requests with this path are refused (${n.problem})` });
+    else if (n !== p) out.push({ path: `${at}.match.${key}`, message: `requests are matched in normal form: write "${n}"` });
+  }
   if (r.rewrite !== undefined && m?.path_prefix === undefined && m?.path === undefined)
     out.push({ path: `${at}.rewrite`, message: "rewrite.path_prefix replaces match.path_prefix (or match.path): add one" });
 }

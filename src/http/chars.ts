@@ -23,9 +23,6 @@ export const FIELD_VALUE = table((b) => b === 0x09 || (b >= 0x20 && b !== 0x7f))
  */
 export const TARGET = table((b) => b > 0x20 && b < 0x7f && !'#"<>\\^`{|}'.includes(String.fromCharCode(b)));
 
-/** Bytes allowed in a Host value: reg-name / IP-literal / IPv4 plus `:` port (RFC 3986 §3.2.2). */
-export const HOST = table((b) => isAlnum(b) || "-._~!$&'()*+,;=:[]%".includes(String.fromCharCode(b)));
-
 /** Hex digit value, or 255 when `b` is not a hex digit. */
 export const HEX = (() => {
   const t = new Uint8Array(256).fill(255);

@@ -113,14 +113,22 @@ export class RequestHead extends HttpHead {
   method = "";
   /** The request-target exactly as received. */
   target = "";
-  /** Offsets of the Host value in `buf` (-1 when absent, HTTP/1.0 only). */
+  /**
+   * Where the path begins in `target`: 0 for origin-form, just past the authority for
+   * absolute-form (the path may then be empty: "/"), -1 for "*" and CONNECT's authority-form.
+   */
+  pathStart = 0;
+  /**
+   * Offsets in `buf` of the host the request names (RFC 9112 §3.2.2, §7.2): the Host value, or an
+   * absolute-form target's authority when a HTTP/1.0 request has no Host (-1 when neither).
+   */
   hostStart = -1;
   hostEnd = -1;
   private hostValue: string | null = null;
   isConnect = false;
   expectContinue = false;
 
-  /** The Host field value ("" when absent), decoded on first use. */
+  /** The host the request names, as at hostStart ("" when none), decoded on first use. */
   get host(): string {
     if (this.hostValue === null) this.hostValue = this.hostStart < 0 ? "" : this.buf.toString("latin1", this.hostStart, this.hostEnd);
     return this.hostValue;

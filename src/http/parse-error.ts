@@ -5,13 +5,15 @@
  * After one, the parser is in a terminal state and the connection must be closed.
  */
 import { LbError, type ErrorCode } from "../errors.ts";
+import type { PathProblem } from "../net/index.ts";
 
 /** Why a message was rejected; stable strings, used in tests and access logs. */
 export type ParseReason =
   | "BAD_METHOD" | "BAD_TARGET" | "BAD_VERSION" | "BAD_REQUEST_LINE" | "BAD_STATUS_LINE"
   | "BARE_CR" | "BARE_LF" | "OBS_FOLD" | "WS_BEFORE_COLON" | "BAD_HEADER_NAME" | "BAD_HEADER_VALUE"
   | "TE_AND_CL" | "BAD_TRANSFER_ENCODING" | "TE_IN_HTTP10" | "BAD_CONTENT_LENGTH" | "DIFFERING_CONTENT_LENGTH"
-  | "MISSING_HOST" | "DUPLICATE_HOST" | "BAD_HOST"
+  | "MISSING_HOST" | "DUPLICATE_HOST" | "BAD_HOST" | "USERINFO_IN_TARGET" | "HOST_MISMATCH"
+  | PathProblem
   | "BAD_CHUNK_SIZE" | "CHUNK_SIZE_TOO_LONG" | "BAD_CHUNK_EXT" | "CHUNK_EXT_TOO_LONG" | "BAD_CHUNK_END"
   | "TRAILERS_TOO_LARGE" | "HEADERS_TOO_LARGE" | "TOO_MANY_HEADERS" | "REQUEST_LINE_TOO_LONG"
   | "PREMATURE_EOF";

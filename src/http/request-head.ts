@@ -1,5 +1,6 @@
 /** Request head parsing (RFC 9112 §3): request line, fields, framing and Host, all strict. */
-import { CR, HOST, LF, SP, TARGET, TCHAR } from "./chars.ts";
+import { sameAuthority, scanAuthority } from "../net/index.ts";
+import { CR, LF, SP, TARGET, TCHAR } from "./chars.ts";
 import { scanFields } from "./fields.ts";
 import { applyFraming } from "./framing.ts";
 import { FIELD_STRIDE, H, RequestHead, equalsLower } from "./head.ts";
@@ -31,9 +32,10 @@ export function parseRequestHead(buf: Buffer, start: number, end: number, scratc
   head.method = methodString(buf, start, i - start);
   head.target = buf.toString("latin1", ts, j);
   head.isConnect = head.method === "CONNECT";
-  checkTargetForm(head);
+  checkTargetForm(head, ts);
   applyFraming(head, false);
   readHost(head);
+  if (head.pathStart > 0) matchAuthority(head, ts);
   if (minor === 1 && head.has(H.EXPECT)) {
     const v = head.indexOf("expect");
     const f = head.fields, o = v * FIELD_STRIDE;
@@ -67,22 +69,63 @@ function methodString(buf: Buffer, s: number, len: number): string {
   return buf.toString("latin1", s, s + len);
 }
 
-/** origin-form, absolute-form (http/https), authority-form only for CONNECT, `*` only for OPTIONS. */
-function checkTargetForm(head: RequestHead): void {
+/**
+ * origin-form, absolute-form (http/https), authority-form only for CONNECT, `*` only for OPTIONS.
+ * `ts` is the target's offset in the buffer. Sets head.pathStart.
+ */
+function checkTargetForm(head: RequestHead, ts: number): void {
   const t = head.target;
   if (head.isConnect) {
     if (t.includes("/") || t.includes("@") || !t.includes(":")) throw badMessage("BAD_TARGET", false);
+    head.pathStart = -1;
     return;
   }
   const c = t.charCodeAt(0);
   if (c === 0x2f) return;
-  if (t === "*" && head.method === "OPTIONS") return;
-  const lower = t.slice(0, 8).toLowerCase();
-  if (lower.startsWith("http://") || lower.startsWith("https://")) return;
-  throw badMessage("BAD_TARGET", false);
+  if (t === "*" && head.method === "OPTIONS") {
+    head.pathStart = -1;
+    return;
+  }
+  readAbsoluteForm(head, ts);
 }
 
-/** Exactly one Host in HTTP/1.1 (RFC 9112 §3.2), none or one in 1.0, made of host characters. */
+/**
+ * absolute-form (RFC 9112 §3.2.2): "http://" or "https://" (any case), an authority as a Host
+ * value must be (no userinfo: RFC 9110 §4.2.4 deprecates it and it only serves to deceive), then
+ * the path and query. The path starts at the first "/" or "?" after the authority.
+ */
+function readAbsoluteForm(head: RequestHead, ts: number): void {
+  const t = head.target;
+  const lower = t.slice(0, 8).toLowerCase();
+  const schemeLen = lower.startsWith("http://") ? 7 : lower.startsWith("https://") ? 8 : 0;
+  if (schemeLen === 0) throw badMessage("BAD_TARGET", false);
+  let end = schemeLen;
+  while (end < t.length && t.charCodeAt(end) !== 0x2f && t.charCodeAt(end) !== 0x3f) end++;
+  const at = t.indexOf("@", schemeLen);
+  if (at >= 0 && at < end) throw badMessage("USERINFO_IN_TARGET", false);
+  if (scanAuthority(head.buf, ts + schemeLen, ts + end) < 0) throw badMessage("BAD_TARGET", false);
+  head.pathStart = end;
+}
+
+/**
+ * An absolute-form target's authority replaces Host (RFC 9112 §3.2.2): a Host that names another
+ * server is refused (routing and the backend must not see two different hosts), and a HTTP/1.0
+ * request without Host takes the authority as its host.
+ */
+function matchAuthority(head: RequestHead, ts: number): void {
+  const t = head.target;
+  const schemeLen = t.charCodeAt(4) === 0x3a ? 7 : 8;
+  if (head.hostStart < 0) {
+    head.hostStart = ts + schemeLen;
+    head.hostEnd = ts + head.pathStart;
+    return;
+  }
+  if (!sameAuthority(t.slice(schemeLen, head.pathStart), head.host, schemeLen === 7 ? 80 : 443)) {
+    throw badMessage("HOST_MISMATCH", false);
+  }
+}
+
+/** Exactly one Host in HTTP/1.1 (RFC 9112 §3.2), none or one in 1.0, a valid authority (src/net's scanAuthority). */
 function readHost(head: RequestHead): void {
   const f = head.fields, buf = head.buf;
   let found = -1;
@@ -98,7 +141,7 @@ function readHost(head: RequestHead): void {
     return;
   }
   const s = f[found * FIELD_STRIDE + 2]!, e = f[found * FIELD_STRIDE + 3]!;
-  for (let k = s; k < e; k++) if (HOST[buf[k]!] === 0) throw badMessage("BAD_HOST", false);
+  if (scanAuthority(buf, s, e) < 0) throw badMessage("BAD_HOST", false);
   head.hostStart = s;
   head.hostEnd = e;
 }

@@ -4,7 +4,7 @@
  * else the TCP peer's.
  */
 import { encodeTuple, PROTO_TCP, TUPLE_BYTES } from "../wasm/index.ts";
-import type { ProxyHeader } from "./proxy-protocol/index.ts";
+import type { ProxyHeader } from "../net/index.ts";
 
 /** One client connection (or UDP flow) on an L4 listener. Fields fill in as the preamble is read. */
 export class ConnInfo {

@@ -5,8 +5,7 @@
  */
 import { parseClientHello } from "../wasm/index.ts";
 import type { ConnInfo } from "./conn-info.ts";
-import { GrowBuffer } from "./grow-buffer.ts";
-import { ProxyHeaderReader } from "./proxy-protocol/index.ts";
+import { GrowBuffer, ProxyHeaderReader } from "../net/index.ts";
 import type { RejectReason, TcpRelayOptions } from "./relay-options.ts";
 
 /** "done": the preamble is complete and `rest` (possibly empty) goes to the upstream first. */

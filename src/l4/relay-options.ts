@@ -2,7 +2,7 @@
  * Options, hooks and counters of an L4 TCP listener (see tcp-relay.ts). Everything a config
  * snapshot decides comes in through here; the relay itself knows no pools or selectors.
  */
-import type { CidrList } from "./cidr.ts";
+import type { CidrList } from "../net/index.ts";
 import type { ConnInfo } from "./conn-info.ts";
 
 /** Where to connect; the chooser may return any object with these (a Backend, say). */

@@ -9,7 +9,7 @@ import { LbError } from "../errors.ts";
 import type { ConnInfo } from "./conn-info.ts";
 import { Flow } from "./flow.ts";
 import { needsPreamble, Preamble } from "./preamble.ts";
-import { encodeProxyHeader } from "./proxy-protocol/index.ts";
+import { encodeProxyHeader } from "../net/index.ts";
 import { callHook, type RelayContext, type UpstreamTag } from "./relay-context.ts";
 import type { RejectReason, UpstreamAddress } from "./relay-options.ts";
 

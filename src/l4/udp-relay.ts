@@ -20,7 +20,7 @@ import dgram from "node:dgram";
 import { LbError } from "../errors.ts";
 import { PROTO_UDP } from "../wasm/index.ts";
 import { ConnInfo } from "./conn-info.ts";
-import { parseIpv4 } from "./ip.ts";
+import { parseIpv4 } from "../net/index.ts";
 import { callHook } from "./relay-context.ts";
 import type { UpstreamAddress } from "./relay-options.ts";
 import { UdpFlow } from "./udp-flow.ts";

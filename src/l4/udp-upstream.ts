@@ -5,7 +5,7 @@
  * (udp-stateless.ts).
  */
 import dgram from "node:dgram";
-import { parseIpv4 } from "./ip.ts";
+import { parseIpv4 } from "../net/index.ts";
 
 export class UdpUpstream {
   private readonly sock: dgram.Socket;

@@ -80,6 +80,7 @@ export function emitUpstreamHead(ctx: ProxyCtx<unknown>, identity: string, addre
   }
   if (ctx.addRequestFields.length > 0) sink.writeString(ctx.addRequestFields);
   if (req.bodyKind === BodyKind.Chunked) sink.writeString("transfer-encoding: chunked\r\n");
-  if (req.hostStart < 0) sink.writeString(`host: ${address}\r\n`); // an HTTP/1.0 request without Host: 1.1 needs one
+  // A HTTP/1.0 request without Host: 1.1 needs one, the absolute-form target's authority if it had one.
+  if (!req.has(H.HOST)) sink.writeString(`host: ${req.hostStart < 0 ? address : req.host}\r\n`);
   sink.writeString("\r\n");
 }

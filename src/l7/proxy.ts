@@ -6,7 +6,7 @@
 import type { SocketHandler, TCPSocketListenOptions, TLSOptions } from "bun";
 import { DEFAULT_LIMITS, type HttpLimits } from "../http/index.ts";
 import type { ProxyHooks } from "./hooks.ts";
-import type { ProxyAcceptOptions } from "../l4/index.ts";
+import type { ProxyAcceptOptions } from "../net/index.ts";
 import { DEFAULT_TIMEOUTS, ServerCore, type ProxyTimeouts } from "./server-core.ts";
 import { Session } from "./session.ts";
 import { UpstreamPool, type PoolOptions } from "./upstream-pool.ts";

@@ -6,7 +6,7 @@
 import { DEFAULT_LIMITS, type HttpLimits } from "../http/index.ts";
 import type { ProxyHooks } from "./hooks.ts";
 import type { Session } from "./session.ts";
-import type { ProxyAcceptOptions } from "../l4/index.ts";
+import type { ProxyAcceptOptions } from "../net/index.ts";
 import type { UpstreamPool } from "./upstream-pool.ts";
 
 export interface ProxyTimeouts {

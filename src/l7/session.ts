@@ -6,7 +6,7 @@
  */
 import type { Socket } from "bun";
 import { LbError } from "../errors.ts";
-import { ProxyHeaderReader } from "../l4/index.ts";
+import { ProxyHeaderReader } from "../net/index.ts";
 import { RequestParser, type HttpParseError, type MessageHandler, type RequestHead } from "../http/index.ts";
 import { Exchange } from "./exchange.ts";
 import { hookFailed, runOnLog, runOnParseError } from "./guard.ts";

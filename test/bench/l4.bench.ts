@@ -4,7 +4,8 @@
  * this process and the machine's 2 cores, so treat it as a floor). Medians of several samples.
  */
 import type { Socket } from "bun";
-import { encodeProxyV2, parseProxyHeader, startTcpRelay } from "../../src/l4/index.ts";
+import { startTcpRelay } from "../../src/l4/index.ts";
+import { encodeProxyV2, parseProxyHeader } from "../../src/net/index.ts";
 import { parseClientHello, parseClientHelloRaw } from "../../src/wasm/index.ts";
 import { hasBinary } from "../l4/helpers/peers.ts";
 import { startRelayProcess } from "../l4/helpers/relay-process.ts";

@@ -120,7 +120,7 @@ describe("validateConfig refuses, naming every path", () => {
   });
 
   test("addresses and CIDRs that do not parse", () => {
-    const bad = ["10.0.0.1", "::1:80", "[::1]80", "10.0.0.1:70000", "10.0.0.1:0", "bad_host:80", "10.0.0.1:http"];
+    const bad = ["10.0.0.1", "::1:80", "[::1]80", "10.0.0.1:70000", "10.0.0.1:0", "bad..host:80", "bad%host:80", "10.0.0.1:http"];
     for (const address of bad) expect(invalidPaths({ pools: [pool({ backends: [{ address }] })] })).toEqual(["pools[0].backends[0].address"]);
     expect(invalidPaths({ listeners: [http({ proxy_protocol: { accept_from: ["10.0.0.0/33"] }, trusted_proxies: ["nope"] })], pools: [pool()] })).toEqual([
       "listeners[0].proxy_protocol.accept_from[0]",

@@ -79,6 +79,18 @@ describe("request parser accepts", () => {
       expect([ws!.upgrade, put!.expectContinue, connect!.isConnect, options!.target, abs!.target]).toEqual([true, true, true, "*", "http://x/p"]);
     });
 
+  each("absolute-form: the path starts after the authority, which agrees with Host up to case, a trailing dot and the default port",
+    "GET HTTP://Secret.Internal/a?b HTTP/1.1\r\nHost: secret.internal.:80\r\n\r\n" +
+    "GET https://a.test?q HTTP/1.1\r\nHost: A.TEST:443\r\n\r\n" +
+    "GET http://[::1]:8080/x HTTP/1.1\r\nHost: [::1]:8080\r\n\r\n" +
+    "GET http://b.test/p HTTP/1.0\r\n\r\n" +
+    "GET /o HTTP/1.1\r\nHost: [::1]\r\n\r\nGET /o HTTP/1.1\r\nHost: a_b.test.:0\r\n\r\n", (r) => {
+      const [a, b, c, d, e, f] = r.messages.map((m) => m.head);
+      expect([a!.pathStart, b!.pathStart, c!.pathStart, d!.pathStart, e!.pathStart, f!.pathStart]).toEqual([22, 14, 17, 13, 0, 0]);
+      expect([a!.host, b!.host, c!.host, d!.host]).toEqual(["secret.internal.:80", "A.TEST:443", "[::1]:8080", "b.test"]);
+      expect(d!.has(8)).toBe(false); // the HTTP/1.0 request sent no Host: its host is the authority
+    });
+
   each("obs-text and empty values, trimmed whitespace", Buffer.from("GET / HTTP/1.1\r\nHost: x\r\nX-Latin: caf\xe9\r\nX-Empty:\r\nX-Pad: \t v \t\r\n\r\n", "latin1"), (r) => {
     const h = r.messages[0]!.head;
     expect([h.get("x-latin"), h.get("x-empty"), h.get("x-pad")]).toEqual(["caf\xe9", "", "v"]);

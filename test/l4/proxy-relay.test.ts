@@ -1,5 +1,6 @@
 import { afterEach, expect, test } from "bun:test";
-import { CidrList, type ConnInfo, encodeProxyV1, encodeProxyV2, type RejectReason, startTcpRelay, type TcpRelayOptions, type UpstreamAddress } from "../../src/l4/index.ts";
+import { type ConnInfo, type RejectReason, startTcpRelay, type TcpRelayOptions, type UpstreamAddress } from "../../src/l4/index.ts";
+import { CidrList, encodeProxyV1, encodeProxyV2 } from "../../src/net/index.ts";
 import { connectClient, echoBackend, recordingBackend } from "./helpers/backends.ts";
 import { hasBinary, type Peer, startHaproxy } from "./helpers/peers.ts";
 import { captureHello, opensslClient } from "./helpers/tls.ts";

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { TCPSocketListener } from "bun";
-import { type RejectReason, SniMatcher, startTcpRelay, type TcpRelay, type UpstreamAddress } from "../../src/l4/index.ts";
+import { type RejectReason, startTcpRelay, type TcpRelay, type UpstreamAddress } from "../../src/l4/index.ts";
+import { HostTable } from "../../src/net/index.ts";
 import { connectClient, recordingBackend } from "./helpers/backends.ts";
 import { captureHello, makeCert, opensslClient, refragment } from "./helpers/tls.ts";
 
@@ -50,14 +51,16 @@ beforeAll(() => {
   b = tlsBackend("b.example.com");
   const A: Named = { name: "a", host: "127.0.0.1", port: a.port };
   const B: Named = { name: "b", host: "127.0.0.1", port: b.port };
-  const sni = new SniMatcher<Named>([{ names: ["a.example.com"], target: A }, { names: ["*.b.example.com", "b.example.com"], target: B }], A);
+  const sni = new HostTable<Named>();
+  sni.add("a.example.com", A);
+  for (const n of ["*.b.example.com", "b.example.com"]) sni.add(n, B);
   relay = startTcpRelay<Named>({
     hostname: "127.0.0.1",
     port: 0,
     tlsPassthrough: true,
     preambleTimeoutMs: 400,
     choose: (conn) => {
-      const target = sni.match(conn.sni);
+      const target = conn.sni ? (sni.lookup(conn.sni) ?? A) : A;
       chosen.push(`${conn.sni ?? "-"}>${target?.name}`);
       return target;
     },

@@ -5,9 +5,10 @@
  * the snapshot taken at the request head and the pool runtime chosen then, for the request's life.
  */
 import { extractHashKey, newPickContext, signSticky, stickyIndex, backendIndex } from "../../balance/index.ts";
-import { cidrContains, type SnapshotHolder, type SnapshotListener, type SnapshotRoute } from "../../config/index.ts";
+import type { SnapshotHolder, SnapshotListener, SnapshotRoute } from "../../config/index.ts";
 import { LbError } from "../../errors.ts";
-import type { ProxyCtx, ProxyHooks, ResponseHead, Upstream } from "../../l7/index.ts";
+import { badMessage, errorReply, type ProxyCtx, type ProxyHooks, type ProxyReply, type ResponseHead, type Upstream } from "../../l7/index.ts";
+import { hostOfAuthority } from "../../net/index.ts";
 import type { AccessLog } from "../../obs/index.ts";
 import type { BackendStats } from "../pools/backend-stats.ts";
 import { cookieValue, stickyCookieLine } from "./cookies.ts";
@@ -18,7 +19,7 @@ import type { RateLimiters } from "./rate-limiters.ts";
 import { newRequestState, type RequestState } from "./request-state.ts";
 import { failureKind, mayEverRetry, REPLAY_BODY_BYTES, routeAllowsRetry, type RetryBudget } from "./retry-policy.ts";
 import { editsOf, redirectReply } from "./route-edits.ts";
-import { hostOnly, matchRoute, queryParam, rewriteTarget, splitTarget } from "./router.ts";
+import { matchRoute, originForm, queryParam, readTarget, rewriteTarget } from "./router.ts";
 import type { L7Stats, TrafficStats } from "../stats/traffic-stats.ts";
 
 export interface L7HookDeps {
@@ -47,6 +48,13 @@ function stickyMap(rt: PoolRuntime): ReadonlyMap<string, number> {
   return m;
 }
 
+
+/** A 400 for a target that cannot be routed safely; the connection closes after it, as after a parse error. */
+function refuse(ctx: Ctx, problem: Parameters<typeof badMessage>[0]): ProxyReply {
+  const err = badMessage(problem, false);
+  ctx.error = err;
+  return errorReply(err);
+}
 
 /** Builds the hooks for listener `deps.name`. */
 export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
@@ -94,14 +102,14 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
       if (!l) return { status: 503, errorCode: "NO_ROUTE", body: "listener is being reconfigured\n" };
       s.listener = l;
       listenerStats.active++;
-      if (l.trustedProxies.length > 0) ctx.trustForwarded = l.trustedProxies.some((c) => cidrContains(c, ctx.clientAddress));
-      const { path, query } = splitTarget(ctx.req.target);
-      s.path = path;
-      s.query = query;
+      if (l.trustedProxies.size > 0) ctx.trustForwarded = l.trustedProxies.contains(ctx.clientAddress);
+      const refused = readTarget(ctx.req, l.mergeSlashes, s);
+      if (refused) return refuse(ctx, refused.problem);
+      const { path, query } = s;
       // Most listeners route everything to one pool: skip building the routing view for them.
       const route = l.routes.length === 0
         ? undefined
-        : matchRoute(l, { method: ctx.req.method, host: hostOnly(ctx.req.host), path, query, header: (n) => ctx.req.get(n) });
+        : matchRoute(l, { method: ctx.req.method, host: hostOfAuthority(ctx.req.host), path, query, header: (n) => ctx.req.get(n) });
       s.route = route;
       // Counted from the match on, so requests refused below (rate limit, redirect, no healthy
       // backend, overflow) show in the route's and pool's series too, not only the listener's.
@@ -127,8 +135,11 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
       s.rt = rt;
       if (!rt.breaker.tryAcquire("requests")) return { status: 503, errorCode: "OVERFLOW", body: `pool ${pool.name} is at its request limit\n` };
       s.breakerHeld = true;
+      // The backend gets the path that was routed (README: "Paths"), origin-form.
+      if (s.targetChanged) ctx.upstreamTarget = originForm(s);
       if (route) {
-        ctx.upstreamTarget = rewriteTarget(route, path, query) ?? null;
+        const rewritten = rewriteTarget(route, path, query);
+        if (rewritten !== undefined) ctx.upstreamTarget = rewritten;
         const edits = editsOf(route);
         ctx.addRequestFields += edits.requestLines;
         ctx.dropRequestFields = edits.requestDrop;

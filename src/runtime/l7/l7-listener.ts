@@ -6,7 +6,6 @@
  * can bind the same port before this one retires (listener-set.ts).
  */
 import type { SnapshotListener } from "../../config/index.ts";
-import { CidrList } from "../../l4/index.ts";
 import { startProxy, type UpstreamPool } from "../../l7/index.ts";
 import { l7Hooks, type L7HookDeps } from "./l7-hooks.ts";
 import type { BoundListener } from "../listeners/listener-set.ts";
@@ -22,9 +21,7 @@ export function startL7Listener(l: SnapshotListener, deps: Omit<L7HookDeps, "nam
     ...(l.protocol === "https" ? listenerTls(l.name, l.certificates) : {}),
     timeouts: { headerMs: l.headerTimeoutMs, idleMs: l.idleTimeoutMs },
     ...(l.maxBodyBytes > 0 ? { maxBodyBytes: l.maxBodyBytes } : {}),
-    ...(l.proxyProtocol.acceptFrom.length > 0
-      ? { acceptProxy: { trusted: new CidrList(l.proxyProtocol.acceptFrom.map((c) => `${c.address}/${c.prefix}`)) } }
-      : {}),
+    ...(l.proxyProtocol.acceptFrom.size > 0 ? { acceptProxy: { trusted: l.proxyProtocol.acceptFrom } } : {}),
     pool,
   });
   let retireTimer: ReturnType<typeof setTimeout> | undefined;

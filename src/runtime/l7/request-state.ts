@@ -11,9 +11,11 @@ export interface RequestState {
   pick: PickContext | undefined;
   /** Backend index (into rt.backends) of the current attempt; -1 = none held. */
   index: number;
-  /** Path and query of the request-target (for routing, hashing and the log). */
+  /** Path (normalized) and query of the request-target, for routing, hashing and the log. */
   path: string;
   query: string;
+  /** Path and query must go upstream as the target (absolute-form, or the path was normalized). */
+  targetChanged: boolean;
   /** The request carried a valid sticky cookie that was honoured (no new cookie needed). */
   stickyHonoured: boolean;
   breakerHeld: boolean;
@@ -32,6 +34,7 @@ export function newRequestState(): RequestState {
     index: -1,
     path: "",
     query: "",
+    targetChanged: false,
     stickyHonoured: false,
     breakerHeld: false,
     retryHeld: false,

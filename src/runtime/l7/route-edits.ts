@@ -5,7 +5,7 @@
 import type { SnapshotHeaderOps, SnapshotListener, SnapshotRoute } from "../../config/index.ts";
 import type { ProxyCtx, ProxyReply } from "../../l7/index.ts";
 import type { RequestState } from "./request-state.ts";
-import { hostOnly } from "./router.ts";
+import { hostOfAuthority } from "../../net/index.ts";
 
 type Ctx = ProxyCtx<RequestState>;
 
@@ -46,7 +46,7 @@ function droppedNames(ops: SnapshotHeaderOps | undefined): string[] | null {
 
 export function redirectReply(ctx: Ctx, l: SnapshotListener, r: NonNullable<RequestState["route"]>["redirect"] & object): ProxyReply {
   const scheme = r.scheme ?? ctx.proto;
-  const host = r.host ?? hostOnly(ctx.req.host || l.host);
+  const host = r.host ?? hostOfAuthority(ctx.req.host || l.host);
   const port = r.port !== undefined && r.port !== (scheme === "https" ? 443 : 80) ? `:${r.port}` : "";
   // From the split target, not req.target: an absolute-form request (RFC 9112 §3.2.2) keeps its path and query.
   const q = ctx.user.query;

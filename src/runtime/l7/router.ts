@@ -1,11 +1,14 @@
 /**
  * Route matching for http(s) listeners: the first route whose every given condition holds wins
  * (DESIGN.md). The request is read through a small view so matching never parses what no route
- * asks about: the query string is split only when a route matches on it.
+ * asks about: the query string is split only when a route matches on it. Paths are matched in
+ * normal form (src/net's normalizePath), hosts as src/net's host patterns compare them.
  */
-import { hostMatches, type SnapshotListener, type SnapshotRoute, type SnapshotRouteMatch } from "../../config/index.ts";
+import type { SnapshotListener, SnapshotRoute, SnapshotRouteMatch } from "../../config/index.ts";
+import type { RequestHead } from "../../l7/index.ts";
+import { hostMatches, normalizePath, type PathRefusal } from "../../net/index.ts";
 
-/** What routing needs from a request. `host` is lower-case without the port; `path` has no query. */
+/** What routing needs from a request. `host` is as hostOfAuthority gives it; `path` has no query. */
 export interface RoutableRequest {
   readonly method: string;
   readonly host: string;
@@ -15,28 +18,43 @@ export interface RoutableRequest {
   header(lowerName: string): string | undefined;
 }
 
-/** Splits a request-target into path and query (origin-form; absolute-form keeps its path). */
-export function splitTarget(target: string): { path: string; query: string } {
-  let t = target;
-  if (!t.startsWith("/")) {
-    // absolute-form (RFC 9112 §3.2.2): route on its path.
-    const scheme = t.indexOf("://");
-    const slash = scheme < 0 ? -1 : t.indexOf("/", scheme + 3);
-    t = slash < 0 ? "/" : t.slice(slash);
-  }
-  const q = t.indexOf("?");
-  return q < 0 ? { path: t, query: "" } : { path: t.slice(0, q), query: t.slice(q + 1) };
+/** Where a request's path and query are kept (RequestState's fields). */
+export interface TargetParts {
+  /** The path as routed, in normal form ("/" for "*" and CONNECT). */
+  path: string;
+  /** The raw query without "?" ("" when none). */
+  query: string;
+  /** The upstream request needs path and query as the target: absolute-form or a path normalized. */
+  targetChanged: boolean;
 }
 
-/** Lower-case host without its port ("[::1]:80" → "[::1]"). */
-export function hostOnly(hostField: string): string {
-  const h = hostField.toLowerCase();
-  if (h.startsWith("[")) {
-    const end = h.indexOf("]");
-    return end < 0 ? h : h.slice(0, end + 1);
+/**
+ * Reads `req`'s target into `out`: path (normalized, see normalizePath) and query, splitting the
+ * path off an absolute-form target's authority (req.pathStart). Returns the refusal when the
+ * path cannot be normalized safely, else null. An already normal origin-form path costs one scan.
+ */
+export function readTarget(req: RequestHead, mergeSlashes: boolean, out: TargetParts): PathRefusal | null {
+  const t = req.target;
+  const from = req.pathStart;
+  if (from < 0) {
+    out.path = "/";
+    out.query = "";
+    out.targetChanged = false;
+    return null;
   }
-  const colon = h.lastIndexOf(":");
-  return colon < 0 ? h : h.slice(0, colon);
+  const q = t.indexOf("?", from);
+  const raw = q < 0 ? (from === 0 ? t : t.slice(from)) : t.slice(from, q);
+  const path = normalizePath(raw === "" ? "/" : raw, mergeSlashes);
+  if (typeof path !== "string") return path;
+  out.path = path;
+  out.query = q < 0 ? "" : t.slice(q + 1);
+  out.targetChanged = from > 0 || path !== raw;
+  return null;
+}
+
+/** The target to send upstream for parts that changed: path, then "?" and the query when there is one. */
+export function originForm(parts: TargetParts): string {
+  return parts.query === "" ? parts.path : `${parts.path}?${parts.query}`;
 }
 
 /** The value of query parameter `name` (first occurrence, percent-decoded), or undefined. */

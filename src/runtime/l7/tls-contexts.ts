@@ -1,8 +1,9 @@
 /**
  * TLS termination settings of an https listener. The first certificate is the default, bound with
  * the listener; with several, each ClientHello's server name (SNI) picks the certificate that
- * covers it: an exact name first, then the longest `*.` wildcard, else the default. A
- * certificate covers the DNS names of its subjectAltName, or its subject CN when it has none.
+ * covers it: an exact name first, then the longest `*.` wildcard, else the default (src/net's
+ * HostTable, the matcher routes and tls_passthrough rules use too). A certificate covers the DNS
+ * names of its subjectAltName, or its subject CN when it has none.
  * TLS 1.2 is the minimum and ALPN offers http/1.1 only, whichever certificate is picked.
  */
 import type { TLSOptions } from "bun";
@@ -10,6 +11,7 @@ import { constants, X509Certificate } from "node:crypto";
 import { createSecureContext } from "node:tls";
 import type { SnapshotCertificate } from "../../config/index.ts";
 import { LbError } from "../../errors.ts";
+import { HostTable, normalizeHostName } from "../../net/index.ts";
 
 // ALPN in wire format (length-prefixed names): HTTP/1.1 only; TLS 1.0 and 1.1 refused.
 const ALPN_HTTP11 = Buffer.from("\x08http/1.1", "latin1");
@@ -22,11 +24,6 @@ export interface ListenerTls {
   readonly sni?: (serverName: string) => unknown;
 }
 
-function normalize(name: string): string {
-  const n = name.toLowerCase();
-  return n.endsWith(".") ? n.slice(0, -1) : n;
-}
-
 /** The DNS names certificate `pem` covers, lower-case: subjectAltName DNS entries, else the CN. */
 export function certificateNames(pem: string): string[] {
   const x = new X509Certificate(pem);
@@ -34,42 +31,19 @@ export function certificateNames(pem: string): string[] {
   const dns = (x.subjectAltName ?? "")
     .split(", ")
     .filter((e) => e.startsWith("DNS:"))
-    .map((e) => normalize(e.slice(4)));
+    .map((e) => normalizeHostName(e.slice(4)));
   if (dns.length > 0) return dns;
   const cn = /^CN=(.+)$/m.exec(x.subject)?.[1];
-  return cn ? [normalize(cn)] : [];
+  return cn ? [normalizeHostName(cn)] : [];
 }
 
-/** Names → index of the certificate to serve. Built once per binding; `pick` is a Map lookup per label. */
-export class CertificateIndex {
-  private readonly exact = new Map<string, number>();
-  // Keyed by the suffix with its leading dot: "*.b.test" → ".b.test".
-  private readonly wild = new Map<string, number>();
-
-  /** `names[i]`: the names certificate i covers. A name covered twice goes to the first. */
-  constructor(names: readonly (readonly string[])[]) {
-    names.forEach((list, i) => {
-      for (const n of list) {
-        const wild = n.startsWith("*.");
-        const map = wild ? this.wild : this.exact;
-        const key = wild ? n.slice(1) : n;
-        if (!map.has(key)) map.set(key, i);
-      }
-    });
-  }
-
-  /** The certificate for `serverName`, or -1 (serve the default). */
-  pick(serverName: string): number {
-    const name = normalize(serverName);
-    const hit = this.exact.get(name);
-    if (hit !== undefined) return hit;
-    // The first dot gives the longest suffix: the most specific wildcard wins.
-    for (let dot = name.indexOf("."); dot >= 0; dot = name.indexOf(".", dot + 1)) {
-      const w = this.wild.get(name.slice(dot));
-      if (w !== undefined) return w;
-    }
-    return -1;
-  }
+/** Names → index of the certificate to serve; `names[i]` are those certificate i covers. A name covered twice goes to the first. */
+export function certificateTable(names: readonly (readonly string[])[]): HostTable<number> {
+  const t = new HostTable<number>();
+  names.forEach((list, i) => {
+    for (const n of list) t.add(n, i);
+  });
+  return t;
 }
 
 function options(c: SnapshotCertificate) {
@@ -86,7 +60,7 @@ export function listenerTls(listener: string, certs: readonly SnapshotCertificat
   if (!first) throw new LbError("CONFIG_INVALID", `listener ${listener}: https needs a certificate`);
   const tls = options(first) as TLSOptions;
   if (certs.length === 1) return { tls };
-  const index = new CertificateIndex(certs.map((c) => certificateNames(c.certPem)));
+  const index = certificateTable(certs.map((c) => certificateNames(c.certPem)));
   // Index 0 maps to undefined: the bound default context serves it, no context switch.
   const contexts: unknown[] = certs.map((c, i) => {
     if (i === 0) return undefined;
@@ -96,5 +70,5 @@ export function listenerTls(listener: string, certs: readonly SnapshotCertificat
       throw new LbError("CONFIG_INVALID", `listener ${listener}: certificate ${c.name} cannot be loaded: ${(e as Error).message}`, { cause: e });
     }
   });
-  return { tls, sni: (name) => contexts[index.pick(name)] };
+  return { tls, sni: (name) => contexts[index.lookup(name) ?? 0] };
 }

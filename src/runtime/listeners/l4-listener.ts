@@ -6,7 +6,7 @@
  */
 import { newPickContext, type PickContext } from "../../balance/index.ts";
 import type { SnapshotHolder, SnapshotListener, SnapshotPool } from "../../config/index.ts";
-import { CidrList, SniMatcher, startTcpRelay, startUdpRelay, type ConnInfo, type UdpRelayStats } from "../../l4/index.ts";
+import { startTcpRelay, startUdpRelay, type ConnInfo, type UdpRelayStats } from "../../l4/index.ts";
 import { ConnTrack, hashTuple } from "../../wasm/index.ts";
 import { backendId } from "../pools/backend-ids.ts";
 import { listenerOf } from "./listener-lookup.ts";
@@ -44,16 +44,10 @@ export interface L4Listener {
   stop(graceMs: number): Promise<void>;
 }
 
-const sniCache = new WeakMap<SnapshotListener, SniMatcher<SnapshotPool>>();
-
+/** tls_passthrough: the pool of the most specific sni rule for the ClientHello's name, else the listener's. */
 function poolFor(l: SnapshotListener, conn: ConnInfo): SnapshotPool | undefined {
-  if (l.protocol !== "tls_passthrough") return l.pool;
-  let m = sniCache.get(l);
-  if (!m) {
-    m = new SniMatcher(l.sni.map((r) => ({ names: r.names.map((n) => n.pattern), target: r.pool })), l.pool);
-    sniCache.set(l, m);
-  }
-  return m.match(conn.sni);
+  if (!l.sniTable || conn.sni === undefined || conn.sni === "") return l.pool;
+  return l.sniTable.lookup(conn.sni) ?? l.pool;
 }
 
 /** Monotonic milliseconds for the conntrack table (u32; wraps after 49 days, the table compares modulo). */
@@ -141,7 +135,7 @@ export async function startL4Listener(name: string, holder: SnapshotHolder, pool
     };
   }
 
-  const accept = initial.proxyProtocol.acceptFrom.map((c) => `${c.address}/${c.prefix}`);
+  const accept = initial.proxyProtocol.acceptFrom;
   const relay = startTcpRelay<Chosen>({
     hostname: initial.host,
     port: port ?? initial.port,
@@ -150,7 +144,7 @@ export async function startL4Listener(name: string, holder: SnapshotHolder, pool
     idleTimeoutMs: initial.idleTimeoutMs,
     maxConnections: initial.maxConnections,
     sendProxy: initial.proxyProtocol.send,
-    acceptProxy: accept.length > 0 ? { trusted: new CidrList(accept) } : undefined,
+    acceptProxy: accept.size > 0 ? { trusted: accept } : undefined,
     tlsPassthrough: initial.protocol === "tls_passthrough",
     preambleTimeoutMs: initial.headerTimeoutMs,
     reusePort: true, // a rebound successor shares the port during the handover (listener-set.ts)

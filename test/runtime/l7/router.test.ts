@@ -1,6 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import { compileSnapshot, validateConfig } from "../../../src/config/index.ts";
-import { hostOnly, matchRoute, prefixMatches, queryParam, rewriteTarget, splitTarget, type RoutableRequest } from "../../../src/runtime/l7/router.ts";
+import { DEFAULT_LIMITS, type RequestHead } from "../../../src/http/index.ts";
+import { parseRequestHead } from "../../../src/http/request-head.ts";
+import { hostOfAuthority } from "../../../src/net/index.ts";
+import { matchRoute, originForm, prefixMatches, queryParam, readTarget, rewriteTarget, type RoutableRequest, type TargetParts } from "../../../src/runtime/l7/router.ts";
 
 const snap = compileSnapshot(
   validateConfig({
@@ -25,9 +28,20 @@ const snap = compileSnapshot(
 );
 const edge = snap.listeners[0]!;
 
+function head(target: string, host = "a.test"): RequestHead {
+  const buf = Buffer.from(`GET ${target} HTTP/1.1\r\nHost: ${host}\r\n\r\n`, "latin1");
+  return parseRequestHead(buf, 0, buf.length, new Int32Array(DEFAULT_LIMITS.maxHeaderCount * 5), DEFAULT_LIMITS);
+}
+
+function parts(target: string, host?: string, merge = true): TargetParts | string {
+  const out: TargetParts = { path: "", query: "", targetChanged: false };
+  const refused = readTarget(head(target, host), merge, out);
+  return refused ? refused.problem : out;
+}
+
 function req(method: string, host: string, target: string, headers: Record<string, string> = {}): RoutableRequest {
-  const { path, query } = splitTarget(target);
-  return { method, host: hostOnly(host), path, query, header: (n) => headers[n] };
+  const { path, query } = parts(target, host) as TargetParts;
+  return { method, host: hostOfAuthority(host), path, query, header: (n) => headers[n] };
 }
 
 describe("route matching", () => {
@@ -52,9 +66,14 @@ describe("route matching", () => {
   });
 
   test("helpers: targets, hosts, prefixes and query parameters", () => {
-    expect(splitTarget("http://h.example/p/q?x=1")).toEqual({ path: "/p/q", query: "x=1" });
-    expect(splitTarget("/")).toEqual({ path: "/", query: "" });
-    expect(hostOnly("[::1]:8080")).toBe("[::1]");
+    expect(parts("http://h.example/p/q?x=1", "h.example")).toEqual({ path: "/p/q", query: "x=1", targetChanged: true });
+    expect(parts("http://h.example?x=1", "h.example")).toEqual({ path: "/", query: "x=1", targetChanged: true });
+    expect(parts("/")).toEqual({ path: "/", query: "", targetChanged: false });
+    expect(parts("/a/./b//c?q=/../")).toEqual({ path: "/a/b/c", query: "q=/../", targetChanged: true });
+    expect(parts("/a//b", undefined, false)).toEqual({ path: "/a//b", query: "", targetChanged: false });
+    expect(parts("/%2e%2e/x")).toBe("PATH_ABOVE_ROOT");
+    expect(originForm({ path: "/p", query: "x=1", targetChanged: true })).toBe("/p?x=1");
+    expect(originForm({ path: "/p", query: "", targetChanged: true })).toBe("/p");
     expect(prefixMatches("/v1/", "/v1")).toBe(true);
     expect(prefixMatches("/api/x", "/api/")).toBe(true);
     expect(queryParam("a=%ZZ&b=2", "a")).toBe("%ZZ");

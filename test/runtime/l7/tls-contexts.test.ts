@@ -6,7 +6,7 @@ import { describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CertificateIndex, certificateNames, listenerTls } from "../../../src/runtime/l7/tls-contexts.ts";
+import { certificateNames, certificateTable, listenerTls } from "../../../src/runtime/l7/tls-contexts.ts";
 import { TEST_CERTS } from "../../helpers/config-gen.ts";
 import { makeCert } from "../../integration/https-helpers.ts";
 
@@ -27,30 +27,30 @@ describe("certificateNames", () => {
   });
 });
 
-describe("CertificateIndex", () => {
-  const index = new CertificateIndex([["default.test"], ["a.test", "*.b.test"], ["*.x.b.test", "a.test"], ["api.x.b.test"]]);
+describe("certificateTable", () => {
+  const table = certificateTable([["default.test"], ["a.test", "*.b.test"], ["*.x.b.test", "a.test"], ["api.x.b.test"]]);
 
   test("an exact name wins over any wildcard", () => {
-    expect(index.pick("api.x.b.test")).toBe(3);
+    expect((table.lookup("api.x.b.test") ?? -1)).toBe(3);
   });
 
   test("the longest wildcard suffix wins", () => {
-    expect(index.pick("web.x.b.test")).toBe(2);
-    expect(index.pick("web.b.test")).toBe(1);
-    expect(index.pick("deep.web.b.test")).toBe(1);
+    expect((table.lookup("web.x.b.test") ?? -1)).toBe(2);
+    expect((table.lookup("web.b.test") ?? -1)).toBe(1);
+    expect((table.lookup("deep.web.b.test") ?? -1)).toBe(1);
   });
 
   test("a name covered twice goes to the first certificate that lists it", () => {
-    expect(index.pick("a.test")).toBe(1);
+    expect((table.lookup("a.test") ?? -1)).toBe(1);
   });
 
   test("names compare case-insensitively, a trailing dot ignored", () => {
-    expect(index.pick("A.Test.")).toBe(1);
+    expect((table.lookup("A.Test.") ?? -1)).toBe(1);
   });
 
   test("a wildcard does not cover its own parent; unknown names get -1 (the default)", () => {
-    expect(index.pick("b.test")).toBe(-1);
-    expect(index.pick("nothing.example")).toBe(-1);
+    expect((table.lookup("b.test") ?? -1)).toBe(-1);
+    expect((table.lookup("nothing.example") ?? -1)).toBe(-1);
   });
 });
 

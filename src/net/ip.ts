@@ -1,7 +1,8 @@
 /**
- * IP address text ⇄ 16-byte form for the L4 data plane (PROXY protocol, CIDR matching). IPv4
- * a.b.c.d becomes the IPv4-mapped ::ffff:a.b.c.d, the same form the shared 5-tuple uses, so a
- * dual-stack socket's "::ffff:10.0.0.1" and a plain "10.0.0.1" are one address.
+ * IP address text ⇄ 16-byte form, for config validation, CIDR matching and the PROXY protocol
+ * alike. IPv4 a.b.c.d becomes the IPv4-mapped ::ffff:a.b.c.d, the same form the shared 5-tuple
+ * uses, so a dual-stack socket's "::ffff:10.0.0.1" and a plain "10.0.0.1" are one address.
+ * Strict: no leading zeros in a dotted quad, no zone ("%eth0") in IPv6.
  */
 
 const V4_MAPPED_PREFIX = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff] as const;
@@ -60,6 +61,12 @@ export function parseIpv6(text: string): Uint8Array | undefined {
     out[2 * i + 1] = g & 0xff;
   });
   return out;
+}
+
+/** 4 for dotted-quad IPv4 text, 6 for IPv6 text, 0 for anything else (like node:net isIP). */
+export function ipFamily(text: string): 0 | 4 | 6 {
+  if (parseIpv4(text)) return 4;
+  return text.includes(":") && parseIpv6(text) ? 6 : 0;
 }
 
 /** Parses IPv4 or IPv6 text into the 16-byte form (IPv4 mapped), or undefined when invalid. */

@@ -1,7 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { isLbError } from "../../src/errors.ts";
-import { CidrList } from "../../src/l4/cidr.ts";
-import { formatIp, parseIp } from "../../src/l4/ip.ts";
+import { CidrList, formatIp, ipFamily, parseCidr, parseIp } from "../../src/net/index.ts";
 
 describe("ip text", () => {
   test("round-trips IPv4, IPv6 and IPv4-mapped forms canonically", () => {
@@ -75,5 +74,31 @@ describe("CidrList", () => {
       }
       expect(isLbError(err, "CONFIG_INVALID")).toBe(true);
     }
+  });
+});
+
+describe("parseCidr and ipFamily", () => {
+  test("parse with or without a prefix; v4 blocks live in the mapped range", () => {
+    expect(parseCidr("10.0.0.0/8")).toMatchObject({ bits: 104, text: "10.0.0.0/8" });
+    expect(parseCidr("::1")).toMatchObject({ bits: 128, text: "::1" });
+    for (const bad of ["10.0.0.0/33", "::/129", "10.0.0/8", "x/1", "10.0.0.0/"]) expect(typeof parseCidr(bad)).toBe("string");
+  });
+
+  test("ipFamily tells IPv4, IPv6 and junk apart strictly", () => {
+    expect(ipFamily("10.0.0.1")).toBe(4);
+    expect(ipFamily("::ffff:10.0.0.1")).toBe(6);
+    expect(ipFamily("fe80::1%eth0")).toBe(0);
+    expect(ipFamily("010.0.0.1")).toBe(0);
+    expect(ipFamily("a.b")).toBe(0);
+  });
+
+  test("a list answers repeated questions about one address from its memo, and still right after another", () => {
+    const list = new CidrList(["10.0.0.0/8", "::1"]);
+    expect(list.contains("10.1.1.1")).toBe(true);
+    expect(list.contains("10.1.1.1")).toBe(true);
+    expect(list.contains("11.1.1.1")).toBe(false);
+    expect(list.contains("::1")).toBe(true);
+    expect(list.contains("::ffff:10.9.9.9")).toBe(true);
+    expect(JSON.stringify(list)).toBe('["10.0.0.0/8","::1"]');
   });
 });

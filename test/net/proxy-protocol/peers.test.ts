@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { encodeProxyV1, encodeProxyV2, type ProxyAddress } from "../../../src/l4/proxy-protocol/index.ts";
-import { exchange, hasBinary, type Peer, startHaproxy, startNginx } from "../helpers/peers.ts";
+import { encodeProxyV1, encodeProxyV2, type ProxyAddress } from "../../../src/net/index.ts";
+import { exchange, hasBinary, type Peer, startHaproxy, startNginx } from "../../l4/helpers/peers.ts";
 
 const REQUEST = new TextEncoder().encode("GET / HTTP/1.1\r\nHost: peer\r\nConnection: close\r\n\r\n");
 const cases: [string, (s: ProxyAddress, d: ProxyAddress) => Uint8Array, ProxyAddress, ProxyAddress][] = [

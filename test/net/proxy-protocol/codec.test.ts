@@ -1,6 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { CidrList } from "../../../src/l4/cidr.ts";
-import { encodeProxyV1, encodeProxyV2, parseProxyHeader, ProxyHeaderReader } from "../../../src/l4/proxy-protocol/index.ts";
+import { CidrList, encodeProxyV1, encodeProxyV2, parseProxyHeader, ProxyHeaderReader } from "../../../src/net/index.ts";
 
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
 const src4 = { ip: "192.0.2.10", port: 51000 };
