@@ -8,7 +8,7 @@
 
 /** How the node must answer the case. */
 export type ResponseExpect =
-  /** A 502 from the node: `code` in x-fulcrum-error (default UPSTREAM_PROTOCOL), `reason` in its body. */
+  /** A 502 from the node (after any 1xx relayed before it): `code` in x-fulcrum-error (default UPSTREAM_PROTOCOL), `reason` in its body. */
   | { refused: string | null; code?: string; clientCloses?: boolean }
   /** The response broke after its head was sent: the client is cut off and never sees `lacks`. */
   | { cut: true; lacks: string[] }
@@ -80,6 +80,8 @@ export const RESPONSE_CASES: ResponseCase[] = [
   refused("HTTP/1.2 status line", "HTTP/1.2 200 OK\r\nContent-Length: 0\r\n\r\n", "BAD_STATUS_LINE"),
   refused("lower-case version", "http/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", "BAD_STATUS_LINE"),
   refused("not HTTP at all", "SPDY/9 what\r\n\r\n", "BAD_STATUS_LINE"),
+  refused("control byte in the reason phrase", "HTTP/1.1 200 O\x01K\r\nContent-Length: 0\r\n\r\n", "BAD_STATUS_LINE"),
+  refused("a malformed final head after a 100", `HTTP/1.1 100 Continue\r\n\r\n${OK}Content-Length: 2\r\nContent-Length: 3\r\n\r\nok`, "DIFFERING_CONTENT_LENGTH"),
   refused("oversized head", `${OK}X: ${"y".repeat(70_000)}\r\nContent-Length: 0\r\n\r\n`, "HEADERS_TOO_LARGE"),
   refused("too many fields", `${OK}${"X: y\r\n".repeat(100)}Content-Length: 0\r\n\r\n`, "TOO_MANY_HEADERS"),
   refused("a malformed 103 before the response", `HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n b\r\n\r\n${OK}Content-Length: 0\r\n\r\n`, "OBS_FOLD"),
@@ -158,6 +160,31 @@ export const RESPONSE_CASES: ResponseCase[] = [
     name: "100 Continue reaches an HTTP/1.1 client before the response",
     response: `HTTP/1.1 100 Continue\r\n\r\n${OK}Content-Length: 2\r\n\r\nok`,
     expect: { status: 200, interim: [{}], body: "ok", upstream: "kept" },
+  },
+  {
+    name: "several 1xx heads, each relayed in order",
+    response: `${"HTTP/1.1 103 Early Hints\r\nLink: </x>\r\n\r\n".repeat(5)}${OK}Content-Length: 2\r\n\r\nok`,
+    expect: { status: 200, interim: Array.from({ length: 5 }, () => ({ link: ["</x>"] })), body: "ok", upstream: "kept" },
+  },
+  {
+    name: "a status line without a reason phrase is relayed",
+    response: "HTTP/1.1 200\r\nContent-Length: 2\r\n\r\nok",
+    expect: { status: 200, body: "ok", upstream: "kept" },
+  },
+  {
+    name: "obs-text in a value and whitespace around Content-Length are relayed as sent",
+    response: `${OK}X-Latin: caf\xe9\r\nContent-Length:  2 \r\n\r\nok`,
+    expect: { status: 200, fields: { "x-latin": ["caf\xe9"], "content-length": ["2"] }, body: "ok", upstream: "kept" },
+  },
+  {
+    name: "an HTTP/1.0 response with Connection: keep-alive keeps its connection",
+    response: "HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\nok",
+    expect: { status: 200, fields: { connection: ["keep-alive"] }, body: "ok", upstream: "kept" },
+  },
+  {
+    name: "chunk extensions and a Trailer field are relayed with the chunked body",
+    response: `${OK}Trailer: X-Sum\r\nTransfer-Encoding: chunked\r\n\r\n5;ext=1\r\nhello\r\n0\r\nX-Sum: 9\r\n\r\n`,
+    expect: { status: 200, fields: { trailer: ["X-Sum"] }, body: "5;ext=1\r\nhello\r\n0\r\nX-Sum: 9\r\n\r\n", upstream: "kept" },
   },
   {
     name: "1xx are not relayed to an HTTP/1.0 client",
