@@ -46,6 +46,8 @@ export const CODES = {
   UPSTREAM_CONNECT_FAILED: 502,
   UPSTREAM_RESET: 502,
   UPSTREAM_PROTOCOL: 502,
+  /** a 101 switching to a protocol the proxy did not offer the backend */
+  BAD_UPGRADE: 502,
   NO_HEALTHY_BACKEND: 503,
   OVERFLOW: 503,
   UPSTREAM_TIMEOUT: 504,

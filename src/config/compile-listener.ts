@@ -91,7 +91,9 @@ function compileRoute(route: Route, fallback: SnapshotPool | undefined, at: stri
     },
     ...(pool ? { pool } : {}),
     ...(route.redirect ? { redirect: route.redirect } : {}),
-    ...(route.rewrite ? { rewrite: { pathPrefix: route.rewrite.path_prefix } } : {}),
+    ...(route.rewrite?.path_prefix !== undefined ? { rewrite: { pathPrefix: route.rewrite.path_prefix } } : {}),
+    ...(route.rewrite?.host !== undefined ? { hostRewrite: route.rewrite.host } : {}),
+    ...(route.upgrade !== undefined ? { upgrade: route.upgrade.map((p) => p.toLowerCase()) } : {}),
     retries: {
       attempts: route.retries?.attempts ?? 0,
       on: route.retries?.on ?? [],

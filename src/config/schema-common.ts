@@ -50,12 +50,45 @@ export const HeaderValueSchema = z
 /** A map of header name to value. */
 export const HeaderMapSchema = z.record(HeaderNameSchema, HeaderValueSchema);
 
+/**
+ * Fields a header rule may not touch, and why: they decide where a message ends or what the
+ * connection does, which the proxy writes itself. A rule that set Content-Length with no body
+ * would make the next pipelined request that body at the backend (smuggling by configuration).
+ */
+const RESERVED_FIELDS: ReadonlyMap<string, string> = new Map([
+  ...["content-length", "transfer-encoding", "trailer"].map((n): [string, string] => [n, "frames the message body"]),
+  ...["connection", "upgrade", "keep-alive", "proxy-connection", "te"].map((n): [string, string] => [n, "is about the connection (hop-by-hop)"]),
+]);
+
+function refuseReserved(name: string, path: (string | number)[], ctx: z.RefinementCtx): void {
+  const lower = name.toLowerCase();
+  const why = RESERVED_FIELDS.get(lower);
+  if (why !== undefined) ctx.addIssue({ code: "custom", path, message: `${name} ${why}: the proxy writes it, header rules may not set, add or remove it` });
+  else if (lower === "host") ctx.addIssue({ code: "custom", path, message: "Host is not a header rule: set it with the route's rewrite.host" });
+}
+
 /** Header edits applied to a request or a response: set replaces, add appends, remove deletes. */
-export const HeaderOpsSchema = z.strictObject({
-  set: HeaderMapSchema.optional(),
-  add: HeaderMapSchema.optional(),
-  remove: z.array(HeaderNameSchema).optional(),
-});
+export const HeaderOpsSchema = z
+  .strictObject({
+    set: HeaderMapSchema.optional(),
+    add: HeaderMapSchema.optional(),
+    remove: z.array(HeaderNameSchema).optional(),
+  })
+  .superRefine((ops, ctx) => {
+    for (const op of ["set", "add"] as const) for (const name of Object.keys(ops[op] ?? {})) refuseReserved(name, [op, name], ctx);
+    ops.remove?.forEach((name, i) => refuseReserved(name, ["remove", i], ctx));
+  });
+
+/** A Host value: a name or an IPv4 address, or a bracketed IPv6 one, with an optional port. */
+export const HostValueSchema = z
+  .string()
+  .regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?)(:\d{1,5})?$/, "must be host or host:port");
+
+/** An upgrade protocol (RFC 9110 §7.8): a token, optionally /version. */
+export const UpgradeProtocolSchema = z
+  .string()
+  .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+(\/[!#$%&'*+.^_`|~0-9A-Za-z-]+)?$/, "must be a protocol name, optionally name/version (e.g. websocket)")
+  .refine((p) => !/^h2c(\/|$)/i.test(p), "h2c is never forwarded: the HTTP/2 cleartext upgrade (deprecated by RFC 9113) is stripped, as nginx does");
 
 /** An HTTP method token; written in any case, kept upper-case. */
 export const MethodSchema = z

@@ -5,10 +5,12 @@ import {
   HeaderMapSchema,
   HeaderOpsSchema,
   HostPatternSchema,
+  HostValueSchema,
   ListenAddressSchema,
   MethodSchema,
   NameSchema,
   PositiveInt,
+  UpgradeProtocolSchema,
 } from "./schema-common.ts";
 import { compileRouteRegex } from "./route-regex.ts";
 
@@ -43,6 +45,14 @@ export const RedirectSchema = z.strictObject({
   status: z.union([z.literal(301), z.literal(302), z.literal(307), z.literal(308)]).default(302),
 });
 
+/** What a proxied route changes in the request: the path prefix it matched, the Host sent upstream. */
+export const RewriteSchema = z
+  .strictObject({
+    path_prefix: z.string().startsWith("/", "must start with /").optional(),
+    host: HostValueSchema.optional(),
+  })
+  .refine((r) => r.path_prefix !== undefined || r.host !== undefined, "needs path_prefix or host");
+
 /** Retries on another backend: `attempts` extra tries, triggered by `on`. */
 export const RetriesSchema = z.strictObject({
   attempts: z.number().int().min(0).max(10),
@@ -62,7 +72,7 @@ export const RouteSchema = z.strictObject({
   match: RouteMatchSchema.optional(),
   pool: NameSchema.optional(),
   redirect: RedirectSchema.optional(),
-  rewrite: z.strictObject({ path_prefix: z.string().startsWith("/", "must start with /") }).optional(),
+  rewrite: RewriteSchema.optional(),
   retries: RetriesSchema.optional(),
   timeout_ms: PositiveInt.optional(),
   request_timeout_ms: PositiveInt.optional(),
@@ -71,6 +81,8 @@ export const RouteSchema = z.strictObject({
   rate_limit: RateLimitSchema.optional(),
   request_headers: HeaderOpsSchema.optional(),
   response_headers: HeaderOpsSchema.optional(),
+  /** Upgrade protocols forwarded to the backend (default [websocket]; [] = none). */
+  upgrade: z.array(UpgradeProtocolSchema).optional(),
 });
 
 /** tls_passthrough: ClientHello server names that go to `pool`. */

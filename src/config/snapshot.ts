@@ -156,6 +156,10 @@ export interface SnapshotRoute {
   readonly redirect?: { readonly scheme?: "http" | "https"; readonly host?: string; readonly port?: number; readonly status: 301 | 302 | 307 | 308 };
   /** replaces the matched match.path_prefix (or the whole match.path) with this */
   readonly rewrite?: { readonly pathPrefix: string };
+  /** the Host sent upstream instead of the client's (rewrite.host) */
+  readonly hostRewrite?: string;
+  /** upgrade protocols forwarded, lower-case (name or name/version); undefined = websocket only */
+  readonly upgrade?: readonly string[];
   /** attempts = extra tries after the first (0 = none); on: failure kinds / statuses ("502") */
   readonly retries: { readonly attempts: number; readonly on: readonly string[]; readonly nonIdempotent: boolean };
   readonly timeoutMs?: number;

@@ -102,8 +102,8 @@ function checkRoute(r: Route, l: Listener, at: string, pools: Set<string>, out: 
   const to = r.redirect;
   if (to && to.scheme === undefined && to.host === undefined && to.port === undefined)
     out.push({ path: `${at}.redirect`, message: "needs a scheme, host or port (else it redirects to itself)" });
-  if (r.redirect !== undefined && (r.rewrite !== undefined || r.retries !== undefined))
-    out.push({ path: `${at}.redirect`, message: "a redirect route does not proxy: drop rewrite and retries" });
+  if (r.redirect !== undefined && (r.rewrite !== undefined || r.retries !== undefined || r.upgrade !== undefined))
+    out.push({ path: `${at}.redirect`, message: "a redirect route does not proxy: drop rewrite, retries and upgrade" });
   const m = r.match;
   if (m && [m.path, m.path_prefix, m.path_regex].filter((x) => x !== undefined).length > 1)
     out.push({ path: `${at}.match`, message: "use one of path, path_prefix, path_regex" });
@@ -115,8 +115,8 @@ function checkRoute(r: Route, l: Listener, at: string, pools: Set<string>, out: 
     if (typeof n !== "string") out.push({ path: `${at}.match.${key}`, message: `requests with this path are refused (${n.problem})` });
     else if (n !== p) out.push({ path: `${at}.match.${key}`, message: `requests are matched in normal form: write "${n}"` });
   }
-  if (r.rewrite !== undefined && m?.path_prefix === undefined && m?.path === undefined)
-    out.push({ path: `${at}.rewrite`, message: "rewrite.path_prefix replaces match.path_prefix (or match.path): add one" });
+  if (r.rewrite?.path_prefix !== undefined && m?.path_prefix === undefined && m?.path === undefined)
+    out.push({ path: `${at}.rewrite.path_prefix`, message: "rewrite.path_prefix replaces match.path_prefix (or match.path): add one" });
 }
 
 /** Two listeners on the same address and transport would fail to bind; port 0 always differs. */

@@ -60,7 +60,9 @@ export function fieldId(buf: Buffer, s: number, len: number): number {
       if (equalsLower(buf, s, "connection")) return H.CONNECTION;
       return equalsLower(buf, s, "keep-alive") ? H.KEEP_ALIVE : H.OTHER;
     case 12: return equalsLower(buf, s, "x-request-id") ? H.X_REQUEST_ID : H.OTHER;
-    case 14: return equalsLower(buf, s, "content-length") ? H.CONTENT_LENGTH : H.OTHER;
+    case 14:
+      if (equalsLower(buf, s, "content-length")) return H.CONTENT_LENGTH;
+      return equalsLower(buf, s, "http2-settings") ? H.HTTP2_SETTINGS : H.OTHER;
     case 15: return equalsLower(buf, s, "x-forwarded-for") ? H.X_FORWARDED_FOR : H.OTHER;
     case 16:
       if (equalsLower(buf, s, "proxy-connection")) return H.PROXY_CONNECTION;

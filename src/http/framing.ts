@@ -12,19 +12,23 @@ const MAX_CL_DIGITS = 15;
 
 /**
  * Reads Content-Length, Transfer-Encoding and Connection into `head` (seen, bodyKind,
- * contentLength, keepAlive, upgrade) and marks fields named in Connection as hop-by-hop.
+ * contentLength, lengthRewrite, keepAlive, upgrade) and marks fields named in Connection as hop-by-hop.
  * Rejects: CL with TE, TE other than exactly one `chunked`, TE in HTTP/1.0, malformed or differing CL.
  */
 export function applyFraming(head: HttpHead, upstream: boolean): void {
   const f = head.fields, buf = head.buf;
   let seen = 0, cl = -1, teCount = 0, close = false, keepAlive = false, upgradeToken = false, named = false, other = false;
+  let rewrite = false;
   for (let i = 0; i < head.count; i++) {
     const o = i * FIELD_STRIDE, id = f[o + 4]!;
     seen |= 1 << id;
     if (id === H.CONTENT_LENGTH) {
-      const v = parseContentLength(buf, f[o + 2]!, f[o + 3]!);
+      const s = f[o + 2]!, e = f[o + 3]!;
+      const v = parseContentLength(buf, s, e);
       if (v < 0) throw badMessage("BAD_CONTENT_LENGTH", upstream);
       if (cl >= 0 && v !== cl) throw badMessage("DIFFERING_CONTENT_LENGTH", upstream);
+      // a second (identical) line or "05": forwarded as one canonical line, never as received
+      rewrite ||= cl >= 0 || (e - s > 1 && buf[s] === 0x30);
       cl = v;
     } else if (id === H.TRANSFER_ENCODING) {
       teCount++;
@@ -48,6 +52,7 @@ export function applyFraming(head: HttpHead, upstream: boolean): void {
   if (teCount === 1) head.bodyKind = BodyKind.Chunked;
   else if (cl > 0) head.bodyKind = BodyKind.Length;
   head.contentLength = cl;
+  head.lengthRewrite = rewrite;
 }
 
 /** 1*DIGIT and nothing else ("+5", "5 5", "0x5", "", "5,5" are all invalid); -1 when invalid. */

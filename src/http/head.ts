@@ -21,6 +21,8 @@ export const H = {
   X_REQUEST_ID: 13, FORWARDED: 14, TRAILER: 15,
   /** An `OTHER` field named in Connection: hop-by-hop, never forwarded. */
   NAMED_IN_CONNECTION: 16,
+  /** The h2c upgrade's settings (RFC 9113 §3.1, deprecated): connection-specific, never forwarded. */
+  HTTP2_SETTINGS: 17,
 } as const;
 
 /** Stride of `HttpHead.fields`: nameStart, nameEnd, valueStart, valueEnd, id. */
@@ -41,8 +43,13 @@ export class HttpHead {
   fieldsStart: number;
   versionMinor = 1;
   bodyKind: BodyKind = BodyKind.None;
-  /** Body length when `bodyKind` is Length; -1 otherwise. */
+  /** The Content-Length value when the field is present (whatever `bodyKind` says); -1 otherwise. */
   contentLength = -1;
+  /**
+   * Content-Length came as more than one (identical) line or with leading zeros: whoever forwards
+   * the head drops those lines and writes one canonical `content-length` (RFC 9110 §8.6).
+   */
+  lengthRewrite = false;
   /** True unless the message asks to close the connection after it (RFC 9112 §9.3). */
   keepAlive = true;
   /** Connection listed "upgrade" and an Upgrade field is present. */

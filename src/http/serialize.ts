@@ -14,8 +14,12 @@ export interface ByteSink {
 
 const bit = (...ids: number[]) => ids.reduce((m, id) => m | (1 << id), 0);
 
-/** Hop-by-hop fields (RFC 9110 §7.6.1), never forwarded as received. */
-export const HOP_BY_HOP = bit(H.CONNECTION, H.KEEP_ALIVE, H.PROXY_CONNECTION, H.TE, H.TRANSFER_ENCODING, H.UPGRADE, H.NAMED_IN_CONNECTION);
+/** Hop-by-hop fields (RFC 9110 §7.6.1, and h2c's HTTP2-Settings), never forwarded as received. */
+export const HOP_BY_HOP = bit(
+  H.CONNECTION, H.KEEP_ALIVE, H.PROXY_CONNECTION, H.TE, H.TRANSFER_ENCODING, H.UPGRADE, H.NAMED_IN_CONNECTION, H.HTTP2_SETTINGS,
+);
+/** The fields that delimit a body: dropped where no body follows (1xx, 204, 304) or rewritten. */
+export const FRAMING_FIELDS = bit(H.CONTENT_LENGTH, H.TRANSFER_ENCODING);
 /** The client-identity fields the proxy writes itself unless the client is a trusted proxy. */
 export const FORWARDED_FIELDS = bit(H.X_FORWARDED_FOR, H.X_FORWARDED_PROTO, H.X_FORWARDED_HOST);
 

@@ -3,6 +3,7 @@ import type { LbError } from "../errors.ts";
 import { H, type RequestHead, type ResponseHead } from "../http/index.ts";
 import type { ProxyCtx, Upstream } from "./hooks.ts";
 import type { ConnGroup } from "./conn-group.ts";
+import { DEFAULT_UPGRADES } from "./upgrade.ts";
 
 /** Request ids: a random per-process prefix and a counter (unique, and far cheaper than a UUID each). */
 const ID_PREFIX = `${crypto.randomUUID().slice(0, 23)}-`;
@@ -24,10 +25,12 @@ export class RequestCtx<U = unknown> implements ProxyCtx<U> {
   bytesIn = 0;
   bytesOut = 0;
   upstreamTarget: string | null = null;
+  upstreamHost: string | null = null;
   addRequestFields = "";
   addResponseFields = "";
   trustForwarded = false;
   replayBodyBytes = 0;
+  upgrades: readonly string[] = DEFAULT_UPGRADES;
   dropRequestFields: string[] | null = null;
   dropResponseFields: string[] | null = null;
   responseTimeoutMs = 0;

@@ -13,6 +13,7 @@ import { RangeQueue, type ByteSink } from "./range-queue.ts";
 import type { ProxyReply } from "./hooks.ts";
 import { encodeReply, errorReply } from "./reply.ts";
 import { relayBody, relayClose, relayData, relayEnd, relayHead } from "./response-relay.ts";
+import { upgradeOffer } from "./upgrade.ts";
 import type { Session } from "./session.ts";
 import type { UpstreamConn } from "./upstream-conn.ts";
 import type { ConnGroup, ConnWaiter } from "./conn-group.ts";
@@ -26,6 +27,8 @@ export class Exchange<U = unknown> extends RequestCtx<U> implements ConnWaiter {
   tunnel = false;
   /** The client connection closes once this response is flushed. */
   closeAfter = false;
+  /** The Upgrade value offered to the backend (the request's allowed protocols); null = no upgrade. */
+  upgradeOffer: string | null = null;
   /** Upstream bytes waiting for `launch` or a granted connection (head first); null once sent on. */
   private held: RangeQueue | null = null;
   /** Queued in this group for a connection (its max_connections was reached); null = not waiting. */
@@ -51,6 +54,7 @@ export class Exchange<U = unknown> extends RequestCtx<U> implements ConnWaiter {
     }
     if (this.idleTimeoutMs > 0) this.session.streamIdleMs = this.idleTimeoutMs;
     if (reply) return this.reply(reply);
+    if (this.req.upgrade) this.upgradeOffer = upgradeOffer(this.req, this.upgrades);
     if (this.req.isConnect) return this.fail(new LbError("METHOD_NOT_ALLOWED", "CONNECT is not proxied"));
     if (this.req.contentLength > maxBodyBytes) return this.fail(new LbError("BODY_TOO_LARGE", "request body too large"));
     this.attemptUpstream();
@@ -77,11 +81,11 @@ export class Exchange<U = unknown> extends RequestCtx<U> implements ConnWaiter {
     if (conn !== null) {
       this.bind(conn);
       if (corking) conn.writer.cork();
-      emitUpstreamHead(this, this.session.identity, chosen.address, this.generatedId, conn.writer);
+      emitUpstreamHead(this, this.session.identity, chosen.address, this.generatedId, this.upgradeOffer, conn.writer);
       return;
     }
     this.held = new RangeQueue();
-    emitUpstreamHead(this, this.session.identity, chosen.address, this.generatedId, this.held);
+    emitUpstreamHead(this, this.session.identity, chosen.address, this.generatedId, this.upgradeOffer, this.held);
   }
 
   private bind(conn: UpstreamConn): void {
@@ -230,7 +234,7 @@ export class Exchange<U = unknown> extends RequestCtx<U> implements ConnWaiter {
   }
 
   /** The whole request has been read from the client (a bodiless one as soon as its head is). */
-  private bodyRead(): boolean {
+  bodyRead(): boolean {
     return this.requestDone || this.req.bodyKind === BodyKind.None;
   }
 

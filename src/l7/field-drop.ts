@@ -1,8 +1,8 @@
 /** Name-based field removal for the hooks' dropRequestFields / dropResponseFields. */
 import { FIELD_STRIDE, H, type HttpHead } from "../http/index.ts";
 
-/** Id given to fields a hook asked to drop; its bit is in DROPPED_MASK. */
-const DROPPED = 17;
+/** Id given to fields a hook asked to drop; its bit is in DROPPED_MASK (far above the codec's H ids). */
+const DROPPED = 30;
 export const DROPPED_MASK = 1 << DROPPED;
 
 /**

@@ -11,16 +11,19 @@ const XFF = 1 << H.X_FORWARDED_FOR;
 const XFP = 1 << H.X_FORWARDED_PROTO;
 const XFH = 1 << H.X_FORWARDED_HOST;
 const FWD = 1 << H.FORWARDED;
+const CL = 1 << H.CONTENT_LENGTH;
+const HOST = 1 << H.HOST;
 
 /**
- * Ids of received fields not to forward: hop-by-hop ones (Upgrade and Connection survive as
- * "connection: upgrade" only when upgrading), X-Forwarded-For (re-sent merged), and from an
- * untrusted client X-Forwarded-Proto/Host and Forwarded (replaced by ours).
+ * Ids of received fields not to forward: hop-by-hop ones (an allowed upgrade is re-sent by
+ * forwardingFields), X-Forwarded-For (re-sent merged), from an untrusted client
+ * X-Forwarded-Proto/Host and Forwarded (replaced by ours), and Content-Length lines that are not
+ * one canonical line (re-sent as one).
  */
 export function requestDropMask(req: RequestHead, trust: boolean): number {
   let mask = HOP_BY_HOP | XFF;
-  if (req.upgrade) mask &= ~(1 << H.UPGRADE);
   if (!trust) mask |= XFP | XFH | FWD;
+  if (req.lengthRewrite) mask |= CL;
   return mask;
 }
 
@@ -30,7 +33,9 @@ export function requestDropMask(req: RequestHead, trust: boolean): number {
  * element is added as a further line); otherwise ours replace them. `identity` is the
  * per-connection prefix from identityFields.
  */
-export function forwardingFields(req: RequestHead, identity: string, client: string, trust: boolean, generatedId: string | null): string {
+export function forwardingFields(
+  req: RequestHead, identity: string, client: string, trust: boolean, generatedId: string | null, upgrade: string | null = null,
+): string {
   let s: string;
   if (!trust) s = identity;
   else {
@@ -42,7 +47,7 @@ export function forwardingFields(req: RequestHead, identity: string, client: str
   }
   if ((!trust || !req.has(H.X_FORWARDED_HOST)) && req.hostStart >= 0) s += `x-forwarded-host: ${req.host}\r\n`;
   if (generatedId !== null) s += `x-request-id: ${generatedId}\r\n`;
-  if (req.upgrade) s += "connection: upgrade\r\n";
+  if (upgrade !== null) s += `upgrade: ${upgrade}\r\nconnection: upgrade\r\n`;
   return s;
 }
 
@@ -56,15 +61,19 @@ export function identityFields(client: string, proto: string): string {
 /**
  * Writes the request head for the backend at `address` into `sink`: no buffer is built, and the
  * fields we add go as separate pieces (constant strings, the per-connection identity, the Host
- * bytes of the received head) rather than one string concatenated per request.
+ * bytes of the received head) rather than one string concatenated per request. `upgrade` is the
+ * Upgrade value to offer (see upgradeOffer), null for none.
  */
-export function emitUpstreamHead(ctx: ProxyCtx<unknown>, identity: string, address: string, generatedId: string | null, sink: ByteSink): void {
+export function emitUpstreamHead(
+  ctx: ProxyCtx<unknown>, identity: string, address: string, generatedId: string | null, upgrade: string | null, sink: ByteSink,
+): void {
   const req = ctx.req;
   markDropped(req, ctx.dropRequestFields);
-  emitRequestStart(req, requestDropMask(req, ctx.trustForwarded) | DROPPED_MASK, ctx.upstreamTarget, sink);
-  if (ctx.trustForwarded || req.upgrade) {
+  const host = ctx.upstreamHost;
+  emitRequestStart(req, requestDropMask(req, ctx.trustForwarded) | DROPPED_MASK | (host === null ? 0 : HOST), ctx.upstreamTarget, sink);
+  if (ctx.trustForwarded || upgrade !== null) {
     // the rare shapes: build the lines as a string
-    sink.writeString(forwardingFields(req, identity, ctx.clientAddress, ctx.trustForwarded, generatedId));
+    sink.writeString(forwardingFields(req, identity, ctx.clientAddress, ctx.trustForwarded, generatedId, upgrade));
   } else {
     sink.writeString(identity);
     if (req.hostStart >= 0) {
@@ -80,7 +89,14 @@ export function emitUpstreamHead(ctx: ProxyCtx<unknown>, identity: string, addre
   }
   if (ctx.addRequestFields.length > 0) sink.writeString(ctx.addRequestFields);
   if (req.bodyKind === BodyKind.Chunked) sink.writeString("transfer-encoding: chunked\r\n");
-  // A HTTP/1.0 request without Host: 1.1 needs one, the absolute-form target's authority if it had one.
-  if (!req.has(H.HOST)) sink.writeString(`host: ${req.hostStart < 0 ? address : req.host}\r\n`);
+  else if (req.lengthRewrite) sink.writeString(`content-length: ${req.contentLength}\r\n`);
+  if (host !== null) {
+    sink.writeString("host: ");
+    sink.writeString(host);
+    sink.writeString("\r\n");
+  } else if (!req.has(H.HOST)) {
+    // A HTTP/1.0 request without Host: 1.1 needs one, the absolute-form target's authority if it had one.
+    sink.writeString(`host: ${req.hostStart < 0 ? address : req.host}\r\n`);
+  }
   sink.writeString("\r\n");
 }

@@ -65,10 +65,18 @@ export interface ProxyCtx<U = unknown> {
   bytesOut: number;
   /** Send this request-target upstream instead of req.target (path rewrite); null = unchanged. */
   upstreamTarget: string | null;
+  /** Send this Host upstream instead of the client's (a route's rewrite.host); null = the client's. */
+  upstreamHost: string | null;
   /** Field lines (latin1, each ending in "\r\n") appended to the upstream request. */
   addRequestFields: string;
   /** Field lines appended to the response sent to the client. */
   addResponseFields: string;
+  /**
+   * Upgrade protocols (lower-case names, or name/version) this request may ask the backend for;
+   * others are stripped from its Upgrade, and a 101 switching to anything not offered is a 502
+   * BAD_UPGRADE. Default ["websocket"]; set in onRequest (a route's `upgrade`).
+   */
+  upgrades: readonly string[];
   /** Names of received request fields not to forward (route header remove/set); null = none. */
   dropRequestFields: string[] | null;
   /** Names of backend response fields not to pass on; null = none. Set in onResponse. */

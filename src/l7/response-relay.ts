@@ -4,13 +4,18 @@
  * passed on, and a 101 turning both connections into a byte tunnel.
  */
 import { LbError } from "../errors.ts";
-import { BodyKind, H, HOP_BY_HOP, emitResponseHead, type ResponseHead } from "../http/index.ts";
+import { BodyKind, FRAMING_FIELDS, H, HOP_BY_HOP, emitResponseHead, type ResponseHead } from "../http/index.ts";
 import type { Exchange } from "./exchange.ts";
 import { DROPPED_MASK, markDropped } from "./field-drop.ts";
 import type { UpstreamConn } from "./upstream-conn.ts";
+import { upgradeAnswered } from "./upgrade.ts";
 
 /** Hop-by-hop fields minus Transfer-Encoding: a chunked body is relayed with its framing intact. */
 const DROP_RAW_CHUNKED = HOP_BY_HOP & ~(1 << H.TRANSFER_ENCODING);
+/** A 1xx head: hop-by-hop fields and framing (no body follows it). */
+const INTERIM_DROP = HOP_BY_HOP | FRAMING_FIELDS;
+/** A 101 keeps its Upgrade (checked against the offer); Connection is written anew as "upgrade". */
+const SWITCH_DROP = INTERIM_DROP & ~(1 << H.UPGRADE);
 
 /** Bytes from the backend; one client write per backend packet (head and body leave together). */
 export function relayData(ex: Exchange, conn: UpstreamConn, data: Buffer): void {
@@ -46,19 +51,10 @@ function relayPacket(ex: Exchange, conn: UpstreamConn, data: Buffer): void {
 /** A response head: 1xx are passed on, 101 starts a tunnel, the final head goes to the client. */
 export function relayHead(ex: Exchange, res: ResponseHead): void {
   const session = ex.session, req = ex.req;
-  if (res.status < 200 && res.status !== 101) {
-    if (req.versionMinor === 1) session.writer.write(res.buf, res.start, res.end);
-    return;
-  }
-  if (res.bodyKind === BodyKind.Tunnel) {
-    if (res.status !== 101 || !req.upgrade) return ex.fail(new LbError("UPSTREAM_PROTOCOL", "unexpected tunnel response"));
-    ex.res = res;
-    ex.status = 101;
-    ex.headSent = true;
-    ex.tunnel = true;
-    ex.responseStartedAt = performance.now();
-    session.writer.write(res.buf, res.start, res.end);
-    session.startTunnel();
+  if (res.bodyKind === BodyKind.Tunnel) return relaySwitch(ex, res);
+  if (res.status < 200) {
+    // the hop-by-hop filter of a final head, and no framing fields: no body follows a 1xx (RFC 9110 §8.6)
+    if (req.versionMinor === 1) emitResponseHead(res, INTERIM_DROP, "", session.writer);
     return;
   }
   const hooks = session.server.hooks;
@@ -70,7 +66,11 @@ export function relayHead(ex: Exchange, res: ResponseHead): void {
   hooks.onResponse?.(ex, res);
   markDropped(res, ex.dropResponseFields);
   const client10 = req.versionMinor === 0;
-  if (res.bodyKind === BodyKind.Close || (client10 && res.bodyKind === BodyKind.Chunked) || session.server.draining) ex.closeAfter = true;
+  // A response that comes while the client is still sending its body ends the connection (the
+  // rest of the upload is not read): the head must say so, not only the close after it.
+  if (res.bodyKind === BodyKind.Close || (client10 && res.bodyKind === BodyKind.Chunked) || session.server.draining || !ex.bodyRead()) {
+    ex.closeAfter = true;
+  }
   let extra = ex.addResponseFields;
   if (ex.closeAfter) extra += "connection: close\r\n";
   else if (client10) extra += "connection: keep-alive\r\n";
@@ -78,10 +78,37 @@ export function relayHead(ex: Exchange, res: ResponseHead): void {
   // RFC 9110 §7.6.1 lets an intermediary replace Connection with its own options: when the
   // backend's says just "keep-alive" and so do we, the line can stay, and the head goes unchanged
   if (res.connectionIsKeepAlive && !ex.closeAfter && !client10) drop &= ~(1 << H.CONNECTION);
+  if (res.status === 204 || res.status === 304) drop |= FRAMING_FIELDS; // no body follows, as nginx and HAProxy
+  else if (res.lengthRewrite) {
+    drop |= 1 << H.CONTENT_LENGTH;
+    extra += `content-length: ${res.contentLength}\r\n`;
+  }
   ex.status = res.status;
   ex.headSent = true;
   session.streaming();
   if (!emitResponseHead(res, drop, extra, session.writer)) ex.conn?.pause();
+}
+
+/**
+ * A 101 (or a CONNECT 2xx, which never gets here: CONNECT is refused) turns both connections into
+ * a tunnel, only when it switches to a protocol the request offered; otherwise the client gets a
+ * 502 BAD_UPGRADE and its connection closes (bytes it sent after the request were for the tunnel).
+ */
+function relaySwitch(ex: Exchange, res: ResponseHead): void {
+  const session = ex.session;
+  if (res.status !== 101) return ex.fail(new LbError("UPSTREAM_PROTOCOL", "unexpected tunnel response"));
+  if (ex.upgradeOffer === null || !upgradeAnswered(res, ex.upgradeOffer)) {
+    ex.closeAfter = true;
+    const why = ex.upgradeOffer === null ? "no upgrade was offered" : `the offer was ${ex.upgradeOffer}`;
+    return ex.fail(new LbError("BAD_UPGRADE", `the backend switched protocols, but ${why}`, { source: "upstream" }));
+  }
+  ex.res = res;
+  ex.status = 101;
+  ex.headSent = true;
+  ex.tunnel = true;
+  ex.responseStartedAt = performance.now();
+  emitResponseHead(res, SWITCH_DROP, "connection: upgrade\r\n", session.writer);
+  session.startTunnel();
 }
 
 /** A piece of response body (raw chunked framing included when the client speaks HTTP/1.1). */

@@ -48,7 +48,15 @@ describe("request parser accepts", () => {
 
   each("identical repeated Content-Length", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\nabc", (r) => {
     expect(r.messages[0]!.body.toString()).toBe("abc");
+    expect(r.messages[0]!.head.lengthRewrite).toBe(true);
   });
+
+  each("Content-Length is marked for a canonical rewrite only when repeated or zero-padded",
+    "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 005\r\n\r\nabcde" +
+    "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n0123456789" +
+    "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n", (r) => {
+      expect(r.messages.map((m) => [m.head.contentLength, m.head.lengthRewrite])).toEqual([[5, true], [10, false], [0, false], [-1, false]]);
+    });
 
   each("a chunked body with extensions and trailers, then the next request",
     "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: Chunked\r\n\r\n5;name=\"v\"\r\nhello\r\nA\r\n0123456789\r\n0\r\nX-Sum: 1\r\nX-Other: 2\r\n\r\nGET /n HTTP/1.1\r\nHost: x\r\n\r\n", (r) => {

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { BodyKind, ResponseParser, type ResponseHead } from "../../src/http/index.ts";
+import { BodyKind, H, ResponseParser, type ResponseHead } from "../../src/http/index.ts";
+import { RESPONSE_CASES } from "../l7/response-cases.ts";
 import { SPLITS, run, type Split } from "./feed.ts";
 
 const parse = (data: string, split: Split, method = "GET", eof = false, raw = false) =>
@@ -70,6 +71,26 @@ describe("response parser", () => {
       }
     });
   }
+
+  // the shared response-side list: every head it refuses, refused by the parser under every split
+  for (const c of RESPONSE_CASES) {
+    const e = c.expect;
+    if (!("refused" in e) || e.refused === null) continue;
+    test(`${c.name}: ${e.refused} under every packet split`, () => {
+      for (const split of SPLITS) {
+        const r = parse(typeof c.response === "string" ? c.response : c.response.join(""), split);
+        expect({ split, reason: r.error?.reason }).toEqual({ split, reason: e.refused as never });
+        expect(r.error!.code).toBe("UPSTREAM_PROTOCOL");
+      }
+    });
+  }
+
+  test("framing fields: lengthRewrite for repeated or padded Content-Length, HTTP2-Settings known", () => {
+    const r = parse("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\nok" +
+      "HTTP/1.1 200 OK\r\nContent-Length: 02\r\n\r\nokHTTP/1.1 200 OK\r\nContent-Length: 2\r\nHTTP2-Settings: x\r\n\r\nok", "whole");
+    expect(r.messages.map((m) => [m.head.contentLength, m.head.lengthRewrite, m.body.toString()])).toEqual([[2, true, "ok"], [2, true, "ok"], [2, false, "ok"]]);
+    expect(r.messages[2]!.head.has(H.HTTP2_SETTINGS)).toBe(true);
+  });
 
   test("keeps several Set-Cookie fields and reads the reason phrase", () => {
     const r = parse("HTTP/1.1 200 Fine Thanks\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2; Path=/\r\nContent-Length: 0\r\n\r\n", "bytes");

@@ -143,6 +143,8 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
         const edits = editsOf(route);
         ctx.addRequestFields += edits.requestLines;
         ctx.dropRequestFields = edits.requestDrop;
+        if (route.upgrade) ctx.upgrades = route.upgrade;
+        if (route.hostRewrite !== undefined) ctx.upstreamHost = route.hostRewrite;
         if (route.timeoutMs !== undefined) ctx.responseTimeoutMs = route.timeoutMs;
         if (ctx.req.bodyKind !== 0 && mayEverRetry(route, ctx.req.method)) ctx.replayBodyBytes = REPLAY_BODY_BYTES;
       }
