@@ -22,6 +22,7 @@ interface MaglevExports {
   maglevTablePtr(): number;
   maglevPopulate(n: number, m: number): number;
   maglevPopulateFrom(n: number, m: number): number;
+  maglevFillMode(mode: number): void;
 }
 
 const MAX_WEIGHT = 0xffffffff;
@@ -177,6 +178,16 @@ export function maglevTableFrom(
     i32[((ip >>> 0) >>> 2) + j] = j;
   }
   return takeTable(ex, size, ex.maglevPopulateFrom(n, size));
+}
+
+const FILL_LOOPS = { auto: 0, scan: 1, heap: 2 } as const;
+
+/**
+ * Which fill loop later builds use: `auto` (the default) picks the per-iteration scan or the heap by
+ * cost; `scan` and `heap` force one for every weighting, so tests can hold both to Envoy's table.
+ */
+export function setMaglevFillLoop(loop: keyof typeof FILL_LOOPS): void {
+  (core() as unknown as MaglevExports).maglevFillMode(FILL_LOOPS[loop]);
 }
 
 /** Slots owned by each of `n` backends in `table` (as returned by maglevTable). */
