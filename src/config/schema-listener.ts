@@ -109,6 +109,8 @@ export const ListenerSchema = z.strictObject({
   max_connections: PositiveInt.optional(),
   idle_timeout_ms: PositiveInt.optional(),
   header_timeout_ms: PositiveInt.optional(),
+  /** https, tls_passthrough (and tcp reading PROXY headers): time from accept to a finished handshake. */
+  handshake_timeout_ms: PositiveInt.optional(),
   max_body_bytes: z.number().int().min(0).optional(),
   trusted_proxies: z.array(CidrSchema).optional(),
   rate_limit: RateLimitSchema.optional(),

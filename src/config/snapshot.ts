@@ -215,6 +215,8 @@ export interface SnapshotListener {
   readonly maxConnections?: number;
   readonly idleTimeoutMs: number;
   readonly headerTimeoutMs: number;
+  /** https: accept to finished TLS handshake; tls_passthrough / tcp: accept to the whole preamble */
+  readonly handshakeTimeoutMs: number;
   /** largest request body in bytes; 0 = no limit */
   readonly maxBodyBytes: number;
   readonly rateLimit?: SnapshotRateLimit;
