@@ -159,6 +159,7 @@ export async function startL4Listener(name: string, holder: SnapshotHolder, pool
       onOpen: open,
       onClose: close,
       onConnectFailure: (_conn, b) => pools.report(b.rt, b.index, "gateway_failure"),
+      onUpstreamReset: () => void counters.upstreamResets++,
       onReject: (conn, reason) => {
         if (reason === "preamble_timeout") counters.handshakeTimeouts++;
         release(conn);
