@@ -17,6 +17,11 @@ let norms: usize = 0; // f64 per backend: weight / Σweight
 let targets: usize = 0; // f64 per backend: Envoy's target_weight_
 let freeCount: u32 = 0;
 
+/** Which loop fills a table: chosen by cost, or one forced (tests hold both to Envoy's table). */
+export const FILL_AUTO: u32 = 0;
+export const FILL_SCAN: u32 = 1;
+export const FILL_HEAP: u32 = 2;
+
 /** Points the fill at its regions; called by maglev.ts before every fill. */
 export function fillUse(
   state_: usize, ids_: usize, weights_: usize, taken_: usize, table_: usize, free_: usize, order_: usize, due_: usize,
@@ -167,7 +172,7 @@ function takeTurnTail(b: usize, m: u32): void {
  */
 export function fillTable(active: u32, m: u32, maxWeight: u32, minWeight: u32, weightSum: u64, mode: u32): void {
   const tailFrom = m - tailSize(m);
-  if (minWeight == maxWeight && mode == 0) {
+  if (minWeight == maxWeight && mode == FILL_AUTO) {
     let b: u32 = 0;
     for (let filled: u32 = 0; filled < m; filled++) {
       claim(<usize>b, m, filled, tailFrom);
@@ -184,7 +189,7 @@ export function fillTable(active: u32, m: u32, maxWeight: u32, minWeight: u32, w
   const maxNorm = <f64>maxWeight / sum;
   const iterations = <f64>m * <f64>maxWeight / sum + 1;
   const heapCost = <f64>m * (Math.log2(<f64>active) + 1) * 4;
-  const scan = mode == 0 ? iterations * <f64>active <= heapCost : mode == 1;
+  const scan = mode == FILL_AUTO ? iterations * <f64>active <= heapCost : mode == FILL_SCAN;
   if (scan) fillScan(active, m, tailFrom, maxNorm);
   else fillHeap(active, m, tailFrom, maxNorm);
 }
@@ -249,6 +254,7 @@ function fillHeap(active: u32, m: u32, tailFrom: u32, maxNorm: f64): void {
     siftDown((next << 32) | <u64>b, n);
   }
 }
+
 // Replaces the heap's top with `key` and restores the min-heap property (branch-free child pick).
 // @ts-ignore: decorator
 @inline function siftDown(key: u64, n: usize): void {

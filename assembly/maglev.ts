@@ -9,7 +9,7 @@
 // comes back as i32 ids, -1 when no backend has weight > 0. Regions are reserved once and grown only
 // when a bigger N, M or key size is asked, so populate itself never allocates.
 import { xxh64At } from "./hash";
-import { fillTable, fillUse, tailSize } from "./maglev-fill";
+import { FILL_AUTO, FILL_HEAP, fillTable, fillUse, tailSize } from "./maglev-fill";
 
 /** The largest table size accepted (a prime, as Envoy's largest documented size). */
 export const MAGLEV_MAX_SIZE: u32 = 5_000_011;
@@ -139,16 +139,13 @@ export function maglevPopulateFrom(n: u32, m: u32): u32 {
   return fill(n, m);
 }
 
-/**
- * How the next fills pick their loop: FILL_AUTO by cost; FILL_SCAN or FILL_HEAP force one loop
- * (equal weights included) so tests can check that both give Envoy's table.
- */
-export const FILL_AUTO: u32 = 0;
-export const FILL_SCAN: u32 = 1;
-export const FILL_HEAP: u32 = 2;
 let fillMode: u32 = FILL_AUTO;
 
-/** Sets the fill loop for later populates (FILL_AUTO unless a test says otherwise). */
+/**
+ * Sets the loop later populates fill with: 0 picks the per-iteration scan or the heap by cost
+ * (the default); 1 forces the scan and 2 the heap, for every weighting, equal weights included,
+ * so tests can hold both to Envoy's table.
+ */
 export function maglevFillMode(mode: u32): void {
   fillMode = mode <= FILL_HEAP ? mode : FILL_AUTO;
 }
