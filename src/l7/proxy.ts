@@ -86,9 +86,9 @@ export function startProxy<U>(opts: ProxyOptions<U>): ProxyServer {
   // native context (node:tls's SNICallback is built on it, Bun 1.4.4); bun-types omit it.
   const sni = opts.sni;
   if (sni) Object.assign(handlers, { serverName: (_data: unknown, name: string) => sni(name) });
-  // Bun calls a TLS server socket's `open` at accept only when a `handshake` handler exists (else
-  // after the handshake, Bun 1.4.5): without one, a client that never finishes its handshake is
-  // invisible here and no deadline could close it.
+  // Bun calls a TLS server socket's `open` at accept only when a `handshake` handler exists, else
+  // after the handshake (measured on Bun 1.4.4): without one, a client that never finishes its
+  // handshake is invisible here and no deadline could close it.
   if (opts.tls) handlers.handshake = (s) => s.data.handshakeDone();
   const listener = Bun.listen<Session>({
     hostname: opts.hostname ?? "127.0.0.1",
