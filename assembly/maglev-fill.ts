@@ -2,8 +2,8 @@
 // regions assembly/maglev.ts reserves and hands over with fillUse. Not part of the ABI.
 //
 // Per backend b (in key order, weight > 0 only): a 16-byte state record (next position, skip,
-// 2·skip mod m, skip⁻¹ mod m or 0), its id and weight. Occupancy is a bitmap (8 KiB at M=65537,
-// so probes stay in L1) and the table is written once per slot.
+// 2·skip mod m, skip⁻¹ mod m or 0), its id, weight, normalized weight and target. Occupancy is a
+// bitmap (8 KiB at M=65537, so probes stay in L1) and the table is written once per slot.
 
 let state: usize = 0;
 let ids: usize = 0;
@@ -11,13 +11,21 @@ let weights: usize = 0;
 let taken: usize = 0;
 let table: usize = 0;
 let free: usize = 0;
-let order: usize = 0; // u64 per backend: heap keys or turn targets
+let order: usize = 0; // u64 per backend: heap keys
 let due: usize = 0; // u32 per backend: the backends due in one iteration
+let norms: usize = 0; // f64 per backend: weight / Σweight
+let targets: usize = 0; // f64 per backend: Envoy's target_weight_
 let freeCount: u32 = 0;
 
-/** Points the fill at its regions; called by maglev.ts after every reservation. */
+/** Which loop fills a table: chosen by cost, or one forced (tests hold both to Envoy's table). */
+export const FILL_AUTO: u32 = 0;
+export const FILL_SCAN: u32 = 1;
+export const FILL_HEAP: u32 = 2;
+
+/** Points the fill at its regions; called by maglev.ts before every fill. */
 export function fillUse(
   state_: usize, ids_: usize, weights_: usize, taken_: usize, table_: usize, free_: usize, order_: usize, due_: usize,
+  norms_: usize, targets_: usize,
 ): void {
   state = state_;
   ids = ids_;
@@ -27,6 +35,8 @@ export function fillUse(
   free = free_;
   order = order_;
   due = due_;
+  norms = norms_;
+  targets = targets_;
 }
 
 /**
@@ -154,13 +164,15 @@ function takeTurnTail(b: usize, m: u32): void {
 
 /**
  * Fills all m slots with the `active` backends of the current regions. Equal weights are plain
- * round robin. Unequal weights follow Envoy: on iteration i (from 1) backend b takes a turn when
- * i × w ≥ target, then target += maxWeight. Scanning every backend per iteration costs
- * N × (≈ m × maxWeight / Σw iterations); when weights are very uneven a heap is cheaper.
+ * round robin. Unequal weights follow Envoy's OriginalMaglevTable in its own double arithmetic, so
+ * ties round as Envoy's do: w = weight / Σweight (Envoy's normalizeHostWeights), and on iteration i
+ * (from 1) backend b takes a turn unless i × w < target, then target += max w. Scanning every
+ * backend per iteration costs N × (≈ m × max / Σ iterations); when weights are very uneven a heap
+ * is cheaper. `mode` (FILL_*) may force one loop.
  */
-export function fillTable(active: u32, m: u32, maxWeight: u32, minWeight: u32, weightSum: f64): void {
+export function fillTable(active: u32, m: u32, maxWeight: u32, minWeight: u32, weightSum: u64, mode: u32): void {
   const tailFrom = m - tailSize(m);
-  if (minWeight == maxWeight) {
+  if (minWeight == maxWeight && mode == FILL_AUTO) {
     let b: u32 = 0;
     for (let filled: u32 = 0; filled < m; filled++) {
       claim(<usize>b, m, filled, tailFrom);
@@ -168,25 +180,35 @@ export function fillTable(active: u32, m: u32, maxWeight: u32, minWeight: u32, w
     }
     return;
   }
-  const iterations = <f64>m * <f64>maxWeight / weightSum + 1;
+  const sum = <f64>weightSum;
+  for (let b: usize = 0; b < <usize>active; b++) {
+    store<f64>(norms + (b << 3), <f64>load<u32>(weights + (b << 2)) / sum);
+    store<f64>(targets + (b << 3), 0);
+  }
+  // max(w / Σ) is maxWeight / Σ: division by a positive double is monotone.
+  const maxNorm = <f64>maxWeight / sum;
+  const iterations = <f64>m * <f64>maxWeight / sum + 1;
   const heapCost = <f64>m * (Math.log2(<f64>active) + 1) * 4;
-  if (iterations * <f64>active <= heapCost) fillScan(active, m, tailFrom, maxWeight);
-  else fillHeap(active, m, tailFrom, maxWeight);
+  const scan = mode == FILL_AUTO ? iterations * <f64>active <= heapCost : mode == FILL_SCAN;
+  if (scan) fillScan(active, m, tailFrom, maxNorm);
+  else fillHeap(active, m, tailFrom, maxNorm);
 }
 
 // Envoy's loop as written, with the due test made branch-free so uneven weights do not mispredict.
-function fillScan(active: u32, m: u32, tailFrom: u32, maxWeight: u32): void {
+// Adding 0 leaves a target as it was, so the not-due case needs no branch either.
+function fillScan(active: u32, m: u32, tailFrom: u32, maxNorm: f64): void {
   const n = <usize>active;
-  memory.fill(order, 0, n << 3);
   let filled: u32 = 0;
-  for (let i: u64 = 1; filled < m; i++) {
+  for (let i: u32 = 1; filled < m; i++) {
+    const fi = <f64>i;
     let count: usize = 0;
     for (let b: usize = 0; b < n; b++) {
-      const target = load<u64>(order + (b << 3));
-      const isDue = i * <u64>load<u32>(weights + (b << 2)) >= target;
+      const at = targets + (b << 3);
+      const target = load<f64>(at);
+      const isDue = !(fi * load<f64>(norms + (b << 3)) < target);
       store<u32>(due + (count << 2), <u32>b);
       count += <usize>isDue;
-      store<u64>(order + (b << 3), target + select<u64>(<u64>maxWeight, 0, isDue));
+      store<f64>(at, target + select<f64>(maxNorm, 0, isDue));
     }
     for (let k: usize = 0; k < count && filled < m; k++) {
       claim(<usize>load<u32>(due + (k << 2)), m, filled, tailFrom);
@@ -196,30 +218,39 @@ function fillScan(active: u32, m: u32, tailFrom: u32, maxWeight: u32): void {
 }
 
 /**
- * The same order from a min-heap of (iteration << 32 | b): backend b's k-th turn (k from 0) comes
- * on the first iteration after its previous one (0 before any) with i × w ≥ k × maxWeight, i.e. on
- * max(previous + 1, ceil(k × maxWeight / w)); ties go in key order. O(log N) per turn.
+ * The first iteration from `from` on which Envoy's test lets a backend of normalized weight `w`
+ * with `target` take a turn: the least i ≥ from with !(i × w < target). i × w rounds monotonically
+ * in i, so the quotient's ceiling is corrected by a step or two to the exact answer. Past u32 (a
+ * turn that never comes before the table is full) it answers u32.MAX_VALUE.
  */
-function fillHeap(active: u32, m: u32, tailFrom: u32, maxWeight: u32): void {
+function dueFrom(from: f64, target: f64, w: f64): u64 {
+  let i = Math.ceil(target / w);
+  if (i >= 4294967295.0) return 0xFFFFFFFF;
+  if (i < from) i = from;
+  while (i > from && !((i - 1) * w < target)) i--;
+  while (i * w < target) i++;
+  return i >= 4294967295.0 ? 0xFFFFFFFF : <u64>i;
+}
+
+/**
+ * The same order from a min-heap of (iteration << 32 | b): after each turn backend b's target grows
+ * by max w and its next turn is the first later iteration Envoy's test allows (dueFrom); ties go
+ * in key order, as the scan takes them. O(log N) per turn.
+ */
+function fillHeap(active: u32, m: u32, tailFrom: u32, maxNorm: f64): void {
   const n = <usize>active;
-  // Everyone's first turn is on iteration 1; ascending b is already a valid min-heap.
+  // Everyone's first turn is on iteration 1 (target 0); ascending b is already a valid min-heap.
   for (let b: usize = 0; b < n; b++) {
     store<u64>(order + (b << 3), (<u64>1 << 32) | <u64>b);
-    store<u32>(due + (b << 2), 0); // turns taken
   }
   for (let filled: u32 = 0; filled < m; filled++) {
     const top = load<u64>(order);
     const b = <usize>(<u32>top);
     claim(b, m, filled, tailFrom);
-    const k = load<u32>(due + (b << 2)) + 1;
-    store<u32>(due + (b << 2), k);
-    const w = <u64>load<u32>(weights + (b << 2));
-    let next = (<u64>k * <u64>maxWeight + w - 1) / w;
-    // A backend of the heaviest weight would otherwise be due again on the iteration it just had.
-    const after = (top >> 32) + 1;
-    if (next < after) next = after;
-    // Iterations never pass m (the heaviest backend takes a turn on each), so clamping is exact.
-    if (next > 0xFFFFFFFF) next = 0xFFFFFFFF;
+    const at = targets + (b << 3);
+    const target = load<f64>(at) + maxNorm;
+    store<f64>(at, target);
+    const next = dueFrom(<f64>(top >> 32) + 1, target, load<f64>(norms + (b << 3)));
     siftDown((next << 32) | <u64>b, n);
   }
 }

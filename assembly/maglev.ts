@@ -1,14 +1,15 @@
 // Maglev table population (Eisenbud et al., "Maglev: A Fast and Reliable Software Network Load
 // Balancer", NSDI 2016, §3.4, Pseudocode 1), Envoy-compatible: offset = xxh64(key, 0) mod M,
-// skip = xxh64(key, 1) mod (M-1) + 1, backends in key order, and Envoy's weight scheme (a backend
-// takes a turn on iteration i when i × weight ≥ target, then target += max weight).
+// skip = xxh64(key, 1) mod (M-1) + 1, backends in key order, and Envoy's weight scheme in Envoy's
+// double arithmetic (maglev_lb.cc: a backend takes a turn on iteration i unless i × w < target,
+// with w = weight / Σweight and target += the largest w after each turn).
 //
 // Called from src/wasm/maglev.ts only. The façade writes the keys (already sorted), weights and the
 // id to store for each backend into regions reserved here, then calls maglevPopulate; the table
 // comes back as i32 ids, -1 when no backend has weight > 0. Regions are reserved once and grown only
 // when a bigger N, M or key size is asked, so populate itself never allocates.
 import { xxh64At } from "./hash";
-import { fillTable, fillUse, tailSize } from "./maglev-fill";
+import { FILL_AUTO, FILL_HEAP, fillTable, fillUse, tailSize } from "./maglev-fill";
 
 /** The largest table size accepted (a prime, as Envoy's largest documented size). */
 export const MAGLEV_MAX_SIZE: u32 = 5_000_011;
@@ -30,8 +31,10 @@ let skips: usize = 0; // u32[capN]
 let state: usize = 0; // u32[4 * capN]: (next position, skip, 2·skip mod m, skip⁻¹ mod m or 0) per backend
 let activeIds: usize = 0; // i32[capN]
 let activeWeights: usize = 0; // u32[capN]
-let turns: usize = 0; // u32[capN], weighted-fill scratch (due list or turns taken)
-let order: usize = 0; // u64[capN], weighted-fill scratch (turn targets or heap keys)
+let turns: usize = 0; // u32[capN], weighted-fill scratch (the backends due in one iteration)
+let order: usize = 0; // u64[capN], weighted-fill scratch (heap keys)
+let norms: usize = 0; // f64[capN], Envoy's normalized weight w / Σw of each active backend
+let targets: usize = 0; // f64[capN], Envoy's target_weight_ of each active backend
 
 let capKeyBytes: u32 = 0;
 let keyBytes: usize = 0;
@@ -56,10 +59,12 @@ function reserveBackends(n: u32): void {
   if (n <= capN) return;
   const cap = n > capN << 1 ? n : capN << 1;
   const c = <usize>cap;
-  const base = heap.alloc(c * 56 + 8);
-  state = base; // 16-byte records first, then the u64 heap: both stay aligned
+  const base = heap.alloc(c * 72 + 8);
+  state = base; // 16-byte records first, then the 8-byte arrays: all stay aligned
   order = state + c * 16;
-  keyOffsets = order + c * 8;
+  norms = order + c * 8;
+  targets = norms + c * 8;
+  keyOffsets = targets + c * 8;
   weights = keyOffsets + c * 4 + 4;
   ids = weights + c * 4;
   offsets = ids + c * 4;
@@ -134,13 +139,24 @@ export function maglevPopulateFrom(n: u32, m: u32): u32 {
   return fill(n, m);
 }
 
+let fillMode: u32 = FILL_AUTO;
+
+/**
+ * Sets the loop later populates fill with: 0 picks the per-iteration scan or the heap by cost
+ * (the default); 1 forces the scan and 2 the heap, for every weighting, equal weights included,
+ * so tests can hold both to Envoy's table.
+ */
+export function maglevFillMode(mode: u32): void {
+  fillMode = mode <= FILL_HEAP ? mode : FILL_AUTO;
+}
+
 // Compacts the backends that take part (weight > 0) into the fill's state, keeping key order, and
 // fills the table (or marks it empty).
 function fill(n: u32, m: u32): u32 {
   let active: u32 = 0;
   let maxWeight: u32 = 0;
   let minWeight: u32 = u32.MAX_VALUE;
-  let weightSum: f64 = 0;
+  let weightSum: u64 = 0;
   for (let j: u32 = 0; j < n; j++) {
     const at = <usize>j << 2;
     const w = load<u32>(weights + at);
@@ -157,7 +173,7 @@ function fill(n: u32, m: u32): u32 {
     store<u32>(activeWeights + (to << 2), w);
     if (w > maxWeight) maxWeight = w;
     if (w < minWeight) minWeight = w;
-    weightSum += <f64>w;
+    weightSum += <u64>w;
     active++;
   }
   if (active == 0) {
@@ -165,7 +181,7 @@ function fill(n: u32, m: u32): u32 {
     return MAGLEV_OK;
   }
   memory.fill(taken, 0, ((<usize>m + 31) >> 5) << 2);
-  fillUse(state, activeIds, activeWeights, taken, table, free, order, turns);
-  fillTable(active, m, maxWeight, minWeight, weightSum);
+  fillUse(state, activeIds, activeWeights, taken, table, free, order, turns, norms, targets);
+  fillTable(active, m, maxWeight, minWeight, weightSum, fillMode);
   return MAGLEV_OK;
 }

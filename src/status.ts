@@ -45,6 +45,10 @@ export interface ListenerState {
   address: string;
   bound: boolean;
   active_connections?: number;
+  /** https, tls_passthrough, tcp with PROXY headers: connections closed at handshake_timeout_ms */
+  handshake_timeouts?: number;
+  /** tcp and tls_passthrough: connections the backend reset, passed on to the client as a reset */
+  upstream_resets?: number;
 }
 
 /** What the data plane exposes to the admin API; implement any subset. */

@@ -6,7 +6,7 @@
  */
 import { isLbError, LbError } from "../errors.ts";
 import { maglevTable } from "../wasm/index.ts";
-import { countOwners, skipCount, walkFrom, type HashTable } from "./hash-table.ts";
+import { skipCount, walkFrom, type HashTable } from "./hash-table.ts";
 import type { BalanceBackend, PickContext } from "./selector.ts";
 import { avoidFirst, avoidLast } from "./attempts.ts";
 
@@ -14,10 +14,10 @@ import { avoidFirst, avoidLast } from "./attempts.ts";
 export const MAGLEV_DEFAULT_TABLE_SIZE = 65537;
 
 class MaglevTable implements HashTable {
-  readonly backends: number;
-  constructor(readonly slots: Int32Array, n: number) {
-    this.backends = countOwners(slots, n);
-  }
+  constructor(
+    readonly slots: Int32Array,
+    readonly backends: number,
+  ) {}
 
   slotOf(hash: number): number {
     return (hash >>> 0) % this.slots.length;
@@ -49,5 +49,16 @@ export function buildMaglev(backends: readonly BalanceBackend[], tableSize = MAG
     if (isLbError(e, "MAGLEV_TABLE_SIZE")) throw e;
     throw new LbError("CONFIG_INVALID", `maglev: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
-  return new MaglevTable(slots, backends.length);
+  return new MaglevTable(slots, owners(weights, tableSize));
+}
+
+/**
+ * How many backends own slots, without a pass over the table: every backend of weight > 0 takes a
+ * turn on the first iteration (its target is still 0), in key order, so the first min(active, size)
+ * of them own a slot each and the rest none.
+ */
+function owners(weights: readonly number[], size: number): number {
+  let active = 0;
+  for (const w of weights) if (w > 0) active++;
+  return Math.min(active, size);
 }

@@ -1,5 +1,5 @@
 /** Compiles one validated listener and its routes against the already compiled pools. */
-import { DEFAULT_HEADER_TIMEOUT_MS, DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_MAX_BODY_BYTES } from "./defaults.ts";
+import { DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_HEADER_TIMEOUT_MS, DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_MAX_BODY_BYTES } from "./defaults.ts";
 import { CidrList, compileHostPattern, HostTable, parseCidr, parseHostPort } from "../net/index.ts";
 import { throwIfAny } from "./problems.ts";
 import { compileRouteRegex, type RouteRegex } from "./route-regex.ts";
@@ -64,6 +64,7 @@ export function compileListener(l: Listener, at: string, r: Resolved): SnapshotL
     ...(l.max_connections !== undefined ? { maxConnections: l.max_connections } : {}),
     idleTimeoutMs: l.idle_timeout_ms ?? (l.protocol === "udp" ? DEFAULT_UDP_IDLE_TIMEOUT_MS : DEFAULT_IDLE_TIMEOUT_MS),
     headerTimeoutMs: l.header_timeout_ms ?? DEFAULT_HEADER_TIMEOUT_MS,
+    handshakeTimeoutMs: l.handshake_timeout_ms ?? DEFAULT_HANDSHAKE_TIMEOUT_MS,
     maxBodyBytes: l.max_body_bytes ?? DEFAULT_MAX_BODY_BYTES,
     mergeSlashes: l.merge_slashes ?? true,
     ...(l.rate_limit ? { rateLimit: rateLimit(l.rate_limit) } : {}),

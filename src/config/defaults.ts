@@ -7,6 +7,11 @@ export const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
 /** An HTTP request's headers must arrive within this (slowloris). */
 export const DEFAULT_HEADER_TIMEOUT_MS = 10_000;
 /**
+ * A TLS handshake, or an L4 preamble (ClientHello, PROXY header), must finish within this; like
+ * the header timeout (nginx's ssl_handshake_timeout is 60 s, long when idle sockets are the attack).
+ */
+export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
+/**
  * The largest request body an http(s) listener accepts; 0 = no limit. Bodies stream through and
  * are never buffered whole, so like HAProxy (and unlike nginx's 1 MiB) there is no cap by default.
  */

@@ -119,6 +119,8 @@ export const ListenerSchema = z.strictObject({
   max_connections: PositiveInt.optional(),
   idle_timeout_ms: PositiveInt.optional(),
   header_timeout_ms: PositiveInt.optional(),
+  /** https, tls_passthrough (and tcp reading PROXY headers): time from accept to a finished handshake. */
+  handshake_timeout_ms: PositiveInt.optional(),
   max_body_bytes: z.number().int().min(0).optional(),
   trusted_proxies: z.array(CidrSchema).optional(),
   /** http(s): match routes with runs of "/" in the path merged into one (nginx's merge_slashes; default true). */

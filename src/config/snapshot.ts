@@ -213,6 +213,8 @@ export interface SnapshotListener {
   readonly headerTimeoutMs: number;
   /** http(s): runs of "/" in a request path count as one (default true, as nginx) */
   readonly mergeSlashes: boolean;
+  /** https: accept to finished TLS handshake; tls_passthrough / tcp: accept to the whole preamble */
+  readonly handshakeTimeoutMs: number;
   /** largest request body in bytes; 0 = no limit */
   readonly maxBodyBytes: number;
   readonly rateLimit?: SnapshotRateLimit;

@@ -66,6 +66,9 @@ function checkProtocol(l: Listener, at: string, out: Problem[]): void {
   if (!http && l.max_body_bytes !== undefined) out.push({ path: `${at}.max_body_bytes`, message: "only for http and https listeners" });
   if (!http && l.merge_slashes !== undefined) out.push({ path: `${at}.merge_slashes`, message: "only for http and https listeners" });
   if (!http && l.header_timeout_ms !== undefined) out.push({ path: `${at}.header_timeout_ms`, message: "only for http and https listeners" });
+  const proxied = (l.proxy_protocol?.accept_from ?? []).length > 0;
+  if (l.handshake_timeout_ms !== undefined && !(p === "https" || p === "tls_passthrough" || (p === "tcp" && proxied)))
+    out.push({ path: `${at}.handshake_timeout_ms`, message: "only for https and tls_passthrough listeners, and tcp listeners with proxy_protocol.accept_from" });
   if (p !== "udp" && l.udp !== undefined) out.push({ path: `${at}.udp`, message: "only for udp listeners" });
 }
 

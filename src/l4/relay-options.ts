@@ -28,6 +28,8 @@ export interface TcpRelayHooks<B extends UpstreamAddress> {
   onConnectFailure?(conn: ConnInfo, backend: B, attempt: number, error: Error): void;
   /** The connection was closed without being relayed. */
   onReject?(conn: ConnInfo | undefined, reason: RejectReason): void;
+  /** The backend's connection broke (a reset, mostly) and the client was reset in turn. */
+  onUpstreamReset?(conn: ConnInfo, backend: B): void;
 }
 
 /** How to run one TCP (or TLS passthrough) listener. */
@@ -70,6 +72,8 @@ export interface TcpRelayStats {
   refused: number;
   rejected: number;
   connectFailures: number;
+  /** Relayed connections the backend broke off (a reset), passed on to the client as a reset. */
+  upstreamResets: number;
   bytesIn: number;
   bytesOut: number;
 }

@@ -166,9 +166,11 @@ export class TcpConn<B extends UpstreamAddress> {
     this.up?.drain();
   }
 
-  onUpstreamClose(sock: Socket<UpstreamTag<B>>): void {
+  /** The backend's side closed; `err` when it broke off (Bun passes ECONNRESET for a reset). */
+  onUpstreamClose(sock: Socket<UpstreamTag<B>>, err?: Error): void {
     if (sock !== this.upstream) return;
     this.upstream = undefined;
+    if (err !== undefined && !this.clientClosed) return this.passReset();
     // What the upstream sent still reaches the client, then a FIN; client bytes are dropped.
     this.up?.abort();
     this.down?.finish();
@@ -191,6 +193,18 @@ export class TcpConn<B extends UpstreamAddress> {
     if (s === "closing" && now - this.last >= LINGER_MS) return this.terminate();
     const idle = this.ctx.opts.idleTimeoutMs;
     if (s === "relaying" && idle > 0 && now - this.last >= idle) this.close();
+  }
+
+  /**
+   * The backend broke the connection off: the client gets a reset too, not a FIN that would pass
+   * for a clean end of the stream (HAProxy and nginx stream do the same). Bytes still queued for
+   * the client are dropped, as the backend's reset dropped its own.
+   */
+  private passReset(): void {
+    this.ctx.stats.upstreamResets++;
+    callHook(() => this.ctx.opts.hooks?.onUpstreamReset?.(this.info, this.backend!));
+    this.state = "closing";
+    this.client.terminate();
   }
 
   /** Ends both sides gracefully, with a reset after the linger (idle timeout, relay stop). */

@@ -33,7 +33,7 @@ function upstreamHandlers<B extends UpstreamAddress>(): SocketHandler<UpstreamTa
     data: (s, d) => s.data.conn.onUpstreamData(d),
     drain: (s) => s.data.conn.onUpstreamDrain(),
     end: (s) => s.data.conn.onUpstreamEnd(),
-    close: (s) => s.data.conn.onUpstreamClose(s),
+    close: (s, err?: Error) => s.data.conn.onUpstreamClose(s, err),
     connectError: (s, e) => s.data.conn.onConnectError(s.data.attempt, e),
     error: () => {}, // a close event follows every error
   };
@@ -52,7 +52,7 @@ function tickMs(o: typeof RELAY_DEFAULTS & { idleTimeoutMs: number }): number {
  */
 export function startTcpRelay<B extends UpstreamAddress>(options: TcpRelayOptions<B>): TcpRelay {
   const opts = { ...RELAY_DEFAULTS, ...options } as RelayContext<B>["opts"];
-  const stats: TcpRelayStats = { accepted: 0, active: 0, relayed: 0, refused: 0, rejected: 0, connectFailures: 0, bytesIn: 0, bytesOut: 0 };
+  const stats: TcpRelayStats = { accepted: 0, active: 0, relayed: 0, refused: 0, rejected: 0, connectFailures: 0, upstreamResets: 0, bytesIn: 0, bytesOut: 0 };
   const clock = { now: Date.now() };
   const conns = new Set<TcpConn<B>>();
   const ctx: RelayContext<B> = { opts, stats, clock, conns, upstreamHandlers: upstreamHandlers<B>() };

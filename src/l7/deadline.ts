@@ -6,7 +6,7 @@
 import type { ServerCore } from "./server-core.ts";
 
 /** What the deadline means when it passes. */
-export const enum Wait { Idle, Header, Response, Transfer }
+export const enum Wait { Idle, Header, Response, Transfer, Handshake }
 
 export class Deadline {
   /** When the current wait expires (ms, server clock); 0 = none. */
@@ -21,6 +21,19 @@ export class Deadline {
 
   constructor(readonly server: ServerCore) {
     this.deadline = server.now + server.timeouts.headerMs;
+  }
+
+  /** A TLS connection just opened: its handshake must finish first (then handshakeDone). */
+  awaitHandshake(): void {
+    this.wait = Wait.Handshake;
+    this.deadline = this.server.now + this.server.timeouts.handshakeMs;
+  }
+
+  /** The TLS handshake finished: the first request head's time starts now, as on a plain connection. */
+  handshakeDone(): void {
+    if (this.wait !== Wait.Handshake) return;
+    this.wait = Wait.Header;
+    this.deadline = this.server.now + this.server.timeouts.headerMs;
   }
 
   /** Request fully sent upstream: the response-header timeout runs (`ms` 0 = the listener's). */

@@ -10,6 +10,8 @@ import type { ProxyAcceptOptions } from "../net/index.ts";
 import type { UpstreamPool } from "./upstream-pool.ts";
 
 export interface ProxyTimeouts {
+  /** TLS listeners: the handshake must complete within this after the connection opens; default 10 s. */
+  handshakeMs: number;
   /** A request head must arrive within this after its first byte (slowloris); default 10 s. */
   headerMs: number;
   /** Keep-alive idle, and a stalled body in either direction; default 60 s. */
@@ -21,7 +23,7 @@ export interface ProxyTimeouts {
 /** How long a graceful stop lets idle keep-alive connections live (covers a request in flight on the wire). */
 const IDLE_CLOSE_GRACE_MS = 250;
 
-export const DEFAULT_TIMEOUTS: Readonly<ProxyTimeouts> = Object.freeze({ headerMs: 10_000, idleMs: 60_000, responseMs: 60_000 });
+export const DEFAULT_TIMEOUTS: Readonly<ProxyTimeouts> = Object.freeze({ handshakeMs: 10_000, headerMs: 10_000, idleMs: 60_000, responseMs: 60_000 });
 
 export class ServerCore {
   /** Coarse clock (ms), advanced by the sweep: deadlines are whole-second business. */
@@ -29,6 +31,8 @@ export class ServerCore {
   readonly sessions = new Set<Session>();
   /** Require a PROXY header (v1/v2) from every client, accepted from these peers only. */
   acceptProxy: ProxyAcceptOptions | undefined;
+  /** Called for each connection closed because its TLS handshake did not finish within handshakeMs. */
+  onHandshakeTimeout: (() => void) | undefined;
   private readonly sweeper: ReturnType<typeof setInterval>;
 
   constructor(

@@ -43,6 +43,7 @@ export class Session extends Deadline implements MessageHandler<RequestHead>, Wr
     this.identity = identityFields(this.clientAddress, server.proto);
     this.writer.attach(socket as Socket<unknown>);
     if (server.acceptProxy) this.proxyReader = new ProxyHeaderReader(this.clientAddress, server.acceptProxy);
+    if (server.proto === "https") this.awaitHandshake();
   }
 
   onData(buf: Buffer): void {
@@ -214,6 +215,7 @@ export class Session extends Deadline implements MessageHandler<RequestHead>, Wr
 
   /** Called by the sweep when `deadline` has passed. */
   onDeadline(): void {
+    if (this.wait === Wait.Handshake) return this.handshakeTimedOut();
     const ex = this.exchange;
     if (this.wait === Wait.Response && ex !== null) return ex.fail(new LbError("UPSTREAM_TIMEOUT", "no response from the backend in time"));
     if (this.wait === Wait.Header && this.parser.midHead) return this.refuse(new LbError("REQUEST_TIMEOUT", "request head too slow"));
@@ -221,6 +223,19 @@ export class Session extends Deadline implements MessageHandler<RequestHead>, Wr
     this.parser.halt();
     this.socket.end();
     if (ex !== null) ex.fail(new LbError("REQUEST_TIMEOUT", "transfer stalled"));
+  }
+
+  /**
+   * The TLS handshake did not finish in time (a silent client, a ClientHello cut short, a record
+   * that never completes): close with no answer, as nginx's ssl_handshake_timeout does. A FIN, so
+   * the socket is released at once whatever the client does.
+   */
+  private handshakeTimedOut(): void {
+    this.closing = true;
+    this.wait = Wait.Idle; // the handshake callback Bun still makes (failed) must not re-arm a deadline
+    this.parser.halt();
+    this.server.onHandshakeTimeout?.();
+    this.socket.end();
   }
 
   /**

@@ -14,6 +14,7 @@ import { newL7Deps } from "./l7/l7-deps.ts";
 import { startL7Listener } from "./l7/l7-listener.ts";
 import { ListenerSet, type BoundListener } from "./listeners/listener-set.ts";
 import { registerDataPlaneMetrics } from "./stats/metrics.ts";
+import { ListenerCounterBook } from "./stats/listener-counters.ts";
 import { PoolRegistry } from "./pools/pool-registry.ts";
 import { trafficView } from "./stats/traffic-stats.ts";
 import { preflightListeners } from "./listeners/preflight.ts";
@@ -53,6 +54,7 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<RunningDat
   });
   const l7 = newL7Deps(opts.holder, pools, opts.metrics);
   const upstreams = new UpstreamPool();
+  const counters = new ListenerCounterBook();
   const start = async (l: SnapshotListener): Promise<BoundListener> => {
     try {
       return await bind(l);
@@ -63,11 +65,11 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<RunningDat
   const bind = async (l: SnapshotListener): Promise<BoundListener> => {
     const where = (port: number) => `${l.host.includes(":") ? `[${l.host}]` : l.host}:${port}`;
     if (l.protocol === "http" || l.protocol === "https") {
-      const bound = startL7Listener(l, l7, upstreams);
+      const bound = startL7Listener(l, l7, upstreams, counters.bind(l));
       log(`listener ${l.name} (${l.protocol}) on ${where(bound.port)}`, "info", { listener: l.name, protocol: l.protocol, address: where(bound.port) });
       return bound;
     }
-    const bound = await startL4Listener(l.name, opts.holder, pools, l.port);
+    const bound = await startL4Listener(l.name, opts.holder, pools, counters.bind(l), l.port);
     l4.add(bound);
     const stop = bound.stop.bind(bound);
     log(`listener ${l.name} (${l.protocol}) on ${where(bound.port)}`, "info", { listener: l.name, protocol: l.protocol, address: where(bound.port) });
@@ -117,10 +119,10 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<RunningDat
       };
     },
     traffic: (scope, name) => trafficView((scope === "listener" ? l7.stats.listeners : scope === "route" ? l7.stats.routes : l7.stats.pools).peek(name)),
-    listeners: () => listeners.states(),
+    listeners: () => listeners.states().map((s) => ({ ...s, ...counters.view(s.name) })),
     preflight: (snap) => preflightListeners(snap, listeners),
   };
-  registerDataPlaneMetrics(opts.metrics, pools, listeners, l7.stats);
+  registerDataPlaneMetrics(opts.metrics, pools, listeners, l7.stats, counters);
 
   let stopped: Promise<void> | undefined;
   return {

@@ -112,14 +112,18 @@ describe("maglevTable against the TypeScript oracle", () => {
   });
 });
 
-/** Turns each backend takes in Envoy's weighted order until `m` turns: what its count must be. */
+/** Turns each backend takes in Envoy's weighted order (its doubles: w / Σw, target += max) until `m` turns. */
 function turnCounts(weights: readonly number[], m: number): number[] {
-  const max = Math.max(...weights);
+  const sum = weights.reduce((a, w) => a + w, 0);
+  const norm = weights.map((w) => w / sum);
+  const max = Math.max(...norm);
+  const target = weights.map(() => 0);
   const counts = weights.map(() => 0);
   let turns = 0;
   for (let i = 1; turns < m; i++) {
     for (let b = 0; b < weights.length && turns < m; b++) {
-      if (weights[b] === 0 || i * weights[b]! < counts[b]! * max) continue;
+      if (weights[b] === 0 || i * norm[b]! < target[b]!) continue;
+      target[b]! += max;
       counts[b]!++;
       turns++;
     }

@@ -15,6 +15,14 @@ describe("maglev", () => {
     }
   });
 
+  test("counts the backends that own slots, also when there are more backends than slots", () => {
+    for (const [n, size, weight] of [[13, 251, (i: number) => i % 3], [9, 7, () => 1], [12, 7, (i: number) => (i % 4 === 0 ? 0 : i)], [4, 3, () => 0]] as const) {
+      const backends = pool(n, weight);
+      const t = buildMaglev(backends, size);
+      expect(t.backends).toBe(new Set([...t.slots].filter((i) => i >= 0)).size);
+    }
+  });
+
   test("looks a key up at slot hash mod table size", () => {
     const backends = pool(9);
     const s = createSelector(backends, { algorithm: "maglev", tableSize: 251 });

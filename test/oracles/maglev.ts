@@ -1,13 +1,13 @@
 /**
- * Plain-TypeScript Maglev population, written from Envoy's MaglevTable (maglev_lb.cc) and the
- * Maglev paper's Pseudocode 1 with no optimisation: the oracle for assembly/maglev.ts. Backends in
- * UTF-8 byte order of their keys, offset = xxh64(key, 0) mod M, skip = xxh64(key, 1) mod (M−1) + 1,
- * permutation(j) = (offset + skip × j) mod M, and Envoy's weighted turns (iteration × weight ≥
- * target, then target += max weight). Weight-0 backends take no part.
+ * Plain-TypeScript Maglev population, written from Envoy's OriginalMaglevTable (maglev_lb.cc) and
+ * the Maglev paper's Pseudocode 1 with no optimisation: the oracle for assembly/maglev.ts. Backends
+ * in UTF-8 byte order of their keys, offset = xxh64(key, 0) mod M, skip = xxh64(key, 1) mod (M−1)
+ * + 1, permutation(j) = (offset + skip × j) mod M, and Envoy's weighted turns in Envoy's doubles
+ * (JS numbers are the same IEEE doubles): w = weight / Σweight as normalizeHostWeights computes it,
+ * a backend skips iteration i when i × w < target, and target += max w after each turn. Weight-0
+ * backends take no part (Envoy has no weight 0).
  */
 import { xxh64Oracle } from "./xxh64.ts";
-
-const SAFE = 2 ** 53;
 
 function byteOrder(keys: readonly string[]): number[] {
   const enc = new TextEncoder();
@@ -35,19 +35,18 @@ export function maglevPopulateOracle(
 ): Int32Array {
   const table = new Int32Array(size).fill(-1);
   const n = offsets.length;
-  const maxWeight = Math.max(0, ...weights);
-  if (maxWeight === 0) return table;
+  // Envoy sums the integer weights in a uint64_t, then divides each weight by that sum as a double.
+  const sum = weights.reduce((a, w) => a + w, 0);
+  if (sum === 0) return table;
+  const norm = weights.map((w) => w / sum);
+  const maxNorm = Math.max(...norm);
   const next = new Array<number>(n).fill(0);
   const target = new Array<number>(n).fill(0);
-  // i × w can pass 2^53 only for huge weights at huge sizes; compare exactly then.
-  const exact = maxWeight * (size + 1) >= SAFE;
-  const behind = (iteration: number, i: number): boolean =>
-    exact ? BigInt(iteration) * BigInt(weights[i]!) < BigInt(target[i]!) : iteration * weights[i]! < target[i]!;
   let filled = 0;
   for (let iteration = 1; filled < size; iteration++) {
     for (let i = 0; i < n && filled < size; i++) {
-      if (weights[i] === 0 || behind(iteration, i)) continue;
-      target[i] = target[i]! + maxWeight;
+      if (weights[i] === 0 || iteration * norm[i]! < target[i]!) continue;
+      target[i] = target[i]! + maxNorm;
       let c = (offsets[i]! + skips[i]! * next[i]!) % size;
       while (table[c] !== -1) {
         next[i] = next[i]! + 1;

@@ -10,16 +10,18 @@ import { startProxy, type UpstreamPool } from "../../l7/index.ts";
 import { l7Hooks, type L7HookDeps } from "./l7-hooks.ts";
 import type { BoundListener } from "../listeners/listener-set.ts";
 import { listenerTls } from "./tls-contexts.ts";
+import type { ListenerCounters } from "../stats/listener-counters.ts";
 
 /** Starts listener `l` (http or https); the hooks read the live snapshot per request. */
-export function startL7Listener(l: SnapshotListener, deps: Omit<L7HookDeps, "name">, pool: UpstreamPool): BoundListener {
+export function startL7Listener(l: SnapshotListener, deps: Omit<L7HookDeps, "name">, pool: UpstreamPool, counters: ListenerCounters): BoundListener {
   const server = startProxy({
     hostname: l.host,
     port: l.port,
     reusePort: true,
     hooks: l7Hooks({ ...deps, name: l.name }),
     ...(l.protocol === "https" ? listenerTls(l.name, l.certificates) : {}),
-    timeouts: { headerMs: l.headerTimeoutMs, idleMs: l.idleTimeoutMs },
+    timeouts: { handshakeMs: l.handshakeTimeoutMs, headerMs: l.headerTimeoutMs, idleMs: l.idleTimeoutMs },
+    onHandshakeTimeout: () => void counters.handshakeTimeouts++,
     ...(l.maxBodyBytes > 0 ? { maxBodyBytes: l.maxBodyBytes } : {}),
     ...(l.proxyProtocol.acceptFrom.size > 0 ? { acceptProxy: { trusted: l.proxyProtocol.acceptFrom } } : {}),
     pool,

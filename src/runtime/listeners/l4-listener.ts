@@ -12,6 +12,7 @@ import { backendId } from "../pools/backend-ids.ts";
 import { listenerOf } from "./listener-lookup.ts";
 import type { PoolRegistry } from "../pools/pool-registry.ts";
 import { beginWork, endWork, type PoolRuntime } from "../pools/pool-runtime.ts";
+import type { ListenerCounters } from "../stats/listener-counters.ts";
 
 /** What the chooser hands the relay: an address plus where to account for it. */
 interface Chosen {
@@ -54,7 +55,7 @@ function poolFor(l: SnapshotListener, conn: ConnInfo): SnapshotPool | undefined 
 const nowMs = (): number => Math.floor(performance.now()) >>> 0;
 
 /** Starts the listener `name` of the holder's current snapshot, on `port` when given (a rebind keeps a port-0 listener's port). */
-export async function startL4Listener(name: string, holder: SnapshotHolder, pools: PoolRegistry, port?: number): Promise<L4Listener> {
+export async function startL4Listener(name: string, holder: SnapshotHolder, pools: PoolRegistry, counters: ListenerCounters, port?: number): Promise<L4Listener> {
   const initial = listenerOf(holder.current(), name)!;
   const capacity = Math.max(1024, initial.udp?.maxFlows ?? initial.maxConnections ?? 65_536);
   // ~6% headroom: past 96% load the table starts evicting, which would undercount live flows.
@@ -146,13 +147,17 @@ export async function startL4Listener(name: string, holder: SnapshotHolder, pool
     sendProxy: initial.proxyProtocol.send,
     acceptProxy: accept.size > 0 ? { trusted: accept } : undefined,
     tlsPassthrough: initial.protocol === "tls_passthrough",
-    preambleTimeoutMs: initial.headerTimeoutMs,
+    preambleTimeoutMs: initial.handshakeTimeoutMs,
     reusePort: true, // a rebound successor shares the port during the handover (listener-set.ts)
     hooks: {
       onOpen: open,
       onClose: close,
       onConnectFailure: (_conn, b) => pools.report(b.rt, b.index, "gateway_failure"),
-      onReject: (conn) => release(conn),
+      onUpstreamReset: () => void counters.upstreamResets++,
+      onReject: (conn, reason) => {
+        if (reason === "preamble_timeout") counters.handshakeTimeouts++;
+        release(conn);
+      },
     },
   });
   return {

@@ -57,6 +57,7 @@ function bindingKey(l: SnapshotListener): string {
     l.maxConnections,
     l.idleTimeoutMs,
     l.headerTimeoutMs,
+    l.handshakeTimeoutMs,
     l.maxBodyBytes,
     l.proxyProtocol,
     l.certificates.map((c) => [c.name, c.certPem, c.keyPem]),

@@ -9,9 +9,10 @@ import type { PoolRegistry } from "../pools/pool-registry.ts";
 import type { BackendStats } from "../pools/backend-stats.ts";
 import { STATUS_CLASSES, type L7Stats, type StatsBook } from "./traffic-stats.ts";
 import type { UdpStatus } from "../listeners/udp-status.ts";
+import type { ListenerCounterBook } from "./listener-counters.ts";
 
 /** Registers the per-backend and per-listener series on `metrics`. */
-export function registerDataPlaneMetrics(metrics: Registry, pools: PoolRegistry, listeners: ListenerSet, l7: L7Stats): void {
+export function registerDataPlaneMetrics(metrics: Registry, pools: PoolRegistry, listeners: ListenerSet, l7: L7Stats, counters: ListenerCounterBook): void {
   registerL7Metrics(metrics, l7);
   const each = (fn: (labels: { pool: string; backend: string }, s: BackendStats) => void) => {
     for (const rt of pools.all()) {
@@ -66,6 +67,12 @@ export function registerDataPlaneMetrics(metrics: Registry, pools: PoolRegistry,
     for (const l of listeners.states()) g.set(l.bound ? 1 : 0, { listener: l.name });
   });
   registerUdpMetrics(metrics, listeners);
+  metrics.counter("fulcrum_listener_handshake_timeouts_total", "Client connections closed because the TLS handshake (https, tls_passthrough) or the PROXY header did not finish within handshake_timeout_ms", ["listener"], (c) => {
+    for (const [name, k] of counters.entries()) if (k.handshake) c.set(k.handshakeTimeouts, { listener: name });
+  });
+  metrics.counter("fulcrum_listener_upstream_resets_total", "tcp and tls_passthrough connections the backend reset, passed on to the client as a reset", ["listener"], (c) => {
+    for (const [name, k] of counters.entries()) if (k.l4) c.set(k.upstreamResets, { listener: name });
+  });
 }
 
 /** Per udp listener: flows, flow table churn, and the stateless path a flood of new clients takes. */
