@@ -418,12 +418,14 @@ export class H2Connection {
    */
   refuseNewStreams(code: number, reason: string): void {
     if (this.closed) return;
+    this.enter();
     if (!this.goawaySent) this.opts.counters.goawaysSent++;
     this.goawaySent = true;
     this.draining = false;
     this.acceptUpTo = this.lastPeerStreamId;
     this.w.goaway(this.lastPeerStreamId, code, reason);
     this.closeIfIdle();
+    this.leave();
   }
 
   /**

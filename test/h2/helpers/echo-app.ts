@@ -2,7 +2,7 @@
  * What the test server answers, per request path:
  *   /echo          200 at once, the request body streamed back, its trailers returned as trailers
  *   /big/N         200 with N bytes of body, produced under backpressure
- *   /status/NNN    that status with a short body
+ *   /status/NNN    that status with a short body (none for 204 and 304)
  *   /headers       200 with the request's fields as JSON (pseudo-headers as :name)
  *   anything else  200 "hello, h2\n"
  * A request is answered once it has ended, except /echo and /big, which answer at once.
@@ -39,6 +39,10 @@ export class EchoStream implements H2StreamHandler {
 
   private answer(): void {
     const status = /^\/status\/(\d{3})$/.exec(this.path);
+    if (status && (status[1] === "204" || status[1] === "304")) {
+      this.conn.respond(this.stream, Number(status[1]), [], true);
+      return;
+    }
     if (status) {
       const body = Buffer.from(`status ${status[1]}\n`);
       this.conn.respond(this.stream, Number(status[1]), ["content-type", "text/plain", "content-length", String(body.length)], false);

@@ -1,0 +1,43 @@
+/**
+ * The codec's client side over a real socket (Bun.connect, plain or TLS with ALPN h2): what phase 2's
+ * upstream pool will do, in a dozen lines, for the interop tests.
+ */
+import type { Socket } from "bun";
+import { H2Connection, type H2Options, type H2SessionHandler } from "../../../src/h2/index.ts";
+import { SocketOutput } from "./socket-output.ts";
+
+interface Conn {
+  out: SocketOutput;
+  h2: H2Connection;
+}
+
+export interface H2TestClient {
+  h2: H2Connection;
+  close(): void;
+}
+
+export async function connectH2(port: number, opts: { tls?: boolean; handler?: H2SessionHandler; h2?: Partial<H2Options> } = {}): Promise<H2TestClient> {
+  let ready!: () => void;
+  const opened = new Promise<void>((r) => (ready = r));
+  const socket = await Bun.connect<Conn>({
+    hostname: "127.0.0.1",
+    port,
+    ...(opts.tls ? { tls: { rejectUnauthorized: false, ALPNProtocols: Buffer.from("\x02h2", "latin1") } } : {}),
+    socket: {
+      open(s) {
+        const out = new SocketOutput(s as Socket<unknown>);
+        s.data = { out, h2: new H2Connection("client", out, opts.handler, opts.h2) };
+        if (!opts.tls) ready();
+      },
+      handshake: () => ready(),
+      data: (s, d) => s.data.h2.feed(d as Buffer),
+      drain(s) {
+        if (s.data.out.flush()) s.data.h2.onWriterDrained();
+      },
+      close: (s) => s.data?.h2.transportClosed(),
+      error() {},
+    },
+  });
+  await opened;
+  return { h2: socket.data.h2, close: () => socket.end() };
+}
