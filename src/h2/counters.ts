@@ -15,8 +15,12 @@ export class H2Counters {
   malformed = 0;
   /** Header lists larger than SETTINGS_MAX_HEADER_LIST_SIZE (431 and GOAWAY ENHANCE_YOUR_CALM). */
   headerListTooLarge = 0;
-  /** GOAWAY ENHANCE_YOUR_CALM for: rapid resets, CONTINUATION floods, control frame floods, stalls. */
-  rapidResetFloods = 0;
+  /**
+   * GOAWAY ENHANCE_YOUR_CALM for: streams the peer reset early or made fail outnumbering the good
+   * ones (rapid reset, CVE-2023-44487; refused-stream floods), CONTINUATION floods, control frame
+   * floods.
+   */
+  resetFloods = 0;
   continuationFloods = 0;
   pingFloods = 0;
   settingsFloods = 0;

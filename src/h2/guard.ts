@@ -45,8 +45,8 @@ export class ControlGuard {
   fault(c: H2Connection): void {
     this.faults++;
     if (this.faults < this.opts.resetFloodMinStreams || this.faults * 2 <= this.peerStreams) return;
-    this.opts.counters.rapidResetFloods++;
-    c.goaway(ErrorCode.ENHANCE_YOUR_CALM, "RAPID_RESET");
+    this.opts.counters.resetFloods++;
+    c.goaway(ErrorCode.ENHANCE_YOUR_CALM, "RESET_FLOOD");
   }
 
   tick(c: H2Connection, now: number): void {
