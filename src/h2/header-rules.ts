@@ -65,7 +65,7 @@ export function buildSection(block: DecodedBlock, kind: SectionKind, extendedCon
       if ((pseudo & p) !== 0) return "DUPLICATE_PSEUDO";
       if (bad) return "BAD_VALUE";
       pseudo |= p;
-      setPseudo(list, p, b.toString("latin1", vs, ve));
+      setPseudo(list, p, pseudoValue(b, vs, ve));
       continue;
     }
     const nameBad = checkName(b, ns, ne);
@@ -93,6 +93,24 @@ export function buildSection(block: DecodedBlock, kind: SectionKind, extendedCon
   b.copy(own, 0, 0, end);
   list.buf = own;
   return list;
+}
+
+/** Values seen on most requests, returned without making a string. */
+const COMMON = ["GET", "POST", "HEAD", "PUT", "DELETE", "OPTIONS", "http", "https", "/", "200", "204", "304", "404"];
+const COMMON_BYTES = COMMON.map((v) => Buffer.from(v, "latin1"));
+
+function pseudoValue(b: Buffer, vs: number, ve: number): string {
+  const len = ve - vs;
+  if (len <= 7) {
+    for (let i = 0; i < COMMON.length; i++) {
+      const c = COMMON_BYTES[i]!;
+      if (c.length !== len) continue;
+      let j = 0;
+      while (j < len && b[vs + j] === c[j]) j++;
+      if (j === len) return COMMON[i]!;
+    }
+  }
+  return b.toString("latin1", vs, ve);
 }
 
 function setPseudo(list: HeaderList, p: number, v: string): void {

@@ -53,7 +53,7 @@ describe("codec client → node:http2 server", () => {
   let port: number;
   beforeAll(async () => {
     server = http2.createServer();
-    server.on("stream", (stream, headers) => {
+    server.on("stream", (stream: http2.ServerHttp2Stream, headers) => {
       const chunks: Buffer[] = [];
       stream.on("data", (d: Buffer) => chunks.push(d));
       stream.on("end", () => {

@@ -64,7 +64,10 @@ export class RawH2 {
         open(s) {
           s.data = { out: [], rx: Buffer.alloc(0), early: [] };
         },
-        data: (s, d) => (raw ? raw.receive(d as Buffer) : s.data.early.push(Buffer.from(d))),
+        data(s, d) {
+          if (raw) raw.receive(d as Buffer);
+          else s.data.early.push(Buffer.from(d));
+        },
         drain: () => raw.flush(),
         close: () => {
           raw.closed = true;
