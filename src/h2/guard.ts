@@ -10,6 +10,9 @@ import type { H2Connection } from "./connection.ts";
 import { connectionError } from "./h2-error.ts";
 import type { H2Options } from "./options.ts";
 
+/** How long a graceful shutdown waits for its PING's ACK before sending the final GOAWAY. */
+const DRAIN_PING_WAIT_MS = 1000;
+
 export type BudgetKind = "ping" | "settings" | "empty";
 
 export class ControlGuard {
@@ -23,6 +26,7 @@ export class ControlGuard {
   private lastDataSent = 0;
   private stalledMs = 0;
   private settingsWaitMs = 0;
+  private drainWaitMs = 0;
 
   constructor(private readonly opts: H2Options) {
     this.budget = opts.controlFrameBurst;
@@ -65,6 +69,9 @@ export class ControlGuard {
       return c.goaway(ErrorCode.ENHANCE_YOUR_CALM, "STALLED");
     }
     this.settingsWaitMs = c.settingsUnacked > 0 ? this.settingsWaitMs + dt : 0;
-    if (this.settingsWaitMs >= this.opts.settingsTimeoutMs) c.goaway(ErrorCode.SETTINGS_TIMEOUT, "SETTINGS_TIMEOUT");
+    if (this.settingsWaitMs >= this.opts.settingsTimeoutMs) return c.goaway(ErrorCode.SETTINGS_TIMEOUT, "SETTINGS_TIMEOUT");
+    // a peer that never answers the shutdown's PING still gets the final GOAWAY
+    this.drainWaitMs = c.draining ? this.drainWaitMs + dt : 0;
+    if (this.drainWaitMs >= DRAIN_PING_WAIT_MS) c.drainAcked();
   }
 }
