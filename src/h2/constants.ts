@@ -77,3 +77,6 @@ export const MAX_FRAME_LIMIT = 16_777_215;
 export const DEFAULT_TABLE_SIZE = 4096;
 /** Stream identifiers are 31 bits. */
 export const MAX_STREAM_ID = 0x7fff_ffff;
+
+/** PING payload of the graceful shutdown's round trip (RFC 9113 §6.8: two GOAWAYs, a PING between). */
+export const DRAIN_PING = Buffer.from("fulcrum\0", "latin1");

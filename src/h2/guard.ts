@@ -6,7 +6,7 @@
  * acknowledgement). Each ends in GOAWAY ENHANCE_YOUR_CALM (SETTINGS_TIMEOUT for the last) and a count.
  */
 import { ErrorCode } from "./constants.ts";
-import type { H2Connection } from "./connection.ts";
+import type { ConnectionState } from "./connection-state.ts";
 import { connectionError } from "./h2-error.ts";
 import type { H2Options } from "./options.ts";
 
@@ -46,14 +46,14 @@ export class ControlGuard {
    * A peer stream failed through the peer's doing (reset before its response ended, malformed,
    * refused). When such failures pass the minimum and outnumber the streams that went well: GOAWAY.
    */
-  fault(c: H2Connection): void {
+  fault(c: ConnectionState): void {
     this.faults++;
     if (this.faults < this.opts.resetFloodMinStreams || this.faults * 2 <= this.peerStreams) return;
     this.opts.counters.resetFloods++;
     c.goaway(ErrorCode.ENHANCE_YOUR_CALM, "RESET_FLOOD");
   }
 
-  tick(c: H2Connection, now: number): void {
+  tick(c: ConnectionState, now: number): void {
     if (this.lastTick < 0) {
       this.lastTick = now;
       return;

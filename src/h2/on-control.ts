@@ -3,14 +3,14 @@
  * windows of open streams), PING, GOAWAY, WINDOW_UPDATE, RST_STREAM and PRIORITY (parsed,
  * checked, otherwise ignored: RFC 9113 deprecates the priority tree).
  */
-import { ErrorCode, Flag, MAX_FRAME_LIMIT, MAX_WINDOW, SettingId } from "./constants.ts";
-import { DRAIN_PING, type H2Connection } from "./connection.ts";
+import { DRAIN_PING, ErrorCode, Flag, MAX_FRAME_LIMIT, MAX_WINDOW, SettingId } from "./constants.ts";
+import type { ConnectionState } from "./connection-state.ts";
 import { connectionError, streamError } from "./h2-error.ts";
 import { isIdle } from "./on-data.ts";
 import { flushWaiting } from "./send-data.ts";
 import { StreamState } from "./stream.ts";
 
-export function onSettings(c: H2Connection, flags: number, sid: number, b: Buffer, s: number, e: number): void {
+export function onSettings(c: ConnectionState, flags: number, sid: number, b: Buffer, s: number, e: number): void {
   if (sid !== 0) throw connectionError(ErrorCode.PROTOCOL_ERROR, "SETTINGS_ON_STREAM");
   if ((flags & Flag.ACK) !== 0) {
     if (e !== s) throw connectionError(ErrorCode.FRAME_SIZE_ERROR, "SETTINGS_ACK_WITH_PAYLOAD");
@@ -25,7 +25,7 @@ export function onSettings(c: H2Connection, flags: number, sid: number, b: Buffe
   flushWaiting(c);
 }
 
-function applySetting(c: H2Connection, id: number, v: number): void {
+function applySetting(c: ConnectionState, id: number, v: number): void {
   switch (id) {
     case SettingId.HEADER_TABLE_SIZE: return c.encoder.setPeerTableSize(v);
     case SettingId.ENABLE_PUSH:
@@ -52,7 +52,7 @@ function applySetting(c: H2Connection, id: number, v: number): void {
 }
 
 /** A new SETTINGS_INITIAL_WINDOW_SIZE moves every open stream's window by the difference (§6.9.2). */
-function setInitialWindow(c: H2Connection, v: number): void {
+function setInitialWindow(c: ConnectionState, v: number): void {
   if (v > MAX_WINDOW) throw connectionError(ErrorCode.FLOW_CONTROL_ERROR, "INITIAL_WINDOW_TOO_LARGE");
   const delta = v - c.peerInitialWindow;
   c.peerInitialWindow = v;
@@ -62,7 +62,7 @@ function setInitialWindow(c: H2Connection, v: number): void {
   }
 }
 
-export function onPing(c: H2Connection, flags: number, sid: number, b: Buffer, s: number, e: number): void {
+export function onPing(c: ConnectionState, flags: number, sid: number, b: Buffer, s: number, e: number): void {
   if (e - s !== 8) throw connectionError(ErrorCode.FRAME_SIZE_ERROR, "PING_LENGTH");
   if (sid !== 0) throw connectionError(ErrorCode.PROTOCOL_ERROR, "PING_ON_STREAM");
   if ((flags & Flag.ACK) !== 0) {
@@ -73,7 +73,7 @@ export function onPing(c: H2Connection, flags: number, sid: number, b: Buffer, s
   c.w.ping(true, b, s);
 }
 
-export function onGoaway(c: H2Connection, sid: number, b: Buffer, s: number, e: number): void {
+export function onGoaway(c: ConnectionState, sid: number, b: Buffer, s: number, e: number): void {
   if (sid !== 0) throw connectionError(ErrorCode.PROTOCOL_ERROR, "GOAWAY_ON_STREAM");
   if (e - s < 8) throw connectionError(ErrorCode.FRAME_SIZE_ERROR, "GOAWAY_LENGTH");
   const last = b.readUInt32BE(s) & 0x7fff_ffff, code = b.readUInt32BE(s + 4);
@@ -88,7 +88,7 @@ export function onGoaway(c: H2Connection, sid: number, b: Buffer, s: number, e: 
   c.closeIfIdle();
 }
 
-export function onWindowUpdate(c: H2Connection, sid: number, b: Buffer, s: number, e: number): void {
+export function onWindowUpdate(c: ConnectionState, sid: number, b: Buffer, s: number, e: number): void {
   if (e - s !== 4) throw connectionError(ErrorCode.FRAME_SIZE_ERROR, "WINDOW_UPDATE_LENGTH");
   const inc = b.readUInt32BE(s) & 0x7fff_ffff;
   if (sid === 0) {
@@ -108,7 +108,7 @@ export function onWindowUpdate(c: H2Connection, sid: number, b: Buffer, s: numbe
   flushWaiting(c);
 }
 
-export function onRstStream(c: H2Connection, sid: number, b: Buffer, s: number, e: number): void {
+export function onRstStream(c: ConnectionState, sid: number, b: Buffer, s: number, e: number): void {
   if (e - s !== 4) throw connectionError(ErrorCode.FRAME_SIZE_ERROR, "RST_STREAM_LENGTH");
   if (sid === 0) throw connectionError(ErrorCode.PROTOCOL_ERROR, "RST_STREAM_ON_STREAM_0");
   const st = c.stream(sid);
@@ -124,7 +124,7 @@ export function onRstStream(c: H2Connection, sid: number, b: Buffer, s: number, 
   if (premature) c.guard.fault(c);
 }
 
-export function onPriority(c: H2Connection, sid: number, b: Buffer, s: number, e: number): void {
+export function onPriority(c: ConnectionState, sid: number, b: Buffer, s: number, e: number): void {
   if (sid === 0) throw connectionError(ErrorCode.PROTOCOL_ERROR, "PRIORITY_ON_STREAM_0");
   // a stream error needs a stream to reset: on an idle or closed one it becomes a connection error
   const open = c.stream(sid) !== undefined;

@@ -4,17 +4,17 @@
  * bytes unless it paused), stream states (§5.1), and content-length against the bytes (§8.1.1).
  */
 import { ErrorCode, Flag } from "./constants.ts";
-import type { H2Connection } from "./connection.ts";
+import type { ConnectionState } from "./connection-state.ts";
 import { connectionError, streamError } from "./h2-error.ts";
 import type { H2Stream } from "./stream.ts";
 
 /** A stream id the peer has not used yet (idle, RFC 9113 §5.1). */
-export function isIdle(c: H2Connection, id: number): boolean {
+export function isIdle(c: ConnectionState, id: number): boolean {
   return c.isPeerStream(id) ? id > c.lastPeerStreamId : id >= c.nextLocalStreamId;
 }
 
 /** Gives the connection window back once half of it is used up. */
-export function creditConnection(c: H2Connection, n: number): void {
+export function creditConnection(c: ConnectionState, n: number): void {
   c.connUnacked += n;
   const target = Math.max(c.opts.connectionWindowSize, 65_535);
   if (c.connUnacked < target / 2) return;
@@ -24,7 +24,7 @@ export function creditConnection(c: H2Connection, n: number): void {
 }
 
 /** Gives a stream's window back once half of it is used up, unless its owner paused it. */
-export function creditStream(c: H2Connection, s: H2Stream, n: number): void {
+export function creditStream(c: ConnectionState, s: H2Stream, n: number): void {
   if (n === 0 || !s.readable) return;
   s.unacked += n;
   if (s.paused || s.unacked < c.opts.initialWindowSize / 2) return;
@@ -33,7 +33,7 @@ export function creditStream(c: H2Connection, s: H2Stream, n: number): void {
   s.unacked = 0;
 }
 
-export function onData(c: H2Connection, flags: number, sid: number, b: Buffer, s: number, e: number): void {
+export function onData(c: ConnectionState, flags: number, sid: number, b: Buffer, s: number, e: number): void {
   if (sid === 0) throw connectionError(ErrorCode.PROTOCOL_ERROR, "DATA_ON_STREAM_0");
   const len = e - s;
   let ds = s, de = e;

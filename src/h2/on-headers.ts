@@ -5,14 +5,14 @@
  * carries a response head (client side), or trailers. What is malformed resets the stream.
  */
 import { ErrorCode, Flag } from "./constants.ts";
-import type { H2Connection } from "./connection.ts";
+import type { ConnectionState } from "./connection-state.ts";
 import { connectionError, streamError } from "./h2-error.ts";
 import { buildSection } from "./header-rules.ts";
 import type { DecodedBlock } from "./hpack/index.ts";
 import { isIdle } from "./on-data.ts";
 import type { H2Stream } from "./stream.ts";
 
-export function onHeaders(c: H2Connection, flags: number, sid: number, b: Buffer, s: number, e: number): void {
+export function onHeaders(c: ConnectionState, flags: number, sid: number, b: Buffer, s: number, e: number): void {
   if (sid === 0) throw connectionError(ErrorCode.PROTOCOL_ERROR, "HEADERS_ON_STREAM_0");
   let p = s, end = e;
   if ((flags & Flag.PADDED) !== 0) {
@@ -35,7 +35,7 @@ export function onHeaders(c: H2Connection, flags: number, sid: number, b: Buffer
   append(c, b, p, end);
 }
 
-export function onContinuation(c: H2Connection, flags: number, sid: number, b: Buffer, s: number, e: number): void {
+export function onContinuation(c: ConnectionState, flags: number, sid: number, b: Buffer, s: number, e: number): void {
   if (c.hbStream === 0 || sid !== c.hbStream) throw connectionError(ErrorCode.PROTOCOL_ERROR, "UNEXPECTED_CONTINUATION");
   if (++c.hbFrames > c.opts.maxHeaderBlockFrames) {
     c.opts.counters.continuationFloods++;
@@ -50,7 +50,7 @@ export function onContinuation(c: H2Connection, flags: number, sid: number, b: B
 }
 
 /** Adds a fragment to the block being assembled; a block past the header list limit is a flood. */
-function append(c: H2Connection, b: Buffer, s: number, e: number): void {
+function append(c: ConnectionState, b: Buffer, s: number, e: number): void {
   const n = e - s;
   if (c.hbLen + n > c.opts.maxHeaderListSize) {
     c.opts.counters.continuationFloods++;
@@ -66,7 +66,7 @@ function append(c: H2Connection, b: Buffer, s: number, e: number): void {
   c.hbLen += n;
 }
 
-function headerBlock(c: H2Connection, sid: number, b: Buffer, s: number, e: number): void {
+function headerBlock(c: ConnectionState, sid: number, b: Buffer, s: number, e: number): void {
   const block = c.decoder.decode(b, s, e);
   const endStream = (c.hbFlags & Flag.END_STREAM) !== 0;
   if (c.role === "server") serverBlock(c, sid, block, endStream);
@@ -74,13 +74,13 @@ function headerBlock(c: H2Connection, sid: number, b: Buffer, s: number, e: numb
 }
 
 /** A malformed message (RFC 9113 §8.1.1): stream error PROTOCOL_ERROR, counted. */
-function malformed(c: H2Connection, sid: number, reason: string): void {
+function malformed(c: ConnectionState, sid: number, reason: string): void {
   c.opts.counters.malformed++;
   c.resetStreamId(sid, ErrorCode.PROTOCOL_ERROR, reason);
   if (c.isPeerStream(sid)) c.guard.fault(c);
 }
 
-function serverBlock(c: H2Connection, sid: number, block: DecodedBlock, endStream: boolean): void {
+function serverBlock(c: ConnectionState, sid: number, block: DecodedBlock, endStream: boolean): void {
   if (!c.isPeerStream(sid)) throw connectionError(ErrorCode.PROTOCOL_ERROR, "EVEN_STREAM_ID");
   const st = c.stream(sid);
   if (st !== undefined) return trailers(c, st, block, endStream);
@@ -113,7 +113,7 @@ function serverBlock(c: H2Connection, sid: number, block: DecodedBlock, endStrea
  * it): 431, as RFC 9113 §10.5.1 allows, and a GOAWAY ENHANCE_YOUR_CALM that lets the streams
  * already open finish (nginx closes such a connection outright).
  */
-function headerListTooLarge(c: H2Connection, sid: number, endStream: boolean): void {
+function headerListTooLarge(c: ConnectionState, sid: number, endStream: boolean): void {
   c.opts.counters.headerListTooLarge++;
   c.encoder.begin();
   c.encoder.status(431);
@@ -123,7 +123,7 @@ function headerListTooLarge(c: H2Connection, sid: number, endStream: boolean): v
   c.refuseNewStreams(ErrorCode.ENHANCE_YOUR_CALM, "HEADER_LIST_TOO_LARGE");
 }
 
-function clientBlock(c: H2Connection, sid: number, block: DecodedBlock, endStream: boolean): void {
+function clientBlock(c: ConnectionState, sid: number, block: DecodedBlock, endStream: boolean): void {
   const st = c.stream(sid);
   if (st === undefined) {
     if (c.isPeerStream(sid) || isIdle(c, sid)) throw connectionError(ErrorCode.PROTOCOL_ERROR, "HEADERS_ON_IDLE_STREAM");
@@ -151,7 +151,7 @@ function clientBlock(c: H2Connection, sid: number, block: DecodedBlock, endStrea
 }
 
 /** A second header block on a stream: trailers, which must end it (RFC 9113 §8.1). */
-function trailers(c: H2Connection, st: H2Stream, block: DecodedBlock, endStream: boolean): void {
+function trailers(c: ConnectionState, st: H2Stream, block: DecodedBlock, endStream: boolean): void {
   if (!st.readable) throw streamError(st.id, ErrorCode.STREAM_CLOSED, "HEADERS_AFTER_END_STREAM");
   if (!endStream) return malformed(c, st.id, "TRAILERS_WITHOUT_END_STREAM");
   if (block.oversized) {

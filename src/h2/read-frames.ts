@@ -5,7 +5,7 @@
  * A frame cut by a packet boundary is copied until it is whole; complete frames are read in place.
  */
 import { ErrorCode, FRAME_HEADER, Flag, FrameType, PREFACE } from "./constants.ts";
-import type { H2Connection } from "./connection.ts";
+import type { ConnectionState } from "./connection-state.ts";
 import { H2Error, connectionError } from "./h2-error.ts";
 import { onData } from "./on-data.ts";
 import { onContinuation, onHeaders } from "./on-headers.ts";
@@ -15,11 +15,11 @@ function length24(b: Buffer, at: number): number {
   return (b[at]! << 16) | (b[at + 1]! << 8) | b[at + 2]!;
 }
 
-function checkSize(c: H2Connection, len: number): void {
+function checkSize(c: ConnectionState, len: number): void {
   if (len > c.opts.maxFrameSize) throw connectionError(ErrorCode.FRAME_SIZE_ERROR, "FRAME_TOO_LARGE");
 }
 
-export function readFrames(c: H2Connection, buf: Buffer): void {
+export function readFrames(c: ConnectionState, buf: Buffer): void {
   let pos = 0;
   if (c.prefaceLeft > 0) {
     pos = checkPreface(c, buf);
@@ -41,7 +41,7 @@ export function readFrames(c: H2Connection, buf: Buffer): void {
 }
 
 /** The client preface, possibly split across packets (RFC 9113 §3.4). */
-function checkPreface(c: H2Connection, buf: Buffer): number {
+function checkPreface(c: ConnectionState, buf: Buffer): number {
   const off = PREFACE.length - c.prefaceLeft, n = Math.min(c.prefaceLeft, buf.length);
   for (let i = 0; i < n; i++) {
     if (buf[i] !== PREFACE[off + i]) throw connectionError(ErrorCode.PROTOCOL_ERROR, "BAD_PREFACE");
@@ -51,7 +51,7 @@ function checkPreface(c: H2Connection, buf: Buffer): number {
 }
 
 /** Keeps buf[pos..] (an incomplete frame) until the rest arrives. */
-function stash(c: H2Connection, buf: Buffer, pos: number): void {
+function stash(c: ConnectionState, buf: Buffer, pos: number): void {
   const have = buf.length - pos;
   const total = have >= FRAME_HEADER ? FRAME_HEADER + length24(buf, pos) : FRAME_HEADER;
   c.pend = Buffer.allocUnsafe(total);
@@ -60,7 +60,7 @@ function stash(c: H2Connection, buf: Buffer, pos: number): void {
 }
 
 /** Completes the carried-over frame from buf[pos..]; dispatches it when whole. */
-function fillPending(c: H2Connection, buf: Buffer, pos: number): number {
+function fillPending(c: ConnectionState, buf: Buffer, pos: number): number {
   let p = c.pend!;
   if (c.pendLen < FRAME_HEADER) {
     const n = Math.min(FRAME_HEADER - c.pendLen, buf.length - pos);
@@ -89,7 +89,7 @@ function fillPending(c: H2Connection, buf: Buffer, pos: number): number {
 }
 
 /** One frame; a stream error resets its stream and reading goes on with the next frame. */
-function dispatch(c: H2Connection, b: Buffer, at: number, len: number): void {
+function dispatch(c: ConnectionState, b: Buffer, at: number, len: number): void {
   try {
     frame(c, b, at, len);
   } catch (e) {
@@ -98,7 +98,7 @@ function dispatch(c: H2Connection, b: Buffer, at: number, len: number): void {
   }
 }
 
-function frame(c: H2Connection, b: Buffer, at: number, len: number): void {
+function frame(c: ConnectionState, b: Buffer, at: number, len: number): void {
   const type = b[at + 3]!, flags = b[at + 4]!, sid = b.readUInt32BE(at + 5) & 0x7fff_ffff;
   const s = at + FRAME_HEADER, e = s + len;
   if (!c.gotSettings && (type !== FrameType.SETTINGS || (flags & Flag.ACK) !== 0)) {

@@ -4,25 +4,25 @@
  * (a peer that never opens its window holds no more than that). Waiting streams are served one
  * frame each in turn, and their producers are told (onWritable) once their queue has drained.
  */
-import type { H2Connection } from "./connection.ts";
+import type { ConnectionState } from "./connection-state.ts";
 import { encodeFields } from "./encode-fields.ts";
 import type { H2Stream } from "./stream.ts";
 
 /** Largest DATA frame sent (the peer may allow more; 16 KiB keeps frames interleaved). */
 const MAX_DATA_FRAME = 16_384;
 
-function frameLimit(c: H2Connection, s: H2Stream): number {
+function frameLimit(c: ConnectionState, s: H2Stream): number {
   return Math.min(MAX_DATA_FRAME, c.peerMaxFrame, s.sendWindow, c.sendWindow);
 }
 
 /** Writes the header block the encoder just finished as HEADERS (+ CONTINUATION). */
-export function writeHeaderBlock(c: H2Connection, streamId: number, endStream: boolean): void {
+export function writeHeaderBlock(c: ConnectionState, streamId: number, endStream: boolean): void {
   const len = c.encoder.finish();
   c.w.headers(streamId, endStream, c.encoder.buf, len, Math.min(c.peerMaxFrame, MAX_DATA_FRAME));
 }
 
-/** sendData's body: see H2Connection.sendData. */
-export function sendDataNow(c: H2Connection, s: H2Stream, buf: Buffer, start: number, end: number, endStream: boolean): boolean {
+/** sendData's body: see ConnectionState.sendData. */
+export function sendDataNow(c: ConnectionState, s: H2Stream, buf: Buffer, start: number, end: number, endStream: boolean): boolean {
   if (s.queued === 0 && !c.w.blocked) {
     const first = start;
     while (start < end) {
@@ -46,13 +46,13 @@ export function sendDataNow(c: H2Connection, s: H2Stream, buf: Buffer, start: nu
   return ok;
 }
 
-function wait(c: H2Connection, s: H2Stream): void {
+function wait(c: ConnectionState, s: H2Stream): void {
   if (s.waiting) return;
   s.waiting = true;
   c.waiting.push(s);
 }
 
-function dataFrame(c: H2Connection, s: H2Stream, endStream: boolean, buf: Buffer, start: number, end: number): void {
+function dataFrame(c: ConnectionState, s: H2Stream, endStream: boolean, buf: Buffer, start: number, end: number): void {
   const n = end - start;
   c.w.data(s.id, endStream, buf, start, end);
   s.sendWindow -= n;
@@ -65,7 +65,7 @@ function dataFrame(c: H2Connection, s: H2Stream, endStream: boolean, buf: Buffer
  * Sends what waits, one frame per stream in turn, while the connection window and the transport
  * allow; then tells producers whose queues drained that they may go on.
  */
-export function flushWaiting(c: H2Connection): void {
+export function flushWaiting(c: ConnectionState): void {
   let progress = true;
   while (progress && c.waiting.length > 0 && !c.w.blocked && !c.closed) {
     progress = false;
@@ -83,7 +83,7 @@ export function flushWaiting(c: H2Connection): void {
 }
 
 /** Sends one frame of `s`'s queue (or its end); false when its window (or the connection's) is shut. */
-function sendOne(c: H2Connection, s: H2Stream): boolean {
+function sendOne(c: ConnectionState, s: H2Stream): boolean {
   if (s.queued === 0) {
     if (s.endQueued) finishStream(c, s);
     return true;
@@ -109,7 +109,7 @@ function sendOne(c: H2Connection, s: H2Stream): boolean {
 }
 
 /** Queue empty, end owed: trailers, or an empty DATA frame with END_STREAM. */
-function finishStream(c: H2Connection, s: H2Stream): void {
+function finishStream(c: ConnectionState, s: H2Stream): void {
   const trailers = s.trailersQueued;
   s.endQueued = false;
   s.trailersQueued = null;
@@ -126,7 +126,7 @@ function finishStream(c: H2Connection, s: H2Stream): void {
 
 const EMPTY = Buffer.alloc(0);
 
-function notifyWritable(c: H2Connection): void {
+function notifyWritable(c: ConnectionState): void {
   if (c.buffered > c.opts.connectionBufferBytes / 2) return;
   let ready: H2Stream[] | null = null;
   for (const s of c.streams.values()) {
