@@ -14,6 +14,9 @@ export class HeaderList {
   path = "";
   protocol = "";
   status = 0;
+  /** Where :authority's value sits in `buf` (-1 when absent): a RequestHead's hostStart/hostEnd. */
+  authorityStart = -1;
+  authorityEnd = -1;
   /** The content-length value, -1 when absent. */
   contentLength = -1;
   /** Bitmask of `1 << H.*` for the known fields present. */

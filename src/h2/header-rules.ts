@@ -66,6 +66,10 @@ export function buildSection(block: DecodedBlock, kind: SectionKind, extendedCon
       if (bad) return "BAD_VALUE";
       pseudo |= p;
       setPseudo(list, p, pseudoValue(b, vs, ve));
+      if (p === P.AUTHORITY) {
+        list.authorityStart = vs;
+        list.authorityEnd = ve;
+      }
       continue;
     }
     const nameBad = checkName(b, ns, ne);

@@ -19,6 +19,7 @@ describe("valid sections", () => {
   test("a request carries its pseudo-headers apart and its fields in HTTP/1.1's layout", () => {
     const h = section([...REQ, ["content-length", "5"], ["x-forwarded-for", "1.2.3.4"], ["authorization", "Bearer x"]], "request", ["authorization"]) as HeaderList;
     expect([h.method, h.scheme, h.authority, h.path]).toEqual(["GET", "https", "example.com", "/a?b"]);
+    expect(h.buf.toString("latin1", h.authorityStart, h.authorityEnd)).toBe("example.com");
     expect(h.entries()).toEqual([["content-length", "5"], ["x-forwarded-for", "1.2.3.4"], ["authorization", "Bearer x"]]);
     expect(h.contentLength).toBe(5);
     expect(h.has(H.CONTENT_LENGTH) && h.has(H.X_FORWARDED_FOR) && !h.has(H.HOST)).toBe(true);
