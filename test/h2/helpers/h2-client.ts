@@ -4,10 +4,10 @@
  */
 import type { Socket } from "bun";
 import { H2Connection, type H2Options, type H2SessionHandler } from "../../../src/h2/index.ts";
-import { SocketOutput } from "./socket-output.ts";
+import { SocketWriter } from "../../../src/l7/writer.ts";
 
 interface Conn {
-  out: SocketOutput;
+  out: SocketWriter;
   h2: H2Connection;
 }
 
@@ -25,15 +25,16 @@ export async function connectH2(port: number, opts: { tls?: boolean; handler?: H
     ...(opts.tls ? { tls: { rejectUnauthorized: false, ALPNProtocols: Buffer.from("\x02h2", "latin1") } } : {}),
     socket: {
       open(s) {
-        const out = new SocketOutput(s as Socket<unknown>);
-        s.data = { out, h2: new H2Connection("client", out, opts.handler, opts.h2) };
+        let h2: H2Connection | null = null;
+        const out = new SocketWriter({ onWriterDrained: () => h2?.onWriterDrained() });
+        out.attach(s as Socket<unknown>);
+        h2 = new H2Connection("client", out, opts.handler, opts.h2);
+        s.data = { out, h2 };
         if (!opts.tls) ready();
       },
       handshake: () => ready(),
       data: (s, d) => s.data.h2.feed(d as Buffer),
-      drain(s) {
-        if (s.data.out.flush()) s.data.h2.onWriterDrained();
-      },
+      drain: (s) => s.data.out.flush(),
       close: (s) => s.data?.h2.transportClosed(),
       error() {},
     },

@@ -1,12 +1,13 @@
 /**
  * A small HTTP/2 server over Bun.listen for the tests: plain (h2c, prior knowledge) or TLS with ALPN
- * "h2", one H2Connection per socket, answering with echo-app.ts. One timer ticks every connection
- * (flood budgets, stalls, SETTINGS timeout), as the engine's sweep will.
+ * "h2", one H2Connection per socket, answering with echo-app.ts. Bytes leave through the L7
+ * engine's own SocketWriter (the H2Output the engine will hand the codec), and one timer ticks
+ * every connection (flood budgets, stalls, SETTINGS timeout), as the engine's sweep will.
  */
 import type { Socket, TCPSocketListenOptions } from "bun";
 import { H2Connection, H2Counters, type H2Options } from "../../../src/h2/index.ts";
 import { EchoStream } from "./echo-app.ts";
-import { SocketOutput } from "./socket-output.ts";
+import { SocketWriter } from "../../../src/l7/writer.ts";
 
 export interface H2TestServer {
   port: number;
@@ -18,7 +19,7 @@ export interface H2TestServer {
 }
 
 interface Conn {
-  out: SocketOutput;
+  out: SocketWriter;
   h2: H2Connection | null;
 }
 
@@ -48,7 +49,9 @@ export function startH2Server(opts: H2ServerOptions = {}): H2TestServer {
     port: 0,
     socket: {
       open(s) {
-        s.data = { out: new SocketOutput(s as Socket<unknown>), h2: null };
+        const conn: Conn = { out: new SocketWriter({ onWriterDrained: () => conn.h2?.onWriterDrained() }), h2: null };
+        conn.out.attach(s as Socket<unknown>);
+        s.data = conn;
         if (!opts.tls) begin(s);
       },
       handshake(s, ok) {
@@ -56,9 +59,7 @@ export function startH2Server(opts: H2ServerOptions = {}): H2TestServer {
         else s.end();
       },
       data: (s, d) => s.data.h2?.feed(d as Buffer),
-      drain(s) {
-        if (s.data.out.flush()) s.data.h2?.onWriterDrained();
-      },
+      drain: (s) => s.data.out.flush(),
       close: (s) => s.data?.h2?.transportClosed(),
       error(s) {
         s.end();
