@@ -4,3 +4,4 @@ export * from "./hash";
 export * from "./maglev";
 export * from "./conntrack";
 export * from "./clienthello";
+export * from "./huffman";

@@ -5,3 +5,4 @@ export * from "./hash.ts";
 export * from "./maglev.ts";
 export * from "./conntrack.ts";
 export * from "./clienthello.ts";
+export * from "./huffman.ts";
