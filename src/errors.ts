@@ -33,6 +33,9 @@ export const CODES = {
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   NOT_READY: 503,
+  // cluster (etcd)
+  CLUSTER_UNAVAILABLE: 503,
+  NODE_NAME_TAKEN: 409,
   // data plane
   BAD_REQUEST: 400,
   NO_ROUTE: 404,
