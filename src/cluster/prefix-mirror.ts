@@ -123,7 +123,9 @@ export class PrefixMirror {
   private async run(): Promise<void> {
     const { client } = this.opts;
     const leave = client.endpoints.onLeave((left) => {
-      if (left === this.status.endpoint) this.reconnect();
+      if (left !== this.status.endpoint || this.stream?.signal.aborted !== false) return;
+      this.opts.log?.(`mirror ${this.opts.prefix}: leaving ${left} (a call there failed)`);
+      this.reconnect();
     });
     try {
       while (!this.stopped()) {

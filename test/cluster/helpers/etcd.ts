@@ -94,8 +94,12 @@ function makeMember(spec: MemberSpec): EtcdMember {
       if (member.running()) process.kill(proc.pid, "SIGKILL");
       await proc.exited;
     },
-    pause: () => process.kill(proc.pid, "SIGSTOP"),
-    resume: () => process.kill(proc.pid, "SIGCONT"),
+    pause: () => {
+      if (member.running()) process.kill(proc.pid, "SIGSTOP");
+    },
+    resume: () => {
+      if (member.running()) process.kill(proc.pid, "SIGCONT");
+    },
     async restart(opts = {}) {
       // ETCD-NOTES §5.2: never start on a data dir the old process may still hold.
       await member.kill();

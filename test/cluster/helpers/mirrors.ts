@@ -12,8 +12,8 @@ export function testClient(endpoints: string[], opts: { deadlineMs?: number } = 
 }
 
 /** A started mirror of `prefix`; the watchdog is 3× the test etcd's progress-notify interval. */
-export function startMirror(client: EtcdClient, prefix: string, sink: MirrorSink = new MemorySink()): PrefixMirror {
-  const m = new PrefixMirror({ client, prefix, sink, watchdogMs: 3 * PROGRESS_INTERVAL_MS, pageSize: 100 });
+export function startMirror(client: EtcdClient, prefix: string, sink: MirrorSink = new MemorySink(), log?: (msg: string) => void): PrefixMirror {
+  const m = new PrefixMirror({ client, prefix, sink, watchdogMs: 3 * PROGRESS_INTERVAL_MS, pageSize: 100, log });
   m.start();
   return m;
 }
