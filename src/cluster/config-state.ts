@@ -40,24 +40,49 @@ export function emptyConfigState(): ConfigState {
 /** Decodes every key of the config prefix (others are ignored). Throws INTERNAL on a corrupt shard. */
 export function readConfigState(entries: readonly KeyValue[], keys: ClusterKeys): ConfigState {
   const state = emptyConfigState();
-  for (const kv of entries) {
-    if (kv.key === keys.configRevision) state.revision = Number(text(kv.value)) || 0;
-    else if (kv.key.startsWith(keys.configShards)) {
-      const index = Number(kv.key.slice(keys.configShards.length));
-      const shard = decodeShard(kv.value, kv.key);
-      state.shards.set(index, shard);
-      for (const [id, r] of Object.entries(shard)) state.resources.set(id, r);
-    } else if (kv.key.startsWith(keys.configHistory)) {
-      try {
-        state.history.push(JSON.parse(text(kv.value)) as ConfigHistoryEntry);
-      } catch {
-        // A history entry that does not parse loses that line of history, nothing else.
-      }
+  for (const kv of entries) take(state, kv.key, kv, keys);
+  state.history.sort((a, b) => a.revision - b.revision);
+  state.doc = assemble(state.resources);
+  return state;
+}
+
+/**
+ * `prev` with the keys in `changed` re-read through `get` (undefined: deleted), for a mirror change:
+ * only the shards that changed are decoded again. `prev` is left as it was.
+ */
+export function updateConfigState(prev: ConfigState, changed: readonly string[], get: (key: string) => KeyValue | undefined, keys: ClusterKeys): ConfigState {
+  const state: ConfigState = { ...prev, resources: new Map(prev.resources), shards: new Map(prev.shards), history: [...prev.history] };
+  for (const key of changed) {
+    if (key.startsWith(keys.configShards)) {
+      const index = Number(key.slice(keys.configShards.length));
+      for (const id of Object.keys(state.shards.get(index) ?? {})) state.resources.delete(id);
+      state.shards.delete(index);
+    } else if (key.startsWith(keys.configHistory)) {
+      const rev = Number(key.slice(keys.configHistory.length));
+      state.history = state.history.filter((h) => h.revision !== rev);
     }
+    const kv = get(key);
+    if (kv) take(state, key, kv, keys);
+    else if (key === keys.configRevision) state.revision = 0;
   }
   state.history.sort((a, b) => a.revision - b.revision);
   state.doc = assemble(state.resources);
   return state;
+}
+
+function take(state: ConfigState, key: string, kv: KeyValue, keys: ClusterKeys): void {
+  if (key === keys.configRevision) state.revision = Number(text(kv.value)) || 0;
+  else if (key.startsWith(keys.configShards)) {
+    const shard = decodeShard(kv.value, key);
+    state.shards.set(Number(key.slice(keys.configShards.length)), shard);
+    for (const [id, r] of Object.entries(shard)) state.resources.set(id, r);
+  } else if (key.startsWith(keys.configHistory)) {
+    try {
+      state.history.push(JSON.parse(text(kv.value)) as ConfigHistoryEntry);
+    } catch {
+      // A history entry that does not parse loses that line of history, nothing else.
+    }
+  }
 }
 
 /** The document: each kind's resources in position order (name breaks a tie). */

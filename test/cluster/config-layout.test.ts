@@ -7,16 +7,17 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import {
-  assignPositions, clusterKeys, decodeShard, encodeShard, MemorySink, POSITION_GAP, readConfigState, SHARD_COUNT, writeConfig,
-  type ClusterKeys, type EtcdClient, type PrefixMirror,
+  assignPositions, clusterKeys, decodeShard, encodeShard, MemorySink, POSITION_GAP, PrefixMirror, readConfigState, SHARD_COUNT,
+  updateConfigState, writeConfig,
+  type ClusterKeys, type EtcdClient,
 } from "../../src/cluster/index.ts";
 import { validateConfig, type ConfigDoc } from "../../src/config/index.ts";
 import { isLbError } from "../../src/errors.ts";
-import { sameDoc } from "../../src/store/index.ts";
+import { canonicalJson, sameDoc } from "../../src/store/index.ts";
 import { genConfig } from "../helpers/config-gen.ts";
 import { startEtcd, stopAllEtcd } from "./helpers/etcd.ts";
 import { bigConfig } from "./helpers/big-config.ts";
-import { startMirror, testClient } from "./helpers/mirrors.ts";
+import { testClient } from "./helpers/mirrors.ts";
 
 let client: EtcdClient;
 const mirrors: PrefixMirror[] = [];
@@ -31,12 +32,21 @@ afterAll(async () => {
   await stopAllEtcd();
 });
 
+/** A mirror of the config prefix, with the state also kept incrementally from its changes. */
 function mirrorOf(keys: ClusterKeys) {
   const sink = new MemorySink();
-  const m = startMirror(client, keys.config, sink);
+  let incremental = readConfigState([], keys);
+  const m = new PrefixMirror({
+    client, prefix: keys.config, sink, watchdogMs: 3000,
+    onChange: (c) => (incremental = updateConfigState(incremental, c.keys, (k) => sink.get(k), keys)),
+  });
+  m.start();
   mirrors.push(m);
-  return { m, sink, state: () => readConfigState(sink.entries(), keys) };
+  return { m, sink, state: () => readConfigState(sink.entries(), keys), incremental: () => incremental };
 }
+
+const summary = (s: ReturnType<typeof readConfigState>) =>
+  canonicalJson({ revision: s.revision, doc: s.doc, resources: [...s.resources.entries()].sort(), history: s.history });
 
 async function write(keys: ClusterKeys, base: ReturnType<typeof readConfigState>, doc: ConfigDoc, expectRevision?: number) {
   return writeConfig(client, keys, base, doc, { summary: "test", node: "lb-1", expectRevision });
@@ -66,7 +76,7 @@ describe("positions and shards", () => {
 describe("config in etcd", () => {
   test("random documents round-trip through a mirror; each write is one revision; a one-pool change rewrites one shard", async () => {
     const keys = clusterKeys("/c1/");
-    const { m, state } = mirrorOf(keys);
+    const { m, state, incremental } = mirrorOf(keys);
     for (let seed = 1; seed <= 12; seed++) {
       const doc = validateConfig(genConfig(seed));
       const r = await write(keys, state(), doc);
@@ -74,6 +84,7 @@ describe("config in etcd", () => {
       const s = state();
       expect(s.revision).toBe(r.changed ? r.revision : s.revision);
       expect(sameDoc(s.doc, doc)).toBe(true);
+      expect(summary(incremental())).toBe(summary(s));
     }
     const base = state();
     const pool = base.doc.pools[0]!;
@@ -85,6 +96,7 @@ describe("config in etcd", () => {
     expect(after.resources.get(`pools/${pool.name}`)!.rev).toBe(r.revision);
     for (const [id, res] of after.resources) if (id !== `pools/${pool.name}`) expect(res.rev).toBe(base.resources.get(id)!.rev);
     expect(after.history.at(-1)).toMatchObject({ revision: r.revision, summary: "test", node: "lb-1" });
+    expect(summary(incremental())).toBe(summary(after));
     expect(await write(keys, after, after.doc)).toMatchObject({ changed: false, revision: after.revision });
   });
 

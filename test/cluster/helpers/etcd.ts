@@ -32,6 +32,13 @@ export interface EtcdMember {
   restart(opts?: { waitHealthy?: boolean }): Promise<void>;
   /** Polls GET /health until {"health":"true"} (needs a leader and a committed proposal). */
   waitHealthy(timeoutMs?: number): Promise<void>;
+  /** `etcdctl snapshot save` of this (running) member into `path`. */
+  saveSnapshot(path: string): Promise<void>;
+  /**
+   * Stops the member, replaces its data with `etcdctl snapshot restore` of `path` (same name, peer
+   * URL and cluster token, so the same cluster ID: a restore from backup) and starts it again.
+   */
+  restoreSnapshot(path: string): Promise<void>;
 }
 
 interface MemberSpec {
@@ -108,10 +115,33 @@ function makeMember(spec: MemberSpec): EtcdMember {
       if (opts.waitHealthy ?? true) await member.waitHealthy();
     },
     waitHealthy: (timeoutMs = 15_000) => waitHealthy(member, timeoutMs),
+    async saveSnapshot(path) {
+      await run(["etcdctl", "--endpoints", member.url, "snapshot", "save", path], { ETCDCTL_API: "3" });
+    },
+    async restoreSnapshot(path) {
+      await member.kill();
+      rmSync(join(dataDir, "data"), { recursive: true, force: true });
+      await run([
+        "etcdctl", "snapshot", "restore", path, "--name", spec.name, "--data-dir", join(dataDir, "data"),
+        "--initial-cluster", spec.initialCluster, "--initial-cluster-token", spec.token,
+        "--initial-advertise-peer-urls", member.peerUrl,
+      ], { ETCDCTL_API: "3" });
+      proc = spawnMember(spec, dataDir);
+      entry.proc = proc;
+      await member.waitHealthy();
+    },
   };
   entry.member = member;
   live.add(entry);
   return member;
+}
+
+async function run(cmd: string[], env: Record<string, string>): Promise<void> {
+  const p = Bun.spawn(cmd, { env: { ...process.env, ...env }, stdout: "pipe", stderr: "pipe" });
+  const timer = setTimeout(() => p.kill("SIGKILL"), 20_000);
+  const code = await p.exited;
+  clearTimeout(timer);
+  if (code !== 0) throw new Error(`${cmd.slice(0, 3).join(" ")} failed (${code}): ${await new Response(p.stderr).text()}`);
 }
 
 async function waitHealthy(m: EtcdMember, timeoutMs: number): Promise<void> {
