@@ -23,6 +23,8 @@ export interface StoredResource {
   rev: number;
   pos: number;
   doc: { name: string } & Record<string, unknown>;
+  /** A pool's backends (by address) or a listener's routes (by name): the revision that last changed each. */
+  kids?: Record<string, number>;
 }
 
 /** A shard's content: "kind/name" → resource. */

@@ -14,7 +14,11 @@ export interface ConfigHistoryEntry {
   /** ISO 8601 UTC. */
   at: string;
   summary: string;
-  /** The node whose admin API took the write. */
+  /** Where the change came from on that node (the Store contract's ChangeSource: api, file, sighup). */
+  source: string;
+  /** The config file, for source file and sighup. */
+  file?: string;
+  /** The node that took the write. */
   node: string;
   /** Random per write: how a writer recognises its own write after an unclear failure. */
   write_id: string;

@@ -9,6 +9,7 @@ import type { ConfigDoc } from "../config/index.ts";
 import { LbError } from "../errors.ts";
 import { canonicalJson } from "../store/index.ts";
 import { assignPositions } from "./config-positions.ts";
+import { childRevisions } from "./config-revisions.ts";
 import { encodeShard, RESOURCE_KINDS, resourceId, shardOf, type Shard, type StoredResource } from "./config-shards.ts";
 import type { ConfigHistoryEntry, ConfigState } from "./config-state.ts";
 import { EtcdError, op, text, when, type EtcdClient, type Txn, type TxnOp } from "./etcd/index.ts";
@@ -25,6 +26,9 @@ export interface ConfigWriteOptions {
   /** The revision the change is based on (If-Match); anything but base.revision is a 412. */
   expectRevision?: number;
   summary: string;
+  /** The change's source (api, file, sighup; default api) and file, recorded in the history. */
+  source?: string;
+  file?: string;
   /** The node taking the write (recorded in the history). */
   node: string;
   /** etcd's --max-request-bytes: a larger write is refused (413) before it is sent. */
@@ -97,7 +101,8 @@ function diffResources(base: ConfigState, next: ConfigDoc, revision: number): { 
       if (!same || was.pos !== positions[i]) dirty.add(s);
       let shard = byShard.get(s);
       if (!shard) byShard.set(s, (shard = {}));
-      shard[id] = { rev: same ? was.rev : revision, pos: positions[i]!, doc };
+      const kids = same ? was.kids : childRevisions(kind, was, doc, revision);
+      shard[id] = { rev: same ? was.rev : revision, pos: positions[i]!, doc, ...(kids ? { kids } : {}) };
       seen.add(id);
     });
   }
@@ -114,7 +119,8 @@ function diffResources(base: ConfigState, next: ConfigDoc, revision: number): { 
 export async function writeConfig(client: EtcdClient, keys: ClusterKeys, base: ConfigState, next: ConfigDoc, opts: ConfigWriteOptions): Promise<ConfigWriteResult> {
   if (opts.expectRevision !== undefined && opts.expectRevision !== base.revision) throw stale(base.revision, opts.expectRevision);
   const writeId = crypto.randomUUID();
-  const plan = planConfigWrite(keys, base, next, { at: new Date().toISOString(), summary: opts.summary, node: opts.node, write_id: writeId });
+  const entry = { at: new Date().toISOString(), summary: opts.summary, source: opts.source ?? "api", node: opts.node, write_id: writeId };
+  const plan = planConfigWrite(keys, base, next, opts.file === undefined ? entry : { ...entry, file: opts.file });
   if (!plan) return { revision: base.revision, changed: false, etcdRevision: 0, shards: 0, bytes: 0 };
   const limit = opts.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
   if (plan.bytes + FRAMING_BYTES > limit) throw tooLarge(plan.bytes, limit);
@@ -128,7 +134,7 @@ export async function writeConfig(client: EtcdClient, keys: ClusterKeys, base: C
   }
   if (!r.succeeded) {
     const got = r.responses[0]?.kind === "range" ? r.responses[0].range.kvs[0] : undefined;
-    throw stale(got ? Number(text(got.value)) : 0, base.revision);
+    throw stale(got ? Number(text(got.value)) : 0, base.revision, got?.modRevision ?? r.header.revision);
   }
   return { revision: plan.revision, changed: true, etcdRevision: r.header.revision, shards: plan.shards, bytes: plan.bytes };
 }
@@ -152,8 +158,13 @@ async function settle(client: EtcdClient, keys: ClusterKeys, plan: ConfigPlan, w
   throw new LbError("CLUSTER_UNAVAILABLE", `etcd did not confirm the write of revision ${plan.revision}; it may still be applied: read the revision before writing again`);
 }
 
-function stale(current: number, expected: number): LbError {
-  return new LbError("PRECONDITION_FAILED", `the config is at revision ${current}, not ${expected}`);
+/**
+ * 412. `etcdRevision`, when known, is where the winning write is in etcd: details[0].etcd_revision,
+ * so the caller can wait for its mirror to apply it before trying again from a fresh read.
+ */
+function stale(current: number, expected: number, etcdRevision?: number): LbError {
+  const details = etcdRevision === undefined ? undefined : [{ revision: current, etcd_revision: etcdRevision }];
+  return new LbError("PRECONDITION_FAILED", `the config is at revision ${current}, not ${expected}`, { details });
 }
 
 function tooLarge(bytes: number, limit: number, cause?: unknown): LbError {

@@ -10,6 +10,7 @@ export { decodeVotes, HealthPublisher, type Vote } from "./health-votes.ts";
 export { backendKey, clusterVerdicts, isDown, type BackendVerdict, type QuorumRule } from "./verdict.ts";
 export { COMPRESS_ABOVE, decodeShard, encodeShard, RESOURCE_KINDS, resourceId, SHARD_COUNT, shardOf, type ResourceKind, type Shard, type StoredResource } from "./config-shards.ts";
 export { assignPositions, POSITION_GAP } from "./config-positions.ts";
+export { childRevisions, resourceRevisions } from "./config-revisions.ts";
 export { emptyConfigState, readConfigState, updateConfigState, type ConfigHistoryEntry, type ConfigState } from "./config-state.ts";
 export {
   DEFAULT_MAX_REQUEST_BYTES, HISTORY_KEEP, planConfigWrite, writeConfig, type ConfigPlan, type ConfigWriteOptions, type ConfigWriteResult,

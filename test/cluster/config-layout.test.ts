@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import {
   assignPositions, clusterKeys, decodeShard, encodeShard, MemorySink, POSITION_GAP, PrefixMirror, readConfigState, SHARD_COUNT,
-  updateConfigState, writeConfig,
+  resourceRevisions, updateConfigState, writeConfig,
   type ClusterKeys, type EtcdClient,
 } from "../../src/cluster/index.ts";
 import { validateConfig, type ConfigDoc } from "../../src/config/index.ts";
@@ -95,6 +95,13 @@ describe("config in etcd", () => {
     const after = state();
     expect(after.resources.get(`pools/${pool.name}`)!.rev).toBe(r.revision);
     for (const [id, res] of after.resources) if (id !== `pools/${pool.name}`) expect(res.rev).toBe(base.resources.get(id)!.rev);
+    // Store-contract revisions: the pool and its new backend move, its other backends keep theirs.
+    const before = resourceRevisions(base);
+    const revs = resourceRevisions(after);
+    expect(revs.get(`pool/${pool.name}`)).toBe(r.revision);
+    expect(revs.get(`backend/${pool.name}/10.9.9.9:80`)).toBe(r.revision);
+    for (const b of pool.backends) expect(revs.get(`backend/${pool.name}/${b.address}`)).toBe(before.get(`backend/${pool.name}/${b.address}`)!);
+    expect(revs.size).toBe(before.size + 1);
     expect(after.history.at(-1)).toMatchObject({ revision: r.revision, summary: "test", node: "lb-1" });
     expect(summary(incremental())).toBe(summary(after));
     expect(await write(keys, after, after.doc)).toMatchObject({ changed: false, revision: after.revision });
@@ -112,6 +119,8 @@ describe("config in etcd", () => {
     const lost = results.find((x) => x.status === "rejected") as PromiseRejectedResult;
     expect(isLbError(lost.reason, "PRECONDITION_FAILED")).toBe(true);
     expect(String(lost.reason.message)).toContain(`revision ${base.revision + 1}`);
+    // Where the winner is in etcd, so the loser can wait for its mirror before a fresh read.
+    expect(lost.reason.details[0].etcd_revision).toBeGreaterThan(0);
     const err = await write(keys, base, a, base.revision - 1).catch((e: unknown) => e);
     expect(isLbError(err, "PRECONDITION_FAILED")).toBe(true);
   });
