@@ -15,3 +15,6 @@ export { emptyConfigState, readConfigState, updateConfigState, type ConfigHistor
 export {
   DEFAULT_MAX_REQUEST_BYTES, HISTORY_KEEP, planConfigWrite, writeConfig, type ConfigPlan, type ConfigWriteOptions, type ConfigWriteResult,
 } from "./config-writer.ts";
+export { appliedReport, type AppliedReport } from "./applied-report.ts";
+export { ClusterNode, type ClusterNodeOptions, type ClusterNodeStatus } from "./cluster-node.ts";
+export { RevisionWaiters } from "./revision-waiters.ts";

@@ -13,6 +13,7 @@
  */
 import { Backoff, readPrefix, sleep, watchStream, type EtcdClient, type WatchEnd, type WatchEvent, type WatchResponse } from "./etcd/index.ts";
 import type { MirrorSink } from "./mirror-sink.ts";
+import { RevisionWaiters } from "./revision-waiters.ts";
 
 /** What changed in the sink: the events of one etcd revision batch, or a resync's diff. */
 export interface MirrorChange {
@@ -63,7 +64,7 @@ export class PrefixMirror {
   private stream: AbortController | undefined;
   private loop: Promise<void> | undefined;
   private needResync = false;
-  private waiters: { rev: number; resolve: (ok: boolean) => void }[] = [];
+  private readonly waiters = new RevisionWaiters();
   readonly status: MirrorStatus;
 
   constructor(opts: PrefixMirrorOptions) {
@@ -93,7 +94,7 @@ export class PrefixMirror {
     this.stream?.abort();
     await this.loop;
     this.status.phase = "stopped";
-    for (const w of this.waiters.splice(0)) w.resolve(false);
+    this.waiters.cancelAll();
   }
 
   /** Ends the current stream; the mirror resumes at once (e.g. after the node's lease keepalive failed). */
@@ -103,21 +104,7 @@ export class PrefixMirror {
 
   /** Resolves true once the sink has applied `revision` (false at the timeout or on stop). */
   waitForRevision(revision: number, timeoutMs: number): Promise<boolean> {
-    if (this.status.appliedRevision >= revision) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const w = {
-        rev: revision,
-        resolve: (ok: boolean) => {
-          clearTimeout(timer);
-          resolve(ok);
-        },
-      };
-      const timer = setTimeout(() => {
-        this.waiters = this.waiters.filter((x) => x !== w);
-        resolve(false);
-      }, timeoutMs);
-      this.waiters.push(w);
-    });
+    return this.waiters.wait(revision, this.status.appliedRevision, timeoutMs);
   }
 
   private async run(): Promise<void> {
@@ -258,9 +245,6 @@ export class PrefixMirror {
   private applied(revision: number, clusterId: string): void {
     this.status.appliedRevision = revision;
     this.status.clusterId = clusterId;
-    if (this.waiters.length === 0) return;
-    const done = this.waiters.filter((w) => w.rev <= revision);
-    this.waiters = this.waiters.filter((w) => w.rev > revision);
-    for (const w of done) w.resolve(true);
+    this.waiters.reached(revision);
   }
 }
