@@ -39,6 +39,8 @@ export interface ClusterNodeOptions {
   deadlineMs?: number;
   /** Without a mirror, how long start() waits for etcd before it fails (default 5 s). */
   startTimeoutMs?: number;
+  /** How long start() waits for another lease's record of this name to expire (default 2 × TTL + 1 s). */
+  nameWaitMs?: number;
   /** After each config change reached the mirror (the new state; compile and publish it). */
   onConfig?: (state: ConfigState) => void;
   /** The name was taken by another live node while this one was away from etcd. */
@@ -203,7 +205,7 @@ export class ClusterNode {
     if (this.sink.state().appliedRevision === 0) await this.firstSync();
     else if (!(await this.reachable(MIRROR_PROBE_MS))) return this.registerLater("etcd did not answer at start");
     try {
-      await registerOnce(this.leased, this.registry);
+      await registerOnce(this.leased, this.registry, this.opts.nameWaitMs);
       this.registration.registered = true;
     } catch (e) {
       if (!(e instanceof LbError) || e.code !== "CLUSTER_UNAVAILABLE") throw e;

@@ -3,7 +3,7 @@
  * within the TTL), holding what `GET /v1/cluster` shows — admin URL, version, start time, and the
  * config revision it applied, or the one it refused and why (a NACK, as in Envoy's xDS). A name is
  * claimed with a create-if-absent txn: a second node with the same name refuses to start, naming
- * the first, once the first has held the name for a whole lease TTL (a node restarting after kill -9
+ * the first, once the first has kept the name through two lease TTLs (a node restarting after kill -9
  * waits for its own old record to expire instead of being refused).
  */
 import { LbError } from "../errors.ts";
@@ -45,10 +45,11 @@ export class NodeRegistry {
 
   /**
    * Claims the name (create-if-absent under the lease). If another lease holds it, waits up to
-   * `waitMs` (default: the lease TTL + 1 s) for it to vanish; then throws NODE_NAME_TAKEN naming the
-   * holder. Throws CLUSTER_UNAVAILABLE when etcd cannot be reached.
+   * `waitMs` (default: 2 × the lease TTL + 1 s, so a record left by a killed node surely expires
+   * even on a loaded etcd) for it to vanish; then throws NODE_NAME_TAKEN naming the holder. Throws
+   * CLUSTER_UNAVAILABLE when etcd cannot be reached.
    */
-  async register(waitMs = this.opts.leased.status.ttlS * 1000 + 1000): Promise<void> {
+  async register(waitMs = this.opts.leased.status.ttlS * 2000 + 1000): Promise<void> {
     const { client, keys, leased } = this.opts;
     const key = keys.node(this.record.name);
     const deadline = Date.now() + waitMs;

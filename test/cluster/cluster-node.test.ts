@@ -92,7 +92,7 @@ describe("ClusterNode", () => {
 
   test("a second node with a live node's name refuses to start, naming it", async () => {
     await start("lb-dup");
-    const err = await start("lb-dup", { dbPath: join(dir, "lb-dup-2.db") }).catch((e: unknown) => e);
+    const err = await start("lb-dup", { dbPath: join(dir, "lb-dup-2.db"), nameWaitMs: 3000 }).catch((e: unknown) => e);
     expect(isLbError(err, "NODE_NAME_TAKEN")).toBe(true);
     expect((err as Error).message).toContain("http://127.0.0.1:1/lb-dup");
   });
