@@ -24,6 +24,7 @@ export interface ConfigHistoryEntry {
   write_id: string;
 }
 
+/** Read-only: its documents are the stored resources themselves, shared with every later state. */
 export interface ConfigState {
   /** The config revision (0: nothing written yet). */
   revision: number;

@@ -80,6 +80,15 @@ export function planConfigWrite(keys: ClusterKeys, base: ConfigState, next: Conf
   return { txn: { compare: [compare], success: ops, failure: [op.get(keys.configRevision)] }, revision, shards: dirty.size, bytes };
 }
 
+/** Canonical JSON of stored documents, kept while the state holding them lives (they never change). */
+const storedTexts = new WeakMap<object, string>();
+
+function storedText(doc: object): string {
+  let t = storedTexts.get(doc);
+  if (t === undefined) storedTexts.set(doc, (t = canonicalJson(doc)));
+  return t;
+}
+
 /** Each resource of `next` with its position and revision, grouped by shard, and the shards that changed. */
 function diffResources(base: ConfigState, next: ConfigDoc, revision: number): { byShard: Map<number, Shard>; dirty: Set<number> } {
   const byShard = new Map<number, Shard>();
@@ -96,7 +105,7 @@ function diffResources(base: ConfigState, next: ConfigDoc, revision: number): { 
     list.forEach((doc, i) => {
       const id = resourceId(kind, doc.name);
       const was = base.resources.get(id);
-      const same = was !== undefined && canonicalJson(was.doc) === canonicalJson(doc);
+      const same = was !== undefined && storedText(was.doc) === canonicalJson(doc);
       const s = shardOf(id);
       if (!same || was.pos !== positions[i]) dirty.add(s);
       let shard = byShard.get(s);
