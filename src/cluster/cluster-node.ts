@@ -76,6 +76,7 @@ export class ClusterNode {
   private readonly nodesSink = new MemorySink();
   private readonly votesSink = new MemorySink();
   private state: ConfigState;
+  private stateBroken = false;
   private readonly registration: RegistrationState = { registered: false, lastError: "" };
   private readonly stopping = new AbortController();
   private background: Promise<void> = Promise.resolve();
@@ -90,10 +91,7 @@ export class ClusterNode {
     const self = { name: opts.name, admin_url: opts.adminUrl, version: opts.version, started_at: new Date().toISOString() };
     this.registry = new NodeRegistry({ client: this.client, keys: this.keys, leased: this.leased, self });
     this.health = new HealthPublisher(this.leased, this.keys, opts.name);
-    this.configMirror = this.mirror(this.keys.config, this.sink, (keys) => {
-      this.state = updateConfigState(this.state, keys, (k) => this.sink.get(k), this.keys);
-      opts.onConfig?.(this.state);
-    });
+    this.configMirror = this.mirror(this.keys.config, this.sink, (keys) => this.configChanged(keys));
     this.nodesMirror = this.mirror(this.keys.nodes, this.nodesSink, () => {
       for (const l of [...this.nodeListeners]) l();
     });
@@ -245,6 +243,23 @@ export class ClusterNode {
       const why = this.configMirror.status.lastError || "no answer";
       throw new LbError("CLUSTER_UNAVAILABLE", `cannot reach etcd at ${this.client.endpoints.all.join(", ")} (${why}) and ${this.opts.dbPath} holds no mirrored config to serve from`);
     }
+  }
+
+  /**
+   * A change reached the mirror: decode what changed. A shard that does not decode (written by
+   * something else) keeps the node on its last good config; the next change then re-reads it all.
+   */
+  private configChanged(keys: readonly string[]): void {
+    try {
+      const get = (k: string) => this.sink.get(k);
+      this.state = this.stateBroken ? readConfigState(this.sink.entries(), this.keys) : updateConfigState(this.state, keys, get, this.keys);
+      this.stateBroken = false;
+    } catch (e) {
+      this.stateBroken = true;
+      this.opts.log?.(`cluster config unreadable, serving revision ${this.state.revision}: ${(e as Error).message}`);
+      return;
+    }
+    this.opts.onConfig?.(this.state);
   }
 
   private mirror(prefix: string, sink: MirrorSink, onChange: (keys: readonly string[]) => void): PrefixMirror {

@@ -146,7 +146,7 @@ export class PrefixMirror {
       this.status.resyncs++;
       this.applied(read.revision, read.header.clusterId);
       this.opts.log?.(`mirror ${this.opts.prefix}: resynced at revision ${read.revision} (${read.kvs.length} keys, ${keys.length} changed)`);
-      this.opts.onChange?.({ kind: "resync", revision: read.revision, keys, events: [] });
+      this.notify({ kind: "resync", revision: read.revision, keys, events: [] });
       return true;
     } catch (e) {
       this.fail(`resync failed: ${(e as Error).message}`);
@@ -223,7 +223,7 @@ export class PrefixMirror {
     if (r.header.revision === revision) this.status.phase = "in_sync";
     this.applied(revision, r.header.clusterId);
     const keys = [...new Set(events.map((e) => e.kv.key))];
-    this.opts.onChange?.({ kind: "events", revision, keys, events });
+    this.notify({ kind: "events", revision, keys, events });
   }
 
   private async onCreated(r: WatchResponse, applied: number, clusterId: string): Promise<void> {
@@ -240,6 +240,15 @@ export class PrefixMirror {
     this.backoff.reset();
     this.status.lastError = "";
     this.status.phase = r.header.revision <= applied ? "in_sync" : "catching_up";
+  }
+
+  /** The sink already holds the change: a failing consumer is logged, never a reason to replay it. */
+  private notify(change: MirrorChange): void {
+    try {
+      this.opts.onChange?.(change);
+    } catch (e) {
+      this.opts.log?.(`mirror ${this.opts.prefix}: a change consumer failed at revision ${change.revision}: ${(e as Error).message}`);
+    }
   }
 
   private applied(revision: number, clusterId: string): void {

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ClusterNode, type ClusterNodeOptions } from "../../src/cluster/index.ts";
+import { ClusterNode, SHARD_COUNT, type ClusterNodeOptions } from "../../src/cluster/index.ts";
 import { validateConfig } from "../../src/config/index.ts";
 import { isLbError } from "../../src/errors.ts";
 import { sameDoc } from "../../src/store/index.ts";
@@ -88,6 +88,22 @@ describe("ClusterNode", () => {
     expect(report.refused.filter((x) => x.node.startsWith("lb-w"))).toEqual([{ node: "lb-w2", revision: r.revision, reason: "listener web: cannot bind 127.0.0.1:80: permission denied" }]);
     expect(mine(report.pending)).toEqual(["lb-w3"]);
     await Promise.all([stop(b), stop(c)]);
+  });
+
+  test("a shard that does not decode (written by something else) leaves the node on its last good config", async () => {
+    const log: string[] = [];
+    const a = await start("lb-c", { log: (m) => log.push(m) });
+    const r = await a.write(validateConfig({ ...a.config().doc, pools: [...a.config().doc.pools, { name: "good" }] }), { summary: "good" });
+    const used = new Set(a.config().shards.keys());
+    const free = [...Array(SHARD_COUNT).keys()].find((i) => !used.has(i))!;
+    const garbage = await a.client.put(a.keys.shard(free), "not a shard");
+    expect(await a.configMirror.waitForRevision(garbage.revision, 5000)).toBe(true);
+    expect(a.config().revision).toBe(r.revision);
+    expect(log.join("\n")).toMatch(/config unreadable, serving revision/);
+    await a.client.delete(a.keys.shard(free));
+    const next = await a.write(validateConfig({ ...a.config().doc, pools: [...a.config().doc.pools, { name: "after" }] }), { summary: "after" });
+    expect(a.config().revision).toBe(next.revision);
+    expect(a.config().doc.pools.map((p) => p.name)).toContain("after");
   });
 
   test("a second node with a live node's name refuses to start, naming it", async () => {
