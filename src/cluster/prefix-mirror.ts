@@ -166,6 +166,8 @@ export class PrefixMirror {
   }
 
   private async afterStream(end: WatchEnd): Promise<void> {
+    // The stream is over: leaving its member below is ours, not another call's failure.
+    this.stream?.abort();
     if (this.stopped()) return;
     this.status.reconnects++;
     switch (end.reason) {

@@ -30,7 +30,10 @@ async function node(name: string) {
   leases.push(leased);
   await leased.start();
   const votes = new MemorySink();
-  mirrors.push(startMirror(client, keys.health, votes));
+  const mirror = startMirror(client, keys.health, votes);
+  mirrors.push(mirror);
+  // Synced before anything is published, so every vote arrives as an event.
+  await until(() => mirror.status.phase === "in_sync", 5000, "in sync");
   return { name, leased, health: new HealthPublisher(leased, keys, name), votes };
 }
 

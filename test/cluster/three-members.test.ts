@@ -33,6 +33,8 @@ test("a frozen member: the watchdog ends the silent stream and the mirror resume
   const own = testClient(members.map((m) => m.url));
   const mirror = startMirror(own, "/frz/", sink, (msg) => log.push(msg));
   mirrors.push(mirror);
+  // Synced before the first write, so every key arrives as an event (none through the first resync).
+  await until(() => mirror.status.phase === "in_sync", 10_000, "in sync");
   await writeSequence(client, "/frz/", 0, 10);
   await until(() => mirror.status.phase === "in_sync" && sink.entries().length === 10, 10_000, "the first 10 keys");
   const frozen = members.find((m) => m.url === mirror.status.endpoint)!;
@@ -58,6 +60,7 @@ test("a member without quorum ends the watch; writes fail cleanly; the mirror re
   const sink = new MemorySink();
   const mirror = startMirror(client, "/q/", sink);
   mirrors.push(mirror);
+  await until(() => mirror.status.phase === "in_sync", 10_000, "in sync");
   await writeSequence(client, "/q/", 0, 20);
   await until(() => mirror.status.phase === "in_sync" && sink.entries().length === 20, 10_000, "the first 20 keys");
 
