@@ -4,7 +4,7 @@
  * A member can be stopped, killed, frozen (SIGSTOP), resumed and restarted on the same data dir.
  * Every process is tracked by PID; stopAllEtcd() in afterAll kills what is left and removes the dirs.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -52,6 +52,48 @@ interface MemberSpec {
 
 const live = new Set<{ proc: Bun.Subprocess; member: EtcdMember }>();
 const dirs = new Set<string>();
+
+/**
+ * Members left behind by a test process that died before its afterAll (a crash, a kill): each
+ * member's cluster token names the test process that started it; a member whose test process is
+ * gone is killed when this helper loads. bun test runs no exit handlers, so this is the safety net.
+ */
+function sweepOrphans(): void {
+  let pids: string[];
+  try {
+    pids = readdirSync("/proc").filter((d) => /^\d+$/.test(d));
+  } catch {
+    return; // no /proc: nothing to sweep
+  }
+  for (const pid of pids) {
+    let args: string;
+    try {
+      args = readFileSync(`/proc/${pid}/cmdline`, "latin1");
+    } catch {
+      continue; // exited meanwhile
+    }
+    const owner = /fulcrum-test-(\d+)-\d+/.exec(args)?.[1];
+    if (!owner || !args.startsWith("etcd\0") || alive(Number(owner))) continue;
+    try {
+      process.kill(Number(pid), "SIGKILL");
+    } catch {
+      // gone already
+    }
+    const data = /--data-dir\0([^\0]+)\/data\0/.exec(args)?.[1];
+    if (data?.includes("fulcrum-etcd-")) rmSync(data, { recursive: true, force: true });
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+sweepOrphans();
 
 /** A free loopback TCP port (bound and released; the short race is acceptable in tests). */
 export function freePort(): number {

@@ -7,6 +7,7 @@ import { join } from "node:path";
 const SCRIPT = join(import.meta.dir, "..", "fixtures", "node-process.ts");
 const live = new Set<NodeProcess>();
 
+
 export interface NodeProcess {
   pid: number;
   output(): string;
