@@ -7,7 +7,7 @@
  * waits for its own old record to expire instead of being refused).
  */
 import { LbError } from "../errors.ts";
-import { op, text, when, type EtcdClient, type KeyValue } from "./etcd/index.ts";
+import { op, sleep, text, when, type EtcdClient, type KeyValue } from "./etcd/index.ts";
 import type { ClusterKeys } from "./keys.ts";
 import type { LeasedKeys } from "./leased-keys.ts";
 
@@ -49,7 +49,7 @@ export class NodeRegistry {
    * even on a loaded etcd) for it to vanish; then throws NODE_NAME_TAKEN naming the holder. Throws
    * CLUSTER_UNAVAILABLE when etcd cannot be reached.
    */
-  async register(waitMs = this.opts.leased.status.ttlS * 2000 + 1000): Promise<void> {
+  async register(waitMs = this.opts.leased.status.ttlS * 2000 + 1000, signal?: AbortSignal): Promise<void> {
     const { client, keys, leased } = this.opts;
     const key = keys.node(this.record.name);
     const deadline = Date.now() + waitMs;
@@ -65,8 +65,8 @@ export class NodeRegistry {
         leased.adopt(key, value, { exclusive: true });
         return;
       }
-      if (Date.now() >= deadline) throw taken(this.record.name, holder);
-      await Bun.sleep(Math.min(250, Math.max(1, deadline - Date.now())));
+      if (Date.now() >= deadline || signal?.aborted) throw taken(this.record.name, holder);
+      await sleep(Math.min(250, Math.max(1, deadline - Date.now())), signal);
     }
   }
 

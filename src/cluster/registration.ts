@@ -17,9 +17,9 @@ export interface RegistrationState {
  * Takes the lease and claims the name once. Throws what failed: CLUSTER_UNAVAILABLE (etcd away),
  * NODE_NAME_TAKEN. `waitMs` bounds the wait for a record left by this node's previous life.
  */
-export async function registerOnce(leased: LeasedKeys, registry: NodeRegistry, waitMs?: number): Promise<void> {
+export async function registerOnce(leased: LeasedKeys, registry: NodeRegistry, waitMs?: number, signal?: AbortSignal): Promise<void> {
   if (leased.leaseId === "0") await leased.start();
-  await registry.register(waitMs);
+  await registry.register(waitMs, signal);
 }
 
 /**
@@ -36,13 +36,15 @@ export async function registerInBackground(
   const backoff = new Backoff({ ...client.backoffOptions, maxMs: Math.max(client.backoffOptions.maxMs ?? 2000, 2000) });
   while (!opts.signal.aborted) {
     try {
-      await registerOnce(leased, registry);
+      await registerOnce(leased, registry, undefined, opts.signal);
+      if (opts.signal.aborted) return;
       state.registered = true;
       state.lastError = "";
       opts.log?.(`registered as ${registry.current().name}`);
       return;
     } catch (e) {
       state.lastError = (e as Error).message;
+      if (opts.signal.aborted) return;
       if (isLbError(e, "NODE_NAME_TAKEN")) {
         opts.onTaken(e as Error);
         return;
