@@ -15,8 +15,8 @@ export const SHARD_COUNT = 64;
 /** Shards whose JSON is longer are gzip-compressed. */
 export const COMPRESS_ABOVE = 8 * 1024;
 
-export type ResourceKind = "listeners" | "pools" | "certificates";
-export const RESOURCE_KINDS: readonly ResourceKind[] = ["listeners", "pools", "certificates"];
+export type LayoutKind = "listeners" | "pools" | "certificates";
+export const RESOURCE_KINDS: readonly LayoutKind[] = ["listeners", "pools", "certificates"];
 
 /** One resource as stored: its document, its place in the document, the revision that last changed it. */
 export interface StoredResource {
@@ -31,7 +31,7 @@ export interface StoredResource {
 export type Shard = Record<string, StoredResource>;
 
 /** The identity of a resource across the layout. */
-export const resourceId = (kind: ResourceKind, name: string) => `${kind}/${name}`;
+export const resourceId = (kind: LayoutKind, name: string) => `${kind}/${name}`;
 
 /** FNV-1a 32 of the resource id, modulo SHARD_COUNT: stable across versions and platforms. */
 export function shardOf(id: string): number {

@@ -5,7 +5,7 @@
  */
 import type { ConfigDoc } from "../config/index.ts";
 import { text, type KeyValue } from "./etcd/index.ts";
-import { decodeShard, RESOURCE_KINDS, type ResourceKind, type Shard, type StoredResource } from "./config-shards.ts";
+import { decodeShard, RESOURCE_KINDS, type LayoutKind, type Shard, type StoredResource } from "./config-shards.ts";
 import type { ClusterKeys } from "./keys.ts";
 
 /** One config revision in the history. */
@@ -92,9 +92,9 @@ function take(state: ConfigState, key: string, kv: KeyValue, keys: ClusterKeys):
 
 /** The document: each kind's resources in position order (name breaks a tie). */
 function assemble(resources: Map<string, StoredResource>): ConfigDoc {
-  const byKind = new Map<ResourceKind, StoredResource[]>(RESOURCE_KINDS.map((k) => [k, []]));
-  for (const [id, r] of resources) byKind.get(id.slice(0, id.indexOf("/")) as ResourceKind)?.push(r);
+  const byKind = new Map<LayoutKind, StoredResource[]>(RESOURCE_KINDS.map((k) => [k, []]));
+  for (const [id, r] of resources) byKind.get(id.slice(0, id.indexOf("/")) as LayoutKind)?.push(r);
   const order = (a: StoredResource, b: StoredResource) => a.pos - b.pos || (a.doc.name < b.doc.name ? -1 : a.doc.name > b.doc.name ? 1 : 0);
-  const docs = (k: ResourceKind) => byKind.get(k)!.sort(order).map((r) => r.doc);
+  const docs = (k: LayoutKind) => byKind.get(k)!.sort(order).map((r) => r.doc);
   return { listeners: docs("listeners"), pools: docs("pools"), certificates: docs("certificates") } as unknown as ConfigDoc;
 }

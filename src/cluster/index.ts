@@ -8,7 +8,7 @@ export { LeasedKeys, type LeasedKeysOptions, type LeasedKeysStatus } from "./lea
 export { decodeNode, listNodes, NodeRegistry, type NodeRecord, type NodeRegistryOptions, type NodeView } from "./node-registry.ts";
 export { decodeVotes, HealthPublisher, type Vote } from "./health-votes.ts";
 export { backendKey, clusterVerdicts, isDown, type BackendVerdict, type QuorumRule } from "./verdict.ts";
-export { COMPRESS_ABOVE, decodeShard, encodeShard, RESOURCE_KINDS, resourceId, SHARD_COUNT, shardOf, type ResourceKind, type Shard, type StoredResource } from "./config-shards.ts";
+export { COMPRESS_ABOVE, decodeShard, encodeShard, RESOURCE_KINDS, resourceId, SHARD_COUNT, shardOf, type LayoutKind, type Shard, type StoredResource } from "./config-shards.ts";
 export { assignPositions, POSITION_GAP } from "./config-positions.ts";
 export { childRevisions, resourceRevisions } from "./config-revisions.ts";
 export { emptyConfigState, readConfigState, updateConfigState, type ConfigHistoryEntry, type ConfigState } from "./config-state.ts";
