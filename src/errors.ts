@@ -35,6 +35,9 @@ export const CODES = {
   UNSUPPORTED_MEDIA_TYPE: 415,
   NOT_READY: 503,
   DRAINING: 503,
+  // cluster (etcd)
+  CLUSTER_UNAVAILABLE: 503,
+  NODE_NAME_TAKEN: 409,
   // data plane
   BAD_REQUEST: 400,
   NO_ROUTE: 404,

@@ -1,0 +1,269 @@
+/**
+ * One Fulcrum node's membership in a cluster, composed from the parts of this folder: the etcd
+ * client, the config mirror in the node's SQLite file (served from even while etcd is away), mirrors
+ * of the node registry and the health votes, the node's lease with its record and votes. What the
+ * phase-2 wiring needs — a synchronous local read of the config, a write that is one etcd txn and
+ * returns once this node's mirror has it (read your writes), the nodes and their applied revisions,
+ * the health verdicts — and nothing about sockets, compiling or the admin API.
+ */
+import { LbError } from "../errors.ts";
+import { appliedReport, type AppliedReport } from "./applied-report.ts";
+import { readConfigState, updateConfigState, type ConfigState } from "./config-state.ts";
+import { writeConfig, type ConfigWriteOptions, type ConfigWriteResult } from "./config-writer.ts";
+import { EtcdClient } from "./etcd/index.ts";
+import { decodeVotes, HealthPublisher, type Vote } from "./health-votes.ts";
+import { clusterKeys, type ClusterKeys } from "./keys.ts";
+import { LeasedKeys } from "./leased-keys.ts";
+import { MemorySink, type MirrorSink } from "./mirror-sink.ts";
+import { listNodes, NodeRegistry, type NodeView } from "./node-registry.ts";
+import { PrefixMirror, type MirrorStatus } from "./prefix-mirror.ts";
+import { registerInBackground, registerOnce, type RegistrationState } from "./registration.ts";
+import { openSqliteSink, type SqliteSink } from "./sqlite-sink.ts";
+import { clusterVerdicts, type BackendVerdict, type QuorumRule } from "./verdict.ts";
+
+export interface ClusterNodeOptions {
+  endpoints: readonly string[];
+  /** The node's name (--node): unique among live nodes. */
+  name: string;
+  adminUrl: string;
+  version: string;
+  /** The node's SQLite file: the config mirror lives in it (tables cluster_kv, cluster_sync). */
+  dbPath: string;
+  root?: string;
+  /** Lease TTL (default 10 s; 2 s is etcd's practical minimum). */
+  ttlS?: number;
+  /** 3× etcd's --experimental-watch-progress-notify-interval (default 15 s for the recommended 5 s). */
+  watchdogMs?: number;
+  requestTimeoutMs?: number;
+  /** How long a call (a write) may take with retries before it is a 503 (default 5 s). */
+  deadlineMs?: number;
+  /** Without a mirror, how long start() waits for etcd before it fails (default 5 s). */
+  startTimeoutMs?: number;
+  /** How long start() waits for another lease's record of this name to expire (default 2 × TTL + 1 s). */
+  nameWaitMs?: number;
+  /** After each config change reached the mirror (the new state; compile and publish it). */
+  onConfig?: (state: ConfigState) => void;
+  /** The name was taken by another live node while this one was away from etcd. */
+  onNameTaken?: (e: Error) => void;
+  log?: (msg: string) => void;
+}
+
+export interface ClusterNodeStatus {
+  name: string;
+  endpoints: readonly string[];
+  /** The member calls go to now. */
+  member: string;
+  registered: boolean;
+  registrationError: string;
+  config: MirrorStatus;
+  nodes: MirrorStatus;
+  health: MirrorStatus;
+}
+
+/** With a mirror to serve from, how long start() gives etcd to answer before registering in the background. */
+const MIRROR_PROBE_MS = 1000;
+
+export class ClusterNode {
+  readonly keys: ClusterKeys;
+  readonly client: EtcdClient;
+  readonly leased: LeasedKeys;
+  readonly registry: NodeRegistry;
+  readonly health: HealthPublisher;
+  readonly configMirror: PrefixMirror;
+  readonly nodesMirror: PrefixMirror;
+  readonly healthMirror: PrefixMirror;
+  private readonly sink: SqliteSink;
+  private readonly nodesSink = new MemorySink();
+  private readonly votesSink = new MemorySink();
+  private state: ConfigState;
+  private stateBroken = false;
+  private readonly registration: RegistrationState = { registered: false, lastError: "" };
+  private readonly stopping = new AbortController();
+  private background: Promise<void> = Promise.resolve();
+  private readonly nodeListeners = new Set<() => void>();
+
+  private constructor(readonly opts: ClusterNodeOptions) {
+    this.keys = clusterKeys(opts.root);
+    this.client = new EtcdClient({ endpoints: opts.endpoints, requestTimeoutMs: opts.requestTimeoutMs, deadlineMs: opts.deadlineMs });
+    this.sink = openSqliteSink(opts.dbPath, this.keys.config);
+    this.state = readConfigState(this.sink.entries(), this.keys);
+    this.leased = new LeasedKeys({ client: this.client, ttlS: opts.ttlS ?? 10, log: opts.log });
+    const self = { name: opts.name, admin_url: opts.adminUrl, version: opts.version, started_at: new Date().toISOString() };
+    this.registry = new NodeRegistry({ client: this.client, keys: this.keys, leased: this.leased, self });
+    this.health = new HealthPublisher(this.leased, this.keys, opts.name);
+    this.configMirror = this.mirror(this.keys.config, this.sink, (keys) => this.configChanged(keys));
+    this.nodesMirror = this.mirror(this.keys.nodes, this.nodesSink, () => {
+      for (const l of [...this.nodeListeners]) l();
+    });
+    this.healthMirror = this.mirror(this.keys.health, this.votesSink, () => {});
+  }
+
+  /**
+   * Joins the cluster. With a mirror in dbPath it returns at once, serving the mirrored config, and
+   * connects and registers in the background. Without one it waits up to startTimeoutMs for etcd,
+   * then throws CLUSTER_UNAVAILABLE naming the endpoints it tried. Throws NODE_NAME_TAKEN when etcd
+   * answers and a live node holds the name.
+   */
+  static async start(opts: ClusterNodeOptions): Promise<ClusterNode> {
+    const node = new ClusterNode(opts);
+    try {
+      await node.join();
+    } catch (e) {
+      await node.stop();
+      throw e;
+    }
+    return node;
+  }
+
+  /** The config as this node's mirror holds it (synchronous, local). */
+  config(): ConfigState {
+    return this.state;
+  }
+
+  /** True once the config mirror has caught up with etcd (false while etcd is away). */
+  get synced(): boolean {
+    return this.configMirror.status.phase === "in_sync";
+  }
+
+  /**
+   * Writes `doc` based on the mirror's current state (see writeConfig for the errors), and resolves
+   * once this node's mirror holds the result; after a 412, once it holds the write that won.
+   */
+  async write(doc: ConfigState["doc"], opts: Omit<ConfigWriteOptions, "node">): Promise<ConfigWriteResult> {
+    const wait = this.opts.deadlineMs ?? this.client.deadlineMs;
+    try {
+      const r = await writeConfig(this.client, this.keys, this.state, doc, { ...opts, node: this.opts.name });
+      if (r.changed) await this.configMirror.waitForRevision(r.etcdRevision, wait);
+      return r;
+    } catch (e) {
+      const winner = (e as LbError).details?.[0] as { etcd_revision?: number } | undefined;
+      if (winner?.etcd_revision) await this.configMirror.waitForRevision(winner.etcd_revision, wait);
+      throw e;
+    }
+  }
+
+  /** The live nodes (this one included once registered), with their lag behind this node's config revision. */
+  nodes(): NodeView[] {
+    return listNodes(this.nodesSink.entries(), this.state.revision);
+  }
+
+  /** Resolves when every live node has applied or refused config `revision`, or at the timeout. */
+  async waitApplied(revision: number, timeoutMs: number): Promise<AppliedReport> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const report = appliedReport(this.nodes(), revision);
+      const left = deadline - Date.now();
+      if (report.pending.length === 0 || left <= 0) return report;
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          this.nodeListeners.delete(done);
+          resolve();
+        };
+        const timer = setTimeout(done, left);
+        this.nodeListeners.add(done);
+      });
+    }
+  }
+
+  /** Every node's health votes, and the cluster's verdict per backend (see verdict.ts). */
+  votes(): Vote[] {
+    return decodeVotes(this.votesSink.entries(), this.keys);
+  }
+
+  verdicts(ruleOf?: (pool: string) => QuorumRule): Map<string, BackendVerdict> {
+    return clusterVerdicts(this.votes(), ruleOf);
+  }
+
+  status(): ClusterNodeStatus {
+    return {
+      name: this.opts.name,
+      endpoints: this.client.endpoints.all,
+      member: this.client.endpoints.current(),
+      registered: this.registration.registered,
+      registrationError: this.registration.lastError,
+      config: { ...this.configMirror.status },
+      nodes: { ...this.nodesMirror.status },
+      health: { ...this.healthMirror.status },
+    };
+  }
+
+  /** Leaves the cluster: the lease is revoked (record and votes vanish at once), mirrors stop. */
+  async stop(): Promise<void> {
+    this.stopping.abort();
+    await this.background;
+    await this.leased.stop();
+    await Promise.all([this.configMirror.stop(), this.nodesMirror.stop(), this.healthMirror.stop()]);
+    this.client.close();
+    this.sink.close();
+  }
+
+  private async join(): Promise<void> {
+    for (const m of [this.configMirror, this.nodesMirror, this.healthMirror]) m.start();
+    if (this.sink.state().appliedRevision === 0) await this.firstSync();
+    else if (!(await this.reachable(MIRROR_PROBE_MS))) return this.registerLater("etcd did not answer at start");
+    try {
+      await registerOnce(this.leased, this.registry, this.opts.nameWaitMs);
+      this.registration.registered = true;
+    } catch (e) {
+      if (!(e instanceof LbError) || e.code !== "CLUSTER_UNAVAILABLE") throw e;
+      this.registerLater(e.message);
+    }
+  }
+
+  /** Serving from the mirror: registration goes on in the background until etcd answers. */
+  private registerLater(why: string): void {
+    this.registration.lastError = why;
+    this.background = registerInBackground(this.client, this.leased, this.registry, this.registration, {
+      signal: this.stopping.signal,
+      onTaken: (err) => this.opts.onNameTaken?.(err),
+      log: this.opts.log,
+    });
+  }
+
+  private reachable(ms: number): Promise<boolean> {
+    return this.client.range(this.keys.configRevision, { countOnly: true }, { deadlineMs: ms }).then(
+      () => true,
+      () => false,
+    );
+  }
+
+  /** No mirror to serve from: etcd must answer within startTimeoutMs. */
+  private async firstSync(): Promise<void> {
+    const ok = await new Promise<boolean>((resolve) => {
+      const deadline = Date.now() + (this.opts.startTimeoutMs ?? 5000);
+      const tick = () => {
+        if (this.configMirror.status.resyncs > 0) resolve(true);
+        else if (Date.now() > deadline) resolve(false);
+        else setTimeout(tick, 20);
+      };
+      tick();
+    });
+    if (!ok) {
+      const why = this.configMirror.status.lastError || "no answer";
+      throw new LbError("CLUSTER_UNAVAILABLE", `cannot reach etcd at ${this.client.endpoints.all.join(", ")} (${why}) and ${this.opts.dbPath} holds no mirrored config to serve from`);
+    }
+  }
+
+  /**
+   * A change reached the mirror: decode what changed. A shard that does not decode (written by
+   * something else) keeps the node on its last good config; the next change then re-reads it all.
+   */
+  private configChanged(keys: readonly string[]): void {
+    try {
+      const get = (k: string) => this.sink.get(k);
+      this.state = this.stateBroken ? readConfigState(this.sink.entries(), this.keys) : updateConfigState(this.state, keys, get, this.keys);
+      this.stateBroken = false;
+    } catch (e) {
+      this.stateBroken = true;
+      this.opts.log?.(`cluster config unreadable, serving revision ${this.state.revision}: ${(e as Error).message}`);
+      return;
+    }
+    this.opts.onConfig?.(this.state);
+  }
+
+  private mirror(prefix: string, sink: MirrorSink, onChange: (keys: readonly string[]) => void): PrefixMirror {
+    const { client, opts } = this;
+    return new PrefixMirror({ client, prefix, sink, watchdogMs: opts.watchdogMs ?? 15_000, log: opts.log, onChange: (c) => onChange(c.keys) });
+  }
+}

@@ -1,0 +1,20 @@
+/** @module The cluster layer: etcd client, prefix mirrors, node registry under a lease, shared health votes, config layout. */
+export * from "./etcd/index.ts";
+export { MemorySink, sameKv, type MirrorSink, type SyncState } from "./mirror-sink.ts";
+export { openSqliteSink, SqliteSink } from "./sqlite-sink.ts";
+export { PrefixMirror, type MirrorChange, type MirrorPhase, type MirrorStatus, type PrefixMirrorOptions } from "./prefix-mirror.ts";
+export { clusterKeys, DEFAULT_ROOT, type ClusterKeys } from "./keys.ts";
+export { LeasedKeys, type LeasedKeysOptions, type LeasedKeysStatus } from "./leased-keys.ts";
+export { decodeNode, listNodes, NodeRegistry, type NodeRecord, type NodeRegistryOptions, type NodeView } from "./node-registry.ts";
+export { decodeVotes, HealthPublisher, type Vote } from "./health-votes.ts";
+export { backendKey, clusterVerdicts, isDown, type BackendVerdict, type QuorumRule } from "./verdict.ts";
+export { COMPRESS_ABOVE, decodeShard, encodeShard, RESOURCE_KINDS, resourceId, SHARD_COUNT, shardOf, type LayoutKind, type Shard, type StoredResource } from "./config-shards.ts";
+export { assignPositions, POSITION_GAP } from "./config-positions.ts";
+export { childRevisions, resourceRevisions } from "./config-revisions.ts";
+export { emptyConfigState, readConfigState, updateConfigState, type ConfigHistoryEntry, type ConfigState } from "./config-state.ts";
+export {
+  DEFAULT_MAX_REQUEST_BYTES, HISTORY_KEEP, planConfigWrite, writeConfig, type ConfigPlan, type ConfigWriteOptions, type ConfigWriteResult,
+} from "./config-writer.ts";
+export { appliedReport, type AppliedReport } from "./applied-report.ts";
+export { ClusterNode, type ClusterNodeOptions, type ClusterNodeStatus } from "./cluster-node.ts";
+export { RevisionWaiters } from "./revision-waiters.ts";
