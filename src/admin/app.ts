@@ -18,6 +18,7 @@ import { mountConfig } from "./routes/config.ts";
 import { mountProbes } from "./routes/probes.ts";
 import { COLLECTIONS } from "./routes/resources.ts";
 import { mountRuntime } from "./routes/runtime.ts";
+import { mountStatsHistory } from "./routes/stats-history.ts";
 import type { RuntimeView } from "../status.ts";
 
 /** Default largest request body: 4 MiB (a config with many certificates fits comfortably). */
@@ -70,6 +71,7 @@ const PATHS: [string, string][] = [
   ["/v1/certificates/:name", "GET, PUT, PATCH, DELETE"],
   ["/v1/status", "GET"],
   ["/v1/revisions", "GET"],
+  ["/v1/stats/history", "GET"],
   ["/metrics", "GET"],
   ["/healthz", "GET"],
   ["/readyz", "GET"],
@@ -111,6 +113,7 @@ export function createAdminApp(opts: AdminOptions): Hono {
   mountProbes(app, deps, registry);
   mountConfig(app, deps);
   mountRuntime(app, deps);
+  mountStatsHistory(app, deps);
   for (const spec of COLLECTIONS) mountCollection(app, deps, spec);
 
   for (const [path, allow] of PATHS) {

@@ -16,6 +16,8 @@ import { ListenerSet, type BoundListener } from "./listeners/listener-set.ts";
 import { registerDataPlaneMetrics } from "./stats/metrics.ts";
 import { PoolRegistry } from "./pools/pool-registry.ts";
 import { trafficView } from "./stats/traffic-stats.ts";
+import { StatsHistory } from "./stats/history.ts";
+import { historySources } from "./stats/history-sources.ts";
 import { preflightListeners } from "./listeners/preflight.ts";
 
 export interface DataPlaneOptions {
@@ -94,6 +96,8 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<RunningDat
     throw new LbError("CONFIG_INVALID", `${failed.length} listener(s) could not bind`, { details });
   }
   const unsubscribe = opts.holder.subscribe((s) => void apply(s));
+  const history = new StatsHistory({ sources: () => historySources(opts.holder.current(), l7.stats, pools, listeners) });
+  history.start();
 
   const l4Connections = (pool: string, address: string): number => {
     const id = backendId(pool, address);
@@ -112,11 +116,13 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<RunningDat
         requests_total: s.total,
         failures_total: s.failures,
         ejected: pools.ejected(pool, address),
+        ejections_total: pools.ejections(pool, address),
         traffic: trafficView(s),
       };
     },
     traffic: (scope, name) => trafficView((scope === "listener" ? l7.stats.listeners : scope === "route" ? l7.stats.routes : l7.stats.pools).peek(name)),
     listeners: () => listeners.states(),
+    history: (q) => history.read(q),
     preflight: (snap) => preflightListeners(snap, listeners),
   };
   registerDataPlaneMetrics(opts.metrics, pools, listeners, l7.stats);
@@ -130,6 +136,7 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<RunningDat
     stop: (graceMs = 0) =>
       (stopped ??= (async () => {
         unsubscribe();
+        history.stop();
         await listeners.stopAll(graceMs);
         l7.flushLogs();
         upstreams.close();

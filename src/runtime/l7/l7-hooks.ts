@@ -225,11 +225,14 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
       const s = ctx.user;
       const code = ctx.error?.code ?? ctx.replyErrorCode ?? undefined;
       const retries = Math.max(0, ctx.attempt - 1);
+      const now = performance.now();
       listenerStats.active--;
       listenerStats.record(ctx.status, ctx.bytesIn, ctx.bytesOut, 0, code);
+      listenerStats.durations.observe(now - ctx.startedAt);
       if (s.routeStats) {
         s.routeStats.active--;
         s.routeStats.record(ctx.status, ctx.bytesIn, ctx.bytesOut, retries, code);
+        s.routeStats.durations.observe(now - ctx.startedAt);
       }
       if (s.poolStats) {
         s.poolStats.active--;
@@ -240,7 +243,6 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
       release(ctx);
       const log = s.listener ? deps.accessLog(s.listener) : undefined;
       if (!log) return;
-      const now = performance.now();
       // the pool the request was for, also when it was refused before one was running (503)
       const poolName = s.rt?.name ?? (s.route ? s.route.pool?.name : s.listener?.pool?.name);
       log.write({
