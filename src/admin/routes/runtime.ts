@@ -7,6 +7,7 @@ import type { Hono } from "hono";
 import type { Snapshot, SnapshotPool } from "../../config/index.ts";
 import { LbError } from "../../errors.ts";
 import type { AdminDeps } from "../deps.ts";
+import { tableDigest } from "./table-digest.ts";
 
 const MAX_HISTORY = 1000;
 
@@ -107,6 +108,7 @@ export function mountRuntime(app: Hono, deps: AdminDeps): void {
       revision: snap.revision,
       table_size: table.length,
       empty_slots: empty,
+      digest: tableDigest(pool, table),
       backends: pool.usable.map((b, i) => ({ address: b.address, weight: b.weight, slots: counts[i] })),
       ...(c.req.query("slots") === "true" ? { table: Array.from(table) } : {}),
     });
