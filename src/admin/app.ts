@@ -19,6 +19,7 @@ import { mountProbes } from "./routes/probes.ts";
 import { COLLECTIONS } from "./routes/resources.ts";
 import { mountRuntime } from "./routes/runtime.ts";
 import { mountStatsHistory } from "./routes/stats-history.ts";
+import { mountUi } from "./routes/ui.ts";
 import type { RuntimeView } from "../status.ts";
 
 /** Default largest request body: 4 MiB (a config with many certificates fits comfortably). */
@@ -99,6 +100,8 @@ export function createAdminApp(opts: AdminOptions): Hono {
     deps.metrics.requests.inc({ method, code: c.res.status });
     deps.metrics.duration.observe((performance.now() - started) / 1000, { method });
   });
+  // The dashboard's files are public (no data in them); the page asks for the token itself.
+  mountUi(app);
   app.use("*", bearerAuth(opts.token));
   app.use(
     "*",
