@@ -9,7 +9,9 @@ usage:
   fulcrum apply -f FILE [--admin URL] [--dry-run]
                                   send a config file to a running node, print the diff and the revision
   fulcrum export [--admin URL]    print the running config as YAML
-                                  (apply/export: token from FULCRUM_ADMIN_TOKEN or --admin-token-file)
+  fulcrum status [--admin URL] [--watch] [--interval S]
+                                  listeners, pools, backends, health, req/s and errors; --watch redraws
+                                  (apply/export/status: token from FULCRUM_ADMIN_TOKEN or --admin-token-file)
   fulcrum maglev --size M KEY[=WEIGHT]...   print a Maglev table as JSON
   fulcrum demo [--port 8080] [--admin HOST:PORT] [--db PATH]
                                   three demo backends behind a proxy, and curl commands to try
