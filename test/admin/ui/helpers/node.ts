@@ -26,8 +26,9 @@ export interface DashboardNode {
 
 export const HEALTH_INTERVAL_MS = 300;
 
-export async function startDashboardNode(): Promise<DashboardNode> {
-  const [a, b, c] = ["a", "b", "c"].map((name) => backend(name, () => new Response(`hello from ${name}`)));
+/** Starts the node; `handler` answers for the backends (default: a short hello). */
+export async function startDashboardNode(handler?: (req: Request, b: Backend) => Response | Promise<Response>): Promise<DashboardNode> {
+  const [a, b, c] = ["a", "b", "c"].map((name) => backend(name, handler ?? (() => new Response(`hello from ${name}`))));
   const config = {
     listeners: [
       { name: "web", protocol: "http", address: "127.0.0.1:0", pool: "app",
