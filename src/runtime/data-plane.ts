@@ -8,7 +8,6 @@ import type { Snapshot, SnapshotHolder, SnapshotListener } from "../config/index
 import { LbError } from "../errors.ts";
 import { UpstreamPool } from "../l7/index.ts";
 import { rateLimitedLog, type Registry } from "../obs/index.ts";
-import { backendId } from "./pools/backend-ids.ts";
 import { startL4Listener, type L4Listener } from "./listeners/l4-listener.ts";
 import { newL7Deps } from "./l7/l7-deps.ts";
 import { startL7Listener } from "./l7/l7-listener.ts";
@@ -19,6 +18,7 @@ import { trafficView } from "./stats/traffic-stats.ts";
 import { StatsHistory } from "./stats/history.ts";
 import { historySources } from "./stats/history-sources.ts";
 import { preflightListeners } from "./listeners/preflight.ts";
+import { l4ConnectionCounter } from "./listeners/l4-connection-counts.ts";
 
 export interface DataPlaneOptions {
   holder: SnapshotHolder;
@@ -99,12 +99,7 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<RunningDat
   const history = new StatsHistory({ sources: () => historySources(opts.holder.current(), l7.stats, pools, listeners) });
   history.start();
 
-  const l4Connections = (pool: string, address: string): number => {
-    const id = backendId(pool, address);
-    let n = 0;
-    for (const l of l4) n += l.conntrack.countBackend(id);
-    return n;
-  };
+  const l4Connections = l4ConnectionCounter(l4);
   const runtime: RuntimeView = {
     backendHealth: (pool, address) => pools.health(pool, address),
     backendStats: (pool, address) => {
