@@ -69,8 +69,9 @@ export interface HistoryQuery {
  * second of wall time; `status_4xx`, `status_5xx` and `no_response` split them by how they ended,
  * `errors` counts those that ended with an x-fulcrum-error; `active` is open client connections
  * (listeners), in-flight requests (routes, pools) or in-flight requests plus L4 connections
- * (backends). Latency: whole requests for listeners and routes, upstream response time for pools
- * and backends.
+ * (backends). Latency: request head in to response head out for listeners and routes (requests
+ * answered by the proxy itself, such as a 404 or 429, are not timed), request sent to response
+ * head for pools and backends.
  */
 export interface HistorySeries {
   scope: HistoryScope;

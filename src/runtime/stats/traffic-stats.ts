@@ -16,8 +16,8 @@ export class TrafficStats {
   /** Requests that ended with an x-fulcrum-error, by code (touched only when a request fails). */
   readonly errors = new Map<string, number>();
   /**
-   * Durations for the history's p50/p99: whole requests (client's view) for listeners and routes,
-   * request sent to response head for pools and backends (as fulcrum_*_upstream_latency_seconds).
+   * Latencies for the history's p50/p99: request head in to response head out for listeners and
+   * routes, request sent to response head for pools and backends (as the upstream histograms).
    */
   readonly durations = new LatencyCounts();
 
