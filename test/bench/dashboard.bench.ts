@@ -13,7 +13,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { launch, open, CHROMIUM } from "../admin/ui/helpers/browser.ts";
 import { freePort, hasBinary } from "../l4/helpers/peers.ts";
-import type { Report } from "./harness.ts";
+import { BackendStats } from "../../src/runtime/index.ts";
+import { StatsHistory, type HistorySource } from "../../src/runtime/stats/history.ts";
+import { LatencyCounts } from "../../src/runtime/stats/latency.ts";
+import { TrafficStats } from "../../src/runtime/stats/traffic-stats.ts";
+import { nsPerOp, type Report } from "./harness.ts";
 import { spawnChild, startFulcrumChild, waitHttp200, type Child } from "./peers/procs.ts";
 import { runWrk } from "./peers/wrk.ts";
 
@@ -38,10 +42,10 @@ function cpuMs(pid: number): number {
  * `n` refreshes back to back, CPU before and after. Load-independent, unlike req/s on a shared box.
  */
 async function cpuPerRefresh(pid: number, admin: string, n = 300): Promise<number> {
+  const refresh = () => Promise.all([fetch(`${admin}/v1/status`), fetch(`${admin}/v1/stats/history?seconds=3`)].map((p) => p.then((r) => r.arrayBuffer())));
+  for (let i = 0; i < 50; i++) await refresh(); // warm-up: the JIT's work is not the page's cost
   const before = cpuMs(pid);
-  for (let i = 0; i < n; i++) {
-    await Promise.all([fetch(`${admin}/v1/status`), fetch(`${admin}/v1/stats/history?seconds=3`)].map((p) => p.then((r) => r.arrayBuffer())));
-  }
+  for (let i = 0; i < n; i++) await refresh();
   return (cpuMs(pid) - before) / n;
 }
 
@@ -60,7 +64,33 @@ function replayPage(admin: string): { stop(): Promise<number[]> } {
   return { stop: async () => ((running = false), await loop, times) };
 }
 
+/**
+ * What the history costs the node, in-process: one latency observation (a request pays four:
+ * listener, route, pool, backend) and one sampler tick over 10 listeners and 100 backends.
+ */
+function historyFigures(report: Report): void {
+  const counts = new LatencyCounts();
+  const xs = Float64Array.from({ length: 4096 }, (_, i) => 0.2 + ((i * 7919) % 5000) / 100);
+  report({ name: "dashboard: one latency observation (hot path, 4 per request)", value: nsPerOp((n) => {
+    for (let i = 0; i < n; i++) counts.observe(xs[i & 4095]!);
+  }, 2_000_000), unit: "ns" });
+  const sources: HistorySource[] = [];
+  for (let i = 0; i < 10; i++) sources.push({ scope: "listener", name: `l${i}`, stats: new TrafficStats(), active: 1 });
+  for (let i = 0; i < 100; i++) {
+    const s = new BackendStats("p", `10.0.0.${i}:80`);
+    sources.push({ scope: "backend", name: s.address, parent: "p", stats: s, active: 0, started: 0 });
+  }
+  const h = new StatsHistory({ sources: () => sources });
+  report({ name: "dashboard: one history tick, 110 series (once a second)", value: nsPerOp((n) => {
+    for (let i = 0; i < n; i++) {
+      for (const src of sources) src.stats!.byClass[2]! += 3;
+      h.sample(Date.now(), 1);
+    }
+  }, 2000) / 1000, unit: "µs" });
+}
+
 export async function run(report: Report): Promise<void> {
+  historyFigures(report);
   if (!hasBinary("wrk") || !existsSync(CHROMIUM)) {
     console.warn(`dashboard bench: skipped (needs wrk and ${CHROMIUM})`);
     return;
