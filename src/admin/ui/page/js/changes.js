@@ -2,7 +2,7 @@
 // file, SIGHUP, cluster node), and its diff; the revision this node serves is marked current.
 
 import { revisionEntry } from "./adapt.js";
-import { fill, h } from "./dom.js";
+import { h, refill } from "./dom.js";
 import { ago } from "./format.js";
 
 /** added / removed / changed, for the diff line's colour. */
@@ -29,14 +29,14 @@ function entryView(e, current) {
 /** Renders the Changes view: `revisions` as GET /v1/revisions lists them, `status` for the current one. */
 export function renderChanges(root, { revisions, status }) {
   if (!revisions) {
-    fill(root, h("p", { class: "empty" }, "Loading…"));
+    refill(root, h("p", { class: "empty" }, "Loading…"));
     return;
   }
   const current = status.revision;
   const head = h("div", { class: "panel-head" }, h("h2", {}, "Changes"),
     h("span", { class: "muted" }, `this node serves revision ${current ?? "–"}`,
       status.stored_revision !== current ? `; the store holds ${status.stored_revision}` : ""));
-  fill(root, h("div", { class: "panel" }, head,
+  refill(root, h("div", { class: "panel" }, head,
     revisions.length === 0 ? h("p", { class: "empty" }, "No revisions yet.")
       : revisions.map((e) => entryView(revisionEntry(e), current))));
 }

@@ -33,6 +33,18 @@ export function fill(el, ...children) {
 }
 
 /**
+ * fill(), unless the new children would render the same markup: the page refreshes every second,
+ * and an unchanged cell then costs no layout and no repaint. Only for plain markup (text, pills,
+ * styled bars): a canvas's picture or a listener is not in the markup compared.
+ */
+export function refill(el, ...children) {
+  const next = document.createElement(el.tagName);
+  append(next, children);
+  if (next.innerHTML !== el.innerHTML) el.replaceChildren(...next.childNodes);
+  return el;
+}
+
+/**
  * Keeps one child of `parent` per key, in the order of `items`: `create(item)` makes a missing one,
  * `update(el, item)` refreshes each, children whose key is gone are removed (and `drop(el)` called).
  * Lets charts and open controls survive a refresh.

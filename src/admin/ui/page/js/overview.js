@@ -4,7 +4,7 @@
 
 import { backendLook, isDown, statusBackends } from "./adapt.js";
 import { Chart, notApplicable, plain } from "./chart.js";
-import { fill, h, keyed, stat } from "./dom.js";
+import { h, keyed, refill, stat } from "./dom.js";
 import { count, ms, pct, rate } from "./format.js";
 
 const HTTP = new Set(["http", "https"]);
@@ -61,7 +61,7 @@ function updateListener(el, l, history) {
   const reqs = http ? history.recent(cols, "rps") : Number.NaN;
   const errs = http && cols ? errorPct(cols, ["status_5xx", "no_response"]).slice(-5) : [];
   const errMean = errs.length ? errs.reduce((a, b) => a + (b ?? 0), 0) / errs.length : Number.NaN;
-  fill(el.firstChild,
+  refill(el.firstChild,
     h("h3", {}, l.name), h("span", { class: "tag" }, l.protocol), h("code", {}, l.address),
     l.bound ? null : h("span", { class: "pill unhealthy" }, `not bound${l.error ? `: ${l.error}` : ""}`),
     h("span", { class: "stats" },
@@ -80,7 +80,7 @@ function updateListener(el, l, history) {
 /** Renders (or refreshes) the Overview into `root`. */
 export function renderOverview(root, { status, history }) {
   if (!root.firstChild) root.append(h("div", { class: "summary-slot" }), h("h2", {}, "Listeners"), h("div", { class: "listeners" }));
-  root.querySelector(".summary-slot").replaceChildren(summary(status));
+  refill(root.querySelector(".summary-slot"), summary(status));
   const listeners = root.querySelector(".listeners");
   listeners.querySelector(".empty")?.remove();
   keyed(listeners, status.listeners ?? [], (l) => `${l.name}/${l.protocol}`, listenerCard,

@@ -4,7 +4,7 @@
 
 import { isDown, statusBackends } from "./adapt.js";
 import { Chart, plain } from "./chart.js";
-import { fill, h, keyed, stat } from "./dom.js";
+import { fill, h, keyed, refill, stat } from "./dom.js";
 import { count, ms, rate } from "./format.js";
 import { shareBar, shareOf } from "./table-share.js";
 
@@ -37,17 +37,17 @@ function updateRow(tr, pool, b, i, cols, history, share, onAction) {
   tr.dataset.state = b.state;
   const c = tr.children;
   c[0].firstChild.style.background = `var(${colorOf(i)})`;
-  fill(c[1], String(b.weight ?? 1));
-  fill(c[2], h("span", { class: `pill ${b.state}` }, b.state));
-  fill(c[3], h("span", { class: `pill ${b.health ?? "unknown"}` }, b.health ?? "unknown"),
+  refill(c[1], String(b.weight ?? 1));
+  refill(c[2], h("span", { class: `pill ${b.state}` }, b.state));
+  refill(c[3], h("span", { class: `pill ${b.health ?? "unknown"}` }, b.health ?? "unknown"),
     b.ejected ? [" ", h("span", { class: "pill ejected", title: "ejected by outlier detection" }, "ejected")] : null);
-  fill(c[4], count(b.ejections_total ?? 0));
-  fill(c[5], count(b.active_requests ?? 0));
-  fill(c[6], rate(history.recent(cols, "rps")));
-  fill(c[7], rate(history.recent(cols, "status_5xx") + history.recent(cols, "no_response")));
-  fill(c[8], ms(history.latest(cols, "p50_ms")));
-  fill(c[9], ms(history.latest(cols, "p99_ms")));
-  fill(c[10], share === undefined ? "" : shareCell(share, i));
+  refill(c[4], count(b.ejections_total ?? 0));
+  refill(c[5], count(b.active_requests ?? 0));
+  refill(c[6], rate(history.recent(cols, "rps")));
+  refill(c[7], rate(history.recent(cols, "status_5xx") + history.recent(cols, "no_response")));
+  refill(c[8], ms(history.latest(cols, "p50_ms")));
+  refill(c[9], ms(history.latest(cols, "p99_ms")));
+  refill(c[10], share === undefined ? "" : shareCell(share, i));
   if (tr.dataset.actions !== b.state) {
     tr.dataset.actions = b.state;
     fill(c[11], actionButtons(pool, b, onAction));
@@ -106,7 +106,7 @@ function updatePool(el, p, ctx) {
   const cols = backends.map((b) => history.get("backend", b.address, p.name));
   const sent = cols.reduce((sum, c) => sum + (Number.isNaN(history.recent(c, "rps")) ? 0 : history.recent(c, "rps")), 0);
   const hc = doc?.health_check;
-  fill(el.firstChild,
+  refill(el.firstChild,
     h("h3", {}, p.name), h("span", { class: "tag" }, p.algorithm ?? doc?.algorithm ?? ""),
     doc?.hash_on ? h("span", { class: "tag" }, `hash on ${doc.hash_on}`) : null,
     h("span", { class: "muted small" }, hc ? `${hc.type ?? "tcp"} check every ${ms(hc.interval_ms ?? 2000)}` : "no active health check"),
@@ -114,7 +114,7 @@ function updatePool(el, p, ctx) {
       stat("up", `${up}/${backends.length}`), stat("req/s", rate(sent)),
       stat("ejections", count(backends.reduce((n, b) => n + (b.ejections_total ?? 0), 0)))));
   const table = tables.get(p.name);
-  fill(el.querySelector(".share-slot"), table ? shareBar(table, (addr) => colorOf(backends.findIndex((b) => b.address === addr))) : null);
+  refill(el.querySelector(".share-slot"), table ? shareBar(table, (addr) => colorOf(backends.findIndex((b) => b.address === addr))) : null);
   const tbody = el.querySelector("tbody");
   keyed(tbody, backends.map((b, i) => ({ b, i })), ({ b }) => b.address, ({ b }) => row(p.name, b),
     (tr, { b, i }) => updateRow(tr, p.name, b, i, cols[i], history, table ? shareOf(table, b.address) : undefined, onAction));

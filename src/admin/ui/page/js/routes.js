@@ -2,7 +2,7 @@
 // sends a request and its traffic, then the listener's default. L4 listeners show their SNI rules
 // (tls_passthrough) or their one pool. "Where does this request go" is answered by reading down.
 
-import { fill, h, keyed } from "./dom.js";
+import { h, keyed, refill } from "./dom.js";
 import { ms, rate } from "./format.js";
 
 function kv(obj) {
@@ -74,9 +74,9 @@ export function renderRoutes(root, { config, status, history }) {
   const bound = new Map((status.listeners ?? []).map((l) => [l.name, l.address]));
   root.querySelector(".empty")?.remove();
   keyed(root, listeners, (l) => l.name, card, (el, l) => {
-    fill(el.firstChild, h("h3", {}, l.name), h("span", { class: "tag" }, l.protocol), h("code", {}, bound.get(l.name) ?? l.address),
+    refill(el.firstChild, h("h3", {}, l.name), h("span", { class: "tag" }, l.protocol), h("code", {}, bound.get(l.name) ?? l.address),
       h("span", { class: "muted small" }, l.protocol.startsWith("http") ? "first match wins" : ""));
-    fill(el.querySelector("tbody"), rows(l, history));
+    refill(el.querySelector("tbody"), rows(l, history));
   });
   if (listeners.length === 0) root.append(h("p", { class: "empty" }, config ? "No listeners in the config." : "Loading…"));
 }
