@@ -6,7 +6,7 @@
  * API calls (status + the newest history seconds, once a second) made without a browser, which is
  * what the node itself serves for an open page wherever the browser runs. Also the node's CPU time
  * per refresh, measured at idle: what the page takes from the node each second, whatever the load.
- * Env: DASHBOARD_BENCH_ROUNDS (3), DASHBOARD_BENCH_SECONDS (5). Skips without wrk or chromium.
+ * Env: DASHBOARD_BENCH_ROUNDS (6), DASHBOARD_BENCH_SECONDS (5). Skips without wrk or chromium.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -95,7 +95,7 @@ export async function run(report: Report): Promise<void> {
     console.warn(`dashboard bench: skipped (needs wrk and ${CHROMIUM})`);
     return;
   }
-  const rounds = Number(process.env.DASHBOARD_BENCH_ROUNDS ?? 3);
+  const rounds = Number(process.env.DASHBOARD_BENCH_ROUNDS ?? 6);
   const seconds = Number(process.env.DASHBOARD_BENCH_SECONDS ?? 5);
   const dir = mkdtempSync(join(tmpdir(), "fulcrum-dashboard-bench-"));
   const children: Child[] = [];
@@ -115,16 +115,26 @@ export async function run(report: Report): Promise<void> {
     await runWrk(httpPort, 2); // warm-up: JIT, upstream connections
     const refreshMs = await cpuPerRefresh(node.pid, node.node.url);
     const off: number[] = [], browserOn: number[] = [], replayOn: number[] = [], callMs: number[] = [];
+    const conditions = [
+      async () => {
+        await page.goto("about:blank");
+        off.push((await runWrk(httpPort, seconds)).rps);
+      },
+      async () => {
+        await page.goto(`${node.node.url}/ui/`);
+        await page.locator('[data-chart="listener/web/rps"] canvas').waitFor();
+        browserOn.push((await runWrk(httpPort, seconds)).rps);
+        await page.goto("about:blank");
+      },
+      async () => {
+        const replay = replayPage(node.node.url);
+        replayOn.push((await runWrk(httpPort, seconds)).rps);
+        callMs.push(...(await replay.stop()));
+      },
+    ];
+    // Each round starts with the next condition, so none always runs first or last (drift on a shared box).
     for (let i = 0; i < rounds; i++) {
-      await page.goto("about:blank");
-      off.push((await runWrk(httpPort, seconds)).rps);
-      await page.goto(`${node.node.url}/ui/`);
-      await page.locator('[data-chart="listener/web/rps"] canvas').waitFor();
-      browserOn.push((await runWrk(httpPort, seconds)).rps);
-      await page.goto("about:blank");
-      const replay = replayPage(node.node.url);
-      replayOn.push((await runWrk(httpPort, seconds)).rps);
-      callMs.push(...(await replay.stop()));
+      for (let k = 0; k < conditions.length; k++) await conditions[(i + k) % conditions.length]!();
     }
     const base = median(off);
     report({ name: "dashboard: wrk -c64 through a node, no page (median)", value: base, unit: "req/s" });
