@@ -51,6 +51,60 @@ export interface ListenerState {
   upstream_resets?: number;
 }
 
+/** The kinds of series the stats history keeps. */
+export type HistoryScope = "listener" | "route" | "pool" | "backend";
+
+/** Which part of the stats history to read (GET /v1/stats/history). */
+export interface HistoryQuery {
+  /** The newest `seconds` samples (one a second), at most the ring's capacity. */
+  seconds: number;
+  /** Only these kinds of series; all when absent. */
+  scopes?: readonly HistoryScope[];
+  /** Only this listener and its routes. */
+  listener?: string;
+  /** Only this pool and its backends. */
+  pool?: string;
+}
+
+/**
+ * One series of per-second samples, aligned with HistoryView.time; null where the series did not
+ * exist yet, or (latency) where no request finished in that second. `requests` is HTTP requests
+ * finished in the second (backends: requests or L4 connections sent to it), `rps` the same per
+ * second of wall time; `status_4xx`, `status_5xx` and `no_response` split them by how they ended,
+ * `errors` counts those that ended with an x-fulcrum-error; `active` is open client connections
+ * (listeners), in-flight requests (routes, pools) or in-flight requests plus L4 connections
+ * (backends). Latency: request head in to response head out for listeners and routes (requests
+ * answered by the proxy itself, such as a 404 or 429, are not timed), request sent to response
+ * head for pools and backends.
+ */
+export interface HistorySeries {
+  scope: HistoryScope;
+  /** Listener, route or pool name, or a backend's address. */
+  name: string;
+  /** Routes: their listener. */
+  listener?: string;
+  /** Backends: their pool. */
+  pool?: string;
+  requests: (number | null)[];
+  rps: (number | null)[];
+  status_4xx: (number | null)[];
+  status_5xx: (number | null)[];
+  no_response: (number | null)[];
+  errors: (number | null)[];
+  active: (number | null)[];
+  p50_ms: (number | null)[];
+  p99_ms: (number | null)[];
+}
+
+/** A window of the stats history: sample times (unix seconds, oldest first) and the series. */
+export interface HistoryView {
+  interval_ms: number;
+  /** Samples the node keeps per series. */
+  capacity: number;
+  time: number[];
+  series: HistorySeries[];
+}
+
 /** What the data plane exposes to the admin API; implement any subset. */
 export interface RuntimeView {
   /** Health of `address` in `pool`; absent means "unknown". */
@@ -61,6 +115,8 @@ export interface RuntimeView {
   traffic?(scope: "listener" | "route" | "pool", name: string): TrafficCounters | undefined;
   /** Bound listeners. */
   listeners?(): ListenerState[];
+  /** Per-second samples of the traffic counters, newest last. */
+  history?(query: HistoryQuery): HistoryView;
   /**
    * Throws CONFIG_INVALID (with paths) when the data plane could not serve `snapshot`, e.g. a new
    * listener address is taken: the admin API then refuses the write instead of storing it.

@@ -20,6 +20,8 @@ import { mountConfig } from "./routes/config.ts";
 import { mountProbes } from "./routes/probes.ts";
 import { COLLECTIONS } from "./routes/resources.ts";
 import { mountRuntime } from "./routes/runtime.ts";
+import { mountStatsHistory } from "./routes/stats-history.ts";
+import { mountUi } from "./routes/ui.ts";
 import type { RuntimeView } from "../status.ts";
 
 /** Default largest request body: 4 MiB (a config with many certificates fits comfortably). */
@@ -84,6 +86,7 @@ const PATHS: [string, string][] = [
   ["/v1/certificates/:name", ITEM],
   ["/v1/status", READ],
   ["/v1/revisions", READ],
+  ["/v1/stats/history", READ],
   ["/metrics", READ],
   ["/healthz", READ],
   ["/readyz", READ],
@@ -118,6 +121,8 @@ export function createAdminApp(opts: AdminOptions): Hono {
     deps.metrics.requests.inc({ method, code: c.res.status });
     deps.metrics.duration.observe((performance.now() - started) / 1000, { method });
   });
+  // The dashboard's files are public (no data in them); the page asks for the token itself.
+  mountUi(app);
   app.use("*", bearerAuth(opts.token));
   app.use(
     "*",
@@ -132,6 +137,7 @@ export function createAdminApp(opts: AdminOptions): Hono {
   mountProbes(app, deps, registry);
   mountConfig(app, deps);
   mountRuntime(app, deps);
+  mountStatsHistory(app, deps);
   for (const spec of COLLECTIONS) mountCollection(app, deps, spec);
 
   for (const [path, allow] of PATHS) {

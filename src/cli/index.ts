@@ -15,6 +15,7 @@ const COMMANDS: Record<string, Command> = {
   validate: async (a) => (await import("./validate.ts")).validateCommand(a),
   apply: async (a) => (await import("./apply.ts")).applyCommand(a),
   export: async (a) => (await import("./export.ts")).exportCommand(a),
+  status: async (a) => (await import("./status.ts")).statusCommand(a),
   maglev: async (a) => (await import("./maglev.ts")).maglevCommand(a),
   demo: async (a) => (await import("./demo.ts")).demoCommand(a),
   help: (a) => helpCommand(a),

@@ -80,6 +80,17 @@ export const EXPORT = {
   options: { admin: ADMIN_URL, "admin-token-file": TOKEN_FILE },
 } as const satisfies CommandSpec;
 
+export const STATUS = {
+  name: "status",
+  summary: "listeners, pools, backends, health, req/s and errors of a running node",
+  options: {
+    admin: ADMIN_URL,
+    "admin-token-file": TOKEN_FILE,
+    watch: { type: "boolean", short: "w", help: "redraw until Ctrl-C" },
+    interval: { type: "string", value: "S", help: "seconds between redraws with --watch (default 2)" },
+  },
+} as const satisfies CommandSpec;
+
 export const DEMO = {
   name: "demo",
   summary: "three demo backends behind a proxy, and commands to try",
@@ -105,4 +116,4 @@ export const VERSION = { name: "version", summary: "print the version (also --ve
 export const HELP = { name: "help", args: "[COMMAND]", summary: "print this help, or a command's (also --help, -h)", options: {} } as const satisfies CommandSpec;
 
 /** Every subcommand, in the order help lists them. */
-export const SPECS: readonly CommandSpec[] = [START, VALIDATE, APPLY, EXPORT, DEMO, MAGLEV, VERSION, HELP];
+export const SPECS: readonly CommandSpec[] = [START, VALIDATE, APPLY, EXPORT, STATUS, DEMO, MAGLEV, VERSION, HELP];

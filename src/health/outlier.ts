@@ -70,6 +70,11 @@ export class OutlierDetector {
     return this.#totalEjections;
   }
 
+  /** Times `backend` has been ejected so far. */
+  ejectionsOf(backend: string): number {
+    return this.#records.get(backend)?.ejections ?? 0;
+  }
+
   /** Records one outcome at `nowMs`; may eject the backend. */
   report(backend: string, outcome: Outcome, nowMs: number): void {
     let r = this.#records.get(backend);

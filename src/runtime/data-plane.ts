@@ -17,7 +17,10 @@ import { registerDataPlaneMetrics } from "./stats/metrics.ts";
 import { ListenerCounterBook } from "./stats/listener-counters.ts";
 import { PoolRegistry } from "./pools/pool-registry.ts";
 import { trafficView } from "./stats/traffic-stats.ts";
+import { StatsHistory } from "./stats/history.ts";
+import { historySources } from "./stats/history-sources.ts";
 import { preflightListeners } from "./listeners/preflight.ts";
+import { l4ConnectionCounter } from "./listeners/l4-connection-counts.ts";
 
 export interface DataPlaneOptions {
   holder: SnapshotHolder;
@@ -97,13 +100,10 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<RunningDat
     throw new LbError("CONFIG_INVALID", `${failed.length} listener(s) could not bind`, { details });
   }
   const unsubscribe = opts.holder.subscribe((s) => void apply(s));
+  const history = new StatsHistory({ sources: () => historySources(opts.holder.current(), l7.stats, pools, listeners) });
+  history.start();
 
-  const l4Connections = (pool: string, address: string): number => {
-    const id = backendId(pool, address);
-    let n = 0;
-    for (const l of l4) n += l.conntrack.countBackend(id);
-    return n;
-  };
+  const l4Connections = l4ConnectionCounter(l4);
   const runtime: RuntimeView = {
     backendHealth: (pool, address) => pools.health(pool, address),
     backendStats: (pool, address) => {
@@ -115,11 +115,13 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<RunningDat
         requests_total: s.total,
         failures_total: s.failures,
         ejected: pools.ejected(pool, address),
+        ejections_total: pools.ejections(pool, address),
         traffic: trafficView(s),
       };
     },
     traffic: (scope, name) => trafficView((scope === "listener" ? l7.stats.listeners : scope === "route" ? l7.stats.routes : l7.stats.pools).peek(name)),
     listeners: () => listeners.states().map((s) => ({ ...s, ...counters.view(s.name) })),
+    history: (q) => history.read(q),
     preflight: (snap) => preflightListeners(snap, listeners),
   };
   registerDataPlaneMetrics(opts.metrics, pools, listeners, l7.stats, counters);
@@ -133,6 +135,7 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<RunningDat
     stop: (graceMs = 0) =>
       (stopped ??= (async () => {
         unsubscribe();
+        history.stop();
         await listeners.stopAll(graceMs);
         l7.flushLogs();
         upstreams.close();

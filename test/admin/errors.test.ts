@@ -18,7 +18,7 @@ describe("admin API errors", () => {
   test("an unknown path is a JSON 404 NOT_FOUND", async () => {
     const { app } = await seeded();
     expectError(await call(app, "GET", "/v1/nope"), 404, "NOT_FOUND");
-    expectError(await call(app, "GET", "/"), 404, "NOT_FOUND");
+    expectError(await call(app, "GET", "/nope"), 404, "NOT_FOUND");
   });
 
   test("a known path with the wrong verb is 405 with Allow", async () => {

@@ -21,6 +21,9 @@ const SKIPPED: Record<string, string> = {
   "bun run test": "runs this very suite",
   "npm run bench -- peers": "a ~95 s benchmark needing nginx, haproxy and wrk; test/bench/peers/peers.test.ts runs its harness",
   "sysctl net.ipv4.tcp_migrate_req=1": "changes the host kernel's settings",
+  "bun test/cluster/bench/layout.ts": "a benchmark (etcd and a 10,000-backend config, tens of seconds); test/cluster/config-layout.test.ts runs the same layout",
+  "npm run screenshot": "drives Chromium under load for about a minute to redraw docs/*.png; test/admin/ui/dashboard.test.ts runs the page in Chromium",
+  "npm run bench -- h2-codec": "a benchmark (h2load for about 20 s); test/h2 runs the codec and its server",
 };
 
 const ran = new Set<string>();
@@ -135,6 +138,9 @@ describe.skipIf(!canRun)("the README, run as written", () => {
     expect(await run("curl -s 127.0.0.1:9901/metrics")).toContain("fulcrum_");
     const history = JSON.parse(await run("curl -s 127.0.0.1:9901/v1/revisions"));
     expect(history.revisions.map((r: { revision: number }) => r.revision)).toEqual([3, 2, 1]);
+    // Piped (no terminal), --watch prints one frame after another: the first one is enough.
+    const watching = await serve("npm run -s fulcrum -- status --watch", /\bapp\b[\s\S]*127\.0\.0\.1:9001/);
+    await watching.stop("SIGINT");
     await stopNode(node, "SIGINT", true);
   }, 30_000);
 

@@ -8,6 +8,7 @@ import type { Snapshot, SnapshotPool } from "../../config/index.ts";
 import { LbError } from "../../errors.ts";
 import type { AdminDeps } from "../deps.ts";
 import { queryOf } from "../query.ts";
+import { tableDigest } from "./table-digest.ts";
 
 const MAX_HISTORY = 1000;
 
@@ -110,6 +111,7 @@ export function mountRuntime(app: Hono, deps: AdminDeps): void {
       revision: snap.revision,
       table_size: table.length,
       empty_slots: empty,
+      digest: tableDigest(pool, table),
       backends: pool.usable.map((b, i) => ({ address: b.address, weight: b.weight, slots: counts[i] })),
       ...(slots === "true" ? { table: Array.from(table) } : {}),
     });

@@ -7,6 +7,7 @@ import type { PoolRegistry } from "../pools/pool-registry.ts";
 import { RateLimiters } from "./rate-limiters.ts";
 import { RetryBudget } from "./retry-policy.ts";
 import { newL7Stats } from "../stats/traffic-stats.ts";
+import type { LatencyCounts } from "../stats/latency.ts";
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -17,10 +18,11 @@ export function newL7Deps(holder: SnapshotHolder, pools: PoolRegistry, metrics: 
   const histogram = metrics.histogram("fulcrum_upstream_latency_seconds", "Time from request sent to response head, per pool", ["pool"], LATENCY_BUCKETS);
   const perBackend = metrics.histogram("fulcrum_backend_upstream_latency_seconds", "Time from request sent to response head, per backend", ["pool", "backend"], LATENCY_BUCKETS);
   const recorders = new Map<string, (s: number) => void>();
+  const stats = newL7Stats();
   return {
     holder,
     pools,
-    stats: newL7Stats(),
+    stats,
     budget: new RetryBudget(),
     limiters: new RateLimiters(),
     accessLog(l: SnapshotListener) {
@@ -35,17 +37,25 @@ export function newL7Deps(holder: SnapshotHolder, pools: PoolRegistry, metrics: 
     latency(pool: string) {
       let r = recorders.get(pool);
       if (!r) {
-        r = histogram.bind({ pool });
+        r = alsoCounted(histogram.bind({ pool }), stats.pools.get(pool).durations);
         recorders.set(pool, r);
       }
       return r;
     },
     // Bound once per BackendStats (its first response), then kept on it: no label lookup per request.
     backendLatency(s: BackendStats) {
-      return (s.latency ??= perBackend.bind({ pool: s.pool, backend: s.address }));
+      return (s.latency ??= alsoCounted(perBackend.bind({ pool: s.pool, backend: s.address }), s.durations));
     },
     flushLogs() {
       for (const log of logs.values()) log.flush();
     },
+  };
+}
+
+/** A histogram recorder (seconds) that also counts into the stats history's latency buckets (ms). */
+function alsoCounted(record: (seconds: number) => void, counts: LatencyCounts): (seconds: number) => void {
+  return (seconds) => {
+    record(seconds);
+    counts.observe(seconds * 1000);
   };
 }

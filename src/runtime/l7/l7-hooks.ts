@@ -238,11 +238,15 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
       const s = ctx.user;
       const code = ctx.error?.code ?? ctx.replyErrorCode ?? undefined;
       const retries = Math.max(0, ctx.attempt - 1);
+      // Request head in to response head out, from times already taken (no clock read here).
+      const ttfb = ctx.responseStartedAt > 0 ? ctx.responseStartedAt - ctx.startedAt : -1;
       listenerStats.active--;
       listenerStats.record(ctx.status, ctx.bytesIn, ctx.bytesOut, 0, code);
+      if (ttfb >= 0) listenerStats.durations.observe(ttfb);
       if (s.routeStats) {
         s.routeStats.active--;
         s.routeStats.record(ctx.status, ctx.bytesIn, ctx.bytesOut, retries, code);
+        if (ttfb >= 0) s.routeStats.durations.observe(ttfb);
       }
       if (s.poolStats) {
         s.poolStats.active--;

@@ -121,6 +121,11 @@ export class PoolRegistry {
     return this.#states.get(pool)?.outlier?.isEjected(address, Date.now()) ?? false;
   }
 
+  /** Times outlier detection has ejected the backend. */
+  ejections(pool: string, address: string): number {
+    return this.#states.get(pool)?.outlier?.ejectionsOf(address) ?? 0;
+  }
+
   /** Stops health checks and timers. */
   stop(): void {
     clearInterval(this.#sweeper);

@@ -4,6 +4,7 @@
  * (metrics.ts) and shown by /v1/status (trafficView).
  */
 import type { TrafficCounters } from "../../status.ts";
+import { LatencyCounts } from "./latency.ts";
 
 export class TrafficStats {
   /** Requests by status class: [no response, 1xx, 2xx, 3xx, 4xx, 5xx]. */
@@ -14,6 +15,11 @@ export class TrafficStats {
   retries = 0;
   /** Requests that ended with an x-fulcrum-error, by code (touched only when a request fails). */
   readonly errors = new Map<string, number>();
+  /**
+   * Latencies for the history's p50/p99: request head in to response head out for listeners and
+   * routes, request sent to response head for pools and backends (as the upstream histograms).
+   */
+  readonly durations = new LatencyCounts();
 
   /** Counts one finished request. */
   record(status: number, bytesIn: number, bytesOut: number, retries: number, errorCode: string | undefined): void {

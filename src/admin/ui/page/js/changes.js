@@ -1,0 +1,42 @@
+// Changes: the config's revision history, newest first: when, who or what made it (API call, config
+// file, SIGHUP, cluster node), and its diff; the revision this node serves is marked current.
+
+import { revisionEntry } from "./adapt.js";
+import { h, refill } from "./dom.js";
+import { ago } from "./format.js";
+
+/** added / removed / changed, for the diff line's colour. */
+function kindOf(line) {
+  if (/ added$/.test(line) || / set to /.test(line)) return "added";
+  if (/ removed$/.test(line)) return "removed";
+  return "changed";
+}
+
+function entryView(e, current) {
+  const isCurrent = e.revision === current;
+  return h("div", { class: `revision${isCurrent ? " current" : ""}`, "data-revision": e.revision },
+    h("div", {},
+      h("b", {}, `revision ${e.revision}`), " ",
+      isCurrent ? h("span", { class: "pill active" }, "current") : null, " ",
+      e.source ? h("span", { class: "tag", "data-source": e.source }, e.source) : null, " ",
+      h("span", { class: "who" }, e.who), " ",
+      h("span", { class: "muted small", title: e.at }, ago(e.at))),
+    e.diff.length === 0 ? h("div", { class: "muted small" }, "no diff recorded")
+      : h("ul", { class: "diff" }, e.diff.map((line) => h("li", { class: kindOf(line) }, line)),
+        e.more > 0 ? h("li", { class: "muted" }, `… and ${e.more} more`) : null));
+}
+
+/** Renders the Changes view: `revisions` as GET /v1/revisions lists them, `status` for the current one. */
+export function renderChanges(root, { revisions, status }) {
+  if (!revisions) {
+    refill(root, h("p", { class: "empty" }, "Loading…"));
+    return;
+  }
+  const current = status.revision;
+  const head = h("div", { class: "panel-head" }, h("h2", {}, "Changes"),
+    h("span", { class: "muted" }, `this node serves revision ${current ?? "–"}`,
+      status.stored_revision !== current ? `; the store holds ${status.stored_revision}` : ""));
+  refill(root, h("div", { class: "panel" }, head,
+    revisions.length === 0 ? h("p", { class: "empty" }, "No revisions yet.")
+      : revisions.map((e) => entryView(revisionEntry(e), current))));
+}

@@ -1,0 +1,134 @@
+/**
+ * The node's stats history (GET /v1/stats/history, the dashboard's charts): one timer per node
+ * samples every listener, route, pool and backend once a second into a bounded ring per series.
+ * The data plane is not touched: the sampler only reads the counters it already keeps
+ * (TrafficStats), so a request pays nothing for the history beyond its latency count.
+ */
+import type { HistoryQuery, HistoryScope, HistorySeries as SeriesView, HistoryView } from "../../status.ts";
+import { FIELDS, HistorySeries, type SeriesInput } from "./history-series.ts";
+
+/** One series as it stands at a tick. */
+export interface HistorySource extends SeriesInput {
+  scope: HistoryScope;
+  name: string;
+  /** Routes: their listener; backends: their pool. */
+  parent?: string;
+}
+
+export interface StatsHistoryOptions {
+  /** Every series that exists now; read once per tick. A series that stops appearing is dropped. */
+  sources: () => Iterable<HistorySource>;
+  /** Samples kept per series (default 600: ten minutes at one a second). */
+  capacity?: number;
+  /** Sampling interval (default 1000 ms). */
+  intervalMs?: number;
+}
+
+/** Default samples per series: ten minutes, twice what the dashboard charts. */
+export const DEFAULT_HISTORY_CAPACITY = 600;
+
+/** Decimals kept per field when read: counts are whole, rates to 1/100, latency to the µs. */
+const DECIMALS: Record<(typeof FIELDS)[number], number> = {
+  requests: 0, rps: 2, status_4xx: 0, status_5xx: 0, no_response: 0, errors: 0, active: 0, p50_ms: 3, p99_ms: 3,
+};
+
+export class StatsHistory {
+  readonly capacity: number;
+  readonly intervalMs: number;
+  readonly #sources: () => Iterable<HistorySource>;
+  /** Wall-clock time (unix ms) of each ring slot's sample. */
+  readonly #times: Float64Array;
+  readonly #series = new Map<string, HistorySeries>();
+  #tick = -1;
+  #filled = 0;
+  #lastAt = performance.now();
+  #timer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(opts: StatsHistoryOptions) {
+    this.capacity = opts.capacity ?? DEFAULT_HISTORY_CAPACITY;
+    this.intervalMs = opts.intervalMs ?? 1000;
+    this.#sources = opts.sources;
+    this.#times = new Float64Array(this.capacity);
+  }
+
+  /**
+   * Samples now, then every intervalMs; the timer never keeps the process alive. The first sample
+   * starts every series at once, so traffic before the first tick is counted in it.
+   */
+  start(): void {
+    if (this.#timer) return;
+    this.#lastAt = performance.now();
+    this.sample(Date.now(), 0);
+    this.#timer = setInterval(() => this.sample(), this.intervalMs);
+    this.#timer.unref?.();
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /**
+   * Takes one sample of every source (the timer calls this; tests call it directly, with the
+   * seconds since the last sample that rates are taken over: default the time that really passed).
+   */
+  sample(wallMs = Date.now(), seconds?: number): void {
+    const now = performance.now();
+    seconds ??= (now - this.#lastAt) / 1000;
+    this.#lastAt = now;
+    const tick = ++this.#tick;
+    const slot = tick % this.capacity;
+    this.#times[slot] = wallMs;
+    this.#filled = Math.min(this.#filled + 1, this.capacity);
+    for (const src of this.#sources()) {
+      const key = `${src.scope}\u0000${src.parent ?? ""}\u0000${src.name}`;
+      let s = this.#series.get(key);
+      if (!s) {
+        s = new HistorySeries(src.scope, src.name, src.parent, this.capacity, src);
+        this.#series.set(key, s);
+      }
+      s.write(slot, tick, seconds, src);
+    }
+    for (const [key, s] of this.#series) if (s.lastTick !== tick) this.#series.delete(key);
+  }
+
+  /** The newest `q.seconds` samples of the series `q` selects, oldest first. */
+  read(q: HistoryQuery): HistoryView {
+    const n = Math.max(0, Math.min(q.seconds, this.#filled));
+    const slots: number[] = [];
+    for (let t = this.#tick - n + 1; t <= this.#tick; t++) slots.push(t % this.capacity);
+    const series: SeriesView[] = [];
+    for (const s of this.#series.values()) {
+      if (selected(q, s)) series.push(view(s, slots));
+    }
+    return {
+      interval_ms: this.intervalMs,
+      capacity: this.capacity,
+      time: slots.map((slot) => this.#times[slot]! / 1000),
+      series,
+    };
+  }
+}
+
+/** Scope filter, then listener/pool filters: a series passes when it belongs to any one given. */
+function selected(q: HistoryQuery, s: HistorySeries): boolean {
+  if (q.scopes && q.scopes.length > 0 && !q.scopes.includes(s.scope)) return false;
+  if (q.listener === undefined && q.pool === undefined) return true;
+  const ofListener = q.listener !== undefined && (s.scope === "listener" ? s.name : s.scope === "route" ? s.parent : undefined) === q.listener;
+  const ofPool = q.pool !== undefined && (s.scope === "pool" ? s.name : s.scope === "backend" ? s.parent : undefined) === q.pool;
+  return ofListener || ofPool;
+}
+
+function view(s: HistorySeries, slots: readonly number[]): SeriesView {
+  const out: Record<string, unknown> = { scope: s.scope, name: s.name };
+  if (s.scope === "route") out.listener = s.parent;
+  if (s.scope === "backend") out.pool = s.parent;
+  FIELDS.forEach((field, f) => {
+    const scale = 10 ** DECIMALS[field];
+    out[field] = slots.map((slot) => {
+      const v = s.values[slot * FIELDS.length + f]!;
+      return Number.isNaN(v) ? null : Math.round(v * scale) / scale;
+    });
+  });
+  return out as unknown as SeriesView;
+}
