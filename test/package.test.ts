@@ -14,6 +14,7 @@ const ROOT = join(import.meta.dir, "..");
 /** Dependencies not imported by design, each with its reason. */
 const NOT_IMPORTED: Record<string, string> = {
   bun: "the runtime itself: npm install puts its binary in node_modules/.bin, which the scripts run",
+  uplot: "the dashboard's charts: src/admin/ui/assets.macro.ts reads its built files (not a module import) and embeds them",
 };
 
 function sources(dir: string, out: string[] = []): string[] {
