@@ -18,7 +18,7 @@ export { ALGORITHMS, DEFAULT_TABLE_SIZE, MAX_TABLE_SIZE, DEFAULT_RING_MIN_SIZE, 
 export * from "./defaults.ts";
 export { validateConfig } from "./validate.ts";
 export { formatPath, throwIfAny, type Problem } from "./problems.ts";
-export { checkCertificate } from "./certificates.ts";
+export { caOnlyCertificates, checkCertificate } from "./certificates.ts";
 export { canonicalJson, sameDoc } from "./canonical.ts";
 export { parseConfigText } from "./parse-text.ts";
 export { compileSnapshot } from "./compile.ts";

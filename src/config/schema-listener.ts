@@ -13,6 +13,7 @@ import {
   UpgradeProtocolSchema,
 } from "./schema-common.ts";
 import { compileRouteRegex } from "./route-regex.ts";
+import { AccessSchema, ClientAuthSchema, ClientCertMatchSchema } from "./schema-access.ts";
 
 /** What a retry may be triggered by: a failure class or an HTTP status ("502"; YAML's 502 is accepted). */
 export const RetryOnSchema = z.preprocess(
@@ -35,6 +36,8 @@ export const RouteMatchSchema = z.strictObject({
   methods: z.array(MethodSchema).min(1).optional(),
   headers: HeaderMapSchema.optional(),
   query: z.record(z.string().min(1), z.string()).optional(),
+  /** https listeners with client_auth: the request's verified client certificate (schema-access.ts). */
+  client_cert: ClientCertMatchSchema.optional(),
 });
 
 /** Answer with a redirect instead of proxying; unset parts keep the request's own. */
@@ -83,6 +86,8 @@ export const RouteSchema = z.strictObject({
   response_headers: HeaderOpsSchema.optional(),
   /** Upgrade protocols forwarded to the backend (default [websocket]; [] = none). */
   upgrade: z.array(UpgradeProtocolSchema).optional(),
+  /** Client addresses served (else 403 ACCESS_DENIED), checked once the route matched. */
+  access: AccessSchema.optional(),
 });
 
 /** tls_passthrough: ClientHello server names that go to `pool`. */
@@ -129,4 +134,10 @@ export const ListenerSchema = z.strictObject({
   /** http(s): "stdout", "off" (default) or a file path; one JSON line per request. */
   access_log: z.string().min(1).optional(),
   udp: UdpListenerSchema.optional(),
+  /** Client addresses that may connect: L4 closes the others at accept (udp: drops), http(s) answers 403. */
+  access: AccessSchema.optional(),
+  /** Open connections (udp: flows) per client address; past it L4 closes at once, http(s) answers 429. */
+  max_connections_per_client: PositiveInt.optional(),
+  /** https: client certificates (mTLS). */
+  client_auth: ClientAuthSchema.optional(),
 });
