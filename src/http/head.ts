@@ -23,6 +23,8 @@ export const H = {
   NAMED_IN_CONNECTION: 16,
   /** The h2c upgrade's settings (RFC 9113 §3.1, deprecated): connection-specific, never forwarded. */
   HTTP2_SETTINGS: 17,
+  /** Envoy's x-forwarded-client-cert: only Fulcrum (or a trusted proxy) may say who the client's certificate named. */
+  X_FORWARDED_CLIENT_CERT: 18,
 } as const;
 
 /** Stride of `HttpHead.fields`: nameStart, nameEnd, valueStart, valueEnd, id. */

@@ -39,7 +39,7 @@ export class Exchange<U = unknown> extends RequestCtx<U> implements ConnWaiter {
   private trailers: Buffer | null = null;
 
   constructor(readonly session: Session, req: RequestHead) {
-    super(req, session.clientAddress, session.server.proto, session.server.hooks.newCtx?.() as U);
+    super(req, session, session.server.proto, session.server.hooks.newCtx?.() as U);
     this.closeAfter = !req.keepAlive || session.server.draining;
   }
 

@@ -9,6 +9,7 @@ import type { ProxyHooks } from "./hooks.ts";
 import type { ProxyAcceptOptions } from "../net/index.ts";
 import { DEFAULT_TIMEOUTS, ServerCore, type ProxyTimeouts } from "./server-core.ts";
 import { Session } from "./session.ts";
+import { Wait } from "./deadline.ts";
 import { UpstreamPool, type PoolOptions } from "./upstream-pool.ts";
 
 export interface ProxyOptions<U = unknown> {
@@ -33,6 +34,11 @@ export interface ProxyOptions<U = unknown> {
   acceptProxy?: ProxyAcceptOptions;
   /** With `tls`: called for each connection closed because its handshake outlived timeouts.handshakeMs. */
   onHandshakeTimeout?: () => void;
+  /**
+   * With `tls`: called as each handshake ends (not one cut off by the timeout), with whether the
+   * client's certificate verified and OpenSSL's reason when not (for listeners that ask for one).
+   */
+  onHandshake?: (authorized: boolean, error: Error | null) => void;
   /** A pool shared between listeners; by default each listener owns one (closed on stop). */
   pool?: UpstreamPool;
   poolOptions?: Partial<PoolOptions>;
@@ -89,7 +95,13 @@ export function startProxy<U>(opts: ProxyOptions<U>): ProxyServer {
   // Bun calls a TLS server socket's `open` at accept only when a `handshake` handler exists, else
   // after the handshake (measured on Bun 1.4.4): without one, a client that never finishes its
   // handshake is invisible here and no deadline could close it.
-  if (opts.tls) handlers.handshake = (s) => s.data.handshakeDone();
+  const hs = opts.onHandshake;
+  if (opts.tls) {
+    handlers.handshake = hs === undefined ? (s) => s.data.handshakeDone() : (s, _ok, err) => {
+      if (s.data.wait === Wait.Handshake) hs(s.authorized, err);
+      s.data.handshakeDone();
+    };
+  }
   const listener = Bun.listen<Session>({
     hostname: opts.hostname ?? "127.0.0.1",
     port: opts.port ?? 0,

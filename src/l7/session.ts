@@ -9,7 +9,8 @@ import { LbError } from "../errors.ts";
 import { ProxyHeaderReader } from "../net/index.ts";
 import { RequestParser, type HttpParseError, type MessageHandler, type RequestHead } from "../http/index.ts";
 import { Exchange } from "./exchange.ts";
-import { hookFailed, runOnLog, runOnParseError } from "./guard.ts";
+import { hookFailed, runConnHook, runOnLog, runOnParseError } from "./guard.ts";
+import type { ClientConn, TlsPeer } from "./hooks.ts";
 import { identityFields } from "./forwarded.ts";
 import { encodeReply, errorReply } from "./reply.ts";
 import type { ServerCore } from "./server-core.ts";
@@ -19,7 +20,7 @@ import { SocketWriter, type WriterOwner } from "./writer.ts";
 /** Above this many unparsed pipelined bytes, stop reading from the client until they are used. */
 const MAX_PENDING = 64 * 1024;
 
-export class Session extends Deadline implements MessageHandler<RequestHead>, WriterOwner {
+export class Session extends Deadline implements MessageHandler<RequestHead>, WriterOwner, ClientConn {
   readonly parser: RequestParser;
   readonly writer = new SocketWriter(this);
   /** The client: the TCP peer, or the source a trusted PROXY header carried. */
@@ -35,6 +36,10 @@ export class Session extends Deadline implements MessageHandler<RequestHead>, Wr
   private closing = false;
   private clientEnded = false;
   private readPaused = false;
+  /** The hooks' per-connection state (ClientConn). */
+  slot: unknown = undefined;
+  /** onConnOpen ran (its address was final), so onConnClose will. */
+  private announced = false;
 
   constructor(server: ServerCore, readonly socket: Socket<Session>) {
     super(server);
@@ -44,6 +49,21 @@ export class Session extends Deadline implements MessageHandler<RequestHead>, Wr
     this.writer.attach(socket as Socket<unknown>);
     if (server.acceptProxy) this.proxyReader = new ProxyHeaderReader(this.clientAddress, server.acceptProxy);
     if (server.proto === "https") this.awaitHandshake();
+    if (this.proxyReader === null) this.announce();
+  }
+
+  /** The client's address is final: the connection hooks see it now. */
+  private announce(): void {
+    this.announced = true;
+    runConnHook(this.server.hooks.onConnOpen, this);
+  }
+
+  tlsPeer(): TlsPeer | null {
+    if (this.server.proto !== "https") return null;
+    const s = this.socket;
+    const cert = s.getPeerX509Certificate() ?? undefined;
+    const why = cert && !s.authorized ? (s.getAuthorizationError() as { code?: string } | null)?.code : undefined;
+    return { cert, authorized: s.authorized, local: s.getX509Certificate() ?? undefined, ...(why ? { verifyError: why } : {}) };
   }
 
   onData(buf: Buffer): void {
@@ -81,6 +101,7 @@ export class Session extends Deadline implements MessageHandler<RequestHead>, Wr
       this.clientAddress = r.header.source.ip;
       this.identity = identityFields(this.clientAddress, this.server.proto);
     }
+    this.announce();
     return Buffer.from(r.rest.buffer, r.rest.byteOffset, r.rest.length);
   }
 
@@ -205,6 +226,10 @@ export class Session extends Deadline implements MessageHandler<RequestHead>, Wr
   onClose(): void {
     this.closing = true;
     this.parser.halt();
+    if (this.announced) {
+      this.announced = false;
+      runConnHook(this.server.hooks.onConnClose, this);
+    }
     const ex = this.exchange;
     this.exchange = null;
     if (ex !== null && !ex.finished) {
