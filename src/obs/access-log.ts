@@ -24,6 +24,10 @@ export interface AccessLogEntry {
   upstream_ms?: number;
   error?: string;
   request_id: string;
+  /** https with client_auth: the verified client certificate (subject RFC 4514, SANs as KIND:value, SHA-256 hex) */
+  client_cert_subject?: string;
+  client_cert_san?: string[];
+  client_cert_sha256?: string;
 }
 
 const FLUSH_BYTES = 64 * 1024;

@@ -21,6 +21,9 @@ import { StatsHistory } from "./stats/history.ts";
 import { historySources } from "./stats/history-sources.ts";
 import { preflightListeners } from "./listeners/preflight.ts";
 import { l4ConnectionCounter } from "./listeners/l4-connection-counts.ts";
+import { ClientLimits } from "./listeners/client-limits.ts";
+import { listenerOf } from "./listeners/listener-lookup.ts";
+import { registerAccessMetrics } from "./stats/access-counters.ts";
 
 export interface DataPlaneOptions {
   holder: SnapshotHolder;
@@ -55,7 +58,8 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<RunningDat
       }
     },
   });
-  const l7 = newL7Deps(opts.holder, pools, opts.metrics);
+  const limits = new ClientLimits();
+  const l7 = newL7Deps(opts.holder, pools, opts.metrics, limits);
   const upstreams = new UpstreamPool();
   const counters = new ListenerCounterBook();
   const start = async (l: SnapshotListener): Promise<BoundListener> => {
@@ -72,7 +76,7 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<RunningDat
       log(`listener ${l.name} (${l.protocol}) on ${where(bound.port)}`, "info", { listener: l.name, protocol: l.protocol, address: where(bound.port) });
       return bound;
     }
-    const bound = await startL4Listener(l.name, opts.holder, pools, counters.bind(l), l.port);
+    const bound = await startL4Listener(l.name, opts.holder, pools, counters.bind(l), limits, l.port);
     l4.add(bound);
     const stop = bound.stop.bind(bound);
     log(`listener ${l.name} (${l.protocol}) on ${where(bound.port)}`, "info", { listener: l.name, protocol: l.protocol, address: where(bound.port) });
@@ -120,11 +124,12 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<RunningDat
       };
     },
     traffic: (scope, name) => trafficView((scope === "listener" ? l7.stats.listeners : scope === "route" ? l7.stats.routes : l7.stats.pools).peek(name)),
-    listeners: () => listeners.states().map((s) => ({ ...s, ...counters.view(s.name) })),
+    listeners: () => listeners.states().map((s) => ({ ...s, ...counters.view(s.name, listenerOf(opts.holder.current(), s.name)) })),
     history: (q) => history.read(q),
     preflight: (snap) => preflightListeners(snap, listeners),
   };
   registerDataPlaneMetrics(opts.metrics, pools, listeners, l7.stats, counters);
+  registerAccessMetrics(opts.metrics, counters, l7.access, (name) => limits.tracked(name));
 
   let stopped: Promise<void> | undefined;
   return {

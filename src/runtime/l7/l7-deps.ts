@@ -1,19 +1,21 @@
-/** What every L7 listener of a node shares: stats, retry budget, rate limiters, access logs, latency histograms. */
+/** What every L7 listener of a node shares: stats, retry budget, rate limiters, client limits, access logs, latency histograms. */
 import type { SnapshotHolder, SnapshotListener } from "../../config/index.ts";
 import { AccessLog, type Registry } from "../../obs/index.ts";
 import type { BackendStats } from "../pools/backend-stats.ts";
 import type { L7HookDeps } from "./l7-hooks.ts";
 import type { PoolRegistry } from "../pools/pool-registry.ts";
 import { RateLimiters } from "./rate-limiters.ts";
+import { AccessCounters } from "../stats/access-counters.ts";
+import type { ClientLimits } from "../listeners/client-limits.ts";
 import { RetryBudget } from "./retry-policy.ts";
 import { newL7Stats } from "../stats/traffic-stats.ts";
 import type { LatencyCounts } from "../stats/latency.ts";
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-export type L7Deps = Omit<L7HookDeps, "name"> & { flushLogs(): void };
+export type L7Deps = Omit<L7HookDeps, "name" | "counters"> & { flushLogs(): void };
 
-export function newL7Deps(holder: SnapshotHolder, pools: PoolRegistry, metrics: Registry): L7Deps {
+export function newL7Deps(holder: SnapshotHolder, pools: PoolRegistry, metrics: Registry, limits: ClientLimits): L7Deps {
   const logs = new Map<string, AccessLog>();
   const histogram = metrics.histogram("fulcrum_upstream_latency_seconds", "Time from request sent to response head, per pool", ["pool"], LATENCY_BUCKETS);
   const perBackend = metrics.histogram("fulcrum_backend_upstream_latency_seconds", "Time from request sent to response head, per backend", ["pool", "backend"], LATENCY_BUCKETS);
@@ -25,6 +27,8 @@ export function newL7Deps(holder: SnapshotHolder, pools: PoolRegistry, metrics: 
     stats,
     budget: new RetryBudget(),
     limiters: new RateLimiters(),
+    limits,
+    access: new AccessCounters(),
     accessLog(l: SnapshotListener) {
       if (l.accessLog === undefined) return undefined;
       let log = logs.get(l.accessLog);

@@ -21,12 +21,22 @@ import { failureKind, mayEverRetry, REPLAY_BODY_BYTES, routeAllowsRetry, type Re
 import { editsOf, redirectReply } from "./route-edits.ts";
 import { matchRoute, originForm, queryParam, readTarget, rewriteTarget } from "./router.ts";
 import type { L7Stats, TrafficStats } from "../stats/traffic-stats.ts";
+import type { ListenerCounters } from "../stats/listener-counters.ts";
+import type { AccessCounters } from "../stats/access-counters.ts";
+import type { ClientLimits } from "../listeners/client-limits.ts";
+import { clientCertLogFields, clientCertOf, clientCertStep, connectionHooks, connectionStep, routeAccessStep } from "./access-step.ts";
 
 export interface L7HookDeps {
   name: string;
   holder: SnapshotHolder;
   pools: PoolRegistry;
   stats: L7Stats;
+  /** This listener's connection-level counters (access, per-client limit, client certificates). */
+  counters: ListenerCounters;
+  /** max_connections_per_client's tables. */
+  limits: ClientLimits;
+  /** Refusals by route access lists. */
+  access: AccessCounters;
   budget: RetryBudget;
   limiters: RateLimiters;
   accessLog: (l: SnapshotListener) => AccessLog | undefined;
@@ -95,6 +105,7 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
 
   return {
     newCtx: newRequestState,
+    ...connectionHooks(deps.name, deps.holder, deps.limits, deps.counters),
 
     onRequest(ctx) {
       const s = ctx.user;
@@ -103,13 +114,20 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
       s.listener = l;
       listenerStats.active++;
       if (l.trustedProxies.size > 0) ctx.trustForwarded = l.trustedProxies.contains(ctx.clientAddress);
+      if (ctx.client.slot !== undefined || l.access !== undefined || l.clientAuth !== undefined) {
+        const closed = connectionStep(ctx, l, deps.counters);
+        if (closed) return closed;
+      }
       const refused = readTarget(ctx.req, l.mergeSlashes, s);
       if (refused) return refuse(ctx, refused.problem);
       const { path, query } = s;
       // Most listeners route everything to one pool: skip building the routing view for them.
       const route = l.routes.length === 0
         ? undefined
-        : matchRoute(l, { method: ctx.req.method, host: hostOfAuthority(ctx.req.host), path, query, header: (n) => ctx.req.get(n) });
+        : matchRoute(l, {
+            method: ctx.req.method, host: hostOfAuthority(ctx.req.host), path, query, header: (n) => ctx.req.get(n),
+            cert: l.clientAuth ? clientCertOf(ctx.client) : null,
+          });
       s.route = route;
       // Counted from the match on, so requests refused below (rate limit, redirect, no healthy
       // backend, overflow) show in the route's and pool's series too, not only the listener's.
@@ -118,6 +136,10 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
         if (!rs) routeStats.set(route, (rs = stats.routes.get(`${l.name}/${route.name}`)));
         s.routeStats = rs;
         s.routeStats.active++;
+      }
+      if (route?.access) {
+        const denied = routeAccessStep(ctx, l, route, deps.access);
+        if (denied) return denied;
       }
       if (l.rateLimit || route?.rateLimit) {
         const limited = deps.limiters.check(l, route, ctx.clientAddress);
@@ -148,6 +170,7 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
         if (route.timeoutMs !== undefined) ctx.responseTimeoutMs = route.timeoutMs;
         if (ctx.req.bodyKind !== 0 && mayEverRetry(route, ctx.req.method)) ctx.replayBodyBytes = REPLAY_BODY_BYTES;
       }
+      if (l.clientAuth) clientCertStep(ctx);
       if (ctx.responseTimeoutMs === 0) ctx.responseTimeoutMs = rt.config.responseTimeoutMs;
       ctx.connectTimeoutMs = route?.connectTimeoutMs ?? rt.config.connectTimeoutMs;
       ctx.idleTimeoutMs = route?.idleTimeoutMs ?? rt.config.idleTimeoutMs ?? 0;
@@ -278,6 +301,7 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
         ...(ctx.responseStartedAt > 0 ? { upstream_ms: Math.round((ctx.responseStartedAt - ctx.upstreamStartedAt) * 1000) / 1000 } : {}),
         ...(code ? { error: code } : {}),
         request_id: ctx.requestId,
+        ...(s.listener?.clientAuth ? clientCertLogFields(ctx.client) : {}),
       });
     },
 
