@@ -12,6 +12,7 @@ import { killAll } from "../helpers/process.ts";
 import { run, sClient } from "./https-helpers.ts";
 import { backend, metric, removeTempDirs, startNode, tempDir, until, type Backend, type L7Node } from "./helpers/l7-node.ts";
 import { makeMtlsCerts, type MtlsCerts, type Pem } from "./helpers/mtls-certs.ts";
+import { curlFrom } from "./helpers/source-client.ts";
 
 let certs: MtlsCerts;
 let n: L7Node;
@@ -43,7 +44,7 @@ beforeAll(async () => {
           { name: "rest", pool: "app" },
         ],
       },
-      { name: "plain", protocol: "http", address: "127.0.0.1:0", pool: "app" },
+      { name: "plain", protocol: "http", address: "127.0.0.1:0", pool: "app", trusted_proxies: ["127.0.0.5/32"] },
     ],
     pools: ["app", "a", "b", "admin"].map(pool),
     certificates: [
@@ -168,10 +169,12 @@ describe("client_auth optional", () => {
   });
 });
 
-test("a plain http listener strips a client's x-forwarded-client-cert", async () => {
+test("a plain http listener strips a client's x-forwarded-client-cert, and keeps a trusted proxy's", async () => {
   const res = await fetch(`http://127.0.0.1:${n.port("plain")}/`, { headers: { "x-forwarded-client-cert": "Hash=forged" } });
   const body = (await res.json()) as { headers: Record<string, string> };
   expect(body.headers["x-forwarded-client-cert"]).toBeUndefined();
+  const viaProxy = await curlFrom("127.0.0.5", `http://127.0.0.1:${n.port("plain")}/`, ["-H", "x-forwarded-client-cert: Hash=abc"]);
+  expect((JSON.parse(viaProxy.body) as { headers: Record<string, string> }).headers["x-forwarded-client-cert"]).toBe("Hash=abc");
 });
 
 describe("bad client_auth config", () => {
