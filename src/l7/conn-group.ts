@@ -8,6 +8,7 @@
 import { LbError } from "../errors.ts";
 import type { Upstream } from "./hooks.ts";
 import { ConnState, type UpstreamConn, type UpstreamHandler } from "./upstream-conn.ts";
+import type { UpstreamLeg } from "./upstream-leg.ts";
 
 /** Cap hits a group reports (see the circuit breaker's OverflowKind). */
 export type ConnOverflowKind = "connections" | "pending" | "pending_timeout";
@@ -31,7 +32,7 @@ export function unlimited(): ConnLimits {
 /** A request that can wait for a connection. Exactly one of the two is called, unless it cancels first. */
 export interface ConnWaiter extends UpstreamHandler {
   /** A connection (idle or new) is this request's now, in FIFO order. */
-  onUpstreamGranted(conn: UpstreamConn): void;
+  onUpstreamGranted(leg: UpstreamLeg): void;
   /** The wait ran past its connect timeout: 503 OVERFLOW. */
   onUpstreamWaitFailed(err: LbError): void;
 }

@@ -7,8 +7,11 @@
 import type { Socket } from "bun";
 import { LbError } from "../errors.ts";
 import { ProxyHeaderReader } from "../net/index.ts";
-import { RequestParser, type HttpParseError, type MessageHandler, type RequestHead } from "../http/index.ts";
+import { RequestParser, type HttpParseError, type MessageHandler, type RequestHead, type ResponseHead } from "../http/index.ts";
+import type { ClientExchange, ClientSide } from "./client-side.ts";
 import { Exchange } from "./exchange.ts";
+import type { ProxyReply } from "./hooks.ts";
+import { writeFinalHead, writeInterimHead, writeSwitchHead } from "./h1-response.ts";
 import { hookFailed, runOnLog, runOnParseError } from "./guard.ts";
 import { identityFields } from "./forwarded.ts";
 import { encodeReply, errorReply } from "./reply.ts";
@@ -19,7 +22,7 @@ import { SocketWriter, type WriterOwner } from "./writer.ts";
 /** Above this many unparsed pipelined bytes, stop reading from the client until they are used. */
 const MAX_PENDING = 64 * 1024;
 
-export class Session extends Deadline implements MessageHandler<RequestHead>, WriterOwner {
+export class Session extends Deadline implements MessageHandler<RequestHead>, WriterOwner, ClientSide {
   readonly parser: RequestParser;
   readonly writer = new SocketWriter(this);
   /** The client: the TCP peer, or the source a trusted PROXY header carried. */
@@ -56,7 +59,7 @@ export class Session extends Deadline implements MessageHandler<RequestHead>, Wr
     const ex = this.exchange;
     if (ex !== null && ex.tunnel) {
       this.touch();
-      if (ex.conn !== null && !ex.conn.write(buf)) this.pauseReading();
+      if (!(ex.up === null || ex.up.tunnelWrite(buf))) this.pauseReading();
       return;
     }
     if (this.pending !== null) return this.stash(buf, 0);
@@ -87,11 +90,11 @@ export class Session extends Deadline implements MessageHandler<RequestHead>, Wr
   /** Upstream writes made while parsing one packet leave together, after the whole packet parsed. */
   private consumeCorked(buf: Buffer): void {
     this.corking = true;
-    const conn = this.exchange?.conn;
-    conn?.writer.cork();
+    const corked = this.exchange?.up ?? null;
+    corked?.cork();
     this.consume(buf);
     this.corking = false;
-    conn?.writer.uncork();
+    corked?.uncork();
     this.exchange?.launch(); // uncorks (or connects for) an exchange started by this packet
   }
 
@@ -141,10 +144,10 @@ export class Session extends Deadline implements MessageHandler<RequestHead>, Wr
   }
 
   /** The current exchange finished normally (or with an error reply). */
-  exchangeDone(ex: Exchange): void {
+  exchangeDone(ex: ClientExchange): void {
     if (this.exchange === ex) this.exchange = null;
     this.requestDeadline = 0;
-    runOnLog(this.server.hooks, ex);
+    runOnLog(this.server.hooks, ex as Exchange);
     if (ex.closeAfter || this.server.draining) return this.shutdown(null);
     this.idleOrHeader(false);
     this.resumeReading();
@@ -157,10 +160,10 @@ export class Session extends Deadline implements MessageHandler<RequestHead>, Wr
   }
 
   /** The exchange broke after its response started: the client cannot be told, so it is cut off. */
-  exchangeAborted(ex: Exchange): void {
+  exchangeAborted(ex: ClientExchange): void {
     if (this.exchange === ex) this.exchange = null;
     this.requestDeadline = 0;
-    runOnLog(this.server.hooks, ex);
+    runOnLog(this.server.hooks, ex as Exchange);
     this.closing = true;
     this.parser.halt();
     this.writer.discard();
@@ -168,15 +171,55 @@ export class Session extends Deadline implements MessageHandler<RequestHead>, Wr
   }
 
   /** 101 relayed: from now on client bytes go straight to the backend. */
-  startTunnel(): void {
+  startTunnel(_ex: ClientExchange, res: ResponseHead): void {
+    writeSwitchHead(res, this.writer);
     this.requestDeadline = 0; // an upgraded connection lives as long as its peers want (idle timeout only)
     this.parser.halt();
     this.wait = Wait.Transfer;
     this.touch();
-    const p = this.pending, conn = this.exchange?.conn;
+    const p = this.pending, ex = this.exchange;
     this.pending = null;
-    if (p !== null && conn != null && !conn.write(p)) this.pauseReading();
+    if (p !== null && ex?.up != null && !ex.up.tunnelWrite(p)) this.pauseReading();
     this.resumeReading();
+  }
+
+  // ---- ClientSide: the response in HTTP/1.1 framing ----
+
+  httpVersion(req: RequestHead): string {
+    return req.versionMinor === 1 ? "HTTP/1.1" : "HTTP/1.0";
+  }
+
+  rawChunks(req: RequestHead): boolean {
+    // HTTP/1.0 clients cannot read chunked framing: decode, then delimit the body by close
+    return req.versionMinor === 1;
+  }
+
+  cork(): void {
+    this.writer.cork();
+  }
+
+  uncork(): void {
+    this.writer.uncork();
+  }
+
+  writeInterim(ex: ClientExchange, res: ResponseHead): void {
+    writeInterimHead(ex, res, this.writer);
+  }
+
+  writeHead(ex: ClientExchange, res: ResponseHead): boolean {
+    return writeFinalHead(ex, res, this.server.draining, this.writer);
+  }
+
+  writeBody(buf: Buffer, start: number, end: number): boolean {
+    return this.writer.write(buf, start, end);
+  }
+
+  writeEnd(): void {
+    // a chunked body went with its framing (and trailers); others end by length or by the close
+  }
+
+  writeReply(ex: ClientExchange, reply: ProxyReply): void {
+    this.writer.write(encodeReply(reply, ex.closeAfter, ex.req.method === "HEAD"));
   }
 
   /** Writes `last` (if any), stops reading requests, and closes once everything is flushed. */
@@ -191,14 +234,14 @@ export class Session extends Deadline implements MessageHandler<RequestHead>, Wr
   }
 
   onWriterDrained(): void {
-    this.exchange?.conn?.resume();
+    this.exchange?.up?.resume();
   }
 
   /** Client sent FIN: finish what is in flight, then close. */
   onClientEnd(): void {
     this.clientEnded = true;
     const ex = this.exchange;
-    if (ex !== null && ex.tunnel) return void ex.conn?.writer.end();
+    if (ex !== null && ex.tunnel) return ex.up?.tunnelEnd();
     if (ex === null && this.pending === null) this.shutdown(null);
   }
 
@@ -246,7 +289,7 @@ export class Session extends Deadline implements MessageHandler<RequestHead>, Wr
   onRequestDeadline(): void {
     const ex = this.exchange;
     if (ex === null || ex.finished || ex.tunnel) return;
-    ex.conn?.destroy();
+    ex.up?.destroy();
     ex.fail(new LbError("UPSTREAM_TIMEOUT", "request_timeout_ms passed before the response ended", { details: [{ timeout: "request" }] }));
   }
 

@@ -5,6 +5,7 @@
  * proxy did not forward (h2c, say) must never open a tunnel. Only requests that ask for an upgrade
  * come here, so the string work is off the common path.
  */
+import { LbError } from "../errors.ts";
 import type { RequestHead, ResponseHead } from "../http/index.ts";
 
 /** The upgrades a request may ask for unless a hook says otherwise: WebSocket (RFC 6455). */
@@ -55,4 +56,15 @@ export function upgradeAnswered(res: ResponseHead, offer: string): boolean {
 function protocolName(protocol: string): string {
   const slash = protocol.indexOf("/");
   return slash < 0 ? protocol : protocol.slice(0, slash);
+}
+
+/**
+ * Why a tunnel-opening response must not open one (null = it may): anything but a 101 (a CONNECT
+ * 2xx never gets here: CONNECT is refused), or a 101 to a protocol `offer` did not name.
+ */
+export function refusedSwitch(res: ResponseHead, offer: string | null): LbError | null {
+  if (res.status !== 101) return new LbError("UPSTREAM_PROTOCOL", "unexpected tunnel response");
+  if (offer !== null && upgradeAnswered(res, offer)) return null;
+  const why = offer === null ? "no upgrade was offered" : `the offer was ${offer}`;
+  return new LbError("BAD_UPGRADE", `the backend switched protocols, but ${why}`, { source: "upstream" });
 }
