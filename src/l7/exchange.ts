@@ -15,6 +15,7 @@ import { hookFailed } from "./guard.ts";
 import { HeldRequest } from "./held-request.ts";
 import type { ProxyReply } from "./hooks.ts";
 import { errorReply } from "./reply.ts";
+import { grpcReply, isGrpc } from "./grpc.ts";
 import { ReplayBody } from "./replay-body.ts";
 import { markDropped } from "./field-drop.ts";
 import { relayClose, relayData, relayEnd } from "./response-relay.ts";
@@ -305,12 +306,13 @@ export class Exchange<U = unknown> extends RequestCtx<U> implements ConnWaiter, 
     this.reply(this.client.server.hooks.onProxyFailure?.(this, err) ?? errorReply(err));
   }
 
-  /** Any phase before a response → Done: writes a proxy-made response. */
+  /** Any phase before a response → Done: writes a proxy-made response (a gRPC error to a gRPC call). */
   reply(reply: ProxyReply): void {
     if (this.#phase === Phase.Done) return;
     this.held = null;
     this.dropLeg();
     this.#phase = Phase.Done;
+    if (isGrpc(this.req)) reply = grpcReply(reply);
     this.status = reply.status;
     this.replyErrorCode = reply.errorCode ?? null;
     if (!this.bodyRead() || this.error?.source === "downstream") this.#closeAfter = true;

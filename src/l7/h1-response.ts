@@ -1,7 +1,8 @@
 /**
  * Response heads for an HTTP/1.x client: hop-by-hop fields dropped, Connection written as the
  * exchange decided (close, or keep-alive for HTTP/1.0), framing kept where it describes the body
- * the client gets. A head that came from an HTTP/1.1 backend is re-sent as runs of its own bytes.
+ * the client gets. A head that came from an HTTP/1.1 backend is re-sent as runs of its own bytes;
+ * one from an HTTP/2 backend field by field, with a status line of our own.
  */
 import { BodyKind, FRAMING_FIELDS, H, HOP_BY_HOP, emitResponseHead, type ByteSink, type ResponseHead } from "../http/index.ts";
 import type { ClientExchange } from "./client-side.ts";
@@ -24,7 +25,7 @@ export function writeInterimHead(ex: ClientExchange, res: ResponseHead, sink: By
  * The final head; decides whether the client connection ends after it. Returns the sink's verdict
  * (false = pause the source).
  */
-export function writeFinalHead(ex: ClientExchange, res: ResponseHead, draining: boolean, sink: ByteSink): boolean {
+export function writeFinalHead(ex: ClientExchange, res: ResponseHead, draining: boolean, chunkOut: boolean, sink: ByteSink): boolean {
   const client10 = ex.req.versionMinor === 0;
   // A response that comes while the client is still sending its body ends the connection (the
   // rest of the upload is not read): the head must say so, not only the close after it.
@@ -40,6 +41,7 @@ export function writeFinalHead(ex: ClientExchange, res: ResponseHead, draining: 
   // backend's says just "keep-alive" and so do we, the line can stay, and the head goes unchanged
   if (res.connectionIsKeepAlive && !closing && !client10) drop &= ~(1 << H.CONNECTION);
   if (res.status === 204 || res.status === 304) drop |= FRAMING_FIELDS; // no body follows, as nginx and HAProxy
+  else if (chunkOut) extra += "transfer-encoding: chunked\r\n";
   else if (res.lengthRewrite) {
     drop |= 1 << H.CONTENT_LENGTH;
     extra += `content-length: ${res.contentLength}\r\n`;
