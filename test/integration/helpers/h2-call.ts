@@ -40,6 +40,9 @@ export async function h2Call(port: number, path: string, init: H2Init = {}): Pro
   const origin = `${init.ca ? "https" : "http"}://127.0.0.1:${port}`;
   const s = session(origin, init.ca);
   const headers: http2.OutgoingHttpHeaders = { ":method": init.method ?? "GET", ":path": path, ...init.headers };
+  // as browsers do over HTTP/2: one Cookie field per crumb (RFC 9113 §8.2.3)
+  const cookie = headers.cookie;
+  if (typeof cookie === "string" && cookie.includes("; ")) headers.cookie = cookie.split("; ");
   if (init.host) headers[":authority"] = init.host;
   return await new Promise<H2Response>((resolve, reject) => {
     const st = s.request(headers, { endStream: init.body === undefined && !init.trailers, waitForTrailers: !!init.trailers });
@@ -73,6 +76,15 @@ export async function h2Call(port: number, path: string, init: H2Init = {}): Pro
     });
     if (init.body !== undefined) st.end(init.body);
     else if (init.trailers) st.end();
+  });
+}
+
+/** Opens (or reuses) the session to 127.0.0.1:`port` and waits until it is connected, so timings exclude its setup. */
+export async function h2Connect(port: number, ca?: string): Promise<void> {
+  const s = session(`${ca ? "https" : "http"}://127.0.0.1:${port}`, ca);
+  if (s.connecting) await new Promise<void>((resolve, reject) => {
+    s.once("connect", () => resolve());
+    s.once("error", reject);
   });
 }
 
