@@ -276,6 +276,7 @@ export class Exchange<U = unknown> extends RequestCtx<U> implements ConnWaiter, 
     if (this.attempt >= 10) return false;
     const hook = this.client.server.hooks.onConnectFailure;
     if (hook !== undefined) return hook(this, err);
+    if (err.code === "UPSTREAM_REFUSED") return this.attempt < 3; // never processed: safe whatever the method
     return err.retryable && this.req.bodyKind === BodyKind.None && this.reusedConnection && this.attempt < 2;
   }
 

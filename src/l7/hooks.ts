@@ -27,6 +27,8 @@ export interface Upstream {
   tls?: UpstreamTls;
   /** The connection-pool key, precomputed so a pick builds no string (default: see poolKey). */
   poolKey?: string;
+  /** Speak HTTP/2 to the backend: "h2" over `tls` (ALPN h2), "h2c" in the clear; absent = HTTP/1.1. */
+  protocol?: "h2" | "h2c";
 }
 
 /** A response written by the proxy itself (redirects, 404, error pages). */

@@ -24,6 +24,8 @@ export interface LegOwner extends ProxyCtx<unknown> {
   upstreamFailed(err: LbError, responded: boolean): void;
   /** The leg can take request bytes again. */
   onUpstreamDrain(): void;
+  /** The response was relayed to its end (and the request too, if the exchange waited for it): done. */
+  complete(reusable: boolean): void;
 }
 
 export interface UpstreamLeg {
