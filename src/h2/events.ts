@@ -8,6 +8,8 @@ export type H2Role = "server" | "client";
 export interface H2SessionHandler {
   /** Server side: a request opened `stream`. Set `stream.handler` to hear about its body and end. */
   onStream?(stream: H2Stream, head: HeaderList, endStream: boolean): void;
+  /** The peer's SETTINGS were applied (its limits, e.g. peerMaxStreams, may have changed). */
+  onSettings?(): void;
   /** The peer sent GOAWAY: streams above `lastStreamId` were not processed (they get REFUSED_STREAM). */
   onGoaway?(code: number, lastStreamId: number, debug: string): void;
   /** The connection is over (transport closing or closed); called once. */

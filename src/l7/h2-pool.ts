@@ -9,7 +9,7 @@ import { H2Counters, type H2Options } from "../h2/index.ts";
 import type { ConnGroup, ConnWaiter, Waiter } from "./conn-group.ts";
 import { H2Leg } from "./h2-leg.ts";
 import { H2UpstreamConn, type H2ConnOwner } from "./h2-upstream-conn.ts";
-import type { Upstream } from "./hooks.ts";
+import type { Upstream, UpstreamTls } from "./hooks.ts";
 import { ConnState } from "./upstream-conn.ts";
 import type { LegOwner } from "./upstream-leg.ts";
 
@@ -48,28 +48,43 @@ export class H2Pool implements H2ConnOwner {
 
   /** A stream for queued `head` if one can be had now (the pool's pump), else null. */
   grant(head: Waiter, group: ConnGroup): H2Leg | null {
-    let c = this.withRoom(group, head.key, false);
-    if (c === null) {
-      if (!group.makeRoom()) return null;
-      c = this.connect(head.target as Upstream, head.key, group, head.connectTimeoutMs);
-    }
-    return new H2Leg(c, head.w as StreamWaiter);
+    const t = head.target as Upstream;
+    const c = this.roomFor(group, head.key, t.address, t.protocol === "h2" ? (t.tls ?? {}) : undefined, head.connectTimeoutMs);
+    return c === null ? null : new H2Leg(c, head.w as StreamWaiter);
   }
 
-  private withRoom(group: ConnGroup, key: string, openOnly: boolean): H2UpstreamConn | null {
+  /** A connection with room for one more leg: one open (or opening), else a new one within max_connections. */
+  private roomFor(group: ConnGroup, key: string, address: string, tls: UpstreamTls | undefined, timeoutMs: number, not?: H2UpstreamConn): H2UpstreamConn | null {
+    const c = this.withRoom(group, key, false, not);
+    if (c !== null || !group.makeRoom()) return c;
+    return this.connect(address, tls, key, group, timeoutMs);
+  }
+
+  private withRoom(group: ConnGroup, key: string, openOnly: boolean, not?: H2UpstreamConn): H2UpstreamConn | null {
     const list = group.h2.get(key);
     if (list === undefined) return null;
     for (const c of list) {
-      if (c.capacity > 0 && (!openOnly || c.state === ConnState.Open)) return c;
+      if (c !== not && c.capacity > 0 && (!openOnly || c.state === ConnState.Open)) return c;
     }
     return null;
   }
 
-  private connect(t: Upstream, key: string, group: ConnGroup, timeoutMs: number): H2UpstreamConn {
+  /** Moves the legs parked on `conn` beyond its slots to connections with room (those that find none stay). */
+  rehome(conn: H2UpstreamConn): void {
+    const g = conn.group;
+    for (const leg of conn.unpark()) {
+      const to = this.roomFor(g, conn.key, conn.address, conn.tls, 0, conn) ?? conn;
+      to.load++;
+      leg.conn = to;
+      if (to === conn) to.parked.push(leg);
+      else to.place(leg);
+    }
+  }
+
+  private connect(address: string, tls: UpstreamTls | undefined, key: string, group: ConnGroup, timeoutMs: number): H2UpstreamConn {
     this.host.register(group);
     group.limits.connections++;
-    const tls = t.protocol === "h2" ? (t.tls ?? {}) : undefined;
-    const c = new H2UpstreamConn(t.address, key, tls, group, this, this.opts, timeoutMs || this.host.connectTimeoutMs);
+    const c = new H2UpstreamConn(address, key, tls, group, this, this.opts, timeoutMs || this.host.connectTimeoutMs);
     let list = group.h2.get(key);
     if (list === undefined) group.h2.set(key, (list = []));
     list.push(c);

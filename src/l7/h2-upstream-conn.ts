@@ -1,15 +1,17 @@
 /**
  * One HTTP/2 connection to a backend (h2 over TLS with ALPN h2, or h2c), carrying many exchanges
- * at once as streams (h2-leg.ts). Fulcrum's codec in the client role over Bun.connect: requests
- * may be sent while it connects (the preface and SETTINGS go first); it takes streams up to the
- * backend's SETTINGS_MAX_CONCURRENT_STREAMS (100 until those arrive, never more than MAX_STREAMS),
- * none after a GOAWAY either way. It counts as one connection of its group for its whole life.
+ * at once as streams (h2-leg.ts). Fulcrum's codec in the client role over Bun.connect: the first
+ * request goes out while it connects (the preface and SETTINGS first); it opens streams up to the
+ * backend's SETTINGS_MAX_CONCURRENT_STREAMS once those arrive (never more than MAX_STREAMS), and
+ * none after a GOAWAY either way. Legs given to it beyond that wait in line (parked) and the pool
+ * moves them to a connection with room. It counts as one connection of its group for its life.
  */
 import type { Socket, SocketHandler } from "bun";
 import { LbError } from "../errors.ts";
 import { H2Connection, type H2Options, type H2SessionHandler } from "../h2/index.ts";
 import type { ConnGroup } from "./conn-group.ts";
 import type { UpstreamTls } from "./hooks.ts";
+import type { H2Leg } from "./h2-leg.ts";
 import { ConnState } from "./upstream-conn.ts";
 import { splitAddress } from "./upstream-dial.ts";
 import { SocketWriter, type WriterOwner } from "./writer.ts";
@@ -20,10 +22,12 @@ const INITIAL_STREAMS = 100;
 export const MAX_STREAMS = 1000;
 const ALPN_H2 = Buffer.from("\x02h2", "latin1");
 
-/** Where a connection reports that it ended (the pool), and that a stream slot freed. */
+/** Where a connection reports that it ended (the pool), that a slot freed, that legs wait in vain. */
 export interface H2ConnOwner {
   closedH2(conn: H2UpstreamConn): void;
   streamFreed(conn: H2UpstreamConn): void;
+  /** Legs are parked here beyond what the backend lets it open: move them where there is room. */
+  rehome(conn: H2UpstreamConn): void;
 }
 
 const HANDLERS: SocketHandler<H2UpstreamConn> = {
@@ -49,6 +53,8 @@ export class H2UpstreamConn implements H2SessionHandler, WriterOwner {
   idleSince = 0;
   /** Why the connection failed, told to the streams it resets. */
   failure: LbError | null = null;
+  /** Legs waiting for a stream slot, oldest first. */
+  parked: H2Leg[] = [];
   private socket: Socket<H2UpstreamConn> | null = null;
   private timer: ReturnType<typeof setTimeout> | null = null;
 
@@ -60,12 +66,42 @@ export class H2UpstreamConn implements H2SessionHandler, WriterOwner {
     this.dial(connectTimeoutMs);
   }
 
-  /** Streams it can take now (0 once closing). */
+  /** Legs it can take now (0 once closing); before the backend's SETTINGS, as many as most allow. */
   get capacity(): number {
+    if (!this.usable) return 0;
     const h2 = this.h2;
-    if (this.state === ConnState.Closed || h2.closed || h2.goawayReceived || h2.goawaySent) return 0;
-    const limit = h2.gotSettings ? Math.min(h2.peerMaxStreams, MAX_STREAMS) : INITIAL_STREAMS;
-    return limit - this.load;
+    return (h2.gotSettings ? Math.min(h2.peerMaxStreams, MAX_STREAMS) : INITIAL_STREAMS) - this.load;
+  }
+
+  /** It may still open streams. */
+  get usable(): boolean {
+    const h2 = this.h2;
+    return this.state !== ConnState.Closed && !h2.closed && !h2.goawayReceived && !h2.goawaySent;
+  }
+
+  /** Streams it may have open at once: the backend's limit, or one before its SETTINGS come. */
+  private get slots(): number {
+    const h2 = this.h2;
+    return h2.gotSettings ? Math.min(h2.peerMaxStreams, MAX_STREAMS) : 1;
+  }
+
+  /** A leg's head is ready: its stream opens now if a slot is free, else it waits in line. */
+  place(leg: H2Leg): void {
+    if (this.parked.length === 0 && this.usable && this.h2.localActive < this.slots) leg.open();
+    else this.parked.push(leg);
+  }
+
+  /** Opens waiting legs while slots are free. */
+  private openParked(): void {
+    while (this.parked.length > 0 && this.usable && this.h2.localActive < this.slots) this.parked.shift()!.open();
+  }
+
+  /** Takes every parked leg off this connection (the pool moves them). */
+  unpark(): H2Leg[] {
+    const legs = this.parked;
+    this.parked = [];
+    this.load -= legs.length;
+    return legs;
   }
 
   /** The scheme requests on it carry. */
@@ -138,6 +174,11 @@ export class H2UpstreamConn implements H2SessionHandler, WriterOwner {
     this.h2.transportClosed();
     this.writer.discard();
     this.socket?.end();
+    // nothing of the parked legs was sent: a failed connect says so, anything else is safe to resend
+    const f = this.failure;
+    const err = f !== null && (f.code === "UPSTREAM_CONNECT_FAILED" || f.code === "UPSTREAM_TIMEOUT") ? f
+      : new LbError("UPSTREAM_REFUSED", `the connection to ${this.address} closed before these requests were sent`, { retryable: true });
+    for (const leg of this.parked.splice(0)) leg.failed(err);
     this.owner.closedH2(this);
   }
 
@@ -148,17 +189,30 @@ export class H2UpstreamConn implements H2SessionHandler, WriterOwner {
     this.h2.shutdown();
   }
 
-  /** A stream slot was given back. */
-  streamDone(now: number): void {
+  /** A leg is done with this connection (its stream ended, or it gave up waiting). */
+  streamDone(leg: H2Leg): void {
     this.load--;
-    if (this.load === 0) this.idleSince = now;
+    if (this.parked.length > 0) {
+      const i = this.parked.indexOf(leg);
+      if (i >= 0) this.parked.splice(i, 1);
+    }
+    if (this.load === 0) this.idleSince = Date.now();
+    this.openParked();
     this.owner.streamFreed(this);
   }
 
   // ---- H2SessionHandler ----
 
+  onSettings(): void {
+    this.openParked();
+    if (this.parked.length > 0) this.owner.rehome(this);
+    this.owner.streamFreed(this);
+  }
+
   onGoaway(): void {
-    // no new streams here: those above its last id were refused (REFUSED_STREAM), safe to resend
+    // no new streams here: those above its last id were refused (REFUSED_STREAM), safe to resend,
+    // and those still parked go elsewhere
+    if (this.parked.length > 0) this.owner.rehome(this);
     this.owner.streamFreed(this);
   }
 

@@ -134,6 +134,9 @@ def call_one(target, kind, ca=None):
         elif kind == "fail":
             def run():
                 return {"messages": [channel.unary_unary("/test.Echo/Fail")(b"", timeout=10).decode()]}
+        elif kind in ("serving_on", "serving_off"):
+            def run():
+                return {"messages": [channel.unary_unary("/test.Control/SetServing")(b"1" if kind == "serving_on" else b"0", timeout=10).decode()]}
         elif kind == "big":
             def run():
                 response = channel.unary_unary("/test.Echo/Unary")(b"z" * 300000, timeout=10)
