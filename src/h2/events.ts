@@ -16,12 +16,14 @@ export interface H2SessionHandler {
   onClose?(code: number, reason: string): void;
 }
 
-/** A request this side sends (client role). CONNECT carries only `authority`. */
+/** A request this side sends (client role). CONNECT carries only `authority`, unless it is extended. */
 export interface H2Request {
   method: string;
   scheme: string;
   authority: string;
   path: string;
+  /** An extended CONNECT's protocol (RFC 8441, e.g. "websocket"; the peer must allow it). */
+  protocol?: string;
   /** Other fields as name, value, name, value...; connection-specific ones are dropped. */
   fields?: readonly string[];
 }

@@ -144,6 +144,11 @@ export class RequestHead extends HttpHead {
   private hostValue: string | null = null;
   isConnect = false;
   expectContinue = false;
+  /**
+   * The protocol an HTTP/2 extended CONNECT asks for (RFC 8441 `:protocol`, e.g. "websocket"): the
+   * request then stands for an HTTP/1.1 GET with that Upgrade. "" otherwise.
+   */
+  protocol = "";
 
   /** The host the request names, as at hostStart ("" when none), decoded on first use. */
   get host(): string {

@@ -29,6 +29,8 @@ export class H2ClientStream extends Deadline implements ClientSide, H2StreamHand
   private ended = false;
   /** Body bytes still to come of a response of known length (-1: unknown). */
   private remaining = -1;
+  /** An extended CONNECT (RFC 8441) was answered: DATA both ways is the tunnel's bytes. */
+  private tunneling = false;
 
   constructor(readonly session: H2Session, readonly stream: H2Stream) {
     super(session.server);
@@ -67,8 +69,17 @@ export class H2ClientStream extends Deadline implements ClientSide, H2StreamHand
     const ex = this.ex;
     if (ex === null) return; // answered already: the rest of the upload is read and dropped
     this.touch();
+    if (this.tunneling) return this.tunnelData(ex, buf, start, end, endStream);
     if (end > start) ex.requestBody(buf, start, end);
     if (endStream) ex.requestEnd(null);
+  }
+
+  /** Client bytes of a tunnel, for the backend; END_STREAM half-closes it. */
+  private tunnelData(ex: Exchange, buf: Buffer, start: number, end: number, endStream: boolean): void {
+    const up = ex.up;
+    if (up === null) return;
+    if (end > start && !up.tunnelWrite(buf.subarray(start, end))) this.pauseReading();
+    if (endStream) up.tunnelEnd();
   }
 
   onTrailers(_s: H2Stream, trailers: HeaderList): void {
@@ -173,13 +184,27 @@ export class H2ClientStream extends Deadline implements ClientSide, H2StreamHand
     if (!bodyless) this.h2.sendData(this.stream, body as Buffer, 0, body.length, true);
   }
 
-  startTunnel(): void {
-    // HTTP/2 requests offer no upgrade, so a 101 is refused before it could get here
-    this.h2.reset(this.stream, ErrorCode.INTERNAL_ERROR);
+  /**
+   * The backend switched protocols for an extended CONNECT (RFC 8441 §5: it is answered 200): from
+   * now on DATA both ways carries the tunnel's bytes, and only stalls time it out.
+   */
+  startTunnel(_ex: ClientExchange, res: ResponseHead): void {
+    const fields = appendFields(res, RESPONSE_DROP | FRAMING_FIELDS, []);
+    for (let i = fields.length - 2; i >= 0; i -= 2) if (fields[i] === "sec-websocket-accept") fields.splice(i, 2);
+    this.tunneling = true;
+    this.remaining = -1;
+    this.ended = false;
+    this.requestDeadline = 0;
+    this.streaming();
+    this.h2.respond(this.stream, 200, fields, false);
   }
 
   exchangeDone(ex: ClientExchange): void {
     this.finish(ex);
+    if (this.tunneling && !this.ended) {
+      this.ended = true;
+      this.h2.sendData(this.stream, EMPTY, 0, 0, true); // the backend closed the tunnel
+    }
     // Answered before the upload ended (RFC 9113 §8.1): once the response has left, NO_ERROR asks
     // the client to stop sending; until then what it sends is read and dropped.
     if (this.stream.state === StreamState.HalfClosedLocal) this.h2.reset(this.stream, ErrorCode.NO_ERROR);

@@ -29,6 +29,13 @@ export function requestHeadOf(list: HeaderList, endStream: boolean): RequestHead
   }
   head.contentLength = list.contentLength;
   head.bodyKind = bodyKind(endStream, list.contentLength);
+  if (list.protocol !== "") {
+    // extended CONNECT (RFC 8441): a GET that upgrades, its stream then a tunnel (no body before that)
+    head.method = "GET";
+    head.protocol = list.protocol;
+    head.upgrade = true;
+    head.bodyKind = BodyKind.None;
+  }
   if (list.has(H.EXPECT)) {
     const o = fieldIndex(list, H.EXPECT) * FIELD_STRIDE, f = list.fields;
     head.expectContinue = f[o + 3]! - f[o + 2]! === 12 && equalsLower(list.buf, f[o + 2]!, "100-continue");

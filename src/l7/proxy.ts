@@ -74,7 +74,8 @@ export function startProxy<U>(opts: ProxyOptions<U>): ProxyServer {
   );
   core.acceptProxy = opts.acceptProxy;
   core.h2c = opts.h2c ?? true;
-  core.h2 = { ...opts.h2, counters: opts.h2?.counters ?? new H2Counters() };
+  // WebSocket over HTTP/2 (RFC 8441) is offered: its streams go to backends as HTTP/1.1 upgrades
+  core.h2 = { enableConnectProtocol: true, ...opts.h2, counters: opts.h2?.counters ?? new H2Counters() };
   core.onHandshakeTimeout = opts.onHandshakeTimeout;
   const handlers: SocketHandler<ClientConn> = {
     open(s) {

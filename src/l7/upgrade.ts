@@ -19,6 +19,8 @@ export const DEFAULT_UPGRADES: readonly string[] = Object.freeze(["websocket"]);
  */
 export function upgradeOffer(req: RequestHead, allowed: readonly string[]): string | null {
   if (!req.upgrade || req.versionMinor !== 1 || allowed.length === 0) return null;
+  // an HTTP/2 extended CONNECT names one protocol, no Upgrade field
+  if (req.protocol !== "") return allows(allowed, req.protocol.toLowerCase()) ? req.protocol : null;
   let offer = "";
   for (let i = req.indexOf("upgrade"); i >= 0; i = req.indexOf("upgrade", i + 1)) {
     for (const item of req.valueAt(i).split(",")) {
