@@ -10,6 +10,7 @@ import { ErrorCode, H2Connection, type H2SessionHandler, type H2Stream, type Hea
 import type { ClientConn } from "./client-conn.ts";
 import { H2ClientStream } from "./h2-client-stream.ts";
 import type { ServerCore } from "./server-core.ts";
+import { TickOutput } from "./tick-output.ts";
 import { SocketWriter, type WriterOwner } from "./writer.ts";
 
 export class H2Session implements ClientConn, H2SessionHandler, WriterOwner {
@@ -28,7 +29,7 @@ export class H2Session implements ClientConn, H2SessionHandler, WriterOwner {
     readonly server: ServerCore, readonly socket: Socket<ClientConn>, readonly clientAddress: string, readonly identity: string,
   ) {
     this.writer.attach(socket as Socket<unknown>);
-    this.h2 = new H2Connection("server", this.writer, this, server.h2);
+    this.h2 = new H2Connection("server", new TickOutput(this.writer), this, server.h2);
     this.idleDeadline = server.now + server.timeouts.headerMs;
   }
 

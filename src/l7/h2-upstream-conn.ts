@@ -14,6 +14,7 @@ import type { UpstreamTls } from "./hooks.ts";
 import type { H2Leg } from "./h2-leg.ts";
 import { ConnState } from "./upstream-conn.ts";
 import { splitAddress } from "./upstream-dial.ts";
+import { TickOutput } from "./tick-output.ts";
 import { SocketWriter, type WriterOwner } from "./writer.ts";
 
 /** Streams assumed before the backend's SETTINGS arrive (RFC 9113 §6.5.2 asks for at least 100). */
@@ -62,7 +63,7 @@ export class H2UpstreamConn implements H2SessionHandler, WriterOwner {
     readonly address: string, readonly key: string, readonly tls: UpstreamTls | undefined, readonly group: ConnGroup,
     private readonly owner: H2ConnOwner, opts: Partial<H2Options>, connectTimeoutMs: number,
   ) {
-    this.h2 = new H2Connection("client", this.writer, this, opts);
+    this.h2 = new H2Connection("client", new TickOutput(this.writer), this, opts);
     this.dial(connectTimeoutMs);
   }
 
