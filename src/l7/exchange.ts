@@ -176,11 +176,9 @@ export class Exchange<U = unknown> extends RequestCtx<U> implements ConnWaiter, 
       return this.fail(new LbError("BODY_TOO_LARGE", "request body too large"));
     }
     if (this.replayBodyBytes > 0) this.replay.keep(buf, start, end, this.replayBodyBytes);
-    if (this.held !== null) {
-      this.held.body(buf, start, end);
-      // while waiting for a connection nothing can be sent: stop reading rather than buffer the body
-      if (this.#phase === Phase.Queued) this.client.pauseReading();
-    } else if (this.up !== null && !this.up.sendBody(buf, start, end)) this.client.pauseReading();
+    const sink = this.held ?? this.up;
+    // while waiting for a connection nothing can be sent: stop reading rather than buffer the body
+    if (sink !== null && (!sink.sendBody(buf, start, end) || this.#phase === Phase.Queued)) this.client.pauseReading();
   }
 
   /** The request can be sent again: no body bytes read yet, or every one of them kept. */
@@ -193,8 +191,7 @@ export class Exchange<U = unknown> extends RequestCtx<U> implements ConnWaiter, 
     this.#requestDone = true;
     this.trailers = trailers;
     if (this.#phase === Phase.Done) return;
-    if (this.held !== null) this.held.end(trailers);
-    else this.up?.sendEnd(trailers);
+    (this.held ?? this.up)?.sendEnd(trailers);
     if (this.#phase < Phase.Responding) this.client.awaitResponse(this.responseTimeoutMs);
     if (this.#phase === Phase.Relayed) this.complete(true);
   }
@@ -327,14 +324,10 @@ export class Exchange<U = unknown> extends RequestCtx<U> implements ConnWaiter, 
     this.attemptUpstream();
     if (this.#phase === Phase.Done) return;
     // The body read so far (all of it: only a replayable request is retried); the rest streams after it.
-    const held = this.held, leg = this.up as UpstreamLeg | null;
-    for (const b of this.replay.pieces()) {
-      if (held !== null) held.body(b, 0, b.length);
-      else leg?.sendBody(b, 0, b.length);
-    }
-    if (!this.#requestDone) return;
-    if (held !== null) held.end(this.trailers);
-    else leg?.sendEnd(this.trailers);
+    const sink = this.held ?? (this.up as UpstreamLeg | null);
+    if (sink === null) return;
+    for (const b of this.replay.pieces()) sink.sendBody(b, 0, b.length);
+    if (this.#requestDone) sink.sendEnd(this.trailers);
   }
 
   /** retryOnResponse said yes: the response is dropped with its leg, and the request sent again. */

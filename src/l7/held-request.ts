@@ -5,23 +5,24 @@
  * arrived in are not reused) and follow it in order, then the end if it came.
  */
 import type { Trailers } from "./trailers.ts";
-import type { LegOwner, UpstreamLeg } from "./upstream-leg.ts";
+import type { LegOwner, RequestSink, UpstreamLeg } from "./upstream-leg.ts";
 
-export class HeldRequest {
+export class HeldRequest implements RequestSink {
   private bufs: Buffer[] = [];
   private starts: number[] = [];
   private ends: number[] = [];
   private ended = false;
   private trailers: Trailers | null = null;
 
-  body(buf: Buffer, start: number, end: number): void {
-    if (end <= start) return;
+  sendBody(buf: Buffer, start: number, end: number): boolean {
+    if (end <= start) return true;
     this.bufs.push(buf);
     this.starts.push(start);
     this.ends.push(end);
+    return true;
   }
 
-  end(trailers: Trailers | null): void {
+  sendEnd(trailers: Trailers | null): void {
     this.ended = true;
     this.trailers = trailers;
   }

@@ -28,15 +28,19 @@ export interface LegOwner extends ProxyCtx<unknown> {
   complete(reusable: boolean): void;
 }
 
-export interface UpstreamLeg {
+/** Where request body bytes and the request's end go: a leg, or what holds them for one. */
+export interface RequestSink {
+  /** Body bytes buf[start, end) (kept by reference until sent); false = pause the client. */
+  sendBody(buf: Buffer, start: number, end: number): boolean;
+  /** The request ends, with its trailers if any. */
+  sendEnd(trailers: Trailers | null): void;
+}
+
+export interface UpstreamLeg extends RequestSink {
   /** The connection served an exchange before this one (a keep-alive race is possible). */
   readonly reused: boolean;
   /** Sends the request head of `ex` (target, forwarding fields, edits): the request starts. */
   sendHead(ex: LegOwner): void;
-  /** Request body bytes (kept by reference until sent); false = pause the client. */
-  sendBody(buf: Buffer, start: number, end: number): boolean;
-  /** The request ends, with its trailers if any. */
-  sendEnd(trailers: Trailers | null): void;
   /** Holds writes until `uncork` (one client packet's worth leaves together). */
   cork(): void;
   uncork(): void;

@@ -13,11 +13,14 @@ import { killAll } from "../helpers/process.ts";
 import { makeCert } from "./https-helpers.ts";
 import { closeH2Sessions, h2Call } from "./helpers/h2-call.ts";
 import { grpcCalls, startGrpcBackend, type GrpcBackend } from "./helpers/grpc.ts";
+import { startH2Server, type H2TestServer } from "../h2/helpers/h2-server.ts";
 import { deadAddress, removeTempDirs, startNode, type L7Node } from "./helpers/l7-node.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "fulcrum-grpc-"));
 let plain: GrpcBackend;
 let secure: GrpcBackend;
+/** A slow HTTP/2 backend that ignores grpc-timeout (grpcio enforces it itself, and would answer first). */
+let slow: H2TestServer;
 let n: L7Node;
 const target = (listener: string) => `127.0.0.1:${n.port(listener)}`;
 
@@ -26,10 +29,11 @@ beforeAll(async () => {
   const certFile = join(dir, "site.crt"), keyFile = join(dir, "site.key");
   [plain, secure] = await Promise.all([startGrpcBackend(), startGrpcBackend({ certFile, keyFile })]);
   const ca = readFileSync(certFile, "utf8");
+  slow = startH2Server();
   const l = (name: string, pool: string, extra: Record<string, unknown> = {}) => ({ name, protocol: "http", address: "127.0.0.1:0", pool, ...extra });
   n = await startNode({
     listeners: [
-      l("grpc", "h2c"),
+      l("grpc", "h2c", { routes: [{ name: "slow", match: { path_prefix: "/delay/" }, pool: "slow" }] }),
       { name: "tls", protocol: "https", address: "127.0.0.1:0", pool: "h2tls", tls: { certificates: ["site"] } },
       l("dead", "dead"),
       l("limited", "h2c", { rate_limit: { rps: 0.01, burst: 1 } }),
@@ -37,6 +41,7 @@ beforeAll(async () => {
     ],
     pools: [
       { name: "h2c", protocol: "h2c", backends: [{ address: plain.address }] },
+      { name: "slow", protocol: "h2c", backends: [{ address: `127.0.0.1:${slow.port}` }] },
       { name: "h2tls", protocol: "h2", tls: { ca_pem: ca, server_name: "localhost" }, backends: [{ address: secure.address }] },
       { name: "dead", protocol: "h2c", backends: [{ address: deadAddress() }] },
       { name: "half", protocol: "h2c", algorithm: "round_robin", backends: [{ address: deadAddress() }, { address: plain.address }] },
@@ -51,6 +56,7 @@ afterAll(async () => {
   removeTempDirs();
   plain?.stop();
   secure?.stop();
+  slow?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -92,7 +98,7 @@ describe("errors the proxy makes are gRPC statuses", () => {
 
   test("grpc-timeout caps the wait: DEADLINE_EXCEEDED from the proxy (HTTP 200, grpc-status 4) in time", async () => {
     const t0 = performance.now();
-    const res = await h2Call(n.port("grpc"), "/test.Echo/Slow", {
+    const res = await h2Call(n.port("grpc"), "/delay/2000", {
       method: "POST",
       headers: { "content-type": "application/grpc", te: "trailers", "grpc-timeout": "300m" },
       body: Buffer.from([0, 0, 0, 0, 0]),
