@@ -38,8 +38,8 @@ export class Exchange<U = unknown> extends RequestCtx<U> implements ConnWaiter, 
   private held: HeldRequest | null = null;
   /** The group this exchange is queued in (phase Queued); null otherwise. */
   private waitingIn: ConnGroup | null = null;
-  /** Copies of the body read so far, for a retry (see replayBodyBytes). */
-  private readonly replay = new ReplayBody();
+  /** Copies of the body read so far, for a retry (see replayBodyBytes); made with the first piece kept. */
+  private replay: ReplayBody | null = null;
   private trailers: Trailers | null = null;
 
   constructor(readonly client: ClientSide, req: RequestHead) {
@@ -175,7 +175,7 @@ export class Exchange<U = unknown> extends RequestCtx<U> implements ConnWaiter, 
     if (this.bytesIn > this.client.server.maxBodyBytes) {
       return this.fail(new LbError("BODY_TOO_LARGE", "request body too large"));
     }
-    if (this.replayBodyBytes > 0) this.replay.keep(buf, start, end, this.replayBodyBytes);
+    if (this.replayBodyBytes > 0) (this.replay ??= new ReplayBody()).keep(buf, start, end, this.replayBodyBytes);
     const sink = this.held ?? this.up;
     // while waiting for a connection nothing can be sent: stop reading rather than buffer the body
     if (sink !== null && (!sink.sendBody(buf, start, end) || this.#phase === Phase.Queued)) this.client.pauseReading();
@@ -183,7 +183,7 @@ export class Exchange<U = unknown> extends RequestCtx<U> implements ConnWaiter, 
 
   /** The request can be sent again: no body bytes read yet, or every one of them kept. */
   replayable(): boolean {
-    return this.replay.covers(this.bytesIn);
+    return this.bytesIn === 0 || (this.replay !== null && this.replay.covers(this.bytesIn));
   }
 
   /** The client's request is complete (with its trailers, if any). */
@@ -326,7 +326,7 @@ export class Exchange<U = unknown> extends RequestCtx<U> implements ConnWaiter, 
     // The body read so far (all of it: only a replayable request is retried); the rest streams after it.
     const sink = this.held ?? (this.up as UpstreamLeg | null);
     if (sink === null) return;
-    for (const b of this.replay.pieces()) sink.sendBody(b, 0, b.length);
+    if (this.replay !== null) for (const b of this.replay.pieces()) sink.sendBody(b, 0, b.length);
     if (this.#requestDone) sink.sendEnd(this.trailers);
   }
 

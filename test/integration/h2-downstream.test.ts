@@ -14,7 +14,7 @@ import { killAll } from "../helpers/process.ts";
 import { run } from "../h2/helpers/run.ts";
 import { makeCert } from "./https-helpers.ts";
 import { closeH2Sessions, h2Call } from "./helpers/h2-call.ts";
-import { backend, removeTempDirs, startNode, type Backend, type L7Node } from "./helpers/l7-node.ts";
+import { backend, metric, removeTempDirs, startNode, until, type Backend, type L7Node } from "./helpers/l7-node.ts";
 import { scriptedBackend, type ScriptedBackend } from "./helpers/scripted-backend.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "fulcrum-h2d-"));
@@ -38,7 +38,10 @@ beforeAll(async () => {
   n = await startNode({
     listeners: [
       { name: "tls", protocol: "https", address: "127.0.0.1:0", pool: "app", tls: { certificates: ["site"] } },
-      { name: "plain", protocol: "http", address: "127.0.0.1:0", pool: "app", routes: [{ name: "raw", match: { path_prefix: "/raw" }, pool: "raw" }] },
+      {
+        name: "plain", protocol: "http", address: "127.0.0.1:0", pool: "app", access_log: join(dir, "access.log"),
+        routes: [{ name: "raw", match: { path_prefix: "/raw" }, pool: "raw" }],
+      },
       { name: "noh2c", protocol: "http", address: "127.0.0.1:0", pool: "app", h2c: false },
     ],
     pools: [{ name: "app", backends: [{ address: be.address }] }, { name: "raw", backends: [{ address: raw.address }] }],
@@ -145,4 +148,22 @@ describe("HTTP/2 requests as HTTP/1.1 backends see them", () => {
     expect(seen.body).toBe("sized");
     expect(seen.headers["content-length"]).toBe("5");
   });
+});
+
+test("HTTP/2 requests are logged and counted like HTTP/1.1 ones (access log, /metrics)", async () => {
+  const before = metric(await n.metrics(), 'fulcrum_http_requests_total{scope="listener",name="plain",class="2xx"}');
+  const res = await h2Call(plain, "/logged?q=1", { headers: { "x-request-id": "h2-log-test" } });
+  expect(res.status).toBe(200);
+  await res.arrayBuffer();
+  const lines = () => {
+    try {
+      return readFileSync(join(dir, "access.log"), "utf8").split("\n").filter((l) => l !== "").map((l) => JSON.parse(l) as Record<string, unknown>);
+    } catch {
+      return []; // not flushed yet
+    }
+  };
+  await until(() => lines().some((l) => l.request_id === "h2-log-test"));
+  const line = lines().find((l) => l.request_id === "h2-log-test")!;
+  expect(line).toMatchObject({ listener: "plain", method: "GET", path: "/logged", status: 200, pool: "app", backend: be.address });
+  expect(metric(await n.metrics(), 'fulcrum_http_requests_total{scope="listener",name="plain",class="2xx"}')).toBeGreaterThan(before);
 });
