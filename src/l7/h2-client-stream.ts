@@ -67,7 +67,11 @@ export class H2ClientStream extends Deadline implements ClientSide, H2StreamHand
 
   onData(_s: H2Stream, buf: Buffer, start: number, end: number, endStream: boolean): void {
     const ex = this.ex;
-    if (ex === null) return; // answered already: the rest of the upload is read and dropped
+    if (ex === null) {
+      // answered already: the rest of the upload is dropped, and once the answer has left, stopped
+      if (this.stream.state === StreamState.HalfClosedLocal) this.h2.reset(this.stream, ErrorCode.NO_ERROR);
+      return;
+    }
     this.touch();
     if (this.tunneling) return this.tunnelData(ex, buf, start, end, endStream);
     if (end > start) ex.requestBody(buf, start, end);

@@ -93,8 +93,9 @@ export class H2Session implements ClientConn, H2SessionHandler, WriterOwner {
     for (const cs of this.streams) cs.sweep(now);
     if (this.idleDeadline !== 0 && now > this.idleDeadline) {
       this.idleDeadline = 0;
-      // GOAWAY with the last stream processed: a request already on the wire is refused, safe to retry
-      this.h2.refuseNewStreams(ErrorCode.NO_ERROR, "IDLE_TIMEOUT");
+      // GOAWAY with the last stream processed (a request already on the wire is refused, safe to
+      // retry), and the connection ends: what is left open is an upload nobody reads any more
+      this.h2.goaway(ErrorCode.NO_ERROR, "IDLE_TIMEOUT");
     }
   }
 

@@ -43,6 +43,7 @@ beforeAll(async () => {
         routes: [{ name: "raw", match: { path_prefix: "/raw" }, pool: "raw" }],
       },
       { name: "noh2c", protocol: "http", address: "127.0.0.1:0", pool: "app", h2c: false },
+      { name: "small", protocol: "http", address: "127.0.0.1:0", pool: "app", max_body_bytes: 1000 },
     ],
     pools: [{ name: "app", backends: [{ address: be.address }] }, { name: "raw", backends: [{ address: raw.address }] }],
     certificates: [{ name: "site", cert_pem: readFileSync(join(dir, "site.crt"), "utf8"), key_pem: readFileSync(join(dir, "site.key"), "utf8") }],
@@ -148,6 +149,16 @@ describe("HTTP/2 requests as HTTP/1.1 backends see them", () => {
     expect(seen.body).toBe("sized");
     expect(seen.headers["content-length"]).toBe("5");
   });
+});
+
+test("an upload answered before it ended (413) is told to stop (RST_STREAM NO_ERROR); the connection carries on", async () => {
+  const port = n.port("small");
+  const big = await h2Call(port, "/up", { method: "POST", body: "x".repeat(300_000) });
+  expect(big.status).toBe(413);
+  expect(big.headers.get("x-fulcrum-error")).toBe("BODY_TOO_LARGE");
+  const sized = await h2Call(port, "/up", { method: "POST", body: "y".repeat(50_000), headers: { "content-length": "50000" } });
+  expect(sized.status).toBe(413);
+  expect((await h2Call(port, "/after")).status).toBe(200);
 });
 
 test("HTTP/2 requests are logged and counted like HTTP/1.1 ones (access log, /metrics)", async () => {
