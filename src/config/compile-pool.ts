@@ -8,11 +8,17 @@ import type { SnapshotBackend, SnapshotPool, SnapshotUpstreamTls } from "./snaps
 
 /** Builds the SnapshotPool for `p` (at path `at`, e.g. "pools[2]"); throws CONFIG_INVALID on failure. */
 export function compilePool(p: Pool, at: string): SnapshotPool {
+  const protocol = p.protocol ?? "http1";
   const tls = upstreamTls(p);
+  const h2 = protocol === "http1" ? undefined : protocol;
   const backends = p.backends.map((b, k): SnapshotBackend => {
     const hp = parseHostPort(b.address);
     if (typeof hp === "string") return throwIfAny([{ path: `${at}.backends[${k}].address`, message: hp }]) as never;
-    return { address: b.address, host: hp.host, port: hp.port, weight: b.weight, state: b.state, ...(tls ? { tls, poolKey: `${b.address}|tls|${tls.key}` } : {}) };
+    const key = `${b.address}${h2 ? `|${h2}` : ""}${tls ? `|tls|${tls.key}` : ""}`;
+    return {
+      address: b.address, host: hp.host, port: hp.port, weight: b.weight, state: b.state,
+      ...(tls ? { tls } : {}), ...(h2 ? { protocol: h2 } : {}), ...(key !== b.address ? { poolKey: key } : {}),
+    };
   });
   const usable = backends.filter((b) => b.state === "active");
   const hashOn = hashOnOf(p);
@@ -36,6 +42,7 @@ export function compilePool(p: Pool, at: string): SnapshotPool {
   return {
     name: p.name,
     ...(tls ? { tls } : {}),
+    protocol,
     algorithm: p.algorithm,
     ...(hashOn ? { hashOn } : {}),
     ...(p.table_size !== undefined ? { tableSize: p.table_size } : {}),
@@ -68,7 +75,8 @@ function hashOnOf(p: Pool): HashOn | undefined {
 
 /** The pool's upstream TLS, built once and shared by its backends (each request's pick carries it). */
 function upstreamTls(p: Pool): SnapshotUpstreamTls | undefined {
-  const t = p.tls;
+  // HTTP/2 over TLS without a tls section: verified against the system's roots, SNI the backend's host
+  const t = p.tls ?? (p.protocol === "h2" ? { verify: true } : undefined);
   if (!t) return undefined;
   const ca = t.ca_pem;
   return {

@@ -128,5 +128,9 @@ export const ListenerSchema = z.strictObject({
   rate_limit: RateLimitSchema.optional(),
   /** http(s): "stdout", "off" (default) or a file path; one JSON line per request. */
   access_log: z.string().min(1).optional(),
+  /** https: the protocols offered by ALPN, most preferred first (default [h2, http/1.1]). */
+  alpn: z.array(z.enum(["h2", "http/1.1"])).min(1).optional(),
+  /** http: serve HTTP/2 to a connection that opens with its preface (h2c by prior knowledge; default true). */
+  h2c: z.boolean().optional(),
   udp: UdpListenerSchema.optional(),
 });

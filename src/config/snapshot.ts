@@ -22,8 +22,10 @@ export interface SnapshotBackend {
   readonly state: "active" | "draining" | "disabled";
   /** The pool's upstream TLS (the same object on every backend of the pool); absent = plain. */
   readonly tls?: SnapshotUpstreamTls;
-  /** With `tls`: the L7 connection-pool key (address and TLS setting), built once here. */
+  /** With `tls` or HTTP/2: the L7 connection-pool key (address, protocol, TLS setting), built once here. */
   readonly poolKey?: string;
+  /** The pool speaks HTTP/2 to its backends (h2: over `tls`, ALPN h2); absent = HTTP/1.1. */
+  readonly protocol?: "h2" | "h2c";
 }
 
 /** TLS towards a pool's backends, as the L7 engine's upstream connections take it. */
@@ -48,7 +50,9 @@ export interface SnapshotSticky {
  * it); src/health's resolveCheckSpec fills the remaining defaults when the checker starts.
  */
 export interface SnapshotHealthCheck {
-  readonly type: "http" | "tcp" | "tls";
+  readonly type: "http" | "tcp" | "tls" | "grpc";
+  /** grpc: the service asked about ("" or absent: the server as a whole). */
+  readonly service?: string;
   readonly path?: string;
   readonly method?: string;
   readonly host?: string;
@@ -89,6 +93,8 @@ export interface SnapshotCircuitBreaker {
 export interface SnapshotPool {
   readonly name: string;
   readonly tls?: SnapshotUpstreamTls;
+  /** What the L7 engine speaks to the backends (h2 implies TLS: `tls`, or verified defaults). */
+  readonly protocol: "http1" | "h2" | "h2c";
   readonly algorithm: Algorithm;
   /** hashing pools (maglev, ring_hash: as configured, default source_ip; source_ip_hash: source_ip) */
   readonly hashOn?: HashOn;
@@ -220,6 +226,10 @@ export interface SnapshotListener {
   readonly rateLimit?: SnapshotRateLimit;
   /** http(s): where access-log lines go ("stdout" or a path); undefined = off */
   readonly accessLog?: string;
+  /** https: the protocols ALPN offers, preferred first ([] for other protocols) */
+  readonly alpn: readonly ("h2" | "http/1.1")[];
+  /** http: a connection opening with HTTP/2's preface is served as h2c (false for other protocols) */
+  readonly h2c: boolean;
   /** udp listeners only (always set for them): the flow table */
   readonly udp?: SnapshotUdp;
 }

@@ -12,6 +12,7 @@ import { backendId } from "./pools/backend-ids.ts";
 import { startL4Listener, type L4Listener } from "./listeners/l4-listener.ts";
 import { newL7Deps } from "./l7/l7-deps.ts";
 import { startL7Listener } from "./l7/l7-listener.ts";
+import { registerH2Metrics } from "./l7/h2-metrics.ts";
 import { ListenerSet, type BoundListener } from "./listeners/listener-set.ts";
 import { registerDataPlaneMetrics } from "./stats/metrics.ts";
 import { ListenerCounterBook } from "./stats/listener-counters.ts";
@@ -125,6 +126,7 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<RunningDat
     preflight: (snap) => preflightListeners(snap, listeners),
   };
   registerDataPlaneMetrics(opts.metrics, pools, listeners, l7.stats, counters);
+  registerH2Metrics(opts.metrics, counters);
 
   let stopped: Promise<void> | undefined;
   return {

@@ -7,7 +7,7 @@
 import { extractHashKey, newPickContext, signSticky, stickyIndex, backendIndex } from "../../balance/index.ts";
 import type { SnapshotHolder, SnapshotListener, SnapshotRoute } from "../../config/index.ts";
 import { LbError } from "../../errors.ts";
-import { badMessage, errorReply, type ProxyCtx, type ProxyHooks, type ProxyReply, type ResponseHead, type Upstream } from "../../l7/index.ts";
+import { badMessage, errorReply, grpcTimeoutMs, isGrpc, type ProxyCtx, type ProxyHooks, type ProxyReply, type ResponseHead, type Upstream } from "../../l7/index.ts";
 import { hostOfAuthority } from "../../net/index.ts";
 import type { AccessLog } from "../../obs/index.ts";
 import type { BackendStats } from "../pools/backend-stats.ts";
@@ -54,6 +54,14 @@ function refuse(ctx: Ctx, problem: Parameters<typeof badMessage>[0]): ProxyReply
   const err = badMessage(problem, false);
   ctx.error = err;
   return errorReply(err);
+}
+
+/** A gRPC call's grpc-timeout caps how long the proxy waits for it: for its response head, and in all. */
+function capByGrpcTimeout(ctx: Ctx): void {
+  const ms = grpcTimeoutMs(ctx.req.get("grpc-timeout"));
+  if (ms === undefined) return;
+  ctx.responseTimeoutMs = Math.min(ctx.responseTimeoutMs, ms);
+  ctx.requestTimeoutMs = ctx.requestTimeoutMs > 0 ? Math.min(ctx.requestTimeoutMs, ms) : ms;
 }
 
 /** Builds the hooks for listener `deps.name`. */
@@ -152,6 +160,7 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
       ctx.connectTimeoutMs = route?.connectTimeoutMs ?? rt.config.connectTimeoutMs;
       ctx.idleTimeoutMs = route?.idleTimeoutMs ?? rt.config.idleTimeoutMs ?? 0;
       ctx.requestTimeoutMs = route?.requestTimeoutMs ?? rt.config.requestTimeoutMs ?? 0;
+      if (isGrpc(ctx.req)) capByGrpcTimeout(ctx);
       ctx.connGroup = rt.conns;
       const hashOn = rt.config.hashOn;
       const key = hashOn
@@ -214,7 +223,8 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
     },
 
     retryOnResponse(ctx, res) {
-      const retry = mayRetry(ctx, String(res.status));
+      // a gRPC call is retried only when no response head came back (a head may carry the call's result)
+      const retry = !isGrpc(ctx.req) && mayRetry(ctx, String(res.status));
       // A relayed response is reported once, by onResponse (and counted by onLog); only one dropped
       // for a retry is reported and counted here, as that backend's attempt ended.
       if (retry && ctx.user.rt && ctx.user.index >= 0) {
@@ -227,8 +237,10 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
     onConnectFailure(ctx, err) {
       const s = ctx.user;
       if (s.rt && s.index >= 0) pools.report(s.rt, s.index, "gateway_failure");
-      // A reused keep-alive connection closed under a bodiless request is always safe to resend.
-      const retry = (err.retryable && ctx.reusedConnection && ctx.attempt < 2 && ctx.req.bodyKind === 0) || mayRetry(ctx, failureKind(err));
+      // A reused keep-alive connection closed under a bodiless request is always safe to resend, and so
+      // is a stream an HTTP/2 backend refused unprocessed (the exchange only asks when it can replay it).
+      const safe = (err.retryable && ctx.reusedConnection && ctx.attempt < 2 && ctx.req.bodyKind === 0) || (err.code === "UPSTREAM_REFUSED" && ctx.attempt < 3);
+      const retry = safe || mayRetry(ctx, failureKind(err));
       // An attempt given up for a retry ends here, as the error reply it would have been; the last one is counted by onLog.
       if (retry && s.rt && s.index >= 0) s.rt.stats[s.index]!.record(err.status, 0, 0, 0, err.code);
       return retry;

@@ -217,11 +217,13 @@ export class PoolRegistry {
   }
 }
 
-/** The pool's active check with every default filled; an http check of a TLS pool speaks TLS as its traffic does. */
+/** The pool's active check with every default filled; an http (or grpc) check speaks TLS and HTTP/2 as the pool's traffic does. */
 function checkSpecOf(config: SnapshotPool): CheckSpec | undefined {
   if (!config.healthCheck) return undefined;
-  const spec = resolveCheckSpec(config.healthCheck);
+  let spec = resolveCheckSpec(config.healthCheck);
+  if (spec.type !== "http" && spec.type !== "grpc") return spec;
+  if (config.protocol !== "http1") spec = { ...spec, protocol: config.protocol };
   const tls = config.tls;
-  if (!tls || spec.type !== "http") return spec;
+  if (!tls) return spec;
   return { ...spec, tls: { ...(tls.serverName !== undefined ? { serverName: tls.serverName } : {}), ...(tls.ca !== undefined ? { ca: tls.ca } : {}), verify: tls.verify } };
 }
