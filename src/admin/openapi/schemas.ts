@@ -64,9 +64,13 @@ function clean(value: unknown): unknown {
   return out;
 }
 
-/** JSON Schema of a schema that is not a component (a query or path parameter), inline. */
+const inlined = new WeakMap<z.ZodType, JsonSchema>();
+
+/** JSON Schema of a schema that is not a component (a query or path parameter), inline; converted once. */
 export function inlineSchema(schema: z.ZodType): JsonSchema {
-  return clean(z.toJSONSchema(schema, { io: "input", unrepresentable: "any" })) as JsonSchema;
+  let json = inlined.get(schema);
+  if (json === undefined) inlined.set(schema, (json = clean(z.toJSONSchema(schema, { io: "input", unrepresentable: "any" })) as JsonSchema));
+  return json;
 }
 
 /** Every named schema as JSON Schema, by name, referring to one another by `$ref`. */
