@@ -9,7 +9,7 @@ import { responseHeaderRefs, type RESPONSE_HEADERS } from "./headers.ts";
 import type { JsonSchema } from "./schemas.ts";
 
 const REASONS: Record<number, string> = {
-  400: "The request is malformed or the config it would make is invalid",
+  400: "Bad request: a query parameter, the body, or the config it would make",
   401: "No or wrong bearer token",
   404: "Not found",
   409: "Conflict with the stored config",
