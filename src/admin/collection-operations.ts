@@ -44,58 +44,84 @@ function paramsOf(spec: CollectionSpec, item: boolean): Record<string, z.ZodType
   return out;
 }
 
-function build(spec: CollectionSpec): CollectionOperations {
-  const Kind = capital(spec.kind);
-  const Plural = capital(spec.plural);
-  const item = named(Kind, spec.schema, spec.description);
+/** What the operations of one collection share: its names, paths and schemas. */
+interface Parts {
+  spec: CollectionSpec;
+  Kind: string;
+  item: z.ZodType;
+  written: z.ZodType;
+  itemPath: string;
+  parentMissing: ErrorCode[];
+  missing: ErrorCode[];
+}
+
+const json = (schema: z.ZodType) => ({ types: JSON_TYPES, schema });
+const NOT_MODIFIED = { description: "Not modified (If-None-Match).", headers: ["ETag"] as const };
+
+function reads({ spec, Kind, item, itemPath, parentMissing, missing }: Parts): Pick<CollectionOperations, "list" | "get"> {
   const list = named(`${Kind}List`, z.strictObject({ [spec.plural]: z.array(item) }));
-  const written = named(`${Kind}WriteResult`, WriteResultSchema.extend({ [spec.kind]: item }));
-  const itemPath = `${spec.path}/:${spec.param}`;
-  const parentMissing: ErrorCode[] = spec.parent ? [spec.parent.kind === "listener" ? "LISTENER_NOT_FOUND" : "POOL_NOT_FOUND"] : [];
-  const missing: ErrorCode[] = [...parentMissing, spec.notFound];
-  const json = (schema: z.ZodType) => ({ types: JSON_TYPES, schema });
-  const read = { tag: spec.plural, headers: ["If-None-Match"] as const, params: paramsOf(spec, false) };
-  const write = { tag: spec.plural, query: WriteQuerySchema, headers: ["If-Match"] as const };
-  const dryRun = { description: "A dry run: what the write would do; nothing stored.", content: json(written) };
-  const notModified = { description: "Not modified (If-None-Match).", headers: ["ETag"] as const };
+  const read = { tag: spec.plural, headers: ["If-None-Match"] as const };
   return {
     list: {
-      ...read, method: "get", path: spec.path, operationId: `list${Plural}`, summary: `List the ${spec.plural}`,
-      replies: { 200: { description: `The ${spec.plural}, in document order.`, content: json(list), headers: ["ETag"] }, 304: notModified },
+      ...read, params: paramsOf(spec, false), method: "get", path: spec.path, operationId: `list${capital(spec.plural)}`, summary: `List the ${spec.plural}`,
+      replies: { 200: { description: `The ${spec.plural}, in document order.`, content: json(list), headers: ["ETag"] }, 304: NOT_MODIFIED },
       errors: parentMissing,
     },
     get: {
       ...read, params: paramsOf(spec, true), method: "get", path: itemPath, operationId: `get${Kind}`, summary: `Read one ${spec.kind}`,
-      replies: { 200: { description: `The ${spec.kind} as it stands in the document (what its PUT accepts).`, content: json(item), headers: ["ETag"] }, 304: notModified },
+      replies: { 200: { description: `The ${spec.kind} as it stands in the document (what its PUT accepts).`, content: json(item), headers: ["ETag"] }, 304: NOT_MODIFIED },
       errors: missing,
     },
+  };
+}
+
+function writes({ spec, Kind, item, written, itemPath, parentMissing, missing }: Parts): Omit<CollectionOperations, "list" | "get"> {
+  const write = { tag: spec.plural, query: WriteQuerySchema, headers: ["If-Match"] as const };
+  const changed = (what: string) => ({ description: `${what} (or, a dry run, what would be).`, content: json(written), headers: ["ETag"] as const });
+  return {
     create: {
       ...write, params: paramsOf(spec, false), method: "post", path: spec.path, operationId: `create${Kind}`, summary: `Add a ${spec.kind}`,
       description: "If-Match is judged against the collection's ETag.",
       body: { ...json(item), example: spec.examples.create },
-      replies: { 201: { description: "Created.", content: json(written), headers: ["ETag", "Location"] }, 200: dryRun },
+      replies: { 201: { description: "Created.", content: json(written), headers: ["ETag", "Location"] }, 200: { description: "A dry run: what the write would do; nothing stored.", content: json(written) } },
       errors: [...parentMissing, "ALREADY_EXISTS", ...WRITE_ERRORS],
     },
     replace: {
       ...write, params: paramsOf(spec, true), method: "put", path: itemPath, operationId: `replace${Kind}`, summary: `Replace one ${spec.kind}`,
       description: `The body may leave out the ${spec.key} (the path names it); a different one is refused (no renames).`,
       body: { ...json(item), optional: [spec.key], example: spec.examples.replace },
-      replies: { 200: { description: "Replaced (or, a dry run, what would be).", content: json(written), headers: ["ETag"] } },
+      replies: { 200: changed("Replaced") },
       errors: [...missing, ...WRITE_ERRORS],
     },
     patch: {
       ...write, params: paramsOf(spec, true), method: "patch", path: itemPath, operationId: `patch${Kind}`, summary: `Change fields of one ${spec.kind}`,
       body: { types: PATCH_TYPES, schema: item, patch: true, example: spec.examples.patch },
-      replies: { 200: { description: "Patched (or, a dry run, what would be).", content: json(written), headers: ["ETag"] } },
+      replies: { 200: changed("Patched") },
       errors: [...missing, ...WRITE_ERRORS],
     },
     remove: {
       ...write, params: paramsOf(spec, true), method: "delete", path: itemPath, operationId: `delete${Kind}`, summary: `Remove one ${spec.kind}`,
       ...(spec.usedBy ? { description: `Refused with 409 IN_USE while anything still references the ${spec.kind}.` } : {}),
-      replies: { 200: { description: "Removed (or, a dry run, what would be); the ETag is the collection's new one.", content: json(WriteResultSchema), headers: ["ETag"] } },
+      replies: { 200: { ...changed("Removed"), description: "Removed (or, a dry run, what would be); the ETag is the collection's new one.", content: json(WriteResultSchema) } },
       errors: [...missing, ...(spec.usedBy ? (["IN_USE"] as const) : []), ...WRITE_ERRORS],
     },
   };
+}
+
+function build(spec: CollectionSpec): CollectionOperations {
+  const Kind = capital(spec.kind);
+  const item = named(Kind, spec.schema, spec.description);
+  const parentMissing: ErrorCode[] = spec.parent ? [spec.parent.kind === "listener" ? "LISTENER_NOT_FOUND" : "POOL_NOT_FOUND"] : [];
+  const parts: Parts = {
+    spec,
+    Kind,
+    item,
+    written: named(`${Kind}WriteResult`, WriteResultSchema.extend({ [spec.kind]: item })),
+    itemPath: `${spec.path}/:${spec.param}`,
+    parentMissing,
+    missing: [...parentMissing, spec.notFound],
+  };
+  return { ...reads(parts), ...writes(parts) };
 }
 
 const built = new WeakMap<CollectionSpec, CollectionOperations>();
