@@ -36,9 +36,13 @@ function localize(v: unknown): unknown {
   return out;
 }
 
+const compiled = new Map<string, ReturnType<typeof ajv.compile>>();
+
 /** Errors of `value` against `schema` (which may $ref the document's components); [] when valid. */
 function problems(schema: any, value: unknown): string[] {
-  const validate = ajv.compile({ ...schema, components: doc.components });
+  const key = JSON.stringify(schema);
+  let validate = compiled.get(key);
+  if (!validate) compiled.set(key, (validate = ajv.compile({ ...schema, components: doc.components })));
   return validate(value) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
 }
 
