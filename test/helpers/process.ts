@@ -5,6 +5,7 @@
  * leftovers in afterAll so a failing test never leaves one behind.
  */
 import { join } from "node:path";
+import { ALLOCATOR_ENV } from "../../src/cli/allocator-env.ts";
 
 const ROOT = join(import.meta.dir, "..", "..");
 const MAIN = join(ROOT, "src", "main.ts");
@@ -33,13 +34,21 @@ async function drain(stream: ReadableStream<Uint8Array>, sink: { text: string })
 /** Variables that would change what a test process does; tests set them explicitly or not at all. */
 const HERMETIC = ["FULCRUM_ADMIN_TOKEN", "FULCRUM_DB", "FULCRUM_ADMIN"];
 
-function environment(env: Record<string, string | undefined>): Record<string, string | undefined> {
-  const out: Record<string, string | undefined> = { ...process.env };
-  for (const k of HERMETIC) delete out[k];
-  return { ...out, ...env };
+/**
+ * The environment of a spawned node: this one's, FULCRUM_* settings cleared, the allocator
+ * settings every launcher gives Bun (src/cli/allocator-env.ts) unless set already, then `env`
+ * (a key given as undefined is left out).
+ */
+export function environment(env: Record<string, string | undefined>): Record<string, string> {
+  const merged: Record<string, string | undefined> = { ...ALLOCATOR_ENV, ...process.env };
+  for (const k of HERMETIC) delete merged[k];
+  Object.assign(merged, env);
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(merged)) if (v !== undefined) out[k] = v;
+  return out;
 }
 
-/** Spawns `bun src/main.ts ...args` with `env` added to the environment (FULCRUM_* settings cleared first). */
+/** Spawns `bun src/main.ts ...args` with `env` added to the environment (see `environment`). */
 export function spawnFulcrum(args: string[], env: Record<string, string | undefined> = {}, cwd = ROOT): Running {
   const proc = Bun.spawn([process.execPath, MAIN, ...args], {
     cwd,
