@@ -8,7 +8,7 @@ import type { Socket, SocketHandler, TCPSocketListener, TCPSocketListenOptions }
 import { LbError } from "../errors.ts";
 import { ConnInfo } from "./conn-info.ts";
 import type { TcpRelayOptions, TcpRelayStats, UpstreamAddress } from "./relay-options.ts";
-import { RELAY_DEFAULTS } from "./relay-options.ts";
+import { withRelayDefaults, type ResolvedRelayOptions } from "./relay-options.ts";
 import { callHook, type RelayContext, type UpstreamTag } from "./relay-context.ts";
 import { TcpConn } from "./tcp-conn.ts";
 
@@ -39,7 +39,8 @@ function upstreamHandlers<B extends UpstreamAddress>(): SocketHandler<UpstreamTa
   };
 }
 
-function tickMs(o: typeof RELAY_DEFAULTS & { idleTimeoutMs: number }): number {
+/** The sweeper's period: a quarter of the shortest limit it enforces, 10 ms to 1 s. */
+export function sweepTickMs(o: ResolvedRelayOptions<UpstreamAddress>): number {
   const limits = [o.preambleTimeoutMs, o.connectTimeoutMs, 2000];
   if (o.idleTimeoutMs > 0) limits.push(o.idleTimeoutMs);
   return Math.min(1000, Math.max(10, Math.floor(Math.min(...limits) / 4)));
@@ -51,7 +52,7 @@ function tickMs(o: typeof RELAY_DEFAULTS & { idleTimeoutMs: number }): number {
  * selectors and connection tracking.
  */
 export function startTcpRelay<B extends UpstreamAddress>(options: TcpRelayOptions<B>): TcpRelay {
-  const opts = { ...RELAY_DEFAULTS, ...options } as RelayContext<B>["opts"];
+  const opts = withRelayDefaults(options);
   const stats: TcpRelayStats = { accepted: 0, active: 0, relayed: 0, refused: 0, rejected: 0, connectFailures: 0, upstreamResets: 0, bytesIn: 0, bytesOut: 0 };
   const clock = { now: Date.now() };
   const conns = new Set<TcpConn<B>>();
@@ -104,7 +105,7 @@ export function startTcpRelay<B extends UpstreamAddress>(options: TcpRelayOption
       if (stopDeadline > 0 && now >= stopDeadline) c.close();
       c.tick(now);
     }
-  }, tickMs(opts));
+  }, sweepTickMs(opts));
 
   return {
     hostname: listener.hostname,
