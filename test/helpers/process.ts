@@ -48,9 +48,12 @@ export function environment(env: Record<string, string | undefined>): Record<str
   return out;
 }
 
-/** Spawns `bun src/main.ts ...args` with `env` added to the environment (see `environment`). */
-export function spawnFulcrum(args: string[], env: Record<string, string | undefined> = {}, cwd = ROOT): Running {
-  const proc = Bun.spawn([process.execPath, MAIN, ...args], {
+/**
+ * Spawns `bun [...bunArgs] src/main.ts ...args` with `env` added to the environment (see
+ * `environment`); `bunArgs` are Bun's own flags, `--preload FILE` say.
+ */
+export function spawnFulcrum(args: string[], env: Record<string, string | undefined> = {}, cwd = ROOT, bunArgs: string[] = []): Running {
+  const proc = Bun.spawn([process.execPath, ...bunArgs, MAIN, ...args], {
     cwd,
     env: environment(env),
     stdin: "ignore",
@@ -110,8 +113,8 @@ export interface StartedNode extends Running {
 }
 
 /** Starts `fulcrum start --admin 127.0.0.1:0 ...args` and waits until its admin API answers. */
-export async function startFulcrum(args: string[], env: Record<string, string | undefined> = {}): Promise<StartedNode> {
-  const r = spawnFulcrum(["start", "--admin", "127.0.0.1:0", ...args], env);
+export async function startFulcrum(args: string[], env: Record<string, string | undefined> = {}, bunArgs: string[] = []): Promise<StartedNode> {
+  const r = spawnFulcrum(["start", "--admin", "127.0.0.1:0", ...args], env, ROOT, bunArgs);
   const m = await r.waitFor(/admin listening on (http:\/\/[^\s"]+)/);
   const url = m[1];
   const deadline = Date.now() + 5_000;
