@@ -16,6 +16,8 @@ export interface RelayContext<B extends UpstreamAddress> {
   /** Coarse clock, advanced by the listener's sweeper; cheaper than Date.now() per chunk. */
   clock: { now: number };
   conns: Set<TcpConn<B>>;
+  /** The connections with a deadline near (preamble, connecting, closing): swept on every tick. */
+  timed: Set<TcpConn<B>>;
   upstreamHandlers: SocketHandler<UpstreamTag<B>>;
 }
 
