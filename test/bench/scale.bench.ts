@@ -55,6 +55,8 @@ async function runMode(report: Report, mode: "tcp" | "http", setup: Setup): Prom
     await waitHttp200(port, node);
     await Bun.sleep(1000);
     const before = vmRssKiB(node.pid);
+    // The same probe with nothing held: what the machine alone adds (a shared one adds a lot).
+    const baseline = await freshLatency(port, s.fresh, 20);
     const overflows = listenOverflows();
     clients.set(startClients(port, s.count, s.clients, s.inflight));
     const opened = await clients.get()!.ready(Math.max(120_000, s.count * 3));
@@ -67,6 +69,7 @@ async function runMode(report: Report, mode: "tcp" | "http", setup: Setup): Prom
     console.log(
       `  ${mode}: ${opened.opened} served and held (${opened.failed} failed) in ${(opened.ms / 1000).toFixed(1)} s; node reports ${active} open; ` +
         `RSS ${(before / 1024).toFixed(0)} -> ${(held / 1024).toFixed(0)} MiB; fresh requests p50 ${fresh.p50.toFixed(2)} p99 ${fresh.p99.toFixed(2)} max ${fresh.max.toFixed(2)} ms ` +
+        `(with none held: p50 ${baseline.p50.toFixed(2)} p99 ${baseline.p99.toFixed(2)} max ${baseline.max.toFixed(2)} ms) ` +
         `(${fresh.failed} failed); ${lost} held connections closed meanwhile; accept-queue overflows (machine-wide) ${listenOverflows() - overflows}`,
     );
     report({ name: `${label}: connections held`, value: opened.opened, unit: "conns", target: `${s.count}` });
@@ -76,6 +79,7 @@ async function runMode(report: Report, mode: "tcp" | "http", setup: Setup): Prom
     report({ name: `${label}: node VmRSS per connection`, value: opened.opened > 0 ? (held - before) / opened.opened : 0, unit: "KiB" });
     report({ name: `${label}: fresh request p99 while held`, value: fresh.p99, unit: "ms", target: "<= 10 ms" });
     report({ name: `${label}: fresh request max while held`, value: fresh.max, unit: "ms" });
+    report({ name: `${label}: fresh request p99 with none held (the machine)`, value: baseline.p99, unit: "ms" });
     report({ name: `${label}: failures (open, fresh, held lost)`, value: opened.failed + fresh.failed + lost, unit: "", target: "0" });
   } finally {
     await clients.get()?.stop();
