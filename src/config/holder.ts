@@ -22,11 +22,15 @@ export class SnapshotHolder {
   #overlay: SnapshotOverlay | undefined;
   readonly #subscribers = new Set<(s: Snapshot) => void>();
   readonly #onError: SubscriberErrorHandler;
+  readonly #onOverlayError: SubscriberErrorHandler;
 
-  constructor(opts: { onSubscriberError?: SubscriberErrorHandler } = {}) {
+  constructor(opts: { onSubscriberError?: SubscriberErrorHandler; onOverlayError?: SubscriberErrorHandler } = {}) {
     this.#onError =
       opts.onSubscriberError ??
       ((e, s) => console.error(`config: a snapshot subscriber failed on revision ${s.revision}:`, e));
+    this.#onOverlayError =
+      opts.onOverlayError ??
+      ((e, s) => console.error(`config: the snapshot overlay failed on revision ${s.revision}; serving the config's own snapshot:`, e));
   }
 
   /** The latest published snapshot (the overlay applied); undefined before the first publish. */
@@ -77,7 +81,7 @@ export class SnapshotHolder {
       return this.#overlay(s);
     } catch (e) {
       // The config's own snapshot is still a correct one to serve.
-      this.#onError(e, s);
+      this.#onOverlayError(e, s);
       return s;
     }
   }
