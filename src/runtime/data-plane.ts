@@ -59,7 +59,7 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<RunningDat
       }
     },
   });
-  const l7 = newL7Deps(opts.holder, pools, opts.metrics);
+  const l7 = newL7Deps(opts.holder, pools, opts.metrics, log);
   const upstreams = new UpstreamPool();
   const counters = new ListenerCounterBook();
   const start = async (l: SnapshotListener): Promise<BoundListener> => {
@@ -151,6 +151,7 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<RunningDat
         history.stop();
         await listeners.stopAll(graceMs);
         l7.flushLogs();
+        await l7.tracing.stop();
         upstreams.close();
         pools.stop();
       })()),

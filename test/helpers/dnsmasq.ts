@@ -35,6 +35,8 @@ export interface Dnsmasq {
 }
 
 const running = new Set<Dnsmasq>();
+/** Debian installs it in /usr/sbin, which a non-root PATH may lack. */
+const DNSMASQ = Bun.which("dnsmasq") ?? "/usr/sbin/dnsmasq";
 
 /** A port free for both UDP and TCP on 127.0.0.1 right now. */
 async function freePort(): Promise<number> {
@@ -81,7 +83,7 @@ export async function startDnsmasq(opts: DnsmasqOptions = {}): Promise<Dnsmasq> 
   const launch = async () => {
     log = "";
     proc = Bun.spawn(
-      ["dnsmasq", "--keep-in-foreground", "--log-facility=-", `--port=${port}`, "--listen-address=127.0.0.1", "--bind-interfaces",
+      [DNSMASQ, "--keep-in-foreground", "--log-facility=-", `--port=${port}`, "--listen-address=127.0.0.1", "--bind-interfaces",
         "--no-resolv", "--no-hosts", `--addn-hosts=${hostsFile}`, `--conf-file=${confFile}`, `--local-ttl=${opts.ttl ?? 1}`,
         "--local=/internal/", "--cache-size=0", `--pid-file=${join(dir, "pid")}`],
       { stdin: "ignore", stdout: "pipe", stderr: "pipe" },
