@@ -47,6 +47,8 @@ const DROP_PARENT = ["traceparent"];
 const DROP_BOTH = ["traceparent", "tracestate"];
 const withParent = new WeakMap<readonly string[], string[]>();
 const withBoth = new WeakMap<readonly string[], string[]>();
+/** Lists made here: already carrying our drops, so a second inject never merges again. */
+const ours = new WeakSet<readonly string[]>([DROP_PARENT, DROP_BOTH]);
 
 /** Sends our traceparent upstream instead of the client's (drop lists merged once per route, not per request). */
 export function injectTrace(ctx: Ctx, t: RequestTrace): void {
@@ -57,9 +59,13 @@ export function injectTrace(ctx: Ctx, t: RequestTrace): void {
     ctx.dropRequestFields = extra;
     return;
   }
+  if (ours.has(base)) return;
   const cache = t.dropState ? withBoth : withParent;
   let merged = cache.get(base);
-  if (!merged) cache.set(base, (merged = [...base, ...extra]));
+  if (!merged) {
+    cache.set(base, (merged = [...base, ...extra]));
+    ours.add(merged);
+  }
   ctx.dropRequestFields = merged;
 }
 
