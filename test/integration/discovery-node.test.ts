@@ -72,7 +72,7 @@ beforeAll(async () => {
         health_check: { type: "http", path: "/", interval_ms: 200, timeout_ms: 150 },
       },
       { name: "ghost", backends: [{ address: fixed.address }], discovery: { dns: "never.internal", port: 80, interval_ms: 200, resolvers: [dns.address] } },
-      { name: "svc", discovery: { dns: "_http._tcp.svc.internal", type: "SRV", interval_ms: 200, resolvers: [dns.address] } },
+      { name: "svc", algorithm: "maglev", table_size: 7, discovery: { dns: "_http._tcp.svc.internal", type: "SRV", interval_ms: 200, resolvers: [dns.address] } },
     ],
   });
 });
@@ -122,6 +122,8 @@ describe("backends from DNS", () => {
 
   test("SRV records give each target's port; a changed record set replaces it", async () => {
     expect((await poolStatus("svc")).backends.map((b: any) => b.address)).toEqual([srvA.address]);
+    const table: any = await (await fetch(`${node.node.url}/v1/pools/svc/table`)).json();
+    expect(table.backends).toEqual([{ address: srvA.address, weight: 10, source: "dns", dns: "_http._tcp.svc.internal", slots: 7 }]);
     expect(await spread(3, () => call(node.port("web"), "/svc"))).toEqual({ "srv-a": 3 });
     await dns.setSrv([`_http._tcp.svc.internal,srv.internal,${srvB.port},0,10`]);
     await until(async () => {
