@@ -63,6 +63,7 @@ beforeAll(async () => {
       routes: [
         { name: "ghost", match: { path_prefix: "/ghost" }, pool: "ghost" },
         { name: "svc", match: { path_prefix: "/svc" }, pool: "svc" },
+        { name: "void", match: { path_prefix: "/void" }, pool: "void" },
       ],
     }],
     pools: [
@@ -72,6 +73,7 @@ beforeAll(async () => {
         health_check: { type: "http", path: "/", interval_ms: 200, timeout_ms: 150 },
       },
       { name: "ghost", backends: [{ address: fixed.address }], discovery: { dns: "never.internal", port: 80, interval_ms: 200, resolvers: [dns.address] } },
+      { name: "void", discovery: { dns: "never.internal", port: 80, interval_ms: 200, resolvers: [dns.address] } },
       { name: "svc", algorithm: "maglev", table_size: 7, discovery: { dns: "_http._tcp.svc.internal", type: "SRV", interval_ms: 200, resolvers: [dns.address] } },
     ],
   });
@@ -132,7 +134,7 @@ describe("backends from DNS", () => {
     }, 5000);
   });
 
-  test("a name that never resolves keeps the static backends serving, logged and counted", async () => {
+  test("a name that never resolves keeps the static backends serving (or the pool empty), logged and counted", async () => {
     const ghost = await poolStatus("ghost");
     expect(ghost.backends.map((b: any) => [b.address, b.source])).toEqual([[fixed.address, "config"]]);
     expect(ghost.discovery.failures).toBeGreaterThan(0);
@@ -140,6 +142,10 @@ describe("backends from DNS", () => {
     expect(await spread(2, () => call(node.port("web"), "/ghost"))).toEqual({ static: 2 });
     expect(metric(await node.metrics(), 'fulcrum_pool_dns_lookups_total{pool="ghost",result="nxdomain"}')).toBeGreaterThan(0);
     expect(node.node.stdout()).toContain("discovery: pool ghost: lookup of never.internal (A) failed (nxdomain)");
+    // Nothing found and nothing configured: an empty pool answers 503, the node serves on.
+    const none = await call(node.port("web"), "/void");
+    expect(none.status).toBe(503);
+    expect(none.headers.get("x-fulcrum-error")).toBe("NO_HEALTHY_BACKEND");
   });
 
   test("DNS going away keeps the last good set serving, logged and counted", async () => {
