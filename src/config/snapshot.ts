@@ -26,6 +26,35 @@ export interface SnapshotBackend {
   readonly poolKey?: string;
   /** The pool speaks HTTP/2 to its backends (h2: over `tls`, ALPN h2); absent = HTTP/1.1. */
   readonly protocol?: "h2" | "h2c";
+  /** Found in DNS (the pool's `discovery`): the name it came from; absent = from the config. */
+  readonly discoveredFrom?: string;
+}
+
+/**
+ * Where a pool finds backends in DNS, defaults filled. `key` tells two specs apart (a change of
+ * name, type, port or resolvers starts the lookups afresh; interval or drain changes do not).
+ */
+export interface SnapshotDiscovery {
+  readonly name: string;
+  readonly type: "A" | "AAAA" | "SRV";
+  /** A/AAAA: the port of every address; 0 for SRV (each record carries one). */
+  readonly port: number;
+  readonly intervalMs: number;
+  /** In order; empty = the system's resolvers. */
+  readonly resolvers: readonly { readonly host: string; readonly port: number }[];
+  /** A/AAAA: the weight of each discovered backend. */
+  readonly weight: number;
+  readonly drainMs: number;
+  readonly key: string;
+}
+
+/** W3C Trace Context on an http(s) listener; a route may override `sampleRate`. */
+export interface SnapshotTracing {
+  /** Share of new traces (requests without a valid traceparent) that are sampled, 0..1. */
+  readonly sampleRate: number;
+  /** Full OTLP/HTTP traces URL (".../v1/traces"); absent = propagate and log only, export nothing. */
+  readonly otlpEndpoint?: string;
+  readonly serviceName: string;
 }
 
 /** TLS towards a pool's backends, as the L7 engine's upstream connections take it. */
@@ -116,6 +145,8 @@ export interface SnapshotPool {
   /** a backend returning to health ramps to full weight over this window (0 = at once) */
   readonly slowStartMs: number;
   readonly circuitBreaker: SnapshotCircuitBreaker;
+  /** Backends are also found in DNS; the ones found are in `backends` with `discoveredFrom` set. */
+  readonly discovery?: SnapshotDiscovery;
   readonly backends: readonly SnapshotBackend[];
   /** backends with state active, in config order: the selector's index space */
   readonly usable: readonly SnapshotBackend[];
@@ -177,6 +208,8 @@ export interface SnapshotRoute {
   readonly rateLimit?: SnapshotRateLimit;
   readonly requestHeaders?: SnapshotHeaderOps;
   readonly responseHeaders?: SnapshotHeaderOps;
+  /** Trace context on this route: the listener's, with the route's sample_rate when it has one; absent = off. */
+  readonly tracing?: SnapshotTracing;
 }
 
 /** A certificate with its private key (PEM), for TLS termination. */
@@ -232,6 +265,8 @@ export interface SnapshotListener {
   readonly h2c: boolean;
   /** udp listeners only (always set for them): the flow table */
   readonly udp?: SnapshotUdp;
+  /** http(s): W3C Trace Context for requests no route matched (routes carry their own); absent = off. */
+  readonly tracing?: SnapshotTracing;
 }
 
 /** A udp listener's flow table: its cap, and how idle a flow must be before a new client may evict it. */

@@ -78,6 +78,7 @@ function checkProtocol(l: Listener, at: string, out: Problem[]): void {
   if (p !== "https" && l.alpn !== undefined) out.push({ path: `${at}.alpn`, message: "only for https listeners (http ones take h2c by prior knowledge: h2c)" });
   if (l.alpn !== undefined && new Set(l.alpn).size !== l.alpn.length) out.push({ path: `${at}.alpn`, message: "names a protocol twice" });
   if (p !== "http" && l.h2c !== undefined) out.push({ path: `${at}.h2c`, message: "only for http listeners (https ones offer h2 by ALPN: alpn)" });
+  if (!http && l.tracing !== undefined) out.push({ path: `${at}.tracing`, message: "only for http and https listeners (trace context travels in HTTP headers)" });
 }
 
 /** A pool's upstream TLS is spoken by the HTTP engine; L4 listeners relay bytes as they are. */
@@ -114,8 +115,8 @@ function checkRoute(r: Route, l: Listener, at: string, pools: Set<string>, out: 
   const to = r.redirect;
   if (to && to.scheme === undefined && to.host === undefined && to.port === undefined)
     out.push({ path: `${at}.redirect`, message: "needs a scheme, host or port (else it redirects to itself)" });
-  if (r.redirect !== undefined && (r.rewrite !== undefined || r.retries !== undefined || r.upgrade !== undefined))
-    out.push({ path: `${at}.redirect`, message: "a redirect route does not proxy: drop rewrite, retries and upgrade" });
+  if (r.redirect !== undefined && (r.rewrite !== undefined || r.retries !== undefined || r.upgrade !== undefined || r.tracing !== undefined))
+    out.push({ path: `${at}.redirect`, message: "a redirect route does not proxy: drop rewrite, retries, upgrade and tracing" });
   const m = r.match;
   if (m && [m.path, m.path_prefix, m.path_regex].filter((x) => x !== undefined).length > 1)
     out.push({ path: `${at}.match`, message: "use one of path, path_prefix, path_regex" });

@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { BackendSchema, ListenerSchema, PoolSchema } from "../../config/index.ts";
 import type { RevisionEntry } from "../../store/index.ts";
-import type { BackendStats, ListenerState, TrafficCounters } from "../../status.ts";
+import type { BackendStats, DiscoveryState, ListenerState, TrafficCounters } from "../../status.ts";
 import { named, type Same } from "../openapi/schemas.ts";
 
 const count = z.number().int().min(0);
@@ -59,12 +59,34 @@ const ListenerStatusSchema = ListenerStateSchema.partial().extend({
   traffic: TrafficCountersSchema.optional(),
 });
 
+/** Where a backend came from: the config, or the pool's DNS discovery (with the name looked up). */
+const SourceShape = {
+  source: z.enum(["config", "dns"]).describe("`dns`: found by the pool's `discovery`, not written in the config."),
+  dns: z.string().optional().describe("With source `dns`: the name it was found under."),
+};
+
 const BackendStatusSchema = BackendStatsSchema.extend({
   address: z.string(),
   weight: BackendSchema.shape.weight.unwrap(),
   state: BackendSchema.shape.state.unwrap(),
+  ...SourceShape,
   health: HealthSchema,
 });
+
+/** A pool's DNS discovery as the node last saw it. */
+const DiscoveryStateSchema = z.strictObject({
+  dns: z.string(),
+  type: z.string(),
+  active: count.describe("Backends in the last good answer."),
+  draining: count.describe("Backends that left the answer and drain until removed."),
+  lookups: count,
+  failures: count,
+  last_lookup: z.string().optional(),
+  last_success: z.string().optional(),
+  last_error: z.string().optional().describe("Why the last lookup failed; absent once one succeeded again."),
+});
+const discoveryCheck: Same<z.output<typeof DiscoveryStateSchema>, DiscoveryState> = true;
+void discoveryCheck;
 
 /** GET /v1/status. */
 export const StatusSchema = named(
@@ -75,7 +97,15 @@ export const StatusSchema = named(
     ready: z.boolean(),
     listeners: z.array(ListenerStatusSchema),
     routes: z.array(z.strictObject({ listener: z.string(), name: z.string(), pool: z.string().optional(), traffic: TrafficCountersSchema.optional() })),
-    pools: z.array(z.strictObject({ name: z.string(), algorithm: PoolSchema.in.shape.algorithm.unwrap(), traffic: TrafficCountersSchema.optional(), backends: z.array(BackendStatusSchema) })),
+    pools: z.array(
+      z.strictObject({
+        name: z.string(),
+        algorithm: PoolSchema.in.shape.algorithm.unwrap(),
+        traffic: TrafficCountersSchema.optional(),
+        discovery: z.union([DiscoveryStateSchema, z.strictObject({ dns: z.string(), type: z.string() })]).optional(),
+        backends: z.array(BackendStatusSchema),
+      }),
+    ),
   }),
 );
 
@@ -102,7 +132,7 @@ export const TableSchema = named(
     table_size: z.number().int(),
     empty_slots: count,
     digest: z.string().describe("sha256 over the backends and the slots: nodes with the same digest agree slot for slot."),
-    backends: z.array(z.strictObject({ address: z.string(), weight: count, slots: count })),
+    backends: z.array(z.strictObject({ address: z.string(), weight: count, ...SourceShape, slots: count })),
     table: z.array(z.number().int()).optional().describe("With ?slots=true: each slot's index into `backends`."),
   }),
 );

@@ -5,7 +5,7 @@
  */
 import type { Hono } from "hono";
 import { z } from "zod";
-import type { Snapshot, SnapshotPool } from "../../config/index.ts";
+import type { Snapshot, SnapshotBackend, SnapshotPool } from "../../config/index.ts";
 import { LbError } from "../../errors.ts";
 import type { AdminDeps } from "../deps.ts";
 import { mountOperation, type Operation } from "../operation.ts";
@@ -67,14 +67,21 @@ function poolStatus(deps: AdminDeps, p: SnapshotPool) {
     name: p.name,
     algorithm: p.algorithm,
     ...trafficOf(deps, "pool", p.name),
+    ...(p.discovery ? { discovery: deps.runtime.discovery?.call(deps.runtime, p.name) ?? { dns: p.discovery.name, type: p.discovery.type } } : {}),
     backends: p.backends.map((b) => ({
       address: b.address,
       weight: b.weight,
       state: b.state,
+      ...sourceOf(b),
       health: backendHealth?.call(deps.runtime, p.name, b.address) ?? "unknown",
       ...backendStats?.call(deps.runtime, p.name, b.address),
     })),
   };
+}
+
+/** Where a backend came from: the config, or DNS (and the name it was found under). */
+function sourceOf(b: SnapshotBackend): { source: "config" } | { source: "dns"; dns: string } {
+  return b.discoveredFrom === undefined ? { source: "config" } : { source: "dns", dns: b.discoveredFrom };
 }
 
 function listenerStatus(deps: AdminDeps, snap: Snapshot | undefined) {
@@ -146,7 +153,7 @@ export function mountRuntime(app: Hono, deps: AdminDeps): void {
       table_size: table.length,
       empty_slots: empty,
       digest: tableDigest(pool, table),
-      backends: pool.usable.map((b, i) => ({ address: b.address, weight: b.weight, slots: counts[i] })),
+      backends: pool.usable.map((b, i) => ({ address: b.address, weight: b.weight, ...sourceOf(b), slots: counts[i] })),
       ...(q.slots ? { table: Array.from(table) } : {}),
     });
   });

@@ -19,6 +19,8 @@ import type { RateLimiters } from "./rate-limiters.ts";
 import { newRequestState, type RequestState } from "./request-state.ts";
 import { failureKind, mayEverRetry, REPLAY_BODY_BYTES, routeAllowsRetry, type RetryBudget } from "./retry-policy.ts";
 import { editsOf, redirectReply } from "./route-edits.ts";
+import { beginTrace, endTrace, injectTrace } from "./trace-step.ts";
+import type { TraceExporters } from "../../tracing/index.ts";
 import { matchRoute, originForm, queryParam, readTarget, rewriteTarget } from "./router.ts";
 import type { L7Stats, TrafficStats } from "../stats/traffic-stats.ts";
 
@@ -34,6 +36,8 @@ export interface L7HookDeps {
   latency: (pool: string) => (seconds: number) => void;
   /** Upstream latency recorder of one backend (kept on its stats object once bound). */
   backendLatency: (s: BackendStats) => (seconds: number) => void;
+  /** Span exporters of listeners and routes with `tracing`. */
+  tracing: TraceExporters;
 }
 
 type Ctx = ProxyCtx<RequestState>;
@@ -127,6 +131,8 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
         s.routeStats = rs;
         s.routeStats.active++;
       }
+      const tracing = route ? route.tracing : l.tracing;
+      if (tracing) s.trace = beginTrace(ctx, tracing);
       if (l.rateLimit || route?.rateLimit) {
         const limited = deps.limiters.check(l, route, ctx.clientAddress);
         if (limited) return limited;
@@ -172,6 +178,7 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
           })
         : undefined;
       s.pick = newPickContext(key, rt.load);
+      if (s.trace) injectTrace(ctx, s.trace);
       return null;
     },
 
@@ -266,6 +273,7 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
       }
       if (s.rt && s.index >= 0) s.rt.stats[s.index]!.record(ctx.status, ctx.bytesIn, ctx.bytesOut, 0, code);
       const backend = s.rt && s.index >= 0 ? s.rt.backends[s.index]!.address : undefined;
+      if (s.trace) endTrace(ctx, s.trace, deps.tracing, deps.name);
       release(ctx);
       const log = s.listener ? deps.accessLog(s.listener) : undefined;
       if (!log) return;
@@ -290,6 +298,7 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
         ...(ctx.responseStartedAt > 0 ? { upstream_ms: Math.round((ctx.responseStartedAt - ctx.upstreamStartedAt) * 1000) / 1000 } : {}),
         ...(code ? { error: code } : {}),
         request_id: ctx.requestId,
+        ...(s.trace ? { trace_id: s.trace.traceId } : {}),
       });
     },
 
