@@ -14,6 +14,7 @@ import {
 } from "./schema-common.ts";
 import { compileRouteRegex } from "./route-regex.ts";
 import { AccessSchema, ClientAuthSchema, ClientCertMatchSchema } from "./schema-access.ts";
+import { ListenerTracingSchema, RouteTracingSchema } from "./schema-tracing.ts";
 
 /** What a retry may be triggered by: a failure class or an HTTP status ("502"; YAML's 502 is accepted). */
 export const RetryOnSchema = z.preprocess(
@@ -88,6 +89,8 @@ export const RouteSchema = z.strictObject({
   upgrade: z.array(UpgradeProtocolSchema).optional(),
   /** Client addresses served (else 403 ACCESS_DENIED), checked once the route matched. */
   access: AccessSchema.optional(),
+  /** W3C Trace Context: this route's sample rate for new traces (overrides the listener's). */
+  tracing: RouteTracingSchema.optional(),
 });
 
 /** tls_passthrough: ClientHello server names that go to `pool`. */
@@ -133,6 +136,10 @@ export const ListenerSchema = z.strictObject({
   rate_limit: RateLimitSchema.optional(),
   /** http(s): "stdout", "off" (default) or a file path; one JSON line per request. */
   access_log: z.string().min(1).optional(),
+  /** https: the protocols offered by ALPN, most preferred first (default [h2, http/1.1]). */
+  alpn: z.array(z.enum(["h2", "http/1.1"])).min(1).optional(),
+  /** http: serve HTTP/2 to a connection that opens with its preface (h2c by prior knowledge; default true). */
+  h2c: z.boolean().optional(),
   udp: UdpListenerSchema.optional(),
   /** Client addresses that may connect: L4 closes the others at accept (udp: drops), http(s) answers 403. */
   access: AccessSchema.optional(),
@@ -140,4 +147,6 @@ export const ListenerSchema = z.strictObject({
   max_connections_per_client: PositiveInt.optional(),
   /** https: client certificates (mTLS). */
   client_auth: ClientAuthSchema.optional(),
+  /** http(s): W3C Trace Context propagation, sampling and OTLP span export. */
+  tracing: ListenerTracingSchema.optional(),
 });

@@ -28,6 +28,8 @@ export interface AccessLogEntry {
   client_cert_subject?: string;
   client_cert_san?: string[];
   client_cert_sha256?: string;
+  /** W3C trace id (listeners and routes with `tracing`). */
+  trace_id?: string;
 }
 
 const FLUSH_BYTES = 64 * 1024;

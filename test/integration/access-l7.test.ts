@@ -3,12 +3,14 @@
  * with curl and raw sockets from chosen loopback addresses: 403 ACCESS_DENIED (listener: then
  * closed; route: keep-alive), the X-Forwarded-For client behind trusted_proxies for routes, a
  * trusted PROXY header's source for listeners, 429 TOO_MANY_CONNECTIONS, counters per listener
- * and route, and the 400 a CIDR that does not parse gets.
+ * and route, and the 400 a CIDR that does not parse gets. The same over HTTP/2 (h2c): a refused
+ * connection's stream gets the 403/429 and the connection GOAWAY.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { killAll } from "../helpers/process.ts";
 import { backend, metric, removeTempDirs, startNode, until, type Backend, type L7Node } from "./helpers/l7-node.ts";
 import { connectFrom, curlFrom } from "./helpers/source-client.ts";
+import { closeH2From, h2From } from "./helpers/h2-from.ts";
 
 let app: Backend;
 let n: L7Node;
@@ -35,6 +37,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  closeH2From();
   await killAll();
   app.stop();
   removeTempDirs();
@@ -122,6 +125,60 @@ describe("max_connections_per_client on http", () => {
     expect(metric(m, 'fulcrum_listener_client_limit_refused_total{listener="per-client"}')).toBeGreaterThanOrEqual(1);
     const st = await n.status();
     expect(st.listeners.find((l: any) => l.name === "per-client").client_limit_refused).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe("over HTTP/2 (h2c)", () => {
+  test("a denied client's stream gets 403 ACCESS_DENIED, then GOAWAY and a closed connection, never a backend", async () => {
+    const ok = h2From("127.0.0.2", n.port("only2"));
+    expect((await ok.get("/")).status).toBe(200);
+    expect((await ok.get("/again")).status).toBe(200); // the same connection serves on
+    expect(ok.goaway).toBeNull();
+    const hits = app.hits;
+    const before = metric(await n.metrics(), 'fulcrum_listener_access_denied_total{listener="only2"}');
+    const denied = h2From("127.0.0.3", n.port("only2"));
+    const r = await denied.get("/");
+    expect(r.status).toBe(403);
+    expect(r.headers["x-fulcrum-error"]).toBe("ACCESS_DENIED");
+    await denied.waitClosed();
+    expect(denied.goaway).toBe(0); // NO_ERROR: the answer says why
+    expect(app.hits).toBe(hits);
+    expect(metric(await n.metrics(), 'fulcrum_listener_access_denied_total{listener="only2"}')).toBe(before + 1);
+  });
+
+  test("a denied route answers its stream 403 and keeps the connection", async () => {
+    const c = h2From("127.0.0.3", n.port("routes"));
+    const r = await c.get("/admin/x");
+    expect(r.status).toBe(403);
+    expect(r.headers["x-fulcrum-error"]).toBe("ACCESS_DENIED");
+    expect((await c.get("/page")).status).toBe(200);
+    expect(c.goaway).toBeNull();
+    expect(c.closed).toBe(false);
+    c.close();
+  });
+
+  test("max_connections_per_client counts HTTP/2 connections: past it 429 and GOAWAY; closing one frees its place", async () => {
+    const port = n.port("per-client");
+    const held = h2From("127.0.0.2", port);
+    expect((await held.get("/1")).status).toBe(200);
+    const over = h2From("127.0.0.2", port);
+    const r = await over.get("/");
+    expect(r.status).toBe(429);
+    expect(r.headers["x-fulcrum-error"]).toBe("TOO_MANY_CONNECTIONS");
+    await over.waitClosed();
+    // an HTTP/1.1 connection is over the same count
+    expect((await curlFrom("127.0.0.2", url("per-client"))).status).toBe(429);
+    expect((await held.get("/2")).status).toBe(200);
+    held.close();
+    await until(async () => (await curlFrom("127.0.0.2", url("per-client"))).status === 200, 3000);
+    // and an HTTP/1.1 connection held takes the place from HTTP/2 ones
+    const h1 = await connectFrom("127.0.0.2", port);
+    h1.write("GET /1 HTTP/1.1\r\nHost: a\r\n\r\n");
+    await h1.waitFor('"backend":"app"');
+    expect((await h2From("127.0.0.2", port).get("/")).status).toBe(429);
+    h1.end();
+    await h1.waitClosed();
+    await until(async () => (await h2From("127.0.0.2", port).get("/")).status === 200, 3000);
   });
 });
 

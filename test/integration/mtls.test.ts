@@ -3,7 +3,8 @@
  * s_client and certificates openssl made for the test: `require` refuses the handshake without a
  * valid certificate (none, expired, wrong CA), `optional` serves clients without one and answers
  * 403 CLIENT_CERT_INVALID to an invalid one; a verified certificate goes upstream in Envoy's
- * x-forwarded-client-cert (the client's own stripped), is logged, and routes match on it.
+ * x-forwarded-client-cert (the client's own stripped), is logged, and routes match on it. The
+ * same over HTTP/2 (ALPN h2, curl --http2 and node:http2): client_auth and ALPN on one listener.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
@@ -13,6 +14,7 @@ import { run, sClient } from "./https-helpers.ts";
 import { backend, metric, removeTempDirs, startNode, tempDir, until, type Backend, type L7Node } from "./helpers/l7-node.ts";
 import { makeMtlsCerts, type MtlsCerts, type Pem } from "./helpers/mtls-certs.ts";
 import { curlFrom } from "./helpers/source-client.ts";
+import { closeH2From, h2From } from "./helpers/h2-from.ts";
 
 let certs: MtlsCerts;
 let n: L7Node;
@@ -57,6 +59,7 @@ beforeAll(async () => {
 }, 30_000);
 
 afterAll(async () => {
+  closeH2From();
   await killAll();
   for (const b of Object.values(backends)) b.stop();
   removeTempDirs();
@@ -70,12 +73,16 @@ interface Answer {
   stderr: string;
 }
 
-/** curl to listener `name` with client certificate `cert` (or none); `host` picks the SNI name. */
+/**
+ * curl to listener `name` with client certificate `cert` (or none); `host` picks the SNI name.
+ * HTTP/1.1 unless `extra` asks for --http2 (ALPN offers h2 first).
+ */
 async function get(name: string, path: string, cert?: Pem, extra: string[] = [], host = "localhost"): Promise<Answer> {
   const port = n.port(name);
   const r = await run([
     "curl", "-sS", "-k", "--max-time", "5", "-D", "-", "--resolve", `${host}:${port}:127.0.0.1`,
-    ...(cert ? ["--cert", cert.crtFile, "--key", cert.keyFile] : []), ...extra, `https://${host}:${port}${path}`,
+    ...(cert ? ["--cert", cert.crtFile, "--key", cert.keyFile] : []), ...(extra.includes("--http2") ? [] : ["--http1.1"]), ...extra,
+    `https://${host}:${port}${path}`,
   ]);
   const split = r.stdout.indexOf("\r\n\r\n");
   const head = split < 0 ? r.stdout : r.stdout.slice(0, split);
@@ -166,6 +173,47 @@ describe("client_auth optional", () => {
       expect(r.head).toContain("connection: close");
       expect(metric(await n.metrics(), `fulcrum_listener_client_cert_refused_total{listener="opt",reason="${reason}"}`)).toBe(1);
     }
+  });
+});
+
+describe("client_auth over HTTP/2 (ALPN h2)", () => {
+  test("a valid certificate is served over h2, with x-forwarded-client-cert set (the client's own stripped) and routes matching it", async () => {
+    const a = await get("mtls", "/", certs.clientA, ["--http2", "-H", "x-forwarded-client-cert: Hash=forged;Subject=\"CN=admin\""]);
+    expect(a.head).toStartWith("http/2 200");
+    const hash = await certs.sha256(certs.clientA.crtFile);
+    expect(seen(a).backend).toBe("a");
+    expect(seen(a).headers["x-forwarded-client-cert"]).toBe(
+      `By=spiffe://acme/fulcrum;Hash=${hash};Subject="O=Acme,CN=client-a";URI=spiffe://acme/client-a;DNS=client-a.test`,
+    );
+    const b = await get("mtls", "/", certs.clientB, ["--http2"], "b.test");
+    expect(b.head).toStartWith("http/2 200");
+    expect(seen(b).backend).toBe("b");
+  });
+
+  test("require: no certificate or an invalid one fails the handshake whatever ALPN would pick", async () => {
+    for (const cert of [undefined, certs.expired, certs.wrongCa]) {
+      const r = await get("mtls", "/", cert, ["--http2"]);
+      expect(r.status).toBe(0);
+      expect(r.code).not.toBe(0);
+    }
+  });
+
+  test("optional: an invalid certificate's stream gets 403 CLIENT_CERT_INVALID, then GOAWAY and a closed connection", async () => {
+    const r = await get("opt", "/", certs.expired, ["--http2"]);
+    expect(r.head).toStartWith("http/2 403");
+    expect(r.head).toContain("x-fulcrum-error: client_cert_invalid");
+    const c = h2From("127.0.0.1", n.port("opt"), { cert: certs.wrongCa.crt, key: certs.wrongCa.key });
+    const res = await c.get("/");
+    expect(res.status).toBe(403);
+    expect(res.headers["x-fulcrum-error"]).toBe("CLIENT_CERT_INVALID");
+    await c.waitClosed();
+    expect(c.goaway).toBe(0);
+    // a valid certificate on the same listener: served, many streams on one connection
+    const ok = h2From("127.0.0.1", n.port("opt"), { cert: certs.clientB.crt, key: certs.clientB.key });
+    const [x, y] = await Promise.all([ok.get("/admin/1"), ok.get("/admin/2")]);
+    expect([x.status, y.status]).toEqual([200, 200]);
+    expect(JSON.parse(x.body).headers["x-forwarded-client-cert"]).toContain('Subject="O=Acme,CN=client-b"');
+    ok.close();
   });
 });
 

@@ -12,7 +12,7 @@
  */
 import type { SnapshotHolder, SnapshotListener, SnapshotRoute } from "../../config/index.ts";
 import { LbError, type ErrorCode } from "../../errors.ts";
-import { errorReply, type ClientConn, type ProxyCtx, type ProxyHooks, type ProxyReply } from "../../l7/index.ts";
+import { errorReply, type ConnCtx, type ProxyCtx, type ProxyHooks, type ProxyReply } from "../../l7/index.ts";
 import { L7_TRACKED_CLIENTS, type ClientHold, type ClientLimits } from "../listeners/client-limits.ts";
 import { listenerOf } from "../listeners/listener-lookup.ts";
 import type { AccessCounters } from "../stats/access-counters.ts";
@@ -20,7 +20,7 @@ import type { ListenerCounters } from "../stats/listener-counters.ts";
 import { certRefusalReason, clientCertIdentity, type ClientCertIdentity } from "./client-cert.ts";
 import { forwardedClient } from "./forwarded-client.ts";
 
-/** What an L7 connection carries for these steps (its ClientConn.slot). */
+/** What an L7 connection carries for these steps (its ConnCtx.slot). */
 export class ConnPolicy {
   /** Its place in max_connections_per_client's count. */
   hold: ClientHold | undefined = undefined;
@@ -30,12 +30,12 @@ export class ConnPolicy {
   cert: ClientCertIdentity | null | undefined = undefined;
 }
 
-function policyOf(conn: ClientConn): ConnPolicy {
+function policyOf(conn: ConnCtx): ConnPolicy {
   return (conn.slot ??= new ConnPolicy()) as ConnPolicy;
 }
 
 /** The connection's client certificate (null: none, or not TLS), read from the socket once. */
-export function clientCertOf(conn: ClientConn): ClientCertIdentity | null {
+export function clientCertOf(conn: ConnCtx): ClientCertIdentity | null {
   const p = policyOf(conn);
   if (p.cert === undefined) p.cert = clientCertIdentity(conn.tlsPeer());
   return p.cert;
@@ -60,11 +60,11 @@ export function connectionHooks(name: string, holder: SnapshotHolder, limits: Cl
   };
 }
 
-/** A reply that also closes the connection (a downstream error does). */
+/** A reply that also closes the connection (HTTP/2: GOAWAY once its streams in flight are answered). */
 function refuseConnection(ctx: ProxyCtx<unknown>, code: ErrorCode, message: string): ProxyReply {
   const err = new LbError(code, message);
   ctx.error = err;
-  return errorReply(err);
+  return { ...errorReply(err), closeConnection: true };
 }
 
 /**
@@ -72,15 +72,15 @@ function refuseConnection(ctx: ProxyCtx<unknown>, code: ErrorCode, message: stri
  * connection has policy state or the listener has `access` or `clientAuth`.
  */
 export function connectionStep(ctx: ProxyCtx<unknown>, l: SnapshotListener, counters: ListenerCounters): ProxyReply | null {
-  const p = ctx.client.slot as ConnPolicy | undefined;
+  const p = ctx.conn.slot as ConnPolicy | undefined;
   if (p?.overLimit) return refuseConnection(ctx, "TOO_MANY_CONNECTIONS", "too many connections from this client");
   if (l.access !== undefined && !l.access.allows(ctx.clientAddress)) {
     counters.accessDenied++;
     return refuseConnection(ctx, "ACCESS_DENIED", "client address not allowed");
   }
   if (l.clientAuth === undefined) return null;
-  const fresh = (ctx.client.slot as ConnPolicy | undefined)?.cert === undefined;
-  const cert = clientCertOf(ctx.client);
+  const fresh = (ctx.conn.slot as ConnPolicy | undefined)?.cert === undefined;
+  const cert = clientCertOf(ctx.conn);
   if (cert === null || cert.verified) return null;
   if (fresh) counters.refuseCert(certRefusalReason(cert.verifyError) ?? "invalid");
   return refuseConnection(ctx, "CLIENT_CERT_INVALID", `client certificate not valid: ${cert.verifyError ?? "not verified"}`);
@@ -96,12 +96,12 @@ export function routeAccessStep(ctx: ProxyCtx<unknown>, l: SnapshotListener, rou
 
 /** A verified client certificate goes upstream as x-forwarded-client-cert. Call only when the listener has `clientAuth`. */
 export function clientCertStep(ctx: ProxyCtx<unknown>): void {
-  const cert = clientCertOf(ctx.client);
+  const cert = clientCertOf(ctx.conn);
   if (cert?.verified) ctx.addRequestFields += cert.xfccLine;
 }
 
 /** The access log's fields for the connection's verified client certificate (none when it has none). */
-export function clientCertLogFields(conn: ClientConn): { client_cert_subject?: string; client_cert_san?: string[]; client_cert_sha256?: string } {
+export function clientCertLogFields(conn: ConnCtx): { client_cert_subject?: string; client_cert_san?: string[]; client_cert_sha256?: string } {
   const cert = (conn.slot as ConnPolicy | undefined)?.cert;
   if (!cert?.verified) return {};
   return { client_cert_subject: cert.subject, client_cert_san: cert.sans.map((e) => `${e.kind}:${e.value}`), client_cert_sha256: cert.sha256 };

@@ -7,7 +7,7 @@
 import { extractHashKey, newPickContext, signSticky, stickyIndex, backendIndex } from "../../balance/index.ts";
 import type { SnapshotHolder, SnapshotListener, SnapshotRoute } from "../../config/index.ts";
 import { LbError } from "../../errors.ts";
-import { badMessage, errorReply, type ProxyCtx, type ProxyHooks, type ProxyReply, type ResponseHead, type Upstream } from "../../l7/index.ts";
+import { badMessage, errorReply, grpcTimeoutMs, isGrpc, type ProxyCtx, type ProxyHooks, type ProxyReply, type ResponseHead, type Upstream } from "../../l7/index.ts";
 import { hostOfAuthority } from "../../net/index.ts";
 import type { AccessLog } from "../../obs/index.ts";
 import type { BackendStats } from "../pools/backend-stats.ts";
@@ -19,6 +19,8 @@ import type { RateLimiters } from "./rate-limiters.ts";
 import { newRequestState, type RequestState } from "./request-state.ts";
 import { failureKind, mayEverRetry, REPLAY_BODY_BYTES, routeAllowsRetry, type RetryBudget } from "./retry-policy.ts";
 import { editsOf, redirectReply } from "./route-edits.ts";
+import { beginTrace, endTrace, injectTrace } from "./trace-step.ts";
+import type { TraceExporters } from "../../tracing/index.ts";
 import { matchRoute, originForm, queryParam, readTarget, rewriteTarget } from "./router.ts";
 import type { L7Stats, TrafficStats } from "../stats/traffic-stats.ts";
 import type { ListenerCounters } from "../stats/listener-counters.ts";
@@ -44,6 +46,8 @@ export interface L7HookDeps {
   latency: (pool: string) => (seconds: number) => void;
   /** Upstream latency recorder of one backend (kept on its stats object once bound). */
   backendLatency: (s: BackendStats) => (seconds: number) => void;
+  /** Span exporters of listeners and routes with `tracing`. */
+  tracing: TraceExporters;
 }
 
 type Ctx = ProxyCtx<RequestState>;
@@ -64,6 +68,14 @@ function refuse(ctx: Ctx, problem: Parameters<typeof badMessage>[0]): ProxyReply
   const err = badMessage(problem, false);
   ctx.error = err;
   return errorReply(err);
+}
+
+/** A gRPC call's grpc-timeout caps how long the proxy waits for it: for its response head, and in all. */
+function capByGrpcTimeout(ctx: Ctx): void {
+  const ms = grpcTimeoutMs(ctx.req.get("grpc-timeout"));
+  if (ms === undefined) return;
+  ctx.responseTimeoutMs = Math.min(ctx.responseTimeoutMs, ms);
+  ctx.requestTimeoutMs = ctx.requestTimeoutMs > 0 ? Math.min(ctx.requestTimeoutMs, ms) : ms;
 }
 
 /** Builds the hooks for listener `deps.name`. */
@@ -114,7 +126,7 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
       s.listener = l;
       listenerStats.active++;
       if (l.trustedProxies.size > 0) ctx.trustForwarded = l.trustedProxies.contains(ctx.clientAddress);
-      if (ctx.client.slot !== undefined || l.access !== undefined || l.clientAuth !== undefined) {
+      if (ctx.conn.slot !== undefined || l.access !== undefined || l.clientAuth !== undefined) {
         const closed = connectionStep(ctx, l, deps.counters);
         if (closed) return closed;
       }
@@ -126,7 +138,7 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
         ? undefined
         : matchRoute(l, {
             method: ctx.req.method, host: hostOfAuthority(ctx.req.host), path, query, header: (n) => ctx.req.get(n),
-            cert: l.clientAuth ? clientCertOf(ctx.client) : null,
+            cert: l.clientAuth ? clientCertOf(ctx.conn) : null,
           });
       s.route = route;
       // Counted from the match on, so requests refused below (rate limit, redirect, no healthy
@@ -141,6 +153,8 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
         const denied = routeAccessStep(ctx, l, route, deps.access);
         if (denied) return denied;
       }
+      const tracing = route ? route.tracing : l.tracing;
+      if (tracing) s.trace = beginTrace(ctx, tracing);
       if (l.rateLimit || route?.rateLimit) {
         const limited = deps.limiters.check(l, route, ctx.clientAddress);
         if (limited) return limited;
@@ -175,6 +189,7 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
       ctx.connectTimeoutMs = route?.connectTimeoutMs ?? rt.config.connectTimeoutMs;
       ctx.idleTimeoutMs = route?.idleTimeoutMs ?? rt.config.idleTimeoutMs ?? 0;
       ctx.requestTimeoutMs = route?.requestTimeoutMs ?? rt.config.requestTimeoutMs ?? 0;
+      if (isGrpc(ctx.req)) capByGrpcTimeout(ctx);
       ctx.connGroup = rt.conns;
       const hashOn = rt.config.hashOn;
       const key = hashOn
@@ -186,6 +201,7 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
           })
         : undefined;
       s.pick = newPickContext(key, rt.load);
+      if (s.trace) injectTrace(ctx, s.trace);
       return null;
     },
 
@@ -237,7 +253,8 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
     },
 
     retryOnResponse(ctx, res) {
-      const retry = mayRetry(ctx, String(res.status));
+      // a gRPC call is retried only when no response head came back (a head may carry the call's result)
+      const retry = !isGrpc(ctx.req) && mayRetry(ctx, String(res.status));
       // A relayed response is reported once, by onResponse (and counted by onLog); only one dropped
       // for a retry is reported and counted here, as that backend's attempt ended.
       if (retry && ctx.user.rt && ctx.user.index >= 0) {
@@ -250,8 +267,10 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
     onConnectFailure(ctx, err) {
       const s = ctx.user;
       if (s.rt && s.index >= 0) pools.report(s.rt, s.index, "gateway_failure");
-      // A reused keep-alive connection closed under a bodiless request is always safe to resend.
-      const retry = (err.retryable && ctx.reusedConnection && ctx.attempt < 2 && ctx.req.bodyKind === 0) || mayRetry(ctx, failureKind(err));
+      // A reused keep-alive connection closed under a bodiless request is always safe to resend, and so
+      // is a stream an HTTP/2 backend refused unprocessed (the exchange only asks when it can replay it).
+      const safe = (err.retryable && ctx.reusedConnection && ctx.attempt < 2 && ctx.req.bodyKind === 0) || (err.code === "UPSTREAM_REFUSED" && ctx.attempt < 3);
+      const retry = safe || mayRetry(ctx, failureKind(err));
       // An attempt given up for a retry ends here, as the error reply it would have been; the last one is counted by onLog.
       if (retry && s.rt && s.index >= 0) s.rt.stats[s.index]!.record(err.status, 0, 0, 0, err.code);
       return retry;
@@ -277,6 +296,7 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
       }
       if (s.rt && s.index >= 0) s.rt.stats[s.index]!.record(ctx.status, ctx.bytesIn, ctx.bytesOut, 0, code);
       const backend = s.rt && s.index >= 0 ? s.rt.backends[s.index]!.address : undefined;
+      if (s.trace) endTrace(ctx, s.trace, deps.tracing, deps.name);
       release(ctx);
       const log = s.listener ? deps.accessLog(s.listener) : undefined;
       if (!log) return;
@@ -301,7 +321,8 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
         ...(ctx.responseStartedAt > 0 ? { upstream_ms: Math.round((ctx.responseStartedAt - ctx.upstreamStartedAt) * 1000) / 1000 } : {}),
         ...(code ? { error: code } : {}),
         request_id: ctx.requestId,
-        ...(s.listener?.clientAuth ? clientCertLogFields(ctx.client) : {}),
+        ...(s.listener?.clientAuth ? clientCertLogFields(ctx.conn) : {}),
+        ...(s.trace ? { trace_id: s.trace.traceId } : {}),
       });
     },
 

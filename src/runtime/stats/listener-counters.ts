@@ -1,15 +1,19 @@
 /**
  * Connection-level counters per listener name that are not requests: TLS handshakes cut off by
- * handshake_timeout_ms, and backend resets passed on to L4 clients. Kept by name, so a listener
- * rebound by a config change keeps counting; shown in /v1/status and /metrics.
+ * handshake_timeout_ms, backend resets passed on to L4 clients, HTTP/2 connections' events, and
+ * clients refused by access lists, max_connections_per_client or client certificates. Kept by
+ * name, so a listener rebound by a config change keeps counting; shown in /v1/status and /metrics.
  */
 import type { SnapshotListener } from "../../config/index.ts";
+import { H2Counters } from "../../h2/index.ts";
 
 export class ListenerCounters {
   /** Connections closed because the TLS handshake (https) or the preamble (L4) outlived handshake_timeout_ms. */
   handshakeTimeouts = 0;
   /** L4 connections whose backend reset them, passed on to the client as a reset. */
   upstreamResets = 0;
+  /** http(s): what its HTTP/2 connections saw (streams, GOAWAYs, the protections that fired). */
+  readonly h2 = new H2Counters();
   /** Refused by the listener's access list: L4 connections, udp datagrams, http(s) requests (403). */
   accessDenied = 0;
   /** Refused by max_connections_per_client: connections (udp: new flows' datagrams). */
@@ -29,6 +33,7 @@ export class ListenerCounters {
     for (const v of this.certRefusals.values()) n += v;
     return n;
   }
+
   /** As the listener last bound: whether it has a handshake to time out, and whether it is L4. */
   handshake = false;
   l4 = false;
