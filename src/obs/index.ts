@@ -8,3 +8,5 @@ export { AccessLog, type AccessLogEntry } from "./access-log.ts";
 export { rateLimitedLog, type EventLog } from "./log-limiter.ts";
 export { createLogger, formatLogLine, LOG_FORMATS, type Logger, type LogFields, type LogFormat, type LogLevel } from "./log.ts";
 export { reopenLogFiles } from "./log-files.ts";
+export { buildCommit, gitHead, registerBuildInfo } from "./build-info.ts";
+export { registerProcessMetrics } from "./process-metrics.ts";

@@ -114,8 +114,8 @@ describe("retries through a real node", () => {
     expect(two.status).toBe(503);
     expect(hits().map((v, i) => v - h1[i]!)).toEqual([1, 1, 1]);
     const m = await n.metrics();
-    expect(metric(m, 'fulcrum_http_retries_total{scope="route",name="web/two"}')).toBe(2);
-    expect(metric(m, 'fulcrum_http_retries_total{scope="route",name="web/one"}')).toBe(1);
+    expect(metric(m, 'fulcrum_route_http_retries_total{listener="web",route="two"}')).toBe(2);
+    expect(metric(m, 'fulcrum_route_http_retries_total{listener="web",route="one"}')).toBe(1);
   });
 
   test("the retry budget caps retries when many requests fail at once (20% of active, at least 3)", async () => {

@@ -15,7 +15,7 @@ export type L7Deps = Omit<L7HookDeps, "name"> & { flushLogs(): void };
 
 export function newL7Deps(holder: SnapshotHolder, pools: PoolRegistry, metrics: Registry): L7Deps {
   const logs = new Map<string, AccessLog>();
-  const histogram = metrics.histogram("fulcrum_upstream_latency_seconds", "Time from request sent to response head, per pool", ["pool"], LATENCY_BUCKETS);
+  const histogram = metrics.histogram("fulcrum_pool_upstream_latency_seconds", "Time from request sent to response head, per pool", ["pool"], LATENCY_BUCKETS);
   const perBackend = metrics.histogram("fulcrum_backend_upstream_latency_seconds", "Time from request sent to response head, per backend", ["pool", "backend"], LATENCY_BUCKETS);
   const recorders = new Map<string, (s: number) => void>();
   const stats = newL7Stats();
