@@ -4,8 +4,10 @@ import { CidrList, compileHostPattern, HostTable, parseCidr, parseHostPort } fro
 import { throwIfAny } from "./problems.ts";
 import { compileRouteRegex, type RouteRegex } from "./route-regex.ts";
 import type { Listener, Route } from "./schema.ts";
+import { DEFAULT_ACCESS_LOG_FIELDS, type AccessLogField } from "./schema-access-log.ts";
 import type {
   HeaderPair,
+  SnapshotAccessLog,
   SnapshotCertificate,
   SnapshotHeaderOps,
   SnapshotListener,
@@ -68,12 +70,22 @@ export function compileListener(l: Listener, at: string, r: Resolved): SnapshotL
     maxBodyBytes: l.max_body_bytes ?? DEFAULT_MAX_BODY_BYTES,
     mergeSlashes: l.merge_slashes ?? true,
     ...(l.rate_limit ? { rateLimit: rateLimit(l.rate_limit) } : {}),
-    ...(l.access_log !== undefined && l.access_log !== "off" ? { accessLog: l.access_log } : {}),
+    ...accessLog(l.access_log),
     ...(l.protocol === "udp" ? { udp: {
       maxFlows: l.udp?.max_flows ?? l.max_connections ?? DEFAULT_UDP_MAX_FLOWS,
       minIdleMs: l.udp?.min_idle_ms ?? DEFAULT_UDP_MIN_IDLE_MS,
     } } : {}),
   };
+}
+
+/** The access log a listener's `access_log` asks for (nothing for "off" or none). */
+function accessLog(a: Listener["access_log"]): { accessLog?: SnapshotAccessLog } {
+  if (a === undefined) return {};
+  const spec = typeof a === "string" ? { path: a } : a;
+  if (spec.path === "off") return {};
+  // validated: every name is one of ACCESS_LOG_FIELDS
+  const fields = (spec.fields as AccessLogField[] | undefined) ?? DEFAULT_ACCESS_LOG_FIELDS;
+  return { accessLog: { path: spec.path, format: spec.format ?? "json", fields } };
 }
 
 function compileRoute(route: Route, fallback: SnapshotPool | undefined, at: string, r: Resolved): SnapshotRoute {

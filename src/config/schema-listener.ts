@@ -13,6 +13,7 @@ import {
   UpgradeProtocolSchema,
 } from "./schema-common.ts";
 import { compileRouteRegex } from "./route-regex.ts";
+import { AccessLogSchema } from "./schema-access-log.ts";
 
 /** What a retry may be triggered by: a failure class or an HTTP status ("502"; YAML's 502 is accepted). */
 export const RetryOnSchema = z.preprocess(
@@ -126,7 +127,6 @@ export const ListenerSchema = z.strictObject({
   /** http(s): match routes with runs of "/" in the path merged into one (nginx's merge_slashes; default true). */
   merge_slashes: z.boolean().optional(),
   rate_limit: RateLimitSchema.optional(),
-  /** http(s): "stdout", "off" (default) or a file path; one JSON line per request. */
-  access_log: z.string().min(1).optional(),
+  access_log: AccessLogSchema.optional(),
   udp: UdpListenerSchema.optional(),
 });

@@ -29,6 +29,7 @@ export function relayData(ex: Exchange, conn: UpstreamConn, data: Buffer): void 
 function relayPacket(ex: Exchange, conn: UpstreamConn, data: Buffer): void {
   ex.session.touch();
   if (ex.tunnel) {
+    ex.bytesOut += data.length;
     if (!ex.session.writer.write(data)) conn.pause();
     return;
   }
@@ -39,6 +40,7 @@ function relayPacket(ex: Exchange, conn: UpstreamConn, data: Buffer): void {
     if (r < 0) return ex.fail(conn.parser.error!);
     pos = r;
     if (ex.tunnel) {
+      ex.bytesOut += data.length - pos;
       if (pos < data.length && !ex.session.writer.write(data, pos, data.length)) conn.pause();
       return;
     }

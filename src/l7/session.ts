@@ -56,6 +56,7 @@ export class Session extends Deadline implements MessageHandler<RequestHead>, Wr
     const ex = this.exchange;
     if (ex !== null && ex.tunnel) {
       this.touch();
+      ex.bytesIn += buf.length; // an upgraded connection's bytes count as its request's (access log, stats)
       if (ex.conn !== null && !ex.conn.write(buf)) this.pauseReading();
       return;
     }
@@ -175,6 +176,7 @@ export class Session extends Deadline implements MessageHandler<RequestHead>, Wr
     this.touch();
     const p = this.pending, conn = this.exchange?.conn;
     this.pending = null;
+    if (p !== null && this.exchange !== null) this.exchange.bytesIn += p.length;
     if (p !== null && conn != null && !conn.write(p)) this.pauseReading();
     this.resumeReading();
   }

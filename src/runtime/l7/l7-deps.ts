@@ -1,6 +1,6 @@
 /** What every L7 listener of a node shares: stats, retry budget, rate limiters, access logs, latency histograms. */
-import type { SnapshotHolder, SnapshotListener } from "../../config/index.ts";
-import { AccessLog, type Registry } from "../../obs/index.ts";
+import type { SnapshotAccessLog, SnapshotHolder, SnapshotListener } from "../../config/index.ts";
+import { AccessLog, LogSink, type Registry } from "../../obs/index.ts";
 import type { BackendStats } from "../pools/backend-stats.ts";
 import type { L7HookDeps } from "./l7-hooks.ts";
 import type { PoolRegistry } from "../pools/pool-registry.ts";
@@ -14,7 +14,10 @@ const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0
 export type L7Deps = Omit<L7HookDeps, "name"> & { flushLogs(): void };
 
 export function newL7Deps(holder: SnapshotHolder, pools: PoolRegistry, metrics: Registry): L7Deps {
-  const logs = new Map<string, AccessLog>();
+  const sinks = new Map<string, LogSink>();
+  // One AccessLog per access_log setting of a snapshot's listener (a lookup per logged request);
+  // listeners that log to the same place share its sink, so their lines never interleave mid-line.
+  const logs = new WeakMap<SnapshotAccessLog, AccessLog>();
   const histogram = metrics.histogram("fulcrum_pool_upstream_latency_seconds", "Time from request sent to response head, per pool", ["pool"], LATENCY_BUCKETS);
   const perBackend = metrics.histogram("fulcrum_backend_upstream_latency_seconds", "Time from request sent to response head, per backend", ["pool", "backend"], LATENCY_BUCKETS);
   const recorders = new Map<string, (s: number) => void>();
@@ -26,11 +29,14 @@ export function newL7Deps(holder: SnapshotHolder, pools: PoolRegistry, metrics: 
     budget: new RetryBudget(),
     limiters: new RateLimiters(),
     accessLog(l: SnapshotListener) {
-      if (l.accessLog === undefined) return undefined;
-      let log = logs.get(l.accessLog);
+      const spec = l.accessLog;
+      if (spec === undefined) return undefined;
+      let log = logs.get(spec);
       if (!log) {
-        log = new AccessLog(l.accessLog);
-        logs.set(l.accessLog, log);
+        let sink = sinks.get(spec.path);
+        if (!sink) sinks.set(spec.path, (sink = new LogSink(spec.path)));
+        log = new AccessLog(sink, spec.fields, spec.format);
+        logs.set(spec, log);
       }
       return log;
     },
@@ -47,7 +53,7 @@ export function newL7Deps(holder: SnapshotHolder, pools: PoolRegistry, metrics: 
       return (s.latency ??= alsoCounted(perBackend.bind({ pool: s.pool, backend: s.address }), s.durations));
     },
     flushLogs() {
-      for (const log of logs.values()) log.flush();
+      for (const sink of sinks.values()) sink.flush();
     },
   };
 }
