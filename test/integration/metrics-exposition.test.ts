@@ -58,6 +58,8 @@ beforeAll(async () => {
       },
       { name: "tcp-in", protocol: "tcp", address: "127.0.0.1:0", pool: "tcp" },
       { name: "udp-in", protocol: "udp", address: "127.0.0.1:0", pool: "udp" },
+      // no traffic: there so its handshake-timeout series is exposed (and linted) too
+      { name: "tcp-proxy", protocol: "tcp", address: "127.0.0.1:0", pool: "tcp", proxy_protocol: { accept_from: ["127.0.0.1/32"] } },
     ],
     pools: [
       { name: "app", backends: [{ address: web.address }] },
@@ -81,6 +83,10 @@ beforeAll(async () => {
   client.send(n.port("udp-in"), "hello udp");
   await until(() => client.replies.length === 1);
   client.close();
+  const dry = await fetch(`${n.node.url}/v1/pools/app/backends?dry_run=true`, {
+    method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ address: "127.0.0.1:9" }),
+  });
+  expect(dry.status).toBeLessThan(300);
   // an L4 connection's bytes are counted when it closes
   await until(async () => sum(await n.metrics(), "fulcrum_backend_bytes_total", { pool: "tcp" }) === 18);
 });
@@ -133,7 +139,9 @@ describe("/metrics of a node with http, tcp and udp traffic", () => {
     expect(sum(text, "fulcrum_backend_requests_total", { pool: "tcp" })).toBe(1);
     expect(sum(text, "fulcrum_backend_requests_total", { pool: "udp" })).toBe(1);
     expect(sum(text, "fulcrum_listener_udp_flows", { listener: "udp-in" })).toBe(1);
-    expect(sum(text, "fulcrum_listener_bound")).toBe(3);
+    expect(sum(text, "fulcrum_listener_bound")).toBe(4);
+    expect(sum(text, "fulcrum_config_writes_total", { result: "dry_run" })).toBe(1);
+    expect(samples(text).filter(([name, labels]) => name === "fulcrum_listener_handshake_timeouts_total" && labels.listener === "tcp-proxy").length).toBe(1);
   });
 
   test("fulcrum_build_info names the version and the git commit the node runs from", async () => {
