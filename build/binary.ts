@@ -19,8 +19,8 @@ const WORKERS = ["src/health/check-worker.ts"];
 const commit = gitHead(root);
 const proc = Bun.spawnSync(
   [
-    process.execPath, "build", "--compile", "--minify-syntax", "--define", `FULCRUM_COMMIT=${JSON.stringify(commit)}`,
-    "src/main.ts", ...WORKERS, "--outfile", outfile,
+    process.execPath, "build", "--compile", "--minify-syntax", "--splitting",
+    "--define", `FULCRUM_COMMIT=${JSON.stringify(commit)}`, "src/main.ts", ...WORKERS, "--outfile", outfile,
   ],
   { cwd: root, stdout: "inherit", stderr: "inherit" },
 );

@@ -3,6 +3,7 @@ import { DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_HEADER_TIMEOUT_MS, DEFAULT_IDLE_T
 import { CidrList, compileHostPattern, HostTable, parseCidr, parseHostPort } from "../net/index.ts";
 import { throwIfAny } from "./problems.ts";
 import { compileRouteRegex, type RouteRegex } from "./route-regex.ts";
+import { listenerTracing, routeTracing } from "./compile-tracing.ts";
 import type { Listener, Route } from "./schema.ts";
 import { DEFAULT_ACCESS_LOG_FIELDS, type AccessLogField } from "./schema-access-log.ts";
 import type {
@@ -14,6 +15,7 @@ import type {
   SnapshotPool,
   SnapshotRoute,
   SnapshotSniRule,
+  SnapshotTracing,
 } from "./snapshot.ts";
 
 /** udp: most flows (unless max_connections says otherwise) and the idle time that makes a flow evictable. */
@@ -45,6 +47,7 @@ export function compileListener(l: Listener, at: string, r: Resolved): SnapshotL
     names: rule.names.map(compileHostPattern),
     pool: lookup(r.pools, rule.pool, "pool", `${at}.sni[${k}].pool`),
   }));
+  const tracing = listenerTracing(l);
   return {
     name: l.name,
     protocol: l.protocol,
@@ -52,7 +55,7 @@ export function compileListener(l: Listener, at: string, r: Resolved): SnapshotL
     host,
     port,
     ...(pool ? { pool } : {}),
-    routes: l.routes.map((route, k) => compileRoute(route, pool, `${at}.routes[${k}]`, r)),
+    routes: l.routes.map((route, k) => compileRoute(route, pool, `${at}.routes[${k}]`, r, tracing)),
     certificates: (l.tls?.certificates ?? []).map((c, k) =>
       lookup(r.certificates, c, "certificate", `${at}.tls.certificates[${k}]`),
     ),
@@ -71,10 +74,13 @@ export function compileListener(l: Listener, at: string, r: Resolved): SnapshotL
     mergeSlashes: l.merge_slashes ?? true,
     ...(l.rate_limit ? { rateLimit: rateLimit(l.rate_limit) } : {}),
     ...accessLog(l.access_log),
+    alpn: l.protocol === "https" ? (l.alpn ?? ["h2", "http/1.1"]) : [],
+    h2c: l.protocol === "http" && (l.h2c ?? true),
     ...(l.protocol === "udp" ? { udp: {
       maxFlows: l.udp?.max_flows ?? l.max_connections ?? DEFAULT_UDP_MAX_FLOWS,
       minIdleMs: l.udp?.min_idle_ms ?? DEFAULT_UDP_MIN_IDLE_MS,
     } } : {}),
+    ...(tracing ? { tracing } : {}),
   };
 }
 
@@ -88,8 +94,9 @@ function accessLog(a: Listener["access_log"]): { accessLog?: SnapshotAccessLog }
   return { accessLog: { path: spec.path, format: spec.format ?? "json", fields } };
 }
 
-function compileRoute(route: Route, fallback: SnapshotPool | undefined, at: string, r: Resolved): SnapshotRoute {
+function compileRoute(route: Route, fallback: SnapshotPool | undefined, at: string, r: Resolved, onListener: SnapshotTracing | undefined): SnapshotRoute {
   const m = route.match ?? {};
+  const tracing = routeTracing(route, onListener);
   const pool = route.pool !== undefined ? lookup(r.pools, route.pool, "pool", `${at}.pool`) : route.redirect ? undefined : fallback;
   return {
     name: route.name,
@@ -119,6 +126,7 @@ function compileRoute(route: Route, fallback: SnapshotPool | undefined, at: stri
     ...(route.rate_limit ? { rateLimit: rateLimit(route.rate_limit) } : {}),
     ...(route.request_headers ? { requestHeaders: headerOps(route.request_headers) } : {}),
     ...(route.response_headers ? { responseHeaders: headerOps(route.response_headers) } : {}),
+    ...(tracing ? { tracing } : {}),
   };
 }
 
@@ -154,7 +162,7 @@ function cidrs(list: readonly string[], at: string): CidrList {
 }
 
 /** The first rule naming a pattern keeps it (validation refuses a name listed twice). */
-function sniTable(rules: readonly SnapshotSniRule[]): HostTable<SnapshotPool> {
+export function sniTable(rules: readonly SnapshotSniRule[]): HostTable<SnapshotPool> {
   const t = new HostTable<SnapshotPool>();
   for (const rule of rules) for (const name of rule.names) t.add(name, rule.pool);
   return t;

@@ -8,7 +8,7 @@ import { z } from "zod";
 
 /** Every field a line can carry, in the order a line writes them when `fields` is not given (all of them). */
 export const ACCESS_LOG_FIELDS = [
-  "time", "request_id", "listener", "client", "method", "host", "target", "path", "protocol", "status",
+  "time", "request_id", "trace_id", "listener", "client", "method", "host", "target", "path", "protocol", "status",
   "bytes_in", "bytes_out", "duration_ms", "route", "pool", "backend", "upstream_status", "upstream_ms",
   "attempts", "retries", "error", "user_agent", "referer",
 ] as const;

@@ -10,6 +10,8 @@ import type { LogSink } from "./log-sink.ts";
 export interface AccessLogEntry {
   time?: string;
   request_id?: string;
+  /** The W3C trace id, on requests a listener or route with `tracing` traced (absent otherwise). */
+  trace_id?: string;
   listener?: string;
   client?: string;
   method?: string;
@@ -18,7 +20,7 @@ export interface AccessLogEntry {
   target?: string;
   /** The normalized path routing used, without the query. */
   path?: string;
-  /** "HTTP/1.0", "HTTP/1.1". */
+  /** "HTTP/1.0", "HTTP/1.1" or "HTTP/2.0". */
   protocol?: string;
   status?: number;
   bytes_in?: number;

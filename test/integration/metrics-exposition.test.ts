@@ -1,7 +1,8 @@
 /**
- * /metrics of a real node that carried http, tcp and udp traffic, read as Prometheus would (issue
- * 12 item 9): `promtool check metrics` has nothing to say; every family belongs to one level
- * (listener, route, pool, backend), so summing a family counts each request once; the build and
+ * /metrics of a real node that carried http (HTTP/1.1 and h2c), tcp and udp traffic, read as
+ * Prometheus would (issue 12 item 9): `promtool check metrics` has nothing to say; every family belongs to one level
+ * (listener, route, pool, backend; tracing, admin and config are the node's own), so summing a
+ * family counts each request once; the build and
  * the process are described (fulcrum_build_info, process_*), as the Go client does.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
@@ -9,6 +10,7 @@ import { join } from "node:path";
 import { killAll } from "../helpers/process.ts";
 import { echoBackend } from "../l4/helpers/backends.ts";
 import { udpClient, udpEcho } from "../l4/helpers/udp.ts";
+import { closeH2Sessions, h2Call } from "./helpers/h2-call.ts";
 import { backend, call, deadAddress, removeTempDirs, startNode, until, type L7Node } from "./helpers/l7-node.ts";
 
 const web = backend("web");
@@ -54,6 +56,8 @@ beforeAll(async () => {
     listeners: [
       {
         name: "web", protocol: "http", address: "127.0.0.1:0", pool: "app",
+        // an endpoint that refuses: the tracing series get labels (and are linted) without a receiver
+        tracing: { sample_rate: 1, otlp_endpoint: `http://${deadAddress()}` },
         routes: [{ name: "api", match: { path_prefix: "/api" }, pool: "app" }, { name: "gone", match: { path_prefix: "/gone" }, pool: "dead" }],
       },
       { name: "tcp-in", protocol: "tcp", address: "127.0.0.1:0", pool: "tcp" },
@@ -70,7 +74,9 @@ beforeAll(async () => {
   });
   const port = n.port("web");
   for (let i = 0; i < 5; i++) await (await call(port, `/api/${i}?q=${i}`)).arrayBuffer();
-  for (let i = 0; i < 3; i++) await (await call(port, "/")).arrayBuffer();
+  for (let i = 0; i < 2; i++) await (await call(port, "/")).arrayBuffer();
+  await (await h2Call(port, "/")).arrayBuffer(); // h2c: the fulcrum_listener_h2_* series too
+  closeH2Sessions();
   expect((await call(port, "/gone")).status).toBe(502);
 
   const got = { text: "" };
@@ -111,7 +117,7 @@ describe("/metrics of a node with http, tcp and udp traffic", () => {
   test("every family is named for its level, and no series carries a scope label", async () => {
     const text = await n.metrics();
     const families = [...text.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]!);
-    const stray = families.filter((f) => !/^(fulcrum_(listener|route|pool|backend|admin|config)_|process_|fulcrum_build_info$)/.test(f));
+    const stray = families.filter((f) => !/^(fulcrum_(listener|route|pool|backend|admin|config|tracing)_|process_|fulcrum_build_info$)/.test(f));
     expect(stray).toEqual([]);
     expect(samples(text).filter(([, labels]) => "scope" in labels || "name" in labels)).toEqual([]);
     for (const [family, labels] of [
@@ -122,6 +128,7 @@ describe("/metrics of a node with http, tcp and udp traffic", () => {
       ["fulcrum_listener_udp_flows", ["listener"]],
       ["fulcrum_pool_upstream_latency_seconds_bucket", ["pool"]],
       ["fulcrum_pool_health_transitions_total", ["pool", "to"]],
+      ["fulcrum_tracing_spans_exported_total", ["endpoint"]],
     ] as const) {
       expect([family, labelNames(text, family)]).toEqual([family, [...labels]]);
     }
@@ -139,6 +146,7 @@ describe("/metrics of a node with http, tcp and udp traffic", () => {
     expect(sum(text, "fulcrum_backend_requests_total", { pool: "tcp" })).toBe(1);
     expect(sum(text, "fulcrum_backend_requests_total", { pool: "udp" })).toBe(1);
     expect(sum(text, "fulcrum_listener_udp_flows", { listener: "udp-in" })).toBe(1);
+    expect(sum(text, "fulcrum_listener_h2_streams_total", { listener: "web" })).toBe(1);
     expect(sum(text, "fulcrum_listener_bound")).toBe(4);
     expect(sum(text, "fulcrum_config_writes_total", { result: "dry_run" })).toBe(1);
     expect(samples(text).filter(([name, labels]) => name === "fulcrum_listener_handshake_timeouts_total" && labels.listener === "tcp-proxy").length).toBe(1);

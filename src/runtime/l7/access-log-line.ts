@@ -4,14 +4,9 @@
  * that upgraded its connection (a WebSocket) reaches onLog when the tunnel closes, so its line
  * carries the bytes both ways and the duration of the whole connection.
  */
-import type { ProxyCtx, RequestHead } from "../../l7/index.ts";
+import type { ProxyCtx } from "../../l7/index.ts";
 import type { AccessLog, AccessLogEntry } from "../../obs/index.ts";
 import type { RequestState } from "./request-state.ts";
-
-/** The protocol of a request as a log line names it. */
-export function protocolOf(req: RequestHead): string {
-  return req.versionMinor === 0 ? "HTTP/1.0" : "HTTP/1.1";
-}
 
 /** Milliseconds rounded to the microsecond. */
 function ms(v: number): number {
@@ -29,13 +24,14 @@ export function logRequest(
   const s = ctx.user, req = ctx.req;
   e.time = log.wants("time") ? new Date().toISOString() : undefined;
   e.request_id = ctx.requestId;
+  e.trace_id = s.trace?.traceId;
   e.listener = listener;
   e.client = ctx.clientAddress;
   e.method = req.method;
   e.host = log.wants("host") ? req.host : undefined;
   e.target = req.target;
   e.path = s.path;
-  e.protocol = protocolOf(req);
+  e.protocol = ctx.httpVersion;
   e.status = ctx.status;
   e.bytes_in = ctx.bytesIn;
   e.bytes_out = ctx.bytesOut;

@@ -1,6 +1,7 @@
 /** What every L7 listener of a node shares: stats, retry budget, rate limiters, access logs, latency histograms. */
 import type { SnapshotAccessLog, SnapshotHolder, SnapshotListener } from "../../config/index.ts";
-import { AccessLog, LogSink, type Registry } from "../../obs/index.ts";
+import { AccessLog, LogSink, type EventLog, type Registry } from "../../obs/index.ts";
+import { TraceExporters } from "../../tracing/index.ts";
 import type { BackendStats } from "../pools/backend-stats.ts";
 import type { L7HookDeps } from "./l7-hooks.ts";
 import type { PoolRegistry } from "../pools/pool-registry.ts";
@@ -13,7 +14,7 @@ const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0
 
 export type L7Deps = Omit<L7HookDeps, "name"> & { flushLogs(): void };
 
-export function newL7Deps(holder: SnapshotHolder, pools: PoolRegistry, metrics: Registry): L7Deps {
+export function newL7Deps(holder: SnapshotHolder, pools: PoolRegistry, metrics: Registry, log: EventLog = (line) => console.log(line)): L7Deps {
   const sinks = new Map<string, LogSink>();
   // One AccessLog per access_log setting of a snapshot's listener (a lookup per logged request);
   // listeners that log to the same place share its sink, so their lines never interleave mid-line.
@@ -27,18 +28,19 @@ export function newL7Deps(holder: SnapshotHolder, pools: PoolRegistry, metrics: 
     pools,
     stats,
     budget: new RetryBudget(),
+    tracing: new TraceExporters(metrics, log),
     limiters: new RateLimiters(),
     accessLog(l: SnapshotListener) {
       const spec = l.accessLog;
       if (spec === undefined) return undefined;
-      let log = logs.get(spec);
-      if (!log) {
+      let access = logs.get(spec);
+      if (!access) {
         let sink = sinks.get(spec.path);
         if (!sink) sinks.set(spec.path, (sink = new LogSink(spec.path)));
-        log = new AccessLog(sink, spec.fields, spec.format);
-        logs.set(spec, log);
+        access = new AccessLog(sink, spec.fields, spec.format);
+        logs.set(spec, access);
       }
-      return log;
+      return access;
     },
     latency(pool: string) {
       let r = recorders.get(pool);
