@@ -13,7 +13,7 @@ import { createAdminApp, createProbeApp, type Readiness, type RuntimeView } from
 import { SnapshotHolder, type Snapshot } from "../config/index.ts";
 import { ConfigControl, type ChangeResult } from "../control/index.ts";
 import { LbError } from "../errors.ts";
-import { createLogger, LOG_FORMATS, Registry, type Logger, type LogFormat } from "../obs/index.ts";
+import { buildCommit, createLogger, LOG_FORMATS, Registry, registerBuildInfo, registerProcessMetrics, type Logger, type LogFormat } from "../obs/index.ts";
 import { defaultDbPath, openStore, type Store } from "../store/index.ts";
 import pkg from "../../package.json" with { type: "json" };
 import { parseCommand, parseHostPort, seeHelp } from "./args.ts";
@@ -131,6 +131,8 @@ export async function startNode(opts: NodeOptions = {}): Promise<FulcrumNode> {
   warnExposed(dbPath, log);
   const holder = new SnapshotHolder();
   const metrics = new Registry();
+  registerBuildInfo(metrics, pkg.version);
+  registerProcessMetrics(metrics);
   let plane: DataPlane | undefined;
   let draining = false;
   const servers: Server[] = [];
@@ -177,7 +179,7 @@ function printBanner(node: FulcrumNode, token: string | undefined, log: Logger):
   const revision = node.holder.current()?.revision ?? 0;
   const database = node.dbPath === ":memory:" ? node.dbPath : resolve(node.dbPath);
   const auth = token ? ` -H "Authorization: Bearer $FULCRUM_ADMIN_TOKEN"` : "";
-  log.info(`fulcrum ${pkg.version} started (pid ${process.pid})`, { pid: process.pid, version: pkg.version });
+  log.info(`fulcrum ${pkg.version} started (pid ${process.pid})`, { pid: process.pid, version: pkg.version, commit: buildCommit() });
   log.info(`database ${database} at revision ${revision}`, { database, revision });
   log.info(`admin listening on ${node.adminUrl}${token ? " (bearer token required)" : ""}`, { admin: node.adminUrl, token_required: token !== undefined });
   log.info(`try: curl${auth} ${node.adminUrl}/v1/config   or   ${selfCommand()} apply -f fulcrum.yaml --admin ${node.adminUrl}`);

@@ -5,8 +5,10 @@ import { throwIfAny } from "./problems.ts";
 import { compileRouteRegex, type RouteRegex } from "./route-regex.ts";
 import { listenerTracing, routeTracing } from "./compile-tracing.ts";
 import type { Listener, Route } from "./schema.ts";
+import { DEFAULT_ACCESS_LOG_FIELDS, type AccessLogField } from "./schema-access-log.ts";
 import type {
   HeaderPair,
+  SnapshotAccessLog,
   SnapshotCertificate,
   SnapshotClientCertMatch,
   SnapshotHeaderOps,
@@ -74,7 +76,7 @@ export function compileListener(l: Listener, at: string, r: Resolved): SnapshotL
     maxBodyBytes: l.max_body_bytes ?? DEFAULT_MAX_BODY_BYTES,
     mergeSlashes: l.merge_slashes ?? true,
     ...(l.rate_limit ? { rateLimit: rateLimit(l.rate_limit) } : {}),
-    ...(l.access_log !== undefined && l.access_log !== "off" ? { accessLog: l.access_log } : {}),
+    ...accessLog(l.access_log),
     alpn: l.protocol === "https" ? (l.alpn ?? ["h2", "http/1.1"]) : [],
     h2c: l.protocol === "http" ? (l.h2c ?? true) : false,
     ...(l.protocol === "udp" ? { udp: {
@@ -89,6 +91,16 @@ export function compileListener(l: Listener, at: string, r: Resolved): SnapshotL
     } } : {}),
     ...(tracing ? { tracing } : {}),
   };
+}
+
+/** The access log a listener's `access_log` asks for (nothing for "off" or none). */
+function accessLog(a: Listener["access_log"]): { accessLog?: SnapshotAccessLog } {
+  if (a === undefined) return {};
+  const spec = typeof a === "string" ? { path: a } : a;
+  if (spec.path === "off") return {};
+  // validated: every name is one of ACCESS_LOG_FIELDS
+  const fields = (spec.fields as AccessLogField[] | undefined) ?? DEFAULT_ACCESS_LOG_FIELDS;
+  return { accessLog: { path: spec.path, format: spec.format ?? "json", fields } };
 }
 
 function compileRoute(route: Route, fallback: SnapshotPool | undefined, at: string, r: Resolved, onListener: SnapshotTracing | undefined): SnapshotRoute {

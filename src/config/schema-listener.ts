@@ -14,6 +14,7 @@ import {
 } from "./schema-common.ts";
 import { compileRouteRegex } from "./route-regex.ts";
 import { AccessSchema, ClientAuthSchema, ClientCertMatchSchema } from "./schema-access.ts";
+import { AccessLogSchema } from "./schema-access-log.ts";
 import { ListenerTracingSchema, RouteTracingSchema } from "./schema-tracing.ts";
 
 /** What a retry may be triggered by: a failure class or an HTTP status ("502"; YAML's 502 is accepted). */
@@ -134,8 +135,7 @@ export const ListenerSchema = z.strictObject({
   /** http(s): match routes with runs of "/" in the path merged into one (nginx's merge_slashes; default true). */
   merge_slashes: z.boolean().optional(),
   rate_limit: RateLimitSchema.optional(),
-  /** http(s): "stdout", "off" (default) or a file path; one JSON line per request. */
-  access_log: z.string().min(1).optional(),
+  access_log: AccessLogSchema.optional(),
   /** https: the protocols offered by ALPN, most preferred first (default [h2, http/1.1]). */
   alpn: z.array(z.enum(["h2", "http/1.1"])).min(1).optional(),
   /**

@@ -10,6 +10,10 @@ import type { HashOn, Selector } from "../balance/index.ts";
 import type { AccessList, CidrList, HostPattern, HostTable } from "../net/index.ts";
 import type { RouteRegex } from "./route-regex.ts";
 import type { Algorithm } from "./schema-pool.ts";
+import type { AccessLogField, ACCESS_LOG_FORMATS } from "./schema-access-log.ts";
+
+export type { AccessLogField };
+export type AccessLogFormat = (typeof ACCESS_LOG_FORMATS)[number];
 
 /** A backend. `address` is "host:port" as configured (and the selector key); `host` has no brackets. */
 export interface SnapshotBackend {
@@ -286,8 +290,8 @@ export interface SnapshotListener {
   /** largest request body in bytes; 0 = no limit */
   readonly maxBodyBytes: number;
   readonly rateLimit?: SnapshotRateLimit;
-  /** http(s): where access-log lines go ("stdout" or a path); undefined = off */
-  readonly accessLog?: string;
+  /** http(s): the access log; undefined = off */
+  readonly accessLog?: SnapshotAccessLog;
   /** https: the protocols ALPN offers, preferred first ([] for other protocols) */
   readonly alpn: readonly ("h2" | "http/1.1")[];
   /**
@@ -305,6 +309,15 @@ export interface SnapshotListener {
   readonly clientAuth?: SnapshotClientAuth;
   /** http(s): W3C Trace Context for requests no route matched (routes carry their own); absent = off. */
   readonly tracing?: SnapshotTracing;
+}
+
+/** Where a listener's access-log lines go, and what they carry. */
+export interface SnapshotAccessLog {
+  /** "stdout" or a file path (appended to, created if missing). */
+  readonly path: string;
+  readonly format: AccessLogFormat;
+  /** The fields of each line, in this order. */
+  readonly fields: readonly AccessLogField[];
 }
 
 /** A udp listener's flow table: its cap, and how idle a flow must be before a new client may evict it. */

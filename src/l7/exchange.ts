@@ -236,10 +236,10 @@ export class Exchange<U = unknown> extends RequestCtx<U> implements ConnWaiter, 
       return this.fail(refused);
     }
     this.res = res;
-    this.status = 101;
     this.#phase = Phase.Tunnel;
     this.responseStartedAt = performance.now();
-    this.client.startTunnel(this, res);
+    // what the client saw: an HTTP/2 extended CONNECT is answered 200 (access log, stats by class)
+    this.status = this.client.startTunnel(this, res);
   }
 
   /** Response body bytes (raw chunk framing included when the client side asked for it). */

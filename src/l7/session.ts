@@ -83,6 +83,7 @@ export class Session extends H1Output implements MessageHandler<RequestHead>, Cl
     const ex = this.exchange;
     if (ex !== null && ex.tunnel) {
       this.touch();
+      ex.bytesIn += buf.length; // an upgraded connection's bytes count as its request's (access log, stats)
       if (!(ex.up === null || ex.up.tunnelWrite(buf))) this.pauseReading();
       return;
     }
@@ -201,7 +202,7 @@ export class Session extends H1Output implements MessageHandler<RequestHead>, Cl
   }
 
   /** 101 relayed: from now on client bytes go straight to the backend. */
-  startTunnel(_ex: ClientExchange, res: ResponseHead): void {
+  startTunnel(_ex: ClientExchange, res: ResponseHead): number {
     writeSwitchHead(res, this.writer);
     this.requestDeadline = 0; // an upgraded connection lives as long as its peers want (idle timeout only)
     this.parser.halt();
@@ -209,8 +210,10 @@ export class Session extends H1Output implements MessageHandler<RequestHead>, Cl
     this.touch();
     const p = this.pending, ex = this.exchange;
     this.pending = null;
+    if (p !== null && ex !== null) ex.bytesIn += p.length;
     if (p !== null && ex?.up != null && !ex.up.tunnelWrite(p)) this.pauseReading();
     this.resumeReading();
+    return 101;
   }
 
   /** Writes `last` (if any), stops reading requests, and closes once everything is flushed. */

@@ -159,7 +159,8 @@ describe.skipIf(!canRun)("the README, run as written", () => {
   }, 150_000);
 
   test("the start banner's try: line runs as printed (the binary names itself, a file fulcrum.yaml is there)", async () => {
-    const [, curl, apply] = binary.out().match(/try: (curl \S+)\s+or\s+(\S.*\S)\s*$/m)!;
+    // the line after "admin listening on": under load it can reach the pipe a moment later
+    const [, curl, apply] = await binary.waitFor(/try: (curl \S+)\s+or\s+(\S.*\S)[ \t]*\n/, 10_000);
     expect(apply).toBe("./dist/fulcrum apply -f fulcrum.yaml --admin http://127.0.0.1:9901");
     expect(JSON.parse(await run(curl!)).pools[0].name).toBe("app");
     // fulcrum.yaml has 9001 active and no 9003: applying it is a change, printed as a diff.

@@ -40,6 +40,7 @@ beforeAll(async () => {
       {
         name: "opt", protocol: "https", address: "127.0.0.1:0", pool: "app", tls: { certificates: ["site"] },
         client_auth: { ca: "clients-ca", mode: "optional" },
+        access_log: { path: join(dir, "opt.log"), format: "text", fields: ["path", "status", "client_cert_subject", "client_cert_san"] },
         routes: [
           { name: "certified", match: { path_prefix: "/admin", client_cert: { san: ["client-b.test", "spiffe://acme/*"] } }, pool: "admin" },
           { name: "admin-refused", match: { path_prefix: "/admin" }, access: { deny: ["0.0.0.0/0", "::/0"] } },
@@ -148,6 +149,20 @@ describe("client_auth require", () => {
   });
 });
 
+/** The access log lines of `file` (in the test's folder) once `pred` holds for them (bounded). */
+async function logLines(file: string, pred: (lines: string[]) => boolean): Promise<string[]> {
+  let lines: string[] = [];
+  await until(() => {
+    try {
+      lines = readFileSync(join(dir, file), "utf8").trim().split("\n");
+    } catch {
+      lines = [];
+    }
+    return pred(lines);
+  }, 3000);
+  return lines;
+}
+
 describe("client_auth optional", () => {
   test("a client without a certificate is served with no x-forwarded-client-cert, even one it sends", async () => {
     const r = await get("opt", "/", undefined, ["-H", "x-forwarded-client-cert: Hash=forged"]);
@@ -163,6 +178,14 @@ describe("client_auth optional", () => {
     const without = await get("opt", "/admin");
     expect(without.status).toBe(403);
     expect(without.head).toContain("x-fulcrum-error: access_denied");
+  });
+
+  test("a text access log can carry the certificate's subject and SANs; '-' without one", async () => {
+    await get("opt", "/text-with", certs.clientA);
+    await get("opt", "/text-without");
+    const lines = await logLines("opt.log", (l) => l.some((x) => x.startsWith("/text-without")));
+    expect(lines).toContain("/text-with 200 O=Acme,CN=client-a DNS:client-a.test,URI:spiffe://acme/client-a");
+    expect(lines).toContain("/text-without 200 - -");
   });
 
   test("an expired certificate or one from another CA gets 403 CLIENT_CERT_INVALID and a closed connection", async () => {

@@ -100,9 +100,8 @@ export function clientCertStep(ctx: ProxyCtx<unknown>): void {
   if (cert?.verified) ctx.addRequestFields += cert.xfccLine;
 }
 
-/** The access log's fields for the connection's verified client certificate (none when it has none). */
-export function clientCertLogFields(conn: ConnCtx): { client_cert_subject?: string; client_cert_san?: string[]; client_cert_sha256?: string } {
+/** The connection's verified client certificate, for the access log (undefined: none, or not verified). */
+export function verifiedClientCert(conn: ConnCtx): ClientCertIdentity | undefined {
   const cert = (conn.slot as ConnPolicy | undefined)?.cert;
-  if (!cert?.verified) return {};
-  return { client_cert_subject: cert.subject, client_cert_san: cert.sans.map((e) => `${e.kind}:${e.value}`), client_cert_sha256: cert.sha256 };
+  return cert?.verified ? cert : undefined;
 }
