@@ -31,4 +31,25 @@ export function dryRunOf(query: Record<string, string>): boolean {
 }
 
 /** Parameters every write endpoint takes. */
-export const WRITE_QUERY = ["dry_run"] as const;
+export const WRITE_QUERY = ["dry_run", "wait", "timeout_ms"] as const;
+
+/** How long ?wait=applied waits by default, and at most. */
+export const DEFAULT_WAIT_MS = 10_000;
+export const MAX_WAIT_MS = 300_000;
+
+/**
+ * Reads ?wait=applied&timeout_ms=N: the milliseconds to wait for every live node to apply the
+ * write, or undefined without `wait`. Anything else is a 400 before anything is written.
+ */
+export function waitOf(query: Record<string, string>): number | undefined {
+  const { wait, timeout_ms: raw } = query;
+  if (wait === undefined) {
+    if (raw !== undefined) throw new LbError("INVALID_REQUEST", "timeout_ms goes with wait=applied");
+    return undefined;
+  }
+  if (wait !== "applied") throw new LbError("INVALID_REQUEST", `wait must be "applied", not "${wait}"`);
+  if (raw === undefined) return DEFAULT_WAIT_MS;
+  const ms = Number(raw);
+  if (!/^\d+$/.test(raw) || ms > MAX_WAIT_MS) throw new LbError("INVALID_REQUEST", `timeout_ms must be a whole number of milliseconds from 0 to ${MAX_WAIT_MS}, not "${raw}"`);
+  return ms;
+}

@@ -10,13 +10,13 @@ import { LbError } from "../errors.ts";
 import { appliedReport, type AppliedReport } from "./applied-report.ts";
 import { readConfigState, updateConfigState, type ConfigState } from "./config-state.ts";
 import { writeConfig, type ConfigWriteOptions, type ConfigWriteResult } from "./config-writer.ts";
-import { EtcdClient } from "./etcd/index.ts";
+import { EtcdClient, EtcdError, text } from "./etcd/index.ts";
 import { decodeVotes, HealthPublisher, type Vote } from "./health-votes.ts";
 import { clusterKeys, type ClusterKeys } from "./keys.ts";
 import { LeasedKeys } from "./leased-keys.ts";
 import { MemorySink, type MirrorSink } from "./mirror-sink.ts";
 import { listNodes, NodeRegistry, type NodeView } from "./node-registry.ts";
-import { PrefixMirror, type MirrorStatus } from "./prefix-mirror.ts";
+import { PrefixMirror, type MirrorChange, type MirrorStatus } from "./prefix-mirror.ts";
 import { registerInBackground, registerOnce, type RegistrationState } from "./registration.ts";
 import { openSqliteSink, type SqliteSink } from "./sqlite-sink.ts";
 import { clusterVerdicts, type BackendVerdict, type QuorumRule } from "./verdict.ts";
@@ -58,6 +58,16 @@ export interface ClusterNodeStatus {
   config: MirrorStatus;
   nodes: MirrorStatus;
   health: MirrorStatus;
+  /** Config revisions this node's mirror took from watch events, one by one (a resync jumps). */
+  revisionsApplied: number;
+  /** Config revision events at or below one already applied: must stay 0 (none applied twice). */
+  revisionsRepeated: number;
+}
+
+/** A write etcd refused to take (unreachable, no leader): says so, and that nothing was written. */
+function unavailable(e: unknown, revision: number): unknown {
+  if (!(e instanceof EtcdError) || e.code !== "CLUSTER_UNAVAILABLE" || e.ambiguous) return e;
+  return new LbError("CLUSTER_UNAVAILABLE", `the cluster's etcd cannot take writes now (${e.message.replace(/^etcd: /, "")}); nothing was written, the config stays at revision ${revision}`, { cause: e, retryable: true });
 }
 
 /** With a mirror to serve from, how long start() gives etcd to answer before registering in the background. */
@@ -81,6 +91,11 @@ export class ClusterNode {
   private readonly stopping = new AbortController();
   private background: Promise<void> = Promise.resolve();
   private readonly nodeListeners = new Set<() => void>();
+  private readonly configListeners = new Set<(state: ConfigState) => void>();
+  private readonly voteListeners = new Set<() => void>();
+  private lastRevisionEvent = 0;
+  private revisionsApplied = 0;
+  private revisionsRepeated = 0;
 
   private constructor(readonly opts: ClusterNodeOptions) {
     this.keys = clusterKeys(opts.root);
@@ -91,11 +106,14 @@ export class ClusterNode {
     const self = { name: opts.name, admin_url: opts.adminUrl, version: opts.version, started_at: new Date().toISOString() };
     this.registry = new NodeRegistry({ client: this.client, keys: this.keys, leased: this.leased, self });
     this.health = new HealthPublisher(this.leased, this.keys, opts.name);
-    this.configMirror = this.mirror(this.keys.config, this.sink, (keys) => this.configChanged(keys));
+    this.lastRevisionEvent = this.state.revision;
+    this.configMirror = this.mirror(this.keys.config, this.sink, (c) => this.configChanged(c));
     this.nodesMirror = this.mirror(this.keys.nodes, this.nodesSink, () => {
       for (const l of [...this.nodeListeners]) l();
     });
-    this.healthMirror = this.mirror(this.keys.health, this.votesSink, () => {});
+    this.healthMirror = this.mirror(this.keys.health, this.votesSink, () => {
+      for (const l of [...this.voteListeners]) l();
+    });
   }
 
   /**
@@ -120,6 +138,24 @@ export class ClusterNode {
     return this.state;
   }
 
+  /** Calls `fn` after each change of the mirrored config (after opts.onConfig); returns the unsubscribe function. */
+  onConfigChange(fn: (state: ConfigState) => void): () => void {
+    this.configListeners.add(fn);
+    return () => void this.configListeners.delete(fn);
+  }
+
+  /** Calls `fn` after each change of the mirrored health votes; returns the unsubscribe function. */
+  onVotesChange(fn: () => void): () => void {
+    this.voteListeners.add(fn);
+    return () => void this.voteListeners.delete(fn);
+  }
+
+  /** Calls `fn` after each change of the mirrored node registry; returns the unsubscribe function. */
+  onNodesChange(fn: () => void): () => void {
+    this.nodeListeners.add(fn);
+    return () => void this.nodeListeners.delete(fn);
+  }
+
   /** True once the config mirror has caught up with etcd (false while etcd is away). */
   get synced(): boolean {
     return this.configMirror.status.phase === "in_sync";
@@ -131,14 +167,17 @@ export class ClusterNode {
    */
   async write(doc: ConfigState["doc"], opts: Omit<ConfigWriteOptions, "node">): Promise<ConfigWriteResult> {
     const wait = this.opts.deadlineMs ?? this.client.deadlineMs;
+    // With the watch down, etcd is known to be away: one round over the members, not the whole deadline.
+    const deadlineMs = this.configMirror.status.phase === "disconnected" ? Math.min(wait, this.client.requestTimeoutMs) : wait;
+    const base = this.state.revision;
     try {
-      const r = await writeConfig(this.client, this.keys, this.state, doc, { ...opts, node: this.opts.name });
+      const r = await writeConfig(this.client, this.keys, this.state, doc, { deadlineMs, ...opts, node: this.opts.name });
       if (r.changed) await this.configMirror.waitForRevision(r.etcdRevision, wait);
       return r;
     } catch (e) {
       const winner = (e as LbError).details?.[0] as { etcd_revision?: number } | undefined;
       if (winner?.etcd_revision) await this.configMirror.waitForRevision(winner.etcd_revision, wait);
-      throw e;
+      throw unavailable(e, base);
     }
   }
 
@@ -185,6 +224,8 @@ export class ClusterNode {
       config: { ...this.configMirror.status },
       nodes: { ...this.nodesMirror.status },
       health: { ...this.healthMirror.status },
+      revisionsApplied: this.revisionsApplied,
+      revisionsRepeated: this.revisionsRepeated,
     };
   }
 
@@ -249,7 +290,9 @@ export class ClusterNode {
    * A change reached the mirror: decode what changed. A shard that does not decode (written by
    * something else) keeps the node on its last good config; the next change then re-reads it all.
    */
-  private configChanged(keys: readonly string[]): void {
+  private configChanged(change: MirrorChange): void {
+    const keys = change.keys;
+    this.countRevisions(change);
     try {
       const get = (k: string) => this.sink.get(k);
       this.state = this.stateBroken ? readConfigState(this.sink.entries(), this.keys) : updateConfigState(this.state, keys, get, this.keys);
@@ -260,10 +303,27 @@ export class ClusterNode {
       return;
     }
     this.opts.onConfig?.(this.state);
+    for (const l of [...this.configListeners]) l(this.state);
   }
 
-  private mirror(prefix: string, sink: MirrorSink, onChange: (keys: readonly string[]) => void): PrefixMirror {
+  /** Counts the config revisions that arrive as events: each once and in order, or the count says otherwise. */
+  private countRevisions(change: MirrorChange): void {
+    if (change.kind === "resync") {
+      const kv = this.sink.get(this.keys.configRevision);
+      this.lastRevisionEvent = kv ? Number(text(kv.value)) || 0 : 0;
+      return;
+    }
+    for (const e of change.events) {
+      if (e.kv.key !== this.keys.configRevision || e.type === "DELETE") continue;
+      const revision = Number(text(e.kv.value)) || 0;
+      if (revision <= this.lastRevisionEvent) this.revisionsRepeated++;
+      else this.revisionsApplied++;
+      this.lastRevisionEvent = Math.max(this.lastRevisionEvent, revision);
+    }
+  }
+
+  private mirror(prefix: string, sink: MirrorSink, onChange: (change: MirrorChange) => void): PrefixMirror {
     const { client, opts } = this;
-    return new PrefixMirror({ client, prefix, sink, watchdogMs: opts.watchdogMs ?? 15_000, log: opts.log, onChange: (c) => onChange(c.keys) });
+    return new PrefixMirror({ client, prefix, sink, watchdogMs: opts.watchdogMs ?? 15_000, log: opts.log, onChange });
   }
 }

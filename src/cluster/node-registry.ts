@@ -81,6 +81,11 @@ export class NodeRegistry {
     this.update({ ...this.record, nack: { revision, reason } });
   }
 
+  /** The admin API's real address, once it is bound (port 0 picks one after the record was made). */
+  setAdminUrl(url: string): void {
+    if (url !== this.record.admin_url) this.update({ ...this.record, admin_url: url });
+  }
+
   /** The record as this node last published it. */
   current(): NodeRecord {
     return { ...this.record };

@@ -7,13 +7,15 @@ import type { Hono } from "hono";
 import type { SnapshotHolder } from "../../config/index.ts";
 import { LbError } from "../../errors.ts";
 import { PROMETHEUS_CONTENT_TYPE, type Registry } from "../../obs/index.ts";
-import type { Readiness } from "../deps.ts";
+import type { ClusterSummary, Readiness } from "../deps.ts";
 import { queryOf } from "../query.ts";
 
 /** What the probes read. */
 export interface ProbeDeps {
   holder: SnapshotHolder;
   readiness: () => Readiness;
+  /** In a cluster: how the node stands with etcd (ready still means "serving a known config"). */
+  cluster?: () => ClusterSummary;
 }
 
 /** Mounts the probes and the metrics endpoint. */
@@ -26,7 +28,10 @@ export function mountProbes(app: Hono, deps: ProbeDeps, registry: Registry): voi
   app.get("/readyz", (c) => {
     queryOf(c, []);
     const state = deps.readiness();
-    if (state === "ready") return c.json({ status: "ready", revision: deps.holder.current()?.revision ?? null });
+    if (state === "ready") {
+      const cluster = deps.cluster?.();
+      return c.json({ status: "ready", revision: deps.holder.current()?.revision ?? null, ...(cluster ? { cluster } : {}) });
+    }
     if (state === "draining") throw new LbError("DRAINING", "draining: the node is stopping and takes no new work");
     throw new LbError("NOT_READY", "config not applied or listeners not bound yet");
   });
