@@ -3,8 +3,9 @@
  * within the TTL), holding what `GET /v1/cluster` shows — admin URL, version, start time, and the
  * config revision it applied, or the one it refused and why (a NACK, as in Envoy's xDS). A name is
  * claimed with a create-if-absent txn: a second node with the same name refuses to start, naming
- * the first, once the first has kept the name through two lease TTLs (a node restarting after kill -9
- * waits for its own old record to expire instead of being refused).
+ * the first: at once when the holder's admin URL answers (a live twin), else once the holder has
+ * kept the name through two lease TTLs (a node restarting after kill -9 waits for its own old
+ * record to expire instead of being refused).
  */
 import { LbError } from "../errors.ts";
 import { op, sleep, text, when, type EtcdClient, type KeyValue } from "./etcd/index.ts";
@@ -62,10 +63,14 @@ export class NodeRegistry {
       );
       const holder = r.responses[0]?.kind === "range" ? r.responses[0].range.kvs[0] : undefined;
       if (r.succeeded || holder?.lease === lease) {
-        leased.adopt(key, value, { exclusive: true });
+        // The record may have moved meanwhile (applied(), setAdminUrl()), and the lease's flush may
+        // have written it: adopt only what this txn wrote if it is still the newest, else set it.
+        const now = JSON.stringify(this.record);
+        if (r.succeeded && now === value) leased.adopt(key, value, { exclusive: true });
+        else leased.set(key, now, { exclusive: true });
         return;
       }
-      if (Date.now() >= deadline || signal?.aborted) throw taken(this.record.name, holder);
+      if (Date.now() >= deadline || signal?.aborted || (await answers(holder))) throw taken(this.record.name, holder);
       await sleep(Math.min(250, Math.max(1, deadline - Date.now())), signal);
     }
   }
@@ -94,6 +99,19 @@ export class NodeRegistry {
   private update(next: NodeRecord): void {
     this.record = next;
     this.opts.leased.set(this.opts.keys.node(next.name), JSON.stringify(next), { exclusive: true });
+  }
+}
+
+/** True when the holder's admin URL answers HTTP at all (401 and 404 included): the holder is alive. */
+async function answers(holder: KeyValue | undefined): Promise<boolean> {
+  const url = holder ? decodeNode(holder)?.admin_url : undefined;
+  if (!url || !/^https?:\/\/[^/]+:(?!0$)\d+$/.test(url)) return false;
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
+    await res.body?.cancel();
+    return true;
+  } catch {
+    return false;
   }
 }
 
