@@ -101,11 +101,12 @@ export const STATUS = {
 
 export const DEMO = {
   name: "demo",
-  summary: "three demo backends behind a proxy, and commands to try",
+  summary: "three demo backends behind a proxy (--nodes 3: a cluster), and commands to try",
   options: {
     port: { type: "string", short: "p", value: "N", help: "the demo proxy's port (default 8080; 0 = any free one)" },
     admin: { type: "string", value: "HOST:PORT", help: "admin API address (default FULCRUM_ADMIN, else 127.0.0.1:9901)" },
     db: { type: "string", value: "PATH", help: "keep the demo's config in this database (default: in memory)" },
+    nodes: { type: "string", value: "N", help: "a cluster of N nodes (2-5) sharing one config through a local etcd (etcd must be on PATH)" },
   },
 } as const satisfies CommandSpec;
 
