@@ -6,7 +6,7 @@
  * returns once this node's mirror has it (read your writes), the nodes and their applied revisions,
  * the health verdicts — and nothing about sockets, compiling or the admin API.
  */
-import { LbError } from "../errors.ts";
+import { isLbError, LbError } from "../errors.ts";
 import { appliedReport, type AppliedReport } from "./applied-report.ts";
 import { readConfigState, updateConfigState, type ConfigState } from "./config-state.ts";
 import { writeConfig, type ConfigWriteOptions, type ConfigWriteResult } from "./config-writer.ts";
@@ -15,7 +15,7 @@ import { decodeVotes, HealthPublisher, type Vote } from "./health-votes.ts";
 import { clusterKeys, type ClusterKeys } from "./keys.ts";
 import { LeasedKeys } from "./leased-keys.ts";
 import { MemorySink, type MirrorSink } from "./mirror-sink.ts";
-import { listNodes, NodeRegistry, type NodeView } from "./node-registry.ts";
+import { listNodes, NodeRegistry, takenByLiveTwin, type NodeView } from "./node-registry.ts";
 import { PrefixMirror, type MirrorChange, type MirrorStatus } from "./prefix-mirror.ts";
 import { registerInBackground, registerOnce, type RegistrationState } from "./registration.ts";
 import { openSqliteSink, type SqliteSink } from "./sqlite-sink.ts";
@@ -239,16 +239,23 @@ export class ClusterNode {
     this.sink.close();
   }
 
+  /**
+   * With a mirror the node serves at once: registration waits in the background for etcd, or for
+   * the name's previous record (this node's own, after kill -9) to expire, unless a live twin
+   * answers for the name. Without one, etcd must answer and the name be free before it starts.
+   */
   private async join(): Promise<void> {
     for (const m of [this.configMirror, this.nodesMirror, this.healthMirror]) m.start();
-    if (this.sink.state().appliedRevision === 0) await this.firstSync();
+    const mirrored = this.sink.state().appliedRevision > 0;
+    if (!mirrored) await this.firstSync();
     else if (!(await this.reachable(MIRROR_PROBE_MS))) return this.registerLater("etcd did not answer at start");
     try {
-      await registerOnce(this.leased, this.registry, this.opts.nameWaitMs);
+      await registerOnce(this.leased, this.registry, mirrored ? 0 : this.opts.nameWaitMs);
       this.registration.registered = true;
     } catch (e) {
-      if (!(e instanceof LbError) || e.code !== "CLUSTER_UNAVAILABLE") throw e;
-      this.registerLater(e.message);
+      const later = isLbError(e, "CLUSTER_UNAVAILABLE") || (mirrored && isLbError(e, "NODE_NAME_TAKEN") && !takenByLiveTwin(e));
+      if (!later) throw e;
+      this.registerLater((e as Error).message);
     }
   }
 

@@ -190,6 +190,25 @@ describe("cluster faults through nodes", () => {
     for (const ms of dropped) expect(ms).toBeLessThanOrEqual(LEASE_TTL_S * 1000 + 2000);
   }, 30_000);
 
+  test("a node restarted right after kill -9 serves from its mirror at once, and registers when its old record expires", async () => {
+    const [a] = nodes as [Node, Node, Node];
+    let d = await startNode([etcd.url], "lb-d", dir, PREFIX, ["--lease-ttl", "4"]);
+    await eventually(async () => expect((await a.get("/v1/cluster")).nodes.map((n: any) => n.name)).toContain("lb-d"), 5000);
+    const old = (await a.get("/v1/cluster")).nodes.find((n: any) => n.name === "lb-d").started_at;
+    await d.signal("SIGKILL");
+    d = await startNode([etcd.url], "lb-d", dir, PREFIX, ["--lease-ttl", "4"]);
+    expect((await d.get("/readyz")).status).toBe("ready");
+    // Serving while the killed process's record still holds the name.
+    expect((await a.get("/v1/cluster")).nodes.find((n: any) => n.name === "lb-d")?.started_at).toBe(old);
+    expect((await d.get("/v1/cluster")).registered).toBe(false);
+    await eventually(async () => {
+      const rec = (await a.get("/v1/cluster")).nodes.find((n: any) => n.name === "lb-d");
+      expect(rec?.started_at).not.toBe(old);
+      expect(rec?.started_at).toBeDefined();
+    }, 12_000);
+    await d.signal("SIGTERM");
+  }, 30_000);
+
   test("a node started while etcd is down serves from its mirror (ready; writes 503), catches up after; without a mirror it exits 1 naming the endpoints", async () => {
     const [a] = nodes as [Node, Node, Node];
     await etcd.kill();
