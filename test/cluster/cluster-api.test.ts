@@ -1,11 +1,12 @@
 /**
  * The cluster's admin API and flags at their edges: on a standalone node /v1/cluster says so and
  * ?wait=applied is a 400 (nothing written); bad wait parameters are 400s before anything is
- * written on a cluster node too; `start` refuses bad cluster flags with exit 2, and
- * FULCRUM_CLUSTER / FULCRUM_NODE do what --cluster and --node do.
+ * written on a cluster node too; `start` refuses bad cluster flags with exit 2;
+ * FULCRUM_CLUSTER / FULCRUM_NODE do what --cluster and --node do, and a cluster node's --config
+ * and SIGHUP write through etcd (another node reads the same history).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createAdminApp } from "../../src/admin/index.ts";
@@ -88,10 +89,25 @@ describe("start's cluster flags", () => {
     });
   }, 30_000);
 
-  test("FULCRUM_CLUSTER and FULCRUM_NODE do what --cluster and --node do", async () => {
-    const n = await startFulcrum(["--db", join(dir, "env.db"), "--cluster-prefix", "/capi-env/", "--lease-ttl", "2"], { FULCRUM_CLUSTER: etcd.url, FULCRUM_NODE: "from-env" });
+  test("FULCRUM_CLUSTER and FULCRUM_NODE do what --cluster and --node do; start --config and SIGHUP write through etcd", async () => {
+    const file = join(dir, "env.json");
+    writeFileSync(file, JSON.stringify({ pools: [{ name: "from-file" }] }));
+    const env = { FULCRUM_CLUSTER: etcd.url, FULCRUM_NODE: "from-env" };
+    const n = await startFulcrum(["--config", file, "--db", join(dir, "env.db"), "--cluster-prefix", "/capi-env/", "--lease-ttl", "2"], env);
     const cl = (await (await fetch(`${n.url}/v1/cluster`)).json()) as any;
-    expect(cl).toMatchObject({ mode: "cluster", node: "from-env", endpoints: [etcd.url] });
+    expect(cl).toMatchObject({ mode: "cluster", node: "from-env", endpoints: [etcd.url], revision: 1 });
     expect(n.stdout()).toContain("cluster node from-env");
+    writeFileSync(file, JSON.stringify({ pools: [{ name: "from-file" }, { name: "after-sighup" }] }));
+    n.proc.kill("SIGHUP");
+    await n.waitFor(/config: revision 2 applied \(written on from-env\): SIGHUP reload/);
+    // What the history holds is etcd's: another node on the prefix reads the same entries.
+    const other = await ClusterNode.start({ endpoints: [etcd.url], name: "reader", adminUrl: "http://127.0.0.1:0", version: "test", dbPath: join(dir, "reader.db"), root: "/capi-env/", ttlS: 2 });
+    try {
+      const history = new ClusterStore(other).history();
+      expect(history.map((e) => [e.revision, e.source, e.file, e.node])).toEqual([[2, "sighup", file, "from-env"], [1, "file", file, "from-env"]]);
+      expect(other.config().doc.pools.map((p) => p.name)).toEqual(["from-file", "after-sighup"]);
+    } finally {
+      await other.stop();
+    }
   }, 20_000);
 });
