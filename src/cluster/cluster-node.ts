@@ -7,16 +7,17 @@
  * the health verdicts — and nothing about sockets, compiling or the admin API.
  */
 import { isLbError, LbError } from "../errors.ts";
-import { appliedReport, type AppliedReport } from "./applied-report.ts";
+import { waitForApplied, type AppliedReport } from "./applied-report.ts";
 import { readConfigState, updateConfigState, type ConfigState } from "./config-state.ts";
-import { writeConfig, type ConfigWriteOptions, type ConfigWriteResult } from "./config-writer.ts";
-import { EtcdClient, EtcdError, text } from "./etcd/index.ts";
+import { nothingWritten, writeConfig, type ConfigWriteOptions, type ConfigWriteResult } from "./config-writer.ts";
+import { EtcdClient, text } from "./etcd/index.ts";
 import { decodeVotes, HealthPublisher, type Vote } from "./health-votes.ts";
 import { clusterKeys, type ClusterKeys } from "./keys.ts";
 import { LeasedKeys } from "./leased-keys.ts";
 import { MemorySink, type MirrorSink } from "./mirror-sink.ts";
 import { listNodes, NodeRegistry, takenByLiveTwin, type NodeView } from "./node-registry.ts";
 import { PrefixMirror, type MirrorChange, type MirrorStatus } from "./prefix-mirror.ts";
+import { RevisionCounter } from "./revision-counter.ts";
 import { registerInBackground, registerOnce, type RegistrationState } from "./registration.ts";
 import { openSqliteSink, type SqliteSink } from "./sqlite-sink.ts";
 import { clusterVerdicts, type BackendVerdict, type QuorumRule } from "./verdict.ts";
@@ -64,12 +65,6 @@ export interface ClusterNodeStatus {
   revisionsRepeated: number;
 }
 
-/** A write etcd refused to take (unreachable, no leader): says so, and that nothing was written. */
-function unavailable(e: unknown, revision: number): unknown {
-  if (!(e instanceof EtcdError) || e.code !== "CLUSTER_UNAVAILABLE" || e.ambiguous) return e;
-  return new LbError("CLUSTER_UNAVAILABLE", `the cluster's etcd cannot take writes now (${e.message.replace(/^etcd: /, "")}); nothing was written, the config stays at revision ${revision}`, { cause: e, retryable: true });
-}
-
 /** With a mirror to serve from, how long start() gives etcd to answer before registering in the background. */
 const MIRROR_PROBE_MS = 1000;
 
@@ -93,9 +88,7 @@ export class ClusterNode {
   private readonly nodeListeners = new Set<() => void>();
   private readonly configListeners = new Set<(state: ConfigState) => void>();
   private readonly voteListeners = new Set<() => void>();
-  private lastRevisionEvent = 0;
-  private revisionsApplied = 0;
-  private revisionsRepeated = 0;
+  private readonly revisions: RevisionCounter;
 
   private constructor(readonly opts: ClusterNodeOptions) {
     this.keys = clusterKeys(opts.root);
@@ -106,7 +99,7 @@ export class ClusterNode {
     const self = { name: opts.name, admin_url: opts.adminUrl, version: opts.version, started_at: new Date().toISOString() };
     this.registry = new NodeRegistry({ client: this.client, keys: this.keys, leased: this.leased, self });
     this.health = new HealthPublisher(this.leased, this.keys, opts.name);
-    this.lastRevisionEvent = this.state.revision;
+    this.revisions = new RevisionCounter(this.keys, this.state.revision);
     this.configMirror = this.mirror(this.keys.config, this.sink, (c) => this.configChanged(c));
     this.nodesMirror = this.mirror(this.keys.nodes, this.nodesSink, () => {
       for (const l of [...this.nodeListeners]) l();
@@ -177,7 +170,7 @@ export class ClusterNode {
     } catch (e) {
       const winner = (e as LbError).details?.[0] as { etcd_revision?: number } | undefined;
       if (winner?.etcd_revision) await this.configMirror.waitForRevision(winner.etcd_revision, wait);
-      throw unavailable(e, base);
+      throw nothingWritten(e, base);
     }
   }
 
@@ -187,22 +180,8 @@ export class ClusterNode {
   }
 
   /** Resolves when every live node has applied or refused config `revision`, or at the timeout. */
-  async waitApplied(revision: number, timeoutMs: number): Promise<AppliedReport> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const report = appliedReport(this.nodes(), revision);
-      const left = deadline - Date.now();
-      if (report.pending.length === 0 || left <= 0) return report;
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          clearTimeout(timer);
-          this.nodeListeners.delete(done);
-          resolve();
-        };
-        const timer = setTimeout(done, left);
-        this.nodeListeners.add(done);
-      });
-    }
+  waitApplied(revision: number, timeoutMs: number): Promise<AppliedReport> {
+    return waitForApplied(() => this.nodes(), (fn) => this.onNodesChange(fn), revision, timeoutMs);
   }
 
   /** Every node's health votes, and the cluster's verdict per backend (see verdict.ts). */
@@ -224,8 +203,8 @@ export class ClusterNode {
       config: { ...this.configMirror.status },
       nodes: { ...this.nodesMirror.status },
       health: { ...this.healthMirror.status },
-      revisionsApplied: this.revisionsApplied,
-      revisionsRepeated: this.revisionsRepeated,
+      revisionsApplied: this.revisions.applied,
+      revisionsRepeated: this.revisions.repeated,
     };
   }
 
@@ -299,7 +278,7 @@ export class ClusterNode {
    */
   private configChanged(change: MirrorChange): void {
     const keys = change.keys;
-    this.countRevisions(change);
+    this.revisions.count(change, () => Number(text(this.sink.get(this.keys.configRevision)?.value ?? new Uint8Array())) || 0);
     try {
       const get = (k: string) => this.sink.get(k);
       this.state = this.stateBroken ? readConfigState(this.sink.entries(), this.keys) : updateConfigState(this.state, keys, get, this.keys);
@@ -311,22 +290,6 @@ export class ClusterNode {
     }
     this.opts.onConfig?.(this.state);
     for (const l of [...this.configListeners]) l(this.state);
-  }
-
-  /** Counts the config revisions that arrive as events: each once and in order, or the count says otherwise. */
-  private countRevisions(change: MirrorChange): void {
-    if (change.kind === "resync") {
-      const kv = this.sink.get(this.keys.configRevision);
-      this.lastRevisionEvent = kv ? Number(text(kv.value)) || 0 : 0;
-      return;
-    }
-    for (const e of change.events) {
-      if (e.kv.key !== this.keys.configRevision || e.type === "DELETE") continue;
-      const revision = Number(text(e.kv.value)) || 0;
-      if (revision <= this.lastRevisionEvent) this.revisionsRepeated++;
-      else this.revisionsApplied++;
-      this.lastRevisionEvent = Math.max(this.lastRevisionEvent, revision);
-    }
   }
 
   private mirror(prefix: string, sink: MirrorSink, onChange: (change: MirrorChange) => void): PrefixMirror {
