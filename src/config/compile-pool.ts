@@ -1,13 +1,18 @@
 /** Compiles one validated pool: parsed backends, filled defaults, and its selector. */
-import { createSelector, parseHashOn, type HashOn, type Selector } from "../balance/index.ts";
+import { createSelector, HASHING_ALGORITHMS, parseHashOn, type HashOn, type Selector } from "../balance/index.ts";
 import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_RESPONSE_TIMEOUT_MS } from "./defaults.ts";
 import { parseHostPort } from "../net/index.ts";
 import { throwIfAny } from "./problems.ts";
 import type { Pool } from "./schema.ts";
 import type { SnapshotBackend, SnapshotPool, SnapshotUpstreamTls } from "./snapshot.ts";
 
-/** Builds the SnapshotPool for `p` (at path `at`, e.g. "pools[2]"); throws CONFIG_INVALID on failure. */
-export function compilePool(p: Pool, at: string): SnapshotPool {
+/**
+ * Builds the SnapshotPool for `p` (at path `at`, e.g. "pools[2]"); throws CONFIG_INVALID on failure.
+ * A hashing pool whose table inputs equal `previous`'s (the same pool in the snapshot being served)
+ * keeps its selector: tables are immutable, and rebuilding a 65,537-slot Maglev table for every
+ * pool on every revision costs milliseconds each.
+ */
+export function compilePool(p: Pool, at: string, previous?: SnapshotPool): SnapshotPool {
   const tls = upstreamTls(p);
   const backends = p.backends.map((b, k): SnapshotBackend => {
     const hp = parseHostPort(b.address);
@@ -25,7 +30,7 @@ export function compilePool(p: Pool, at: string): SnapshotPool {
   };
   let selector: Selector;
   try {
-    selector = createSelector(
+    selector = (previous && sameTable(previous, opts, usable)) ? previous.selector : createSelector(
       usable.map((b) => ({ key: b.address, weight: b.weight })),
       opts,
     );
@@ -59,6 +64,14 @@ export function compilePool(p: Pool, at: string): SnapshotPool {
     usable,
     selector,
   };
+}
+
+/** True when a hashing pool's selector for `opts` over `usable` would be `prev`'s. */
+function sameTable(prev: SnapshotPool, opts: { algorithm: Pool["algorithm"]; hashOn?: HashOn; tableSize?: number; ringMinSize?: number; hashBalanceFactor?: number }, usable: readonly SnapshotBackend[]): boolean {
+  if (!HASHING_ALGORITHMS.has(opts.algorithm) || prev.algorithm !== opts.algorithm) return false;
+  if (prev.tableSize !== opts.tableSize || prev.ringMinSize !== opts.ringMinSize || prev.hashBalanceFactor !== opts.hashBalanceFactor) return false;
+  if (JSON.stringify(prev.hashOn) !== JSON.stringify(opts.hashOn) || prev.usable.length !== usable.length) return false;
+  return prev.usable.every((b, i) => b.address === usable[i]!.address && b.weight === usable[i]!.weight);
 }
 
 function hashOnOf(p: Pool): HashOn | undefined {

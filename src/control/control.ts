@@ -98,7 +98,7 @@ export class ConfigControl {
     const { revision, doc } = this.deps.store.read();
     const held = this.deps.holder.current();
     if (held?.revision === revision) return held;
-    const snapshot = compileSnapshot(validateConfig(doc), revision);
+    const snapshot = compileSnapshot(validateConfig(doc), revision, held);
     this.deps.holder.publish(snapshot);
     return snapshot;
   }
@@ -127,7 +127,7 @@ export class ConfigControl {
       const stored = store.read();
       revision = stored.revision;
       if (holder.current()?.revision === revision) return { revision, outcome: "current" };
-      const snapshot = compileSnapshot(validateConfig(stored.doc), revision);
+      const snapshot = compileSnapshot(validateConfig(stored.doc), revision, holder.current());
       await this.deps.preflight?.(snapshot);
       holder.publish(snapshot);
       return { revision, outcome: "published" };
