@@ -129,11 +129,14 @@ export class ClusterMember {
       this.health.recompute();
     }));
     registry.applied(this.holder.current()?.revision ?? 0);
-    this.unfollow.push(this.store.onChange(() => void control.adoptStored().then((a) => {
+    const adopt = () => void control.adoptStored().then((a) => {
       if (a.outcome !== "refused") return;
       registry.refused(a.revision, a.reason);
       this.log(`config: revision ${a.revision} refused, revision ${this.holder.current()?.revision ?? 0} keeps serving: ${a.reason}`, "warn");
-    })));
+    });
+    this.unfollow.push(this.store.onChange(adopt));
+    // A revision that reached the mirror while the data plane was starting had nobody to hear it.
+    adopt();
   }
 
   /** The admin API's real URL (known once it is bound), for the registry. */
