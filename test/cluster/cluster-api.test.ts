@@ -13,6 +13,8 @@ import { createAdminApp } from "../../src/admin/index.ts";
 import { ClusterHealth, ClusterNode, ClusterStore, clusterView } from "../../src/cluster/index.ts";
 import { SnapshotHolder } from "../../src/config/index.ts";
 import { ConfigControl } from "../../src/control/index.ts";
+import { clusterOptions } from "../../src/cli/start-cluster.ts";
+import { isLbError } from "../../src/errors.ts";
 import { killAll, runFulcrum, startFulcrum } from "../helpers/process.ts";
 import { call, makeApp } from "../admin/setup.ts";
 import { startEtcd, stopAllEtcd, type EtcdMember } from "./helpers/etcd.ts";
@@ -72,22 +74,37 @@ describe("cluster node", () => {
 });
 
 describe("start's cluster flags", () => {
-  test("a flag without its partner, a bad URL, a bad name or TTL: exit 2 saying what is wrong", async () => {
-    const cases: [string[], string][] = [
-      [["--node", "lb-1"], "--node goes with --cluster"],
-      [["--cluster", etcd.url], "--cluster needs --node"],
-      [["--cluster", "127.0.0.1:2379", "--node", "lb-1"], "is not an etcd client URL"],
-      [["--cluster", etcd.url, "--node", "Bad Name"], "--node \"Bad Name\" must be"],
-      [["--cluster", etcd.url, "--node", "lb-1", "--lease-ttl", "1"], "--lease-ttl must be a whole number of at least 2"],
-      [["--cluster", etcd.url, "--node", "lb-1", "--cluster-prefix", "nope"], "--cluster-prefix must start and end with"],
-      [["--lease-ttl", "5"], "--lease-ttl goes with --cluster"],
+  test("a flag without its partner, a bad URL, a bad name or TTL is refused saying what is wrong (exit 2)", async () => {
+    const cases: [Record<string, string>, string][] = [
+      [{ node: "lb-1" }, "--node goes with --cluster"],
+      [{ cluster: etcd.url }, "--cluster needs --node"],
+      [{ cluster: "127.0.0.1:2379", node: "lb-1" }, "is not an etcd client URL"],
+      [{ cluster: etcd.url, node: "Bad Name" }, '--node "Bad Name" must be'],
+      [{ cluster: etcd.url, node: "lb-1", "lease-ttl": "1" }, "--lease-ttl must be a whole number of at least 2"],
+      [{ cluster: etcd.url, node: "lb-1", "cluster-prefix": "nope" }, "--cluster-prefix must start and end with"],
+      [{ "lease-ttl": "5" }, "--lease-ttl goes with --cluster"],
     ];
-    const results = await Promise.all(cases.map(([args]) => runFulcrum(["start", "--admin", "127.0.0.1:0", "--db", join(dir, "never.db"), ...args])));
-    results.forEach((r, i) => {
-      expect(r.code).toBe(2);
-      expect(r.stderr).toContain(cases[i]![1]);
-    });
-  }, 30_000);
+    for (const [values, message] of cases) {
+      let err: unknown;
+      try {
+        clusterOptions(values, {});
+      } catch (e) {
+        err = e;
+      }
+      expect(isLbError(err, "INVALID_ARGUMENT")).toBe(true);
+      expect((err as Error).message).toContain(message);
+    }
+    expect(clusterOptions({}, {})).toBeUndefined();
+    expect(clusterOptions({}, { FULCRUM_CLUSTER: `${etcd.url},http://127.0.0.1:1/`, FULCRUM_NODE: "lb-9" })).toMatchObject({ endpoints: [etcd.url, "http://127.0.0.1:1"], node: "lb-9" });
+    // As the command line reports them: exit 2, the message on stderr.
+    const [start, demo] = await Promise.all([
+      runFulcrum(["start", "--admin", "127.0.0.1:0", "--db", join(dir, "never.db"), "--node", "lb-1"]),
+      runFulcrum(["demo", "--nodes", "9"]),
+    ]);
+    expect([start.code, demo.code]).toEqual([2, 2]);
+    expect(start.stderr).toContain("--node goes with --cluster");
+    expect(demo.stderr).toContain("--nodes must be 1 to 5");
+  }, 20_000);
 
   test("FULCRUM_CLUSTER and FULCRUM_NODE do what --cluster and --node do; start --config and SIGHUP write through etcd", async () => {
     const file = join(dir, "env.json");

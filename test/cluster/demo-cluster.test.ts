@@ -56,7 +56,7 @@ describe("fulcrum demo --nodes 3", () => {
     expect(existsSync(dir)).toBe(false);
   }, 60_000);
 
-  test("without etcd on PATH it says how to install it; --nodes out of range is a usage error", async () => {
+  test("without etcd on PATH it says how to install it", async () => {
     const empty = mkdtempSync(join(tmpdir(), "fulcrum-no-etcd-"));
     try {
       const r = await runFulcrum(["demo", "--nodes", "3"], { PATH: empty });
@@ -66,8 +66,5 @@ describe("fulcrum demo --nodes 3", () => {
     } finally {
       rmSync(empty, { recursive: true, force: true });
     }
-    const bad = await runFulcrum(["demo", "--nodes", "9"]);
-    expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain("--nodes must be 1 to 5");
   }, 20_000);
 });

@@ -48,12 +48,15 @@ test("quorum lost: nodes keep serving and writes get 503 with nothing written; a
     expect((await fetch(`http://127.0.0.1:${await n.port("web")}/`)).status).toBe(200);
     expect((await n.get("/readyz")).status).toBe("ready");
   }
-  // Once the member left has stepped down (its watches end "no leader"), etcd takes no proposal:
-  // the write is refused whole. (Sent before that, a leader that has not yet noticed may append it
-  // and commit it when a member returns: the 503 then says the write may still be applied.)
+  // Once the member left knows it has no leader, etcd takes no proposal: the write is refused whole.
+  // (Sent before that, a leader that has not yet noticed may append it and commit it when a member
+  // returns: the 503 then says the write may still be applied, as it must.)
+  const left = members.find((m) => !stopped.includes(m))!;
   await eventually(async () => {
+    const health = await fetch(`${left.url}/health`, { signal: AbortSignal.timeout(2000) }).then((r) => r.json() as Promise<{ health?: string }>, () => ({ health: "?" }));
+    expect(health.health).toBe("false");
     for (const cl of await clusters(nodes)) expect(cl.etcd).toBe("unreachable");
-  }, 10_000);
+  }, 15_000);
   const w = await b.send("POST", "/v1/pools", { name: "no-quorum" });
   expect(w.status).toBe(503);
   expect(w.body.error.code).toBe("CLUSTER_UNAVAILABLE");
