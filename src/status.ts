@@ -105,6 +105,22 @@ export interface HistoryView {
   series: HistorySeries[];
 }
 
+/** A pool's DNS discovery: what it asks, what it found, how its lookups went. */
+export interface DiscoveryState {
+  dns: string;
+  type: string;
+  /** Backends in the last good answer. */
+  active: number;
+  /** Backends that left the answer and drain until removed. */
+  draining: number;
+  lookups: number;
+  failures: number;
+  last_lookup?: string;
+  last_success?: string;
+  /** Why the last lookup failed; absent once one succeeded again. */
+  last_error?: string;
+}
+
 /** What the data plane exposes to the admin API; implement any subset. */
 export interface RuntimeView {
   /** Health of `address` in `pool`; absent means "unknown". */
@@ -119,7 +135,7 @@ export interface RuntimeView {
    * A pool's selector as requests use it now (health, ejections and panic applied): the backends
    * its slots index and, for a hashing pool, its lookup table. Undefined for an unknown pool.
    */
-  poolTable?(pool: string): { backends: readonly { address: string; weight: number }[]; table?: Int32Array } | undefined;
+  poolTable?(pool: string): { backends: readonly { address: string; weight: number; discoveredFrom?: string }[]; table?: Int32Array } | undefined;
   /** Per-second samples of the traffic counters, newest last. */
   history?(query: HistoryQuery): HistoryView;
   /**
@@ -127,4 +143,6 @@ export interface RuntimeView {
    * listener address is taken: the admin API then refuses the write instead of storing it.
    */
   preflight?(snapshot: Snapshot): void | Promise<void>;
+  /** A pool's DNS discovery; undefined when the pool has none. */
+  discovery?(pool: string): DiscoveryState | undefined;
 }

@@ -33,6 +33,47 @@ export interface ClusterSummary {
   outlier_ejection: "local";
 }
 
+/** A live node as GET /v1/cluster lists it: its registry record, its lag, and whether it is this one. */
+export interface ClusterMember {
+  name: string;
+  admin_url: string;
+  version: string;
+  started_at: string;
+  applied_revision: number;
+  nack?: { revision: number; reason: string };
+  /** Config revisions behind the cluster's. */
+  lag: number;
+  self: boolean;
+}
+
+/** The body of GET /v1/cluster on a cluster node (besides `mode: "cluster"`). */
+export interface ClusterDescription extends ClusterSummary {
+  /** The cluster's config revision as this node's mirror holds it. */
+  revision: number;
+  /** The revision this node serves; null before the first. */
+  serving_revision: number | null;
+  /** The newest revision this node could not apply, and why. */
+  nack?: { revision: number; reason: string };
+  endpoints: string[];
+  member: string;
+  /** Why the config watch is away (while it is). */
+  error?: string;
+  /** Why registering failed (while unregistered). */
+  registration_error?: string;
+  lease: { id: string; ttl_s: number; grants: number };
+  mirror: {
+    phase: "starting" | "resyncing" | "catching_up" | "in_sync" | "disconnected" | "stopped";
+    etcd_revision: number;
+    revisions_applied: number;
+    revisions_repeated: number;
+    duplicates_dropped: number;
+    resyncs: number;
+    reconnects: number;
+  };
+  nodes: ClusterMember[];
+  verdicts: { pool: string; address: string; healthy: boolean; down: string[]; up: string[] }[];
+}
+
 /** The answer of a write made with ?wait=applied: which live nodes applied its revision. */
 export interface AppliedWait {
   revision: number;
@@ -53,7 +94,7 @@ export interface BackendVotes {
 /** What the admin API shows of the cluster (absent on a standalone node). */
 export interface ClusterView {
   /** The body of GET /v1/cluster: this node, etcd, the live nodes and their revisions, the verdicts. */
-  describe(): Record<string, unknown>;
+  describe(): ClusterDescription;
   summary(): ClusterSummary;
   /** Resolves when every live node applied or refused config `revision`, or after `timeoutMs`. */
   waitApplied(revision: number, timeoutMs: number): Promise<AppliedWait>;

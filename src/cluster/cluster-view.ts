@@ -42,7 +42,7 @@ export function clusterView(deps: ClusterViewDeps) {
         revision: node.config().revision,
         serving_revision: deps.serving() ?? null,
         ...(self.nack ? { nack: self.nack } : {}),
-        endpoints: st.endpoints,
+        endpoints: [...st.endpoints],
         member: st.member,
         ...(st.config.lastError && st.config.phase !== "in_sync" ? { error: st.config.lastError } : {}),
         ...(st.registrationError && !st.registered ? { registration_error: st.registrationError } : {}),

@@ -8,6 +8,8 @@
 import { LbError } from "../errors.ts";
 import type { Upstream } from "./hooks.ts";
 import { ConnState, type UpstreamConn, type UpstreamHandler } from "./upstream-conn.ts";
+import type { UpstreamLeg } from "./upstream-leg.ts";
+import { H2UpstreamConn } from "./h2-upstream-conn.ts";
 
 /** Cap hits a group reports (see the circuit breaker's OverflowKind). */
 export type ConnOverflowKind = "connections" | "pending" | "pending_timeout";
@@ -31,7 +33,7 @@ export function unlimited(): ConnLimits {
 /** A request that can wait for a connection. Exactly one of the two is called, unless it cancels first. */
 export interface ConnWaiter extends UpstreamHandler {
   /** A connection (idle or new) is this request's now, in FIFO order. */
-  onUpstreamGranted(conn: UpstreamConn): void;
+  onUpstreamGranted(leg: UpstreamLeg): void;
   /** The wait ran past its connect timeout: 503 OVERFLOW. */
   onUpstreamWaitFailed(err: LbError): void;
 }
@@ -48,6 +50,8 @@ export interface Waiter {
 export class ConnGroup {
   /** Idle connections per pool key, LIFO (the warmest on top). */
   readonly idle = new Map<string, UpstreamConn[]>();
+  /** HTTP/2 connections per pool key, busy or idle (each carries many requests: h2-pool.ts). */
+  readonly h2 = new Map<string, H2UpstreamConn[]>();
   /** Requests waiting for a connection, oldest first. */
   readonly waiters: Waiter[] = [];
   /** Known to the pool's idle sweep. */
@@ -76,13 +80,18 @@ export class ConnGroup {
    */
   makeRoom(): boolean {
     if (this.limits.connections < this.limits.maxConnections) return true;
-    let oldest: UpstreamConn | null = null;
+    let oldest: UpstreamConn | H2UpstreamConn | null = null;
     for (const stack of this.idle.values()) {
       const c = stack[0]; // LIFO: the bottom is the oldest
       if (c !== undefined && (oldest === null || c.idleSince < oldest.idleSince)) oldest = c;
     }
+    for (const list of this.h2.values()) {
+      for (const c of list) if (c.load === 0 && c.state === ConnState.Open && (oldest === null || c.idleSince < oldest.idleSince)) oldest = c;
+    }
     if (oldest === null) return false;
-    oldest.destroy(); // its close hands the slot back at once (UpstreamPool.closed)
+    // its close hands the slot back at once (UpstreamPool.closed, H2Pool.closedH2)
+    if (oldest instanceof H2UpstreamConn) oldest.fail(new LbError("UPSTREAM_RESET", "closed to make room (max_connections)"));
+    else oldest.destroy();
     return this.limits.connections < this.limits.maxConnections;
   }
 

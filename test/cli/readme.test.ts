@@ -26,6 +26,12 @@ const SKIPPED: Record<string, string> = {
   "npm run bench -- h2-codec": "a benchmark (h2load for about 20 s); test/h2 runs the codec and its server",
   "npm run -s fulcrum -- demo --nodes 3": "test/cluster/demo-cluster.test.ts runs it and every command its guide prints",
   "npm run bench -- cluster": "a benchmark (etcd, three nodes, 500 writes, wrk: about a minute); test/cluster runs the same nodes",
+  "npm run bench -- h2.bench": "a ~1 min benchmark needing nginx, haproxy and h2load; test/integration/h2-*.test.ts run the same paths",
+  "npm run bench -- h2": "the h2.bench and h2-codec benchmarks together (above)",
+  "npm run bench -- tail": "a ~4 minute benchmark needing nginx, haproxy and wrk; test/integration/tail-stalls.test.ts checks the stalls it found",
+  "npm run bench -- open-loop": "a ~4 minute benchmark needing nginx and haproxy",
+  "npm run bench -- scale": "a benchmark holding up to 100,000 connections for minutes; test/l4/max-connections-node.test.ts runs the limit at small scale",
+  "npm run bench -- conntrack": "a benchmark filling a 64 MiB table; test/assembly/conntrack.test.ts runs the table",
 };
 
 const ran = new Set<string>();
@@ -173,7 +179,8 @@ describe.skipIf(!canRun)("the README, run as written", () => {
   }, 150_000);
 
   test("the start banner's try: line runs as printed (the binary names itself, a file fulcrum.yaml is there)", async () => {
-    const [, curl, apply] = binary.out().match(/try: (curl \S+)\s+or\s+(\S.*\S)\s*$/m)!;
+    // The try: line follows the admin line the node was waited for; on a busy machine it may not be in yet.
+    const [, curl, apply] = await binary.waitFor(/try: (curl \S+)\s+or\s+(\S.*\S)\s*$/m);
     expect(apply).toBe("./dist/fulcrum apply -f fulcrum.yaml --admin http://127.0.0.1:9901");
     expect(JSON.parse(await run(curl!)).pools[0].name).toBe("app");
     // fulcrum.yaml has 9001 active and no 9003: applying it is a change, printed as a diff.

@@ -41,6 +41,7 @@ describe("standalone node", () => {
     const r = await call(app, "POST", "/v1/pools?wait=applied", { name: "app" });
     expect(r.status).toBe(400);
     expect(r.body.error.message).toContain("--cluster");
+    expect(r.body.error.details).toEqual([{ path: "wait", message: expect.stringContaining("needs a cluster node") }]);
     expect(store.read().revision).toBe(0);
   });
 });
@@ -52,16 +53,17 @@ describe("cluster node", () => {
     const holder = new SnapshotHolder();
     const health = new ClusterHealth(node, () => "majority");
     const app = createAdminApp({ store, holder, control: new ConfigControl({ store, holder }), cluster: clusterView({ node, health, serving: () => holder.current()?.revision }) });
-    for (const [query, message] of [
-      ["?wait=now", 'wait must be "applied"'],
-      ["?timeout_ms=5", "timeout_ms goes with wait=applied"],
-      ["?wait=applied&timeout_ms=-1", "timeout_ms must be a whole number"],
-      ["?wait=applied&timeout_ms=999999", "timeout_ms must be a whole number"],
-      ["?wait=applied&dry_run=true", "cannot go with dry_run"],
+    for (const [query, field, message] of [
+      ["?wait=now", "wait", 'wait: must be "applied"'],
+      ["?timeout_ms=5", "timeout_ms", "timeout_ms: goes with wait=applied"],
+      ["?wait=applied&timeout_ms=-1", "timeout_ms", "timeout_ms: must be a whole number"],
+      ["?wait=applied&timeout_ms=999999", "timeout_ms", "timeout_ms: must be a whole number"],
+      ["?wait=applied&dry_run=true", "wait", "wait: cannot go with dry_run"],
     ] as const) {
       const r = await call(app, "POST", `/v1/pools${query}`, { name: "app" });
       expect(r.status).toBe(400);
       expect(r.body.error.message).toContain(message);
+      expect(r.body.error.details.map((d: { path: string }) => d.path)).toEqual([field]);
     }
     expect(store.read().revision).toBe(0);
     const ok = await call(app, "POST", "/v1/pools?wait=applied&timeout_ms=0", { name: "app" });

@@ -7,7 +7,7 @@
 import { extractHashKey, newPickContext, signSticky, stickyIndex, backendIndex } from "../../balance/index.ts";
 import type { SnapshotHolder, SnapshotListener, SnapshotRoute } from "../../config/index.ts";
 import { LbError } from "../../errors.ts";
-import { badMessage, errorReply, type ProxyCtx, type ProxyHooks, type ProxyReply, type ResponseHead, type Upstream } from "../../l7/index.ts";
+import { badMessage, errorReply, grpcTimeoutMs, isGrpc, type ProxyCtx, type ProxyHooks, type ProxyReply, type ResponseHead, type Upstream } from "../../l7/index.ts";
 import { hostOfAuthority } from "../../net/index.ts";
 import type { AccessLog } from "../../obs/index.ts";
 import type { BackendStats } from "../pools/backend-stats.ts";
@@ -19,6 +19,8 @@ import type { RateLimiters } from "./rate-limiters.ts";
 import { newRequestState, type RequestState } from "./request-state.ts";
 import { failureKind, mayEverRetry, REPLAY_BODY_BYTES, routeAllowsRetry, type RetryBudget } from "./retry-policy.ts";
 import { editsOf, redirectReply } from "./route-edits.ts";
+import { beginTrace, endTrace, injectTrace } from "./trace-step.ts";
+import type { TraceExporters } from "../../tracing/index.ts";
 import { matchRoute, originForm, queryParam, readTarget, rewriteTarget } from "./router.ts";
 import type { L7Stats, TrafficStats } from "../stats/traffic-stats.ts";
 
@@ -34,6 +36,8 @@ export interface L7HookDeps {
   latency: (pool: string) => (seconds: number) => void;
   /** Upstream latency recorder of one backend (kept on its stats object once bound). */
   backendLatency: (s: BackendStats) => (seconds: number) => void;
+  /** Span exporters of listeners and routes with `tracing`. */
+  tracing: TraceExporters;
 }
 
 type Ctx = ProxyCtx<RequestState>;
@@ -54,6 +58,14 @@ function refuse(ctx: Ctx, problem: Parameters<typeof badMessage>[0]): ProxyReply
   const err = badMessage(problem, false);
   ctx.error = err;
   return errorReply(err);
+}
+
+/** A gRPC call's grpc-timeout caps how long the proxy waits for it: for its response head, and in all. */
+function capByGrpcTimeout(ctx: Ctx): void {
+  const ms = grpcTimeoutMs(ctx.req.get("grpc-timeout"));
+  if (ms === undefined) return;
+  ctx.responseTimeoutMs = Math.min(ctx.responseTimeoutMs, ms);
+  ctx.requestTimeoutMs = ctx.requestTimeoutMs > 0 ? Math.min(ctx.requestTimeoutMs, ms) : ms;
 }
 
 /** Builds the hooks for listener `deps.name`. */
@@ -119,6 +131,8 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
         s.routeStats = rs;
         s.routeStats.active++;
       }
+      const tracing = route ? route.tracing : l.tracing;
+      if (tracing) s.trace = beginTrace(ctx, tracing);
       if (l.rateLimit || route?.rateLimit) {
         const limited = deps.limiters.check(l, route, ctx.clientAddress);
         if (limited) return limited;
@@ -152,6 +166,7 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
       ctx.connectTimeoutMs = route?.connectTimeoutMs ?? rt.config.connectTimeoutMs;
       ctx.idleTimeoutMs = route?.idleTimeoutMs ?? rt.config.idleTimeoutMs ?? 0;
       ctx.requestTimeoutMs = route?.requestTimeoutMs ?? rt.config.requestTimeoutMs ?? 0;
+      if (isGrpc(ctx.req)) capByGrpcTimeout(ctx);
       ctx.connGroup = rt.conns;
       const hashOn = rt.config.hashOn;
       const key = hashOn
@@ -163,6 +178,7 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
           })
         : undefined;
       s.pick = newPickContext(key, rt.load);
+      if (s.trace) injectTrace(ctx, s.trace);
       return null;
     },
 
@@ -214,7 +230,8 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
     },
 
     retryOnResponse(ctx, res) {
-      const retry = mayRetry(ctx, String(res.status));
+      // a gRPC call is retried only when no response head came back (a head may carry the call's result)
+      const retry = !isGrpc(ctx.req) && mayRetry(ctx, String(res.status));
       // A relayed response is reported once, by onResponse (and counted by onLog); only one dropped
       // for a retry is reported and counted here, as that backend's attempt ended.
       if (retry && ctx.user.rt && ctx.user.index >= 0) {
@@ -227,8 +244,10 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
     onConnectFailure(ctx, err) {
       const s = ctx.user;
       if (s.rt && s.index >= 0) pools.report(s.rt, s.index, "gateway_failure");
-      // A reused keep-alive connection closed under a bodiless request is always safe to resend.
-      const retry = (err.retryable && ctx.reusedConnection && ctx.attempt < 2 && ctx.req.bodyKind === 0) || mayRetry(ctx, failureKind(err));
+      // A reused keep-alive connection closed under a bodiless request is always safe to resend, and so
+      // is a stream an HTTP/2 backend refused unprocessed (the exchange only asks when it can replay it).
+      const safe = (err.retryable && ctx.reusedConnection && ctx.attempt < 2 && ctx.req.bodyKind === 0) || (err.code === "UPSTREAM_REFUSED" && ctx.attempt < 3);
+      const retry = safe || mayRetry(ctx, failureKind(err));
       // An attempt given up for a retry ends here, as the error reply it would have been; the last one is counted by onLog.
       if (retry && s.rt && s.index >= 0) s.rt.stats[s.index]!.record(err.status, 0, 0, 0, err.code);
       return retry;
@@ -254,6 +273,7 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
       }
       if (s.rt && s.index >= 0) s.rt.stats[s.index]!.record(ctx.status, ctx.bytesIn, ctx.bytesOut, 0, code);
       const backend = s.rt && s.index >= 0 ? s.rt.backends[s.index]!.address : undefined;
+      if (s.trace) endTrace(ctx, s.trace, deps.tracing, deps.name);
       release(ctx);
       const log = s.listener ? deps.accessLog(s.listener) : undefined;
       if (!log) return;
@@ -278,6 +298,7 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
         ...(ctx.responseStartedAt > 0 ? { upstream_ms: Math.round((ctx.responseStartedAt - ctx.upstreamStartedAt) * 1000) / 1000 } : {}),
         ...(code ? { error: code } : {}),
         request_id: ctx.requestId,
+        ...(s.trace ? { trace_id: s.trace.traceId } : {}),
       });
     },
 

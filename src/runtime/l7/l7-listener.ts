@@ -1,5 +1,5 @@
 /**
- * Runs one http or https listener of the snapshot on Fulcrum's own HTTP/1.1 engine (src/l7) with
+ * Runs one http or https listener of the snapshot on Fulcrum's own HTTP/1.1 and HTTP/2 engine (src/l7) with
  * the policy hooks of l7-hooks.ts. Listeners share one upstream connection pool, so keep-alive
  * connections to a backend serve every listener that routes to it. An https listener serves its
  * certificates by SNI (tls-contexts.ts). Every listener binds with reusePort, so that a successor
@@ -19,7 +19,9 @@ export function startL7Listener(l: SnapshotListener, deps: Omit<L7HookDeps, "nam
     port: l.port,
     reusePort: true,
     hooks: l7Hooks({ ...deps, name: l.name }),
-    ...(l.protocol === "https" ? listenerTls(l.name, l.certificates) : {}),
+    ...(l.protocol === "https" ? listenerTls(l.name, l.certificates, l.alpn) : {}),
+    h2c: l.h2c,
+    h2: { counters: counters.h2 },
     timeouts: { handshakeMs: l.handshakeTimeoutMs, headerMs: l.headerTimeoutMs, idleMs: l.idleTimeoutMs },
     onHandshakeTimeout: () => void counters.handshakeTimeouts++,
     ...(l.maxBodyBytes > 0 ? { maxBodyBytes: l.maxBodyBytes } : {}),

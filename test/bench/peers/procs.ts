@@ -42,11 +42,14 @@ async function stopProc(proc: Bun.Subprocess): Promise<void> {
   }
 }
 
-/** Starts a Fulcrum node (`bun src/main.ts start --config FILE --db :memory: --admin 127.0.0.1:0`), release WASM. */
-export async function startFulcrumChild(configPath: string): Promise<Child & { node: StartedNode }> {
-  const node = await startFulcrum(["--config", configPath, "--db", ":memory:"], { FULCRUM_WASM: "release" });
+/**
+ * Starts a Fulcrum node (`bun src/main.ts start --config FILE --db :memory: --admin 127.0.0.1:0`),
+ * release WASM, with the allocator settings every launcher gives it unless `env` says otherwise.
+ */
+export async function startFulcrumChild(configPath: string, env: Record<string, string> = {}, name = "fulcrum"): Promise<Child & { node: StartedNode }> {
+  const node = await startFulcrum(["--config", configPath, "--db", ":memory:"], { FULCRUM_WASM: "release", ...env });
   return {
-    name: "fulcrum",
+    name,
     pid: node.pid,
     node,
     alive: () => node.proc.exitCode === null && node.proc.signalCode === null,
