@@ -4,7 +4,8 @@
  * extends: open the store, apply a config file if given (printing its diff; refused when it would
  * overwrite changes made since that file was last applied, unless --force), publish the current
  * revision's snapshot, start the data plane (when the caller supplies one), then serve the admin
- * API (and the probe listener, --metrics). SIGTERM/SIGINT stop everything in reverse order and
+ * API (and the probe listener, --metrics). With --cluster (start-cluster.ts) the store is etcd,
+ * read through the node's SQLite mirror. SIGTERM/SIGINT stop everything in reverse order and
  * exit 0; SIGHUP reloads --config, SIGUSR1 reopens log files (node-signals.ts). Every line a
  * running node prints goes through one Logger (--log-format).
  */
@@ -12,7 +13,7 @@ import { resolve } from "node:path";
 import { createAdminApp, createProbeApp, type Readiness, type RuntimeView } from "../admin/index.ts";
 import { SnapshotHolder, type Snapshot } from "../config/index.ts";
 import { ConfigControl, type ChangeResult } from "../control/index.ts";
-import { LbError } from "../errors.ts";
+import { isLbError, LbError } from "../errors.ts";
 import { buildCommit, createLogger, LOG_FORMATS, Registry, registerBuildInfo, registerProcessMetrics, type Logger, type LogFormat } from "../obs/index.ts";
 import { defaultDbPath, openStore, type Store } from "../store/index.ts";
 import pkg from "../../package.json" with { type: "json" };
@@ -26,7 +27,8 @@ import { reportError } from "./report.ts";
 import { applyConfigFile, warnExposed } from "./start-config.ts";
 import { selfCommand } from "./self.ts";
 import { START } from "./specs.ts";
-import { preflightListeners, startDataPlane, type RunningDataPlane } from "../runtime/index.ts";
+import { preflightListeners, startDataPlane, type RunningDataPlane, type SharedHealth } from "../runtime/index.ts";
+import { ClusterMember, clusterOptions, type ClusterOptions } from "./start-cluster.ts";
 
 /** What a data plane hands back to startNode: its runtime view, readiness, and how to stop it. */
 export interface DataPlane {
@@ -42,6 +44,8 @@ export interface DataPlaneContext {
   store: Store;
   holder: SnapshotHolder;
   metrics: Registry;
+  /** In a cluster: the health verdicts to build selectors from (this node's checks are votes). */
+  sharedHealth?: SharedHealth;
 }
 
 /** Options of startNode; every field has a default. */
@@ -68,7 +72,9 @@ export interface NodeOptions {
    */
   preflight?: (snapshot: Snapshot) => void | Promise<void>;
   /** Where startNode prints the config file's diff and warnings; default console.log. */
-  log?: (line: string) => void;
+  log?: (line: string, level?: "info" | "warn" | "error") => void;
+  /** Join a cluster (--cluster, --node): etcd is the store, `dbPath` holds the node's mirror of it. */
+  cluster?: ClusterOptions;
 }
 
 /** A running node. */
@@ -81,6 +87,8 @@ export interface FulcrumNode {
   dbPath: string;
   /** Base URL of the admin API, with the real port. */
   adminUrl: string;
+  /** The node's cluster membership (--cluster); undefined for a standalone node. */
+  cluster?: ClusterMember;
   /** Base URL of the probe listener (--metrics), with the real port. */
   metricsUrl?: string;
   /**
@@ -127,9 +135,11 @@ export async function startNode(opts: NodeOptions = {}): Promise<FulcrumNode> {
   const probeAt = opts.metrics === undefined ? undefined : parseHostPort(opts.metrics);
   const log = opts.log ?? ((line: string) => console.log(line));
   const dbPath = opts.dbPath ?? defaultDbPath();
-  const store = openStore(dbPath);
-  warnExposed(dbPath, log);
   const holder = new SnapshotHolder();
+  const member = opts.cluster ? await ClusterMember.join(opts.cluster, { dbPath, adminUrl: urlOf(admin.host, admin.port), holder, log }) : undefined;
+  const store = member?.store ?? openStore(dbPath);
+  const closeStore = () => (member ? member.stop() : Promise.resolve(store.close()));
+  warnExposed(dbPath, log);
   const metrics = new Registry();
   registerBuildInfo(metrics, pkg.version);
   registerProcessMetrics(metrics);
@@ -139,15 +149,20 @@ export async function startNode(opts: NodeOptions = {}): Promise<FulcrumNode> {
   const preflight = (s: Snapshot) => (plane?.runtime?.preflight ? plane.runtime.preflight(s) : opts.preflight?.(s));
   const control = new ConfigControl({ store, holder, preflight });
   try {
-    if (opts.configFile !== undefined) await applyConfigFile({ control, store }, opts.configFile, opts.force ?? false, log);
+    if (opts.configFile !== undefined) await applyFile(control, store, opts, log, member !== undefined);
     // Without --config nothing is published yet: compile what is stored.
     control.publishStored();
-    plane = await opts.dataPlane?.({ store, holder, metrics });
+    plane = await opts.dataPlane?.({ store, holder, metrics, sharedHealth: member?.health });
+    member?.follow(control);
+    member?.registerMetrics(metrics);
     const ready = () => holder.current() !== undefined && (plane?.ready?.() ?? true);
     const readiness = (): Readiness => (draining ? "draining" : ready() ? "ready" : "not_ready");
-    const app = createAdminApp({ store, holder, control, metrics, runtime: plane?.runtime, token: opts.token, bodyLimit: opts.bodyLimit, ready, draining: () => draining });
+    const cluster = member?.view;
+    const app = createAdminApp({ store, holder, control, metrics, runtime: plane?.runtime, token: opts.token, bodyLimit: opts.bodyLimit, ready, draining: () => draining, cluster });
     servers.push(Bun.serve({ hostname: admin.host, port: admin.port, fetch: app.fetch }));
-    if (probeAt) servers.push(Bun.serve({ hostname: probeAt.host, port: probeAt.port, fetch: createProbeApp({ holder, readiness }, metrics).fetch }));
+    member?.setAdminUrl(urlOf(admin.host, servers[0]!.port));
+    const probe = createProbeApp({ holder, readiness, cluster: cluster ? () => cluster.summary() : undefined }, metrics);
+    if (probeAt) servers.push(Bun.serve({ hostname: probeAt.host, port: probeAt.port, fetch: probe.fetch }));
     const metricsUrl = probeAt ? urlOf(probeAt.host, servers[1]!.port) : undefined;
     if (metricsUrl) log(`metrics listening on ${metricsUrl} (/metrics, /readyz, /healthz; no token)`);
     let stopped: Promise<void> | undefined;
@@ -156,16 +171,29 @@ export async function startNode(opts: NodeOptions = {}): Promise<FulcrumNode> {
         draining = true;
         await plane?.stop(graceMs);
         for (const server of servers) await server.stop(true);
-        store.close();
+        await closeStore();
       })());
     const reload = reloadOf(control, opts.configFile);
-    return { store, holder, control, metrics, dbPath, adminUrl: urlOf(admin.host, servers[0]!.port), metricsUrl, reload, stop };
+    return { store, holder, control, metrics, dbPath, adminUrl: urlOf(admin.host, servers[0]!.port), cluster: member, metricsUrl, reload, stop };
   } catch (e) {
     for (const server of servers) await server.stop(true);
     await plane?.stop();
-    store.close();
+    await closeStore();
     if (e instanceof LbError) throw e;
     throw new LbError("INTERNAL", `could not start: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+/**
+ * start --config. In a cluster with etcd away the node still starts on its mirror (that is what
+ * the mirror is for): the file is not applied, and the log says so.
+ */
+async function applyFile(control: ConfigControl, store: Store, opts: NodeOptions, log: NonNullable<NodeOptions["log"]>, clustered: boolean): Promise<void> {
+  try {
+    await applyConfigFile({ control, store }, opts.configFile!, opts.force ?? false, log);
+  } catch (e) {
+    if (!clustered || !isLbError(e, "CLUSTER_UNAVAILABLE")) throw e;
+    log(`${opts.configFile} not applied: ${e.message}; serving the mirrored revision ${store.read().revision} until etcd answers (send SIGHUP to apply it then)`, "error");
   }
 }
 
@@ -180,7 +208,11 @@ function printBanner(node: FulcrumNode, token: string | undefined, log: Logger):
   const database = node.dbPath === ":memory:" ? node.dbPath : resolve(node.dbPath);
   const auth = token ? ` -H "Authorization: Bearer $FULCRUM_ADMIN_TOKEN"` : "";
   log.info(`fulcrum ${pkg.version} started (pid ${process.pid})`, { pid: process.pid, version: pkg.version, commit: buildCommit() });
-  log.info(`database ${database} at revision ${revision}`, { database, revision });
+  if (node.cluster) {
+    const { node: name, etcd, config_from } = node.cluster.view.summary();
+    const endpoints = node.cluster.node.opts.endpoints.join(",");
+    log.info(`cluster node ${name}: etcd ${endpoints} ${etcd}; serving revision ${revision} (config from ${config_from}, mirror in ${database})`, { node: name, etcd, revision, database });
+  } else log.info(`database ${database} at revision ${revision}`, { database, revision });
   log.info(`admin listening on ${node.adminUrl}${token ? " (bearer token required)" : ""}`, { admin: node.adminUrl, token_required: token !== undefined });
   log.info(`try: curl${auth} ${node.adminUrl}/v1/config   or   ${selfCommand()} apply -f fulcrum.yaml --admin ${node.adminUrl}`);
 }
@@ -217,6 +249,7 @@ export async function startCommand(argv: string[]): Promise<number> {
     drainMs = parseDrain(values["drain-timeout-ms"]);
     configFile = values.config;
     if (values.force && configFile === undefined) throw new LbError("INVALID_ARGUMENT", "--force goes with --config FILE");
+    const cluster = clusterOptions(values);
     node = await startNode({
       dbPath: values.db,
       configFile,
@@ -224,9 +257,10 @@ export async function startCommand(argv: string[]): Promise<number> {
       admin: values.admin,
       metrics: values.metrics,
       token,
-      log: (line) => logger.info(line),
-      dataPlane: async ({ holder, metrics }) =>
-        (plane = await startDataPlane({ holder, metrics, log: (line, level = "info", fields) => logger.log(level, line, fields) })),
+      cluster,
+      log: (line, level = "info") => logger.log(level, line),
+      dataPlane: async ({ holder, metrics, sharedHealth }) =>
+        (plane = await startDataPlane({ holder, metrics, sharedHealth, log: (line, level = "info", fields) => logger.log(level, line, fields) })),
       preflight: (snapshot) => preflightListeners(snapshot),
     });
   } catch (e) {

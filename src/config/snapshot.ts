@@ -101,6 +101,8 @@ export interface SnapshotHealthCheck {
   readonly healthy_threshold: number;
   readonly unhealthy_threshold: number;
   readonly initial?: "optimistic" | "pessimistic";
+  /** In a cluster: the rule that turns the checking nodes' votes into the verdict every node uses. */
+  readonly cluster_quorum?: "majority" | "any" | "all" | number;
 }
 
 /** Passive health settings (snake_case as configured; src/health fills Envoy's defaults). */

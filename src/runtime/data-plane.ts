@@ -16,7 +16,7 @@ import { registerH2Metrics } from "./l7/h2-metrics.ts";
 import { ListenerSet, type BoundListener } from "./listeners/listener-set.ts";
 import { registerDataPlaneMetrics } from "./stats/metrics.ts";
 import { ListenerCounterBook } from "./stats/listener-counters.ts";
-import { PoolRegistry } from "./pools/pool-registry.ts";
+import { PoolRegistry, type SharedHealth } from "./pools/pool-registry.ts";
 import { trafficView } from "./stats/traffic-stats.ts";
 import { StatsHistory } from "./stats/history.ts";
 import { historySources } from "./stats/history-sources.ts";
@@ -35,6 +35,8 @@ export interface DataPlaneOptions {
   metrics: Registry;
   /** Prints listener and health events (default: console), with a level and fields for a structured log. */
   log?: EventLog;
+  /** In a cluster: backends' health is the cluster's verdict (this node's own checks are votes). */
+  sharedHealth?: SharedHealth;
 }
 
 /** A running data plane. */
@@ -53,6 +55,7 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<RunningDat
   const l4 = new Set<L4Listener>();
   const healthLog = rateLimitedLog(log, 20, "health events");
   const pools = new PoolRegistry({
+    sharedHealth: opts.sharedHealth,
     onHealthEvent: (pool, backend, event, reason) => {
       const bad = event === "unhealthy" || event === "ejected";
       healthLog(`health: pool ${pool} backend ${backend} ${event}${reason ? `: ${reason}` : ""}`, bad ? "warn" : "info", { pool, backend, health: event, reason });
@@ -138,6 +141,10 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<RunningDat
     traffic: (scope, name) => trafficView((scope === "listener" ? l7.stats.listeners : scope === "route" ? l7.stats.routes : l7.stats.pools).peek(name)),
     listeners: () => listeners.states().map((s) => ({ ...s, ...counters.view(s.name, listenerOf(opts.holder.current(), s.name)) })),
     history: (q) => history.read(q),
+    poolTable: (name) => {
+      const rt = pools.current(name);
+      return rt && { backends: rt.backends, table: rt.selector.table };
+    },
     preflight: (snap) => preflightListeners(snap, listeners),
     discovery: (pool) => discovery.state(pool),
   };

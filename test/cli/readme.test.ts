@@ -24,6 +24,8 @@ const SKIPPED: Record<string, string> = {
   "bun test/cluster/bench/layout.ts": "a benchmark (etcd and a 10,000-backend config, tens of seconds); test/cluster/config-layout.test.ts runs the same layout",
   "npm run screenshot": "drives Chromium under load for about a minute to redraw docs/*.png; test/admin/ui/dashboard.test.ts runs the page in Chromium",
   "npm run bench -- h2-codec": "a benchmark (h2load for about 20 s); test/h2 runs the codec and its server",
+  "npm run -s fulcrum -- demo --nodes 3": "test/cluster/demo-cluster.test.ts runs it and every command its guide prints",
+  "npm run bench -- cluster": "a benchmark (etcd, three nodes, 500 writes, wrk: about a minute); test/cluster runs the same nodes",
   "npm run bench -- h2.bench": "a ~1 min benchmark needing nginx, haproxy and h2load; test/integration/h2-*.test.ts run the same paths",
   "npm run bench -- h2": "the h2.bench and h2-codec benchmarks together (above)",
   "npm run bench -- tail": "a ~4 minute benchmark needing nginx, haproxy and wrk; test/integration/tail-stalls.test.ts checks the stalls it found",
@@ -149,6 +151,24 @@ describe.skipIf(!canRun)("the README, run as written", () => {
     await watching.stop("SIGINT");
     await stopNode(node, "SIGINT", true);
   }, 30_000);
+
+  test("Run a cluster: etcd and two nodes on one machine; a write through one is applied by both", async () => {
+    const section = README.slice(README.indexOf("## Run a cluster"), README.indexOf("## Reference"));
+    const cmds = readmeCommands(section).blocks;
+    expect(cmds).toHaveLength(5);
+    const [etcd, lb1, lb2, write, list] = cmds as [string, string, string, string, string];
+    await run(etcd);
+    await box!.until("http://127.0.0.1:2379/health");
+    await run(lb1);
+    await run(lb2);
+    await box!.until("http://127.0.0.1:9911/healthz", 30_000);
+    await box!.until("http://127.0.0.1:9912/healthz", 30_000);
+    // Both registered before the write, so "applied" names both.
+    for (const deadline = Date.now() + 10_000; JSON.parse(await run(list)).nodes.length < 2 && Date.now() < deadline; ) await Bun.sleep(100);
+    expect(JSON.parse(await run(write)).wait).toMatchObject({ applied: ["lb-1", "lb-2"], refused: [], timed_out: [] });
+    const cluster = JSON.parse(await run(list));
+    expect(cluster.nodes.map((n: { name: string; lag: number }) => [n.name, n.lag])).toEqual([["lb-1", 0], ["lb-2", 0]]);
+  }, 60_000);
 
   let binary: Background;
   test("5. ship it: npm run build, then the binary starts with the exported config, the same revision", async () => {
