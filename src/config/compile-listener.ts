@@ -4,12 +4,14 @@ import { CidrList, compileHostPattern, HostTable, parseCidr, parseHostPort } fro
 import { throwIfAny } from "./problems.ts";
 import { compileRouteRegex, type RouteRegex } from "./route-regex.ts";
 import { listenerTracing, routeTracing } from "./compile-tracing.ts";
+import { listenerCompress, routeCompress } from "./compile-compress.ts";
 import type { Listener, Route } from "./schema.ts";
 import { DEFAULT_ACCESS_LOG_FIELDS, type AccessLogField } from "./schema-access-log.ts";
 import type {
   HeaderPair,
   SnapshotAccessLog,
   SnapshotCertificate,
+  SnapshotCompress,
   SnapshotHeaderOps,
   SnapshotListener,
   SnapshotPool,
@@ -48,6 +50,7 @@ export function compileListener(l: Listener, at: string, r: Resolved): SnapshotL
     pool: lookup(r.pools, rule.pool, "pool", `${at}.sni[${k}].pool`),
   }));
   const tracing = listenerTracing(l);
+  const compress = listenerCompress(l.compress);
   return {
     name: l.name,
     protocol: l.protocol,
@@ -55,7 +58,7 @@ export function compileListener(l: Listener, at: string, r: Resolved): SnapshotL
     host,
     port,
     ...(pool ? { pool } : {}),
-    routes: l.routes.map((route, k) => compileRoute(route, pool, `${at}.routes[${k}]`, r, tracing)),
+    routes: l.routes.map((route, k) => compileRoute(route, pool, `${at}.routes[${k}]`, r, tracing, routeCompress(route.compress, l.compress, compress))),
     certificates: (l.tls?.certificates ?? []).map((c, k) =>
       lookup(r.certificates, c, "certificate", `${at}.tls.certificates[${k}]`),
     ),
@@ -81,6 +84,7 @@ export function compileListener(l: Listener, at: string, r: Resolved): SnapshotL
       minIdleMs: l.udp?.min_idle_ms ?? DEFAULT_UDP_MIN_IDLE_MS,
     } } : {}),
     ...(tracing ? { tracing } : {}),
+    ...(compress ? { compress } : {}),
   };
 }
 
@@ -94,7 +98,9 @@ function accessLog(a: Listener["access_log"]): { accessLog?: SnapshotAccessLog }
   return { accessLog: { path: spec.path, format: spec.format ?? "json", fields } };
 }
 
-function compileRoute(route: Route, fallback: SnapshotPool | undefined, at: string, r: Resolved, onListener: SnapshotTracing | undefined): SnapshotRoute {
+function compileRoute(
+  route: Route, fallback: SnapshotPool | undefined, at: string, r: Resolved, onListener: SnapshotTracing | undefined, compress: SnapshotCompress | undefined,
+): SnapshotRoute {
   const m = route.match ?? {};
   const tracing = routeTracing(route, onListener);
   const pool = route.pool !== undefined ? lookup(r.pools, route.pool, "pool", `${at}.pool`) : route.redirect ? undefined : fallback;
@@ -127,6 +133,7 @@ function compileRoute(route: Route, fallback: SnapshotPool | undefined, at: stri
     ...(route.request_headers ? { requestHeaders: headerOps(route.request_headers) } : {}),
     ...(route.response_headers ? { responseHeaders: headerOps(route.response_headers) } : {}),
     ...(tracing ? { tracing } : {}),
+    ...(compress ? { compress } : {}),
   };
 }
 

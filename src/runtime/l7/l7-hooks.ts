@@ -24,6 +24,7 @@ import { beginTrace, endTrace, injectTrace } from "./trace-step.ts";
 import type { TraceExporters } from "../../tracing/index.ts";
 import { matchRoute, originForm, queryParam, readTarget, rewriteTarget } from "./router.ts";
 import type { L7Stats, TrafficStats } from "../stats/traffic-stats.ts";
+import { recordCompression } from "../stats/compress-stats.ts";
 
 export interface L7HookDeps {
   name: string;
@@ -126,6 +127,7 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
         ? undefined
         : matchRoute(l, { method: ctx.req.method, host: hostOfAuthority(ctx.req.host), path, query, header: (n) => ctx.req.get(n) });
       s.route = route;
+      ctx.compress = (route ? route.compress : l.compress) ?? null;
       // Counted from the match on, so requests refused below (rate limit, redirect, no healthy
       // backend, overflow) show in the route's and pool's series too, not only the listener's.
       if (route) {
@@ -277,6 +279,7 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
       if (s.rt && s.index >= 0) s.rt.stats[s.index]!.record(ctx.status, ctx.bytesIn, ctx.bytesOut, 0, code);
       const backend = s.rt && s.index >= 0 ? s.rt.backends[s.index]!.address : undefined;
       if (s.trace) endTrace(ctx, s.trace, deps.tracing, deps.name);
+      if (ctx.contentCoding !== null) recordCompression(stats.compress, deps.name, s.route?.name, ctx.contentCoding, ctx.compressedIn, ctx.compressedOut);
       release(ctx);
       const log = s.listener ? deps.accessLog(s.listener) : undefined;
       if (log) logRequest(log, logEntry, ctx, deps.name, code, backend);
