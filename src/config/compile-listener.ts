@@ -4,6 +4,7 @@ import { AccessList, CidrList, compileHostPattern, HostTable, parseCidr, parseHo
 import { throwIfAny } from "./problems.ts";
 import { compileRouteRegex, type RouteRegex } from "./route-regex.ts";
 import { listenerTracing, routeTracing } from "./compile-tracing.ts";
+import { listenerCompress, routeCompress } from "./compile-compress.ts";
 import type { Listener, Route } from "./schema.ts";
 import { DEFAULT_ACCESS_LOG_FIELDS, type AccessLogField } from "./schema-access-log.ts";
 import type {
@@ -11,6 +12,7 @@ import type {
   SnapshotAccessLog,
   SnapshotCertificate,
   SnapshotClientCertMatch,
+  SnapshotCompress,
   SnapshotHeaderOps,
   SnapshotListener,
   SnapshotPool,
@@ -51,6 +53,7 @@ export function compileListener(l: Listener, at: string, r: Resolved): SnapshotL
     pool: lookup(r.pools, rule.pool, "pool", `${at}.sni[${k}].pool`),
   }));
   const tracing = listenerTracing(l);
+  const compress = listenerCompress(l.compress);
   return {
     name: l.name,
     protocol: l.protocol,
@@ -58,7 +61,7 @@ export function compileListener(l: Listener, at: string, r: Resolved): SnapshotL
     host,
     port,
     ...(pool ? { pool } : {}),
-    routes: l.routes.map((route, k) => compileRoute(route, pool, `${at}.routes[${k}]`, r, tracing)),
+    routes: l.routes.map((route, k) => compileRoute(route, pool, `${at}.routes[${k}]`, r, tracing, routeCompress(route.compress, l.compress, compress))),
     certificates: (l.tls?.certificates ?? []).map((c, k) =>
       lookup(r.certificates, c, "certificate", `${at}.tls.certificates[${k}]`),
     ),
@@ -90,6 +93,7 @@ export function compileListener(l: Listener, at: string, r: Resolved): SnapshotL
       mode: l.client_auth.mode,
     } } : {}),
     ...(tracing ? { tracing } : {}),
+    ...(compress ? { compress } : {}),
   };
 }
 
@@ -103,7 +107,9 @@ function accessLog(a: Listener["access_log"]): { accessLog?: SnapshotAccessLog }
   return { accessLog: { path: spec.path, format: spec.format ?? "json", fields } };
 }
 
-function compileRoute(route: Route, fallback: SnapshotPool | undefined, at: string, r: Resolved, onListener: SnapshotTracing | undefined): SnapshotRoute {
+function compileRoute(
+  route: Route, fallback: SnapshotPool | undefined, at: string, r: Resolved, onListener: SnapshotTracing | undefined, compress: SnapshotCompress | undefined,
+): SnapshotRoute {
   const m = route.match ?? {};
   const tracing = routeTracing(route, onListener);
   const pool = route.pool !== undefined ? lookup(r.pools, route.pool, "pool", `${at}.pool`) : route.redirect ? undefined : fallback;
@@ -138,6 +144,7 @@ function compileRoute(route: Route, fallback: SnapshotPool | undefined, at: stri
     ...(route.response_headers ? { responseHeaders: headerOps(route.response_headers) } : {}),
     ...(route.access ? { access: accessList(route.access, `${at}.access`) } : {}),
     ...(tracing ? { tracing } : {}),
+    ...(compress ? { compress } : {}),
   };
 }
 

@@ -16,6 +16,7 @@ import { compileRouteRegex } from "./route-regex.ts";
 import { AccessSchema, ClientAuthSchema, ClientCertMatchSchema } from "./schema-access.ts";
 import { AccessLogSchema } from "./schema-access-log.ts";
 import { ListenerTracingSchema, RouteTracingSchema } from "./schema-tracing.ts";
+import { CompressSchema } from "./schema-compress.ts";
 
 /** What a retry may be triggered by: a failure class or an HTTP status ("502"; YAML's 502 is accepted). */
 export const RetryOnSchema = z.preprocess(
@@ -92,6 +93,8 @@ export const RouteSchema = z.strictObject({
   access: AccessSchema.optional(),
   /** W3C Trace Context: this route's sample rate for new traces (overrides the listener's). */
   tracing: RouteTracingSchema.optional(),
+  /** Response compression: the listener's `compress` with these fields over it ({ enabled: false } = off). */
+  compress: CompressSchema.optional(),
 });
 
 /** tls_passthrough: ClientHello server names that go to `pool`. */
@@ -152,4 +155,6 @@ export const ListenerSchema = z.strictObject({
   client_auth: ClientAuthSchema.optional(),
   /** http(s): W3C Trace Context propagation, sampling and OTLP span export. */
   tracing: ListenerTracingSchema.optional(),
+  /** http(s): compress responses (br, zstd, gzip) for clients that accept it; routes may override. */
+  compress: CompressSchema.optional(),
 });

@@ -61,6 +61,24 @@ export interface SnapshotTracing {
   readonly serviceName: string;
 }
 
+/**
+ * Response compression on an http(s) listener or route, defaults filled (the L7 engine reads it as
+ * its CompressPolicy). Media types are lower-case without parameters.
+ */
+export interface SnapshotCompress {
+  /** Codings offered, preferred first (when the client's q-values tie). */
+  readonly algorithms: readonly ("br" | "zstd" | "gzip")[];
+  /** A response declaring a smaller Content-Length is sent as it is. */
+  readonly minBytes: number;
+  /** Exact media types compressed ("text/html"). */
+  readonly types: readonly string[];
+  /** Families compressed, as prefixes ("text/" for text/*). */
+  readonly typePrefixes: readonly string[];
+  /** "*" was listed: any type (gRPC excepted). */
+  readonly anyType: boolean;
+  readonly levels: { readonly gzip: number; readonly br: number; readonly zstd: number };
+}
+
 /** TLS towards a pool's backends, as the L7 engine's upstream connections take it. */
 export interface SnapshotUpstreamTls {
   readonly serverName?: string;
@@ -245,6 +263,8 @@ export interface SnapshotRoute {
   readonly access?: AccessList;
   /** Trace context on this route: the listener's, with the route's sample_rate when it has one; absent = off. */
   readonly tracing?: SnapshotTracing;
+  /** Response compression: the listener's, with the route's own fields over it; absent = off. */
+  readonly compress?: SnapshotCompress;
 }
 
 /** A certificate with its private key (PEM), for TLS termination. */
@@ -311,6 +331,8 @@ export interface SnapshotListener {
   readonly clientAuth?: SnapshotClientAuth;
   /** http(s): W3C Trace Context for requests no route matched (routes carry their own); absent = off. */
   readonly tracing?: SnapshotTracing;
+  /** http(s): response compression for requests no route matched (routes carry their own); absent = off. */
+  readonly compress?: SnapshotCompress;
 }
 
 /** Where a listener's access-log lines go, and what they carry. */

@@ -13,6 +13,8 @@ export interface ClientExchange {
   readonly req: RequestHead;
   readonly closeAfter: boolean;
   readonly addResponseFields: string;
+  /** The coding the engine compresses the body with (its head says so; it streams with no length); null = none. */
+  readonly contentCoding: string | null;
   /** Status and error code of what was sent (for a reply, set before writeReply). */
   readonly status: number;
   /** The whole request body has been read from the client. */

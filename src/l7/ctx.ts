@@ -3,6 +3,7 @@ import type { LbError } from "../errors.ts";
 import { H, type RequestHead, type ResponseHead } from "../http/index.ts";
 import type { ConnCtx, ProxyCtx, Upstream } from "./hooks.ts";
 import type { ConnGroup } from "./conn-group.ts";
+import type { Coding, CompressPolicy } from "./compress/index.ts";
 import { DEFAULT_UPGRADES } from "./upgrade.ts";
 
 /**
@@ -43,6 +44,10 @@ export class RequestCtx<U = unknown> implements ProxyCtx<U> {
   connGroup: ConnGroup | null = null;
   reusedConnection = false;
   replyErrorCode: string | null = null;
+  compress: CompressPolicy | null = null;
+  contentCoding: Coding | null = null;
+  compressedIn = 0;
+  compressedOut = 0;
   /** Set when the request carried no X-Request-Id and the engine made one (it is sent upstream). */
   readonly generatedId: string | null;
 

@@ -148,7 +148,7 @@ export class H2ClientStream extends Deadline implements ClientSide, H2StreamHand
     appendFields(res, drop, fields);
     if (ex.addResponseFields.length > 0) appendLines(ex.addResponseFields, fields);
     const endStream = res.bodyKind === BodyKind.None;
-    this.remaining = res.bodyKind === BodyKind.Length ? res.contentLength : -1;
+    this.remaining = res.bodyKind === BodyKind.Length && ex.contentCoding === null ? res.contentLength : -1;
     this.ended = endStream;
     this.h2.respond(this.stream, res.status, fields, endStream);
     return true;

@@ -32,6 +32,7 @@ const SKIPPED: Record<string, string> = {
   "npm run bench -- open-loop": "a ~4 minute benchmark needing nginx and haproxy",
   "npm run bench -- scale": "a benchmark holding up to 100,000 connections for minutes; test/l4/max-connections-node.test.ts runs the limit at small scale",
   "npm run bench -- conntrack": "a benchmark filling a 64 MiB table; test/assembly/conntrack.test.ts runs the table",
+  "npm run bench -- compress": "a ~1 min benchmark needing nginx and wrk; test/integration/l7-compress.test.ts runs the same paths",
 };
 
 const ran = new Set<string>();

@@ -28,6 +28,7 @@ import type { ListenerCounters } from "../stats/listener-counters.ts";
 import type { AccessCounters } from "../stats/access-counters.ts";
 import type { ClientLimits } from "../listeners/client-limits.ts";
 import { clientCertOf, clientCertStep, connectionHooks, connectionStep, routeAccessStep } from "./access-step.ts";
+import { recordCompression } from "../stats/compress-stats.ts";
 
 export interface L7HookDeps {
   name: string;
@@ -144,6 +145,7 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
             cert: l.clientAuth ? clientCertOf(ctx.conn) : null,
           });
       s.route = route;
+      ctx.compress = (route ? route.compress : l.compress) ?? null;
       // Counted from the match on, so requests refused below (rate limit, redirect, no healthy
       // backend, overflow) show in the route's and pool's series too, not only the listener's.
       if (route) {
@@ -300,6 +302,7 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
       if (s.rt && s.index >= 0) s.rt.stats[s.index]!.record(ctx.status, ctx.bytesIn, ctx.bytesOut, 0, code);
       const backend = s.rt && s.index >= 0 ? s.rt.backends[s.index]!.address : undefined;
       if (s.trace) endTrace(ctx, s.trace, deps.tracing, deps.name);
+      if (ctx.contentCoding !== null) recordCompression(stats.compress, deps.name, s.route?.name, ctx.contentCoding, ctx.compressedIn, ctx.compressedOut);
       release(ctx);
       const log = s.listener ? deps.accessLog(s.listener) : undefined;
       if (log) logRequest(log, logEntry, ctx, deps.name, code, backend);

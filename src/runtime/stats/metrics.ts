@@ -14,10 +14,12 @@ import { STATUS_CLASSES, type L7Stats } from "./traffic-stats.ts";
 import { registerHttpLevelMetrics } from "./http-metrics.ts";
 import type { UdpStatus } from "../listeners/udp-status.ts";
 import type { ListenerCounterBook } from "./listener-counters.ts";
+import { registerCompressMetrics } from "./compress-stats.ts";
 
 /** Registers the per-backend and per-listener series on `metrics`. */
 export function registerDataPlaneMetrics(metrics: Registry, pools: PoolRegistry, listeners: ListenerSet, l7: L7Stats, counters: ListenerCounterBook): void {
   registerHttpLevelMetrics(metrics, l7);
+  registerCompressMetrics(metrics, l7.compress);
   const each = (fn: (labels: { pool: string; backend: string }, s: BackendStats) => void) => {
     for (const rt of pools.all()) {
       for (const b of rt.config.backends) {
