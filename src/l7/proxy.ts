@@ -61,6 +61,8 @@ export interface ProxyServer {
   readonly pool: UpstreamPool;
   /** Client connections currently open. */
   connections(): number;
+  /** Connections the deadline sweep has looked at so far (what the sweep costs: proportional to what expires). */
+  sweepVisits(): number;
   /**
    * Stops accepting. Without `force`, open client connections live on (keep-alive, timeouts still
    * enforced) and the listener's own pool closes after the last one; `force` closes them now.
@@ -96,14 +98,14 @@ export function startProxy<U>(opts: ProxyOptions<U>): ProxyServer {
       }
       const session = new Session(core, s as Socket<ClientConn>);
       s.data = session;
-      core.sessions.add(session);
+      core.add(session);
     },
     data: (s, d) => s.data?.onData(d as Buffer),
     drain: (s) => s.data?.onDrain(),
     end: (s) => s.data?.onClientEnd(),
     close(s) {
       if (s.data === undefined) return;
-      core.sessions.delete(s.data);
+      core.remove(s.data);
       s.data.onSocketClosed();
     },
     error(s) {
@@ -130,6 +132,7 @@ export function startProxy<U>(opts: ProxyOptions<U>): ProxyServer {
     port: listener.port,
     pool,
     connections: () => core.sessions.size,
+    sweepVisits: () => core.wheel.visits,
     stopAccepting: () => listener.stop(false),
     stop(force = false) {
       listener.stop(force);
