@@ -39,6 +39,8 @@ export interface ClientSide {
   // ---- clocks (deadline.ts) ----
   /** When the request's request_timeout_ms passes (Date clock, ms); 0 = none. */
   requestDeadline: number;
+  /** Sets requestDeadline (a connection files it with its listener's sweep). */
+  requestBy(at: number): void;
   /** The request's idle_timeout_ms while it streams; 0 = the listener's. */
   streamIdleMs: number;
   /** When the head began if it spanned packets (else 0); resets. */

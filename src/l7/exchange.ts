@@ -75,7 +75,7 @@ export class Exchange<U = unknown> extends RequestCtx<U> implements ConnWaiter, 
     const reply = hooks.onRequest?.(this);
     if (this.requestTimeoutMs > 0) {
       // measured from the head's first byte: when it came in one packet, that is this request's start
-      client.requestDeadline = (headAt > 0 ? headAt : performance.timeOrigin + this.startedAt) + this.requestTimeoutMs;
+      client.requestBy((headAt > 0 ? headAt : performance.timeOrigin + this.startedAt) + this.requestTimeoutMs);
     }
     if (this.idleTimeoutMs > 0) client.streamIdleMs = this.idleTimeoutMs;
     if (reply) return this.reply(reply);

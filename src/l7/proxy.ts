@@ -3,7 +3,7 @@
  * `tls` is given; h2 by ALPN, h2c by prior knowledge) with upstream pools over Bun.connect. Routing, balancing and retries plug in
  * through ProxyHooks; nothing here knows about the config or the selectors.
  */
-import type { SocketHandler, TCPSocketListenOptions, TLSOptions } from "bun";
+import type { Socket, SocketHandler, TCPSocketListenOptions, TLSOptions } from "bun";
 import { DEFAULT_LIMITS, type HttpLimits } from "../http/index.ts";
 import { H2Counters, type H2Options } from "../h2/index.ts";
 import type { ProxyHooks } from "./hooks.ts";
@@ -49,6 +49,12 @@ export interface ProxyOptions<U = unknown> {
    * client's certificate verified and OpenSSL's reason when not (for listeners that ask for one).
    */
   onHandshake?: (authorized: boolean, error: Error | null) => void;
+  /**
+   * Most client connections open at once (default: no cap); one more is closed at accept without a
+   * byte, as a tcp listener's are, and reported through `onRefused`.
+   */
+  maxConnections?: number;
+  onRefused?: () => void;
   /** A pool shared between listeners; by default each listener owns one (closed on stop). */
   pool?: UpstreamPool;
   poolOptions?: Partial<PoolOptions>;
@@ -61,6 +67,8 @@ export interface ProxyServer {
   readonly pool: UpstreamPool;
   /** Client connections currently open. */
   connections(): number;
+  /** Connections the deadline sweep has looked at so far (what the sweep costs: proportional to what expires). */
+  sweepVisits(): number;
   /**
    * Stops accepting. Without `force`, open client connections live on (keep-alive, timeouts still
    * enforced) and the listener's own pool closes after the last one; `force` closes them now.
@@ -84,17 +92,26 @@ export function startProxy<U>(opts: ProxyOptions<U>): ProxyServer {
   // WebSocket over HTTP/2 (RFC 8441) is offered: its streams go to backends as HTTP/1.1 upgrades
   core.h2 = { enableConnectProtocol: true, ...opts.h2, counters: opts.h2?.counters ?? new H2Counters() };
   core.onHandshakeTimeout = opts.onHandshakeTimeout;
-  const handlers: SocketHandler<ClientConn> = {
+  const maxConnections = opts.maxConnections ?? Number.POSITIVE_INFINITY;
+  const onRefused = opts.onRefused;
+  // Refused sockets keep `data` undefined, hence the optional chains below.
+  const handlers: SocketHandler<ClientConn | undefined> = {
     open(s) {
-      const session = new Session(core, s);
+      if (core.sessions.size >= maxConnections) {
+        onRefused?.();
+        s.end();
+        return;
+      }
+      const session = new Session(core, s as Socket<ClientConn>);
       s.data = session;
-      core.sessions.add(session);
+      core.add(session);
     },
-    data: (s, d) => s.data.onData(d as Buffer),
-    drain: (s) => s.data.onDrain(),
-    end: (s) => s.data.onClientEnd(),
+    data: (s, d) => s.data?.onData(d as Buffer),
+    drain: (s) => s.data?.onDrain(),
+    end: (s) => s.data?.onClientEnd(),
     close(s) {
-      core.sessions.delete(s.data);
+      if (s.data === undefined) return;
+      core.remove(s.data);
       s.data.onSocketClosed();
     },
     error(s) {
@@ -110,24 +127,28 @@ export function startProxy<U>(opts: ProxyOptions<U>): ProxyServer {
   // handshake is invisible here and no deadline could close it.
   const hs = opts.onHandshake;
   if (opts.tls) {
-    // the handshake ends while the socket is still the Session's (an H2Session is made by handshakeDone)
-    handlers.handshake = hs === undefined ? (s) => s.data.handshakeDone() : (s, _ok, err) => {
-      if ((s.data as Session).wait === Wait.Handshake) hs(s.authorized, err);
-      s.data.handshakeDone();
+    // the handshake ends while the socket is still the Session's (an H2Session is made by
+    // handshakeDone); a connection refused at max_connections has no data
+    handlers.handshake = hs === undefined ? (s) => s.data?.handshakeDone() : (s, _ok, err) => {
+      const d = s.data as Session | undefined;
+      if (d === undefined) return;
+      if (d.wait === Wait.Handshake) hs(s.authorized, err);
+      d.handshakeDone();
     };
   }
-  const listener = Bun.listen<ClientConn>({
+  const listener = Bun.listen<ClientConn | undefined>({
     hostname: opts.hostname ?? "127.0.0.1",
     port: opts.port ?? 0,
     socket: handlers,
     ...(opts.tls ? { tls: opts.tls } : {}),
     ...(opts.reusePort ? { reusePort: true } : {}),
-  } as TCPSocketListenOptions<ClientConn>);
+  } as TCPSocketListenOptions<ClientConn | undefined>);
   return {
     hostname: listener.hostname,
     port: listener.port,
     pool,
     connections: () => core.sessions.size,
+    sweepVisits: () => core.wheel.visits,
     stopAccepting: () => listener.stop(false),
     stop(force = false) {
       listener.stop(force);

@@ -39,6 +39,9 @@ export class Session extends H1Output implements MessageHandler<RequestHead>, Cl
   private closing = false;
   private clientEnded = false;
   private readPaused = false;
+  wheelSlot = 0;
+  wheelPrev: ClientConn | null = null;
+  wheelNext: ClientConn | null = null;
 
   constructor(server: ServerCore, readonly socket: Socket<ClientConn>) {
     super(server);
@@ -68,8 +71,7 @@ export class Session extends H1Output implements MessageHandler<RequestHead>, Cl
     this.parser.halt();
     const h2 = new H2Session(this.server, this.socket, this.conn, this.identity);
     this.socket.data = h2;
-    this.server.sessions.delete(this);
-    this.server.sessions.add(h2);
+    this.server.add(h2, this);
     return h2;
   }
 
@@ -223,14 +225,23 @@ export class Session extends H1Output implements MessageHandler<RequestHead>, Cl
     this.pending = null;
     if (last !== null) this.writer.write(last);
     this.writer.end();
-    this.deadline = this.server.now + this.server.timeouts.idleMs;
     this.wait = Wait.Idle;
+    this.setDeadline(this.server.now + this.server.timeouts.idleMs);
   }
 
   // ---- ClientConn ----
 
   onDrain(): void {
     this.writer.flush();
+  }
+
+  protected override armed(at: number): void {
+    this.server.wheel.file(this, at);
+  }
+
+  nextDue(): number {
+    const d = this.deadline, r = this.requestDeadline;
+    return d === 0 || (r !== 0 && r < d) ? r : d;
   }
 
   sweep(now: number): void {

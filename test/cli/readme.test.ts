@@ -31,6 +31,8 @@ const SKIPPED: Record<string, string> = {
   "npm run bench -- tail": "a ~4 minute benchmark needing nginx, haproxy and wrk; test/integration/tail-stalls.test.ts checks the stalls it found",
   "npm run bench -- open-loop": "a ~4 minute benchmark needing nginx and haproxy",
   "npm run bench -- scale": "a benchmark holding up to 100,000 connections for minutes; test/l4/max-connections-node.test.ts runs the limit at small scale",
+  "npm run bench -- alloc": "a ~20 s benchmark of two nodes; test/integration/alloc-per-request.test.ts runs the same measure on 5,000 requests",
+  "npm run bench -- sweep": "a benchmark of 100,000 sweep items; test/l7/deadline-wheel.test.ts counts the wheel's visits",
   "npm run bench -- conntrack": "a benchmark filling a 64 MiB table; test/assembly/conntrack.test.ts runs the table",
   "npm run bench -- compress": "a ~1 min benchmark needing nginx and wrk; test/integration/l7-compress.test.ts runs the same paths",
 };

@@ -182,6 +182,7 @@ export async function startL4Listener(
       onUpstreamReset: () => void counters.upstreamResets++,
       onReject: (conn, reason) => {
         if (reason === "preamble_timeout") counters.handshakeTimeouts++;
+        else if (reason === "max_connections") counters.refusedConnections++;
         release(conn);
       },
       onEnd: end,

@@ -76,6 +76,9 @@ export function registerDataPlaneMetrics(metrics: Registry, pools: PoolRegistry,
   metrics.counter("fulcrum_listener_handshake_timeouts_total", "Client connections closed because the TLS handshake (https, tls_passthrough) or the PROXY header did not finish within handshake_timeout_ms", ["listener"], (c) => {
     for (const [name, k] of counters.entries()) if (k.handshake) c.set(k.handshakeTimeouts, { listener: name });
   });
+  metrics.counter("fulcrum_listener_refused_connections_total", "Client connections closed at accept, without a byte, because the listener was at its max_connections", ["listener"], (c) => {
+    for (const [name, k] of counters.entries()) if (k.connections) c.set(k.refusedConnections, { listener: name });
+  });
   metrics.counter("fulcrum_listener_upstream_resets_total", "tcp and tls_passthrough connections the backend reset, passed on to the client as a reset", ["listener"], (c) => {
     for (const [name, k] of counters.entries()) if (k.l4) c.set(k.upstreamResets, { listener: name });
   });
