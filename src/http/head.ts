@@ -28,6 +28,8 @@ export const H = {
    * several fields, which must be joined with "; " before they go to HTTP/1.1 (RFC 9113 §8.2.3).
    */
   COOKIE: 18,
+  /** Envoy's x-forwarded-client-cert: only Fulcrum (or a trusted proxy) may say who the client's certificate named. */
+  X_FORWARDED_CLIENT_CERT: 19,
 } as const;
 
 /** Stride of `HttpHead.fields`: nameStart, nameEnd, valueStart, valueEnd, id. */

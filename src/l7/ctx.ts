@@ -1,7 +1,7 @@
 /** The ProxyCtx fields every exchange carries (the engine state lives in exchange.ts). */
 import type { LbError } from "../errors.ts";
 import { H, type RequestHead, type ResponseHead } from "../http/index.ts";
-import type { ProxyCtx, Upstream } from "./hooks.ts";
+import type { ConnCtx, ProxyCtx, Upstream } from "./hooks.ts";
 import type { ConnGroup } from "./conn-group.ts";
 import type { Coding, CompressPolicy } from "./compress/index.ts";
 import { DEFAULT_UPGRADES } from "./upgrade.ts";
@@ -51,9 +51,12 @@ export class RequestCtx<U = unknown> implements ProxyCtx<U> {
   /** Set when the request carried no X-Request-Id and the engine made one (it is sent upstream). */
   readonly generatedId: string | null;
 
+  readonly clientAddress: string;
+
   constructor(
-    readonly req: RequestHead, readonly clientAddress: string, readonly proto: string, public user: U, readonly httpVersion = "HTTP/1.1",
+    readonly req: RequestHead, readonly conn: ConnCtx, readonly proto: string, public user: U, readonly httpVersion = "HTTP/1.1",
   ) {
+    this.clientAddress = conn.clientAddress;
     const id = req.has(H.X_REQUEST_ID) ? req.get("x-request-id") : undefined;
     this.generatedId = id === undefined ? newRequestId() : null;
     this.requestId = id ?? this.generatedId!;

@@ -46,7 +46,7 @@ export class Exchange<U = unknown> extends RequestCtx<U> implements ConnWaiter, 
   private encoder: BodyEncoder | null = null;
 
   constructor(readonly client: ClientSide, req: RequestHead) {
-    super(req, client.clientAddress, client.server.proto, client.server.hooks.newCtx?.() as U, client.httpVersion(req));
+    super(req, client.conn, client.server.proto, client.server.hooks.newCtx?.() as U, client.httpVersion(req));
     this.#closeAfter = !req.keepAlive || client.server.draining;
   }
 
@@ -352,7 +352,7 @@ export class Exchange<U = unknown> extends RequestCtx<U> implements ConnWaiter, 
     if (isGrpc(this.req)) reply = grpcReply(reply);
     this.status = reply.status;
     this.replyErrorCode = reply.errorCode ?? null;
-    if (!this.bodyRead() || this.error?.source === "downstream") this.#closeAfter = true;
+    if (!this.bodyRead() || this.error?.source === "downstream" || reply.closeConnection) this.#closeAfter = true;
     this.client.writeReply(this, reply);
     this.client.exchangeDone(this);
   }

@@ -22,6 +22,9 @@ import { StatsHistory } from "./stats/history.ts";
 import { historySources } from "./stats/history-sources.ts";
 import { preflightListeners } from "./listeners/preflight.ts";
 import { l4ConnectionCounter } from "./listeners/l4-connection-counts.ts";
+import { ClientLimits } from "./listeners/client-limits.ts";
+import { listenerOf } from "./listeners/listener-lookup.ts";
+import { registerAccessMetrics } from "./stats/access-counters.ts";
 import { DnsDiscovery } from "../discovery/index.ts";
 
 /** How long start waits for the first DNS lookups, so a pool fed by DNS does not open with no backend. */
@@ -63,7 +66,8 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<RunningDat
       }
     },
   });
-  const l7 = newL7Deps(opts.holder, pools, opts.metrics, log);
+  const limits = new ClientLimits();
+  const l7 = newL7Deps(opts.holder, pools, opts.metrics, limits, log);
   const upstreams = new UpstreamPool();
   const counters = new ListenerCounterBook();
   const start = async (l: SnapshotListener): Promise<BoundListener> => {
@@ -80,7 +84,7 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<RunningDat
       log(`listener ${l.name} (${l.protocol}) on ${where(bound.port)}`, "info", { listener: l.name, protocol: l.protocol, address: where(bound.port) });
       return bound;
     }
-    const bound = await startL4Listener(l.name, opts.holder, pools, counters.bind(l), l.port);
+    const bound = await startL4Listener(l.name, opts.holder, pools, counters.bind(l), limits, l.port);
     l4.add(bound);
     const stop = bound.stop.bind(bound);
     log(`listener ${l.name} (${l.protocol}) on ${where(bound.port)}`, "info", { listener: l.name, protocol: l.protocol, address: where(bound.port) });
@@ -135,7 +139,7 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<RunningDat
       };
     },
     traffic: (scope, name) => trafficView((scope === "listener" ? l7.stats.listeners : scope === "route" ? l7.stats.routes : l7.stats.pools).peek(name)),
-    listeners: () => listeners.states().map((s) => ({ ...s, ...counters.view(s.name) })),
+    listeners: () => listeners.states().map((s) => ({ ...s, ...counters.view(s.name, listenerOf(opts.holder.current(), s.name)) })),
     history: (q) => history.read(q),
     poolTable: (name) => {
       const rt = pools.current(name);
@@ -145,6 +149,7 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<RunningDat
     discovery: (pool) => discovery.state(pool),
   };
   registerDataPlaneMetrics(opts.metrics, pools, listeners, l7.stats, counters);
+  registerAccessMetrics(opts.metrics, counters, l7.access, (name) => limits.tracked(name));
   registerH2Metrics(opts.metrics, counters);
 
   let stopped: Promise<void> | undefined;

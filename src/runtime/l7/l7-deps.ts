@@ -1,4 +1,4 @@
-/** What every L7 listener of a node shares: stats, retry budget, rate limiters, access logs, latency histograms. */
+/** What every L7 listener of a node shares: stats, retry budget, rate limiters, client limits, access logs, latency histograms. */
 import type { SnapshotAccessLog, SnapshotHolder, SnapshotListener } from "../../config/index.ts";
 import { AccessLog, LogSink, type EventLog, type Registry } from "../../obs/index.ts";
 import { TraceExporters } from "../../tracing/index.ts";
@@ -6,15 +6,19 @@ import type { BackendStats } from "../pools/backend-stats.ts";
 import type { L7HookDeps } from "./l7-hooks.ts";
 import type { PoolRegistry } from "../pools/pool-registry.ts";
 import { RateLimiters } from "./rate-limiters.ts";
+import { AccessCounters } from "../stats/access-counters.ts";
+import type { ClientLimits } from "../listeners/client-limits.ts";
 import { RetryBudget } from "./retry-policy.ts";
 import { newL7Stats } from "../stats/traffic-stats.ts";
 import type { LatencyCounts } from "../stats/latency.ts";
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-export type L7Deps = Omit<L7HookDeps, "name"> & { flushLogs(): void };
+export type L7Deps = Omit<L7HookDeps, "name" | "counters"> & { flushLogs(): void };
 
-export function newL7Deps(holder: SnapshotHolder, pools: PoolRegistry, metrics: Registry, log: EventLog = (line) => console.log(line)): L7Deps {
+export function newL7Deps(
+  holder: SnapshotHolder, pools: PoolRegistry, metrics: Registry, limits: ClientLimits, log: EventLog = (line) => console.log(line),
+): L7Deps {
   const sinks = new Map<string, LogSink>();
   // One AccessLog per access_log setting of a snapshot's listener (a lookup per logged request);
   // listeners that log to the same place share its sink, so their lines never interleave mid-line.
@@ -30,6 +34,8 @@ export function newL7Deps(holder: SnapshotHolder, pools: PoolRegistry, metrics: 
     budget: new RetryBudget(),
     tracing: new TraceExporters(metrics, log),
     limiters: new RateLimiters(),
+    limits,
+    access: new AccessCounters(),
     accessLog(l: SnapshotListener) {
       const spec = l.accessLog;
       if (spec === undefined) return undefined;

@@ -24,6 +24,10 @@ import { beginTrace, endTrace, injectTrace } from "./trace-step.ts";
 import type { TraceExporters } from "../../tracing/index.ts";
 import { matchRoute, originForm, queryParam, readTarget, rewriteTarget } from "./router.ts";
 import type { L7Stats, TrafficStats } from "../stats/traffic-stats.ts";
+import type { ListenerCounters } from "../stats/listener-counters.ts";
+import type { AccessCounters } from "../stats/access-counters.ts";
+import type { ClientLimits } from "../listeners/client-limits.ts";
+import { clientCertOf, clientCertStep, connectionHooks, connectionStep, routeAccessStep } from "./access-step.ts";
 import { recordCompression } from "../stats/compress-stats.ts";
 
 export interface L7HookDeps {
@@ -31,6 +35,12 @@ export interface L7HookDeps {
   holder: SnapshotHolder;
   pools: PoolRegistry;
   stats: L7Stats;
+  /** This listener's connection-level counters (access, per-client limit, client certificates). */
+  counters: ListenerCounters;
+  /** max_connections_per_client's tables. */
+  limits: ClientLimits;
+  /** Refusals by route access lists. */
+  access: AccessCounters;
   budget: RetryBudget;
   limiters: RateLimiters;
   accessLog: (l: SnapshotListener) => AccessLog | undefined;
@@ -111,6 +121,7 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
 
   return {
     newCtx: newRequestState,
+    ...connectionHooks(deps.name, deps.holder, deps.limits, deps.counters),
 
     onRequest(ctx) {
       const s = ctx.user;
@@ -119,13 +130,20 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
       s.listener = l;
       listenerStats.active++;
       if (l.trustedProxies.size > 0) ctx.trustForwarded = l.trustedProxies.contains(ctx.clientAddress);
+      if (ctx.conn.slot !== undefined || l.access !== undefined || l.clientAuth !== undefined) {
+        const closed = connectionStep(ctx, l, deps.counters);
+        if (closed) return closed;
+      }
       const refused = readTarget(ctx.req, l.mergeSlashes, s);
       if (refused) return refuse(ctx, refused.problem);
       const { path, query } = s;
       // Most listeners route everything to one pool: skip building the routing view for them.
       const route = l.routes.length === 0
         ? undefined
-        : matchRoute(l, { method: ctx.req.method, host: hostOfAuthority(ctx.req.host), path, query, header: (n) => ctx.req.get(n) });
+        : matchRoute(l, {
+            method: ctx.req.method, host: hostOfAuthority(ctx.req.host), path, query, header: (n) => ctx.req.get(n),
+            cert: l.clientAuth ? clientCertOf(ctx.conn) : null,
+          });
       s.route = route;
       ctx.compress = (route ? route.compress : l.compress) ?? null;
       // Counted from the match on, so requests refused below (rate limit, redirect, no healthy
@@ -135,6 +153,10 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
         if (!rs) routeStats.set(route, (rs = stats.routes.get(`${l.name}/${route.name}`)));
         s.routeStats = rs;
         s.routeStats.active++;
+      }
+      if (route?.access) {
+        const denied = routeAccessStep(ctx, l, route, deps.access);
+        if (denied) return denied;
       }
       const tracing = route ? route.tracing : l.tracing;
       if (tracing) s.trace = beginTrace(ctx, tracing);
@@ -167,6 +189,7 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
         if (route.timeoutMs !== undefined) ctx.responseTimeoutMs = route.timeoutMs;
         if (ctx.req.bodyKind !== 0 && mayEverRetry(route, ctx.req.method)) ctx.replayBodyBytes = REPLAY_BODY_BYTES;
       }
+      if (l.clientAuth) clientCertStep(ctx);
       if (ctx.responseTimeoutMs === 0) ctx.responseTimeoutMs = rt.config.responseTimeoutMs;
       ctx.connectTimeoutMs = route?.connectTimeoutMs ?? rt.config.connectTimeoutMs;
       ctx.idleTimeoutMs = route?.idleTimeoutMs ?? rt.config.idleTimeoutMs ?? 0;
