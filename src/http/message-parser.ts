@@ -6,7 +6,7 @@
  */
 import { CRLFCRLF } from "./chars.ts";
 import { ChunkedDecoder, type BodySink } from "./chunked.ts";
-import { FieldStore } from "./field-store.ts";
+import { HeadStore } from "./head-store.ts";
 import { BodyKind, FIELD_STRIDE, type HttpHead } from "./head.ts";
 import type { HttpLimits } from "./limits.ts";
 import { HttpParseError, badMessage } from "./parse-error.ts";
@@ -54,15 +54,15 @@ export abstract class MessageParser<H extends HttpHead> {
   }
 
   /**
-   * Non-null once `reuseFields()` was called: every head this parser reads then takes its field
-   * offsets from one table, overwritten by the next head. For owners that are done with a head
-   * before the next one is parsed (a client connection runs one exchange at a time; an upstream
-   * connection serves one exchange at a time): no offset table is copied per message.
+   * Non-null once `reuseHeads()` was called: every head this parser reads is then one object (and
+   * one table of field offsets), made afresh for each message. For owners that are done with a
+   * head before the next one is parsed (a client connection runs one exchange at a time; an
+   * upstream connection serves one exchange at a time): no head is allocated per message.
    */
-  protected fieldStore: FieldStore | null = null;
+  protected heads: HeadStore | null = null;
 
-  reuseFields(): void {
-    this.fieldStore ??= new FieldStore();
+  reuseHeads(): void {
+    this.heads ??= new HeadStore();
   }
 
   /** Parses the complete head at buf[start, end); null = only empty lines. */
