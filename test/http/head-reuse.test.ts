@@ -6,7 +6,7 @@
  * fresh parser makes of the same bytes.
  */
 import { describe, expect, test } from "bun:test";
-import { FIELD_STRIDE, RequestParser, ResponseParser, type HttpHead, type MessageHandler, type MessageParser } from "../../src/http/index.ts";
+import { FIELD_STRIDE, RequestParser, ResponseParser, type HttpHead, type MessageHandler, type MessageParser, type RequestHead, type ResponseHead } from "../../src/http/index.ts";
 
 /** Every own field of a head, its offset table cut to the fields it has (a reused table may be longer). */
 function snapshot(h: HttpHead): Record<string, unknown> {
@@ -68,15 +68,15 @@ function compare<H extends HttpHead>(make: (h: MessageHandler<H>) => MessagePars
 
 describe("a parser reusing its heads", () => {
   test("request heads: each as a fresh parser makes it, whatever the request before set", () => {
-    compare((h) => new RequestParser(h), RICH_REQUEST, REQUESTS, (h) => void h.host);
+    compare<RequestHead>((h) => new RequestParser(h), RICH_REQUEST, REQUESTS, (h) => void h.host);
   });
 
   test("response heads: each as a fresh parser makes it, whatever the response before set", () => {
-    compare((h) => new ResponseParser(h), RICH_RESPONSE, RESPONSES, () => {});
+    compare<ResponseHead>((h) => new ResponseParser(h), RICH_RESPONSE, RESPONSES, () => {});
   });
 
   test("without reuseHeads every message gets a head of its own", () => {
-    const make = (h: MessageHandler<import("../../src/http/index.ts").RequestHead>) => new RequestParser(h);
+    const make = (h: MessageHandler<RequestHead>) => new RequestParser(h);
     const p = make({ onHead() {}, onBody() {}, onEnd() {} });
     const [a] = headOf(make, p, Buffer.from(REQUESTS[0]!));
     const [b] = headOf(make, p, Buffer.from(REQUESTS[0]!));

@@ -4,7 +4,7 @@
  * breaking, retries with a budget, passive health, stats and the access log. Everything here reads
  * the snapshot taken at the request head and the pool runtime chosen then, for the request's life.
  */
-import { extractHashKey, newPickContext, signSticky, stickyIndex, backendIndex, type HashOn } from "../../balance/index.ts";
+import { extractHashKey, signSticky, stickyIndex, backendIndex, type HashOn } from "../../balance/index.ts";
 import type { SnapshotHolder, SnapshotListener, SnapshotRoute } from "../../config/index.ts";
 import { LbError } from "../../errors.ts";
 import { badMessage, errorReply, grpcTimeoutMs, isGrpc, type ProxyCtx, type ProxyHooks, type ProxyReply, type ResponseHead, type Upstream } from "../../l7/index.ts";
@@ -211,7 +211,8 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
       if (isGrpc(ctx.req)) capByGrpcTimeout(ctx);
       ctx.connGroup = rt.conns;
       const hashOn = rt.config.hashOn;
-      s.pick = newPickContext(hashOn ? hashKey(hashOn, ctx, query) : undefined, rt.load);
+      if (hashOn) s.key = hashKey(hashOn, ctx, query);
+      s.load = rt.load;
       if (s.trace) injectTrace(ctx, s.trace);
       return null;
     },
@@ -227,11 +228,11 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
       if (sticky && attempt === 0) {
         i = stickyIndex(cookieValue(ctx.req.getAll("cookie"), sticky.cookie), sticky.secret, Date.now(), stickyMap(rt));
         s.stickyHonoured = i >= 0;
-        if (i >= 0) s.pick!.first = s.pick!.last = i;
+        if (i >= 0) s.first = s.last = i;
       }
       if (i < 0) {
-        s.pick!.loadTotal = rt.loadTotal;
-        i = rt.selector.pick(s.pick!, attempt);
+        s.loadTotal = rt.loadTotal;
+        i = rt.selector.pick(s, attempt);
       }
       if (i < 0) return new LbError("NO_HEALTHY_BACKEND", `no healthy backend in pool ${rt.name}`);
       if (attempt > 0) {
