@@ -46,6 +46,7 @@ export class Session extends H1Output implements MessageHandler<RequestHead>, Cl
   constructor(server: ServerCore, readonly socket: Socket<ClientConn>) {
     super(server);
     this.parser = new RequestParser(this, server.limits);
+    this.parser.reuseHeads(); // the next head is parsed only once the exchange is over (see consume)
     this.conn = new SocketConnCtx(socket as Socket<unknown>, server.proto === "https", socket.remoteAddress);
     this.identity = identityFields(this.clientAddress, server.proto);
     this.writer.attach(socket as Socket<unknown>);

@@ -4,7 +4,7 @@
  * breaking, retries with a budget, passive health, stats and the access log. Everything here reads
  * the snapshot taken at the request head and the pool runtime chosen then, for the request's life.
  */
-import { extractHashKey, newPickContext, signSticky, stickyIndex, backendIndex } from "../../balance/index.ts";
+import { extractHashKey, signSticky, stickyIndex, backendIndex, type HashOn } from "../../balance/index.ts";
 import type { SnapshotHolder, SnapshotListener, SnapshotRoute } from "../../config/index.ts";
 import { LbError } from "../../errors.ts";
 import { badMessage, errorReply, grpcTimeoutMs, isGrpc, type ProxyCtx, type ProxyHooks, type ProxyReply, type ResponseHead, type Upstream } from "../../l7/index.ts";
@@ -80,6 +80,25 @@ function capByGrpcTimeout(ctx: Ctx): void {
   ctx.requestTimeoutMs = ctx.requestTimeoutMs > 0 ? Math.min(ctx.requestTimeoutMs, ms) : ms;
 }
 
+// The closures below live in functions of their own: made inside onRequest, they would cost every
+// request a scope object for the variables they capture, even when never created.
+
+function routeOf(l: SnapshotListener, ctx: Ctx, path: string, query: string): SnapshotRoute | undefined {
+  return matchRoute(l, {
+    method: ctx.req.method, host: hostOfAuthority(ctx.req.host), path, query, header: (n) => ctx.req.get(n),
+    cert: l.clientAuth ? clientCertOf(ctx.conn) : null,
+  });
+}
+
+function hashKey(hashOn: HashOn, ctx: Ctx, query: string): string | undefined {
+  return extractHashKey(hashOn, {
+    clientIp: ctx.clientAddress,
+    header: (n) => ctx.req.get(n.toLowerCase()),
+    cookie: (n) => cookieValue(ctx.req.getAll("cookie"), n),
+    query: (n) => queryParam(query, n),
+  });
+}
+
 /** Builds the hooks for listener `deps.name`. */
 export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
   const { pools, stats } = deps;
@@ -138,12 +157,7 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
       if (refused) return refuse(ctx, refused.problem);
       const { path, query } = s;
       // Most listeners route everything to one pool: skip building the routing view for them.
-      const route = l.routes.length === 0
-        ? undefined
-        : matchRoute(l, {
-            method: ctx.req.method, host: hostOfAuthority(ctx.req.host), path, query, header: (n) => ctx.req.get(n),
-            cert: l.clientAuth ? clientCertOf(ctx.conn) : null,
-          });
+      const route = l.routes.length === 0 ? undefined : routeOf(l, ctx, path, query);
       s.route = route;
       ctx.compress = (route ? route.compress : l.compress) ?? null;
       // Counted from the match on, so requests refused below (rate limit, redirect, no healthy
@@ -197,15 +211,8 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
       if (isGrpc(ctx.req)) capByGrpcTimeout(ctx);
       ctx.connGroup = rt.conns;
       const hashOn = rt.config.hashOn;
-      const key = hashOn
-        ? extractHashKey(hashOn, {
-            clientIp: ctx.clientAddress,
-            header: (n) => ctx.req.get(n.toLowerCase()),
-            cookie: (n) => cookieValue(ctx.req.getAll("cookie"), n),
-            query: (n) => queryParam(query, n),
-          })
-        : undefined;
-      s.pick = newPickContext(key, rt.load);
+      if (hashOn) s.key = hashKey(hashOn, ctx, query);
+      s.load = rt.load;
       if (s.trace) injectTrace(ctx, s.trace);
       return null;
     },
@@ -221,11 +228,11 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
       if (sticky && attempt === 0) {
         i = stickyIndex(cookieValue(ctx.req.getAll("cookie"), sticky.cookie), sticky.secret, Date.now(), stickyMap(rt));
         s.stickyHonoured = i >= 0;
-        if (i >= 0) s.pick!.first = s.pick!.last = i;
+        if (i >= 0) s.first = s.last = i;
       }
       if (i < 0) {
-        s.pick!.loadTotal = rt.loadTotal;
-        i = rt.selector.pick(s.pick!, attempt);
+        s.loadTotal = rt.loadTotal;
+        i = rt.selector.pick(s, attempt);
       }
       if (i < 0) return new LbError("NO_HEALTHY_BACKEND", `no healthy backend in pool ${rt.name}`);
       if (attempt > 0) {
