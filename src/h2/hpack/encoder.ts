@@ -9,7 +9,7 @@
  */
 import { ENTRY_OVERHEAD } from "./decoder-table.ts";
 import { EncoderTable } from "./encoder-table.ts";
-import { huffmanEncodeInto, huffmanEncodedLength } from "./huffman-encode.ts";
+import { huffmanBytesLength, huffmanEncodeBytesInto, huffmanEncodeInto, huffmanEncodedLength } from "./huffman-encode.ts";
 import { encodeInt } from "./integer.ts";
 import { STATIC_BY_NAME, STATIC_COUNT } from "./static-table.ts";
 
@@ -102,6 +102,39 @@ export class HpackEncoder {
     if (nameIndex === 0) this.string(name);
     this.string(value);
     if (index) this.table.insert(name, value);
+  }
+
+  /**
+   * `field` with the value given as the latin1 bytes buf[start, end) (a backend's head): a value the
+   * dynamic table already holds is found and a literal is written from the bytes, so the value
+   * becomes a string only when it is inserted. Names with static values or never-indexed rules
+   * take the string path.
+   */
+  fieldBytes(name: string, buf: Buffer, start: number, end: number): void {
+    const st = STATIC_BY_NAME.get(name);
+    if ((st !== undefined && st.values !== null) || name === "cookie" || name === "authorization" || name === "proxy-authorization") {
+      return this.field(name, buf.toString("latin1", start, end));
+    }
+    const len = end - start;
+    ensure(this.w, 2 * (name.length + len) + 12);
+    const d = this.table.nameIndex(name);
+    if (d > 0 && this.table.valueEquals(d, buf, start, end)) {
+      this.w = encodeInt(out, this.w, STATIC_COUNT + d, 7, 0x80);
+      return;
+    }
+    const nameIndex = st !== undefined ? st.index : d > 0 ? STATIC_COUNT + d : 0;
+    const index = !NO_INDEX.has(name) && name.length + len + ENTRY_OVERHEAD <= (this.table.maxSize * 3) / 4;
+    this.w = index ? encodeInt(out, this.w, nameIndex, 6, 0x40) : encodeInt(out, this.w, nameIndex, 4, 0x00);
+    if (nameIndex === 0) this.string(name);
+    const h = huffmanBytesLength(buf, start, end);
+    if (h < len) {
+      this.w = encodeInt(out, this.w, h, 7, 0x80);
+      this.w = huffmanEncodeBytesInto(buf, start, end, out, this.w);
+    } else {
+      this.w = encodeInt(out, this.w, len, 7, 0);
+      this.w += buf.copy(out, this.w, start, end);
+    }
+    if (index) this.table.insert(name, buf.toString("latin1", start, end));
   }
 
   /** The :status pseudo-header (RFC 9113 §8.3.2): the static table holds the common ones. */

@@ -1,0 +1,77 @@
+/**
+ * A backend's head encoded from its bytes (encodeFields with a ForwardFields: interned names,
+ * values compared and written as bytes) must give exactly the block the string path gives, block
+ * after block, through insertions, evictions and the never-indexed and static-value rules.
+ */
+import { describe, expect, test } from "bun:test";
+import { encodeFields } from "../../src/h2/encode-fields.ts";
+import { HpackDecoder, HpackEncoder } from "../../src/h2/hpack/index.ts";
+import { internName } from "../../src/h2/hpack/name-cache.ts";
+import { DEFAULT_LIMITS, type ResponseHead } from "../../src/http/index.ts";
+import { parseResponseHead } from "../../src/http/response-head.ts";
+import { mulberry32 } from "../helpers/rng.ts";
+
+const NAMES = [
+  "Server", "Date", "Content-Type", "content-length", "ETag", "Last-Modified", "Accept-Ranges", "cookie", "Authorization",
+  "accept-encoding", "X-Request-Id", "Set-Cookie", "Cache-Control", "Vary", "X-Custom-Thing", "x-custom-thing", "LOCATION",
+];
+const VALUES = ["nginx", "text/html", "gzip, deflate", "bytes", "", "a", "\"5f-abc\"", "x".repeat(300), "caf\xe9 \xff\x80", "~~~~{}{}", "session=0123456789abcdef0123"];
+
+function response(lines: string[]): ResponseHead {
+  const buf = Buffer.from(`HTTP/1.1 200 OK\r\n${lines.map((l) => `${l}\r\n`).join("")}\r\n`, "latin1");
+  return parseResponseHead(buf, 0, buf.length, new Int32Array(DEFAULT_LIMITS.maxHeaderCount * 5), DEFAULT_LIMITS, false, false);
+}
+
+function block(enc: HpackEncoder, add: () => void): Buffer {
+  enc.begin();
+  add();
+  return Buffer.from(enc.buf.subarray(0, enc.finish()));
+}
+
+const DROPPED = new Set(["connection", "keep-alive"]);
+
+describe("HPACK from a head's bytes", () => {
+  test("gives the string path's blocks, byte for byte, and decodes to the same fields", () => {
+    const rnd = mulberry32(15);
+    const pick = <T>(a: readonly T[]): T => a[Math.floor(rnd() * a.length)]!;
+    const viaStrings = new HpackEncoder(512), viaBytes = new HpackEncoder(512), dec = new HpackDecoder(512, 1 << 16);
+    let indexed = 0;
+    for (let n = 0; n < 500; n++) {
+      const pairs: [string, string][] = [];
+      for (let k = Math.floor(rnd() * 9); k > 0; k--) {
+        const name = rnd() < 0.1 ? `X-Rand-${Math.floor(rnd() * 1000)}` : rnd() < 0.05 ? pick(["Connection", "Keep-Alive"]) : pick(NAMES);
+        pairs.push([name, name === "content-length" ? "128" : name === "Connection" ? "keep-alive" : rnd() < 0.2 ? String(rnd()) : pick(VALUES)]);
+      }
+      const head = response(pairs.map(([k, v]) => `${k}: ${v}`));
+      const a = block(viaStrings, () => encodeFields(viaStrings, ["x-first", "1", ...pairs.flat(), "x-last", "2"]));
+      const b = block(viaBytes, () => encodeFields(viaBytes, { before: ["x-first", "1"], head, drop: 0, after: ["x-last", "2"] }));
+      expect(b.toString("hex")).toBe(a.toString("hex"));
+      const d = dec.decode(b, 0, b.length);
+      const got = Array.from({ length: d.count }, (_, i) => [d.name(i), d.value(i)]);
+      const kept = pairs.map(([k, v]) => [k.toLowerCase(), v]).filter(([k]) => !DROPPED.has(k!));
+      expect(got).toEqual([["x-first", "1"], ...kept, ["x-last", "2"]]);
+      for (const x of b) if (x >= 0xbe) indexed++; // dynamic-table hits (index > 61) happen
+    }
+    expect(indexed).toBeGreaterThan(100);
+  });
+
+  test("leaves out the fields whose id is in the drop mask", () => {
+    const head = response(["Content-Length: 5", "Server: x"]);
+    const enc = new HpackEncoder(), dec = new HpackDecoder(4096, 1 << 16);
+    const b = block(enc, () => encodeFields(enc, { before: [], head, drop: 1 << 1, after: [] }));
+    const d = dec.decode(b, 0, b.length);
+    expect(Array.from({ length: d.count }, (_, i) => [d.name(i), d.value(i)])).toEqual([["server", "x"]]);
+  });
+
+  test("interned names are lower-case, the same string each time, and right after a slot collision", () => {
+    const buf = Buffer.from("Content-Type", "latin1");
+    const first = internName(buf, 0, buf.length);
+    expect(first).toBe("content-type");
+    for (let i = 0; i < 2000; i++) {
+      const other = Buffer.from(`X-N${i}`, "latin1");
+      expect(internName(other, 0, other.length)).toBe(`x-n${i}`);
+    }
+    expect(internName(buf, 0, buf.length)).toBe("content-type");
+    expect(internName(Buffer.from("xCONTENT-TYPEx"), 1, 13)).toBe("content-type");
+  });
+});
