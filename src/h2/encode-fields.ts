@@ -1,7 +1,7 @@
 /** Adds field pairs to the header block being encoded, the way HTTP/2 wants them (RFC 9113 §8.2). */
 import { FIELD_STRIDE, type HttpHead } from "../http/index.ts";
 import type { HpackEncoder } from "./hpack/index.ts";
-import { internName } from "./hpack/name-cache.ts";
+import { internName } from "./hpack/intern.ts";
 
 /** Connection-specific fields have no meaning in HTTP/2 and make a message malformed (§8.2.2). */
 const CONNECTION_SPECIFIC: ReadonlySet<string> = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade"]);

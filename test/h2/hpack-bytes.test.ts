@@ -6,7 +6,7 @@
 import { describe, expect, test } from "bun:test";
 import { encodeFields } from "../../src/h2/encode-fields.ts";
 import { HpackDecoder, HpackEncoder } from "../../src/h2/hpack/index.ts";
-import { internName } from "../../src/h2/hpack/name-cache.ts";
+import { internName, internValue } from "../../src/h2/hpack/intern.ts";
 import { DEFAULT_LIMITS, type ResponseHead } from "../../src/http/index.ts";
 import { parseResponseHead } from "../../src/http/response-head.ts";
 import { mulberry32 } from "../helpers/rng.ts";
@@ -73,5 +73,16 @@ describe("HPACK from a head's bytes", () => {
     }
     expect(internName(buf, 0, buf.length)).toBe("content-type");
     expect(internName(Buffer.from("xCONTENT-TYPEx"), 1, 13)).toBe("content-type");
+  });
+
+  test("interned values keep their case and bytes, the same string each time, long ones decoded", () => {
+    const buf = Buffer.from("xExample.COM:8443x\xe9", "latin1");
+    const first = internValue(buf, 1, 17);
+    expect(first).toBe("Example.COM:8443");
+    expect(internValue(Buffer.from("example.com:8443"), 0, 16)).toBe("example.com:8443");
+    expect(internValue(buf, 1, 17)).toBe(first);
+    expect(internValue(buf, 17, 19)).toBe("x\xe9");
+    const long = Buffer.from("h".repeat(100));
+    expect(internValue(long, 0, 100)).toBe("h".repeat(100));
   });
 });
