@@ -1,10 +1,8 @@
 /** Adds field pairs to the header block being encoded, the way HTTP/2 wants them (RFC 9113 §8.2). */
 import { FIELD_STRIDE, type HttpHead } from "../http/index.ts";
 import type { HpackEncoder } from "./hpack/index.ts";
+import { CONNECTION_SPECIFIC } from "./hpack/field-name.ts";
 import { internName } from "./hpack/intern.ts";
-
-/** Connection-specific fields have no meaning in HTTP/2 and make a message malformed (§8.2.2). */
-const CONNECTION_SPECIFIC: ReadonlySet<string> = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade"]);
 
 /**
  * A head forwarded from another connection: `before`, then the fields of `head` whose id bit is not
@@ -38,7 +36,7 @@ function encodeForward(enc: HpackEncoder, f: ForwardFields): void {
     const o = i * FIELD_STRIDE;
     if ((drop & (1 << ids[o + 4]!)) !== 0) continue;
     const name = internName(buf, ids[o]!, ids[o + 1]!);
-    if (CONNECTION_SPECIFIC.has(name)) continue;
+    if (name.connectionSpecific) continue;
     enc.fieldBytes(name, buf, ids[o + 2]!, ids[o + 3]!);
   }
   encodeFields(enc, f.after);

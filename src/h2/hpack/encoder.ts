@@ -11,11 +11,9 @@ import { ENTRY_OVERHEAD } from "./decoder-table.ts";
 import { EncoderTable } from "./encoder-table.ts";
 import { huffmanBytesLength, huffmanEncodeBytesInto, huffmanEncodeInto, huffmanEncodedLength } from "./huffman-encode.ts";
 import { encodeInt } from "./integer.ts";
+import { NO_INDEX, type FieldName } from "./field-name.ts";
 import { STATIC_BY_NAME, STATIC_COUNT } from "./static-table.ts";
 
-const NO_INDEX: ReadonlySet<string> = new Set([
-  ":path", "age", "content-length", "etag", "if-modified-since", "if-none-match", "location", "set-cookie", "x-request-id",
-]);
 
 /** Cookies shorter than this are guessable, so never indexed (nghttp2 draws the same line). */
 const SHORT_COOKIE = 20;
@@ -110,11 +108,9 @@ export class HpackEncoder {
    * becomes a string only when it is inserted. Names with static values or never-indexed rules
    * take the string path.
    */
-  fieldBytes(name: string, buf: Buffer, start: number, end: number): void {
-    const st = STATIC_BY_NAME.get(name);
-    if ((st !== undefined && st.values !== null) || name === "cookie" || name === "authorization" || name === "proxy-authorization") {
-      return this.field(name, buf.toString("latin1", start, end));
-    }
+  fieldBytes(fn: FieldName, buf: Buffer, start: number, end: number): void {
+    const name = fn.name;
+    if (fn.special) return this.field(name, buf.toString("latin1", start, end));
     const len = end - start;
     ensure(this.w, 2 * (name.length + len) + 12);
     const d = this.table.nameIndex(name);
@@ -122,11 +118,17 @@ export class HpackEncoder {
       this.w = encodeInt(out, this.w, STATIC_COUNT + d, 7, 0x80);
       return;
     }
-    const nameIndex = st !== undefined ? st.index : d > 0 ? STATIC_COUNT + d : 0;
-    const index = !NO_INDEX.has(name) && name.length + len + ENTRY_OVERHEAD <= (this.table.maxSize * 3) / 4;
+    const nameIndex = fn.staticIndex !== 0 ? fn.staticIndex : d > 0 ? STATIC_COUNT + d : 0;
+    const index = !fn.noIndex && name.length + len + ENTRY_OVERHEAD <= (this.table.maxSize * 3) / 4;
     this.w = index ? encodeInt(out, this.w, nameIndex, 6, 0x40) : encodeInt(out, this.w, nameIndex, 4, 0x00);
     if (nameIndex === 0) this.string(name);
-    const h = huffmanBytesLength(buf, start, end);
+    this.bytes(buf, start, end);
+    if (index) this.table.insert(name, buf.toString("latin1", start, end));
+  }
+
+  /** A string literal from the bytes buf[start, end), Huffman-coded when that is shorter. */
+  private bytes(buf: Buffer, start: number, end: number): void {
+    const len = end - start, h = huffmanBytesLength(buf, start, end);
     if (h < len) {
       this.w = encodeInt(out, this.w, h, 7, 0x80);
       this.w = huffmanEncodeBytesInto(buf, start, end, out, this.w);
@@ -134,7 +136,6 @@ export class HpackEncoder {
       this.w = encodeInt(out, this.w, len, 7, 0);
       this.w += buf.copy(out, this.w, start, end);
     }
-    if (index) this.table.insert(name, buf.toString("latin1", start, end));
   }
 
   /** The :status pseudo-header (RFC 9113 §8.3.2): the static table holds the common ones. */

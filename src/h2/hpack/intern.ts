@@ -5,8 +5,10 @@
  * Small direct-mapped tables: a colliding string replaces the slot's (both stay correct, one decodes).
  */
 
+import { FieldName } from "./field-name.ts";
+
 const SLOTS = 256;
-const names: string[] = new Array<string>(SLOTS).fill("");
+const names: FieldName[] = new Array<FieldName>(SLOTS).fill(new FieldName(""));
 const values: string[] = new Array<string>(SLOTS).fill("");
 /** Longer values are decoded each time (they are rarely repeated, and comparing costs as much). */
 const MAX_VALUE = 64;
@@ -15,14 +17,14 @@ function lower(b: number): number {
   return b >= 0x41 && b <= 0x5a ? b | 0x20 : b;
 }
 
-/** The lower-case latin1 string of buf[start, end). */
-export function internName(buf: Buffer, start: number, end: number): string {
+/** The name buf[start, end), lower-case. */
+export function internName(buf: Buffer, start: number, end: number): FieldName {
   let h = end - start;
   for (let i = start; i < end; i++) h = (Math.imul(h, 31) + lower(buf[i]!)) | 0;
   const slot = (h ^ (h >>> 8)) & (SLOTS - 1);
   const cached = names[slot]!;
-  if (cached.length === end - start && sameLower(cached, buf, start)) return cached;
-  const name = buf.toString("latin1", start, end).toLowerCase();
+  if (cached.name.length === end - start && sameLower(cached.name, buf, start)) return cached;
+  const name = new FieldName(buf.toString("latin1", start, end).toLowerCase());
   names[slot] = name;
   return name;
 }
