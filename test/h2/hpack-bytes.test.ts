@@ -7,7 +7,8 @@ import { describe, expect, test } from "bun:test";
 import { encodeFields } from "../../src/h2/encode-fields.ts";
 import { HpackDecoder, HpackEncoder } from "../../src/h2/hpack/index.ts";
 import { internName, internValue } from "../../src/h2/hpack/intern.ts";
-import { DEFAULT_LIMITS, type ResponseHead } from "../../src/http/index.ts";
+import { DEFAULT_LIMITS, HOP_BY_HOP, type ResponseHead } from "../../src/http/index.ts";
+import { parseRequestHead } from "../../src/http/request-head.ts";
 import { parseResponseHead } from "../../src/http/response-head.ts";
 import { mulberry32 } from "../helpers/rng.ts";
 
@@ -61,6 +62,17 @@ describe("HPACK from a head's bytes", () => {
     const b = block(enc, () => encodeFields(enc, { before: [], head, drop: 1 << 1, after: [] }));
     const d = dec.decode(b, 0, b.length);
     expect(Array.from({ length: d.count }, (_, i) => [d.name(i), d.value(i)])).toEqual([["server", "x"]]);
+  });
+
+  test("a client's HTTP/1.1 request head for an HTTP/2 backend: hop-by-hop fields dropped, names lower-case, cookie kept", () => {
+    const raw = Buffer.from("GET / HTTP/1.1\r\nHost: a.test\r\nConnection: X-Hop, keep-alive\r\nX-Hop: 1\r\nKeep-Alive: 5\r\nUser-Agent: UA/1\r\nCookie: a=b\r\nTE: trailers\r\n\r\n", "latin1");
+    const req = parseRequestHead(raw, 0, raw.length, new Int32Array(DEFAULT_LIMITS.maxHeaderCount * 5), DEFAULT_LIMITS);
+    const enc = new HpackEncoder(), dec = new HpackDecoder(4096, 1 << 16);
+    const b = block(enc, () => encodeFields(enc, { before: [], head: req, drop: HOP_BY_HOP, after: ["x-forwarded-for", "127.0.0.1"] }));
+    const d = dec.decode(b, 0, b.length);
+    expect(Array.from({ length: d.count }, (_, i) => [d.name(i), d.value(i)])).toEqual([
+      ["host", "a.test"], ["user-agent", "UA/1"], ["cookie", "a=b"], ["x-forwarded-for", "127.0.0.1"],
+    ]);
   });
 
   test("interned names are lower-case, the same string each time, and right after a slot collision", () => {
