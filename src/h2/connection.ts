@@ -10,7 +10,7 @@
  */
 import { DRAIN_PING, ErrorCode, MAX_STREAM_ID } from "./constants.ts";
 import { ConnectionState } from "./connection-state.ts";
-import { encodeFields } from "./encode-fields.ts";
+import { encodeFields, type ForwardFields } from "./encode-fields.ts";
 import type { H2Request } from "./events.ts";
 import { readFrames } from "./read-frames.ts";
 import { flushWaiting, sendDataNow, writeHeaderBlock } from "./send-data.ts";
@@ -55,7 +55,7 @@ export class H2Connection extends ConnectionState {
 
 
   /** Server side: sends the response head (lower-case names; connection-specific fields dropped). */
-  respond(s: H2Stream, status: number, fields: readonly string[], endStream: boolean): void {
+  respond(s: H2Stream, status: number, fields: readonly string[] | ForwardFields, endStream: boolean): void {
     if (this.closed || !s.writable || s.headSent) return;
     this.enter();
     this.encoder.begin();

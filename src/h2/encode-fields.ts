@@ -1,14 +1,43 @@
 /** Adds field pairs to the header block being encoded, the way HTTP/2 wants them (RFC 9113 §8.2). */
+import { FIELD_STRIDE, type HttpHead } from "../http/index.ts";
 import type { HpackEncoder } from "./hpack/index.ts";
+import { CONNECTION_SPECIFIC } from "./hpack/field-name.ts";
+import { internName } from "./hpack/intern.ts";
 
-/** Connection-specific fields have no meaning in HTTP/2 and make a message malformed (§8.2.2). */
-const CONNECTION_SPECIFIC: ReadonlySet<string> = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade"]);
+/**
+ * A head forwarded from another connection: `before`, then the fields of `head` whose id bit is not
+ * in `drop` (read from its bytes, never decoded to strings unless the table needs them), then `after`.
+ */
+export interface ForwardFields {
+  before: readonly string[];
+  head: HttpHead;
+  drop: number;
+  after: readonly string[];
+}
 
 /** name, value, name, value...: names lower-cased, connection-specific fields left out. */
-export function encodeFields(enc: HpackEncoder, fields: readonly string[]): void {
+export function encodeFields(enc: HpackEncoder, fields: readonly string[] | ForwardFields): void {
+  if (!isList(fields)) return encodeForward(enc, fields);
   for (let i = 0; i + 1 < fields.length; i += 2) {
     const name = fields[i]!.toLowerCase();
     if (CONNECTION_SPECIFIC.has(name)) continue;
     enc.field(name, fields[i + 1]!);
   }
+}
+
+function isList(f: readonly string[] | ForwardFields): f is readonly string[] {
+  return Array.isArray(f);
+}
+
+function encodeForward(enc: HpackEncoder, f: ForwardFields): void {
+  encodeFields(enc, f.before);
+  const h = f.head, ids = h.fields, buf = h.buf, drop = f.drop;
+  for (let i = 0; i < h.count; i++) {
+    const o = i * FIELD_STRIDE;
+    if ((drop & (1 << ids[o + 4]!)) !== 0) continue;
+    const name = internName(buf, ids[o]!, ids[o + 1]!);
+    if (name.connectionSpecific) continue;
+    enc.fieldBytes(name, buf, ids[o + 2]!, ids[o + 3]!);
+  }
+  encodeFields(enc, f.after);
 }

@@ -1,4 +1,5 @@
 /** What a connection's owner implements and passes in (the engine's side of the API). */
+import type { ForwardFields } from "./encode-fields.ts";
 import type { HeaderList } from "./header-list.ts";
 import type { H2Stream } from "./stream.ts";
 
@@ -24,6 +25,6 @@ export interface H2Request {
   path: string;
   /** An extended CONNECT's protocol (RFC 8441, e.g. "websocket"; the peer must allow it). */
   protocol?: string;
-  /** Other fields as name, value, name, value...; connection-specific ones are dropped. */
-  fields?: readonly string[];
+  /** Other fields as name, value, name, value... or a forwarded head's; connection-specific ones are dropped. */
+  fields?: readonly string[] | ForwardFields;
 }

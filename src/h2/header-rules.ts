@@ -9,6 +9,7 @@ import { HOST_CHAR, NAME_CHAR, PATH_CHAR, SCHEME_CHAR, TCHAR, VALUE_CHAR } from 
 import { HeaderList } from "./header-list.ts";
 import type { DecodedBlock } from "./hpack/index.ts";
 import { fieldId } from "./field-id.ts";
+import { internValue } from "./hpack/intern.ts";
 
 export type SectionKind = "request" | "response" | "trailers";
 
@@ -65,7 +66,7 @@ export function buildSection(block: DecodedBlock, kind: SectionKind, extendedCon
       if ((pseudo & p) !== 0) return "DUPLICATE_PSEUDO";
       if (bad) return "BAD_VALUE";
       pseudo |= p;
-      setPseudo(list, p, pseudoValue(b, vs, ve));
+      setPseudo(list, p, p === P.AUTHORITY ? internValue(b, vs, ve) : pseudoValue(b, vs, ve));
       if (p === P.AUTHORITY) {
         list.authorityStart = vs;
         list.authorityEnd = ve;

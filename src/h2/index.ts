@@ -1,5 +1,6 @@
 /** @module Fulcrum's HTTP/2 codec (RFC 9113, HPACK RFC 7541): socket-agnostic, both sides, hardened. */
 export { H2Connection } from "./connection.ts";
+export type { ForwardFields } from "./encode-fields.ts";
 export type { H2Role, H2SessionHandler, H2Request } from "./events.ts";
 export { H2Stream, StreamState, type H2StreamHandler } from "./stream.ts";
 export { HeaderList } from "./header-list.ts";

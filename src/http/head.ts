@@ -194,6 +194,13 @@ export class RequestHead extends HttpHead {
     if (this.hostValue === null) this.hostValue = this.hostStart < 0 ? "" : this.buf.toString("latin1", this.hostStart, this.hostEnd);
     return this.hostValue;
   }
+
+  /** Sets the host's offsets and its value, already decoded by whoever built the head (HTTP/2's :authority). */
+  setHost(start: number, end: number, value: string): void {
+    this.hostStart = start;
+    this.hostEnd = end;
+    this.hostValue = value;
+  }
 }
 
 /** A response head (RFC 9112 §4). */

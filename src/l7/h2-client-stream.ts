@@ -6,7 +6,7 @@
  */
 import { LbError } from "../errors.ts";
 import { BodyKind, FRAMING_FIELDS, H, HOP_BY_HOP, type ResponseHead } from "../http/index.ts";
-import { ErrorCode, StreamState, type H2Connection, type H2Stream, type H2StreamHandler, type HeaderList } from "../h2/index.ts";
+import { ErrorCode, StreamState, type ForwardFields, type H2Connection, type H2Stream, type H2StreamHandler, type HeaderList } from "../h2/index.ts";
 import type { ClientExchange, ClientSide } from "./client-side.ts";
 import { Deadline, Wait } from "./deadline.ts";
 import { Exchange } from "./exchange.ts";
@@ -19,8 +19,12 @@ import type { ConnCtx, ProxyReply } from "./hooks.ts";
 import { trailerPairs, type Trailers } from "./trailers.ts";
 
 const EMPTY = Buffer.alloc(0);
+const NONE: readonly string[] = [];
 /** Fields a response to an HTTP/2 client never carries (RFC 9113 §8.2.2), and those the hooks dropped. */
 const RESPONSE_DROP = HOP_BY_HOP | DROPPED_MASK;
+
+/** The response head being handed to the codec (encoding is synchronous: one object serves all). */
+const FORWARD: ForwardFields = { before: NONE, head: null!, drop: 0, after: NONE };
 
 export class H2ClientStream extends Deadline implements ClientSide, H2StreamHandler {
   ex: Exchange | null = null;
@@ -138,19 +142,21 @@ export class H2ClientStream extends Deadline implements ClientSide, H2StreamHand
   }
 
   writeHead(ex: ClientExchange, res: ResponseHead): boolean {
-    let drop = RESPONSE_DROP;
-    const fields: string[] = [];
-    if (res.status === 204 || res.status === 304) drop |= FRAMING_FIELDS;
+    const f = FORWARD;
+    f.head = res;
+    f.drop = RESPONSE_DROP;
+    f.before = NONE;
+    f.after = ex.addResponseFields.length > 0 ? appendLines(ex.addResponseFields, []) : NONE;
+    if (res.status === 204 || res.status === 304) f.drop |= FRAMING_FIELDS;
     else if (res.lengthRewrite) {
-      drop |= 1 << H.CONTENT_LENGTH;
-      fields.push("content-length", String(res.contentLength));
+      f.drop |= 1 << H.CONTENT_LENGTH;
+      f.before = ["content-length", String(res.contentLength)];
     }
-    appendFields(res, drop, fields);
-    if (ex.addResponseFields.length > 0) appendLines(ex.addResponseFields, fields);
     const endStream = res.bodyKind === BodyKind.None;
     this.remaining = res.bodyKind === BodyKind.Length && ex.contentCoding === null ? res.contentLength : -1;
     this.ended = endStream;
-    this.h2.respond(this.stream, res.status, fields, endStream);
+    this.h2.respond(this.stream, res.status, f, endStream);
+    f.head = null!; // holds no response past the call
     return true;
   }
 

@@ -19,10 +19,8 @@ export function requestHeadOf(list: HeaderList, endStream: boolean): RequestHead
   head.isConnect = list.method === "CONNECT" && list.protocol === "";
   head.target = head.isConnect ? list.authority : list.path;
   head.pathStart = head.isConnect || list.path === "*" ? -1 : 0;
-  if (list.authorityStart >= 0) {
-    head.hostStart = list.authorityStart;
-    head.hostEnd = list.authorityEnd;
-  } else if (list.has(H.HOST)) {
+  if (list.authorityStart >= 0) head.setHost(list.authorityStart, list.authorityEnd, list.authority);
+  else if (list.has(H.HOST)) {
     const o = fieldIndex(list, H.HOST) * FIELD_STRIDE;
     head.hostStart = list.fields[o + 2]!;
     head.hostEnd = list.fields[o + 3]!;

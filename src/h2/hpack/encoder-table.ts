@@ -36,6 +36,14 @@ export class EncoderTable {
     return this.values[this.slot(this.inserted - index + 1)]!;
   }
 
+  /** True when dynamic entry `index` (1 = newest) has the value buf[start, end) (latin1). */
+  valueEquals(index: number, buf: Uint8Array, start: number, end: number): boolean {
+    const v = this.values[this.slot(this.inserted - index + 1)]!;
+    if (v.length !== end - start) return false;
+    for (let i = 0; i < v.length; i++) if (v.charCodeAt(i) !== buf[start + i]) return false;
+    return true;
+  }
+
   /** Lowers (or raises, up to capacity) the limit, evicting what no longer fits. */
   setMaxSize(n: number): void {
     this.maxSize = Math.min(n, this.capacity);

@@ -9,13 +9,11 @@
  */
 import { ENTRY_OVERHEAD } from "./decoder-table.ts";
 import { EncoderTable } from "./encoder-table.ts";
-import { huffmanEncodeInto, huffmanEncodedLength } from "./huffman-encode.ts";
+import { huffmanBytesLength, huffmanEncodeBytesInto, huffmanEncodeInto, huffmanEncodedLength } from "./huffman-encode.ts";
 import { encodeInt } from "./integer.ts";
+import { NO_INDEX, type FieldName } from "./field-name.ts";
 import { STATIC_BY_NAME, STATIC_COUNT } from "./static-table.ts";
 
-const NO_INDEX: ReadonlySet<string> = new Set([
-  ":path", "age", "content-length", "etag", "if-modified-since", "if-none-match", "location", "set-cookie", "x-request-id",
-]);
 
 /** Cookies shorter than this are guessable, so never indexed (nghttp2 draws the same line). */
 const SHORT_COOKIE = 20;
@@ -102,6 +100,42 @@ export class HpackEncoder {
     if (nameIndex === 0) this.string(name);
     this.string(value);
     if (index) this.table.insert(name, value);
+  }
+
+  /**
+   * `field` with the value given as the latin1 bytes buf[start, end) (a backend's head): a value the
+   * dynamic table already holds is found and a literal is written from the bytes, so the value
+   * becomes a string only when it is inserted. Names with static values or never-indexed rules
+   * take the string path.
+   */
+  fieldBytes(fn: FieldName, buf: Buffer, start: number, end: number): void {
+    const name = fn.name;
+    if (fn.special) return this.field(name, buf.toString("latin1", start, end));
+    const len = end - start;
+    ensure(this.w, 2 * (name.length + len) + 12);
+    const d = this.table.nameIndex(name);
+    if (d > 0 && this.table.valueEquals(d, buf, start, end)) {
+      this.w = encodeInt(out, this.w, STATIC_COUNT + d, 7, 0x80);
+      return;
+    }
+    const nameIndex = fn.staticIndex !== 0 ? fn.staticIndex : d > 0 ? STATIC_COUNT + d : 0;
+    const index = !fn.noIndex && name.length + len + ENTRY_OVERHEAD <= (this.table.maxSize * 3) / 4;
+    this.w = index ? encodeInt(out, this.w, nameIndex, 6, 0x40) : encodeInt(out, this.w, nameIndex, 4, 0x00);
+    if (nameIndex === 0) this.string(name);
+    this.bytes(buf, start, end);
+    if (index) this.table.insert(name, buf.toString("latin1", start, end));
+  }
+
+  /** A string literal from the bytes buf[start, end), Huffman-coded when that is shorter. */
+  private bytes(buf: Buffer, start: number, end: number): void {
+    const len = end - start, h = huffmanBytesLength(buf, start, end);
+    if (h < len) {
+      this.w = encodeInt(out, this.w, h, 7, 0x80);
+      this.w = huffmanEncodeBytesInto(buf, start, end, out, this.w);
+    } else {
+      this.w = encodeInt(out, this.w, len, 7, 0);
+      this.w += buf.copy(out, this.w, start, end);
+    }
   }
 
   /** The :status pseudo-header (RFC 9113 §8.3.2): the static table holds the common ones. */

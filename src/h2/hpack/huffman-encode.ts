@@ -46,3 +46,36 @@ export function huffmanEncodeInto(s: string, out: Uint8Array, pos: number): numb
   if (n > 0) out[pos++] = ((acc << (8 - n)) | (0xff >>> n)) & 0xff;
   return pos;
 }
+
+/** huffmanEncodedLength for the bytes buf[start, end). */
+export function huffmanBytesLength(buf: Uint8Array, start: number, end: number): number {
+  let bits = 0;
+  for (let i = start; i < end; i++) bits += HUFFMAN_LENGTHS[buf[i]!]!;
+  return (bits + 7) >>> 3;
+}
+
+/** huffmanEncodeInto for the bytes buf[start, end) (a field value straight from a head's buffer). */
+export function huffmanEncodeBytesInto(buf: Uint8Array, start: number, end: number, out: Uint8Array, pos: number): number {
+  let acc = 0;
+  let n = 0;
+  for (let i = start; i < end; i++) {
+    const c = buf[i]!;
+    let code = HUFFMAN_CODES[c]!;
+    let len = HUFFMAN_LENGTHS[c]!;
+    if (len > 24) {
+      const hi = len - 16;
+      acc = (acc << hi) | (code >>> 16);
+      n += hi;
+      while (n >= 8) out[pos++] = (acc >>> (n -= 8)) & 0xff;
+      acc &= (1 << n) - 1;
+      code &= 0xffff;
+      len = 16;
+    }
+    acc = (acc << len) | code;
+    n += len;
+    while (n >= 8) out[pos++] = (acc >>> (n -= 8)) & 0xff;
+    acc &= (1 << n) - 1;
+  }
+  if (n > 0) out[pos++] = ((acc << (8 - n)) | (0xff >>> n)) & 0xff;
+  return pos;
+}

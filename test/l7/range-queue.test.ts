@@ -1,0 +1,27 @@
+/** RangeQueue.copyTo gathers short pieces in JS and long ones natively: every byte lands in order either way. */
+import { expect, test } from "bun:test";
+import { RangeQueue } from "../../src/l7/range-queue.ts";
+import { mulberry32 } from "../helpers/rng.ts";
+
+test("copyTo writes strings and buffer ranges of every size, latin1 bytes included, back to back", () => {
+  const rnd = mulberry32(7);
+  for (let round = 0; round < 50; round++) {
+    const q = new RangeQueue(), parts: Buffer[] = [];
+    for (let n = 1 + Math.floor(rnd() * 30); n > 0; n--) {
+      const len = [0, 1, 2, 63, 64, 65, 200][Math.floor(rnd() * 7)]!;
+      const bytes = Buffer.from(Array.from({ length: len }, () => Math.floor(rnd() * 256)));
+      if (rnd() < 0.5) {
+        q.writeString(bytes.toString("latin1"));
+        parts.push(bytes);
+      } else {
+        const host = Buffer.concat([Buffer.from("xyz"), bytes, Buffer.from("!")]);
+        q.write(host, 3, 3 + len);
+        parts.push(bytes);
+      }
+    }
+    const want = Buffer.concat(parts), out = Buffer.alloc(want.length + 8, 0xee);
+    expect(q.copyTo(out)).toBe(want.length);
+    expect(out.subarray(0, want.length).equals(want)).toBe(true);
+    expect(out[want.length]).toBe(0xee);
+  }
+});
