@@ -4,11 +4,10 @@
  * breaking, retries with a budget, passive health, stats and the access log. Everything here reads
  * the snapshot taken at the request head and the pool runtime chosen then, for the request's life.
  */
-import { extractHashKey, newPickContext, signSticky, stickyIndex, backendIndex } from "../../balance/index.ts";
+import { signSticky, stickyIndex, backendIndex } from "../../balance/index.ts";
 import type { SnapshotHolder, SnapshotListener, SnapshotRoute } from "../../config/index.ts";
 import { LbError } from "../../errors.ts";
-import { badMessage, errorReply, type ProxyCtx, type ProxyHooks, type ProxyReply, type ResponseHead, type Upstream } from "../../l7/index.ts";
-import { hostOfAuthority } from "../../net/index.ts";
+import type { ProxyCtx, ProxyHooks, ResponseHead, Upstream } from "../../l7/index.ts";
 import type { AccessLog } from "../../obs/index.ts";
 import type { BackendStats } from "../pools/backend-stats.ts";
 import { cookieValue, stickyCookieLine } from "./cookies.ts";
@@ -17,9 +16,9 @@ import type { PoolRegistry } from "../pools/pool-registry.ts";
 import { beginWork, endWork, type PoolRuntime } from "../pools/pool-runtime.ts";
 import type { RateLimiters } from "./rate-limiters.ts";
 import { newRequestState, type RequestState } from "./request-state.ts";
-import { failureKind, mayEverRetry, REPLAY_BODY_BYTES, routeAllowsRetry, type RetryBudget } from "./retry-policy.ts";
-import { editsOf, redirectReply } from "./route-edits.ts";
-import { matchRoute, originForm, queryParam, readTarget, rewriteTarget } from "./router.ts";
+import { failureKind, routeAllowsRetry, type RetryBudget } from "./retry-policy.ts";
+import { editsOf } from "./route-edits.ts";
+import { admit, applyRouteSettings, hashKey, resolveRoute, type StepDeps } from "./request-steps.ts";
 import type { L7Stats, TrafficStats } from "../stats/traffic-stats.ts";
 
 export interface L7HookDeps {
@@ -49,19 +48,11 @@ function stickyMap(rt: PoolRuntime): ReadonlyMap<string, number> {
 }
 
 
-/** A 400 for a target that cannot be routed safely; the connection closes after it, as after a parse error. */
-function refuse(ctx: Ctx, problem: Parameters<typeof badMessage>[0]): ProxyReply {
-  const err = badMessage(problem, false);
-  ctx.error = err;
-  return errorReply(err);
-}
-
 /** Builds the hooks for listener `deps.name`. */
 export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
   const { pools, stats } = deps;
   const listenerStats = stats.listeners.get(deps.name);
-  // Route objects live as long as their snapshot: look their counters up once, not by name per request.
-  const routeStats = new WeakMap<SnapshotRoute, TrafficStats>();
+  const steps: StepDeps = { pools, stats, limiters: deps.limiters, routeStats: new WeakMap<SnapshotRoute, TrafficStats>() };
 
   const release = (ctx: Ctx): void => {
     const s = ctx.user;
@@ -97,72 +88,14 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
     newCtx: newRequestState,
 
     onRequest(ctx) {
-      const s = ctx.user;
       const l = listenerOf(deps.holder.current(), deps.name);
       if (!l) return { status: 503, errorCode: "NO_ROUTE", body: "listener is being reconfigured\n" };
-      s.listener = l;
       listenerStats.active++;
-      if (l.trustedProxies.size > 0) ctx.trustForwarded = l.trustedProxies.contains(ctx.clientAddress);
-      const refused = readTarget(ctx.req, l.mergeSlashes, s);
-      if (refused) return refuse(ctx, refused.problem);
-      const { path, query } = s;
-      // Most listeners route everything to one pool: skip building the routing view for them.
-      const route = l.routes.length === 0
-        ? undefined
-        : matchRoute(l, { method: ctx.req.method, host: hostOfAuthority(ctx.req.host), path, query, header: (n) => ctx.req.get(n) });
-      s.route = route;
-      // Counted from the match on, so requests refused below (rate limit, redirect, no healthy
-      // backend, overflow) show in the route's and pool's series too, not only the listener's.
-      if (route) {
-        let rs = routeStats.get(route);
-        if (!rs) routeStats.set(route, (rs = stats.routes.get(`${l.name}/${route.name}`)));
-        s.routeStats = rs;
-        s.routeStats.active++;
-      }
-      if (l.rateLimit || route?.rateLimit) {
-        const limited = deps.limiters.check(l, route, ctx.clientAddress);
-        if (limited) return limited;
-      }
-      if (route?.redirect) return redirectReply(ctx, l, route.redirect);
-      const pool = route ? route.pool : l.pool;
-      if (!pool) return { status: 404, errorCode: "NO_ROUTE", body: "no route matches this request\n" };
-      s.poolStats = stats.pools.get(pool.name);
-      s.poolStats.active++;
-      const rt = pools.current(pool.name);
-      if (!rt || rt.backends.length === 0) {
-        return { status: 503, errorCode: "NO_HEALTHY_BACKEND", body: `no healthy backend in pool ${pool.name}\n` };
-      }
-      s.rt = rt;
-      if (!rt.breaker.tryAcquire("requests")) return { status: 503, errorCode: "OVERFLOW", body: `pool ${pool.name} is at its request limit\n` };
-      s.breakerHeld = true;
-      // The backend gets the path that was routed (README: "Paths"), origin-form.
-      if (s.targetChanged) ctx.upstreamTarget = originForm(s);
-      if (route) {
-        const rewritten = rewriteTarget(route, path, query);
-        if (rewritten !== undefined) ctx.upstreamTarget = rewritten;
-        const edits = editsOf(route);
-        ctx.addRequestFields += edits.requestLines;
-        ctx.dropRequestFields = edits.requestDrop;
-        if (route.upgrade) ctx.upgrades = route.upgrade;
-        if (route.hostRewrite !== undefined) ctx.upstreamHost = route.hostRewrite;
-        if (route.timeoutMs !== undefined) ctx.responseTimeoutMs = route.timeoutMs;
-        if (ctx.req.bodyKind !== 0 && mayEverRetry(route, ctx.req.method)) ctx.replayBodyBytes = REPLAY_BODY_BYTES;
-      }
-      if (ctx.responseTimeoutMs === 0) ctx.responseTimeoutMs = rt.config.responseTimeoutMs;
-      ctx.connectTimeoutMs = route?.connectTimeoutMs ?? rt.config.connectTimeoutMs;
-      ctx.idleTimeoutMs = route?.idleTimeoutMs ?? rt.config.idleTimeoutMs ?? 0;
-      ctx.requestTimeoutMs = route?.requestTimeoutMs ?? rt.config.requestTimeoutMs ?? 0;
-      ctx.connGroup = rt.conns;
-      const hashOn = rt.config.hashOn;
-      const key = hashOn
-        ? extractHashKey(hashOn, {
-            clientIp: ctx.clientAddress,
-            header: (n) => ctx.req.get(n.toLowerCase()),
-            cookie: (n) => cookieValue(ctx.req.getAll("cookie"), n),
-            query: (n) => queryParam(query, n),
-          })
-        : undefined;
-      s.pick = newPickContext(key, rt.load);
+      const reply = resolveRoute(steps, ctx, l) ?? admit(steps, ctx, l);
+      if (reply) return reply;
+      const rt = ctx.user.rt!;
+      applyRouteSettings(ctx, ctx.user.route, rt);
+      hashKey(ctx, rt);
       return null;
     },
 
