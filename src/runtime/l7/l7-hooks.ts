@@ -13,7 +13,7 @@ import type { BackendStats } from "../pools/backend-stats.ts";
 import { cookieValue, stickyCookieLine } from "./cookies.ts";
 import { listenerOf } from "../listeners/listener-lookup.ts";
 import type { PoolRegistry } from "../pools/pool-registry.ts";
-import { beginWork, endWork, type PoolRuntime } from "../pools/pool-runtime.ts";
+import { beginWork, endWork, poolLoad, type PoolRuntime } from "../pools/pool-runtime.ts";
 import type { RateLimiters } from "./rate-limiters.ts";
 import { newRequestState, type RequestState } from "./request-state.ts";
 import { failureKind, routeAllowsRetry, type RetryBudget } from "./retry-policy.ts";
@@ -78,7 +78,7 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
     // retries of requests a backend may have worked on draw from the budget.
     if (trigger === "connect_failure") return true;
     if (!s.retryHeld) {
-      if (!deps.budget.tryAcquire(s.rt.name, s.rt.loadTotal)) return false;
+      if (!deps.budget.tryAcquire(s.rt.name, poolLoad(s.rt))) return false;
       s.retryHeld = true;
     }
     return true;
@@ -113,7 +113,7 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
         if (i >= 0) s.pick!.first = s.pick!.last = i;
       }
       if (i < 0) {
-        s.pick!.loadTotal = rt.loadTotal;
+        s.pick!.loadTotal = poolLoad(rt);
         i = rt.selector.pick(s.pick!, attempt);
       }
       if (i < 0) return new LbError("NO_HEALTHY_BACKEND", `no healthy backend in pool ${rt.name}`);

@@ -124,5 +124,5 @@ export function hashKey(ctx: Ctx, rt: PoolRuntime): void {
         query: (n) => queryParam(s.query, n),
       })
     : undefined;
-  s.pick = newPickContext(key, rt.load);
+  s.pick = newPickContext(key, rt.load, undefined, rt.loadSlots);
 }

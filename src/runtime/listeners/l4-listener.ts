@@ -11,7 +11,7 @@ import { ConnTrack, hashTuple } from "../../wasm/index.ts";
 import { backendId } from "../pools/backend-ids.ts";
 import { listenerOf } from "./listener-lookup.ts";
 import type { PoolRegistry } from "../pools/pool-registry.ts";
-import { beginWork, endWork, type PoolRuntime } from "../pools/pool-runtime.ts";
+import { beginWork, endWork, poolLoad, type PoolRuntime } from "../pools/pool-runtime.ts";
 import type { ListenerCounters } from "../stats/listener-counters.ts";
 
 /** What the chooser hands the relay: an address plus where to account for it. */
@@ -77,8 +77,8 @@ export async function startL4Listener(name: string, holder: SnapshotHolder, pool
       s.breakerHeld = true;
       const hashOn = s.rt.config.hashOn?.kind;
       const hash = hashOn === "five_tuple" ? hashTuple(conn.clientIp, conn.clientPort, conn.destIp, conn.destPort, conn.proto) : undefined;
-      s.ctx = newPickContext(hashOn === undefined || hashOn === "five_tuple" ? undefined : conn.clientIp, s.rt.load, hash);
-      s.ctx.loadTotal = s.rt.loadTotal;
+      s.ctx = newPickContext(hashOn === undefined || hashOn === "five_tuple" ? undefined : conn.clientIp, s.rt.load, hash, s.rt.loadSlots);
+      s.ctx.loadTotal = poolLoad(s.rt);
     }
     const rt = s.rt!;
     const i = rt.selector.pick(s.ctx!, attempt);

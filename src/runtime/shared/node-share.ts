@@ -1,0 +1,109 @@
+/**
+ * What one worker sees of its node's shared state: the NodeCounters, the slot of each named gauge
+ * of the snapshot it serves (handed out by the control part with the snapshot: `slotNames`
+ * spells the names), and a wake-up word: `signal()` tells every worker that a shared cap's
+ * gauges moved in a way another worker may act on (a request started waiting for a connection; a
+ * connection closed while requests wait), and `watch` runs a callback on each such signal.
+ */
+import type { Snapshot } from "../../config/index.ts";
+import { NodeCounters, type NodeCountersLayout } from "./node-counters.ts";
+import type { SlotBook } from "./slot-book.ts";
+
+/** The names gauges are known by, the same in the control part and every worker. */
+export const slotNames = {
+  /** A pool's circuit-breaker gauge. */
+  breaker: (pool: string, gauge: "connections" | "pending" | "requests") => `pool\u0000${pool}\u0000${gauge}`,
+  /** A pool's retries in flight (its retry budget). */
+  retries: (pool: string) => `pool\u0000${pool}\u0000retries`,
+  /** A pool's total live load (requests in flight and L4 connections, all backends). */
+  poolLoad: (pool: string) => `pool\u0000${pool}\u0000load`,
+  /** One backend's live load. */
+  backendLoad: (pool: string, address: string) => `backend\u0000${pool}\u0000${address}`,
+};
+
+/** Every gauge name of `snap`, in a stable order. */
+export function gaugeNames(snap: Snapshot): string[] {
+  const names: string[] = [];
+  for (const p of Object.values(snap.pools)) {
+    names.push(slotNames.breaker(p.name, "connections"), slotNames.breaker(p.name, "pending"), slotNames.breaker(p.name, "requests"));
+    names.push(slotNames.retries(p.name), slotNames.poolLoad(p.name));
+    for (const b of p.backends) names.push(slotNames.backendLoad(p.name, b.address));
+  }
+  return names;
+}
+
+/**
+ * Control part: the slots of every gauge of `snap` (names of earlier snapshots that are gone are
+ * released). A name the table has no room for is left out: that gauge then counts per worker.
+ */
+export function planSlots(book: SlotBook, snap: Snapshot): Record<string, number> {
+  const names = gaugeNames(snap);
+  const wanted = new Set(names);
+  book.retain((n) => wanted.has(n));
+  const out: Record<string, number> = Object.create(null);
+  for (const n of names) {
+    const slot = book.slotOf(n);
+    if (slot >= 0) out[n] = slot;
+  }
+  return out;
+}
+
+/** What a worker is sent to join its node's shared state. */
+export interface NodeShareLayout {
+  readonly counters: NodeCountersLayout;
+  readonly signal: SharedArrayBuffer;
+}
+
+export class NodeShare {
+  readonly counters: NodeCounters;
+  /** The whole totals column: load arrays the selectors read through slots. */
+  readonly totals: Int32Array;
+  readonly #signal: Int32Array;
+  #slots: Record<string, number> = Object.create(null);
+
+  constructor(layout: NodeShareLayout, worker: number) {
+    this.counters = NodeCounters.attach(layout.counters, worker);
+    this.totals = new Int32Array(layout.counters.buffer, 0, layout.counters.capacity);
+    this.#signal = new Int32Array(layout.signal);
+  }
+
+  /** Control part: a new shared state for `workers` workers with `capacity` gauges. */
+  static layoutFor(capacity: number, workers: number): NodeShareLayout {
+    return { counters: NodeCounters.create(capacity, workers).layout(), signal: new SharedArrayBuffer(4) };
+  }
+
+  /** The slots of the snapshot about to be served (from planSlots in the control part). */
+  setSlots(slots: Record<string, number>): void {
+    this.#slots = slots;
+  }
+
+  /** The slot of gauge `name`; -1 when it has none (count it per worker). */
+  slot(name: string): number {
+    return this.#slots[name] ?? -1;
+  }
+
+  /** Wakes every worker's `watch` callback. */
+  signal(): void {
+    Atomics.add(this.#signal, 0, 1);
+    Atomics.notify(this.#signal, 0);
+  }
+
+  /** Calls `fn` after each signal (from any worker, this one included) until the returned stop is called. */
+  watch(fn: () => void): () => void {
+    let stopped = false;
+    const sig = this.#signal;
+    void (async () => {
+      while (!stopped) {
+        const seen = Atomics.load(sig, 0);
+        const w = Atomics.waitAsync(sig, 0, seen);
+        if (w.async) await w.value;
+        if (!stopped) fn();
+      }
+    })();
+    return () => {
+      stopped = true;
+      Atomics.add(sig, 0, 1);
+      Atomics.notify(sig, 0);
+    };
+  }
+}
