@@ -45,6 +45,7 @@ export const START = {
     metrics: { type: "string", value: "HOST:PORT", help: "serve /metrics, /readyz and /healthz here without the admin token" },
     "drain-timeout-ms": { type: "string", value: "MS", help: "how long SIGTERM waits for requests in flight (default 25000)" },
     "log-format": { type: "string", value: "text|json", help: "event log lines as text (default) or one JSON object a line" },
+    workers: { type: "string", value: "N", help: "worker threads, each with its own listening sockets (default: the number of cores; 1 = one thread)" },
   },
 } as const satisfies CommandSpec;
 

@@ -13,7 +13,7 @@ import { createAdminApp, createProbeApp, type Readiness, type RuntimeView } from
 import { SnapshotHolder, type Snapshot } from "../config/index.ts";
 import { ConfigControl, type ChangeResult } from "../control/index.ts";
 import { LbError } from "../errors.ts";
-import { createLogger, LOG_FORMATS, Registry, type Logger, type LogFormat } from "../obs/index.ts";
+import { createLogger, LOG_FORMATS, Registry, type EventLog, type Logger, type LogFormat } from "../obs/index.ts";
 import { defaultDbPath, openStore, type Store } from "../store/index.ts";
 import pkg from "../../package.json" with { type: "json" };
 import { parseCommand, parseHostPort, seeHelp } from "./args.ts";
@@ -25,8 +25,10 @@ import { reloadConfigFile } from "./reload.ts";
 import { reportError } from "./report.ts";
 import { applyConfigFile, warnExposed } from "./start-config.ts";
 import { selfCommand } from "./self.ts";
+import { AppliedControl } from "./applied-control.ts";
 import { START } from "./specs.ts";
-import { preflightListeners, startDataPlane, type RunningDataPlane } from "../runtime/index.ts";
+import { preflightListeners, startDataPlane, startWorkerPlane, type RunningDataPlane } from "../runtime/index.ts";
+import { availableParallelism } from "node:os";
 
 /** What a data plane hands back to startNode: its runtime view, readiness, and how to stop it. */
 export interface DataPlane {
@@ -35,6 +37,15 @@ export interface DataPlane {
   ready?(): boolean;
   /** Stops accepting; in-flight work gets up to `graceMs` to finish. */
   stop(graceMs?: number): Promise<void>;
+  /**
+   * A data plane that applies revisions after they are published (a node's workers): the
+   * revisions it serves, which the admin API reports as applied. Absent: the published ones.
+   */
+  applied?: SnapshotHolder;
+  /** Resolves once the data plane serves `revision`; config writes answer after it. */
+  whenApplied?(revision: number): Promise<void>;
+  /** Brings the runtime view's counters up to date (before /v1/status, /metrics, the history). */
+  refresh?(metrics: boolean): Promise<void>;
 }
 
 /** Everything a data plane may use; it must not import src/store or src/admin itself. */
@@ -135,17 +146,19 @@ export async function startNode(opts: NodeOptions = {}): Promise<FulcrumNode> {
   let draining = false;
   const servers: Server[] = [];
   const preflight = (s: Snapshot) => (plane?.runtime?.preflight ? plane.runtime.preflight(s) : opts.preflight?.(s));
-  const control = new ConfigControl({ store, holder, preflight });
+  const control = new AppliedControl({ store, holder, preflight });
   try {
     if (opts.configFile !== undefined) await applyConfigFile({ control, store }, opts.configFile, opts.force ?? false, log);
     // Without --config nothing is published yet: compile what is stored.
     control.publishStored();
     plane = await opts.dataPlane?.({ store, holder, metrics });
-    const ready = () => holder.current() !== undefined && (plane?.ready?.() ?? true);
+    control.applied = plane?.whenApplied?.bind(plane);
+    const served = plane?.applied ?? holder;
+    const ready = () => served.current() !== undefined && (plane?.ready?.() ?? true);
     const readiness = (): Readiness => (draining ? "draining" : ready() ? "ready" : "not_ready");
-    const app = createAdminApp({ store, holder, control, metrics, runtime: plane?.runtime, token: opts.token, bodyLimit: opts.bodyLimit, ready, draining: () => draining });
-    servers.push(Bun.serve({ hostname: admin.host, port: admin.port, fetch: app.fetch }));
-    if (probeAt) servers.push(Bun.serve({ hostname: probeAt.host, port: probeAt.port, fetch: createProbeApp({ holder, readiness }, metrics).fetch }));
+    const app = createAdminApp({ store, holder: served, control, metrics, runtime: plane?.runtime, token: opts.token, bodyLimit: opts.bodyLimit, ready, draining: () => draining });
+    servers.push(Bun.serve({ hostname: admin.host, port: admin.port, fetch: refreshing(app.fetch, plane) }));
+    if (probeAt) servers.push(Bun.serve({ hostname: probeAt.host, port: probeAt.port, fetch: refreshing(createProbeApp({ holder: served, readiness }, metrics).fetch, plane) }));
     const metricsUrl = probeAt ? urlOf(probeAt.host, servers[1]!.port) : undefined;
     if (metricsUrl) log(`metrics listening on ${metricsUrl} (/metrics, /readyz, /healthz; no token)`);
     let stopped: Promise<void> | undefined;
@@ -165,6 +178,21 @@ export async function startNode(opts: NodeOptions = {}): Promise<FulcrumNode> {
     if (e instanceof LbError) throw e;
     throw new LbError("INTERNAL", `could not start: ${(e as Error).message}`, { cause: e });
   }
+}
+
+/** Reads that show live counters: with a data plane that keeps them elsewhere, gathered first. */
+const LIVE_READS = new Set(["/metrics", "/v1/status", "/v1/stats/history"]);
+
+/** `fetch`, bringing the data plane's counters up to date before a read of them. */
+function refreshing(fetch: (req: Request) => Response | Promise<Response>, plane: DataPlane | undefined): (req: Request) => Promise<Response> {
+  return async (req) => {
+    const refresh = plane?.refresh;
+    if (refresh && req.method === "GET") {
+      const path = new URL(req.url).pathname.replace(/\/+$/, "");
+      if (LIVE_READS.has(path)) await refresh.call(plane, path === "/metrics");
+    }
+    return await fetch(req);
+  };
 }
 
 /** FulcrumNode.reload: the --config file re-read and applied like `apply`, recorded as SIGHUP. */
@@ -193,6 +221,14 @@ function parseDrain(v: string | undefined): number {
   return n;
 }
 
+/** --workers: a whole number from 1 to 256; default the cores this process may use. */
+function parseWorkers(v: string | undefined): number {
+  if (v === undefined) return Math.max(1, availableParallelism());
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 256) throw new LbError("INVALID_ARGUMENT", `--workers must be a whole number from 1 to 256, got "${v}"`);
+  return n;
+}
+
 function parseLogFormat(v: string | undefined): LogFormat {
   if (v === undefined) return "text";
   if (!(LOG_FORMATS as readonly string[]).includes(v)) throw new LbError("INVALID_ARGUMENT", `--log-format must be ${LOG_FORMATS.join(" or ")}, got "${v}"`);
@@ -213,6 +249,7 @@ export async function startCommand(argv: string[]): Promise<number> {
     const logger = (log = createLogger({ format: parseLogFormat(values["log-format"]) }));
     token = await readToken(values["admin-token-file"]);
     drainMs = parseDrain(values["drain-timeout-ms"]);
+    const workers = parseWorkers(values.workers);
     configFile = values.config;
     if (values.force && configFile === undefined) throw new LbError("INVALID_ARGUMENT", "--force goes with --config FILE");
     node = await startNode({
@@ -223,8 +260,21 @@ export async function startCommand(argv: string[]): Promise<number> {
       metrics: values.metrics,
       token,
       log: (line) => logger.info(line),
-      dataPlane: async ({ holder, metrics }) =>
-        (plane = await startDataPlane({ holder, metrics, log: (line, level = "info", fields) => logger.log(level, line, fields) })),
+      dataPlane: async ({ holder, metrics, store }) => {
+        const log: EventLog = (line, level = "info", fields) => logger.log(level, line, fields);
+        if (workers === 1) return (plane = await startDataPlane({ holder, metrics, log }));
+        return await startWorkerPlane({
+          count: workers,
+          holder,
+          metrics,
+          log,
+          docOf: (snap) => {
+            const stored = store.read();
+            return stored.revision === snap.revision ? stored.doc : undefined;
+          },
+          faults: process.env.FULCRUM_TEST_FAULTS === "1",
+        });
+      },
       preflight: (snapshot) => preflightListeners(snapshot),
     });
   } catch (e) {

@@ -22,6 +22,10 @@ export { checkCertificate } from "./certificates.ts";
 export { canonicalJson, sameDoc } from "./canonical.ts";
 export { parseConfigText } from "./parse-text.ts";
 export { compileSnapshot } from "./compile.ts";
+// A node's workers rebuild only what a new revision changed (src/runtime/workers).
+export { compilePool } from "./compile-pool.ts";
+export { compileListener } from "./compile-listener.ts";
+export { deepFreeze } from "./deep-freeze.ts";
 export { SnapshotHolder, type SubscriberErrorHandler } from "./holder.ts";
 export { redactConfig, mergeWriteOnly } from "./redact.ts";
 export { diffConfig } from "./diff.ts";

@@ -3,7 +3,7 @@
  * listeners, both kept in step with every published snapshot. `main` hands this to startNode as
  * its dataPlane; the admin API sees it only through the read-only RuntimeView it returns.
  */
-import type { RuntimeView } from "../status.ts";
+import type { HistoryQuery, RuntimeView } from "../status.ts";
 import type { Snapshot, SnapshotHolder, SnapshotListener } from "../config/index.ts";
 import { LbError } from "../errors.ts";
 import { UpstreamPool } from "../l7/index.ts";
@@ -21,12 +21,28 @@ import { StatsHistory } from "./stats/history.ts";
 import { historySources } from "./stats/history-sources.ts";
 import { preflightListeners } from "./listeners/preflight.ts";
 import { l4ConnectionCounter } from "./listeners/l4-connection-counts.ts";
+import type { PoolRegistryOptions } from "./pools/pool-registry.ts";
+import type { KeyTable } from "./shared/index.ts";
+import type { NodeShare } from "./shared/node-share.ts";
+import type { L7Stats } from "./stats/traffic-stats.ts";
 
 export interface DataPlaneOptions {
   holder: SnapshotHolder;
   metrics: Registry;
   /** Prints listener and health events (default: console), with a level and fields for a structured log. */
   log?: EventLog;
+  /**
+   * One worker of a node of several (runtime/workers): the node's shared gauges and rate-limit
+   * buckets, health verdicts from the control part, listeners bound beside the other workers'
+   * (reusePort, no exclusive probe: the control part checked the address), and the port each
+   * port-0 listener binds (the one the first worker got).
+   */
+  worker?: {
+    node: NodeShare;
+    rates: KeyTable;
+    checker: NonNullable<PoolRegistryOptions["checker"]>;
+    portOf(listener: string): number | undefined;
+  };
 }
 
 /** A running data plane. */
@@ -34,6 +50,12 @@ export interface RunningDataPlane {
   readonly pools: PoolRegistry;
   readonly listeners: ListenerSet;
   readonly runtime: RuntimeView;
+  /** The L7 counters by listener, route and pool. */
+  readonly stats: L7Stats;
+  /** Connection counters by listener name. */
+  readonly counters: ListenerCounterBook;
+  /** Resolves when the latest snapshot's listeners are bound (or failed). */
+  settled(): Promise<void>;
   ready(): boolean;
   /** Stops accepting, lets in-flight work finish for up to `graceMs`, then closes the rest. */
   stop(graceMs?: number): Promise<void>;
@@ -44,7 +66,10 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<RunningDat
   const log = opts.log ?? ((line: string) => console.log(line));
   const l4 = new Set<L4Listener>();
   const healthLog = rateLimitedLog(log, 20, "health events");
+  const w = opts.worker;
   const pools = new PoolRegistry({
+    // Verdicts come from the control part in batches: rebuild on the next tick, not 100 ms later.
+    ...(w ? { checker: w.checker, node: w.node, rebuildDelayMs: 0 } : {}),
     onHealthEvent: (pool, backend, event, reason) => {
       const bad = event === "unhealthy" || event === "ejected";
       healthLog(`health: pool ${pool} backend ${backend} ${event}${reason ? `: ${reason}` : ""}`, bad ? "warn" : "info", { pool, backend, health: event, reason });
@@ -55,12 +80,13 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<RunningDat
       }
     },
   });
-  const l7 = newL7Deps(opts.holder, pools, opts.metrics);
+  const l7 = newL7Deps(opts.holder, pools, opts.metrics, w ? { node: w.node, rates: w.rates } : undefined);
   const upstreams = new UpstreamPool();
   const counters = new ListenerCounterBook();
   const start = async (l: SnapshotListener): Promise<BoundListener> => {
+    const pinned = l.port === 0 ? w?.portOf(l.name) : undefined;
     try {
-      return await bind(l);
+      return await bind(pinned === undefined ? l : { ...l, port: pinned });
     } catch (err) {
       throw bindError(l, err);
     }
@@ -78,9 +104,11 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<RunningDat
     log(`listener ${l.name} (${l.protocol}) on ${where(bound.port)}`, "info", { listener: l.name, protocol: l.protocol, address: where(bound.port) });
     return { port: bound.port, udp: bound.udp, active: bound.active, stop: async (g) => { l4.delete(bound); await stop(g); } };
   };
-  const listeners = new ListenerSet(start, (name, message) => log(`listener ${name} failed to bind: ${message}`, "error", { listener: name }));
+  const listeners = new ListenerSet(start, (name, message) => log(`listener ${name} failed to bind: ${message}`, "error", { listener: name }), { exclusive: w === undefined });
 
-  const apply = (snap: Snapshot): Promise<void> => {
+  let last: Promise<void> = Promise.resolve();
+  const apply = (snap: Snapshot): Promise<void> => (last = reconcile(snap));
+  const reconcile = (snap: Snapshot): Promise<void> => {
     pools.apply(snap);
     // "disabled" means out now: established L4 connections to it (or to a removed backend) close;
     // "draining" ones finish on their own.
@@ -100,8 +128,18 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<RunningDat
     throw new LbError("CONFIG_INVALID", `${failed.length} listener(s) could not bind`, { details });
   }
   const unsubscribe = opts.holder.subscribe((s) => void apply(s));
-  const history = new StatsHistory({ sources: () => historySources(opts.holder.current(), l7.stats, pools, listeners) });
-  history.start();
+  // A worker's counters are the node's history's inputs, sampled by its control part.
+  const history = w ? undefined : new StatsHistory({
+    sources: () =>
+      historySources(opts.holder.current(), {
+        listener: (n) => l7.stats.listeners.peek(n),
+        route: (k) => l7.stats.routes.peek(k),
+        pool: (n) => l7.stats.pools.peek(n),
+        backend: (p, a) => pools.stats(p, a),
+        connections: () => new Map(listeners.states().map((l) => [l.name, l.active_connections ?? 0])),
+      }),
+  });
+  history?.start();
 
   const l4Connections = l4ConnectionCounter(l4);
   const runtime: RuntimeView = {
@@ -121,7 +159,7 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<RunningDat
     },
     traffic: (scope, name) => trafficView((scope === "listener" ? l7.stats.listeners : scope === "route" ? l7.stats.routes : l7.stats.pools).peek(name)),
     listeners: () => listeners.states().map((s) => ({ ...s, ...counters.view(s.name) })),
-    history: (q) => history.read(q),
+    ...(history ? { history: (q: HistoryQuery) => history.read(q) } : {}),
     preflight: (snap) => preflightListeners(snap, listeners),
   };
   registerDataPlaneMetrics(opts.metrics, pools, listeners, l7.stats, counters);
@@ -131,11 +169,14 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<RunningDat
     pools,
     listeners,
     runtime,
+    stats: l7.stats,
+    counters,
+    settled: () => last,
     ready: () => listeners.ready(),
     stop: (graceMs = 0) =>
       (stopped ??= (async () => {
         unsubscribe();
-        history.stop();
+        history?.stop();
         await listeners.stopAll(graceMs);
         l7.flushLogs();
         upstreams.close();

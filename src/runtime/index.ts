@@ -5,3 +5,4 @@ export * from "./pools/pool-registry.ts";
 export * from "./data-plane.ts";
 export * from "./listeners/listener-set.ts";
 export { preflightListeners } from "./listeners/preflight.ts";
+export { startWorkerPlane, type WorkerPlane, type WorkerPlaneOptions } from "./workers/worker-plane.ts";

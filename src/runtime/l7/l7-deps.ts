@@ -8,12 +8,15 @@ import { RateLimiters } from "./rate-limiters.ts";
 import { RetryBudget } from "./retry-policy.ts";
 import { newL7Stats } from "../stats/traffic-stats.ts";
 import type { LatencyCounts } from "../stats/latency.ts";
+import type { KeyTable } from "../shared/index.ts";
+import type { NodeShare } from "../shared/node-share.ts";
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 export type L7Deps = Omit<L7HookDeps, "name"> & { flushLogs(): void };
 
-export function newL7Deps(holder: SnapshotHolder, pools: PoolRegistry, metrics: Registry): L7Deps {
+/** `shared`: a worker's node-wide retry budget and rate-limit buckets (absent: this thread's own). */
+export function newL7Deps(holder: SnapshotHolder, pools: PoolRegistry, metrics: Registry, shared?: { node: NodeShare; rates: KeyTable }): L7Deps {
   const logs = new Map<string, AccessLog>();
   const histogram = metrics.histogram("fulcrum_upstream_latency_seconds", "Time from request sent to response head, per pool", ["pool"], LATENCY_BUCKETS);
   const perBackend = metrics.histogram("fulcrum_backend_upstream_latency_seconds", "Time from request sent to response head, per backend", ["pool", "backend"], LATENCY_BUCKETS);
@@ -23,8 +26,8 @@ export function newL7Deps(holder: SnapshotHolder, pools: PoolRegistry, metrics: 
     holder,
     pools,
     stats,
-    budget: new RetryBudget(),
-    limiters: new RateLimiters(),
+    budget: new RetryBudget(shared?.node),
+    limiters: new RateLimiters(shared?.rates),
     accessLog(l: SnapshotListener) {
       if (l.accessLog === undefined) return undefined;
       let log = logs.get(l.accessLog);

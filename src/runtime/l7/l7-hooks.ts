@@ -12,6 +12,7 @@ import type { AccessLog } from "../../obs/index.ts";
 import type { BackendStats } from "../pools/backend-stats.ts";
 import { cookieValue, stickyCookieLine } from "./cookies.ts";
 import { listenerOf } from "../listeners/listener-lookup.ts";
+import { exitWorker, FAULT_HEADER, faults } from "../faults.ts";
 import type { PoolRegistry } from "../pools/pool-registry.ts";
 import { beginWork, endWork, poolLoad, type PoolRuntime } from "../pools/pool-runtime.ts";
 import type { RateLimiters } from "./rate-limiters.ts";
@@ -88,6 +89,7 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
     newCtx: newRequestState,
 
     onRequest(ctx) {
+      if (faults.enabled && ctx.req.get(FAULT_HEADER) === "exit-worker") exitWorker();
       const l = listenerOf(deps.holder.current(), deps.name);
       if (!l) return { status: 503, errorCode: "NO_ROUTE", body: "listener is being reconfigured\n" };
       listenerStats.active++;

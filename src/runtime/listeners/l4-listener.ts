@@ -95,6 +95,7 @@ export async function startL4Listener(name: string, holder: SnapshotHolder, pool
     }
   };
   const open = (conn: ConnInfo, b: Chosen): void => {
+    counters.relayed++;
     beginWork(b.rt, b.index);
     conntrack.insert(conn.tuple(), b.id, nowMs());
   };

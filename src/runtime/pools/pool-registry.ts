@@ -95,12 +95,12 @@ export class PoolRegistry {
       if (!snap.pools[name]) this.#dropPool(name, st);
     }
     for (const config of Object.values(snap.pools)) {
+      // The same compiled pool as before (a worker reuses what a revision did not change): nothing to do.
+      if (this.#states.get(config.name)?.config === config) continue;
       const st = this.#stateFor(config);
       const present = new Set(config.backends.map((b) => b.address));
       for (const addr of st.stats.keys()) if (!present.has(addr)) st.stats.delete(addr);
-      // Disabled backends are out of service: don't spend probes on them.
-      const probed = config.backends.filter((b) => b.state !== "disabled").map((b) => b.address);
-      this.#checker.setPool(config.name, checkSpecOf(config), probed);
+      this.#checker.setPool(config.name, checkSpecOf(config), probedBackends(config));
       st.outlier?.resize(config.backends.length);
       this.#rebuild(config.name);
     }
@@ -235,8 +235,13 @@ export class PoolRegistry {
   }
 }
 
+/** The backends a pool's active check probes: disabled ones are out of service, no probes spent on them. */
+export function probedBackends(config: SnapshotPool): string[] {
+  return config.backends.filter((b) => b.state !== "disabled").map((b) => b.address);
+}
+
 /** The pool's active check with every default filled; an http check of a TLS pool speaks TLS as its traffic does. */
-function checkSpecOf(config: SnapshotPool): CheckSpec | undefined {
+export function checkSpecOf(config: SnapshotPool): CheckSpec | undefined {
   if (!config.healthCheck) return undefined;
   const spec = resolveCheckSpec(config.healthCheck);
   const tls = config.tls;

@@ -59,7 +59,7 @@ export class NodeShare {
   /** The whole totals column: load arrays the selectors read through slots. */
   readonly totals: Int32Array;
   readonly #signal: Int32Array;
-  #slots: Record<string, number> = Object.create(null);
+  readonly #slots = new Map<string, number>();
 
   constructor(layout: NodeShareLayout, worker: number) {
     this.counters = NodeCounters.attach(layout.counters, worker);
@@ -72,14 +72,18 @@ export class NodeShare {
     return { counters: NodeCounters.create(capacity, workers).layout(), signal: new SharedArrayBuffer(4) };
   }
 
-  /** The slots of the snapshot about to be served (from planSlots in the control part). */
-  setSlots(slots: Record<string, number>): void {
-    this.#slots = slots;
+  /**
+   * Slots of the snapshot about to be served that are new or moved (from planSlots, as the control
+   * part sends them). Names no longer in use may stay: nothing looks them up again unless they
+   * come back, and then with their new slot.
+   */
+  updateSlots(slots: Record<string, number>): void {
+    for (const name in slots) this.#slots.set(name, slots[name]!);
   }
 
   /** The slot of gauge `name`; -1 when it has none (count it per worker). */
   slot(name: string): number {
-    return this.#slots[name] ?? -1;
+    return this.#slots.get(name) ?? -1;
   }
 
   /** Wakes every worker's `watch` callback. */

@@ -10,6 +10,8 @@ export class ListenerCounters {
   handshakeTimeouts = 0;
   /** L4 connections whose backend reset them, passed on to the client as a reset. */
   upstreamResets = 0;
+  /** L4 connections (udp: flows) relayed to a backend. */
+  relayed = 0;
   /** As the listener last bound: whether it has a handshake to time out, and whether it is L4. */
   handshake = false;
   l4 = false;

@@ -1,0 +1,86 @@
+/**
+ * Worker side of the config hand-out: rebuilds the Snapshot from each ConfigDelta, compiling only
+ * what changed (a pool whose JSON changed; a listener whose JSON changed or that names a changed
+ * pool or certificate) and reusing the frozen objects of the rest. A reused SnapshotPool is the
+ * very object the previous snapshot held, which lets the pool registry skip it too. The document
+ * was validated once, in the control part; nothing here validates again.
+ */
+import {
+  compileListener,
+  compilePool,
+  deepFreeze,
+  type Certificate,
+  type Listener,
+  type Pool,
+  type Snapshot,
+  type SnapshotCertificate,
+  type SnapshotListener,
+  type SnapshotPool,
+} from "../../config/index.ts";
+import type { ConfigDelta } from "./protocol.ts";
+
+/** The names a listener refers to: pools (default, routes, SNI rules) and certificates. */
+function references(l: Listener): { pools: string[]; certificates: string[] } {
+  const pools = [l.pool, ...(l.routes ?? []).map((r) => r.pool), ...(l.sni ?? []).map((s) => s.pool)].filter((p): p is string => p !== undefined);
+  return { pools, certificates: l.tls?.certificates ?? [] };
+}
+
+export class SnapshotBuilder {
+  readonly #pools = new Map<string, SnapshotPool>();
+  readonly #listeners = new Map<string, { doc: Listener; compiled: SnapshotListener }>();
+  readonly #certificates = new Map<string, SnapshotCertificate>();
+
+  /** The snapshot after `json` (a ConfigDelta); throws what a compile throws (the control part compiled it already). */
+  apply(json: string): Snapshot {
+    const d = JSON.parse(json) as ConfigDelta;
+    const changedPools = new Set(Object.keys(d.pools));
+    const changedCerts = new Set(Object.keys(d.certificates));
+    for (const [name, text] of Object.entries(d.certificates)) {
+      const c = JSON.parse(text) as Certificate;
+      this.#certificates.set(name, Object.freeze({ name: c.name, certPem: c.cert_pem, keyPem: c.key_pem! }));
+    }
+    prune(this.#certificates, d.order.certificates, changedCerts);
+    d.order.pools.forEach((name, i) => {
+      const text = d.pools[name];
+      if (text !== undefined) this.#pools.set(name, compilePool(JSON.parse(text) as Pool, `pools[${i}]`));
+    });
+    prune(this.#pools, d.order.pools, changedPools);
+    const pools: Record<string, SnapshotPool> = Object.create(null);
+    for (const name of d.order.pools) pools[name] = this.#pools.get(name)!;
+    const certificates: Record<string, SnapshotCertificate> = Object.create(null);
+    for (const name of d.order.certificates) certificates[name] = this.#certificates.get(name)!;
+    const listeners = d.order.listeners.map((name, i) => this.#listener(name, i, d.listeners[name], { pools, certificates }, changedPools, changedCerts));
+    for (const name of this.#listeners.keys()) if (!d.order.listeners.includes(name)) this.#listeners.delete(name);
+    return deepFreeze({ revision: d.revision, listeners, pools, certificates });
+  }
+
+  #listener(
+    name: string,
+    i: number,
+    text: string | undefined,
+    r: { pools: Record<string, SnapshotPool>; certificates: Record<string, SnapshotCertificate> },
+    changedPools: ReadonlySet<string>,
+    changedCerts: ReadonlySet<string>,
+  ): SnapshotListener {
+    const had = this.#listeners.get(name);
+    const doc = text !== undefined ? (JSON.parse(text) as Listener) : had!.doc;
+    if (had && text === undefined) {
+      const refs = references(doc);
+      if (!refs.pools.some((p) => changedPools.has(p)) && !refs.certificates.some((c) => changedCerts.has(c))) return had.compiled;
+    }
+    const compiled = compileListener(doc, `listeners[${i}]`, r);
+    this.#listeners.set(name, { doc, compiled });
+    return compiled;
+  }
+}
+
+/** Drops entries not in `order` (removed resources); `changed` marks them so their users recompile. */
+function prune<T>(m: Map<string, T>, order: readonly string[], changed: Set<string>): void {
+  if (m.size === order.length) return;
+  const keep = new Set(order);
+  for (const name of m.keys()) {
+    if (keep.has(name)) continue;
+    m.delete(name);
+    changed.add(name);
+  }
+}

@@ -1,0 +1,179 @@
+/**
+ * A node's data plane as N workers (`fulcrum start --workers N`, N ≥ 2), seen from its control
+ * part: the shared memory (gauges, rate-limit buckets), the workers (worker-set.ts), health
+ * checks run once and relayed (health-relay.ts), and the node's view of them for the admin API
+ * (RuntimeView over merged counters, the stats history, merged metrics with per-worker series).
+ * A revision counts as applied, for /v1/status and /readyz, once every live worker serves it.
+ */
+import type { ConfigDoc, Snapshot } from "../../config/index.ts";
+import { SnapshotHolder } from "../../config/index.ts";
+import { LbError } from "../../errors.ts";
+import type { EventLog, Registry } from "../../obs/index.ts";
+import type { HistoryQuery, RuntimeView } from "../../status.ts";
+import { preflightListeners } from "../listeners/preflight.ts";
+import { KeyTable, NodeCounters, SlotBook } from "../shared/index.ts";
+import { NodeShare } from "../shared/node-share.ts";
+import { StatsHistory } from "../stats/history.ts";
+import { historySources } from "../stats/history-sources.ts";
+import { trafficView } from "../stats/traffic-stats.ts";
+import { BUCKET_WIDTH } from "../l7/shared-rate-limiter.ts";
+import { HealthRelay } from "./health-relay.ts";
+import { NodeStats } from "./node-stats.ts";
+import { WorkerSet } from "./worker-set.ts";
+
+export interface WorkerPlaneOptions {
+  /** Workers (≥ 2). */
+  count: number;
+  /** The control part's published revisions. */
+  holder: SnapshotHolder;
+  /** The validated document of a published revision (the store's), or undefined when the store moved on. */
+  docOf(snap: Snapshot): ConfigDoc | undefined;
+  metrics: Registry;
+  log: EventLog;
+  /** Honour the test-only fault header (FULCRUM_TEST_FAULTS=1). */
+  faults?: boolean;
+  /** Shared gauge slots (default 262,144: pools × 5 + backends). */
+  slots?: number;
+  /** Rate-limit buckets kept for the node (default 131,072 clients across all limits). */
+  rateBuckets?: number;
+  /** How long the first revision may take to reach every worker (default 30 s). */
+  startTimeoutMs?: number;
+}
+
+/** What startNode gets: a data plane, plus what only a node of workers has. */
+export interface WorkerPlane {
+  readonly runtime: RuntimeView;
+  /** Revisions every live worker serves (what /v1/status reports as applied). */
+  readonly applied: SnapshotHolder;
+  readonly workers: WorkerSet;
+  ready(): boolean;
+  /** Fresh counters from every worker (before /v1/status, /metrics or the history answer). */
+  refresh(metrics: boolean): Promise<void>;
+  /** Resolves once every live worker serves `revision` (or after `timeoutMs`). */
+  whenApplied(revision: number, timeoutMs?: number): Promise<void>;
+  stop(graceMs?: number): Promise<void>;
+}
+
+/** Starts the workers on the holder's current revision; throws LbError when they cannot serve it. */
+export async function startWorkerPlane(o: WorkerPlaneOptions): Promise<WorkerPlane> {
+  const share = NodeShare.layoutFor(o.slots ?? 1 << 18, o.count);
+  const counters = NodeCounters.attach(share.counters, -1);
+  const rates = KeyTable.create(o.rateBuckets ?? 1 << 17, BUCKET_WIDTH, "lru");
+  let stats: NodeStats | undefined;
+  const set = new WorkerSet({
+    count: o.count,
+    share,
+    rates: rates.layout(),
+    book: new SlotBook(counters),
+    log: o.log,
+    faults: o.faults ?? false,
+    reclaim: (id) => counters.reclaim(id),
+    onDeath: (h) => stats?.retire(h),
+  });
+  const relay = new HealthRelay({ broadcast: (m) => set.broadcast(m), log: o.log });
+  set.relay = relay;
+  stats = new NodeStats(() => set.live(), o.count);
+  const applied = new SnapshotHolder();
+  const publish = (snap: Snapshot): void => {
+    const doc = o.docOf(snap);
+    if (!doc) return void o.log(`config: revision ${snap.revision} is no longer stored; a later one follows`, "warn");
+    void set.publish(snap, doc).then(() => set.applied(snap.revision)).then(() => {
+      if (snap.revision > (applied.current()?.revision ?? -1)) applied.publish(snap);
+    });
+  };
+  set.start();
+  const first = o.holder.current();
+  if (first) publish(first);
+  const unsubscribe = o.holder.subscribe(publish);
+  const plane = view(o, set, stats, relay, applied, unsubscribe);
+  if (first) await startOrThrow(plane, set, first.revision, o.startTimeoutMs ?? 30_000);
+  return plane;
+}
+
+/** Waits for the first revision to reach every worker; a listener none could bind is fatal, as without workers. */
+async function startOrThrow(plane: WorkerPlane, set: WorkerSet, revision: number, timeoutMs: number): Promise<void> {
+  await plane.whenApplied(revision, timeoutMs);
+  const errors = new Map<string, string>();
+  for (const h of set.live()) for (const [name, e] of Object.entries(h.errors)) errors.set(name, e);
+  const late = set.appliedRevision() < revision;
+  if (errors.size === 0 && !late) return;
+  await plane.stop(0);
+  if (late) throw new LbError("INTERNAL", `the workers did not start serving revision ${revision} within ${timeoutMs} ms`);
+  const details = [...errors].map(([name, message]) => ({ path: `listener ${name}`, message }));
+  throw new LbError("CONFIG_INVALID", `${errors.size} listener(s) could not bind`, { details });
+}
+
+function view(o: WorkerPlaneOptions, set: WorkerSet, stats: NodeStats, relay: HealthRelay, applied: SnapshotHolder, unsubscribe: () => void): WorkerPlane {
+  const history = new StatsHistory({
+    sources: () =>
+      historySources(applied.current(), {
+        listener: (n) => stats.traffic("listener", n),
+        route: (k) => stats.traffic("route", k),
+        pool: (n) => stats.traffic("pool", n),
+        backend: (p, a) => stats.backend(p, a),
+        connections: () => stats.connections(),
+      }),
+  });
+  let refreshing: Promise<void> | undefined;
+  const refresh = async (metrics: boolean): Promise<void> => {
+    if (!metrics && refreshing) return refreshing;
+    const run = set.collect(metrics).then(() => stats.refresh());
+    if (!metrics) refreshing = run.finally(() => (refreshing = undefined));
+    return run;
+  };
+  // The history samples the node's merged counters once a second, right after gathering them.
+  let sampling = false;
+  const tick = setInterval(() => {
+    if (sampling) return;
+    sampling = true;
+    void refresh(false).then(() => history.sample()).finally(() => (sampling = false));
+  }, history.intervalMs);
+  tick.unref?.();
+  registerWorkerMetrics(o.metrics, set, stats);
+  const runtime: RuntimeView = {
+    backendHealth: (pool, address) => relay.health(pool, address),
+    backendStats: (pool, address) => stats.backendView(pool, address),
+    traffic: (scope, name) => trafficView(stats.traffic(scope, name)),
+    listeners: () => stats.listeners(),
+    history: (q: HistoryQuery) => history.read(q),
+    preflight: (snap) => preflightListeners(snap, { states: () => stats.listeners() }),
+  };
+  let stopped: Promise<void> | undefined;
+  return {
+    runtime,
+    applied,
+    workers: set,
+    ready: () => set.live().length > 0 && set.live().every((h) => h.appliedRevision >= 0 && Object.keys(h.errors).length === 0),
+    refresh,
+    async whenApplied(revision, timeoutMs = 10_000) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([set.applied(revision), new Promise<void>((r) => (timer = setTimeout(r, timeoutMs)))]);
+      clearTimeout(timer);
+    },
+    stop: (graceMs = 0) =>
+      (stopped ??= (async () => {
+        unsubscribe();
+        clearInterval(tick);
+        relay.stop();
+        await set.stop(graceMs);
+      })()),
+  };
+}
+
+/** Per-worker series (fulcrum_worker_*) and the workers' merged families, on the node's registry. */
+function registerWorkerMetrics(metrics: Registry, set: WorkerSet, stats: NodeStats): void {
+  metrics.extra = () => stats.families();
+  const ids = () => set.handles.map((h, id) => ({ h, worker: String(id) }));
+  metrics.gauge("fulcrum_worker_connections", "Client connections open in each worker", ["worker"], (g) => {
+    for (const { h, worker } of ids()) g.set(h?.stats?.connections ?? 0, { worker });
+  });
+  metrics.counter("fulcrum_worker_requests_total", "HTTP requests finished, and L4 connections and UDP flows relayed, by each worker (its predecessors' included)", ["worker"], (c) => {
+    set.handles.forEach((h, id) => c.set(stats.workerRequests(id, h), { worker: String(id) }));
+  });
+  metrics.counter("fulcrum_worker_restarts_total", "Times each worker died and was started again", ["worker"], (c) => {
+    set.restarts.forEach((n, id) => c.set(n, { worker: String(id) }));
+  });
+  metrics.gauge("fulcrum_worker_up", "1 while the worker runs", ["worker"], (g) => {
+    for (const { h, worker } of ids()) g.set(h?.alive ? 1 : 0, { worker });
+  });
+}
