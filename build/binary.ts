@@ -7,7 +7,7 @@ import { join } from "node:path";
 
 const root = join(import.meta.dir, "..");
 /** Files started with `new Worker(...)`: each must be embedded as its own entrypoint. */
-const WORKERS = ["src/health/check-worker.ts"];
+const WORKERS = ["src/health/check-worker.ts", "src/runtime/workers/worker-main.ts"];
 const proc = Bun.spawnSync(
   [process.execPath, "build", "--compile", "--minify-syntax", "src/main.ts", ...WORKERS, "--outfile", "dist/fulcrum"],
   { cwd: root, stdout: "inherit", stderr: "inherit" },

@@ -5,7 +5,7 @@
  * signal during the drain changes nothing: script runners (bun run) pass Ctrl-C on to a child
  * that got it already, and a default action then would cut the drain short.
  */
-import { reopenLogFiles, type Logger } from "../obs/index.ts";
+import type { Logger } from "../obs/index.ts";
 
 /** What the handlers act on. */
 export interface SignalTargets {
@@ -15,6 +15,8 @@ export interface SignalTargets {
   stop(graceMs: number): Promise<void>;
   /** Re-reads and applies the config file; undefined when the node was started without one. */
   reload?: () => Promise<void>;
+  /** Writes out and reopens every access log file (every worker's); resolves to their paths. */
+  reopenLogs(): Promise<string[]>;
 }
 
 /** Installs the handlers; the returned promise never resolves (the process exits from the stop handler). */
@@ -48,8 +50,9 @@ export function handleSignals(t: SignalTargets): Promise<never> {
     reloading = reloading.then(t.reload);
   });
   process.on("SIGUSR1", () => {
-    const files = reopenLogFiles();
-    t.log.info(files.length > 0 ? `SIGUSR1: reopened ${files.join(", ")}` : "SIGUSR1: no log file open to reopen", { signal: "SIGUSR1", files });
+    void t.reopenLogs().then((files) => {
+      t.log.info(files.length > 0 ? `SIGUSR1: reopened ${files.join(", ")}` : "SIGUSR1: no log file open to reopen", { signal: "SIGUSR1", files });
+    });
   });
   return new Promise<never>(() => {});
 }

@@ -13,7 +13,7 @@ import { createAdminApp, createProbeApp, type Readiness, type RuntimeView } from
 import { SnapshotHolder, type Snapshot } from "../config/index.ts";
 import { ConfigControl, type ChangeResult } from "../control/index.ts";
 import { LbError } from "../errors.ts";
-import { createLogger, LOG_FORMATS, Registry, type EventLog, type Logger, type LogFormat } from "../obs/index.ts";
+import { createLogger, LOG_FORMATS, Registry, reopenLogFiles, type EventLog, type Logger, type LogFormat } from "../obs/index.ts";
 import { defaultDbPath, openStore, type Store } from "../store/index.ts";
 import pkg from "../../package.json" with { type: "json" };
 import { parseCommand, parseHostPort, seeHelp } from "./args.ts";
@@ -46,6 +46,8 @@ export interface DataPlane {
   whenApplied?(revision: number): Promise<void>;
   /** Brings the runtime view's counters up to date (before /v1/status, /metrics, the history). */
   refresh?(metrics: boolean): Promise<void>;
+  /** Access logs kept on other threads, written out and reopened (SIGUSR1); their paths. */
+  reopenLogs?(): Promise<string[]>;
 }
 
 /** Everything a data plane may use; it must not import src/store or src/admin itself. */
@@ -99,6 +101,8 @@ export interface FulcrumNode {
    * file rejects and changes nothing. Undefined when the node was started without one.
    */
   reload?: () => Promise<ChangeResult>;
+  /** Writes out and reopens every access log file, on this thread and the data plane's (SIGUSR1); their paths. */
+  reopenLogs(): Promise<string[]>;
   /**
    * Drains and stops: /readyz turns 503 DRAINING at once, the data plane stops accepting and gets
    * up to `graceMs` for in-flight work, then the admin API stops and the store closes. Idempotent.
@@ -170,7 +174,8 @@ export async function startNode(opts: NodeOptions = {}): Promise<FulcrumNode> {
         store.close();
       })());
     const reload = reloadOf(control, opts.configFile);
-    return { store, holder, control, metrics, dbPath, adminUrl: urlOf(admin.host, servers[0]!.port), metricsUrl, reload, stop };
+    const reopenLogs = async () => [...new Set([...reopenLogFiles(), ...((await plane?.reopenLogs?.()) ?? [])])];
+    return { store, holder, control, metrics, dbPath, adminUrl: urlOf(admin.host, servers[0]!.port), metricsUrl, reload, reopenLogs, stop };
   } catch (e) {
     for (const server of servers) await server.stop(true);
     await plane?.stop();
@@ -301,6 +306,7 @@ function serveUntilStopped(
       await node.stop(graceMs);
     },
     reload: file === undefined || reload === undefined ? undefined : () => reloadConfigFile(node.store, reload, file, o.log),
+    reopenLogs: () => node.reopenLogs(),
   });
   printBanner(node, o.token, o.log);
   logConfigWarnings(node.store, o.log);

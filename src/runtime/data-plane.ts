@@ -72,7 +72,9 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<RunningDat
     ...(w ? { checker: w.checker, node: w.node, rebuildDelayMs: 0 } : {}),
     onHealthEvent: (pool, backend, event, reason) => {
       const bad = event === "unhealthy" || event === "ejected";
-      healthLog(`health: pool ${pool} backend ${backend} ${event}${reason ? `: ${reason}` : ""}`, bad ? "warn" : "info", { pool, backend, health: event, reason });
+      // A worker's active-check verdicts come from its control part, which logs them once.
+      const relayed = w !== undefined && (event === "healthy" || event === "unhealthy");
+      if (!relayed) healthLog(`health: pool ${pool} backend ${backend} ${event}${reason ? `: ${reason}` : ""}`, bad ? "warn" : "info", { pool, backend, health: event, reason });
       // A UDP flow stays on its backend until that backend fails: then its flows start afresh
       // (TCP connections to it fail, or finish, on their own).
       if (event === "unhealthy" || event === "ejected") {

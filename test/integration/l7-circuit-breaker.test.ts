@@ -3,7 +3,9 @@
  * upstream connections the node holds to a pool's backends (idle and busy), a request that finds
  * none free waits (FIFO, at most max_pending_requests of them, each at most connect_timeout_ms),
  * and one more is refused at once with 503 OVERFLOW. Backends are raw sockets that count how many
- * connections they have open at once.
+ * connections they have open at once. One worker: a waiting request takes over the connection
+ * another request let go of, which only happens within a thread (workers-limits.test.ts holds the
+ * same caps across workers).
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
@@ -35,7 +37,7 @@ beforeAll(async () => {
         backends: [{ address: stuck.address }],
       },
     ],
-  }, dir);
+  }, dir, ["--workers", "1"]);
 });
 
 afterAll(async () => {

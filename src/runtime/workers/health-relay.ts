@@ -32,6 +32,8 @@ export class HealthRelay {
   /** Verdicts some worker has not applied yet: "pool\0backend" → what status still shows, and the batch that changed it last. */
   readonly #unacked = new Map<string, { shown: boolean | undefined; seq: number }>();
   readonly #log: EventLog;
+  /** Flips per pool, by the state entered (fulcrum_health_transitions_total: counted once per node). */
+  readonly transitions = new Map<string, { healthy: number; unhealthy: number }>();
 
   constructor(private readonly opts: HealthRelayOptions) {
     this.#log = rateLimitedLog(opts.log, 20, "health events");
@@ -97,6 +99,9 @@ export class HealthRelay {
   #onFlip(pool: string, backend: string, healthy: boolean, reason: string | undefined): void {
     const bad = !healthy;
     this.#log(`health: pool ${pool} backend ${backend} ${healthy ? "healthy" : "unhealthy"}${reason ? `: ${reason}` : ""}`, bad ? "warn" : "info", { pool, backend, health: healthy ? "healthy" : "unhealthy", reason });
+    let t = this.transitions.get(pool);
+    if (!t) this.transitions.set(pool, (t = { healthy: 0, unhealthy: 0 }));
+    t[healthy ? "healthy" : "unhealthy"]++;
     const key = `${pool}\u0000${backend}`;
     // What status showed before this flip, kept until every worker has it.
     const had = this.#unacked.get(key);

@@ -53,6 +53,8 @@ export type ToWorker =
   | { t: "fds"; seq: number }
   /** Stop accepting (another node took the sockets over); open connections carry on. */
   | { t: "retire"; seq: number }
+  /** Writes out the access logs and opens their files afresh (SIGUSR1). */
+  | { t: "reopenLogs"; seq: number }
   /** Drain and stop: open work gets `graceMs`. */
   | { t: "stop"; graceMs: number };
 
@@ -108,6 +110,7 @@ export type FromWorker =
   | { t: "stats"; seq: number; stats: WorkerStats }
   | { t: "fds"; seq: number; fds: { listener: string; fd: number }[] }
   | { t: "retired"; seq: number }
+  | { t: "reopened"; seq: number; files: string[] }
   | { t: "log"; level: LogLevel; line: string; fields?: LogFields }
   /** The drain finished. */
   | { t: "stopped" };

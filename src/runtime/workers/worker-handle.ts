@@ -35,6 +35,8 @@ export class WorkerHandle {
   /** Health batches applied. */
   healthAck = 0;
   stats: WorkerStats | undefined;
+  /** Access log files the worker last reopened. */
+  reopened: string[] = [];
   metrics: FamilyDump[] | undefined;
   /** Stats requests waiting for their answer, by seq. */
   readonly waiting = new Map<number, () => void>();

@@ -6,7 +6,7 @@
  * rate-limit buckets. It never opens the database. Messages are handled one at a time, in order.
  */
 import { SnapshotHolder } from "../../config/index.ts";
-import { Registry, type EventLog } from "../../obs/index.ts";
+import { Registry, reopenLogFiles, type EventLog } from "../../obs/index.ts";
 import { startDataPlane, type RunningDataPlane } from "../data-plane.ts";
 import { faults } from "../faults.ts";
 import { KeyTable } from "../shared/index.ts";
@@ -61,6 +61,8 @@ async function handle(m: ToWorker): Promise<void> {
     case "collect":
       if (s.plane) post({ t: "stats", seq: m.seq, stats: workerStats(s.plane, s.holder.current(), s.registry, m.metrics) });
       return;
+    case "reopenLogs":
+      return post({ t: "reopened", seq: m.seq, files: reopenLogFiles() });
     case "stop":
       await s.plane?.stop(m.graceMs);
       return post({ t: "stopped" });

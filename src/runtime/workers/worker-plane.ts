@@ -47,6 +47,8 @@ export interface WorkerPlane {
   readonly applied: SnapshotHolder;
   readonly workers: WorkerSet;
   ready(): boolean;
+  /** SIGUSR1 in every worker: access logs written out and reopened; their paths. */
+  reopenLogs(): Promise<string[]>;
   /** Fresh counters from every worker (before /v1/status, /metrics or the history answer). */
   refresh(metrics: boolean): Promise<void>;
   /** Resolves once every live worker serves `revision` (or after `timeoutMs`). */
@@ -121,7 +123,12 @@ function view(o: WorkerPlaneOptions, set: WorkerSet, stats: NodeStats, relay: He
     if (!metrics) refreshing = run.finally(() => (refreshing = undefined));
     return run;
   };
-  // The history samples the node's merged counters once a second, right after gathering them.
+  // The first sample starts every series of the first revision served, before any traffic (as
+  // StatsHistory.start does); then the node's merged counters once a second, right after gathering them.
+  const first = applied.subscribe(() => {
+    first();
+    history.sample();
+  });
   let sampling = false;
   const tick = setInterval(() => {
     if (sampling) return;
@@ -130,6 +137,13 @@ function view(o: WorkerPlaneOptions, set: WorkerSet, stats: NodeStats, relay: He
   }, history.intervalMs);
   tick.unref?.();
   registerWorkerMetrics(o.metrics, set, stats);
+  // Checks run once per node: their flips are counted here, not once per worker.
+  o.metrics.counter("fulcrum_health_transitions_total", "Backends turned healthy or unhealthy by active checks, per pool", ["pool", "to"], (c) => {
+    for (const [pool, t] of relay.transitions) {
+      c.set(t.healthy, { pool, to: "healthy" });
+      c.set(t.unhealthy, { pool, to: "unhealthy" });
+    }
+  });
   const runtime: RuntimeView = {
     backendHealth: (pool, address) => relay.health(pool, address),
     backendStats: (pool, address) => stats.backendView(pool, address),
@@ -145,6 +159,7 @@ function view(o: WorkerPlaneOptions, set: WorkerSet, stats: NodeStats, relay: He
     workers: set,
     ready: () => set.live().length > 0 && set.live().every((h) => h.appliedRevision >= 0 && Object.keys(h.errors).length === 0),
     refresh,
+    reopenLogs: () => set.reopenLogs(),
     async whenApplied(revision, timeoutMs = 10_000) {
       let timer: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([set.applied(revision), new Promise<void>((r) => (timer = setTimeout(r, timeoutMs)))]);

@@ -106,10 +106,25 @@ export class WorkerSet {
       h.waiting.set(seq, done);
       h.post({ t: "collect", seq, metrics });
     }));
+    await this.#gather(answers, timeoutMs);
+    for (const h of this.live()) h.waiting.delete(seq);
+  }
+
+  /** Has every worker write out and reopen its access log files; resolves to their paths, each once. */
+  async reopenLogs(timeoutMs = 2_000): Promise<string[]> {
+    const seq = ++this.#collectSeq;
+    const live = this.live();
+    await this.#gather(live.map((h) => new Promise<void>((done) => {
+      h.waiting.set(seq, done);
+      h.post({ t: "reopenLogs", seq });
+    })), timeoutMs);
+    return [...new Set(live.flatMap((h) => h.reopened))];
+  }
+
+  async #gather(answers: Promise<void>[], timeoutMs: number): Promise<void> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([Promise.all(answers), new Promise<void>((r) => (timer = setTimeout(r, timeoutMs)))]);
     clearTimeout(timer);
-    for (const h of this.live()) h.waiting.delete(seq);
   }
 
   /** Drains and stops every worker: `graceMs` for open work, then whatever is left is ended. */
@@ -188,14 +203,32 @@ export class WorkerSet {
         if (m.stats.metrics) h.metrics = m.stats.metrics;
         h.waiting.get(m.seq)?.();
         return;
+      case "reopened":
+        h.reopened = m.files;
+        h.waiting.get(m.seq)?.();
+        return;
       case "stopped":
         h.waiting.get(-1)?.();
         return;
       case "log":
+        // The same event in every worker (a listener bound) is one line in the node's log.
+        if (this.#echo(m.line)) return;
         return this.opts.log(m.line, m.level, { ...m.fields, worker: h.id });
       default:
         return;
     }
+  }
+
+  readonly #recent = new Map<string, number>();
+
+  /** True when another worker logged `line` within the last 2 s. */
+  #echo(line: string): boolean {
+    const now = Date.now();
+    if (this.#recent.size > 256) for (const [l, at] of this.#recent) if (now - at > 2_000) this.#recent.delete(l);
+    const at = this.#recent.get(line);
+    if (at !== undefined && now - at <= 2_000) return true;
+    this.#recent.set(line, now);
+    return false;
   }
 
   #pin(ports: Record<string, number>): void {
