@@ -25,7 +25,8 @@ export interface WorkerExit {
 
 export class WorkerHandle {
   readonly worker: Worker;
-  readonly startedAt = Date.now();
+  /** When it started serving as worker `id` (a spare: when it took the place). */
+  startedAt = Date.now();
   alive = true;
   /** Config messages applied (seq) and the revision of the last. */
   appliedSeq = 0;
@@ -35,6 +36,8 @@ export class WorkerHandle {
   /** Health batches applied. */
   healthAck = 0;
   stats: WorkerStats | undefined;
+  /** When the worker this one replaces died (ms since epoch), until it serves. */
+  replacing: number | undefined;
   /** Access log files the worker last reopened. */
   reopened: string[] = [];
   metrics: FamilyDump[] | undefined;
@@ -45,7 +48,8 @@ export class WorkerHandle {
   #error: string | undefined;
 
   constructor(
-    readonly id: number,
+    /** Its worker index; a spare gets one when it takes a dead worker's place. */
+    public id: number,
     onMessage: (h: WorkerHandle, m: FromWorker) => void,
     onExit: (h: WorkerHandle, exit: WorkerExit) => void,
   ) {

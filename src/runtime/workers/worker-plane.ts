@@ -188,7 +188,7 @@ function registerWorkerMetrics(metrics: Registry, set: WorkerSet, stats: NodeSta
   metrics.counter("fulcrum_worker_restarts_total", "Times each worker died and was started again", ["worker"], (c) => {
     set.restarts.forEach((n, id) => c.set(n, { worker: String(id) }));
   });
-  metrics.gauge("fulcrum_worker_up", "1 while the worker runs", ["worker"], (g) => {
-    for (const { h, worker } of ids()) g.set(h?.alive ? 1 : 0, { worker });
+  metrics.gauge("fulcrum_worker_up", "1 while the worker serves (it runs and has applied a revision)", ["worker"], (g) => {
+    for (const { h, worker } of ids()) g.set(h?.alive && h.appliedRevision >= 0 ? 1 : 0, { worker });
   });
 }

@@ -5,6 +5,10 @@
  * health, knows which revision every worker has applied, gathers their counters, restarts one
  * that dies (at once; backing off only when it dies again within a second of starting) and stops
  * them all with a drain. Everything it posts to a worker goes through one ordered channel.
+ *
+ * One spare worker is kept started and idle (its modules loaded, no config, no sockets): a worker
+ * that dies is replaced by it, which then only compiles the config and binds, well within a
+ * second even on a busy machine; a new spare is started after.
  */
 import type { ConfigDoc, Snapshot } from "../../config/index.ts";
 import type { EventLog } from "../../obs/index.ts";
@@ -51,6 +55,7 @@ export class WorkerSet {
   #collectSeq = 0;
   #stopping = false;
   #published = false;
+  #spare: WorkerHandle | undefined;
   readonly #appliedWaiters: { revision: number; done: () => void }[] = [];
 
   constructor(private readonly opts: WorkerSetOptions) {
@@ -72,6 +77,12 @@ export class WorkerSet {
   /** Starts every worker (they serve once the first revision reaches them). */
   start(): void {
     for (let id = 0; id < this.opts.count; id++) this.#spawn(id);
+    this.#startSpare();
+  }
+
+  #startSpare(): void {
+    if (this.#stopping || this.#spare?.alive) return;
+    this.#spare = new WorkerHandle(-1, (w, m) => this.#onMessage(w, m), (w, exit) => this.#onExit(w, exit));
   }
 
   /** Queues revision `snap` (its validated document `doc`) for every worker; resolves once it is posted to all. */
@@ -139,11 +150,21 @@ export class WorkerSet {
     await Promise.race([Promise.all(stopped), new Promise<void>((r) => (timer = setTimeout(r, graceMs + 2_000)))]);
     clearTimeout(timer);
     for (const h of all) h.terminate();
+    this.#spare?.terminate();
   }
 
-  #spawn(id: number): void {
-    const h = new WorkerHandle(id, (w, m) => this.#onMessage(w, m), (w, exit) => this.#onExit(w, exit));
+  #spawn(id: number, replacing?: number): void {
+    let h = this.#spare;
+    if (h?.alive) {
+      this.#spare = undefined;
+      h.id = id;
+      h.startedAt = Date.now();
+      setTimeout(() => this.#startSpare(), 0);
+    } else {
+      h = new WorkerHandle(id, (w, m) => this.#onMessage(w, m), (w, exit) => this.#onExit(w, exit));
+    }
     this.handles[id] = h;
+    h.replacing = replacing;
     h.post({ t: "init", id, workers: this.opts.count, share: this.opts.share, rates: this.opts.rates, inherited: this.opts.inherited?.(id) ?? {}, faults: this.opts.faults });
     if (this.#published) {
       h.post({ t: "config", seq: ++this.#seq, delta: this.#feed.full(), slots: Object.fromEntries(this.#slots), ports: this.#ports() });
@@ -191,6 +212,11 @@ export class WorkerSet {
         h.appliedSeq = m.seq;
         h.appliedRevision = m.revision;
         h.errors = m.errors;
+        if (h.replacing !== undefined) {
+          const ms = Date.now() - h.replacing;
+          h.replacing = undefined;
+          this.opts.log(`worker ${h.id} serving again, ${ms} ms after its predecessor died`, "info", { worker: h.id, restart_ms: ms });
+        }
         this.#pin(m.ports);
         this.#checkApplied();
         return;
@@ -246,7 +272,13 @@ export class WorkerSet {
   readonly #addresses = new Map<string, string>();
 
   #onExit(h: WorkerHandle, exit: WorkerExit): void {
-    if (this.handles[h.id] !== h) return;
+    if (h === this.#spare) {
+      this.#spare = undefined;
+      this.opts.log(`the spare worker died (exit code ${exit.code}${exit.error ? `: ${exit.error}` : ""}); starting another`, "warn");
+      setTimeout(() => this.#startSpare(), MAX_BACKOFF_MS);
+      return;
+    }
+    if (h.id < 0 || this.handles[h.id] !== h) return;
     this.opts.reclaim(h.id);
     this.opts.onDeath?.(h);
     this.handles[h.id] = undefined;
@@ -258,9 +290,10 @@ export class WorkerSet {
     this.#backoff[h.id] = young ? wait : 0;
     const why = `exit code ${exit.code}${exit.error ? `: ${exit.error}` : ""}`;
     this.opts.log(`worker ${h.id} died (${why}); restarting${wait > 0 ? ` in ${wait} ms` : ""}`, "error", { worker: h.id, exit_code: exit.code, error: exit.error, restarts: this.restarts[h.id] });
+    const died = Date.now();
     setTimeout(() => {
       if (this.#stopping) return;
-      this.#chain = this.#chain.then(() => this.#spawn(h.id));
+      this.#chain = this.#chain.then(() => this.#spawn(h.id, died));
     }, wait);
   }
 
