@@ -105,8 +105,22 @@ export interface HistoryView {
   series: HistorySeries[];
 }
 
+/** The running node itself: which binary, since when (an upgrade shows as a new pid, version and start). */
+export interface NodeInfo {
+  version: string;
+  pid: number;
+  /** ISO 8601 time the process started. */
+  started_at: string;
+  /** Worker threads serving (1: no workers, the data plane runs on the main thread). */
+  workers: number;
+  /** The process this one took the listening sockets over from, on an upgrade. */
+  upgraded_from?: number;
+}
+
 /** What the data plane exposes to the admin API; implement any subset. */
 export interface RuntimeView {
+  /** The node itself (GET /v1/status `node`). */
+  node?(): NodeInfo;
   /** Health of `address` in `pool`; absent means "unknown". */
   backendHealth?(pool: string, address: string): BackendHealth;
   /** Live counters of `address` in `pool`. */

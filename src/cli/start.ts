@@ -10,6 +10,7 @@
  */
 import { resolve } from "node:path";
 import { createAdminApp, createProbeApp, type Readiness, type RuntimeView } from "../admin/index.ts";
+import type { NodeInfo } from "../status.ts";
 import { SnapshotHolder, type Snapshot } from "../config/index.ts";
 import { ConfigControl, type ChangeResult } from "../control/index.ts";
 import { LbError } from "../errors.ts";
@@ -82,6 +83,10 @@ export interface NodeOptions {
   preflight?: (snapshot: Snapshot) => void | Promise<void>;
   /** Where startNode prints the config file's diff and warnings; default console.log. */
   log?: (line: string) => void;
+  /** Worker threads the data plane runs (GET /v1/status `node`; default 1). */
+  workers?: number;
+  /** The process this node took its listening sockets over from (an upgrade). */
+  upgradedFrom?: number;
 }
 
 /** A running node. */
@@ -160,7 +165,15 @@ export async function startNode(opts: NodeOptions = {}): Promise<FulcrumNode> {
     const served = plane?.applied ?? holder;
     const ready = () => served.current() !== undefined && (plane?.ready?.() ?? true);
     const readiness = (): Readiness => (draining ? "draining" : ready() ? "ready" : "not_ready");
-    const app = createAdminApp({ store, holder: served, control, metrics, runtime: plane?.runtime, token: opts.token, bodyLimit: opts.bodyLimit, ready, draining: () => draining });
+    const info: NodeInfo = {
+      version: pkg.version,
+      pid: process.pid,
+      started_at: new Date(performance.timeOrigin).toISOString(),
+      workers: opts.workers ?? 1,
+      ...(opts.upgradedFrom !== undefined ? { upgraded_from: opts.upgradedFrom } : {}),
+    };
+    const runtime: RuntimeView = { ...plane?.runtime, node: () => info };
+    const app = createAdminApp({ store, holder: served, control, metrics, runtime, token: opts.token, bodyLimit: opts.bodyLimit, ready, draining: () => draining });
     servers.push(Bun.serve({ hostname: admin.host, port: admin.port, fetch: refreshing(app.fetch, plane) }));
     if (probeAt) servers.push(Bun.serve({ hostname: probeAt.host, port: probeAt.port, fetch: refreshing(createProbeApp({ holder: served, readiness }, metrics).fetch, plane) }));
     const metricsUrl = probeAt ? urlOf(probeAt.host, servers[1]!.port) : undefined;
@@ -265,6 +278,7 @@ export async function startCommand(argv: string[]): Promise<number> {
       metrics: values.metrics,
       token,
       log: (line) => logger.info(line),
+      workers,
       dataPlane: async ({ holder, metrics, store }) => {
         const log: EventLog = (line, level = "info", fields) => logger.log(level, line, fields);
         if (workers === 1) return (plane = await startDataPlane({ holder, metrics, log }));

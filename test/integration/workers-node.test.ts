@@ -59,6 +59,14 @@ afterAll(async () => {
   removeTempDirs();
 });
 
+test("/v1/status says which node serves: its version, pid, start time and workers", async () => {
+  const st = await status();
+  expect(st.node.pid).toBe(node.pid);
+  expect(st.node.workers).toBe(2);
+  expect(st.node.version).toMatch(/^\d+\.\d+\.\d+/);
+  expect(Date.now() - Date.parse(st.node.started_at)).toBeLessThan(60_000);
+});
+
 test("wrk through 2 workers: both serve, and the node's counters add up to wrk's requests", async () => {
   const before = await status();
   const base = before.listeners.find((l: any) => l.name === "web").traffic?.requests ?? 0;

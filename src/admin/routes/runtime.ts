@@ -75,7 +75,9 @@ export function mountRuntime(app: Hono, deps: AdminDeps): void {
   app.get("/v1/status", (c) => {
     queryOf(c, []);
     const snap = deps.holder.current();
+    const node = deps.runtime.node?.();
     return c.json({
+      ...(node ? { node } : {}),
       revision: snap?.revision ?? null,
       stored_revision: deps.store.read().revision,
       ready: deps.readiness() === "ready",
