@@ -84,6 +84,12 @@ export interface PickContext {
   loadSlots?: Int32Array;
   /** the sum of `load` when the data plane keeps it; bounded load sums `load` itself (O(N)) when absent */
   loadTotal?: number;
+  /**
+   * round_robin, weighted_round_robin: this pick's place in a sequence the workers of a node
+   * share (a u32 counter per pool), used for attempt 0 instead of the selector's own cursor, so
+   * the node goes round as one
+   */
+  ticket?: number;
   /** written by pick: the index attempt 0 returned (-1 none) */
   first?: number;
   /** written by pick: the index the latest attempt returned (-1 none) */
@@ -96,7 +102,7 @@ export interface PickContext {
  * all of that request's attempts, never across requests running at the same time.
  */
 export function newPickContext(key?: string, load?: ArrayLike<number>, hash?: number, loadSlots?: Int32Array): PickContext {
-  return { key, hash, load, loadSlots, loadTotal: undefined, first: -1, last: -1 };
+  return { key, hash, load, loadSlots, loadTotal: undefined, ticket: undefined, first: -1, last: -1 };
 }
 
 /** Backend i's load as `ctx` holds it (through `loadSlots` when set); 0 without a load. */

@@ -43,6 +43,12 @@ export interface DataPlaneOptions {
     checker: NonNullable<PoolRegistryOptions["checker"]>;
     portOf(listener: string): number | undefined;
   };
+  /**
+   * Listening sockets taken over from the node this one upgrades, by listener name: each listener
+   * accepts on its descriptors (several: one listener on each) instead of binding; an empty list
+   * (udp) binds beside the old node's socket without the exclusive probe. Used at first bind only.
+   */
+  inherited?: Map<string, number[]>;
 }
 
 /** A running data plane. */
@@ -85,28 +91,48 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<RunningDat
   const l7 = newL7Deps(opts.holder, pools, opts.metrics, w ? { node: w.node, rates: w.rates } : undefined);
   const upstreams = new UpstreamPool();
   const counters = new ListenerCounterBook();
-  const start = async (l: SnapshotListener): Promise<BoundListener> => {
+  const inherited = opts.inherited ?? new Map<string, number[]>();
+  const start = async (l: SnapshotListener, fd?: number): Promise<BoundListener> => {
     const pinned = l.port === 0 ? w?.portOf(l.name) : undefined;
+    const target = pinned === undefined ? l : { ...l, port: pinned };
+    const handed = fd === undefined ? inherited.get(l.name) : undefined;
+    inherited.delete(l.name);
     try {
-      return await bind(pinned === undefined ? l : { ...l, port: pinned });
+      if (handed !== undefined && handed.length > 1) return await bindAll(target, handed);
+      return await bind(target, fd ?? handed?.[0]);
     } catch (err) {
       throw bindError(l, err);
     }
   };
-  const bind = async (l: SnapshotListener): Promise<BoundListener> => {
+  const bind = async (l: SnapshotListener, fd?: number): Promise<BoundListener> => {
     const where = (port: number) => `${l.host.includes(":") ? `[${l.host}]` : l.host}:${port}`;
     if (l.protocol === "http" || l.protocol === "https") {
-      const bound = startL7Listener(l, l7, upstreams, counters.bind(l));
+      const bound = startL7Listener(l, l7, upstreams, counters.bind(l), fd);
       log(`listener ${l.name} (${l.protocol}) on ${where(bound.port)}`, "info", { listener: l.name, protocol: l.protocol, address: where(bound.port) });
       return bound;
     }
-    const bound = await startL4Listener(l.name, opts.holder, pools, counters.bind(l), l.port);
+    const bound = await startL4Listener(l.name, opts.holder, pools, counters.bind(l), l.port, fd);
     l4.add(bound);
     const stop = bound.stop.bind(bound);
     log(`listener ${l.name} (${l.protocol}) on ${where(bound.port)}`, "info", { listener: l.name, protocol: l.protocol, address: where(bound.port) });
-    return { port: bound.port, udp: bound.udp, active: bound.active, stop: async (g) => { l4.delete(bound); await stop(g); } };
+    return { port: bound.port, fd: bound.fd, udp: bound.udp, active: bound.active, stop: async (g) => { l4.delete(bound); await stop(g); } };
   };
-  const listeners = new ListenerSet(start, (name, message) => log(`listener ${name} failed to bind: ${message}`, "error", { listener: name }), { exclusive: w === undefined });
+  /** One listener on each of several handed-over sockets (the old node had more workers than this one). */
+  const bindAll = async (l: SnapshotListener, fds: readonly number[]): Promise<BoundListener> => {
+    const parts: BoundListener[] = [];
+    for (const fd of fds) parts.push(await bind(l, fd));
+    return {
+      port: parts[0]!.port,
+      fd: parts[0]!.fd,
+      active: () => parts.reduce((n, p) => n + p.active(), 0),
+      stop: async (g) => void (await Promise.all(parts.map((p) => p.stop(g)))),
+      retire: (g) => parts.forEach((p) => (p.retire ? p.retire(g) : void p.stop(g))),
+    };
+  };
+  const listeners = new ListenerSet(start, (name, message) => log(`listener ${name} failed to bind: ${message}`, "error", { listener: name }), {
+    exclusive: w === undefined,
+    takenOver: (l) => inherited.has(l.name),
+  });
 
   let last: Promise<void> = Promise.resolve();
   const apply = (snap: Snapshot): Promise<void> => (last = reconcile(snap));

@@ -4,7 +4,8 @@
  * workers (each test checks that more than one worker served). A pool's max_requests,
  * max_connections and max_pending_requests hold for the node; least_connections and power_of_two
  * see the node's load (a backend holding one long request gets no other); a client's rate limit
- * is the node's; hashing and sticky picks are the same in every worker.
+ * is the node's; round robin goes round the node as one; hashing and sticky picks are the same in
+ * every worker.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { killAll } from "../helpers/process.ts";
@@ -38,12 +39,12 @@ for (const workers of [2, 4]) {
         return b;
       };
       [capReq, capConn, lcSlow, lcFast, p2Slow, p2Fast] = [raw(600), raw(500), raw(2500), raw(0), raw(2500), raw(0)];
-      fast = tagged(["h0", "h1", "h2", "s0", "s1", "s2", "ok"]);
+      fast = tagged(["h0", "h1", "h2", "s0", "s1", "s2", "ok", "r0", "r1", "r2"]);
       const listener = (name: string, extra = {}) => ({ name, protocol: "http", address: "127.0.0.1:0", pool: name, ...extra });
       const pool = (name: string, bs: { address: string }[], extra = {}) => ({ name, ...extra, backends: bs.map((b) => ({ address: b.address })) });
       n = await startNode({
         listeners: [
-          listener("capreq"), listener("capconn"), listener("lc"), listener("p2c"), listener("hash"), listener("sticky"),
+          listener("capreq"), listener("capconn"), listener("lc"), listener("p2c"), listener("hash"), listener("sticky"), listener("rr"),
           { ...listener("limited"), pool: "ok", rate_limit: { rps: 0.01, burst: 10 } },
         ],
         pools: [
@@ -53,7 +54,8 @@ for (const workers of [2, 4]) {
           pool("p2c", [p2Slow, p2Fast], { algorithm: "power_of_two" }),
           pool("hash", fast.slice(0, 3), { algorithm: "maglev", hash_on: "header:x-user" }),
           pool("sticky", fast.slice(3, 6), { sticky: { cookie: "fc", secret: "a-secret-of-at-least-32-characters!!" } }),
-          pool("ok", fast.slice(6)),
+          pool("ok", fast.slice(6, 7)),
+          pool("rr", fast.slice(7, 10)),
         ],
       }, undefined, ["--workers", String(workers)]);
     }, 30_000);
@@ -81,10 +83,10 @@ for (const workers of [2, 4]) {
       expect(capReq.maxInFlight).toBe(3);
     });
 
-    test("max_connections 2, max_pending_requests 2: of 6 at once, 2 are refused, the rest served 2 at a time", async () => {
-      const { results, spread } = await burst("capconn", 6);
+    test("max_connections 2, max_pending_requests 2: of 12 at once, 8 are refused, the rest served 2 at a time", async () => {
+      const { results, spread } = await burst("capconn", 12);
       expect(spread).toBeGreaterThan(1);
-      expect(results.filter((r) => r.status === 503 && r.headers["x-fulcrum-error"] === "OVERFLOW").length).toBe(2);
+      expect(results.filter((r) => r.status === 503 && r.headers["x-fulcrum-error"] === "OVERFLOW").length).toBe(8);
       expect(results.filter((r) => r.status === 200).length).toBe(4);
       expect(capConn.maxInFlight).toBe(2);
       expect(capConn.requests).toBe(4);
@@ -93,19 +95,19 @@ for (const workers of [2, 4]) {
     for (const [name, slow, fastOne] of [["lc", () => lcSlow, () => lcFast], ["p2c", () => p2Slow, () => p2Fast]] as const) {
       test(`${name === "lc" ? "least_connections" : "power_of_two"} reads the node's load: a backend busy with one long request gets no other`, async () => {
         const before = workerRequests(await n.metrics());
-        // One at a time, each on a new connection (so on any worker): once the slow backend holds
-        // one, the node's load says it is busier than the idle fast one, whichever worker picks.
+        // One at a time, each on a new connection (so on any worker), the next once the last is
+        // answered (or, for the one the slow backend holds, after 300 ms): once the slow backend
+        // holds one, the node's load says it is busier than the idle fast one, whichever worker picks.
         const pending: Promise<RawResponse>[] = [];
-        for (let i = 0; i < 30; i++) {
+        for (let i = 0; i < 30 && slow().requests <= 1; i++) {
           const r = rawGet(n.port(name), "/", "127.0.0.1", 8000);
           pending.push(r);
-          if (slow().requests === 0) await Bun.sleep(5);
-          else await r;
+          await Promise.race([r, Bun.sleep(300)]);
         }
         expect(workersBetween(before, workerRequests(await n.metrics()))).toBeGreaterThan(1);
         expect(slow().requests).toBe(1);
         expect(fastOne().requests).toBe(29);
-        await Promise.all(pending);
+        await Promise.allSettled(pending);
       }, 15_000);
     }
 
@@ -114,6 +116,19 @@ for (const workers of [2, 4]) {
       expect(spread).toBeGreaterThan(1);
       expect(results.filter((r) => r.status === 200).length).toBe(10);
       expect(results.filter((r) => r.status === 429).length).toBe(30);
+    });
+
+    test("round robin goes round the node as one: 30 requests on 30 connections, 10 per backend", async () => {
+      const before = workerRequests(await n.metrics());
+      const counts = new Map<string, number>();
+      for (let i = 0; i < 30; i++) {
+        const res = await fetch(`http://127.0.0.1:${n.port("rr")}/`, { headers: { connection: "close" } });
+        const tag = res.headers.get("x-backend")!;
+        counts.set(tag, (counts.get(tag) ?? 0) + 1);
+        await res.arrayBuffer();
+      }
+      expect(workersBetween(before, workerRequests(await n.metrics()))).toBeGreaterThan(1);
+      expect([...counts.entries()].sort()).toEqual([["r0", 10], ["r1", 10], ["r2", 10]]);
     });
 
     test("hashing and sticky picks are the same in every worker", async () => {

@@ -14,7 +14,7 @@ import { cookieValue, stickyCookieLine } from "./cookies.ts";
 import { listenerOf } from "../listeners/listener-lookup.ts";
 import { exitWorker, FAULT_HEADER, faults } from "../faults.ts";
 import type { PoolRegistry } from "../pools/pool-registry.ts";
-import { beginWork, endWork, poolLoad, type PoolRuntime } from "../pools/pool-runtime.ts";
+import { beginWork, endWork, poolLoad, ticketOf, type PoolRuntime } from "../pools/pool-runtime.ts";
 import type { RateLimiters } from "./rate-limiters.ts";
 import { newRequestState, type RequestState } from "./request-state.ts";
 import { failureKind, routeAllowsRetry, type RetryBudget } from "./retry-policy.ts";
@@ -116,6 +116,7 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
       }
       if (i < 0) {
         s.pick!.loadTotal = poolLoad(rt);
+        if (attempt === 0) s.pick!.ticket = ticketOf(rt);
         i = rt.selector.pick(s.pick!, attempt);
       }
       if (i < 0) return new LbError("NO_HEALTHY_BACKEND", `no healthy backend in pool ${rt.name}`);

@@ -13,10 +13,12 @@ import { listenerTls } from "./tls-contexts.ts";
 import type { ListenerCounters } from "../stats/listener-counters.ts";
 
 /** Starts listener `l` (http or https); the hooks read the live snapshot per request. */
-export function startL7Listener(l: SnapshotListener, deps: Omit<L7HookDeps, "name">, pool: UpstreamPool, counters: ListenerCounters): BoundListener {
+/** `fd`: accept on this listening socket (a predecessor's, duplicated, or one handed over by another node) instead of binding. */
+export function startL7Listener(l: SnapshotListener, deps: Omit<L7HookDeps, "name">, pool: UpstreamPool, counters: ListenerCounters, fd?: number): BoundListener {
   const server = startProxy({
     hostname: l.host,
     port: l.port,
+    ...(fd !== undefined ? { fd } : {}),
     reusePort: true,
     hooks: l7Hooks({ ...deps, name: l.name }),
     ...(l.protocol === "https" ? listenerTls(l.name, l.certificates) : {}),
@@ -29,6 +31,9 @@ export function startL7Listener(l: SnapshotListener, deps: Omit<L7HookDeps, "nam
   let retireTimer: ReturnType<typeof setTimeout> | undefined;
   return {
     port: server.port,
+    get fd() {
+      return server.fd;
+    },
     active: () => server.connections(),
     async stop(graceMs: number) {
       clearTimeout(retireTimer);

@@ -11,7 +11,7 @@ import { ConnTrack, hashTuple } from "../../wasm/index.ts";
 import { backendId } from "../pools/backend-ids.ts";
 import { listenerOf } from "./listener-lookup.ts";
 import type { PoolRegistry } from "../pools/pool-registry.ts";
-import { beginWork, endWork, poolLoad, type PoolRuntime } from "../pools/pool-runtime.ts";
+import { beginWork, endWork, poolLoad, ticketOf, type PoolRuntime } from "../pools/pool-runtime.ts";
 import type { ListenerCounters } from "../stats/listener-counters.ts";
 
 /** What the chooser hands the relay: an address plus where to account for it. */
@@ -36,6 +36,8 @@ interface ConnState {
 export interface L4Listener {
   readonly protocol: SnapshotListener["protocol"];
   readonly port: number;
+  /** tcp and tls_passthrough: the listening socket's descriptor. */
+  readonly fd?: number;
   readonly conntrack: ConnTrack;
   /** udp only: the relay's live counters (flows, evictions, stateless forwarding). */
   readonly udp?: Readonly<UdpRelayStats>;
@@ -55,7 +57,7 @@ function poolFor(l: SnapshotListener, conn: ConnInfo): SnapshotPool | undefined 
 const nowMs = (): number => Math.floor(performance.now()) >>> 0;
 
 /** Starts the listener `name` of the holder's current snapshot, on `port` when given (a rebind keeps a port-0 listener's port). */
-export async function startL4Listener(name: string, holder: SnapshotHolder, pools: PoolRegistry, counters: ListenerCounters, port?: number): Promise<L4Listener> {
+export async function startL4Listener(name: string, holder: SnapshotHolder, pools: PoolRegistry, counters: ListenerCounters, port?: number, fd?: number): Promise<L4Listener> {
   const initial = listenerOf(holder.current(), name)!;
   const capacity = Math.max(1024, initial.udp?.maxFlows ?? initial.maxConnections ?? 65_536);
   // ~6% headroom: past 96% load the table starts evicting, which would undercount live flows.
@@ -79,6 +81,7 @@ export async function startL4Listener(name: string, holder: SnapshotHolder, pool
       const hash = hashOn === "five_tuple" ? hashTuple(conn.clientIp, conn.clientPort, conn.destIp, conn.destPort, conn.proto) : undefined;
       s.ctx = newPickContext(hashOn === undefined || hashOn === "five_tuple" ? undefined : conn.clientIp, s.rt.load, hash, s.rt.loadSlots);
       s.ctx.loadTotal = poolLoad(s.rt);
+      s.ctx.ticket = ticketOf(s.rt);
     }
     const rt = s.rt!;
     const i = rt.selector.pick(s.ctx!, attempt);
@@ -141,6 +144,7 @@ export async function startL4Listener(name: string, holder: SnapshotHolder, pool
   const relay = startTcpRelay<Chosen>({
     hostname: initial.host,
     port: port ?? initial.port,
+    ...(fd !== undefined ? { fd } : {}),
     choose,
     connectTimeoutMs: initial.pool?.connectTimeoutMs,
     idleTimeoutMs: initial.idleTimeoutMs,
@@ -164,6 +168,9 @@ export async function startL4Listener(name: string, holder: SnapshotHolder, pool
   return {
     protocol: initial.protocol,
     port: relay.port,
+    get fd() {
+      return relay.fd;
+    },
     conntrack,
     active: () => relay.stats.active,
     evict: (keep) =>

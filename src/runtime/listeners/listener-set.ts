@@ -1,9 +1,10 @@
 /**
  * Reconciles the bound listeners with each config snapshot: a listener whose binding settings are
  * unchanged keeps running (it reads the new snapshot per connection or request); a changed one
- * (address, timeouts, certificates...) is rebound by handover: the successor binds first, on the
- * same port (listeners bind with reusePort), then the predecessor retires: it stops accepting and
- * its open connections carry on. A removed one stops, letting its connections finish. Binding
+ * (address, timeouts, certificates...) is rebound by handover: the successor takes the listening
+ * socket over (a duplicate of its descriptor; udp: a new socket beside it, with reusePort), then
+ * the predecessor retires: it stops accepting and its open connections carry on. No connection
+ * waiting in the socket's queue is lost in between. A removed one stops, letting its connections finish. Binding
  * failures are reported, never thrown into the snapshot publisher; a failed rebind keeps the old
  * binding serving.
  */
@@ -11,10 +12,13 @@ import type { Snapshot, SnapshotListener } from "../../config/index.ts";
 import type { UdpRelayStats } from "../../l4/index.ts";
 import { udpStatus, type UdpStatus } from "./udp-status.ts";
 import { probeAddress } from "./port-probe.ts";
+import { closeFd, dupFd } from "../handover/fds.ts";
 
 /** One running listener, whatever its protocol. */
 export interface BoundListener {
   readonly port: number;
+  /** TCP listeners: the listening socket's descriptor (a successor on the same address takes it over). */
+  readonly fd?: number;
   /** udp listeners: live relay counters, shown in /v1/status and /metrics. */
   readonly udp?: Readonly<UdpRelayStats>;
   active(): number;
@@ -27,8 +31,11 @@ export interface BoundListener {
   retire?(graceMs: number): void;
 }
 
-/** Binds `l` (its port may be the predecessor's, for a port-0 listener rebound in place). */
-export type StartListener = (l: SnapshotListener) => Promise<BoundListener>;
+/**
+ * Binds `l` (its port may be the predecessor's, for a port-0 listener rebound in place), or, with
+ * `fd`, accepts on that socket (the predecessor's, duplicated) instead of binding.
+ */
+export type StartListener = (l: SnapshotListener, fd?: number) => Promise<BoundListener>;
 
 export interface ListenerSetOptions {
   /** How long a rebound listener's connections carry on before they are wound down (default 10 min, Envoy's drain time). */
@@ -40,6 +47,8 @@ export interface ListenerSetOptions {
    * processes that share ports on purpose turn it off).
    */
   exclusive?: boolean;
+  /** Addresses this node took over from the node it upgraded (their sockets are handed over): no probe. */
+  takenOver?: (l: SnapshotListener) => boolean;
 }
 
 interface Entry {
@@ -84,6 +93,7 @@ export class ListenerSet {
   readonly #handoverGraceMs: number;
   readonly #removeGraceMs: number;
   readonly #exclusive: boolean;
+  readonly #takenOver: (l: SnapshotListener) => boolean;
   #chain: Promise<void> = Promise.resolve();
 
   constructor(
@@ -94,6 +104,7 @@ export class ListenerSet {
     this.#handoverGraceMs = opts.handoverGraceMs ?? 600_000;
     this.#removeGraceMs = opts.removeGraceMs ?? 30_000;
     this.#exclusive = opts.exclusive ?? true;
+    this.#takenOver = opts.takenOver ?? (() => false);
   }
 
   /** Queues a reconcile with `snap`; resolves when this one (and those before) are done. */
@@ -175,8 +186,9 @@ export class ListenerSet {
     let bound: BoundListener;
     try {
       const target = bindTarget(prev, l);
-      if (this.#exclusive && !takesOver(prev, target)) await probeAddress(target);
-      bound = await this.start(target);
+      const over = takesOver(prev, target);
+      if (this.#exclusive && !over && !this.#takenOver(target)) await probeAddress(target);
+      bound = await this.#start(target, over ? prev!.bound : undefined);
     } catch (err) {
       const error = (err as Error).message;
       this.onError(l.name, error);
@@ -187,6 +199,29 @@ export class ListenerSet {
     this.#entries.set(l.name, { key, listener: l, bound, error: undefined });
     const old = prev?.bound;
     if (old) await this.#retire(old, () => (old.retire ? old.retire(this.#handoverGraceMs) : old.stop(this.#handoverGraceMs)));
+  }
+
+  /**
+   * Starts `target`; taking over from `prev` (same address), a TCP listener accepts on a duplicate
+   * of the predecessor's socket, so connections queued on it are accepted by the successor instead
+   * of being reset when the predecessor closes (without net.ipv4.tcp_migrate_req). Where the socket
+   * cannot be duplicated, it binds a new one beside it (reusePort).
+   */
+  async #start(target: SnapshotListener, prev: BoundListener | undefined): Promise<BoundListener> {
+    let fd: number | undefined;
+    if (prev?.fd !== undefined && target.protocol !== "udp") {
+      try {
+        fd = dupFd(prev.fd);
+      } catch {
+        fd = undefined; // no libc to duplicate with: bind beside it
+      }
+    }
+    try {
+      return await this.start(target, fd);
+    } catch (err) {
+      if (fd !== undefined) closeFd(fd);
+      throw err;
+    }
   }
 
   async #retire(b: BoundListener, how: () => void | Promise<void>): Promise<void> {

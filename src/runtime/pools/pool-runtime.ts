@@ -31,8 +31,11 @@ export interface PoolRuntime {
   readonly loadSlots: Int32Array | undefined;
   /** Sum of `load` when it is this thread's own (see poolLoad); kept so bounded-load picks need not sum it. */
   loadTotal: number;
-  /** With `loadSlots`: where the pool's total load is kept. */
-  readonly share: { readonly node: NodeShare; readonly totalSlot: number } | undefined;
+  /**
+   * With `loadSlots`: where the pool's total load is kept, and its round-robin sequence (-1: the
+   * pool does not go round, or has no slot).
+   */
+  readonly share: { readonly node: NodeShare; readonly totalSlot: number; readonly ticketSlot: number } | undefined;
   /** Too few healthy backends: every active one takes traffic. */
   readonly panic: boolean;
   readonly breaker: CircuitBreaker;
@@ -86,7 +89,7 @@ export function buildPoolRuntime(
     load,
     loadSlots: shared?.slots,
     loadTotal: shared ? 0 : load.reduce((a, b) => a + b, 0),
-    share: shared ? { node: node!, totalSlot: shared.total } : undefined,
+    share: shared ? { node: node!, totalSlot: shared.total, ticketSlot: node!.slot(slotNames.ticket(config.name)) } : undefined,
     panic,
     breaker,
     conns: connGroupOf(breaker),
@@ -103,6 +106,12 @@ function sharedLoad(node: NodeShare, pool: string, backends: readonly SnapshotBa
   const total = node.slot(slotNames.poolLoad(pool));
   const slots = Int32Array.from(backends, (b) => node.slot(slotNames.backendLoad(pool, b.address)));
   return total < 0 || slots.some((x) => x < 0) ? undefined : { slots, total };
+}
+
+/** For attempt 0 of a round-robin pool: its place in the node's shared sequence; undefined when this thread goes round alone. */
+export function ticketOf(rt: PoolRuntime): number | undefined {
+  const share = rt.share;
+  return share && share.ticketSlot >= 0 ? share.node.counters.next(share.ticketSlot) : undefined;
 }
 
 /** The pool's live load now: the node's when shared, else this thread's. */

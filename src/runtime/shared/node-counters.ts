@@ -91,6 +91,14 @@ export class NodeCounters {
   }
 
   /**
+   * The next number of the sequence kept at `slot` (a u32 that wraps), shared by every worker; not
+   * a gauge: nothing is held, nothing reclaimed.
+   */
+  next(slot: number): number {
+    return Atomics.add(this.#cells, slot, 1) >>> 0;
+  }
+
+  /**
    * Gives back one unit this worker took; a release without a unit held (a double release) is
    * ignored, so a bug elsewhere cannot push the node's total below what the workers hold.
    */

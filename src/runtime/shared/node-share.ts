@@ -17,6 +17,8 @@ export const slotNames = {
   retries: (pool: string) => `pool\u0000${pool}\u0000retries`,
   /** A pool's total live load (requests in flight and L4 connections, all backends). */
   poolLoad: (pool: string) => `pool\u0000${pool}\u0000load`,
+  /** A pool's round-robin sequence (round_robin, weighted_round_robin). */
+  ticket: (pool: string) => `pool\u0000${pool}\u0000ticket`,
   /** One backend's live load. */
   backendLoad: (pool: string, address: string) => `backend\u0000${pool}\u0000${address}`,
 };
@@ -27,6 +29,7 @@ export function gaugeNames(snap: Snapshot): string[] {
   for (const p of Object.values(snap.pools)) {
     names.push(slotNames.breaker(p.name, "connections"), slotNames.breaker(p.name, "pending"), slotNames.breaker(p.name, "requests"));
     names.push(slotNames.retries(p.name), slotNames.poolLoad(p.name));
+    if (p.algorithm === "round_robin" || p.algorithm === "weighted_round_robin") names.push(slotNames.ticket(p.name));
     for (const b of p.backends) names.push(slotNames.backendLoad(p.name, b.address));
   }
   return names;
