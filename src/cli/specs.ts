@@ -49,6 +49,23 @@ export const START = {
   },
 } as const satisfies CommandSpec;
 
+export const UPGRADE = {
+  name: "upgrade",
+  summary: "replace a running node's binary without closing a port (SIGUSR2 does it too)",
+  details: [
+    "The node starts the new binary on its listening sockets (no port is ever closed, no connection",
+    "waiting on one is lost), the new node serves on the same database and admin address, the old",
+    "one drains within its --drain-timeout-ms and exits 0. If the new one does not serve, the old",
+    "one says why and serves on. Asked over the node's local control socket (same user only).",
+  ],
+  options: {
+    binary: { type: "string", value: "PATH", help: "the new binary (default: the node's own, as now on disk)" },
+    pid: { type: "string", value: "PID", help: "the node's process id (default: asked of the admin API)" },
+    admin: ADMIN_URL,
+    "admin-token-file": TOKEN_FILE,
+  },
+} as const satisfies CommandSpec;
+
 export const VALIDATE = {
   name: "validate",
   args: "FILE|-",
@@ -117,4 +134,4 @@ export const VERSION = { name: "version", summary: "print the version (also --ve
 export const HELP = { name: "help", args: "[COMMAND]", summary: "print this help, or a command's (also --help, -h)", options: {} } as const satisfies CommandSpec;
 
 /** Every subcommand, in the order help lists them. */
-export const SPECS: readonly CommandSpec[] = [START, VALIDATE, APPLY, EXPORT, STATUS, DEMO, MAGLEV, VERSION, HELP];
+export const SPECS: readonly CommandSpec[] = [START, UPGRADE, VALIDATE, APPLY, EXPORT, STATUS, DEMO, MAGLEV, VERSION, HELP];

@@ -5,8 +5,8 @@
  * overwrite changes made since that file was last applied, unless --force), publish the current
  * revision's snapshot, start the data plane (when the caller supplies one), then serve the admin
  * API (and the probe listener, --metrics). SIGTERM/SIGINT stop everything in reverse order and
- * exit 0; SIGHUP reloads --config, SIGUSR1 reopens log files (node-signals.ts). Every line a
- * running node prints goes through one Logger (--log-format).
+ * exit 0; SIGHUP reloads --config, SIGUSR1 reopens log files, SIGUSR2 upgrades (node-signals.ts,
+ * start-command.ts). Every line a running node prints goes through one Logger (--log-format).
  */
 import { resolve } from "node:path";
 import { createAdminApp, createProbeApp, type Readiness, type RuntimeView } from "../admin/index.ts";
@@ -14,22 +14,16 @@ import type { NodeInfo } from "../status.ts";
 import { SnapshotHolder, type Snapshot } from "../config/index.ts";
 import { ConfigControl, type ChangeResult } from "../control/index.ts";
 import { LbError } from "../errors.ts";
-import { createLogger, LOG_FORMATS, Registry, reopenLogFiles, type EventLog, type Logger, type LogFormat } from "../obs/index.ts";
+import { Registry, reopenLogFiles } from "../obs/index.ts";
 import { defaultDbPath, openStore, type Store } from "../store/index.ts";
 import pkg from "../../package.json" with { type: "json" };
-import { parseCommand, parseHostPort, seeHelp } from "./args.ts";
-import { DEFAULT_ADMIN, readToken } from "./admin-client.ts";
+import { parseHostPort } from "./args.ts";
+import { DEFAULT_ADMIN } from "./admin-client.ts";
 import { readConfigFile } from "./config-file.ts";
-import { logConfigChanges, logConfigWarnings } from "./config-log.ts";
-import { handleSignals } from "./node-signals.ts";
-import { reloadConfigFile } from "./reload.ts";
-import { reportError } from "./report.ts";
 import { applyConfigFile, warnExposed } from "./start-config.ts";
-import { selfCommand } from "./self.ts";
 import { AppliedControl } from "./applied-control.ts";
-import { START } from "./specs.ts";
-import { preflightListeners, startDataPlane, startWorkerPlane, type RunningDataPlane } from "../runtime/index.ts";
-import { availableParallelism } from "node:os";
+import { serveAt, type Server } from "./serve-at.ts";
+import type { HandedListener } from "../runtime/index.ts";
 
 /** What a data plane hands back to startNode: its runtime view, readiness, and how to stop it. */
 export interface DataPlane {
@@ -49,6 +43,8 @@ export interface DataPlane {
   refresh?(metrics: boolean): Promise<void>;
   /** Access logs kept on other threads, written out and reopened (SIGUSR1); their paths. */
   reopenLogs?(): Promise<string[]>;
+  /** The listening sockets, to hand to a node that upgrades this one. */
+  sockets?(): Promise<HandedListener[]>;
 }
 
 /** Everything a data plane may use; it must not import src/store or src/admin itself. */
@@ -85,8 +81,10 @@ export interface NodeOptions {
   log?: (line: string) => void;
   /** Worker threads the data plane runs (GET /v1/status `node`; default 1). */
   workers?: number;
-  /** The process this node took its listening sockets over from (an upgrade). */
+  /** The process this node took its listening sockets over from (an upgrade): its admin and metrics addresses are shared on purpose. */
   upgradedFrom?: number;
+  /** Apply `configFile` at start (default true); an upgraded node serves what the database holds and keeps the file for SIGHUP. */
+  applyConfig?: boolean;
 }
 
 /** A running node. */
@@ -99,6 +97,13 @@ export interface FulcrumNode {
   dbPath: string;
   /** Base URL of the admin API, with the real port. */
   adminUrl: string;
+  /** The admin API's and the probe listener's addresses as bound (host:port), for a node that upgrades this one. */
+  adminAddress: string;
+  metricsAddress?: string;
+  /** Stops the admin API and the probe listener now (an upgrade: the new node answers there). */
+  retire(): Promise<void>;
+  /** The data plane's listening sockets, for a node that upgrades this one. */
+  sockets?(): Promise<HandedListener[]>;
   /** Base URL of the probe listener (--metrics), with the real port. */
   metricsUrl?: string;
   /**
@@ -139,7 +144,6 @@ function adminAddress(opts: NodeOptions): { host: string; port: number } {
   return at;
 }
 
-type Server = ReturnType<typeof Bun.serve>;
 
 /** Starts a node; throws LbError (nothing left running, nothing of a refused config stored) when any step fails. */
 export async function startNode(opts: NodeOptions = {}): Promise<FulcrumNode> {
@@ -157,7 +161,7 @@ export async function startNode(opts: NodeOptions = {}): Promise<FulcrumNode> {
   const preflight = (s: Snapshot) => (plane?.runtime?.preflight ? plane.runtime.preflight(s) : opts.preflight?.(s));
   const control = new AppliedControl({ store, holder, preflight });
   try {
-    if (opts.configFile !== undefined) await applyConfigFile({ control, store }, opts.configFile, opts.force ?? false, log);
+    if (opts.configFile !== undefined && opts.applyConfig !== false) await applyConfigFile({ control, store }, opts.configFile, opts.force ?? false, log);
     // Without --config nothing is published yet: compile what is stored.
     control.publishStored();
     plane = await opts.dataPlane?.({ store, holder, metrics });
@@ -174,21 +178,30 @@ export async function startNode(opts: NodeOptions = {}): Promise<FulcrumNode> {
     };
     const runtime: RuntimeView = { ...plane?.runtime, node: () => info };
     const app = createAdminApp({ store, holder: served, control, metrics, runtime, token: opts.token, bodyLimit: opts.bodyLimit, ready, draining: () => draining });
-    servers.push(Bun.serve({ hostname: admin.host, port: admin.port, fetch: refreshing(app.fetch, plane) }));
-    if (probeAt) servers.push(Bun.serve({ hostname: probeAt.host, port: probeAt.port, fetch: refreshing(createProbeApp({ holder: served, readiness }, metrics).fetch, plane) }));
+    const takenOver = opts.upgradedFrom !== undefined;
+    servers.push(serveAt(admin.host, admin.port, refreshing(app.fetch, plane), takenOver));
+    if (probeAt) servers.push(serveAt(probeAt.host, probeAt.port, refreshing(createProbeApp({ holder: served, readiness }, metrics).fetch, plane), takenOver));
     const metricsUrl = probeAt ? urlOf(probeAt.host, servers[1]!.port) : undefined;
     if (metricsUrl) log(`metrics listening on ${metricsUrl} (/metrics, /readyz, /healthz; no token)`);
     let stopped: Promise<void> | undefined;
+    let retired: Promise<void> | undefined;
+    const retire = () => (retired ??= (async () => void (await Promise.all(servers.map((s) => s.stop(true)))))());
     const stop = (graceMs = 0) =>
       (stopped ??= (async () => {
         draining = true;
         await plane?.stop(graceMs);
-        for (const server of servers) await server.stop(true);
+        await retire();
         store.close();
       })());
     const reload = reloadOf(control, opts.configFile);
     const reopenLogs = async () => [...new Set([...reopenLogFiles(), ...((await plane?.reopenLogs?.()) ?? [])])];
-    return { store, holder, control, metrics, dbPath, adminUrl: urlOf(admin.host, servers[0]!.port), metricsUrl, reload, reopenLogs, stop };
+    const hostPort = (host: string, port: number | undefined) => `${host.includes(":") ? `[${host}]` : host}:${port}`;
+    return {
+      store, holder, control, metrics, dbPath, adminUrl: urlOf(admin.host, servers[0]!.port), metricsUrl, reload, reopenLogs, stop, retire,
+      ...(plane?.sockets ? { sockets: plane.sockets.bind(plane) } : {}),
+      adminAddress: hostPort(admin.host, servers[0]!.port),
+      ...(probeAt ? { metricsAddress: hostPort(probeAt.host, servers[1]!.port) } : {}),
+    };
   } catch (e) {
     for (const server of servers) await server.stop(true);
     await plane?.stop();
@@ -217,112 +230,4 @@ function refreshing(fetch: (req: Request) => Response | Promise<Response>, plane
 function reloadOf(control: ConfigControl, file: string | undefined): FulcrumNode["reload"] {
   if (file === undefined) return undefined;
   return async () => control.apply(await readConfigFile(file), { source: "sighup", file: resolve(file), summary: `SIGHUP reload of ${file}` });
-}
-
-function printBanner(node: FulcrumNode, token: string | undefined, log: Logger): void {
-  const revision = node.holder.current()?.revision ?? 0;
-  const database = node.dbPath === ":memory:" ? node.dbPath : resolve(node.dbPath);
-  const auth = token ? ` -H "Authorization: Bearer $FULCRUM_ADMIN_TOKEN"` : "";
-  log.info(`fulcrum ${pkg.version} started (pid ${process.pid})`, { pid: process.pid, version: pkg.version });
-  log.info(`database ${database} at revision ${revision}`, { database, revision });
-  log.info(`admin listening on ${node.adminUrl}${token ? " (bearer token required)" : ""}`, { admin: node.adminUrl, token_required: token !== undefined });
-  log.info(`try: curl${auth} ${node.adminUrl}/v1/config   or   ${selfCommand()} apply -f fulcrum.yaml --admin ${node.adminUrl}`);
-}
-
-/** How long SIGTERM waits for in-flight work by default (Envoy's drain time is 600 s; k8s gives 30 s). */
-const DEFAULT_DRAIN_MS = 25_000;
-
-function parseDrain(v: string | undefined): number {
-  if (v === undefined) return DEFAULT_DRAIN_MS;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new LbError("INVALID_ARGUMENT", `--drain-timeout-ms must be a whole number of milliseconds, got "${v}"`);
-  return n;
-}
-
-/** --workers: a whole number from 1 to 256; default the cores this process may use. */
-function parseWorkers(v: string | undefined): number {
-  if (v === undefined) return Math.max(1, availableParallelism());
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > 256) throw new LbError("INVALID_ARGUMENT", `--workers must be a whole number from 1 to 256, got "${v}"`);
-  return n;
-}
-
-function parseLogFormat(v: string | undefined): LogFormat {
-  if (v === undefined) return "text";
-  if (!(LOG_FORMATS as readonly string[]).includes(v)) throw new LbError("INVALID_ARGUMENT", `--log-format must be ${LOG_FORMATS.join(" or ")}, got "${v}"`);
-  return v as LogFormat;
-}
-
-/** Runs `start` until SIGTERM/SIGINT (SIGHUP reloads, SIGUSR1 reopens logs); resolves to the exit code only on a startup failure. */
-export async function startCommand(argv: string[]): Promise<number> {
-  let node: FulcrumNode;
-  let plane: RunningDataPlane | undefined;
-  let token: string | undefined;
-  let log: Logger;
-  let drainMs: number;
-  let configFile: string | undefined;
-  try {
-    const { values, positionals } = parseCommand(START, argv);
-    if (positionals.length > 0) throw new LbError("INVALID_ARGUMENT", `unexpected argument "${positionals[0]}" (${seeHelp("start")})`);
-    const logger = (log = createLogger({ format: parseLogFormat(values["log-format"]) }));
-    token = await readToken(values["admin-token-file"]);
-    drainMs = parseDrain(values["drain-timeout-ms"]);
-    const workers = parseWorkers(values.workers);
-    configFile = values.config;
-    if (values.force && configFile === undefined) throw new LbError("INVALID_ARGUMENT", "--force goes with --config FILE");
-    node = await startNode({
-      dbPath: values.db,
-      configFile,
-      force: values.force === true,
-      admin: values.admin,
-      metrics: values.metrics,
-      token,
-      log: (line) => logger.info(line),
-      workers,
-      dataPlane: async ({ holder, metrics, store }) => {
-        const log: EventLog = (line, level = "info", fields) => logger.log(level, line, fields);
-        if (workers === 1) return (plane = await startDataPlane({ holder, metrics, log }));
-        return await startWorkerPlane({
-          count: workers,
-          holder,
-          metrics,
-          log,
-          docOf: (snap) => {
-            const stored = store.read();
-            return stored.revision === snap.revision ? stored.doc : undefined;
-          },
-          faults: process.env.FULCRUM_TEST_FAULTS === "1",
-        });
-      },
-      preflight: (snapshot) => preflightListeners(snapshot),
-    });
-  } catch (e) {
-    return reportError("start", e);
-  }
-  return await serveUntilStopped(node, { log, token, drainMs, configFile });
-}
-
-/** After a successful start: signal handlers, the banner, the config's warnings and changes in the log. */
-function serveUntilStopped(
-  node: FulcrumNode,
-  o: { log: Logger; token?: string; drainMs: number; configFile?: string },
-): Promise<never> {
-  const unfollow = logConfigChanges(node.store, node.holder, o.log);
-  const file = o.configFile;
-  const reload = node.reload;
-  // Handlers first: until they are installed a signal has its default action (the process dies),
-  // and a signal may be sent the moment the banner says the node is up.
-  const running = handleSignals({
-    log: o.log,
-    drainMs: o.drainMs,
-    stop: async (graceMs) => {
-      unfollow();
-      await node.stop(graceMs);
-    },
-    reload: file === undefined || reload === undefined ? undefined : () => reloadConfigFile(node.store, reload, file, o.log),
-    reopenLogs: () => node.reopenLogs(),
-  });
-  printBanner(node, o.token, o.log);
-  logConfigWarnings(node.store, o.log);
-  return running;
 }

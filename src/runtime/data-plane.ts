@@ -25,6 +25,7 @@ import type { PoolRegistryOptions } from "./pools/pool-registry.ts";
 import type { KeyTable } from "./shared/index.ts";
 import type { NodeShare } from "./shared/node-share.ts";
 import type { L7Stats } from "./stats/traffic-stats.ts";
+import type { HandedListener } from "./handover/handoff.ts";
 
 export interface DataPlaneOptions {
   holder: SnapshotHolder;
@@ -46,9 +47,10 @@ export interface DataPlaneOptions {
   /**
    * Listening sockets taken over from the node this one upgrades, by listener name: each listener
    * accepts on its descriptors (several: one listener on each) instead of binding; an empty list
-   * (udp) binds beside the old node's socket without the exclusive probe. Used at first bind only.
+   * (udp) binds beside the old node's socket without the exclusive probe; `port` is the port they
+   * are bound to (a listener configured with port 0 keeps it). Used at first bind only.
    */
-  inherited?: Map<string, number[]>;
+  inherited?: Map<string, { fds: number[]; port: number }>;
 }
 
 /** A running data plane. */
@@ -62,6 +64,8 @@ export interface RunningDataPlane {
   readonly counters: ListenerCounterBook;
   /** Resolves when the latest snapshot's listeners are bound (or failed). */
   settled(): Promise<void>;
+  /** The listening sockets, to hand to a node that upgrades this one. */
+  sockets(): Promise<HandedListener[]>;
   ready(): boolean;
   /** Stops accepting, lets in-flight work finish for up to `graceMs`, then closes the rest. */
   stop(graceMs?: number): Promise<void>;
@@ -91,12 +95,13 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<RunningDat
   const l7 = newL7Deps(opts.holder, pools, opts.metrics, w ? { node: w.node, rates: w.rates } : undefined);
   const upstreams = new UpstreamPool();
   const counters = new ListenerCounterBook();
-  const inherited = opts.inherited ?? new Map<string, number[]>();
+  const inherited = opts.inherited ?? new Map<string, { fds: number[]; port: number }>();
   const start = async (l: SnapshotListener, fd?: number): Promise<BoundListener> => {
-    const pinned = l.port === 0 ? w?.portOf(l.name) : undefined;
-    const target = pinned === undefined ? l : { ...l, port: pinned };
-    const handed = fd === undefined ? inherited.get(l.name) : undefined;
+    const taken = fd === undefined ? inherited.get(l.name) : undefined;
     inherited.delete(l.name);
+    const handed = taken?.fds.length ? taken.fds : undefined;
+    const pinned = l.port === 0 ? (taken?.port ?? w?.portOf(l.name)) : undefined;
+    const target = pinned === undefined ? l : { ...l, port: pinned };
     try {
       if (handed !== undefined && handed.length > 1) return await bindAll(target, handed);
       return await bind(target, fd ?? handed?.[0]);
@@ -200,6 +205,7 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<RunningDat
     stats: l7.stats,
     counters,
     settled: () => last,
+    sockets: async () => listeners.sockets(),
     ready: () => listeners.ready(),
     stop: (graceMs = 0) =>
       (stopped ??= (async () => {

@@ -13,6 +13,7 @@ import type { UdpRelayStats } from "../../l4/index.ts";
 import { udpStatus, type UdpStatus } from "./udp-status.ts";
 import { probeAddress } from "./port-probe.ts";
 import { closeFd, dupFd } from "../handover/fds.ts";
+import type { HandedListener } from "../handover/handoff.ts";
 
 /** One running listener, whatever its protocol. */
 export interface BoundListener {
@@ -129,6 +130,13 @@ export class ListenerSet {
       ...(e.bound?.udp ? { udp: udpStatus(e.bound.udp) } : {}),
       ...(e.error ? { error: e.error } : {}),
     }));
+  }
+
+  /** Every bound listener's sockets, to hand to a node that upgrades this one (udp: none, it binds beside). */
+  sockets(): HandedListener[] {
+    return [...this.#entries.values()].flatMap((e) =>
+      e.bound ? [{ name: e.listener.name, protocol: e.listener.protocol, address: e.listener.address, port: e.bound.port, fds: e.bound.fd === undefined ? [] : [e.bound.fd] }] : [],
+    );
   }
 
   /** The bound port of `name` (port 0 listeners get theirs from the OS). */

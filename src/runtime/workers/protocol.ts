@@ -12,6 +12,7 @@ import type { ListenerState } from "../../status.ts";
 import type { KeyTableLayout } from "../shared/index.ts";
 import type { NodeShareLayout } from "../shared/node-share.ts";
 import type { UdpStatus } from "../listeners/udp-status.ts";
+import type { HandedListener } from "../handover/handoff.ts";
 
 /** One revision's config as it changed since the last one sent: resources by name, as validated JSON. */
 export interface ConfigDelta {
@@ -32,8 +33,8 @@ export interface WorkerInit {
   workers: number;
   share: NodeShareLayout;
   rates: KeyTableLayout;
-  /** Listening sockets to adopt instead of binding (an upgrade's hand-over): listener name → fds. */
-  inherited: Record<string, number[]>;
+  /** Listening sockets to adopt instead of binding (an upgrade's hand-over): listener name → fds and the port they hold. */
+  inherited: Record<string, { fds: number[]; port: number }>;
   /** Honour the fault-injection header (tests only: FULCRUM_FAULT_INJECTION=1). */
   faults: boolean;
 }
@@ -108,7 +109,7 @@ export type FromWorker =
   /** Health messages up to `seq` are applied. */
   | { t: "healthAck"; seq: number }
   | { t: "stats"; seq: number; stats: WorkerStats }
-  | { t: "fds"; seq: number; fds: { listener: string; fd: number }[] }
+  | { t: "fds"; seq: number; listeners: HandedListener[] }
   | { t: "retired"; seq: number }
   | { t: "reopened"; seq: number; files: string[] }
   | { t: "log"; level: LogLevel; line: string; fields?: LogFields }

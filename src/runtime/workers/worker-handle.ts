@@ -6,6 +6,7 @@
  */
 import type { FamilyDump } from "../../obs/index.ts";
 import type { FromWorker, ToWorker, WorkerStats } from "./protocol.ts";
+import type { HandedListener } from "../handover/handoff.ts";
 
 /**
  * The entry file of a worker. From source: beside this file. In a binary from `bun build --compile`
@@ -38,6 +39,8 @@ export class WorkerHandle {
   stats: WorkerStats | undefined;
   /** When the worker this one replaces died (ms since epoch), until it serves. */
   replacing: number | undefined;
+  /** The listening sockets the worker last reported (an upgrade's hand-over). */
+  sockets: HandedListener[] = [];
   /** Access log files the worker last reopened. */
   reopened: string[] = [];
   metrics: FamilyDump[] | undefined;

@@ -61,6 +61,8 @@ async function handle(m: ToWorker): Promise<void> {
     case "collect":
       if (s.plane) post({ t: "stats", seq: m.seq, stats: workerStats(s.plane, s.holder.current(), s.registry, m.metrics) });
       return;
+    case "fds":
+      return post({ t: "fds", seq: m.seq, listeners: (await s.plane?.sockets()) ?? [] });
     case "reopenLogs":
       return post({ t: "reopened", seq: m.seq, files: reopenLogFiles() });
     case "stop":
@@ -103,6 +105,7 @@ async function configure(s: State, m: Extract<ToWorker, { t: "config" }>): Promi
           checker: (onFlip, onPass) => (s.health = new RelayedHealth(onFlip, onPass)),
           portOf: (name) => s.ports.get(name),
         },
+        inherited: new Map(Object.entries(s.init.inherited)),
       });
     } catch (e) {
       const details = (e as { details?: { path: string; message: string }[] }).details ?? [];

@@ -20,6 +20,8 @@ import { BUCKET_WIDTH } from "../l7/shared-rate-limiter.ts";
 import { HealthRelay } from "./health-relay.ts";
 import { NodeStats } from "./node-stats.ts";
 import { WorkerSet } from "./worker-set.ts";
+import { closeFd } from "../handover/fds.ts";
+import { socketsFor, type Handoff, type HandedListener } from "../handover/handoff.ts";
 
 export interface WorkerPlaneOptions {
   /** Workers (≥ 2). */
@@ -38,6 +40,8 @@ export interface WorkerPlaneOptions {
   rateBuckets?: number;
   /** How long the first revision may take to reach every worker (default 30 s). */
   startTimeoutMs?: number;
+  /** The sockets of the node this one upgrades, taken over instead of bound. */
+  handoff?: Handoff;
 }
 
 /** What startNode gets: a data plane, plus what only a node of workers has. */
@@ -47,6 +51,8 @@ export interface WorkerPlane {
   readonly applied: SnapshotHolder;
   readonly workers: WorkerSet;
   ready(): boolean;
+  /** Every worker's listening sockets, to hand to a node that upgrades this one. */
+  sockets(): Promise<HandedListener[]>;
   /** SIGUSR1 in every worker: access logs written out and reopened; their paths. */
   reopenLogs(): Promise<string[]>;
   /** Fresh counters from every worker (before /v1/status, /metrics or the history answer). */
@@ -62,7 +68,9 @@ export async function startWorkerPlane(o: WorkerPlaneOptions): Promise<WorkerPla
   const counters = NodeCounters.attach(share.counters, -1);
   const rates = KeyTable.create(o.rateBuckets ?? 1 << 17, BUCKET_WIDTH, "lru");
   let stats: NodeStats | undefined;
+  const inherited = handedSockets(o);
   const set = new WorkerSet({
+    inherited,
     count: o.count,
     share,
     rates: rates.layout(),
@@ -74,6 +82,10 @@ export async function startWorkerPlane(o: WorkerPlaneOptions): Promise<WorkerPla
   });
   const relay = new HealthRelay({ broadcast: (m) => set.broadcast(m), log: o.log });
   set.relay = relay;
+  for (const l of o.handoff?.listeners ?? []) {
+    const configured = o.holder.current()?.listeners.find((x) => x.name === l.name);
+    if (configured?.port === 0 && configured.address === l.address) set.pin(l.name, l.address, l.port);
+  }
   stats = new NodeStats(() => set.live(), o.count);
   const applied = new SnapshotHolder();
   const publish = (snap: Snapshot): void => {
@@ -90,6 +102,23 @@ export async function startWorkerPlane(o: WorkerPlaneOptions): Promise<WorkerPla
   const plane = view(o, set, stats, relay, applied, unsubscribe);
   if (first) await startOrThrow(plane, set, first.revision, o.startTimeoutMs ?? 30_000);
   return plane;
+}
+
+/**
+ * Each worker's share of the handed-over sockets (asked once per worker index: a replacement binds
+ * afresh); descriptors for listeners this node does not serve as the old one did are closed.
+ */
+function handedSockets(o: WorkerPlaneOptions): ((id: number) => Record<string, { fds: number[]; port: number }>) | undefined {
+  const h = o.handoff;
+  if (!h) return undefined;
+  const config = new Map((o.holder.current()?.listeners ?? []).map((l) => [l.name, l.address] as const));
+  for (const l of h.listeners) if (config.get(l.name) !== l.address) l.fds.forEach(closeFd);
+  const given = new Set<number>();
+  return (id) => {
+    if (given.has(id)) return {};
+    given.add(id);
+    return Object.fromEntries(socketsFor(h, config, { id, of: o.count }));
+  };
 }
 
 /** Waits for the first revision to reach every worker; a listener none could bind is fatal, as without workers. */
@@ -160,6 +189,7 @@ function view(o: WorkerPlaneOptions, set: WorkerSet, stats: NodeStats, relay: He
     ready: () => set.live().length > 0 && set.live().every((h) => h.appliedRevision >= 0 && Object.keys(h.errors).length === 0),
     refresh,
     reopenLogs: () => set.reopenLogs(),
+    sockets: () => set.sockets(),
     async whenApplied(revision, timeoutMs = 10_000) {
       let timer: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([set.applied(revision), new Promise<void>((r) => (timer = setTimeout(r, timeoutMs)))]);

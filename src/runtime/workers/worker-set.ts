@@ -17,6 +17,7 @@ import type { KeyTableLayout, SlotBook } from "../shared/index.ts";
 import { ConfigFeed } from "./config-feed.ts";
 import type { HealthRelay } from "./health-relay.ts";
 import type { FromWorker, ToWorker } from "./protocol.ts";
+import type { HandedListener } from "../handover/handoff.ts";
 import { WorkerHandle, type WorkerExit } from "./worker-handle.ts";
 
 export interface WorkerSetOptions {
@@ -30,8 +31,8 @@ export interface WorkerSetOptions {
   reclaim(id: number): void;
   /** Told before a dead worker's handle is dropped (its counters join the node's retired totals). */
   onDeath?(h: WorkerHandle): void;
-  /** Listening sockets a worker adopts instead of binding (an upgrade's hand-over), by worker index. */
-  inherited?: (id: number) => Record<string, number[]>;
+  /** Listening sockets a worker adopts instead of binding (an upgrade's hand-over), by worker index; asked once per worker index. */
+  inherited?: (id: number) => Record<string, { fds: number[]; port: number }>;
 }
 
 /** How soon a worker that died is started again, and how that grows while it keeps dying young. */
@@ -119,6 +120,31 @@ export class WorkerSet {
     }));
     await this.#gather(answers, timeoutMs);
     for (const h of this.live()) h.waiting.delete(seq);
+  }
+
+  /** Every worker's listening sockets, by listener (one descriptor per worker that holds one). */
+  async sockets(timeoutMs = 2_000): Promise<HandedListener[]> {
+    const seq = ++this.#collectSeq;
+    const live = this.live();
+    await this.#gather(live.map((h) => new Promise<void>((done) => {
+      h.waiting.set(seq, done);
+      h.post({ t: "fds", seq });
+    })), timeoutMs);
+    const out = new Map<string, HandedListener>();
+    for (const h of live) {
+      for (const l of h.sockets) {
+        const had = out.get(l.name);
+        if (had) had.fds.push(...l.fds);
+        else out.set(l.name, { ...l, fds: [...l.fds] });
+      }
+    }
+    return [...out.values()];
+  }
+
+  /** Seeds the port of port-0 listeners taken over from an upgraded node (every worker binds it). */
+  pin(name: string, address: string, port: number): void {
+    this.#pins.set(name, { address, port });
+    this.#addresses.set(name, address);
   }
 
   /** Has every worker write out and reopen its access log files; resolves to their paths, each once. */
@@ -227,6 +253,10 @@ export class WorkerSet {
       case "stats":
         h.stats = m.stats;
         if (m.stats.metrics) h.metrics = m.stats.metrics;
+        h.waiting.get(m.seq)?.();
+        return;
+      case "fds":
+        h.sockets = m.listeners;
         h.waiting.get(m.seq)?.();
         return;
       case "reopened":
