@@ -1,11 +1,11 @@
 /**
  * Issue 14: zero-downtime binary upgrades through real processes. A node of 2 workers is upgraded
  * while wrk loads it, once over keep-alive connections (`fulcrum upgrade`, the new binary being
- * this program from source: bun src/main.ts) and once with a new connection per request (the
- * the new binary a launcher script): wrk sees no failed request and no refused connection, the
- * new node serves (its pid and start time in /v1/status, on the same admin address and
- * database), and the old one exits 0. A binary that exits at once: the old node says why and
- * serves on, and no request fails.
+ * this program from source: bun src/main.ts) and once with a new connection per request (the new
+ * binary a launcher script); SIGUSR2 upgrades a node of one thread. wrk sees no failed request and
+ * no refused connection, the new node serves (its pid in /v1/status, on the same admin address
+ * and database), and the old one exits 0. A binary that exits at once: the old node says why and
+ * serves on, and no request fails. The compiled binary's upgrade is in test/cli/binary-upgrade.test.ts.
  */
 import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
 import { chmodSync, writeFileSync } from "node:fs";
