@@ -115,3 +115,22 @@ test("a health verdict reaches every worker before status shows it", async () =>
   await until(async () => (await status()).pools.find((p: any) => p.name === "checked").backends.every((b: any) => b.health === "healthy"), 5000);
   expect((await tags(checked, 30)).has("h0")).toBe(true);
 });
+
+test("a write right after start is not refused for the addresses the workers hold", async () => {
+  const free = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const fixed = free.port;
+  free.stop(true);
+  const d = tempDir();
+  writeFileSync(join(d, "fixed.json"), JSON.stringify({
+    listeners: [{ name: "fixed", protocol: "http", address: `127.0.0.1:${fixed}`, pool: "app" }],
+    pools: [{ name: "app", backends: [{ address: backends[0]!.address }] }],
+  }));
+  const other = await startFulcrum(["--config", join(d, "fixed.json"), "--db", join(d, "fixed.db"), "--workers", "2"]);
+  const res = await fetch(`${other.url}/v1/pools/app`, {
+    method: "PUT",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ name: "app", backends: [{ address: backends[1]!.address }] }),
+  });
+  expect(res.status).toBe(200);
+  expect([...(await tags(fixed, 10))]).toEqual(["b1"]);
+});

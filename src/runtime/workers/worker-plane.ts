@@ -179,7 +179,7 @@ function view(o: WorkerPlaneOptions, set: WorkerSet, stats: NodeStats, relay: He
     traffic: (scope, name) => trafficView(stats.traffic(scope, name)),
     listeners: () => stats.listeners(),
     history: (q: HistoryQuery) => history.read(q),
-    preflight: (snap) => preflightListeners(snap, { states: () => stats.listeners() }),
+    preflight: (snap) => preflightListeners(snap, { states: () => held(applied.current(), set) }),
   };
   let stopped: Promise<void> | undefined;
   return {
@@ -203,6 +203,12 @@ function view(o: WorkerPlaneOptions, set: WorkerSet, stats: NodeStats, relay: He
         await set.stop(graceMs);
       })()),
   };
+}
+
+/** The addresses the workers hold: the listeners of the revision they serve that none failed to bind (port 0 ones never need a check). */
+function held(snap: Snapshot | undefined, set: WorkerSet): { address: string; bound: boolean }[] {
+  const failed = new Set(set.live().flatMap((h) => Object.keys(h.errors)));
+  return (snap?.listeners ?? []).map((l) => ({ address: `${l.host.includes(":") ? `[${l.host}]` : l.host}:${l.port}`, bound: !failed.has(l.name) }));
 }
 
 /** Per-worker series (fulcrum_worker_*) and the workers' merged families, on the node's registry. */
