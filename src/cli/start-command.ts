@@ -11,7 +11,9 @@ import { resolve } from "node:path";
 import { LbError } from "../errors.ts";
 import { createLogger, LOG_FORMATS, type EventLog, type Logger, type LogFormat } from "../obs/index.ts";
 import {
+  askControl,
   closeFd,
+  successorReady,
   controlSocketPath,
   preflightListeners,
   serveControl,
@@ -131,6 +133,17 @@ export async function startCommand(argv: string[]): Promise<number> {
   return await serveUntilStopped(node, { log, token, drainMs, configFile, argv, handoff });
 }
 
+/** Tells the node this one upgrades that it serves: over its control socket, and over IPC when there is a channel. */
+async function tellReady(from: number, log: Logger): Promise<void> {
+  const ready = { pid: process.pid, version: pkg.version };
+  process.send?.({ t: "ready", ...ready });
+  try {
+    await askControl(controlSocketPath(from), { ready }, 10_000);
+  } catch (e) {
+    if (!process.send) log.warn(`upgrade: could not tell pid ${from} this node serves: ${(e as Error).message}`);
+  }
+}
+
 /** After a successful start: signal handlers, the control socket, the banner, the config's warnings and changes in the log. */
 function serveUntilStopped(
   node: FulcrumNode,
@@ -166,14 +179,17 @@ function serveUntilStopped(
       }, binary),
   });
   try {
-    closeControl = serveControl(controlSocketPath(process.pid), (req) => signals.upgrade(req.upgrade?.binary));
+    closeControl = serveControl(controlSocketPath(process.pid), async (req) => {
+      if ("ready" in req) return { ok: successorReady({ t: "ready", ...req.ready }) };
+      return await signals.upgrade(req.upgrade?.binary);
+    });
   } catch (e) {
     o.log.warn(`no control socket (fulcrum upgrade will not reach this node; SIGUSR2 will): ${(e as Error).message}`);
   }
   printBanner(node, o.token, o.log);
   if (o.handoff) {
     o.log.info(`upgrade: took over the listening sockets of pid ${o.handoff.from}`, { upgraded_from: o.handoff.from });
-    process.send?.({ t: "ready", pid: process.pid, version: pkg.version });
+    void tellReady(o.handoff.from, o.log);
   }
   logConfigWarnings(node.store, o.log);
   return signals.running;

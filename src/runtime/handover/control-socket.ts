@@ -14,10 +14,12 @@ export function controlSocketPath(pid: number): string {
   return join(process.env.XDG_RUNTIME_DIR ?? tmpdir(), `fulcrum-${pid}.sock`);
 }
 
-/** A request: an upgrade, to `binary` (default: the binary this node runs). */
-export interface ControlRequest {
-  upgrade: { binary?: string };
-}
+/**
+ * A request: an upgrade, to `binary` (default: the binary this node runs); or, from the new node
+ * of an upgrade, that it serves (an IPC message says the same; this way survives the new node
+ * re-executing itself, which an IPC channel may not).
+ */
+export type ControlRequest = { upgrade: { binary?: string } } | { ready: { pid: number; version: string } };
 
 /** Serves requests at `path` until the returned stop is called (which removes the file; a request being answered still gets its answer). */
 export function serveControl(path: string, handle: (req: ControlRequest) => Promise<unknown>): () => void {

@@ -29,13 +29,27 @@ export interface SuccessorOptions {
 
 export type SuccessorOutcome = { ok: true; pid: number; version: string } | { ok: false; error: string };
 
-/** Starts the successor and resolves once it serves, or with why it does not. */
+/** The upgrade waiting for its new node to serve (one at a time per node). */
+let waiting: ((m: ReadyMessage) => void) | undefined;
+
+/** The new node says it serves (over the control socket); true when an upgrade was waiting for it. */
+export function successorReady(m: ReadyMessage): boolean {
+  if (!waiting) return false;
+  waiting(m);
+  return true;
+}
+
+/**
+ * Starts the successor and resolves once it serves (it says so over IPC or this node's control
+ * socket: successorReady), or with why it does not.
+ */
 export async function startSuccessor(o: SuccessorOptions): Promise<SuccessorOutcome> {
   const fds: number[] = [];
   const listeners = o.listeners.map((l) => ({ ...l, fds: l.fds.map((fd) => 3 + fds.push(fd) - 1) }));
   const handoff: Handoff = { from: process.pid, admin: o.admin, ...(o.metrics ? { metrics: o.metrics } : {}), listeners };
   let ready: (m: ReadyMessage) => void = () => {};
   const said = new Promise<ReadyMessage>((r) => (ready = r));
+  waiting = (m) => ready(m);
   let child: Bun.Subprocess;
   try {
     child = Bun.spawn(o.command, {
@@ -56,6 +70,7 @@ export async function startSuccessor(o: SuccessorOptions): Promise<SuccessorOutc
     new Promise<SuccessorOutcome>((r) => (timer = setTimeout(() => r({ ok: false, error: `the new node (pid ${child.pid}) did not serve within ${timeoutMs} ms; it was killed` }), timeoutMs))),
   ]);
   clearTimeout(timer);
+  waiting = undefined;
   if (!outcome.ok && child.exitCode === null) child.kill("SIGKILL");
   // The child outlives this node: its exit is not this node's business, and neither is its IPC channel.
   if (outcome.ok) {
