@@ -42,9 +42,9 @@ async function stopProc(proc: Bun.Subprocess): Promise<void> {
   }
 }
 
-/** Starts a Fulcrum node (`bun src/main.ts start --config FILE --db :memory: --admin 127.0.0.1:0`), release WASM. */
-export async function startFulcrumChild(configPath: string): Promise<Child & { node: StartedNode }> {
-  const node = await startFulcrum(["--config", configPath, "--db", ":memory:"], { FULCRUM_WASM: "release" });
+/** Starts a Fulcrum node (`bun src/main.ts start --config FILE --db :memory: --admin 127.0.0.1:0 --workers N`, default 1), release WASM. */
+export async function startFulcrumChild(configPath: string, workers = 1): Promise<Child & { node: StartedNode }> {
+  const node = await startFulcrum(["--config", configPath, "--db", ":memory:", "--workers", String(workers)], { FULCRUM_WASM: "release" });
   return {
     name: "fulcrum",
     pid: node.pid,
