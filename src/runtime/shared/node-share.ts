@@ -5,7 +5,7 @@
  * gauges moved in a way another worker may act on (a request started waiting for a connection; a
  * connection closed while requests wait), and `watch` runs a callback on each such signal.
  */
-import type { Snapshot } from "../../config/index.ts";
+import type { Snapshot, SnapshotPool } from "../../config/index.ts";
 import { NodeCounters, type NodeCountersLayout } from "./node-counters.ts";
 import type { SlotBook } from "./slot-book.ts";
 
@@ -23,30 +23,26 @@ export const slotNames = {
   backendLoad: (pool: string, address: string) => `backend\u0000${pool}\u0000${address}`,
 };
 
-/** Every gauge name of `snap`, in a stable order. */
-export function gaugeNames(snap: Snapshot): string[] {
-  const names: string[] = [];
-  for (const p of Object.values(snap.pools)) {
-    names.push(slotNames.breaker(p.name, "connections"), slotNames.breaker(p.name, "pending"), slotNames.breaker(p.name, "requests"));
-    names.push(slotNames.retries(p.name), slotNames.poolLoad(p.name));
-    if (p.algorithm === "round_robin" || p.algorithm === "weighted_round_robin") names.push(slotNames.ticket(p.name));
-    for (const b of p.backends) names.push(slotNames.backendLoad(p.name, b.address));
-  }
+/** Every gauge name of pool `p`. */
+export function gaugeNames(p: SnapshotPool): string[] {
+  const names = [slotNames.breaker(p.name, "connections"), slotNames.breaker(p.name, "pending"), slotNames.breaker(p.name, "requests")];
+  names.push(slotNames.retries(p.name), slotNames.poolLoad(p.name));
+  if (p.algorithm === "round_robin" || p.algorithm === "weighted_round_robin") names.push(slotNames.ticket(p.name));
+  for (const b of p.backends) names.push(slotNames.backendLoad(p.name, b.address));
   return names;
 }
 
 /**
- * Control part: the slots of every gauge of `snap` (names of earlier snapshots that are gone are
- * released). A name the table has no room for is left out: that gauge then counts per worker.
+ * Control part: the slots of the gauges of `snap`'s pools named in `changed` (all of them when
+ * undefined); the gauges of `removed` pools, and those a changed pool no longer has, are released.
+ * A name the table has no room for is left out: that gauge then counts per worker.
  */
-export function planSlots(book: SlotBook, snap: Snapshot): Record<string, number> {
-  const names = gaugeNames(snap);
-  const wanted = new Set(names);
-  book.retain((n) => wanted.has(n));
-  const out: Record<string, number> = Object.create(null);
-  for (const n of names) {
-    const slot = book.slotOf(n);
-    if (slot >= 0) out[n] = slot;
+export function planSlots(book: SlotBook, snap: Snapshot, changed?: ReadonlySet<string>, removed: readonly string[] = []): Map<string, number> {
+  for (const name of removed) book.drop(name);
+  const out = new Map<string, number>();
+  for (const p of Object.values(snap.pools)) {
+    if (changed && !changed.has(p.name)) continue;
+    for (const [n, slot] of book.assign(p.name, gaugeNames(p))) out.set(n, slot);
   }
   return out;
 }

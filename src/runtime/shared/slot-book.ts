@@ -9,6 +9,8 @@ import type { NodeCounters } from "./node-counters.ts";
 
 export class SlotBook {
   readonly #slots = new Map<string, number>();
+  /** Names by group (a pool's gauges), so a group's names are handed out and let go of together. */
+  readonly #groups = new Map<string, Set<string>>();
   /** Let go of, waiting for their last units to come back. */
   readonly #released: number[] = [];
   /** Never handed out yet: the next is `#next`. */
@@ -23,6 +25,35 @@ export class SlotBook {
     const slot = this.#take();
     if (slot >= 0) this.#slots.set(name, slot);
     return slot;
+  }
+
+  /**
+   * The slots of `names`, the names of `group` from now on: those it had before and has no more
+   * are released. Names the table has no room for are left out of the answer.
+   */
+  assign(group: string, names: readonly string[]): Map<string, number> {
+    const now = new Set(names);
+    for (const name of this.#groups.get(group) ?? []) if (!now.has(name)) this.#release(name);
+    this.#groups.set(group, now);
+    const out = new Map<string, number>();
+    for (const name of names) {
+      const slot = this.slotOf(name);
+      if (slot >= 0) out.set(name, slot);
+    }
+    return out;
+  }
+
+  /** Releases every name of `group`. */
+  drop(group: string): void {
+    for (const name of this.#groups.get(group) ?? []) this.#release(name);
+    this.#groups.delete(group);
+  }
+
+  #release(name: string): void {
+    const slot = this.#slots.get(name);
+    if (slot === undefined) return;
+    this.#slots.delete(name);
+    this.#released.push(slot);
   }
 
   /** Keeps only the names `keep` accepts; the others' slots are released (reused once idle). */

@@ -49,16 +49,19 @@ export class HealthRelay {
     return this.#seq;
   }
 
-  /** Reconciles the checks with `snap`; call right before the snapshot is posted to the workers. */
-  apply(snap: Snapshot): void {
+  /**
+   * Reconciles the checks with `snap` (only the pools in `changed` and `removed` when given); call
+   * right before the snapshot is posted to the workers.
+   */
+  apply(snap: Snapshot, changed?: ReadonlySet<string>, removed?: readonly string[]): void {
     this.#flush(); // verdicts about the previous revision go first
     this.#snap = snap;
-    for (const name of this.#set.keys()) {
-      if (snap.pools[name]) continue;
+    for (const name of removed ?? [...this.#set.keys()]) {
+      if (snap.pools[name] || !this.#set.has(name)) continue;
       this.#set.delete(name);
       this.#checker.removePool(name);
     }
-    for (const p of Object.values(snap.pools)) {
+    for (const p of changed ? [...changed].map((n) => snap.pools[n]).filter((x) => x !== undefined) : Object.values(snap.pools)) {
       const spec = checkSpecOf(p);
       const probed = probedBackends(p);
       const key = JSON.stringify([spec ?? null, probed]);

@@ -72,9 +72,9 @@ export class NodeStats {
     const s = h.stats;
     if (s) {
       for (const scope of ["listener", "route", "pool"] as const) {
-        for (const [name, d] of Object.entries(s.traffic[scope])) addTraffic(getOr(this.#retired[scope], name, () => new TrafficStats()), d, false);
+        for (const [name, d] of h.traffic[scope]) addTraffic(getOr(this.#retired[scope], name, () => new TrafficStats()), d, false);
       }
-      for (const b of s.backends) addBackend(getOr(this.#retiredBackends, key(b.pool, b.address), () => new MergedBackend()), b, false);
+      for (const [k, b] of h.backends) addBackend(getOr(this.#retiredBackends, k, () => new MergedBackend()), b, false);
       this.#retiredRequests[h.id]! += s.requests;
     }
     if (h.metrics) this.#retiredFamilies = mergeFamilies([this.#retiredFamilies, countersOf(h.metrics)]);
@@ -87,7 +87,7 @@ export class NodeStats {
       const book = this.#books[scope];
       for (const s of book.values()) resetTraffic(s);
       for (const [name, r] of this.#retired[scope]) addTraffic(getOr(book, name, () => new TrafficStats()), dumpOf(r), false);
-      for (const h of live) for (const [name, d] of Object.entries(h.stats!.traffic[scope])) addTraffic(getOr(book, name, () => new TrafficStats()), d, true);
+      for (const h of live) for (const [name, d] of h.traffic[scope]) addTraffic(getOr(book, name, () => new TrafficStats()), d, true);
     }
     for (const b of this.#backends.values()) {
       resetTraffic(b);
@@ -95,7 +95,7 @@ export class NodeStats {
       b.ejected = false;
     }
     for (const [k, r] of this.#retiredBackends) addBackend(getOr(this.#backends, k, () => new MergedBackend()), { ...dumpOf(r), pool: "", address: "", total: r.total, failures: r.failures, ejected: false, ejections: r.ejections, conns: 0 }, false);
-    for (const h of live) for (const b of h.stats!.backends) addBackend(getOr(this.#backends, key(b.pool, b.address), () => new MergedBackend()), b, true);
+    for (const h of live) for (const [k, b] of h.backends) addBackend(getOr(this.#backends, k, () => new MergedBackend()), b, true);
   }
 
   /** The node's counters of a listener, route ("listener/route") or pool; undefined before any traffic. */

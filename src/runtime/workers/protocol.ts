@@ -17,8 +17,11 @@ import type { HandedListener } from "../handover/handoff.ts";
 /** One revision's config as it changed since the last one sent: resources by name, as validated JSON. */
 export interface ConfigDelta {
   revision: number;
-  /** Every resource's name in document order (what is not named is gone). */
-  order: { listeners: string[]; pools: string[]; certificates: string[] };
+  /**
+   * Every resource's name in document order (what is not named is gone); absent when it is the
+   * same as in the delta before (most changes edit a resource, and a thousand names cost parsing).
+   */
+  order?: { listeners: string[]; pools: string[]; certificates: string[] };
   /** Resources new or changed since the last delta: name → JSON of the validated resource. */
   listeners: Record<string, string>;
   pools: Record<string, string>;
@@ -90,11 +93,13 @@ export interface BackendDump extends TrafficDump {
 /** A listener as one worker has it bound. */
 export type WorkerListener = ListenerState & { udp?: UdpStatus; error?: string };
 
-/** What a worker reports on `collect`. */
+/** What a worker reports on `collect`: the counters that changed since its last report, and the names gone since. */
 export interface WorkerStats {
   listeners: WorkerListener[];
   traffic: { listener: Record<string, TrafficDump>; route: Record<string, TrafficDump>; pool: Record<string, TrafficDump> };
   backends: BackendDump[];
+  /** Names no longer counted (a removed listener, route, pool; backends as "pool\0address"). */
+  gone: { listener: string[]; route: string[]; pool: string[]; backend: string[] };
   /** HTTP requests finished plus L4 connections and UDP flows accepted, since this worker started. */
   requests: number;
   /** Client connections open now. */

@@ -29,10 +29,13 @@ export class SnapshotBuilder {
   readonly #pools = new Map<string, SnapshotPool>();
   readonly #listeners = new Map<string, { doc: Listener; compiled: SnapshotListener }>();
   readonly #certificates = new Map<string, SnapshotCertificate>();
+  #order: Required<ConfigDelta>["order"] = { listeners: [], pools: [], certificates: [] };
 
   /** The snapshot after `json` (a ConfigDelta); throws what a compile throws (the control part compiled it already). */
   apply(json: string): Snapshot {
-    const d = JSON.parse(json) as ConfigDelta;
+    const parsed = JSON.parse(json) as ConfigDelta;
+    if (parsed.order) this.#order = parsed.order;
+    const d = { ...parsed, order: this.#order };
     const changedPools = new Set(Object.keys(d.pools));
     const changedCerts = new Set(Object.keys(d.certificates));
     for (const [name, text] of Object.entries(d.certificates)) {
@@ -42,7 +45,7 @@ export class SnapshotBuilder {
     prune(this.#certificates, d.order.certificates, changedCerts);
     d.order.pools.forEach((name, i) => {
       const text = d.pools[name];
-      if (text !== undefined) this.#pools.set(name, compilePool(JSON.parse(text) as Pool, `pools[${i}]`));
+      if (text !== undefined) this.#pools.set(name, deepFreeze(compilePool(JSON.parse(text) as Pool, `pools[${i}]`)));
     });
     prune(this.#pools, d.order.pools, changedPools);
     const pools: Record<string, SnapshotPool> = Object.create(null);
@@ -51,7 +54,8 @@ export class SnapshotBuilder {
     for (const name of d.order.certificates) certificates[name] = this.#certificates.get(name)!;
     const listeners = d.order.listeners.map((name, i) => this.#listener(name, i, d.listeners[name], { pools, certificates }, changedPools, changedCerts));
     for (const name of this.#listeners.keys()) if (!d.order.listeners.includes(name)) this.#listeners.delete(name);
-    return deepFreeze({ revision: d.revision, listeners, pools, certificates });
+    // Reused parts are frozen already: freeze the new containers, not a walk over a thousand pools.
+    return Object.freeze({ revision: d.revision, listeners: Object.freeze(listeners), pools: Object.freeze(pools), certificates: Object.freeze(certificates) });
   }
 
   #listener(
@@ -68,7 +72,7 @@ export class SnapshotBuilder {
       const refs = references(doc);
       if (!refs.pools.some((p) => changedPools.has(p)) && !refs.certificates.some((c) => changedCerts.has(c))) return had.compiled;
     }
-    const compiled = compileListener(doc, `listeners[${i}]`, r);
+    const compiled = deepFreeze(compileListener(doc, `listeners[${i}]`, r));
     this.#listeners.set(name, { doc, compiled });
     return compiled;
   }

@@ -5,7 +5,7 @@
  * a new handle with the same index.
  */
 import type { FamilyDump } from "../../obs/index.ts";
-import type { FromWorker, ToWorker, WorkerStats } from "./protocol.ts";
+import type { BackendDump, FromWorker, ToWorker, TrafficDump, WorkerStats } from "./protocol.ts";
 import type { HandedListener } from "../handover/handoff.ts";
 
 /**
@@ -36,7 +36,11 @@ export class WorkerHandle {
   errors: Record<string, string> = {};
   /** Health batches applied. */
   healthAck = 0;
+  /** The worker's last report (its changed counters only: the whole is in `traffic` and `backends`). */
   stats: WorkerStats | undefined;
+  /** Every counter the worker reported, as of its latest report of each. */
+  readonly traffic = { listener: new Map<string, TrafficDump>(), route: new Map<string, TrafficDump>(), pool: new Map<string, TrafficDump>() };
+  readonly backends = new Map<string, BackendDump>();
   /** When the worker this one replaces died (ms since epoch), until it serves. */
   replacing: number | undefined;
   /** The listening sockets the worker last reported (an upgrade's hand-over). */
@@ -67,6 +71,19 @@ export class WorkerHandle {
       this.waiting.clear();
       onExit(this, { code: (ev as unknown as { code?: number }).code ?? 0, error: this.#error });
     });
+  }
+
+  /** Takes in a report: changed counters replace what was known, gone names are forgotten. */
+  absorb(s: WorkerStats): void {
+    this.stats = s;
+    if (s.metrics) this.metrics = s.metrics;
+    for (const scope of ["listener", "route", "pool"] as const) {
+      const known = this.traffic[scope];
+      for (const name of s.gone[scope]) known.delete(name);
+      for (const name in s.traffic[scope]) known.set(name, s.traffic[scope][name]!);
+    }
+    for (const key of s.gone.backend) this.backends.delete(key);
+    for (const b of s.backends) this.backends.set(`${b.pool}\u0000${b.address}`, b);
   }
 
   /** Posts now, or after `release` while held. */

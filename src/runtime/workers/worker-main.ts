@@ -14,7 +14,7 @@ import { NodeShare } from "../shared/node-share.ts";
 import type { FromWorker, ToWorker, WorkerInit } from "./protocol.ts";
 import { RelayedHealth } from "./relayed-health.ts";
 import { SnapshotBuilder } from "./snapshot-builder.ts";
-import { workerStats } from "./worker-stats.ts";
+import { StatsReporter } from "./worker-stats.ts";
 
 declare const self: Worker;
 
@@ -31,6 +31,7 @@ interface State {
   ports: Map<string, number>;
   health: RelayedHealth | undefined;
   plane: RunningDataPlane | undefined;
+  reporter: StatsReporter;
 }
 
 let st: State | undefined;
@@ -59,7 +60,7 @@ async function handle(m: ToWorker): Promise<void> {
     case "passes":
       return s.health?.passed(m.passes);
     case "collect":
-      if (s.plane) post({ t: "stats", seq: m.seq, stats: workerStats(s.plane, s.holder.current(), s.registry, m.metrics) });
+      if (s.plane) post({ t: "stats", seq: m.seq, stats: s.reporter.report(s.plane, s.holder.current(), s.registry, m.metrics) });
       return;
     case "fds":
       return post({ t: "fds", seq: m.seq, listeners: (await s.plane?.sockets()) ?? [] });
@@ -85,6 +86,7 @@ function begin(init: WorkerInit): State {
     ports: new Map(),
     health: undefined,
     plane: undefined,
+    reporter: new StatsReporter(),
   };
 }
 

@@ -201,10 +201,10 @@ export class WorkerSet {
 
   async #publish(snap: Snapshot, doc: ConfigDoc): Promise<void> {
     this.#published = true;
-    const delta = this.#feed.next(doc, snap.revision);
+    const { json: delta, changedPools, removedPools } = this.#feed.next(doc, snap.revision);
     for (const l of snap.listeners) this.#addresses.set(l.name, l.address);
     const slots: Record<string, number> = {};
-    for (const [name, slot] of Object.entries(planSlots(this.opts.book, snap))) {
+    for (const [name, slot] of planSlots(this.opts.book, snap, changedPools, removedPools)) {
       if (this.#slots.get(name) === slot) continue;
       this.#slots.set(name, slot);
       slots[name] = slot;
@@ -212,7 +212,7 @@ export class WorkerSet {
     for (const name of this.#pins.keys()) if (!snap.listeners.some((l) => l.name === name && l.port === 0)) this.#pins.delete(name);
     const unpinned = snap.listeners.filter((l) => l.port === 0 && this.#pins.get(l.name)?.address !== l.address);
     for (const l of unpinned) this.#pins.delete(l.name);
-    this.#relay?.apply(snap);
+    this.#relay?.apply(snap, changedPools, removedPools);
     const live = this.live();
     const seq = ++this.#seq;
     if (unpinned.length === 0 || live.length < 2) {
@@ -251,8 +251,7 @@ export class WorkerSet {
         this.#relay?.acked(Math.min(...this.live().map((x) => x.healthAck)));
         return;
       case "stats":
-        h.stats = m.stats;
-        if (m.stats.metrics) h.metrics = m.stats.metrics;
+        h.absorb(m.stats);
         h.waiting.get(m.seq)?.();
         return;
       case "fds":

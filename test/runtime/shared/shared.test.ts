@@ -82,6 +82,20 @@ describe("SlotBook", () => {
   });
 });
 
+describe("SlotBook groups", () => {
+  test("a group's names are handed out together; names it drops, and dropped groups, are released", () => {
+    const c = NodeCounters.create(8, 1);
+    const book = new SlotBook(c);
+    const first = book.assign("app", ["app/conn", "app/10.0.0.1"]);
+    expect(first.size).toBe(2);
+    const again = book.assign("app", ["app/conn", "app/10.0.0.2"]);
+    expect(again.get("app/conn")).toBe(first.get("app/conn"));
+    expect(book.size).toBe(2);
+    book.drop("app");
+    expect(book.size).toBe(0);
+  });
+});
+
 describe("KeyTable", () => {
   test("keys find their entry again; a full bucket gives its least recently used entry away", () => {
     const t = KeyTable.create(8, 2, "lru", false); // one bucket of 8
