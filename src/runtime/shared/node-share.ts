@@ -7,6 +7,8 @@
  */
 import type { Snapshot, SnapshotPool } from "../../config/index.ts";
 import { NodeCounters, type NodeCountersLayout } from "./node-counters.ts";
+import { ClientCounts } from "./client-counts.ts";
+import type { KeyTableLayout } from "./key-table.ts";
 import type { SlotBook } from "./slot-book.ts";
 
 /** The names gauges are known by, the same in the control part and every worker. */
@@ -51,10 +53,17 @@ export function planSlots(book: SlotBook, snap: Snapshot, changed?: ReadonlySet<
 export interface NodeShareLayout {
   readonly counters: NodeCountersLayout;
   readonly signal: SharedArrayBuffer;
+  /** Per-client counts for the whole node (e.g. connections per client address, for a per-client cap). */
+  readonly clients: KeyTableLayout;
 }
+
+/** Clients the node-wide per-client table tracks at once (a full bucket refuses to track a new one). */
+export const CLIENT_ENTRIES = 1 << 16;
 
 export class NodeShare {
   readonly counters: NodeCounters;
+  /** Per-client counts for the whole node, this worker's share in its own column (reclaimed if it dies). */
+  readonly clients: ClientCounts;
   /** The whole totals column: load arrays the selectors read through slots. */
   readonly totals: Int32Array;
   readonly #signal: Int32Array;
@@ -62,13 +71,18 @@ export class NodeShare {
 
   constructor(layout: NodeShareLayout, worker: number) {
     this.counters = NodeCounters.attach(layout.counters, worker);
+    this.clients = ClientCounts.attach(layout.clients, worker);
     this.totals = new Int32Array(layout.counters.buffer, 0, layout.counters.capacity);
     this.#signal = new Int32Array(layout.signal);
   }
 
   /** Control part: a new shared state for `workers` workers with `capacity` gauges. */
   static layoutFor(capacity: number, workers: number): NodeShareLayout {
-    return { counters: NodeCounters.create(capacity, workers).layout(), signal: new SharedArrayBuffer(4) };
+    return {
+      counters: NodeCounters.create(capacity, workers).layout(),
+      signal: new SharedArrayBuffer(4),
+      clients: ClientCounts.create(CLIENT_ENTRIES, workers).table.layout(),
+    };
   }
 
   /**

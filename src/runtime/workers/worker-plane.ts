@@ -11,7 +11,7 @@ import { LbError } from "../../errors.ts";
 import type { EventLog, Registry } from "../../obs/index.ts";
 import type { HistoryQuery, RuntimeView } from "../../status.ts";
 import { preflightListeners } from "../listeners/preflight.ts";
-import { KeyTable, NodeCounters, SlotBook } from "../shared/index.ts";
+import { ClientCounts, KeyTable, NodeCounters, SlotBook } from "../shared/index.ts";
 import { NodeShare } from "../shared/node-share.ts";
 import { StatsHistory } from "../stats/history.ts";
 import { historySources } from "../stats/history-sources.ts";
@@ -66,6 +66,7 @@ export interface WorkerPlane {
 export async function startWorkerPlane(o: WorkerPlaneOptions): Promise<WorkerPlane> {
   const share = NodeShare.layoutFor(o.slots ?? 1 << 18, o.count);
   const counters = NodeCounters.attach(share.counters, -1);
+  const clients = ClientCounts.attach(share.clients, -1);
   const rates = KeyTable.create(o.rateBuckets ?? 1 << 17, BUCKET_WIDTH, "lru");
   let stats: NodeStats | undefined;
   const inherited = handedSockets(o);
@@ -77,7 +78,10 @@ export async function startWorkerPlane(o: WorkerPlaneOptions): Promise<WorkerPla
     book: new SlotBook(counters),
     log: o.log,
     faults: o.faults ?? false,
-    reclaim: (id) => counters.reclaim(id),
+    reclaim: (id) => {
+      counters.reclaim(id);
+      clients.reclaim(id);
+    },
     onDeath: (h) => stats?.retire(h),
   });
   const relay = new HealthRelay({ broadcast: (m) => set.broadcast(m), log: o.log });
