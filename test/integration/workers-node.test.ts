@@ -5,9 +5,10 @@
  * worker, see the change the moment status shows it).
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import type { TCPSocketListenOptions } from "bun";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { killAll, startFulcrum, type StartedNode } from "../helpers/process.ts";
+import { killAll, runFulcrum, startFulcrum, type StartedNode } from "../helpers/process.ts";
 import { startBackend, type TestBackend } from "./helpers-resilience/backend.ts";
 import { rawGet } from "./helpers-resilience/raw-get.ts";
 import { metric, removeTempDirs, tempDir, until } from "./helpers/l7-node.ts";
@@ -133,4 +134,26 @@ test("a write right after start is not refused for the addresses the workers hol
   });
   expect(res.status).toBe(200);
   expect([...(await tags(fixed, 10))]).toEqual(["b1"]);
+});
+
+test("a stored listener whose port another process holds, even with reusePort, stops the start: the workers never share it", async () => {
+  const d = tempDir();
+  const free = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const port = free.port;
+  free.stop(true);
+  writeFileSync(join(d, "held.json"), JSON.stringify({
+    listeners: [{ name: "held", protocol: "http", address: `127.0.0.1:${port}`, pool: "app" }],
+    pools: [{ name: "app", backends: [{ address: backends[0]!.address }] }],
+  }));
+  const first = await startFulcrum(["--config", join(d, "held.json"), "--db", join(d, "held.db"), "--workers", "1"]);
+  await first.kill("SIGKILL");
+  // reusePort is missing from bun-types (BUN-NOTES "Sockets")
+  const squatter = Bun.listen({ hostname: "127.0.0.1", port, reusePort: true, socket: { data() {} } } as unknown as TCPSocketListenOptions<undefined>);
+  try {
+    const r = await runFulcrum(["start", "--db", join(d, "held.db"), "--admin", "127.0.0.1:0", "--workers", "2"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`127.0.0.1:${port}, EADDRINUSE`);
+  } finally {
+    squatter.stop(true);
+  }
 });

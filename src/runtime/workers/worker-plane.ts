@@ -64,6 +64,11 @@ export interface WorkerPlane {
 
 /** Starts the workers on the holder's current revision; throws LbError when they cannot serve it. */
 export async function startWorkerPlane(o: WorkerPlaneOptions): Promise<WorkerPlane> {
+  // Workers bind beside each other (reusePort), which would also let them share a port another
+  // process holds: the addresses are checked once here, as a node of one thread checks each bind.
+  const first = o.holder.current();
+  const taken = new Map((o.handoff?.listeners ?? []).map((l) => [l.name, l.address] as const));
+  if (first) await preflightListeners({ ...first, listeners: first.listeners.filter((l) => taken.get(l.name) !== l.address) });
   const share = NodeShare.layoutFor(o.slots ?? 1 << 18, o.count);
   const counters = NodeCounters.attach(share.counters, -1);
   const clients = ClientCounts.attach(share.clients, -1);
@@ -100,7 +105,6 @@ export async function startWorkerPlane(o: WorkerPlaneOptions): Promise<WorkerPla
     });
   };
   set.start();
-  const first = o.holder.current();
   if (first) publish(first);
   const unsubscribe = o.holder.subscribe(publish);
   const plane = view(o, set, stats, relay, applied, unsubscribe);
