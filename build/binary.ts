@@ -9,7 +9,7 @@ const root = join(import.meta.dir, "..");
 /** Files started with `new Worker(...)`: each must be embedded as its own entrypoint. */
 const WORKERS = ["src/health/check-worker.ts", "src/runtime/workers/worker-main.ts"];
 const proc = Bun.spawnSync(
-  [process.execPath, "build", "--compile", "--minify-syntax", "src/main.ts", ...WORKERS, "--outfile", "dist/fulcrum"],
+  [process.execPath, "build", "--compile", "--minify-syntax", "--splitting", "src/main.ts", ...WORKERS, "--outfile", "dist/fulcrum"],
   { cwd: root, stdout: "inherit", stderr: "inherit" },
 );
 if (proc.exitCode !== 0) {

@@ -49,6 +49,8 @@ export const CODES = {
   UPSTREAM_CONNECT_FAILED: 502,
   UPSTREAM_RESET: 502,
   UPSTREAM_PROTOCOL: 502,
+  /** an HTTP/2 backend refused the stream unprocessed (REFUSED_STREAM, or above its GOAWAY): always safe to resend */
+  UPSTREAM_REFUSED: 502,
   /** a 101 switching to a protocol the proxy did not offer the backend */
   BAD_UPGRADE: 502,
   NO_HEALTHY_BACKEND: 503,

@@ -117,6 +117,22 @@ export interface NodeInfo {
   upgraded_from?: number;
 }
 
+/** A pool's DNS discovery: what it asks, what it found, how its lookups went. */
+export interface DiscoveryState {
+  dns: string;
+  type: string;
+  /** Backends in the last good answer. */
+  active: number;
+  /** Backends that left the answer and drain until removed. */
+  draining: number;
+  lookups: number;
+  failures: number;
+  last_lookup?: string;
+  last_success?: string;
+  /** Why the last lookup failed; absent once one succeeded again. */
+  last_error?: string;
+}
+
 /** What the data plane exposes to the admin API; implement any subset. */
 export interface RuntimeView {
   /** The node itself (GET /v1/status `node`). */
@@ -136,4 +152,6 @@ export interface RuntimeView {
    * listener address is taken: the admin API then refuses the write instead of storing it.
    */
   preflight?(snapshot: Snapshot): void | Promise<void>;
+  /** A pool's DNS discovery; undefined when the pool has none. */
+  discovery?(pool: string): DiscoveryState | undefined;
 }

@@ -2,8 +2,8 @@
  * createAdminApp: the Hono admin API over the store, the write path, the snapshot holder and a
  * read-only runtime view (DESIGN.md "Admin API"). Middleware order matters: metrics outermost (so
  * 401s and 413s are counted), then auth (an unauthenticated caller learns nothing, not even 404 vs
- * 405), then the body limit, then the routes, then OPTIONS and a 405 catch-all per known path. A
- * trailing slash is ignored (`/v1/pools/` is `/v1/pools`).
+ * 405), then the body limit, then the routes (each an Operation: operation.ts), then OPTIONS and a
+ * 405 catch-all per path they serve. A trailing slash is ignored (`/v1/pools/` is `/v1/pools`).
  */
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
@@ -15,8 +15,10 @@ import type { Store } from "../store/index.ts";
 import { bearerAuth } from "./auth.ts";
 import { mountCollection } from "./collection.ts";
 import type { AdminDeps, AdminMetrics, Readiness } from "./deps.ts";
-import { errorBody, onAdminError, onAdminNotFound } from "./error-handler.ts";
+import { onAdminError, onAdminNotFound } from "./error-handler.ts";
+import { mountMethodChecks } from "./operation.ts";
 import { mountConfig } from "./routes/config.ts";
+import { mountOpenApi } from "./routes/openapi.ts";
 import { mountProbes } from "./routes/probes.ts";
 import { COLLECTIONS } from "./routes/resources.ts";
 import { mountRuntime } from "./routes/runtime.ts";
@@ -66,32 +68,6 @@ export function registerAdminMetrics(registry: Registry, holder: SnapshotHolder)
 /** Methods counted under their own label; anything else is "OTHER", so a client cannot grow the series without bound. */
 const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
 
-const COLLECTION = "GET, HEAD, POST, OPTIONS";
-const ITEM = "GET, HEAD, PUT, PATCH, DELETE, OPTIONS";
-const READ = "GET, HEAD, OPTIONS";
-
-/** Every known path pattern with the verbs it serves, for OPTIONS, 405 and the Allow header. */
-const PATHS: [string, string][] = [
-  ["/v1/config", "GET, HEAD, PUT, OPTIONS"],
-  ["/v1/listeners", COLLECTION],
-  ["/v1/listeners/:name", ITEM],
-  ["/v1/listeners/:listener/routes", COLLECTION],
-  ["/v1/listeners/:listener/routes/:name", ITEM],
-  ["/v1/pools", COLLECTION],
-  ["/v1/pools/:name", ITEM],
-  ["/v1/pools/:pool/backends", COLLECTION],
-  ["/v1/pools/:pool/backends/:address", ITEM],
-  ["/v1/pools/:name/table", READ],
-  ["/v1/certificates", COLLECTION],
-  ["/v1/certificates/:name", ITEM],
-  ["/v1/status", READ],
-  ["/v1/revisions", READ],
-  ["/v1/stats/history", READ],
-  ["/metrics", READ],
-  ["/healthz", READ],
-  ["/readyz", READ],
-];
-
 function readinessOf(opts: AdminOptions): () => Readiness {
   const ready = opts.ready ?? (() => opts.holder.current() !== undefined);
   return () => (opts.draining?.() ? "draining" : ready() ? "ready" : "not_ready");
@@ -140,9 +116,7 @@ export function createAdminApp(opts: AdminOptions): Hono {
   mountStatsHistory(app, deps);
   for (const spec of COLLECTIONS) mountCollection(app, deps, spec);
 
-  for (const [path, allow] of PATHS) {
-    app.options(path, (c) => c.body(null, 204, { Allow: allow }));
-    app.all(path, (c) => c.json(errorBody("METHOD_NOT_ALLOWED", `${c.req.method} is not allowed on ${path}; use ${allow}`), 405, { Allow: allow }));
-  }
+  mountOpenApi(app);
+  mountMethodChecks(app);
   return app;
 }

@@ -4,9 +4,11 @@
  * collection answers with.
  */
 import type { Context } from "hono";
+import type { z } from "zod";
 import type { ConfigDoc } from "../config/index.ts";
 import { LbError, type ErrorCode } from "../errors.ts";
 import { resourceKey, type ResourceKind, type StoredConfig } from "../store/index.ts";
+import type { CollectionExamples } from "./routes/examples.ts";
 
 /** One element of a collection, as it stands in the document. */
 export type Item = Record<string, unknown>;
@@ -25,6 +27,14 @@ export interface CollectionSpec {
   param: string;
   /** Field of an item that identifies it. */
   key: "name" | "address";
+  /** The config schema of one item (validates it inside the document; describes it). */
+  schema: z.ZodType;
+  /** The schema of the identifying field, for the path parameter's description. */
+  keySchema: z.ZodType;
+  /** What one item is, in a sentence, for the description. */
+  description: string;
+  /** What the description shows (routes/examples.ts). */
+  examples: CollectionExamples;
   /** Code of the 404 for an unknown item. */
   notFound: ErrorCode;
   /** For a nested collection: the parent's kind, path parameter and document field. */

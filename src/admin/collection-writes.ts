@@ -1,7 +1,8 @@
 /**
  * The writes of a resource collection: POST creates, PUT replaces, PATCH merges (RFC 7396),
- * DELETE removes. Each takes `?dry_run=true`, is conditional on If-Match (the item's own
- * revision; for POST, the collection's), and runs as one read-modify-write through runWrite.
+ * DELETE removes. Each takes `?dry_run=true` (its WriteQuery, parsed before the handler runs), is
+ * conditional on If-Match (the item's own revision; for POST, the collection's), and runs as one
+ * read-modify-write through runWrite.
  * A problem inside the item is reported relative to it (`address`, not `listeners[3].address`).
  */
 import type { Context } from "hono";
@@ -13,7 +14,7 @@ import { collectionRevision, indexOf, itemDocPath, keyOf, params, type Collectio
 import { checkIfMatch } from "./conditional.ts";
 import type { AdminDeps } from "./deps.ts";
 import { mergePatch } from "./merge-patch.ts";
-import { dryRunOf, queryOf, WRITE_QUERY } from "./query.ts";
+import type { WriteQuery } from "./query.ts";
 import { withRelativePaths } from "./relative-errors.ts";
 import { respondWrite, runWrite } from "./write.ts";
 
@@ -38,10 +39,11 @@ async function writeItem(
   deps: AdminDeps,
   spec: CollectionSpec,
   c: Context,
+  q: WriteQuery,
   w: { id: string; status: 200 | 201; ifMatch: (current: StoredConfig, p: Params) => number | undefined; edit: EditItem },
 ): Promise<Response> {
   const p = params(c);
-  const dryRun = dryRunOf(queryOf(c, WRITE_QUERY));
+  const dryRun = q.dry_run;
   let at: string | undefined;
   const produce = (current: StoredConfig): ConfigDoc => {
     const doc = structuredClone(current.doc);
@@ -63,11 +65,11 @@ function itemRevision(spec: CollectionSpec) {
   return (current: StoredConfig, p: Params) => current.resources.get(keyOf(spec, p, p[spec.param]!));
 }
 
-export async function createItem(deps: AdminDeps, spec: CollectionSpec, c: Context): Promise<Response> {
+export async function createItem(deps: AdminDeps, spec: CollectionSpec, c: Context, q: WriteQuery): Promise<Response> {
   const body = await readObject(c);
   const p = params(c);
   const id = String(body[spec.key]);
-  const res = await writeItem(deps, spec, c, {
+  const res = await writeItem(deps, spec, c, q, {
     id,
     status: 201,
     ifMatch: (current) => collectionRevision(spec, current, p),
@@ -82,11 +84,11 @@ export async function createItem(deps: AdminDeps, spec: CollectionSpec, c: Conte
   return res;
 }
 
-export async function replaceItem(deps: AdminDeps, spec: CollectionSpec, c: Context): Promise<Response> {
+export async function replaceItem(deps: AdminDeps, spec: CollectionSpec, c: Context, q: WriteQuery): Promise<Response> {
   const p = params(c);
   const id = p[spec.param]!;
   const body = withKey(spec, await readObject(c), id);
-  return writeItem(deps, spec, c, {
+  return writeItem(deps, spec, c, q, {
     id,
     status: 200,
     ifMatch: itemRevision(spec),
@@ -98,11 +100,11 @@ export async function replaceItem(deps: AdminDeps, spec: CollectionSpec, c: Cont
   });
 }
 
-export async function patchItem(deps: AdminDeps, spec: CollectionSpec, c: Context): Promise<Response> {
+export async function patchItem(deps: AdminDeps, spec: CollectionSpec, c: Context, q: WriteQuery): Promise<Response> {
   const p = params(c);
   const id = p[spec.param]!;
   const patch = await readObject(c);
-  return writeItem(deps, spec, c, {
+  return writeItem(deps, spec, c, q, {
     id,
     status: 200,
     ifMatch: itemRevision(spec),
@@ -115,9 +117,9 @@ export async function patchItem(deps: AdminDeps, spec: CollectionSpec, c: Contex
 }
 
 /** DELETE answers the revision, with the collection's new revision as ETag. */
-export async function deleteItem(deps: AdminDeps, spec: CollectionSpec, c: Context): Promise<Response> {
+export async function deleteItem(deps: AdminDeps, spec: CollectionSpec, c: Context, q: WriteQuery): Promise<Response> {
   const p = params(c);
-  const dryRun = dryRunOf(queryOf(c, WRITE_QUERY));
+  const dryRun = q.dry_run;
   const ifMatch = itemRevision(spec);
   const r = await runWrite(deps, c, {
     dryRun,

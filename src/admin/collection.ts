@@ -8,14 +8,14 @@
  */
 import type { Context, Hono } from "hono";
 import { redactConfig } from "../config/index.ts";
+import { collectionOperations } from "./collection-operations.ts";
 import { collectionRevision, indexOf, keyOf, params, type CollectionSpec } from "./collection-spec.ts";
 import { createItem, deleteItem, patchItem, replaceItem } from "./collection-writes.ts";
 import { etag, notModified, notModifiedResponse } from "./conditional.ts";
 import type { AdminDeps } from "./deps.ts";
-import { queryOf } from "./query.ts";
+import { mountOperation } from "./operation.ts";
 
 function listItems(deps: AdminDeps, spec: CollectionSpec, c: Context): Response {
-  queryOf(c, []);
   const p = params(c);
   const stored = deps.store.read();
   const items = spec.items(redactConfig(stored.doc), p, false);
@@ -26,7 +26,6 @@ function listItems(deps: AdminDeps, spec: CollectionSpec, c: Context): Response 
 }
 
 function getItem(deps: AdminDeps, spec: CollectionSpec, c: Context): Response {
-  queryOf(c, []);
   const p = params(c);
   const stored = deps.store.read();
   const list = spec.items(redactConfig(stored.doc), p, false);
@@ -37,13 +36,13 @@ function getItem(deps: AdminDeps, spec: CollectionSpec, c: Context): Response {
   return c.json(item);
 }
 
-/** Mounts the six operations of `spec` on `app`. */
+/** Mounts the six operations of `spec` (collection-operations.ts) on `app`. */
 export function mountCollection(app: Hono, deps: AdminDeps, spec: CollectionSpec): void {
-  const itemPath = `${spec.path}/:${spec.param}`;
-  app.get(spec.path, (c) => listItems(deps, spec, c));
-  app.get(itemPath, (c) => getItem(deps, spec, c));
-  app.post(spec.path, (c) => createItem(deps, spec, c));
-  app.put(itemPath, (c) => replaceItem(deps, spec, c));
-  app.patch(itemPath, (c) => patchItem(deps, spec, c));
-  app.delete(itemPath, (c) => deleteItem(deps, spec, c));
+  const ops = collectionOperations(spec);
+  mountOperation(app, ops.list, (c) => listItems(deps, spec, c));
+  mountOperation(app, ops.get, (c) => getItem(deps, spec, c));
+  mountOperation(app, ops.create, (c, q) => createItem(deps, spec, c, q));
+  mountOperation(app, ops.replace, (c, q) => replaceItem(deps, spec, c, q));
+  mountOperation(app, ops.patch, (c, q) => patchItem(deps, spec, c, q));
+  mountOperation(app, ops.remove, (c, q) => deleteItem(deps, spec, c, q));
 }

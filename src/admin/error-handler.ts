@@ -7,10 +7,28 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { z } from "zod";
 import { isLbError, type ErrorCode } from "../errors.ts";
+import { named } from "./openapi/schemas.ts";
+
+/** The body of every error answer, as the description shows it. */
+export const ErrorBodySchema = named(
+  "Error",
+  z.strictObject({
+    error: z.strictObject({
+      code: z.string().describe("Stable SCREAMING_SNAKE code; each answer of the description lists the codes it may carry."),
+      message: z.string().describe("What went wrong, for a person; may change between versions."),
+      details: z
+        .array(z.unknown())
+        .optional()
+        .describe("CONFIG_INVALID: one {path, message} per problem (paths relative to the resource written); IN_USE: {referrer}; PRECONDITION_FAILED: {current_revision}."),
+    }),
+  }),
+);
+export type ErrorBody = z.output<typeof ErrorBodySchema>;
 
 /** The JSON body of an error response. */
-export function errorBody(code: string, message: string, details?: unknown[]) {
+export function errorBody(code: string, message: string, details?: unknown[]): ErrorBody {
   return { error: details === undefined ? { code, message } : { code, message, details } };
 }
 

@@ -6,10 +6,9 @@
  */
 import { Hono } from "hono";
 import type { Registry } from "../obs/index.ts";
-import { errorBody, onAdminError, onAdminNotFound } from "./error-handler.ts";
+import { onAdminError, onAdminNotFound } from "./error-handler.ts";
+import { mountMethodChecks } from "./operation.ts";
 import { mountProbes, type ProbeDeps } from "./routes/probes.ts";
-
-const PROBE_PATHS = ["/metrics", "/readyz", "/healthz"];
 
 /** Builds the probe app over the node's holder, readiness and metrics registry. */
 export function createProbeApp(deps: ProbeDeps, registry: Registry): Hono {
@@ -17,9 +16,6 @@ export function createProbeApp(deps: ProbeDeps, registry: Registry): Hono {
   app.onError(onAdminError);
   app.notFound(onAdminNotFound);
   mountProbes(app, deps, registry);
-  for (const path of PROBE_PATHS) {
-    app.options(path, (c) => c.body(null, 204, { Allow: "GET, HEAD, OPTIONS" }));
-    app.all(path, (c) => c.json(errorBody("METHOD_NOT_ALLOWED", `${c.req.method} is not allowed on ${path}; use GET`), 405, { Allow: "GET, HEAD, OPTIONS" }));
-  }
+  mountMethodChecks(app);
   return app;
 }

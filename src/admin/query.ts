@@ -1,34 +1,77 @@
 /**
- * Query parameters are checked like body fields: each endpoint names the ones it takes, and any
- * other is a 400 naming it, so a typo (`?dryrun=true`) is refused instead of silently ignored.
+ * Query parameters are checked like body fields: each endpoint declares the ones it takes as one
+ * strict zod object (Operation.query), which both validates the request and describes it in
+ * /v1/openapi.json. Any other parameter is a 400 naming it, so a typo (`?dryrun=true`) is refused
+ * instead of silently ignored; so is a parameter given twice, unless it is a list.
  */
-import type { Context } from "hono";
+import { z } from "zod";
 import { LbError } from "../errors.ts";
 
+/** The query parameters of one endpoint: a strict object of (mostly optional) fields. */
+export type QuerySchema = z.ZodObject<z.ZodRawShape, z.core.$strict>;
+
+/** An endpoint that takes no query parameter. */
+export const NO_QUERY = z.strictObject({});
+
 /**
- * Returns the query parameters of the request, each given once; throws INVALID_REQUEST naming the
- * first one not in `allowed`, or one given twice.
+ * A yes/no parameter: `true`, `1` or bare (`?dry_run`) is yes; absent, `false` or `0` is no;
+ * anything else is a 400 (never guessed).
  */
-export function queryOf(c: Context, allowed: readonly string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, values] of Object.entries(c.req.queries())) {
-    if (!allowed.includes(name)) {
-      const accepted = allowed.length === 0 ? "this endpoint takes none" : `accepted: ${allowed.join(", ")}`;
-      throw new LbError("INVALID_REQUEST", `unknown query parameter "${name}" (${accepted})`, { details: [{ path: name, message: "unknown query parameter" }] });
-    }
-    if (values.length > 1) throw new LbError("INVALID_REQUEST", `query parameter "${name}" is given ${values.length} times`);
-    out[name] = values[0]!;
+export function flag(description: string) {
+  return z
+    .enum(["true", "1", "", "false", "0"])
+    .meta({ description, examples: ["true"] })
+    .optional()
+    .transform((v) => v === "true" || v === "1" || v === "");
+}
+
+/** What every write takes. */
+export const WriteQuerySchema = z.strictObject({
+  dry_run: flag("Validate, compile and check only (bind checks included): nothing is stored; the answer is 200 with `dry_run: true` and the diff."),
+});
+export type WriteQuery = z.output<typeof WriteQuerySchema>;
+
+/** The schema inside optional/default wrappers. */
+function unwrapped(s: z.core.$ZodType): z.core.$ZodType {
+  let t = s;
+  while (t._zod.def.type === "optional" || t._zod.def.type === "default") t = (t._zod.def as unknown as { innerType: z.core.$ZodType }).innerType;
+  return t;
+}
+
+/** True when parameter `name` of `schema` is a list: given repeated or comma-separated. */
+export function isListParam(schema: QuerySchema, name: string): boolean {
+  const field = schema.shape[name];
+  return field !== undefined && unwrapped(field)._zod.def.type === "array";
+}
+
+function refused(issues: readonly z.core.$ZodIssue[], accepted: string[]): LbError {
+  const details = issues.flatMap((i) =>
+    i.code === "unrecognized_keys"
+      ? i.keys.map((k) => ({ path: k, message: "unknown query parameter" }))
+      : [{ path: i.path.join("."), message: i.message }],
+  );
+  const first = details[0]!;
+  const message =
+    first.message === "unknown query parameter"
+      ? `unknown query parameter "${first.path}" (${accepted.length === 0 ? "this endpoint takes none" : `accepted: ${accepted.join(", ")}`})`
+      : `bad query: ${details.map((d) => `${d.path}: ${d.message}`).join("; ")}`;
+  return new LbError("INVALID_REQUEST", message, { details });
+}
+
+/**
+ * Parses the raw query (every value of every name, as `c.req.queries()` gives it) with `schema`;
+ * throws INVALID_REQUEST naming the parameters that are unknown, repeated or malformed.
+ */
+export function parseQuery<S extends QuerySchema>(schema: S, raw: Record<string, string[]>): z.output<S> {
+  const flat: Record<string, unknown> = {};
+  for (const [name, values] of Object.entries(raw)) {
+    // An unknown name goes to the schema as given once, which refuses it by name.
+    if (!(name in schema.shape)) flat[name] = values[0];
+    else if (isListParam(schema, name)) flat[name] = values.flatMap((v) => v.split(",")).map((v) => v.trim());
+    else if (values.length > 1) throw new LbError("INVALID_REQUEST", `query parameter "${name}" is given ${values.length} times`);
+    else flat[name] = values[0];
   }
-  return out;
+  const r = schema.safeParse(flat);
+  if (!r.success) throw refused(r.error.issues, Object.keys(schema.shape));
+  return r.data;
 }
-
-/** Reads ?dry_run: absent, false or 0 = write; true, 1 or bare = validate only; anything else is a 400. */
-export function dryRunOf(query: Record<string, string>): boolean {
-  const v = query.dry_run;
-  if (v === undefined || v === "false" || v === "0") return false;
-  if (v === "true" || v === "1" || v === "") return true;
-  throw new LbError("INVALID_REQUEST", `dry_run must be true or false, not "${v}"`);
-}
-
-/** Parameters every write endpoint takes. */
-export const WRITE_QUERY = ["dry_run"] as const;

@@ -4,10 +4,23 @@
  * counted in fulcrum_config_writes_total, and answered with the revision in the body and ETag.
  */
 import type { Context } from "hono";
+import { z } from "zod";
 import type { ChangeResult } from "../control/index.ts";
 import type { ChangeSource, StoredConfig } from "../store/index.ts";
 import { etag } from "./conditional.ts";
 import type { AdminDeps } from "./deps.ts";
+import { named } from "./openapi/schemas.ts";
+
+/** The answer of a write (a resource write adds the resource under its kind: WriteResultSchema.extend). */
+export const WriteResultSchema = named(
+  "WriteResult",
+  z.strictObject({
+    revision: z.number().int().min(0).describe("The stored revision after the write; a dry run: the current one."),
+    changed: z.boolean().describe("Whether the document changed (a dry run: would change); false leaves the revision as it was."),
+    dry_run: z.literal(true).optional().describe("Present on a dry run: nothing was stored."),
+    diff: z.array(z.string()).optional().describe("One line per change (PUT /v1/config and dry runs); secrets are never shown."),
+  }),
+);
 
 /** One admin write: how to make the new document from the stored one, and on what it is conditional. */
 export interface AdminWrite {
@@ -63,7 +76,11 @@ export function respondWrite(
   tag: number | undefined,
   extra: Record<string, unknown> = {},
 ): Response {
-  if (dryRun) return c.json({ revision: r.revision, changed: r.changed, dry_run: true, diff: r.diff, ...extra }, 200);
+  if (dryRun) {
+    const body: z.output<typeof WriteResultSchema> = { revision: r.revision, changed: r.changed, dry_run: true, diff: r.diff };
+    return c.json({ ...body, ...extra }, 200);
+  }
   if (tag !== undefined) c.header("ETag", etag(tag));
-  return c.json({ revision: r.revision, changed: r.changed, ...extra }, status);
+  const body: z.output<typeof WriteResultSchema> = { revision: r.revision, changed: r.changed };
+  return c.json({ ...body, ...extra }, status);
 }

@@ -3,6 +3,7 @@ import { DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_HEADER_TIMEOUT_MS, DEFAULT_IDLE_T
 import { CidrList, compileHostPattern, HostTable, parseCidr, parseHostPort } from "../net/index.ts";
 import { throwIfAny } from "./problems.ts";
 import { compileRouteRegex, type RouteRegex } from "./route-regex.ts";
+import { listenerTracing, routeTracing } from "./compile-tracing.ts";
 import type { Listener, Route } from "./schema.ts";
 import type {
   HeaderPair,
@@ -12,6 +13,7 @@ import type {
   SnapshotPool,
   SnapshotRoute,
   SnapshotSniRule,
+  SnapshotTracing,
 } from "./snapshot.ts";
 
 /** udp: most flows (unless max_connections says otherwise) and the idle time that makes a flow evictable. */
@@ -43,6 +45,7 @@ export function compileListener(l: Listener, at: string, r: Resolved): SnapshotL
     names: rule.names.map(compileHostPattern),
     pool: lookup(r.pools, rule.pool, "pool", `${at}.sni[${k}].pool`),
   }));
+  const tracing = listenerTracing(l);
   return {
     name: l.name,
     protocol: l.protocol,
@@ -50,7 +53,7 @@ export function compileListener(l: Listener, at: string, r: Resolved): SnapshotL
     host,
     port,
     ...(pool ? { pool } : {}),
-    routes: l.routes.map((route, k) => compileRoute(route, pool, `${at}.routes[${k}]`, r)),
+    routes: l.routes.map((route, k) => compileRoute(route, pool, `${at}.routes[${k}]`, r, tracing)),
     certificates: (l.tls?.certificates ?? []).map((c, k) =>
       lookup(r.certificates, c, "certificate", `${at}.tls.certificates[${k}]`),
     ),
@@ -69,15 +72,19 @@ export function compileListener(l: Listener, at: string, r: Resolved): SnapshotL
     mergeSlashes: l.merge_slashes ?? true,
     ...(l.rate_limit ? { rateLimit: rateLimit(l.rate_limit) } : {}),
     ...(l.access_log !== undefined && l.access_log !== "off" ? { accessLog: l.access_log } : {}),
+    alpn: l.protocol === "https" ? (l.alpn ?? ["h2", "http/1.1"]) : [],
+    h2c: l.protocol === "http" && (l.h2c ?? true),
     ...(l.protocol === "udp" ? { udp: {
       maxFlows: l.udp?.max_flows ?? l.max_connections ?? DEFAULT_UDP_MAX_FLOWS,
       minIdleMs: l.udp?.min_idle_ms ?? DEFAULT_UDP_MIN_IDLE_MS,
     } } : {}),
+    ...(tracing ? { tracing } : {}),
   };
 }
 
-function compileRoute(route: Route, fallback: SnapshotPool | undefined, at: string, r: Resolved): SnapshotRoute {
+function compileRoute(route: Route, fallback: SnapshotPool | undefined, at: string, r: Resolved, onListener: SnapshotTracing | undefined): SnapshotRoute {
   const m = route.match ?? {};
+  const tracing = routeTracing(route, onListener);
   const pool = route.pool !== undefined ? lookup(r.pools, route.pool, "pool", `${at}.pool`) : route.redirect ? undefined : fallback;
   return {
     name: route.name,
@@ -107,6 +114,7 @@ function compileRoute(route: Route, fallback: SnapshotPool | undefined, at: stri
     ...(route.rate_limit ? { rateLimit: rateLimit(route.rate_limit) } : {}),
     ...(route.request_headers ? { requestHeaders: headerOps(route.request_headers) } : {}),
     ...(route.response_headers ? { responseHeaders: headerOps(route.response_headers) } : {}),
+    ...(tracing ? { tracing } : {}),
   };
 }
 
@@ -142,7 +150,7 @@ function cidrs(list: readonly string[], at: string): CidrList {
 }
 
 /** The first rule naming a pattern keeps it (validation refuses a name listed twice). */
-function sniTable(rules: readonly SnapshotSniRule[]): HostTable<SnapshotPool> {
+export function sniTable(rules: readonly SnapshotSniRule[]): HostTable<SnapshotPool> {
   const t = new HostTable<SnapshotPool>();
   for (const rule of rules) for (const name of rule.names) t.add(name, rule.pool);
   return t;

@@ -4,15 +4,18 @@ import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_RESPONSE_TIMEOUT_MS } from "./defau
 import { parseHostPort } from "../net/index.ts";
 import { throwIfAny } from "./problems.ts";
 import type { Pool } from "./schema.ts";
-import type { SnapshotBackend, SnapshotPool, SnapshotUpstreamTls } from "./snapshot.ts";
+import type { SnapshotBackend, SnapshotDiscovery, SnapshotPool, SnapshotUpstreamTls } from "./snapshot.ts";
+import { parseResolver, type Discovery } from "./schema-discovery.ts";
 
 /** Builds the SnapshotPool for `p` (at path `at`, e.g. "pools[2]"); throws CONFIG_INVALID on failure. */
 export function compilePool(p: Pool, at: string): SnapshotPool {
+  const protocol = p.protocol ?? "http1";
   const tls = upstreamTls(p);
+  const h2 = protocol === "http1" ? undefined : protocol;
   const backends = p.backends.map((b, k): SnapshotBackend => {
     const hp = parseHostPort(b.address);
     if (typeof hp === "string") return throwIfAny([{ path: `${at}.backends[${k}].address`, message: hp }]) as never;
-    return { address: b.address, host: hp.host, port: hp.port, weight: b.weight, state: b.state, ...(tls ? { tls, poolKey: `${b.address}|tls|${tls.key}` } : {}) };
+    return snapshotBackend(b.address, hp.host, hp.port, b.weight, b.state, tls, h2);
   });
   const usable = backends.filter((b) => b.state === "active");
   const hashOn = hashOnOf(p);
@@ -25,17 +28,16 @@ export function compilePool(p: Pool, at: string): SnapshotPool {
   };
   let selector: Selector;
   try {
-    selector = createSelector(
-      usable.map((b) => ({ key: b.address, weight: b.weight })),
-      opts,
-    );
+    selector = poolSelector(opts, usable);
   } catch (e) {
     throwIfAny([{ path: at, message: `cannot build the ${p.algorithm} selector: ${(e as Error).message}` }]);
     throw e;
   }
+  const discovery = p.discovery ? compileDiscovery(p.discovery) : undefined;
   return {
     name: p.name,
     ...(tls ? { tls } : {}),
+    protocol,
     algorithm: p.algorithm,
     ...(hashOn ? { hashOn } : {}),
     ...(p.table_size !== undefined ? { tableSize: p.table_size } : {}),
@@ -55,9 +57,49 @@ export function compilePool(p: Pool, at: string): SnapshotPool {
       maxPendingRequests: p.circuit_breaker?.max_pending_requests ?? 1024,
       maxRequests: p.circuit_breaker?.max_requests ?? 1024,
     },
+    ...(discovery ? { discovery } : {}),
     backends,
     usable,
     selector,
+  };
+}
+
+/** A backend as every pool's backends are built (also the ones found in DNS): TLS and its connection-pool key included. */
+export function snapshotBackend(
+  address: string, host: string, port: number, weight: number, state: SnapshotBackend["state"],
+  tls: SnapshotUpstreamTls | undefined, h2: "h2" | "h2c" | undefined, discoveredFrom?: string,
+): SnapshotBackend {
+  const key = `${address}${h2 ? `|${h2}` : ""}${tls ? `|tls|${tls.key}` : ""}`;
+  return {
+    address, host, port, weight, state,
+    ...(tls ? { tls } : {}), ...(h2 ? { protocol: h2 } : {}), ...(key !== address ? { poolKey: key } : {}),
+    ...(discoveredFrom !== undefined ? { discoveredFrom } : {}),
+  };
+}
+
+/** The selector over a pool's usable backends (throws what the algorithm refuses). */
+export function poolSelector(
+  opts: Pick<SnapshotPool, "algorithm" | "hashOn" | "tableSize" | "ringMinSize" | "hashBalanceFactor">, usable: readonly SnapshotBackend[],
+): Selector {
+  return createSelector(
+    usable.map((b) => ({ key: b.address, weight: b.weight })),
+    opts,
+  );
+}
+
+function compileDiscovery(d: Discovery): SnapshotDiscovery {
+  // parseResolver accepted every entry at validation
+  const resolvers = (d.resolvers ?? []).map((r) => parseResolver(r) as { host: string; port: number });
+  const port = d.port ?? 0;
+  return {
+    name: d.dns.toLowerCase().replace(/\.$/, ""),
+    type: d.type,
+    port,
+    intervalMs: d.interval_ms,
+    resolvers,
+    weight: d.weight ?? 1,
+    drainMs: d.drain_ms,
+    key: JSON.stringify([d.dns.toLowerCase(), d.type, port, resolvers]),
   };
 }
 
@@ -68,7 +110,8 @@ function hashOnOf(p: Pool): HashOn | undefined {
 
 /** The pool's upstream TLS, built once and shared by its backends (each request's pick carries it). */
 function upstreamTls(p: Pool): SnapshotUpstreamTls | undefined {
-  const t = p.tls;
+  // HTTP/2 over TLS without a tls section: verified against the system's roots, SNI the backend's host
+  const t = p.tls ?? (p.protocol === "h2" ? { verify: true } : undefined);
   if (!t) return undefined;
   const ca = t.ca_pem;
   return {

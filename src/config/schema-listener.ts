@@ -13,6 +13,7 @@ import {
   UpgradeProtocolSchema,
 } from "./schema-common.ts";
 import { compileRouteRegex } from "./route-regex.ts";
+import { ListenerTracingSchema, RouteTracingSchema } from "./schema-tracing.ts";
 
 /** What a retry may be triggered by: a failure class or an HTTP status ("502"; YAML's 502 is accepted). */
 export const RetryOnSchema = z.preprocess(
@@ -83,6 +84,8 @@ export const RouteSchema = z.strictObject({
   response_headers: HeaderOpsSchema.optional(),
   /** Upgrade protocols forwarded to the backend (default [websocket]; [] = none). */
   upgrade: z.array(UpgradeProtocolSchema).optional(),
+  /** W3C Trace Context: this route's sample rate for new traces (overrides the listener's). */
+  tracing: RouteTracingSchema.optional(),
 });
 
 /** tls_passthrough: ClientHello server names that go to `pool`. */
@@ -128,5 +131,11 @@ export const ListenerSchema = z.strictObject({
   rate_limit: RateLimitSchema.optional(),
   /** http(s): "stdout", "off" (default) or a file path; one JSON line per request. */
   access_log: z.string().min(1).optional(),
+  /** https: the protocols offered by ALPN, most preferred first (default [h2, http/1.1]). */
+  alpn: z.array(z.enum(["h2", "http/1.1"])).min(1).optional(),
+  /** http: serve HTTP/2 to a connection that opens with its preface (h2c by prior knowledge; default true). */
+  h2c: z.boolean().optional(),
   udp: UdpListenerSchema.optional(),
+  /** http(s): W3C Trace Context propagation, sampling and OTLP span export. */
+  tracing: ListenerTracingSchema.optional(),
 });

@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { ALGORITHMS as BALANCE_ALGORITHMS, parseHashOn, type Algorithm } from "../balance/index.ts";
 import { BackendAddressSchema, isPrime, NameSchema, PositiveInt } from "./schema-common.ts";
+import { DiscoverySchema } from "./schema-discovery.ts";
 
 /** Maglev's default (and Envoy's): the prime table size used when none is given. */
 export const DEFAULT_TABLE_SIZE = 65537;
@@ -55,7 +56,9 @@ const StatusRangeSchema = z.union([
 ]);
 
 const HealthCheckFields = z.strictObject({
-  type: z.enum(["http", "tcp", "tls"]).default("tcp"),
+  type: z.enum(["http", "tcp", "tls", "grpc"]).default("tcp"),
+  /** grpc: the service name asked about (grpc.health.v1 HealthCheckRequest.service; default "": the server). */
+  service: z.string().optional(),
   path: z.string().startsWith("/", "must start with /").optional(),
   method: z.string().regex(/^[A-Z]+$/, "must be an upper-case HTTP method").optional(),
   host: z.string().optional(),
@@ -129,7 +132,11 @@ const PoolFields = z.strictObject({
   slow_start_ms: z.number().int().min(0).max(3_600_000).optional(),
   circuit_breaker: CircuitBreakerSchema.optional(),
   tls: UpstreamTlsSchema.optional(),
+  /** What the L7 engine speaks to the backends: HTTP/1.1, HTTP/2 over TLS (ALPN h2), or h2c (default http1). */
+  protocol: z.enum(["http1", "h2", "h2c"]).optional(),
   backends: z.array(BackendSchema).default([]),
+  /** Backends found in DNS, beside `backends` (runtime state: never written back as config). */
+  discovery: DiscoverySchema.optional(),
 });
 
 /** A pool; algorithm-specific defaults are filled only for the algorithms they apply to. */

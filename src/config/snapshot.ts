@@ -22,8 +22,39 @@ export interface SnapshotBackend {
   readonly state: "active" | "draining" | "disabled";
   /** The pool's upstream TLS (the same object on every backend of the pool); absent = plain. */
   readonly tls?: SnapshotUpstreamTls;
-  /** With `tls`: the L7 connection-pool key (address and TLS setting), built once here. */
+  /** With `tls` or HTTP/2: the L7 connection-pool key (address, protocol, TLS setting), built once here. */
   readonly poolKey?: string;
+  /** The pool speaks HTTP/2 to its backends (h2: over `tls`, ALPN h2); absent = HTTP/1.1. */
+  readonly protocol?: "h2" | "h2c";
+  /** Found in DNS (the pool's `discovery`): the name it came from; absent = from the config. */
+  readonly discoveredFrom?: string;
+}
+
+/**
+ * Where a pool finds backends in DNS, defaults filled. `key` tells two specs apart (a change of
+ * name, type, port or resolvers starts the lookups afresh; interval or drain changes do not).
+ */
+export interface SnapshotDiscovery {
+  readonly name: string;
+  readonly type: "A" | "AAAA" | "SRV";
+  /** A/AAAA: the port of every address; 0 for SRV (each record carries one). */
+  readonly port: number;
+  readonly intervalMs: number;
+  /** In order; empty = the system's resolvers. */
+  readonly resolvers: readonly { readonly host: string; readonly port: number }[];
+  /** A/AAAA: the weight of each discovered backend. */
+  readonly weight: number;
+  readonly drainMs: number;
+  readonly key: string;
+}
+
+/** W3C Trace Context on an http(s) listener; a route may override `sampleRate`. */
+export interface SnapshotTracing {
+  /** Share of new traces (requests without a valid traceparent) that are sampled, 0..1. */
+  readonly sampleRate: number;
+  /** Full OTLP/HTTP traces URL (".../v1/traces"); absent = propagate and log only, export nothing. */
+  readonly otlpEndpoint?: string;
+  readonly serviceName: string;
 }
 
 /** TLS towards a pool's backends, as the L7 engine's upstream connections take it. */
@@ -48,7 +79,9 @@ export interface SnapshotSticky {
  * it); src/health's resolveCheckSpec fills the remaining defaults when the checker starts.
  */
 export interface SnapshotHealthCheck {
-  readonly type: "http" | "tcp" | "tls";
+  readonly type: "http" | "tcp" | "tls" | "grpc";
+  /** grpc: the service asked about ("" or absent: the server as a whole). */
+  readonly service?: string;
   readonly path?: string;
   readonly method?: string;
   readonly host?: string;
@@ -89,6 +122,8 @@ export interface SnapshotCircuitBreaker {
 export interface SnapshotPool {
   readonly name: string;
   readonly tls?: SnapshotUpstreamTls;
+  /** What the L7 engine speaks to the backends (h2 implies TLS: `tls`, or verified defaults). */
+  readonly protocol: "http1" | "h2" | "h2c";
   readonly algorithm: Algorithm;
   /** hashing pools (maglev, ring_hash: as configured, default source_ip; source_ip_hash: source_ip) */
   readonly hashOn?: HashOn;
@@ -110,6 +145,8 @@ export interface SnapshotPool {
   /** a backend returning to health ramps to full weight over this window (0 = at once) */
   readonly slowStartMs: number;
   readonly circuitBreaker: SnapshotCircuitBreaker;
+  /** Backends are also found in DNS; the ones found are in `backends` with `discoveredFrom` set. */
+  readonly discovery?: SnapshotDiscovery;
   readonly backends: readonly SnapshotBackend[];
   /** backends with state active, in config order: the selector's index space */
   readonly usable: readonly SnapshotBackend[];
@@ -171,6 +208,8 @@ export interface SnapshotRoute {
   readonly rateLimit?: SnapshotRateLimit;
   readonly requestHeaders?: SnapshotHeaderOps;
   readonly responseHeaders?: SnapshotHeaderOps;
+  /** Trace context on this route: the listener's, with the route's sample_rate when it has one; absent = off. */
+  readonly tracing?: SnapshotTracing;
 }
 
 /** A certificate with its private key (PEM), for TLS termination. */
@@ -220,8 +259,14 @@ export interface SnapshotListener {
   readonly rateLimit?: SnapshotRateLimit;
   /** http(s): where access-log lines go ("stdout" or a path); undefined = off */
   readonly accessLog?: string;
+  /** https: the protocols ALPN offers, preferred first ([] for other protocols) */
+  readonly alpn: readonly ("h2" | "http/1.1")[];
+  /** http: a connection opening with HTTP/2's preface is served as h2c (false for other protocols) */
+  readonly h2c: boolean;
   /** udp listeners only (always set for them): the flow table */
   readonly udp?: SnapshotUdp;
+  /** http(s): W3C Trace Context for requests no route matched (routes carry their own); absent = off. */
+  readonly tracing?: SnapshotTracing;
 }
 
 /** A udp listener's flow table: its cap, and how idle a flow must be before a new client may evict it. */

@@ -26,7 +26,12 @@ export interface KnownNames {
 export function checkListeners(doc: ConfigDoc, out: Problem[], known?: KnownNames): void {
   const pools = new Set([...doc.pools.filter(Boolean).map((p) => p.name), ...(known?.pools ?? [])]);
   const certs = new Set([...doc.certificates.filter(Boolean).map((c) => c.name), ...(known?.certificates ?? [])]);
-  const tlsPools = new Set(doc.pools.filter((p) => p?.tls !== undefined).map((p) => p.name));
+  // pools only the HTTP engine can use: upstream TLS, or HTTP/2 to the backends
+  const l7Only = new Map<string, string>();
+  for (const p of doc.pools) {
+    if (p?.tls !== undefined) l7Only.set(p.name, "has tls: upstream TLS");
+    else if (p?.protocol === "h2" || p?.protocol === "h2c") l7Only.set(p.name, `speaks ${p.protocol}: a pool's protocol`);
+  }
   checkUnique(doc.listeners.map((l) => l.name), "listener name", (i) => `listeners[${i}].name`, out);
   checkBinds(doc.listeners, out);
   doc.listeners.forEach((l, i) => {
@@ -37,7 +42,7 @@ export function checkListeners(doc: ConfigDoc, out: Problem[], known?: KnownName
       if (!certs.has(name)) out.push({ path: `${at}.tls.certificates[${k}]`, message: `certificate "${name}" does not exist` });
     });
     checkSni(l, at, pools, out);
-    checkUpstreamTls(l, at, tlsPools, out);
+    checkUpstreamTls(l, at, l7Only, out);
     checkUnique(l.routes.map((r) => r.name), "route name", (k) => `${at}.routes[${k}].name`, out);
     l.routes.forEach((r, k) => checkRoute(r, l, `${at}.routes[${k}]`, pools, out));
   });
@@ -70,15 +75,20 @@ function checkProtocol(l: Listener, at: string, out: Problem[]): void {
   if (l.handshake_timeout_ms !== undefined && !(p === "https" || p === "tls_passthrough" || (p === "tcp" && proxied)))
     out.push({ path: `${at}.handshake_timeout_ms`, message: "only for https and tls_passthrough listeners, and tcp listeners with proxy_protocol.accept_from" });
   if (p !== "udp" && l.udp !== undefined) out.push({ path: `${at}.udp`, message: "only for udp listeners" });
+  if (p !== "https" && l.alpn !== undefined) out.push({ path: `${at}.alpn`, message: "only for https listeners (http ones take h2c by prior knowledge: h2c)" });
+  if (l.alpn !== undefined && new Set(l.alpn).size !== l.alpn.length) out.push({ path: `${at}.alpn`, message: "names a protocol twice" });
+  if (p !== "http" && l.h2c !== undefined) out.push({ path: `${at}.h2c`, message: "only for http listeners (https ones offer h2 by ALPN: alpn)" });
+  if (!http && l.tracing !== undefined) out.push({ path: `${at}.tracing`, message: "only for http and https listeners (trace context travels in HTTP headers)" });
 }
 
 /** A pool's upstream TLS is spoken by the HTTP engine; L4 listeners relay bytes as they are. */
-function checkUpstreamTls(l: Listener, at: string, tlsPools: Set<string>, out: Problem[]): void {
+function checkUpstreamTls(l: Listener, at: string, l7Only: Map<string, string>, out: Problem[]): void {
   if (l.protocol === "http" || l.protocol === "https") return;
   const refs: [string, string | undefined][] = [[`${at}.pool`, l.pool], ...(l.sni ?? []).map((r, k): [string, string] => [`${at}.sni[${k}].pool`, r.pool])];
   for (const [path, name] of refs) {
-    if (name !== undefined && tlsPools.has(name)) {
-      out.push({ path, message: `pool "${name}" has tls: upstream TLS is for http and https listeners (a ${l.protocol} listener relays bytes as they are)` });
+    const why = name === undefined ? undefined : l7Only.get(name);
+    if (why !== undefined) {
+      out.push({ path, message: `pool "${name}" ${why} is for http and https listeners (a ${l.protocol} listener relays bytes as they are)` });
     }
   }
 }
@@ -105,8 +115,8 @@ function checkRoute(r: Route, l: Listener, at: string, pools: Set<string>, out: 
   const to = r.redirect;
   if (to && to.scheme === undefined && to.host === undefined && to.port === undefined)
     out.push({ path: `${at}.redirect`, message: "needs a scheme, host or port (else it redirects to itself)" });
-  if (r.redirect !== undefined && (r.rewrite !== undefined || r.retries !== undefined || r.upgrade !== undefined))
-    out.push({ path: `${at}.redirect`, message: "a redirect route does not proxy: drop rewrite, retries and upgrade" });
+  if (r.redirect !== undefined && (r.rewrite !== undefined || r.retries !== undefined || r.upgrade !== undefined || r.tracing !== undefined))
+    out.push({ path: `${at}.redirect`, message: "a redirect route does not proxy: drop rewrite, retries, upgrade and tracing" });
   const m = r.match;
   if (m && [m.path, m.path_prefix, m.path_regex].filter((x) => x !== undefined).length > 1)
     out.push({ path: `${at}.match`, message: "use one of path, path_prefix, path_regex" });

@@ -33,6 +33,14 @@ function checkPool(p: Pool, at: string, out: Problem[]): void {
   const h = p.health_check;
   if (h && h.timeout_ms > h.interval_ms)
     out.push({ path: `${at}.health_check.timeout_ms`, message: `must not exceed interval_ms (${h.interval_ms})` });
-  if (h && h.type !== "http" && (h.path !== undefined || h.expected_status !== undefined || h.host !== undefined))
+  if (h && h.type !== "http" && (h.path !== undefined || h.expected_status !== undefined || (h.host !== undefined && h.type !== "grpc")))
     out.push({ path: `${at}.health_check.type`, message: "path, host and expected_status need type http" });
+  if (h && h.type !== "grpc" && h.service !== undefined) out.push({ path: `${at}.health_check.service`, message: "only for type grpc" });
+  const protocol = p.protocol ?? "http1";
+  if (h?.type === "grpc" && protocol === "http1")
+    out.push({ path: `${at}.health_check.type`, message: "grpc checks need the pool to speak HTTP/2 (protocol h2 or h2c)" });
+  if (protocol === "h2c" && p.tls !== undefined)
+    out.push({ path: `${at}.tls`, message: "h2c is HTTP/2 without TLS: use protocol h2 for HTTP/2 over TLS" });
+  if (protocol !== "http1" && h !== undefined && (h.type === "tls" || (h.type === "tcp" && h.send !== undefined)))
+    out.push({ path: `${at}.health_check.type`, message: `an ${protocol} pool is checked with type http, grpc or tcp (without send)` });
 }

@@ -94,6 +94,7 @@ export class ConnectionState {
     const o = this.opts;
     const pairs = [SettingId.MAX_CONCURRENT_STREAMS, o.maxConcurrentStreams, SettingId.MAX_HEADER_LIST_SIZE, o.maxHeaderListSize];
     if (this.role === "client") pairs.push(SettingId.ENABLE_PUSH, 0);
+    else if (o.enableConnectProtocol) pairs.push(SettingId.ENABLE_CONNECT_PROTOCOL, 1);
     if (o.initialWindowSize !== DEFAULT_WINDOW) pairs.push(SettingId.INITIAL_WINDOW_SIZE, o.initialWindowSize);
     if (o.maxFrameSize !== 16_384) pairs.push(SettingId.MAX_FRAME_SIZE, o.maxFrameSize);
     this.w.settings(pairs);

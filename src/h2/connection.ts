@@ -91,11 +91,12 @@ export class H2Connection extends ConnectionState {
     this.enter();
     this.encoder.begin();
     this.encoder.field(":method", req.method);
-    if (req.method !== "CONNECT") {
+    if (req.method !== "CONNECT" || req.protocol !== undefined) {
       this.encoder.field(":scheme", req.scheme);
       this.encoder.field(":path", req.path);
     }
     this.encoder.field(":authority", req.authority);
+    if (req.protocol !== undefined) this.encoder.field(":protocol", req.protocol);
     if (req.fields) encodeFields(this.encoder, req.fields);
     this.sendHead(s, endStream);
     this.leave();

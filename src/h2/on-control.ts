@@ -23,6 +23,7 @@ export function onSettings(c: ConnectionState, flags: number, sid: number, b: Bu
   for (let p = s; p < e; p += 6) applySetting(c, b.readUInt16BE(p), b.readUInt32BE(p + 2));
   c.w.settingsAck();
   flushWaiting(c);
+  c.handler.onSettings?.();
 }
 
 function applySetting(c: ConnectionState, id: number, v: number): void {

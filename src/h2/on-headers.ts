@@ -98,7 +98,7 @@ function serverBlock(c: ConnectionState, sid: number, block: DecodedBlock, endSt
     return c.guard.fault(c);
   }
   if (block.oversized) return headerListTooLarge(c, sid, endStream);
-  const head = buildSection(block, "request", false);
+  const head = buildSection(block, "request", c.opts.enableConnectProtocol);
   if (typeof head === "string") return malformed(c, sid, head);
   if (endStream && head.contentLength > 0) return malformed(c, sid, "CONTENT_LENGTH_MISMATCH");
   const stream = c.openStream(sid, true);

@@ -40,6 +40,11 @@ export interface H2Options {
   stallTimeoutMs: number;
   /** Our SETTINGS must be acknowledged within this (via `tick`), or GOAWAY SETTINGS_TIMEOUT. */
   settingsTimeoutMs: number;
+  /**
+   * Server side: advertise SETTINGS_ENABLE_CONNECT_PROTOCOL and accept extended CONNECT requests
+   * (`:protocol`, RFC 8441: WebSocket over HTTP/2). Default false.
+   */
+  enableConnectProtocol: boolean;
   /** Where this connection counts what it saw; share one among a listener's connections. */
   counters: H2Counters;
 }
@@ -59,6 +64,7 @@ export const DEFAULT_H2_OPTIONS: Readonly<Omit<H2Options, "counters">> = Object.
   resetFloodMinStreams: 100,
   stallTimeoutMs: 60_000,
   settingsTimeoutMs: 10_000,
+  enableConnectProtocol: false,
 });
 
 /** Fills in defaults; a fresh H2Counters unless one is given. */

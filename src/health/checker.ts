@@ -1,5 +1,6 @@
 import { failureReason } from "./failure-reason.ts";
 import { Health } from "./health.ts";
+import { grpcCheck, h2HttpCheck } from "./h2-check.ts";
 import { httpCheck } from "./http-check.ts";
 import { tcpCheck } from "./tcp-check.ts";
 import type { CheckSpec, CheckTarget, HealthCheck } from "./types.ts";
@@ -46,7 +47,8 @@ export function checkTarget(key: string): CheckTarget {
 }
 
 function buildCheck(spec: CheckSpec): HealthCheck {
-  if (spec.type === "http") return httpCheck(spec);
+  if (spec.type === "grpc") return grpcCheck(spec);
+  if (spec.type === "http") return spec.protocol === undefined ? httpCheck(spec) : h2HttpCheck(spec);
   if (spec.type === "tls") return tcpCheck({ tls: { serverName: spec.serverName } });
   return tcpCheck({ send: spec.send, expect: spec.expect });
 }

@@ -3,7 +3,8 @@ import type { CheckSpec } from "./types.ts";
 
 /** The health_check section of a pool as the config document spells it (snake_case). */
 export interface HealthCheckConfig {
-  type?: "http" | "tcp" | "tls";
+  type?: "http" | "tcp" | "tls" | "grpc";
+  service?: string;
   interval_ms?: number;
   unhealthy_interval_ms?: number;
   timeout_ms?: number;
@@ -53,5 +54,6 @@ export function resolveCheckSpec(c: HealthCheckConfig): CheckSpec {
     send: c.send,
     expect: c.expect,
     serverName: c.server_name,
+    service: c.service ?? "",
   };
 }

@@ -9,7 +9,7 @@ export interface CheckTarget {
 
 /** One probe kind. `check` resolves when the backend passed and throws an LbError when it failed. */
 export interface HealthCheck {
-  readonly type: "http" | "tcp" | "tls";
+  readonly type: "http" | "tcp" | "tls" | "grpc";
   check(target: CheckTarget, signal: AbortSignal): Promise<void>;
   /**
    * Called when the checker stops probing `target` (backend or pool removed, check changed,
@@ -20,7 +20,7 @@ export interface HealthCheck {
 
 /** A pool's active check settings with every default filled (see `resolveCheckSpec`). */
 export interface CheckSpec {
-  readonly type: "http" | "tcp" | "tls";
+  readonly type: "http" | "tcp" | "tls" | "grpc";
   readonly intervalMs: number;
   /** Interval while a backend is unhealthy: probe faster so it returns sooner. */
   readonly unhealthyIntervalMs: number;
@@ -50,4 +50,9 @@ export interface CheckSpec {
    * whose certificate the proxy would refuse is not healthy.
    */
   readonly tls?: { readonly serverName?: string; readonly ca?: string; readonly verify: boolean };
+  /** http and grpc checks of a pool that speaks HTTP/2 speak it too (h2: over `tls`, ALPN h2). */
+  readonly protocol?: "h2" | "h2c";
+  // grpc
+  /** grpc.health.v1 HealthCheckRequest.service ("" = the server as a whole). */
+  readonly service: string;
 }

@@ -23,6 +23,11 @@ export const H = {
   NAMED_IN_CONNECTION: 16,
   /** The h2c upgrade's settings (RFC 9113 §3.1, deprecated): connection-specific, never forwarded. */
   HTTP2_SETTINGS: 17,
+  /**
+   * Cookie, as HTTP/2 heads mark it (the HTTP/1.1 parser leaves it OTHER): HTTP/2 may split it into
+   * several fields, which must be joined with "; " before they go to HTTP/1.1 (RFC 9113 §8.2.3).
+   */
+  COOKIE: 18,
 } as const;
 
 /** Stride of `HttpHead.fields`: nameStart, nameEnd, valueStart, valueEnd, id. */
@@ -56,6 +61,11 @@ export class HttpHead {
   upgrade = false;
   /** Connection fields are present and say exactly "keep-alive" (nothing else). */
   connectionIsKeepAlive = false;
+  /**
+   * `buf` holds the message's HTTP/1.1 field lines, so kept fields re-serialise as runs of its bytes.
+   * False for a head built from an HTTP/2 field list: names and values only, written one by one.
+   */
+  framed = true;
 
   constructor(buf: Buffer, start: number, end: number, fields: Int32Array, count: number, fieldsStart: number) {
     this.buf = buf;
@@ -134,6 +144,11 @@ export class RequestHead extends HttpHead {
   private hostValue: string | null = null;
   isConnect = false;
   expectContinue = false;
+  /**
+   * The protocol an HTTP/2 extended CONNECT asks for (RFC 8441 `:protocol`, e.g. "websocket"): the
+   * request then stands for an HTTP/1.1 GET with that Upgrade. "" otherwise.
+   */
+  protocol = "";
 
   /** The host the request names, as at hostStart ("" when none), decoded on first use. */
   get host(): string {

@@ -6,4 +6,5 @@ export * from "./message-parser.ts";
 export * from "./request-parser.ts";
 export * from "./response-parser.ts";
 export * from "./serialize.ts";
+export { reasonPhrase } from "./reason.ts";
 export { ChunkedDecoder } from "./chunked.ts";

@@ -4,6 +4,7 @@
  * preserved), dropped fields are skipped, new field lines are appended.
  */
 import { FIELD_STRIDE, H, type HttpHead, type RequestHead, type ResponseHead } from "./head.ts";
+import { reasonPhrase } from "./reason.ts";
 
 /** Where serialised bytes go as ranges (implemented by the proxy's socket writer and queues). */
 export interface ByteSink {
@@ -66,7 +67,7 @@ export function emitRequestHead(req: RequestHead, dropMask: number, extra: strin
  * field lines (as separate pieces, so nothing is concatenated per request) and then the CRLF.
  */
 export function emitRequestStart(req: RequestHead, dropMask: number, target: string | null, sink: ByteSink): void {
-  if (target === null && req.versionMinor === 1) sink.write(req.buf, req.start, req.fieldsStart);
+  if (target === null && req.versionMinor === 1 && req.framed) sink.write(req.buf, req.start, req.fieldsStart);
   else sink.writeString(`${req.method} ${target ?? req.target} HTTP/1.1\r\n`);
   emitFields(req, dropMask, sink);
 }
@@ -78,6 +79,11 @@ export function emitRequestStart(req: RequestHead, dropMask: number, target: str
  */
 export function emitResponseHead(res: ResponseHead, dropMask: number, extra: string, sink: ByteSink): boolean {
   const buf = res.buf;
+  if (!res.framed) {
+    sink.writeString(`HTTP/1.1 ${res.status} ${reasonPhrase(res.status)}\r\n`);
+    emitFieldList(res, dropMask, sink, false);
+    return sink.writeString(`${extra}\r\n`);
+  }
   if (res.versionMinor === 1 && (res.seen & dropMask) === 0 && extra.length === 0) return sink.write(buf, res.start, res.end);
   if (res.versionMinor !== 1) sink.writeString("HTTP/1.1");
   sink.write(buf, res.versionMinor === 1 ? res.start : res.start + 8, res.fieldsStart);
@@ -88,6 +94,7 @@ export function emitResponseHead(res: ResponseHead, dropMask: number, extra: str
 
 /** Writes the kept field lines (with their CRLF) as runs of the original bytes; `withEnd` adds the empty line. */
 export function emitFields(head: HttpHead, dropMask: number, sink: ByteSink, withEnd = false): void {
+  if (!head.framed) return emitFieldList(head, dropMask, sink, withEnd);
   const f = head.fields, n = head.count, last = head.end - 2;
   let runStart = -1;
   for (let i = 0; i <= n; i++) {
@@ -116,4 +123,27 @@ export function emitLastChunk(sink: ByteSink, trailers: Buffer | null): boolean 
   sink.writeString("0\r\n");
   sink.write(trailers, 0, trailers.length);
   return sink.writeString("\r\n");
+}
+
+/**
+ * emitFields for a head from an HTTP/2 field list: each kept field as "name: value" CRLF, and
+ * HTTP/2's split Cookie fields as one line, joined with "; " (RFC 9113 §8.2.3).
+ */
+function emitFieldList(head: HttpHead, dropMask: number, sink: ByteSink, withEnd: boolean): void {
+  const f = head.fields, buf = head.buf;
+  let cookieDone = false;
+  for (let i = 0; i < head.count; i++) {
+    const o = i * FIELD_STRIDE, id = f[o + 4]!;
+    if ((dropMask & (1 << id)) !== 0) continue;
+    if (id === H.COOKIE) {
+      if (!cookieDone) sink.writeString(`cookie: ${head.getAll("cookie").join("; ")}\r\n`);
+      cookieDone = true;
+      continue;
+    }
+    sink.write(buf, f[o]!, f[o + 1]!);
+    sink.writeString(": ");
+    sink.write(buf, f[o + 2]!, f[o + 3]!);
+    sink.writeString("\r\n");
+  }
+  if (withEnd) sink.writeString("\r\n");
 }

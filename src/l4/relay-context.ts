@@ -1,6 +1,6 @@
 /** What every connection of one L4 listener shares, and the guard every hook call goes through. */
 import type { SocketHandler } from "bun";
-import type { RELAY_DEFAULTS, TcpRelayOptions, TcpRelayStats, UpstreamAddress } from "./relay-options.ts";
+import type { ResolvedRelayOptions, TcpRelayStats, UpstreamAddress } from "./relay-options.ts";
 import type { TcpConn } from "./tcp-conn.ts";
 
 /** Tag carried by each upstream connect attempt, so late events of an abandoned attempt are ignored. */
@@ -11,11 +11,13 @@ export interface UpstreamTag<B extends UpstreamAddress> {
 
 /** Per-listener state shared by its connections. */
 export interface RelayContext<B extends UpstreamAddress> {
-  opts: TcpRelayOptions<B> & typeof RELAY_DEFAULTS;
+  opts: ResolvedRelayOptions<B>;
   stats: TcpRelayStats;
   /** Coarse clock, advanced by the listener's sweeper; cheaper than Date.now() per chunk. */
   clock: { now: number };
   conns: Set<TcpConn<B>>;
+  /** The connections with a deadline near (preamble, connecting, closing): swept on every tick. */
+  timed: Set<TcpConn<B>>;
   upstreamHandlers: SocketHandler<UpstreamTag<B>>;
 }
 

@@ -52,7 +52,10 @@ export interface TcpRelayOptions<B extends UpstreamAddress> {
   connectTimeoutMs?: number;
   /** Close a connection after this long with no byte either way (default 300 s; 0 = never). */
   idleTimeoutMs?: number;
-  /** Open client connections beyond this are accepted and closed at once (default 10,000). */
+  /**
+   * Open client connections beyond this are accepted and closed at once, with no byte sent
+   * (default 65,536: the size the listener's connection-tracking table is reserved for).
+   */
   maxConnections?: number;
   /** Prepend a PROXY header to every upstream connection. */
   sendProxy?: "none" | "v1" | "v2";
@@ -87,7 +90,22 @@ export const RELAY_DEFAULTS = {
   maxAttempts: 3,
   connectTimeoutMs: 5000,
   idleTimeoutMs: 300_000,
-  maxConnections: 10_000,
+  maxConnections: 65_536,
   preambleTimeoutMs: 5000,
   maxPendingBytes: 64 * 1024,
 } as const;
+
+/** The options with their defaults filled in. */
+export type ResolvedRelayOptions<B extends UpstreamAddress> = TcpRelayOptions<B> & { -readonly [K in keyof typeof RELAY_DEFAULTS]: number };
+
+/**
+ * `o` with every limit it leaves unset at its default. A key present but undefined counts as
+ * unset: callers pass config fields straight through (a listener without max_connections, a
+ * tls_passthrough listener without a default pool and so no connect timeout), and a spread would
+ * let that undefined replace the default (no limit at all, and NaN deadlines that never fire).
+ */
+export function withRelayDefaults<B extends UpstreamAddress>(o: TcpRelayOptions<B>): ResolvedRelayOptions<B> {
+  const out: Record<string, unknown> = { ...RELAY_DEFAULTS };
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) out[k] = v;
+  return out as unknown as ResolvedRelayOptions<B>;
+}

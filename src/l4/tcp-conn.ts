@@ -2,7 +2,9 @@
  * One client connection of a TCP / TLS passthrough listener, as a small state machine:
  *   preamble ─► connecting ─► relaying ─► closing ─► closed
  * (any state may go to closing). The listener (tcp-relay.ts) routes socket events here and calls
- * `tick` from its sweeper, which owns every time limit: preamble, connect and idle.
+ * `tick` from its sweeper, which owns every time limit: preamble, connect and idle. A connection
+ * with a deadline near (preamble, connecting, closing) is in the listener's `timed` set, which the
+ * sweeper walks on every tick; relaying ones only have the idle limit, checked a slice at a time.
  */
 import type { Socket } from "bun";
 import { LbError } from "../errors.ts";
@@ -18,6 +20,7 @@ type State = "preamble" | "connecting" | "relaying" | "closing" | "closed";
 const LINGER_MS = 2000;
 
 export class TcpConn<B extends UpstreamAddress> {
+  /** Where the connection is; changed only through `to`, which keeps the `timed` set in step. */
   state: State = "connecting";
   private preamble?: Preamble;
   private pending: Uint8Array[] = [];
@@ -39,10 +42,16 @@ export class TcpConn<B extends UpstreamAddress> {
     this.last = ctx.clock.now;
   }
 
+  private to(s: State): void {
+    this.state = s;
+    if (s === "relaying" || s === "closed") this.ctx.timed.delete(this);
+    else this.ctx.timed.add(this);
+  }
+
   /** Called once from the listener's open handler. */
   start(): void {
     if (!needsPreamble(this.ctx.opts)) return this.connect();
-    this.state = "preamble";
+    this.to("preamble");
     this.preamble = new Preamble(this.info, this.ctx.opts);
     const refused = this.preamble.refusedAtOpen();
     if (refused) return this.reject(refused);
@@ -91,7 +100,7 @@ export class TcpConn<B extends UpstreamAddress> {
       // Nothing can reach the client any more; what it sent still goes up, then a FIN.
       this.down!.abort();
       this.up!.finish();
-      this.state = "closing";
+      this.to("closing");
     }
     if (!this.upstream) this.finalize();
   }
@@ -104,7 +113,7 @@ export class TcpConn<B extends UpstreamAddress> {
       backend = undefined; // a chooser that throws has no backend to give
     }
     if (!backend) return this.reject(this.attempt === 0 ? "no_backend" : "connect_failed");
-    this.state = "connecting";
+    this.to("connecting");
     this.backend = backend;
     this.deadline = this.ctx.clock.now + this.ctx.opts.connectTimeoutMs;
     const data: UpstreamTag<B> = { conn: this, attempt: this.attempt };
@@ -129,7 +138,7 @@ export class TcpConn<B extends UpstreamAddress> {
 
   onUpstreamOpen(sock: Socket<UpstreamTag<B>>, attempt: number): void {
     if (this.state !== "connecting" || attempt !== this.attempt) return void sock.terminate();
-    this.state = "relaying";
+    this.to("relaying");
     this.upstream = sock;
     // Relayed bytes must not wait for Nagle's algorithm on either side.
     sock.setNoDelay(true);
@@ -176,7 +185,7 @@ export class TcpConn<B extends UpstreamAddress> {
     this.down?.finish();
     this.client.resume();
     if (this.clientClosed) return this.finalize();
-    this.state = "closing";
+    this.to("closing");
   }
 
   /**
@@ -203,14 +212,14 @@ export class TcpConn<B extends UpstreamAddress> {
   private passReset(): void {
     this.ctx.stats.upstreamResets++;
     callHook(() => this.ctx.opts.hooks?.onUpstreamReset?.(this.info, this.backend!));
-    this.state = "closing";
+    this.to("closing");
     this.client.terminate();
   }
 
   /** Ends both sides gracefully, with a reset after the linger (idle timeout, relay stop). */
   close(): void {
     if (this.state === "closed" || this.state === "closing") return;
-    this.state = "closing";
+    this.to("closing");
     this.last = this.ctx.clock.now;
     this.up?.abort();
     this.down?.abort();
@@ -226,7 +235,7 @@ export class TcpConn<B extends UpstreamAddress> {
   private reject(reason: RejectReason): void {
     this.ctx.stats.rejected++;
     callHook(() => this.ctx.opts.hooks?.onReject?.(this.info, reason));
-    this.state = "closing";
+    this.to("closing");
     this.last = this.ctx.clock.now;
     this.pending = [];
     if (this.clientClosed) return this.finalize();
@@ -236,7 +245,7 @@ export class TcpConn<B extends UpstreamAddress> {
 
   private finalize(): void {
     if (this.state === "closed") return;
-    this.state = "closed";
+    this.to("closed");
     this.ctx.conns.delete(this);
     this.ctx.stats.active--;
     this.ctx.stats.bytesIn += this.info.bytesIn;

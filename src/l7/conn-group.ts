@@ -8,6 +8,8 @@
 import { LbError } from "../errors.ts";
 import type { Upstream } from "./hooks.ts";
 import { ConnState, type UpstreamConn, type UpstreamHandler } from "./upstream-conn.ts";
+import type { UpstreamLeg } from "./upstream-leg.ts";
+import { H2UpstreamConn } from "./h2-upstream-conn.ts";
 
 /** Cap hits a group reports (see the circuit breaker's OverflowKind). */
 export type ConnOverflowKind = "connections" | "pending" | "pending_timeout";
@@ -61,7 +63,7 @@ export function unlimited(): ConnLimits {
 /** A request that can wait for a connection. Exactly one of the two is called, unless it cancels first. */
 export interface ConnWaiter extends UpstreamHandler {
   /** A connection (idle or new) is this request's now, in FIFO order. */
-  onUpstreamGranted(conn: UpstreamConn): void;
+  onUpstreamGranted(leg: UpstreamLeg): void;
   /** The wait ran past its connect timeout: 503 OVERFLOW. */
   onUpstreamWaitFailed(err: LbError): void;
 }
@@ -78,6 +80,8 @@ export interface Waiter {
 export class ConnGroup {
   /** Idle connections per pool key, LIFO (the warmest on top). */
   readonly idle = new Map<string, UpstreamConn[]>();
+  /** HTTP/2 connections per pool key, busy or idle (each carries many requests: h2-pool.ts). */
+  readonly h2 = new Map<string, H2UpstreamConn[]>();
   /** Requests waiting for a connection, oldest first. */
   readonly waiters: Waiter[] = [];
   /** Known to the pool's idle sweep. */
@@ -107,20 +111,27 @@ export class ConnGroup {
    */
   reserve(): boolean {
     if (this.limits.tryTake("connections")) return true;
-    const oldest = this.oldestIdle();
-    if (oldest === null) return false;
-    oldest.destroy(); // its close hands the slot back at once (UpstreamPool.closed)
+    if (!this.closeOldestIdle()) return false;
     return this.limits.tryTake("connections");
   }
 
-  /** The oldest idle connection, or null. */
-  oldestIdle(): UpstreamConn | null {
-    let oldest: UpstreamConn | null = null;
+  /**
+   * Closes the oldest idle connection (HTTP/1.1, or HTTP/2 with no stream open); false when there
+   * is none. Its close hands its unit back at once (UpstreamPool.closed, H2Pool.closedH2).
+   */
+  closeOldestIdle(): boolean {
+    let oldest: UpstreamConn | H2UpstreamConn | null = null;
     for (const stack of this.idle.values()) {
       const c = stack[0]; // LIFO: the bottom is the oldest
       if (c !== undefined && (oldest === null || c.idleSince < oldest.idleSince)) oldest = c;
     }
-    return oldest;
+    for (const list of this.h2.values()) {
+      for (const c of list) if (c.load === 0 && c.state === ConnState.Open && (oldest === null || c.idleSince < oldest.idleSince)) oldest = c;
+    }
+    if (oldest === null) return false;
+    if (oldest instanceof H2UpstreamConn) oldest.fail(new LbError("UPSTREAM_RESET", "closed to make room (max_connections)"));
+    else oldest.destroy();
+    return true;
   }
 
   /** True when requests of other workers of the node wait for this group's cap (its gauges are shared). */

@@ -42,9 +42,11 @@ export class RequestCtx<U = unknown> implements ProxyCtx<U> {
   reusedConnection = false;
   replyErrorCode: string | null = null;
   /** Set when the request carried no X-Request-Id and the engine made one (it is sent upstream). */
-  protected readonly generatedId: string | null;
+  readonly generatedId: string | null;
 
-  constructor(readonly req: RequestHead, readonly clientAddress: string, readonly proto: string, public user: U) {
+  constructor(
+    readonly req: RequestHead, readonly clientAddress: string, readonly proto: string, public user: U, readonly httpVersion = "HTTP/1.1",
+  ) {
     const id = req.has(H.X_REQUEST_ID) ? req.get("x-request-id") : undefined;
     this.generatedId = id === undefined ? nextRequestId() : null;
     this.requestId = id ?? this.generatedId!;

@@ -1,58 +1,80 @@
 /**
- * One request's trip through the proxy: it is the hooks' ProxyCtx, chooses the backend, sends the
- * head and streams the body upstream (chunked re-framed as chunked), and ends in exactly one of
- * `complete` (response relayed) or `fail` (error reply, or abort when the response had started).
- * The response direction lives in response-relay.ts.
+ * One request's trip through the proxy, as one state machine: its `phase` moves only through the
+ * named transitions below, whichever codec brought the request (the ClientSide) and whichever
+ * carries it to the backend. It is the hooks' ProxyCtx, chooses the backend, sends the head and
+ * streams the body upstream, relays the response through the client side, and ends in exactly one
+ * of `complete` (response relayed), `reply` (answered by the proxy) or `fail` (an error reply, or
+ * an abort once the response had started). How HTTP/1.1 response bytes become these events is
+ * response-relay.ts.
  */
 import { LbError } from "../errors.ts";
-import { BodyKind, emitChunk, emitLastChunk, type RequestHead, type ResponseHead } from "../http/index.ts";
-import { emitUpstreamHead } from "./forwarded.ts";
+import { BodyKind, type RequestHead, type ResponseHead } from "../http/index.ts";
+import type { ClientExchange, ClientSide } from "./client-side.ts";
 import { RequestCtx } from "./ctx.ts";
 import { hookFailed } from "./guard.ts";
-import { RangeQueue, type ByteSink } from "./range-queue.ts";
+import { HeldRequest } from "./held-request.ts";
 import type { ProxyReply } from "./hooks.ts";
-import { encodeReply, errorReply } from "./reply.ts";
-import { relayBody, relayClose, relayData, relayEnd, relayHead } from "./response-relay.ts";
-import { upgradeOffer } from "./upgrade.ts";
-import type { Session } from "./session.ts";
-import type { UpstreamConn } from "./upstream-conn.ts";
+import { errorReply } from "./reply.ts";
+import { grpcReply, isGrpc } from "./grpc.ts";
+import { ReplayBody } from "./replay-body.ts";
+import { markDropped } from "./field-drop.ts";
+import { relayClose, relayData, relayEnd } from "./response-relay.ts";
+import type { Trailers } from "./trailers.ts";
+import { refusedSwitch, upgradeOffer } from "./upgrade.ts";
+import type { UpstreamConn, UpstreamHandler } from "./upstream-conn.ts";
+import type { LegOwner, UpstreamLeg } from "./upstream-leg.ts";
 import type { ConnGroup, ConnWaiter } from "./conn-group.ts";
+import { Phase } from "./exchange-phase.ts";
 
-export class Exchange<U = unknown> extends RequestCtx<U> implements ConnWaiter {
-  conn: UpstreamConn | null = null;
-  requestDone = false;
-  responseDone = false;
-  headSent = false;
-  finished = false;
-  tunnel = false;
-  /** The client connection closes once this response is flushed. */
-  closeAfter = false;
+export class Exchange<U = unknown> extends RequestCtx<U> implements ConnWaiter, ClientExchange, LegOwner, UpstreamHandler {
+  #phase = Phase.Start;
+  #requestDone = false;
+  #closeAfter: boolean;
+  /** The current attempt's way to the backend; null before one is bound and after the end. */
+  up: UpstreamLeg | null = null;
   /** The Upgrade value offered to the backend (the request's allowed protocols); null = no upgrade. */
   upgradeOffer: string | null = null;
-  /** Upstream bytes waiting for `launch` or a granted connection (head first); null once sent on. */
-  private held: RangeQueue | null = null;
-  /** Queued in this group for a connection (its max_connections was reached); null = not waiting. */
+  /** What waits for `launch` or a granted leg; null once sent on. */
+  private held: HeldRequest | null = null;
+  /** The group this exchange is queued in (phase Queued); null otherwise. */
   private waitingIn: ConnGroup | null = null;
-  /** Copies of the body read so far, for a retry (see replayBodyBytes); null once over the limit. */
-  private replay: Buffer[] | null = [];
-  private replayLen = 0;
-  private trailers: Buffer | null = null;
+  /** Copies of the body read so far, for a retry (see replayBodyBytes); made with the first piece kept. */
+  private replay: ReplayBody | null = null;
+  private trailers: Trailers | null = null;
 
-  constructor(readonly session: Session, req: RequestHead) {
-    super(req, session.clientAddress, session.server.proto, session.server.hooks.newCtx?.() as U);
-    this.closeAfter = !req.keepAlive || session.server.draining;
+  constructor(readonly client: ClientSide, req: RequestHead) {
+    super(req, client.clientAddress, client.server.proto, client.server.hooks.newCtx?.() as U, client.httpVersion(req));
+    this.#closeAfter = !req.keepAlive || client.server.draining;
   }
 
-  /** Runs the request phases up to sending the head upstream. */
+  get phase(): Phase { return this.#phase; }
+  /** The client's request has been read to its end. */
+  get requestDone(): boolean { return this.#requestDone; }
+  /** Over: nothing more happens. */
+  get finished(): boolean { return this.#phase === Phase.Done; }
+  /** Both connections carry raw bytes (after a 101). */
+  get tunnel(): boolean { return this.#phase === Phase.Tunnel; }
+  /** A response head went to the client and the exchange is not over. */
+  get responseStarted(): boolean { return this.#phase >= Phase.Responding && this.#phase !== Phase.Done; }
+  /** The client connection closes once this response is flushed. */
+  get closeAfter(): boolean { return this.#closeAfter; }
+
+  closeClientAfter(): void {
+    this.#closeAfter = true;
+  }
+
+  // ---- request direction ----
+
+  /** Start: runs the request phases up to sending the head upstream. */
   start(): void {
-    const { hooks, maxBodyBytes } = this.session.server;
-    const headAt = this.session.takeHeadStart();
+    const client = this.client, { hooks, maxBodyBytes } = client.server;
+    const headAt = client.takeHeadStart();
     const reply = hooks.onRequest?.(this);
     if (this.requestTimeoutMs > 0) {
       // measured from the head's first byte: when it came in one packet, that is this request's start
-      this.session.requestDeadline = (headAt > 0 ? headAt : performance.timeOrigin + this.startedAt) + this.requestTimeoutMs;
+      client.requestDeadline = (headAt > 0 ? headAt : performance.timeOrigin + this.startedAt) + this.requestTimeoutMs;
     }
-    if (this.idleTimeoutMs > 0) this.session.streamIdleMs = this.idleTimeoutMs;
+    if (this.idleTimeoutMs > 0) client.streamIdleMs = this.idleTimeoutMs;
     if (reply) return this.reply(reply);
     if (this.req.upgrade) this.upgradeOffer = upgradeOffer(this.req, this.upgrades);
     if (this.req.isConnect) return this.fail(new LbError("METHOD_NOT_ALLOWED", "CONNECT is not proxied"));
@@ -60,185 +82,267 @@ export class Exchange<U = unknown> extends RequestCtx<U> implements ConnWaiter {
     this.attemptUpstream();
   }
 
+  /** Start (or a retry) → Forwarding, or Queued when the group has no connection to give. */
   private attemptUpstream(): void {
-    const { hooks, pool } = this.session.server;
+    const client = this.client, { hooks, pool } = client.server;
     this.attempt++;
     const chosen = hooks.selectUpstream(this);
     if (chosen instanceof LbError) return this.fail(chosen);
     this.upstream = chosen;
     hooks.onUpstreamRequest?.(this);
     this.upstreamStartedAt = performance.now();
-    if (this.requestDone) this.session.awaitResponse(this.responseTimeoutMs);
-    else this.session.streaming();
-    const corking = this.session.corking;
+    if (this.#requestDone) client.awaitResponse(this.responseTimeoutMs);
+    else client.streaming();
+    this.#phase = Phase.Forwarding;
+    const corking = client.corking;
     // While a client packet is being parsed, no new backend connection is opened until it parsed
     // cleanly (a request malformed later in the packet never reaches a backend); an idle one is
     // used at once, corked, and handed back untouched if the packet fails.
     const group = this.connGroup ?? pool.shared;
-    const conn = corking ? pool.acquireIdle(chosen, this, group) : pool.claim(chosen, this, this.connectTimeoutMs, group);
-    if (conn instanceof LbError) return this.fail(conn);
-    if (conn === null && !corking) this.waitingIn = group;
-    if (conn !== null) {
-      this.bind(conn);
-      if (corking) conn.writer.cork();
-      emitUpstreamHead(this, this.session.identity, chosen.address, this.generatedId, this.upgradeOffer, conn.writer);
+    const leg = corking ? pool.acquireIdle(chosen, this, group) : pool.claim(chosen, this, this.connectTimeoutMs, group);
+    if (leg instanceof LbError) return this.fail(leg);
+    if (leg !== null) {
+      this.bind(leg);
+      if (corking) leg.cork();
+      leg.sendHead(this);
       return;
     }
-    this.held = new RangeQueue();
-    emitUpstreamHead(this, this.session.identity, chosen.address, this.generatedId, this.upgradeOffer, this.held);
+    if (!corking) this.queue(group);
+    this.held = new HeldRequest();
   }
 
-  private bind(conn: UpstreamConn): void {
-    this.conn = conn;
-    this.reusedConnection = conn.uses > 0;
-    conn.parser.expect(this.req.method);
-    // HTTP/1.0 clients cannot read chunked framing: decode, then delimit the body by close
-    conn.parser.raw = this.req.versionMinor === 1;
+  /** Forwarding → Queued: waits in `group` for a connection. */
+  private queue(group: ConnGroup): void {
+    this.waitingIn = group;
+    this.#phase = Phase.Queued;
+  }
+
+  private bind(leg: UpstreamLeg): void {
+    this.up = leg;
+    this.reusedConnection = leg.reused;
   }
 
   /** End of a client packet: sends what it produced (connecting first if it was held). */
   launch(): void {
-    const held = this.held;
-    if (held === null || this.finished) {
-      this.conn?.writer.uncork();
+    if (this.held === null || this.#phase === Phase.Done) {
+      this.up?.uncork();
       return;
     }
-    if (this.waitingIn !== null) return;
-    const pool = this.session.server.pool, group = this.connGroup ?? pool.shared;
-    const conn = pool.claim(this.upstream!, this, this.connectTimeoutMs, group);
-    if (conn instanceof LbError) return this.fail(conn);
-    if (conn === null) {
-      this.waitingIn = group;
-      return;
-    }
-    if (!this.sendHeld(conn)) this.session.pauseReading();
+    if (this.#phase === Phase.Queued) return;
+    const pool = this.client.server.pool, group = this.connGroup ?? pool.shared;
+    const leg = pool.claim(this.upstream!, this, this.connectTimeoutMs, group);
+    if (leg instanceof LbError) return this.fail(leg);
+    if (leg === null) return this.queue(group);
+    if (!this.sendHeld(leg)) this.client.pauseReading();
   }
 
-  /** Binds `conn` and sends what was held for it; false when the caller should pause the client. */
-  private sendHeld(conn: UpstreamConn): boolean {
+  /** Binds `leg` and sends what was held for it; false when the caller should pause the client. */
+  private sendHeld(leg: UpstreamLeg): boolean {
     const held = this.held!;
     this.held = null;
-    this.bind(conn);
-    conn.writer.cork();
-    const ok = held.drainInto(conn.writer);
-    conn.writer.uncork();
-    return ok;
+    this.bind(leg);
+    return held.sendTo(leg, this);
   }
 
-  /** A connection freed up for this waiting request (FIFO): the held head and body go out on it. */
-  onUpstreamGranted(conn: UpstreamConn): void {
+  /** Queued → Forwarding: a connection freed up for this request (FIFO); what was held goes out on it. */
+  onUpstreamGranted(leg: UpstreamLeg): void {
     this.waitingIn = null;
-    if (this.finished || this.held === null) return this.session.server.pool.release(conn, true); // cannot happen: ending cancels the wait
+    if (this.#phase !== Phase.Queued || this.held === null) return leg.release(true); // cannot happen: ending cancels the wait
+    this.#phase = Phase.Forwarding;
     this.upstreamStartedAt = performance.now(); // upstream latency starts now, not in the queue
-    if (this.sendHeld(conn)) this.session.resumeReading(); // reading paused while it waited
-    else this.session.pauseReading();
+    if (this.sendHeld(leg)) this.client.resumeReading(); // reading paused while it waited
+    else this.client.pauseReading();
   }
 
-  /** Waited past the connect timeout for a connection. */
+  /** Queued → Done: waited past the connect timeout for a connection. */
   onUpstreamWaitFailed(err: LbError): void {
     this.waitingIn = null;
     this.fail(err);
   }
 
-  /** Lets go of the connection after a failure (see UpstreamPool.abandon), or of its place in the queue. */
-  private dropConn(): void {
-    if (this.conn !== null) this.session.server.pool.abandon(this.conn);
-    this.conn = null;
+  /** Lets go of the leg after a failure (see UpstreamLeg.abandon), or of its place in the queue. */
+  private dropLeg(): void {
+    this.up?.abandon();
+    this.up = null;
     if (this.waitingIn !== null) this.waitingIn.cancel(this);
     this.waitingIn = null;
   }
 
-  /** Where request bytes go: the held queue until launch, then the connection's writer. */
-  private upSink(): ByteSink | null { return this.held ?? this.conn?.writer ?? null; }
-
-  /** A piece of the request body from the client parser. */
+  /** A piece of the request body from the client. */
   requestBody(buf: Buffer, start: number, end: number): void {
-    if (this.finished) return;
+    if (this.#phase === Phase.Done) return;
     this.bytesIn += end - start;
-    if (this.bytesIn > this.session.server.maxBodyBytes) {
+    if (this.bytesIn > this.client.server.maxBodyBytes) {
       return this.fail(new LbError("BODY_TOO_LARGE", "request body too large"));
     }
-    if (this.replay !== null) this.keep(buf, start, end);
-    const sink = this.upSink();
-    if (sink === null) return;
-    const ok = this.req.bodyKind === BodyKind.Chunked ? emitChunk(sink, buf, start, end) : sink.write(buf, start, end);
+    if (this.replayBodyBytes > 0) (this.replay ??= new ReplayBody()).keep(buf, start, end, this.replayBodyBytes);
+    const sink = this.held ?? this.up;
     // while waiting for a connection nothing can be sent: stop reading rather than buffer the body
-    if (!ok || this.waitingIn !== null) this.session.pauseReading();
-  }
-
-  private keep(buf: Buffer, start: number, end: number): void {
-    if (this.replayLen + end - start > this.replayBodyBytes) {
-      this.replay = null;
-      return;
-    }
-    this.replay!.push(Buffer.from(buf.subarray(start, end))); // a copy: the parser's buffer is reused
-    this.replayLen += end - start;
+    if (sink !== null && (!sink.sendBody(buf, start, end) || this.#phase === Phase.Queued)) this.client.pauseReading();
   }
 
   /** The request can be sent again: no body bytes read yet, or every one of them kept. */
   replayable(): boolean {
-    return this.bytesIn === 0 || (this.replay !== null && this.replayLen === this.bytesIn);
+    return this.bytesIn === 0 || (this.replay !== null && this.replay.covers(this.bytesIn));
   }
 
-  /** The client's request is complete. */
-  requestEnd(trailers: Buffer | null): void {
-    this.requestDone = true;
+  /** The client's request is complete (with its trailers, if any). */
+  requestEnd(trailers: Trailers | null): void {
+    this.#requestDone = true;
     this.trailers = trailers;
-    if (this.finished) return;
-    const sink = this.upSink();
-    if (this.req.bodyKind === BodyKind.Chunked && sink !== null) emitLastChunk(sink, trailers);
-    if (!this.headSent) this.session.awaitResponse(this.responseTimeoutMs);
-    if (this.responseDone) this.complete(true);
-  }
-
-  /** The response has been relayed: gives the connection back and lets the session go on. */
-  complete(reusable: boolean): void {
-    if (this.finished) return;
-    this.finished = true;
-    if (!this.bodyRead()) this.closeAfter = true;
-    const conn = this.conn;
-    this.conn = null;
-    if (conn !== null) {
-      const keep = reusable && this.requestDone && !this.tunnel && this.res !== null && this.res.keepAlive;
-      this.session.server.pool.release(conn, keep);
-    }
-    this.session.exchangeDone(this);
-  }
-
-  /** Fails the exchange: an error reply when nothing was sent yet, else the client is cut off. */
-  fail(err: LbError): void {
-    if (this.finished) return;
-    this.error = err;
-    this.held = null;
-    this.dropConn();
-    if (this.headSent) {
-      this.finished = true;
-      this.closeAfter = true;
-      this.session.exchangeAborted(this);
-      return;
-    }
-    this.reply(this.session.server.hooks.onProxyFailure?.(this, err) ?? errorReply(err));
-  }
-
-  /** Writes a proxy-made response and finishes. */
-  reply(reply: ProxyReply): void {
-    if (this.finished) return;
-    this.held = null;
-    this.dropConn();
-    this.finished = true;
-    this.status = reply.status;
-    this.replyErrorCode = reply.errorCode ?? null;
-    if (!this.bodyRead() || this.error?.source === "downstream") this.closeAfter = true;
-    this.session.writer.write(encodeReply(reply, this.closeAfter, this.req.method === "HEAD"));
-    this.session.exchangeDone(this);
+    if (this.#phase === Phase.Done) return;
+    (this.held ?? this.up)?.sendEnd(trailers);
+    if (this.#phase < Phase.Responding) this.client.awaitResponse(this.responseTimeoutMs);
+    if (this.#phase === Phase.Relayed) this.complete(true);
   }
 
   /** The whole request has been read from the client (a bodiless one as soon as its head is). */
   bodyRead(): boolean {
-    return this.requestDone || this.req.bodyKind === BodyKind.None;
+    return this.#requestDone || this.req.bodyKind === BodyKind.None;
   }
 
-  // UpstreamHandler and the response parser's MessageHandler: the response side is response-relay.ts
+  // ---- response direction (LegOwner: what every kind of leg reports) ----
+
+  /**
+   * Forwarding → Responding: the backend's final head, after retryOnResponse had its say. Interim
+   * heads are passed on as they come; a 101 goes to `switchProtocols`.
+   */
+  responseHead(res: ResponseHead): void {
+    if (res.bodyKind === BodyKind.Tunnel) return this.switchProtocols(res);
+    const client = this.client, hooks = client.server.hooks;
+    if (res.status < 200) return client.writeInterim(this, res);
+    if (hooks.retryOnResponse && this.replayable() && this.attempt < 10 && hooks.retryOnResponse(this, res)) {
+      return this.retryAfterResponse();
+    }
+    this.res = res;
+    this.responseStartedAt = performance.now();
+    hooks.onResponse?.(this, res);
+    markDropped(res, this.dropResponseFields);
+    this.status = res.status;
+    this.#phase = Phase.Responding;
+    client.streaming();
+    if (!client.writeHead(this, res)) this.up?.pause();
+  }
+
+  /**
+   * Forwarding → Tunnel on a 101 (a CONNECT 2xx never gets here: CONNECT is refused), only when it
+   * switches to a protocol the request offered; otherwise the client gets a 502 BAD_UPGRADE and
+   * its connection closes (bytes it sent after the request were for the tunnel).
+   */
+  private switchProtocols(res: ResponseHead): void {
+    const refused = refusedSwitch(res, this.upgradeOffer);
+    if (refused !== null) {
+      if (refused.code === "BAD_UPGRADE") this.#closeAfter = true;
+      return this.fail(refused);
+    }
+    this.res = res;
+    this.status = 101;
+    this.#phase = Phase.Tunnel;
+    this.responseStartedAt = performance.now();
+    this.client.startTunnel(this, res);
+  }
+
+  /** Response body bytes (raw chunk framing included when the client side asked for it). */
+  responseBody(buf: Buffer, start: number, end: number): void {
+    this.bytesOut += end - start;
+    if (!this.client.writeBody(buf, start, end)) this.up?.pause();
+  }
+
+  /**
+   * Responding → Relayed: the response ended. It completes at once when it is delimited by the
+   * close, or when the client is still sending (then the client connection closes); otherwise the
+   * leg completes it, knowing whether its connection is clean.
+   */
+  responseEnd(trailers: Trailers | null): void {
+    if (this.#phase !== Phase.Responding) return;
+    this.#phase = Phase.Relayed;
+    this.client.writeEnd(trailers);
+    if (this.res!.bodyKind === BodyKind.Close || !this.#requestDone) this.complete(false);
+  }
+
+  /** The leg broke before the response ended: another attempt when safe and allowed, else fail. */
+  upstreamFailed(err: LbError, responded: boolean): void {
+    if (this.#phase === Phase.Done) return;
+    if (this.#phase === Phase.Tunnel) return this.complete(false);
+    if (this.res === null && !responded && this.replayable() && this.shouldRetry(err)) return this.retry();
+    this.fail(responded && !this.responseStarted ? new LbError("UPSTREAM_PROTOCOL", "backend closed mid-response", { cause: err }) : err);
+  }
+
+  /** The hook decides; by default one retry of a bodiless request on a reused connection (keep-alive race). */
+  private shouldRetry(err: LbError): boolean {
+    if (this.attempt >= 10) return false;
+    const hook = this.client.server.hooks.onConnectFailure;
+    if (hook !== undefined) return hook(this, err);
+    if (err.code === "UPSTREAM_REFUSED") return this.attempt < 3; // never processed: safe whatever the method
+    return err.retryable && this.req.bodyKind === BodyKind.None && this.reusedConnection && this.attempt < 2;
+  }
+
+  /** Relayed → Done (or Tunnel → Done): gives the leg back and lets the client side go on. */
+  complete(reusable: boolean): void {
+    if (this.#phase === Phase.Done) return;
+    const wasTunnel = this.#phase === Phase.Tunnel;
+    this.#phase = Phase.Done;
+    if (!this.bodyRead()) this.#closeAfter = true;
+    const leg = this.up;
+    this.up = null;
+    if (leg !== null) leg.release(reusable && this.#requestDone && !wasTunnel && this.res !== null && this.res.keepAlive);
+    this.client.exchangeDone(this);
+  }
+
+  /** Any phase → Done: an error reply when nothing was sent yet, else the client is cut off. */
+  fail(err: LbError): void {
+    if (this.#phase === Phase.Done) return;
+    this.error = err;
+    this.held = null;
+    this.dropLeg();
+    if (this.responseStarted) {
+      this.#phase = Phase.Done;
+      this.#closeAfter = true;
+      this.client.exchangeAborted(this);
+      return;
+    }
+    this.reply(this.client.server.hooks.onProxyFailure?.(this, err) ?? errorReply(err));
+  }
+
+  /** Any phase before a response → Done: writes a proxy-made response (a gRPC error to a gRPC call). */
+  reply(reply: ProxyReply): void {
+    if (this.#phase === Phase.Done) return;
+    this.held = null;
+    this.dropLeg();
+    this.#phase = Phase.Done;
+    if (isGrpc(this.req)) reply = grpcReply(reply);
+    this.status = reply.status;
+    this.replyErrorCode = reply.errorCode ?? null;
+    if (!this.bodyRead() || this.error?.source === "downstream") this.#closeAfter = true;
+    this.client.writeReply(this, reply);
+    this.client.exchangeDone(this);
+  }
+
+  /** Forwarding → Forwarding on another attempt: a retryable failure before any response byte. */
+  retry(): void {
+    this.up = null;
+    this.attemptUpstream();
+    if (this.#phase === Phase.Done) return;
+    // The body read so far (all of it: only a replayable request is retried); the rest streams after it.
+    const sink = this.held ?? (this.up as UpstreamLeg | null);
+    if (sink === null) return;
+    if (this.replay !== null) for (const b of this.replay.pieces()) sink.sendBody(b, 0, b.length);
+    if (this.#requestDone) sink.sendEnd(this.trailers);
+  }
+
+  /** retryOnResponse said yes: the response is dropped with its leg, and the request sent again. */
+  private retryAfterResponse(): void {
+    this.up?.destroy();
+    this.retry();
+  }
+
+  /** The leg can take request bytes again. */
+  onUpstreamDrain(): void {
+    this.client.resumeReading();
+  }
+
+  // ---- UpstreamHandler: an HTTP/1.1 leg's bytes, parsed by response-relay.ts ----
+
   onUpstreamData(conn: UpstreamConn, data: Buffer): void {
     try {
       relayData(this, conn, data);
@@ -246,27 +350,8 @@ export class Exchange<U = unknown> extends RequestCtx<U> implements ConnWaiter {
       this.fail(hookFailed(e)); // onResponse threw
     }
   }
-  onHead(res: ResponseHead): void { relayHead(this, res); }
-  onBody(buf: Buffer, start: number, end: number): void { relayBody(this, buf, start, end); }
-  onEnd(): void { relayEnd(this); }
-  onUpstreamDrain(): void { this.session.resumeReading(); }
+  onHead(res: ResponseHead): void { this.responseHead(res); }
+  onBody(buf: Buffer, start: number, end: number): void { this.responseBody(buf, start, end); }
+  onEnd(trailers: Buffer | null): void { relayEnd(this, trailers); }
   onUpstreamClose(conn: UpstreamConn, err: LbError): void { relayClose(this, conn, err); }
-
-  /** Another attempt after a retryable failure before any response byte: selectUpstream runs again. */
-  retry(): void {
-    this.conn = null;
-    this.attemptUpstream();
-    const sink = this.upSink();
-    if (this.finished || sink === null || this.replay === null) return;
-    // The body read so far, framed as the first attempt framed it; the rest streams after it.
-    const chunked = this.req.bodyKind === BodyKind.Chunked;
-    for (const b of this.replay) chunked ? emitChunk(sink, b, 0, b.length) : sink.write(b, 0, b.length);
-    if (chunked && this.requestDone) emitLastChunk(sink, this.trailers);
-  }
-
-  /** retryOnResponse said yes: the response is dropped with its connection, and the request sent again. */
-  retryAfterResponse(): void {
-    this.conn?.destroy();
-    this.retry();
-  }
 }

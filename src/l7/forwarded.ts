@@ -48,6 +48,10 @@ export function forwardingFields(
   if ((!trust || !req.has(H.X_FORWARDED_HOST)) && req.hostStart >= 0) s += `x-forwarded-host: ${req.host}\r\n`;
   if (generatedId !== null) s += `x-request-id: ${generatedId}\r\n`;
   if (upgrade !== null) s += `upgrade: ${upgrade}\r\nconnection: upgrade\r\n`;
+  // WebSocket over HTTP/2 has no key (RFC 8441 §5); the HTTP/1.1 handshake needs one (RFC 6455 §4.1)
+  if (upgrade !== null && req.protocol !== "" && req.indexOf("sec-websocket-key") < 0) {
+    s += `sec-websocket-key: ${Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString("base64")}\r\n`;
+  }
   return s;
 }
 

@@ -1,4 +1,4 @@
-/** @module The L7 data plane: Fulcrum's HTTP/1.1 engine, upstream pools and phase hooks. */
+/** @module The L7 data plane: Fulcrum's HTTP/1.1 and HTTP/2 engine, upstream pools and phase hooks. */
 export * from "../http/index.ts";
 export * from "./hooks.ts";
 export { startProxy, type ProxyOptions, type ProxyServer } from "./proxy.ts";
@@ -7,3 +7,4 @@ export { UpstreamPool, DEFAULT_POOL_OPTIONS, poolKey, splitAddress, type PoolOpt
 export type { UpstreamConn, UpstreamHandler } from "./upstream-conn.ts";
 export { ConnGroup, type ConnLimits, type ConnOverflowKind, type ConnWaiter } from "./conn-group.ts";
 export { encodeReply, errorReply } from "./reply.ts";
+export { isGrpc, grpcTimeoutMs, grpcReply, grpcStatusOf } from "./grpc.ts";

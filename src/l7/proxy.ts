@@ -1,14 +1,16 @@
 /**
- * The L7 listener: Fulcrum's HTTP/1.1 engine over Bun.listen (plain TCP, or TLS when `tls` is
- * given) with keep-alive upstream pools over Bun.connect. Routing, balancing and retries plug in
+ * The L7 listener: Fulcrum's HTTP/1.1 and HTTP/2 engine over Bun.listen (plain TCP, or TLS when
+ * `tls` is given; h2 by ALPN, h2c by prior knowledge) with upstream pools over Bun.connect. Routing, balancing and retries plug in
  * through ProxyHooks; nothing here knows about the config or the selectors.
  */
 import type { SocketHandler, TCPSocketListenOptions, TLSOptions } from "bun";
 import { DEFAULT_LIMITS, type HttpLimits } from "../http/index.ts";
+import { H2Counters, type H2Options } from "../h2/index.ts";
 import type { ProxyHooks } from "./hooks.ts";
 import type { ProxyAcceptOptions } from "../net/index.ts";
 import { DEFAULT_TIMEOUTS, ServerCore, type ProxyTimeouts } from "./server-core.ts";
 import { Session } from "./session.ts";
+import type { ClientConn } from "./client-conn.ts";
 import { UpstreamPool, type PoolOptions } from "./upstream-pool.ts";
 
 export interface ProxyOptions<U = unknown> {
@@ -38,6 +40,13 @@ export interface ProxyOptions<U = unknown> {
   acceptProxy?: ProxyAcceptOptions;
   /** With `tls`: called for each connection closed because its handshake outlived timeouts.handshakeMs. */
   onHandshakeTimeout?: () => void;
+  /**
+   * Plain listeners: a connection that opens with HTTP/2's preface is served as h2c (prior
+   * knowledge; default true). TLS listeners speak HTTP/2 when ALPN (in `tls`) picks h2.
+   */
+  h2c?: boolean;
+  /** HTTP/2 settings and protections; `counters` is where its connections count (shared). */
+  h2?: Partial<H2Options>;
   /** A pool shared between listeners; by default each listener owns one (closed on stop). */
   pool?: UpstreamPool;
   poolOptions?: Partial<PoolOptions>;
@@ -71,19 +80,22 @@ export function startProxy<U>(opts: ProxyOptions<U>): ProxyServer {
     opts.maxBodyBytes ?? Number.POSITIVE_INFINITY,
   );
   core.acceptProxy = opts.acceptProxy;
+  core.h2c = opts.h2c ?? true;
+  // WebSocket over HTTP/2 (RFC 8441) is offered: its streams go to backends as HTTP/1.1 upgrades
+  core.h2 = { enableConnectProtocol: true, ...opts.h2, counters: opts.h2?.counters ?? new H2Counters() };
   core.onHandshakeTimeout = opts.onHandshakeTimeout;
-  const handlers: SocketHandler<Session> = {
+  const handlers: SocketHandler<ClientConn> = {
     open(s) {
       const session = new Session(core, s);
       s.data = session;
       core.sessions.add(session);
     },
     data: (s, d) => s.data.onData(d as Buffer),
-    drain: (s) => s.data.writer.flush(),
+    drain: (s) => s.data.onDrain(),
     end: (s) => s.data.onClientEnd(),
     close(s) {
       core.sessions.delete(s.data);
-      s.data.onClose();
+      s.data.onSocketClosed();
     },
     error(s) {
       s.data?.socket.end();
@@ -97,12 +109,12 @@ export function startProxy<U>(opts: ProxyOptions<U>): ProxyServer {
   // after the handshake (measured on Bun 1.4.4): without one, a client that never finishes its
   // handshake is invisible here and no deadline could close it.
   if (opts.tls) handlers.handshake = (s) => s.data.handshakeDone();
-  const listener = Bun.listen<Session>({
+  const listener = Bun.listen<ClientConn>({
     ...(opts.fd !== undefined ? { fd: opts.fd } : { hostname: opts.hostname ?? "127.0.0.1", port: opts.port ?? 0 }),
     socket: handlers,
     ...(opts.tls ? { tls: opts.tls } : {}),
     ...(opts.reusePort ? { reusePort: true } : {}),
-  } as TCPSocketListenOptions<Session>);
+  } as TCPSocketListenOptions<ClientConn>);
   return {
     // An adopted descriptor's listener reads hostname and port as undefined: the caller named them.
     hostname: listener.hostname ?? opts.hostname ?? "127.0.0.1",

@@ -1,15 +1,7 @@
 /** Responses the proxy writes itself: error replies and hook replies. */
 import type { LbError } from "../errors.ts";
-import type { HttpParseError } from "../http/index.ts";
+import { reasonPhrase, type HttpParseError } from "../http/index.ts";
 import type { ProxyReply } from "./hooks.ts";
-
-const REASONS: Record<number, string> = {
-  200: "OK", 301: "Moved Permanently", 302: "Found", 307: "Temporary Redirect", 308: "Permanent Redirect",
-  400: "Bad Request", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed", 408: "Request Timeout",
-  413: "Content Too Large", 414: "URI Too Long", 429: "Too Many Requests", 431: "Request Header Fields Too Large",
-  499: "Client Closed Request", 500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable",
-  504: "Gateway Timeout",
-};
 
 /** The reply for an LbError: its status, `x-fulcrum-error: CODE`, and "CODE[: reason]\n" as the body. */
 export function errorReply(err: LbError): ProxyReply {
@@ -20,7 +12,7 @@ export function errorReply(err: LbError): ProxyReply {
 /** Serialises a reply; `close` adds `connection: close`. HEAD replies carry no body bytes. */
 export function encodeReply(reply: ProxyReply, close: boolean, head = false): Buffer {
   const body = reply.body === undefined ? Buffer.alloc(0) : typeof reply.body === "string" ? Buffer.from(reply.body) : reply.body;
-  let s = `HTTP/1.1 ${reply.status} ${REASONS[reply.status] ?? "Unknown"}\r\n`;
+  let s = `HTTP/1.1 ${reply.status} ${reasonPhrase(reply.status)}\r\n`;
   if (reply.errorCode !== undefined) s += `x-fulcrum-error: ${reply.errorCode}\r\n`;
   let typed = false;
   for (const [k, v] of Object.entries(reply.fields ?? {})) {

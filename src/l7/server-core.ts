@@ -4,8 +4,9 @@
  * one per connection): each session's wait deadline and its request's request_timeout_ms.
  */
 import { DEFAULT_LIMITS, type HttpLimits } from "../http/index.ts";
+import { H2Counters, type H2Options } from "../h2/index.ts";
+import type { ClientConn } from "./client-conn.ts";
 import type { ProxyHooks } from "./hooks.ts";
-import type { Session } from "./session.ts";
 import type { ProxyAcceptOptions } from "../net/index.ts";
 import type { UpstreamPool } from "./upstream-pool.ts";
 
@@ -28,7 +29,11 @@ export const DEFAULT_TIMEOUTS: Readonly<ProxyTimeouts> = Object.freeze({ handsha
 export class ServerCore {
   /** Coarse clock (ms), advanced by the sweep: deadlines are whole-second business. */
   now = Date.now();
-  readonly sessions = new Set<Session>();
+  readonly sessions = new Set<ClientConn>();
+  /** Plain listeners: a connection that opens with the HTTP/2 preface is h2c (prior knowledge). */
+  h2c = false;
+  /** HTTP/2 settings and protections of this listener's connections (counters shared by all). */
+  h2: Partial<H2Options> & { counters: H2Counters } = { counters: new H2Counters() };
   /** Require a PROXY header (v1/v2) from every client, accepted from these peers only. */
   acceptProxy: ProxyAcceptOptions | undefined;
   /** Called for each connection closed because its TLS handshake did not finish within handshakeMs. */
@@ -51,16 +56,7 @@ export class ServerCore {
   private sweep(): void {
     if (this.onDrained !== null && this.sessions.size === 0) return this.finish();
     const now = (this.now = Date.now());
-    for (const s of this.sessions) {
-      if (s.requestDeadline !== 0 && now > s.requestDeadline) {
-        s.requestDeadline = 0;
-        s.onRequestDeadline();
-        continue;
-      }
-      if (s.deadline === 0 || now <= s.deadline) continue;
-      s.deadline = 0; // fires once; the handler sets the next deadline if the session lives on
-      s.onDeadline();
-    }
+    for (const s of this.sessions) s.sweep(now);
   }
 
   /**
@@ -71,11 +67,12 @@ export class ServerCore {
     if (drained === undefined || this.sessions.size === 0) return this.finish(drained);
     this.draining = true;
     this.onDrained = drained;
+    for (const s of this.sessions) s.drain();
     // Idle keep-alive connections close after a short grace, not at once: a request a client sent
     // just before the stop is still on the wire, and closing under it would lose it. Requests that
     // arrive meanwhile are answered with `connection: close`.
     const idle = setTimeout(() => {
-      for (const s of this.sessions) if (s.exchange === null && !s.parser.midHead) s.socket.end();
+      for (const s of this.sessions) s.closeIfIdle();
     }, IDLE_CLOSE_GRACE_MS);
     idle.unref?.();
   }

@@ -6,28 +6,31 @@
  */
 import type { Socket } from "bun";
 import { LbError } from "../errors.ts";
-import { ProxyHeaderReader } from "../net/index.ts";
-import { RequestParser, type HttpParseError, type MessageHandler, type RequestHead } from "../http/index.ts";
+import { RequestParser, type HttpParseError, type MessageHandler, type RequestHead, type ResponseHead } from "../http/index.ts";
+import type { ClientConn } from "./client-conn.ts";
+import type { ClientExchange, ClientSide } from "./client-side.ts";
 import { Exchange } from "./exchange.ts";
+import { H1Output } from "./h1-output.ts";
+import { writeSwitchHead } from "./h1-response.ts";
 import { hookFailed, runOnLog, runOnParseError } from "./guard.ts";
 import { identityFields } from "./forwarded.ts";
 import { encodeReply, errorReply } from "./reply.ts";
 import type { ServerCore } from "./server-core.ts";
-import { Deadline, Wait } from "./deadline.ts";
-import { SocketWriter, type WriterOwner } from "./writer.ts";
+import { Wait } from "./deadline.ts";
+import { H2Session } from "./h2-session.ts";
+import { ConnPreamble } from "./conn-preamble.ts";
 
 /** Above this many unparsed pipelined bytes, stop reading from the client until they are used. */
 const MAX_PENDING = 64 * 1024;
 
-export class Session extends Deadline implements MessageHandler<RequestHead>, WriterOwner {
+export class Session extends H1Output implements MessageHandler<RequestHead>, ClientSide, ClientConn {
   readonly parser: RequestParser;
-  readonly writer = new SocketWriter(this);
   /** The client: the TCP peer, or the source a trusted PROXY header carried. */
   clientAddress: string;
   /** X-Forwarded-For/Proto lines for this connection, built once (again after a PROXY header). */
   identity: string;
-  /** Set while the connection's PROXY header (required on this listener) is still being read. */
-  private proxyReader: ProxyHeaderReader | null = null;
+  /** Set while a PROXY header (required on this listener) or an h2c preface may still come. */
+  private preamble: ConnPreamble | null = null;
   exchange: Exchange | null = null;
   /** True while a client packet is being parsed (see consumeCorked). */
   corking = false;
@@ -36,27 +39,45 @@ export class Session extends Deadline implements MessageHandler<RequestHead>, Wr
   private clientEnded = false;
   private readPaused = false;
 
-  constructor(server: ServerCore, readonly socket: Socket<Session>) {
+  constructor(server: ServerCore, readonly socket: Socket<ClientConn>) {
     super(server);
     this.parser = new RequestParser(this, server.limits);
     this.clientAddress = socket.remoteAddress;
     this.identity = identityFields(this.clientAddress, server.proto);
     this.writer.attach(socket as Socket<unknown>);
-    if (server.acceptProxy) this.proxyReader = new ProxyHeaderReader(this.clientAddress, server.acceptProxy);
+    const h2c = server.h2c && server.proto === "http";
+    if (server.acceptProxy || h2c) this.preamble = new ConnPreamble(this.clientAddress, server.acceptProxy, h2c);
     if (server.proto === "https") this.awaitHandshake();
+  }
+
+  /** ALPN said h2: the connection is an HTTP/2 one from its first byte. */
+  override handshakeDone(): void {
+    super.handshakeDone();
+    if (this.socket.alpnProtocol === "h2") this.becomeH2();
+  }
+
+  /** Hands the socket to an H2Session; this session is done with it (it never parsed a request). */
+  private becomeH2(): H2Session {
+    this.closing = true;
+    this.parser.halt();
+    const h2 = new H2Session(this.server, this.socket, this.clientAddress, this.identity);
+    this.socket.data = h2;
+    this.server.sessions.delete(this);
+    this.server.sessions.add(h2);
+    return h2;
   }
 
   onData(buf: Buffer): void {
     if (this.closing) return;
-    if (this.proxyReader !== null) {
-      const rest = this.readProxyHeader(buf);
-      if (rest === null || rest.length === 0) return;
+    if (this.preamble !== null) {
+      const rest = this.readPreamble(buf);
+      if (rest === null) return;
       buf = rest;
     }
     const ex = this.exchange;
     if (ex !== null && ex.tunnel) {
       this.touch();
-      if (ex.conn !== null && !ex.conn.write(buf)) this.pauseReading();
+      if (!(ex.up === null || ex.up.tunnelWrite(buf))) this.pauseReading();
       return;
     }
     if (this.pending !== null) return this.stash(buf, 0);
@@ -64,34 +85,39 @@ export class Session extends Deadline implements MessageHandler<RequestHead>, Wr
   }
 
   /**
-   * Reads the PROXY header every connection on this listener must start with (from trusted peers
-   * only); its source becomes the client identity. Returns the bytes after it, or null while it is
-   * incomplete or after closing the connection for an untrusted peer or a malformed header.
+   * The connection's preamble (see ConnPreamble): a PROXY header's source becomes the client
+   * identity; HTTP/2's preface hands the connection to an H2Session. Returns the bytes to parse as
+   * HTTP/1.1, or null (nothing yet, the connection closed, or handed over).
    */
-  private readProxyHeader(buf: Buffer): Buffer | null {
-    const r = this.proxyReader!.push(buf);
-    if (r.status === "need_more") return null;
-    if (r.status === "invalid") {
+  private readPreamble(buf: Buffer): Buffer | null {
+    const r = this.preamble!.push(buf);
+    if (r === "wait") return null;
+    if (r === "invalid") {
       this.closing = true;
       this.socket.end();
       return null;
     }
-    this.proxyReader = null;
-    if (r.header.source) {
-      this.clientAddress = r.header.source.ip;
-      this.identity = identityFields(this.clientAddress, this.server.proto);
+    const source = this.preamble!.source;
+    this.preamble = null;
+    if (source !== null) {
+      this.clientAddress = source;
+      this.identity = identityFields(source, this.server.proto);
     }
-    return Buffer.from(r.rest.buffer, r.rest.byteOffset, r.rest.length);
+    if (r.h2) {
+      this.becomeH2().onData(r.bytes);
+      return null;
+    }
+    return r.bytes.length === 0 ? null : r.bytes;
   }
 
   /** Upstream writes made while parsing one packet leave together, after the whole packet parsed. */
   private consumeCorked(buf: Buffer): void {
     this.corking = true;
-    const conn = this.exchange?.conn;
-    conn?.writer.cork();
+    const corked = this.exchange?.up ?? null;
+    corked?.cork();
     this.consume(buf);
     this.corking = false;
-    conn?.writer.uncork();
+    corked?.uncork();
     this.exchange?.launch(); // uncorks (or connects for) an exchange started by this packet
   }
 
@@ -141,10 +167,10 @@ export class Session extends Deadline implements MessageHandler<RequestHead>, Wr
   }
 
   /** The current exchange finished normally (or with an error reply). */
-  exchangeDone(ex: Exchange): void {
+  exchangeDone(ex: ClientExchange): void {
     if (this.exchange === ex) this.exchange = null;
     this.requestDeadline = 0;
-    runOnLog(this.server.hooks, ex);
+    runOnLog(this.server.hooks, ex as Exchange);
     if (ex.closeAfter || this.server.draining) return this.shutdown(null);
     this.idleOrHeader(false);
     this.resumeReading();
@@ -157,10 +183,10 @@ export class Session extends Deadline implements MessageHandler<RequestHead>, Wr
   }
 
   /** The exchange broke after its response started: the client cannot be told, so it is cut off. */
-  exchangeAborted(ex: Exchange): void {
+  exchangeAborted(ex: ClientExchange): void {
     if (this.exchange === ex) this.exchange = null;
     this.requestDeadline = 0;
-    runOnLog(this.server.hooks, ex);
+    runOnLog(this.server.hooks, ex as Exchange);
     this.closing = true;
     this.parser.halt();
     this.writer.discard();
@@ -168,14 +194,15 @@ export class Session extends Deadline implements MessageHandler<RequestHead>, Wr
   }
 
   /** 101 relayed: from now on client bytes go straight to the backend. */
-  startTunnel(): void {
+  startTunnel(_ex: ClientExchange, res: ResponseHead): void {
+    writeSwitchHead(res, this.writer);
     this.requestDeadline = 0; // an upgraded connection lives as long as its peers want (idle timeout only)
     this.parser.halt();
     this.wait = Wait.Transfer;
     this.touch();
-    const p = this.pending, conn = this.exchange?.conn;
+    const p = this.pending, ex = this.exchange;
     this.pending = null;
-    if (p !== null && conn != null && !conn.write(p)) this.pauseReading();
+    if (p !== null && ex?.up != null && !ex.up.tunnelWrite(p)) this.pauseReading();
     this.resumeReading();
   }
 
@@ -190,19 +217,43 @@ export class Session extends Deadline implements MessageHandler<RequestHead>, Wr
     this.wait = Wait.Idle;
   }
 
+  // ---- ClientConn ----
+
+  onDrain(): void {
+    this.writer.flush();
+  }
+
+  sweep(now: number): void {
+    if (this.requestDeadline !== 0 && now > this.requestDeadline) {
+      this.requestDeadline = 0;
+      return this.onRequestDeadline();
+    }
+    if (this.deadline === 0 || now <= this.deadline) return;
+    this.deadline = 0; // fires once; the handler sets the next deadline if the session lives on
+    this.onDeadline();
+  }
+
+  drain(): void {
+    // responses in flight say `connection: close`; idle connections close after the stop's grace
+  }
+
+  closeIfIdle(): void {
+    if (this.exchange === null && !this.parser.midHead) this.socket.end();
+  }
+
   onWriterDrained(): void {
-    this.exchange?.conn?.resume();
+    this.exchange?.up?.resume();
   }
 
   /** Client sent FIN: finish what is in flight, then close. */
   onClientEnd(): void {
     this.clientEnded = true;
     const ex = this.exchange;
-    if (ex !== null && ex.tunnel) return void ex.conn?.writer.end();
+    if (ex !== null && ex.tunnel) return ex.up?.tunnelEnd();
     if (ex === null && this.pending === null) this.shutdown(null);
   }
 
-  onClose(): void {
+  onSocketClosed(): void {
     this.closing = true;
     this.parser.halt();
     const ex = this.exchange;
@@ -246,7 +297,7 @@ export class Session extends Deadline implements MessageHandler<RequestHead>, Wr
   onRequestDeadline(): void {
     const ex = this.exchange;
     if (ex === null || ex.finished || ex.tunnel) return;
-    ex.conn?.destroy();
+    ex.up?.destroy();
     ex.fail(new LbError("UPSTREAM_TIMEOUT", "request_timeout_ms passed before the response ended", { details: [{ timeout: "request" }] }));
   }
 

@@ -5,6 +5,7 @@
  * proxy did not forward (h2c, say) must never open a tunnel. Only requests that ask for an upgrade
  * come here, so the string work is off the common path.
  */
+import { LbError } from "../errors.ts";
 import type { RequestHead, ResponseHead } from "../http/index.ts";
 
 /** The upgrades a request may ask for unless a hook says otherwise: WebSocket (RFC 6455). */
@@ -18,6 +19,8 @@ export const DEFAULT_UPGRADES: readonly string[] = Object.freeze(["websocket"]);
  */
 export function upgradeOffer(req: RequestHead, allowed: readonly string[]): string | null {
   if (!req.upgrade || req.versionMinor !== 1 || allowed.length === 0) return null;
+  // an HTTP/2 extended CONNECT names one protocol, no Upgrade field
+  if (req.protocol !== "") return allows(allowed, req.protocol.toLowerCase()) ? req.protocol : null;
   let offer = "";
   for (let i = req.indexOf("upgrade"); i >= 0; i = req.indexOf("upgrade", i + 1)) {
     for (const item of req.valueAt(i).split(",")) {
@@ -55,4 +58,15 @@ export function upgradeAnswered(res: ResponseHead, offer: string): boolean {
 function protocolName(protocol: string): string {
   const slash = protocol.indexOf("/");
   return slash < 0 ? protocol : protocol.slice(0, slash);
+}
+
+/**
+ * Why a tunnel-opening response must not open one (null = it may): anything but a 101 (a CONNECT
+ * 2xx never gets here: CONNECT is refused), or a 101 to a protocol `offer` did not name.
+ */
+export function refusedSwitch(res: ResponseHead, offer: string | null): LbError | null {
+  if (res.status !== 101) return new LbError("UPSTREAM_PROTOCOL", "unexpected tunnel response");
+  if (offer !== null && upgradeAnswered(res, offer)) return null;
+  const why = offer === null ? "no upgrade was offered" : `the offer was ${offer}`;
+  return new LbError("BAD_UPGRADE", `the backend switched protocols, but ${why}`, { source: "upstream" });
 }

@@ -1,13 +1,16 @@
 /**
- * One keep-alive connection to a backend, owned by the pool while idle and by one exchange at a
- * time otherwise. It carries its own response parser (reused across exchanges) and tells its
- * current handler about data, drain and close.
+ * One keep-alive HTTP/1.1 connection to a backend, owned by the pool while idle and by one
+ * exchange at a time otherwise (as its UpstreamLeg). It carries its own response parser (reused
+ * across exchanges) and tells its current handler about data, drain and close.
  */
 import type { Socket } from "bun";
 import { LbError } from "../errors.ts";
-import { ResponseParser, type HttpLimits, type MessageHandler, type ResponseHead } from "../http/index.ts";
+import { BodyKind, ResponseParser, emitChunk, emitLastChunk, type HttpLimits, type MessageHandler, type ResponseHead } from "../http/index.ts";
+import { emitUpstreamHead } from "./forwarded.ts";
 import { SocketWriter, type WriterOwner } from "./writer.ts";
 import type { ConnGroup } from "./conn-group.ts";
+import { trailerLines, type Trailers } from "./trailers.ts";
+import type { LegOwner, UpstreamLeg } from "./upstream-leg.ts";
 
 /** What an exchange implements to use an upstream connection. */
 export interface UpstreamHandler extends MessageHandler<ResponseHead> {
@@ -29,9 +32,13 @@ export const enum ConnState { Connecting, Open, Closed }
 export interface ConnOwner {
   /** Called exactly once, when the connection leaves the open/connecting states (its slot frees). */
   closed(conn: UpstreamConn): void;
+  /** Takes the connection back: kept idle when `reusable`, else closed. */
+  release(conn: UpstreamConn, reusable: boolean): void;
+  /** Takes back a connection whose exchange failed (kept only if nothing of it was sent). */
+  abandon(conn: UpstreamConn): void;
 }
 
-export class UpstreamConn implements WriterOwner {
+export class UpstreamConn implements WriterOwner, UpstreamLeg {
   state = ConnState.Connecting;
   socket: Socket<UpstreamConn> | null = null;
   handler: UpstreamHandler | null;
@@ -48,6 +55,8 @@ export class UpstreamConn implements WriterOwner {
   timer: ReturnType<typeof setTimeout> | null = null;
   /** On its group's idle stack now. */
   pooled = false;
+  /** The current request body goes chunked (re-framed as it came, or an HTTP/2 body of no declared length). */
+  private chunked = false;
 
   /**
    * `key` is the pool key (address, plus the TLS server name when TLS is on); `group` is what the
@@ -69,6 +78,53 @@ export class UpstreamConn implements WriterOwner {
     this.parser.handler = handler;
     this.received = 0;
     this.uses++;
+  }
+
+  get reused(): boolean {
+    return this.uses > 0;
+  }
+
+  // ---- UpstreamLeg: one exchange's request in HTTP/1.1 framing ----
+
+  sendHead(ex: LegOwner): void {
+    const req = ex.req;
+    this.parser.expect(req.method);
+    this.parser.raw = ex.client.rawChunks(req);
+    this.chunked = req.bodyKind === BodyKind.Chunked;
+    emitUpstreamHead(ex, ex.client.identity, this.address, ex.generatedId, ex.upgradeOffer, this.writer);
+  }
+
+  sendBody(buf: Buffer, start: number, end: number): boolean {
+    return this.chunked ? emitChunk(this.writer, buf, start, end) : this.writer.write(buf, start, end);
+  }
+
+  sendEnd(trailers: Trailers | null): void {
+    if (!this.chunked) return;
+    emitLastChunk(this.writer, trailers === null || Buffer.isBuffer(trailers) ? trailers : trailerLines(trailers));
+  }
+
+  cork(): void {
+    this.writer.cork();
+  }
+
+  uncork(): void {
+    this.writer.uncork();
+  }
+
+  tunnelWrite(buf: Buffer): boolean {
+    return this.write(buf);
+  }
+
+  tunnelEnd(): void {
+    this.writer.end();
+  }
+
+  release(reusable: boolean): void {
+    this.owner.release(this, reusable);
+  }
+
+  abandon(): void {
+    this.owner.abandon(this);
   }
 
   /** True while nothing of the current exchange has reached the backend. */

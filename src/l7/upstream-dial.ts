@@ -22,10 +22,12 @@ function connectFailed(address: string, cause: unknown): LbError {
   return new LbError("UPSTREAM_CONNECT_FAILED", `cannot connect to ${address}`, { retryable: true, cause });
 }
 
-/** Connections are shared per address, and per TLS setting (name, CA, verification) when TLS is on. */
+/** Connections are shared per address, protocol, and TLS setting (name, CA, verification) when TLS is on. */
 export function poolKey(t: string | Upstream): string {
   if (typeof t === "string") return t;
-  return t.poolKey ?? (t.tls ? `${t.address}|tls|${t.tls.key ?? t.tls.serverName ?? ""}` : t.address);
+  if (t.poolKey !== undefined) return t.poolKey;
+  const base = t.protocol === undefined ? t.address : `${t.address}|${t.protocol}`;
+  return t.tls ? `${base}|tls|${t.tls.key ?? t.tls.serverName ?? ""}` : base;
 }
 
 /** "host:port" or "[v6]:port" → hostname and port. */

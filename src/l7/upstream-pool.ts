@@ -4,6 +4,7 @@
  * both sides wanted keep-alive. Idle connections are LIFO (the warmest first), capped per backend
  * and closed after an idle timeout by one sweep timer. Connections belong to a ConnGroup (a pool's
  * circuit breaker, conn-group.ts): `claim` keeps a group under max_connections, queueing requests.
+ * Targets that speak HTTP/2 get a stream of a multiplexed connection instead (h2-pool.ts).
  */
 import type { Socket } from "bun";
 import { LbError } from "../errors.ts";
@@ -12,11 +13,22 @@ import { DEFAULT_LIMITS, type HttpLimits } from "../http/index.ts";
 import { ConnState, UpstreamConn, type ConnOwner, type UpstreamHandler } from "./upstream-conn.ts";
 import { ConnGroup, unlimited, type ConnWaiter } from "./conn-group.ts";
 import { dial, poolKey } from "./upstream-dial.ts";
+import { H2Pool } from "./h2-pool.ts";
+import type { UpstreamLeg } from "./upstream-leg.ts";
+
+/** A target the pool reaches over HTTP/2. */
+function isH2(t: string | Upstream): t is Upstream {
+  return typeof t !== "string" && t.protocol !== undefined;
+}
 
 export { poolKey, splitAddress } from "./upstream-dial.ts";
 
 export interface PoolOptions {
-  /** Idle connections kept per backend (default 128). */
+  /**
+   * Idle connections kept per backend (default 1024, a pool's max_connections default): HTTP/2
+   * clients put hundreds of requests in flight at once, and a smaller cap closed connections after
+   * each burst only to open them again for the next (churn that halved throughput, measured).
+   */
   maxIdlePerBackend: number;
   /** Idle connections older than this are closed (default 60 s). */
   idleTimeoutMs: number;
@@ -26,7 +38,7 @@ export interface PoolOptions {
 }
 
 export const DEFAULT_POOL_OPTIONS: Readonly<PoolOptions> = Object.freeze({
-  maxIdlePerBackend: 128, idleTimeoutMs: 60_000, connectTimeoutMs: 5_000, limits: DEFAULT_LIMITS,
+  maxIdlePerBackend: 1024, idleTimeoutMs: 60_000, connectTimeoutMs: 5_000, limits: DEFAULT_LIMITS,
 });
 
 export class UpstreamPool implements ConnOwner {
@@ -41,9 +53,18 @@ export class UpstreamPool implements ConnOwner {
   /** Connections opened since start (for tests and metrics). */
   opened = 0;
   private readonly expireGroup = (g: ConnGroup) => g.expire(Date.now(), this.expireGroup);
+  /** The HTTP/2 connections (h2 and h2c targets). */
+  readonly h2: H2Pool;
 
   constructor(options: Partial<PoolOptions> = {}) {
     this.options = { ...DEFAULT_POOL_OPTIONS, ...options };
+    const o = this.options;
+    this.h2 = new H2Pool({
+      connectTimeoutMs: o.connectTimeoutMs,
+      idleTimeoutMs: o.idleTimeoutMs,
+      register: (g) => this.register(g),
+      queuePump: (g) => this.queuePump(g),
+    });
     const every = Math.max(250, Math.min(5_000, this.options.idleTimeoutMs / 2));
     this.sweeper = setInterval(() => this.sweep(), every);
     this.sweeper.unref?.();
@@ -56,11 +77,19 @@ export class UpstreamPool implements ConnOwner {
    * synchronous; failures arrive as handler.onUpstreamClose. Ignores the group's caps (see `claim`).
    */
   acquire(target: string | Upstream, handler: UpstreamHandler, connectTimeoutMs = 0, group = this.shared): UpstreamConn {
-    return this.acquireIdle(target, handler, group) ?? this.connect(target, handler, connectTimeoutMs, group, poolKey(target), false);
+    return this.idleConn(target, handler, group) ?? this.connect(target, handler, connectTimeoutMs, group, poolKey(target), false);
   }
 
-  /** An idle open connection to `target` for `handler`, or null (nothing is opened; none while requests wait). */
-  acquireIdle(target: string | Upstream, handler: UpstreamHandler, group = this.shared): UpstreamConn | null {
+  /**
+   * An idle open connection to `target` for `waiter` (for an HTTP/2 target: a stream of an open
+   * connection with room), or null (nothing is opened; none while requests wait).
+   */
+  acquireIdle(target: string | Upstream, waiter: ConnWaiter, group = this.shared): UpstreamLeg | null {
+    if (isH2(target)) return this.h2.idleLeg(target, waiter, poolKey(target), group);
+    return this.idleConn(target, waiter, group);
+  }
+
+  private idleConn(target: string | Upstream, handler: UpstreamHandler, group: ConnGroup): UpstreamConn | null {
     if (group.waiters.length > 0) return null; // FIFO: those waiting come first
     const c = group.popIdle(poolKey(target));
     if (c !== null) c.assign(handler);
@@ -73,9 +102,12 @@ export class UpstreamPool implements ConnOwner {
    * is queued and later hears onUpstreamGranted or onUpstreamWaitFailed (after its connect timeout).
    * With max_pending_requests already waiting: an OVERFLOW error, nothing queued.
    */
-  claim(target: string | Upstream, waiter: ConnWaiter, connectTimeoutMs: number, group: ConnGroup): UpstreamConn | LbError | null {
+  claim(target: string | Upstream, waiter: ConnWaiter, connectTimeoutMs: number, group: ConnGroup): UpstreamLeg | LbError | null {
     const key = poolKey(target);
-    if (group.waiters.length === 0) {
+    if (isH2(target)) {
+      const leg = this.h2.claim(target, waiter, connectTimeoutMs, group, key);
+      if (leg !== null) return leg;
+    } else if (group.waiters.length === 0) {
       const c = group.popIdle(key);
       if (c !== null) {
         c.assign(waiter);
@@ -147,7 +179,7 @@ export class UpstreamPool implements ConnOwner {
   poke(): void {
     for (const g of this.groups) {
       if (g.waiters.length > 0) this.queuePump(g);
-      else if (g.othersWaiting()) g.oldestIdle()?.destroy();
+      else if (g.othersWaiting()) g.closeOldestIdle();
     }
   }
 
@@ -157,6 +189,7 @@ export class UpstreamPool implements ConnOwner {
     for (const g of this.groups) {
       g.stop();
       for (const stack of g.idle.values()) for (const c of stack.splice(0)) c.destroy();
+      this.h2.close(g);
     }
   }
 
@@ -174,6 +207,13 @@ export class UpstreamPool implements ConnOwner {
     g.pumpQueued = false;
     while (g.waiters.length > 0) {
       const head = g.waiters[0]!;
+      if (isH2(head.target)) {
+        const leg = this.h2.grant(head, g);
+        if (leg === null) return;
+        g.shift();
+        head.w.onUpstreamGranted(leg);
+        continue;
+      }
       let conn = g.popIdle(head.key);
       if (conn === null && !g.reserve()) return;
       g.shift();
@@ -202,6 +242,7 @@ export class UpstreamPool implements ConnOwner {
   private sweep(): void {
     const cutoff = (this.now = Date.now()) - this.options.idleTimeoutMs;
     for (const g of this.groups) {
+      if (g.h2.size > 0) this.h2.sweep(g, this.now);
       for (const [key, stack] of g.idle) {
         // LIFO: the oldest are at the bottom
         let n = 0;
@@ -215,7 +256,7 @@ export class UpstreamPool implements ConnOwner {
       // Caps raised by a config change take effect for those already waiting, too.
       if (g.waiters.length > 0) this.queuePump(g);
       // A group of a removed pool is forgotten once it holds nothing (it registers again if used).
-      if (g !== this.shared && g.idle.size === 0 && g.waiters.length === 0) {
+      if (g !== this.shared && g.idle.size === 0 && g.h2.size === 0 && g.waiters.length === 0) {
         g.registered = false;
         this.groups.delete(g);
       }

@@ -24,6 +24,8 @@ export interface AccessLogEntry {
   upstream_ms?: number;
   error?: string;
   request_id: string;
+  /** W3C trace id (listeners and routes with `tracing`). */
+  trace_id?: string;
 }
 
 const FLUSH_BYTES = 64 * 1024;

@@ -12,6 +12,7 @@ import { backendId } from "./pools/backend-ids.ts";
 import { startL4Listener, type L4Listener } from "./listeners/l4-listener.ts";
 import { newL7Deps } from "./l7/l7-deps.ts";
 import { startL7Listener } from "./l7/l7-listener.ts";
+import { registerH2Metrics } from "./l7/h2-metrics.ts";
 import { ListenerSet, type BoundListener } from "./listeners/listener-set.ts";
 import { registerDataPlaneMetrics } from "./stats/metrics.ts";
 import { ListenerCounterBook } from "./stats/listener-counters.ts";
@@ -26,6 +27,10 @@ import type { KeyTable } from "./shared/index.ts";
 import type { NodeShare } from "./shared/node-share.ts";
 import type { L7Stats } from "./stats/traffic-stats.ts";
 import type { HandedListener } from "./handover/handoff.ts";
+import { DnsDiscovery } from "../discovery/index.ts";
+
+/** How long start waits for the first DNS lookups, so a pool fed by DNS does not open with no backend. */
+export const DISCOVERY_START_WAIT_MS = 2000;
 
 export interface DataPlaneOptions {
   holder: SnapshotHolder;
@@ -92,7 +97,7 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<RunningDat
       }
     },
   });
-  const l7 = newL7Deps(opts.holder, pools, opts.metrics, w ? { node: w.node, rates: w.rates } : undefined);
+  const l7 = newL7Deps(opts.holder, pools, opts.metrics, log, w ? { node: w.node, rates: w.rates } : undefined);
   const upstreams = new UpstreamPool();
   const counters = new ListenerCounterBook();
   const inherited = opts.inherited ?? new Map<string, { fds: number[]; port: number }>();
@@ -150,17 +155,25 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<RunningDat
     for (const l of l4) l.evict(keep);
     return listeners.apply(snap);
   };
+  // Resolution lives in the control part: it feeds the holder's snapshots, never the request path
+  // (a worker's snapshots arrive with what its control part found).
+  const discovery = w ? undefined : new DnsDiscovery({ holder: opts.holder, metrics: opts.metrics, log });
+  await discovery?.ready(DISCOVERY_START_WAIT_MS);
   const first = opts.holder.current();
   if (first) await apply(first);
   // At start, a listener that cannot bind is fatal (as for nginx and HAProxy): say which and why.
   const failed = listeners.states().filter((l) => !l.bound);
   if (failed.length > 0) {
     await listeners.stopAll(0);
+    discovery?.stop();
     pools.stop();
     const details = failed.map((l) => ({ path: `listener ${l.name}`, message: l.error ?? "not bound" }));
     throw new LbError("CONFIG_INVALID", `${failed.length} listener(s) could not bind`, { details });
   }
   const unsubscribe = opts.holder.subscribe((s) => void apply(s));
+  // A lookup may have landed while the first snapshot was being applied.
+  const latest = opts.holder.current();
+  if (latest && latest !== first) void apply(latest);
   // A worker's counters are the node's history's inputs, sampled by its control part.
   const history = w ? undefined : new StatsHistory({
     sources: () =>
@@ -194,8 +207,10 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<RunningDat
     listeners: () => listeners.states().map((s) => ({ ...s, ...counters.view(s.name) })),
     ...(history ? { history: (q: HistoryQuery) => history.read(q) } : {}),
     preflight: (snap) => preflightListeners(snap, listeners),
+    ...(discovery ? { discovery: (pool: string) => discovery.state(pool) } : {}),
   };
   registerDataPlaneMetrics(opts.metrics, pools, listeners, l7.stats, counters);
+  registerH2Metrics(opts.metrics, counters);
 
   let stopped: Promise<void> | undefined;
   return {
@@ -210,9 +225,11 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<RunningDat
     stop: (graceMs = 0) =>
       (stopped ??= (async () => {
         unsubscribe();
+        discovery?.stop();
         history?.stop();
         await listeners.stopAll(graceMs);
         l7.flushLogs();
+        await l7.tracing.stop();
         upstreams.close();
         pools.stop();
       })()),

@@ -7,6 +7,7 @@
  */
 import { LbError } from "../errors.ts";
 import { core, type CoreExports } from "./core.ts";
+import { adviseHugePages } from "./huge-pages.ts";
 
 interface ConntrackExports {
   conntrackInit(capacity: number, seed: number): number;
@@ -99,6 +100,8 @@ export class ConnTrack {
     const inst = opts.core ?? core();
     this.ex = inst as unknown as ConntrackExports;
     this.mem = inst.memory;
+    // Before init first touches them: 64-byte slots plus the header's scratch and batch regions.
+    adviseHugePages(this.mem, capacity * CONNTRACK_SLOT_BYTES + 64 * 1024);
     try {
       this.table = this.ex.conntrackInit(capacity, checkU32("seed", opts.seed ?? 0)) >>> 0;
     } catch (cause) {

@@ -30,8 +30,8 @@ describe("runtime endpoints", () => {
     expect(s.listeners).toEqual([{ name: "web", protocol: "http", address: "127.0.0.1:8080", bound: true }]);
     const app0 = s.pools.find((p: any) => p.name === "app");
     expect(app0.backends).toEqual([
-      { address: "10.0.0.1:80", weight: 1, state: "active", health: "healthy", active_connections: 3, requests_total: 40 },
-      { address: "10.0.0.2:80", weight: 2, state: "active", health: "unhealthy" },
+      { address: "10.0.0.1:80", weight: 1, state: "active", source: "config", health: "healthy", active_connections: 3, requests_total: 40 },
+      { address: "10.0.0.2:80", weight: 2, state: "active", source: "config", health: "unhealthy" },
     ]);
     expect(s.pools.map((p: any) => p.name).sort()).toEqual(["api", "app", "spare"]);
   });

@@ -1,21 +1,27 @@
 /**
- * Conntrack at 1,000,000 live flows (1,048,000 slots, 64 MiB), release build, from JS: lookups
- * through the zero-copy path (tuple words written into the key scratch, one call per flow) and in
- * batches of 256 (whose memory misses overlap), beside the TS oracle doing the same on a
- * Uint32Array of the same layout; insert rate; sweep and per-backend scan cost. Medians of several runs; the 2-core machine is shared, so figures are noisy.
+ * Conntrack at 1,000,000 live UDP flows (1,048,000 slots, 64 MiB: the table's fixed capacity for
+ * them), release build, from JS: lookups through the zero-copy path (tuple words written into the
+ * key scratch, one call per flow) and in batches of 256 (whose memory misses overlap), beside the
+ * TS oracle doing the same on a Uint32Array of the same layout; insert rate; sweep and
+ * per-backend scan cost; inserts past capacity (they evict, never fail). A single lookup waits for
+ * at least one DRAM miss, so its target is stated against the machine (issue 17): at most 1.1x one
+ * dependent random read in a 64 MiB array measured in the same run (memory-latency.ts); the batch
+ * path at most 120 ns a lookup. Medians of several runs; the 2-core machine is shared, so figures
+ * are noisy.
  */
 import { instantiateCore } from "../../src/wasm/core.ts";
 import { CONNTRACK_BATCH, ConnTrack } from "../../src/wasm/conntrack.ts";
-import { PROTO_TCP } from "../../src/wasm/tuple.ts";
+import { PROTO_TCP, PROTO_UDP } from "../../src/wasm/tuple.ts";
 import { ConntrackOracle } from "../oracles/conntrack.ts";
 import { medianMs, nsPerOp, type Report } from "./harness.ts";
+import { dependentReadNs } from "./memory-latency.ts";
 
 const FLOWS = 1_000_000;
 const CAPACITY = 1_048_000;
 const SEED = 0x5eed;
 
-/** Random IPv4-mapped client tuples towards one VIP, then `count` more that are never inserted. */
-function makeKeys(count: number): Uint32Array {
+/** Random IPv4-mapped client tuples towards one VIP (`proto`, port 443), `count` of them. */
+function makeKeys(count: number, proto = PROTO_TCP): Uint32Array {
   const keys = new Uint32Array(count * 10);
   let s = 0x9e3779b9;
   const next = () => ((s ^= s << 13), (s ^= s >>> 17), (s ^= s << 5), (s >>>= 0));
@@ -26,7 +32,7 @@ function makeKeys(count: number): Uint32Array {
     keys[w + 6] = 0xffff0000;
     keys[w + 7] = 0x0a00020c;
     keys[w + 8] = (next() & 0xffff) | (443 << 16);
-    keys[w + 9] = PROTO_TCP;
+    keys[w + 9] = proto;
   }
   return keys;
 }
@@ -65,7 +71,7 @@ export function run(report: Report): void {
   const inst = instantiateCore("release");
   const ct = new ConnTrack(CAPACITY, { core: inst, seed: SEED });
   const oracle = new ConntrackOracle(CAPACITY, SEED);
-  const keys = makeKeys(FLOWS * 2); // the second half is never inserted: lookups that miss
+  const keys = makeKeys(FLOWS * 2, PROTO_UDP); // the second half is never inserted: lookups that miss
   const words = new Uint32Array(inst.memory.buffer);
   const at = ct.keyOffset >>> 2;
   const put = (i: number) => {
@@ -84,7 +90,10 @@ export function run(report: Report): void {
   const oracleInsertNs = (Bun.nanoseconds() - t0) / FLOWS;
   const stats = ct.stats();
   if (stats.size !== FLOWS || stats.evictions !== 0) throw new Error(`fill left ${JSON.stringify(stats)}`);
-  report({ name: "conntrack insert, empty to 1,000,000 flows (1 run)", value: insertNs, unit: "ns/insert", oracle: oracleInsertNs });
+  report({ name: "conntrack insert, empty to 1,000,000 UDP flows (1 run)", value: insertNs, unit: "ns/insert", oracle: oracleInsertNs });
+  // The yardstick, measured now: same run, same memory pressure as the lookups below.
+  const dramNs = dependentReadNs();
+  report({ name: "one dependent random read in a 64 MiB array", value: dramNs, unit: "ns" });
 
   // Keys are read in order (as a packet's tuple would already be in cache); the table slots they
   // hit are still scattered at random by the hash, which is what the lookup figure must include.
@@ -98,13 +107,15 @@ export function run(report: Report): void {
   const oracleHits = (n: number) => {
     for (let j = 0; j < n; j++) sink += oracle.lookup(keys, j * 10, 2);
   };
+  const hitNs = nsPerOp(wasmHits, FLOWS, 5);
   report({
-    name: "conntrack lookup hit at 1,000,000 flows",
-    value: nsPerOp(wasmHits, FLOWS, 5),
+    name: "conntrack lookup hit at 1,000,000 UDP flows",
+    value: hitNs,
     unit: "ns/lookup",
     oracle: nsPerOp(oracleHits, FLOWS, 5),
-    target: "<= 120 ns, not slower than the oracle",
+    target: `<= 1.1x the dependent read (${(1.1 * dramNs).toFixed(0)} ns), not slower than the oracle`,
   });
+  report({ name: "conntrack lookup hit / dependent random read", value: hitNs / dramNs, unit: "x", target: "<= 1.1" });
   const batchAt = ct.batchOffset >>> 2;
   const wasmBatches = (n: number) => {
     for (let j = 0; j < n; j += CONNTRACK_BATCH) {
@@ -118,7 +129,7 @@ export function run(report: Report): void {
     for (let j = 0; j < n; j += CONNTRACK_BATCH) sink += oracle.lookupMany(keys, j * 10, Math.min(CONNTRACK_BATCH, n - j), 2, out);
   };
   report({
-    name: "conntrack lookupBatch hit at 1,000,000 flows, 256 a call",
+    name: "conntrack lookupBatch hit at 1,000,000 UDP flows, 256 a call",
     value: nsPerOp(wasmBatches, FLOWS, 5),
     unit: "ns/lookup",
     oracle: nsPerOp(oracleBatches, FLOWS, 5),
@@ -133,11 +144,13 @@ export function run(report: Report): void {
   const oracleMisses = (n: number) => {
     for (let j = 0; j < n; j++) sink += oracle.lookup(keys, (FLOWS + j) * 10, 3);
   };
+  const missNs = nsPerOp(wasmMisses, FLOWS, 5);
   report({
-    name: "conntrack lookup miss at 1,000,000 flows",
-    value: nsPerOp(wasmMisses, FLOWS, 5),
+    name: "conntrack lookup miss at 1,000,000 UDP flows",
+    value: missNs,
     unit: "ns/lookup",
     oracle: nsPerOp(oracleMisses, FLOWS, 5),
+    target: `<= 1.1x the dependent read (${(1.1 * dramNs).toFixed(0)} ns)`,
   });
 
   const sweepMs = medianMs(() => (sink += ct.sweep(4, 1_000_000, CAPACITY)), 5, 1);

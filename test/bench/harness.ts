@@ -43,3 +43,12 @@ export function nsPerOp(loop: (n: number) => void, n: number, samples = 9): numb
   per.sort((a, b) => a - b);
   return per[per.length >> 1]!;
 }
+
+/** A non-negative number from the environment variable `name`, else `fallback`; throws on anything else. */
+export function envNumber(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a non-negative number, got "${raw}"`);
+  return n;
+}

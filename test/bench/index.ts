@@ -1,10 +1,16 @@
 /**
  * `bun run bench [-- --json] [-- NAME...]`: runs every test/bench/*.bench.ts (or those whose file
- * name contains one of the NAMEs) and prints their figures.
+ * name contains one of the NAMEs) and prints their figures. Like a node, it runs with the
+ * allocator settings (src/cli/allocator-env.ts): `npm run bench` sets them, and started any other
+ * way it re-executes itself with them, so in-process figures (Maglev's fresh table pages, say)
+ * are measured as a node would see them.
  */
 import { Glob } from "bun";
 import { basename, join } from "node:path";
+import { restartWithAllocatorEnv } from "../../src/cli/allocator-env.ts";
 import type { Figure } from "./harness.ts";
+
+restartWithAllocatorEnv();
 
 const args = process.argv.slice(2);
 const json = args.includes("--json");

@@ -46,7 +46,7 @@ async function scaling(report: Report, dir: string): Promise<void> {
     for (const workers of [1, 2]) {
       const http = freePort(), tcp = freePort();
       writeFileSync(join(dir, `w${workers}.yaml`), fulcrumYaml(http, tcp, backends));
-      const child = await startFulcrumChild(join(dir, `w${workers}.yaml`), workers);
+      const child = await startFulcrumChild(join(dir, `w${workers}.yaml`), {}, `fulcrum-w${workers}`, workers);
       children.push(child);
       await waitHttp200(http, child);
       await waitHttp200(tcp, child);
@@ -120,7 +120,7 @@ async function idleMemory(report: Report, dir: string): Promise<void> {
   const rss: number[] = [];
   for (const workers of [2, 4]) {
     writeFileSync(join(dir, `idle${workers}.yaml`), fulcrumYaml(freePort(), freePort(), [backend]));
-    const child = await startFulcrumChild(join(dir, `idle${workers}.yaml`), workers);
+    const child = await startFulcrumChild(join(dir, `idle${workers}.yaml`), {}, `fulcrum-idle${workers}`, workers);
     try {
       await Bun.sleep(3000); // every worker (and the spare) started, garbage collected
       rss.push(vmRssKiB(child.pid));

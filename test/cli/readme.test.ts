@@ -25,6 +25,12 @@ const SKIPPED: Record<string, string> = {
   "bun test/cluster/bench/layout.ts": "a benchmark (etcd and a 10,000-backend config, tens of seconds); test/cluster/config-layout.test.ts runs the same layout",
   "npm run screenshot": "drives Chromium under load for about a minute to redraw docs/*.png; test/admin/ui/dashboard.test.ts runs the page in Chromium",
   "npm run bench -- h2-codec": "a benchmark (h2load for about 20 s); test/h2 runs the codec and its server",
+  "npm run bench -- h2.bench": "a ~1 min benchmark needing nginx, haproxy and h2load; test/integration/h2-*.test.ts run the same paths",
+  "npm run bench -- h2": "the h2.bench and h2-codec benchmarks together (above)",
+  "npm run bench -- tail": "a ~4 minute benchmark needing nginx, haproxy and wrk; test/integration/tail-stalls.test.ts checks the stalls it found",
+  "npm run bench -- open-loop": "a ~4 minute benchmark needing nginx and haproxy",
+  "npm run bench -- scale": "a benchmark holding up to 100,000 connections for minutes; test/l4/max-connections-node.test.ts runs the limit at small scale",
+  "npm run bench -- conntrack": "a benchmark filling a 64 MiB table; test/assembly/conntrack.test.ts runs the table",
 };
 
 const ran = new Set<string>();

@@ -5,6 +5,7 @@
  * leftovers in afterAll so a failing test never leaves one behind.
  */
 import { join } from "node:path";
+import { ALLOCATOR_ENV } from "../../src/cli/allocator-env.ts";
 
 const ROOT = join(import.meta.dir, "..", "..");
 const MAIN = join(ROOT, "src", "main.ts");
@@ -33,15 +34,26 @@ async function drain(stream: ReadableStream<Uint8Array>, sink: { text: string })
 /** Variables that would change what a test process does; tests set them explicitly or not at all. */
 const HERMETIC = ["FULCRUM_ADMIN_TOKEN", "FULCRUM_DB", "FULCRUM_ADMIN"];
 
-function environment(env: Record<string, string | undefined>): Record<string, string | undefined> {
-  const out: Record<string, string | undefined> = { ...process.env };
-  for (const k of HERMETIC) delete out[k];
-  return { ...out, ...env };
+/**
+ * The environment of a spawned node: this one's, FULCRUM_* settings cleared, the allocator
+ * settings every launcher gives Bun (src/cli/allocator-env.ts) unless set already, then `env`
+ * (a key given as undefined is left out).
+ */
+export function environment(env: Record<string, string | undefined>): Record<string, string> {
+  const merged: Record<string, string | undefined> = { ...ALLOCATOR_ENV, ...process.env };
+  for (const k of HERMETIC) delete merged[k];
+  Object.assign(merged, env);
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(merged)) if (v !== undefined) out[k] = v;
+  return out;
 }
 
-/** Spawns `bun src/main.ts ...args` with `env` added to the environment (FULCRUM_* settings cleared first). */
-export function spawnFulcrum(args: string[], env: Record<string, string | undefined> = {}, cwd = ROOT): Running {
-  const proc = Bun.spawn([process.execPath, MAIN, ...args], {
+/**
+ * Spawns `bun [...bunArgs] src/main.ts ...args` with `env` added to the environment (see
+ * `environment`); `bunArgs` are Bun's own flags, `--preload FILE` say.
+ */
+export function spawnFulcrum(args: string[], env: Record<string, string | undefined> = {}, cwd = ROOT, bunArgs: string[] = []): Running {
+  const proc = Bun.spawn([process.execPath, ...bunArgs, MAIN, ...args], {
     cwd,
     env: environment(env),
     stdin: "ignore",
@@ -101,8 +113,8 @@ export interface StartedNode extends Running {
 }
 
 /** Starts `fulcrum start --admin 127.0.0.1:0 ...args` and waits until its admin API answers. */
-export async function startFulcrum(args: string[], env: Record<string, string | undefined> = {}): Promise<StartedNode> {
-  const r = spawnFulcrum(["start", "--admin", "127.0.0.1:0", ...args], env);
+export async function startFulcrum(args: string[], env: Record<string, string | undefined> = {}, bunArgs: string[] = []): Promise<StartedNode> {
+  const r = spawnFulcrum(["start", "--admin", "127.0.0.1:0", ...args], env, ROOT, bunArgs);
   const m = await r.waitFor(/admin listening on (http:\/\/[^\s"]+)/);
   const url = m[1];
   const deadline = Date.now() + 5_000;

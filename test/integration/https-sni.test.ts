@@ -1,6 +1,6 @@
 /**
  * https listeners end to end through a real `fulcrum start`: several certificates picked by the
- * ClientHello's SNI (exact, wildcard, unknown → default), TLS 1.2 minimum, ALPN http/1.1, and a
+ * ClientHello's SNI (exact, wildcard, unknown → default), TLS 1.2 minimum, ALPN (h2 by default), and a
  * certificate replaced through the admin API while a keep-alive connection opened before goes on.
  * Certificates are made with openssl at test time; clients are openssl s_client, curl and node:tls.
  */
@@ -34,7 +34,7 @@ beforeAll(async () => {
   origin = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: (req) => new Response(`hello ${new URL(req.url).pathname}`) });
   const config = {
     listeners: [
-      { name: "multi", protocol: "https", address: "127.0.0.1:0", pool: "app", tls: { certificates: ["def", "a", "b"] } },
+      { name: "multi", protocol: "https", address: "127.0.0.1:0", pool: "app", tls: { certificates: ["def", "a", "b"] }, alpn: ["http/1.1"] },
       { name: "single", protocol: "https", address: "127.0.0.1:0", pool: "app", tls: { certificates: ["a"] } },
     ],
     pools: [{ name: "app", algorithm: "round_robin", backends: [{ address: `127.0.0.1:${origin.port}` }] }],
@@ -81,16 +81,17 @@ describe("https listener with several certificates", () => {
     }
   });
 
-  test("negotiates ALPN http/1.1 and nothing else", async () => {
+  test("with alpn [http/1.1], negotiates http/1.1 and nothing else, whichever certificate SNI picks", async () => {
     expect(await sClient(multi, ["-servername", "x.b.test", "-alpn", "h2,http/1.1"])).toMatch(/ALPN protocol: http\/1\.1/);
     expect(await sClient(multi, ["-servername", "a.test", "-alpn", "h2"])).not.toMatch(/ALPN protocol: h2/);
   });
 });
 
 describe("https listener with one certificate", () => {
-  test("serves it whatever the SNI, TLS 1.2 minimum, ALPN http/1.1", async () => {
+  test("serves it whatever the SNI, TLS 1.2 minimum, ALPN h2 by default (http/1.1 for clients without it)", async () => {
     expect(cn(await sClient(single, ["-servername", "other.test"]))).toBe("a.test");
-    expect(await sClient(single, ["-servername", "a.test", "-alpn", "h2,http/1.1"])).toMatch(/ALPN protocol: http\/1\.1/);
+    expect(await sClient(single, ["-servername", "a.test", "-alpn", "h2,http/1.1"])).toMatch(/ALPN protocol: h2/);
+    expect(await sClient(single, ["-servername", "a.test", "-alpn", "http/1.1"])).toMatch(/ALPN protocol: http\/1\.1/);
     expect(await sClient(single, ["-tls1_1", "-cipher", "DEFAULT@SECLEVEL=0"])).toMatch(/alert protocol version/);
   });
 });

@@ -1,12 +1,13 @@
 /**
  * Retries through a real node land on another backend: a 503 listed in `retries.on`, a connect
  * failure, a reset before any response byte; POST only with non_idempotent; attempts bounded and
- * each attempt on a different backend.
+ * each attempt on a different backend. Every case runs over HTTP/1.1 and over HTTP/2.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { TCPSocketListener } from "bun";
 import { killAll } from "../helpers/process.ts";
-import { backend, call, deadAddress, metric, spread, startNode, type Backend, type L7Node, removeTempDirs } from "./helpers/l7-node.ts";
+import { backend, deadAddress, metric, spread, startNode, type Backend, type L7Node, removeTempDirs } from "./helpers/l7-node.ts";
+import { CODECS, closeCodecs } from "./helpers/codecs.ts";
 
 // Answers "<length>:<last 3 bytes>" for a body, so a replayed body is checked whole.
 const good = backend("good", async (req) => {
@@ -52,81 +53,84 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  closeCodecs();
   await killAll();
   removeTempDirs();
   [good, bad, ...bads, ...slowBads].forEach((b) => b.stop());
   resetter?.stop(true);
 });
 
-describe("retries through a real node", () => {
-  test("a backend answering 503 is retried on the other: the client sees 200 every time", async () => {
-    const before = bad.hits;
-    expect(await spread(10, () => call(port, "/on503"))).toEqual({ good: 10 });
-    // Round robin sent about half the first attempts to the failing backend.
-    expect(bad.hits - before).toBeGreaterThanOrEqual(4);
-  });
+for (const { name: codec, call } of CODECS) {
+  describe(`retries through a real node over ${codec}`, () => {
+    test("a backend answering 503 is retried on the other: the client sees 200 every time", async () => {
+      const before = bad.hits;
+      expect(await spread(10, () => call(port, "/on503"))).toEqual({ good: 10 });
+      // Round robin sent about half the first attempts to the failing backend.
+      expect(bad.hits - before).toBeGreaterThanOrEqual(4);
+    });
 
-  test("a status the route does not list is passed to the client as is", async () => {
-    const c = await spread(10, () => call(port, "/no503"));
-    expect(c.bad).toBeGreaterThanOrEqual(4);
-    expect(c.good).toBeGreaterThanOrEqual(4);
-  });
+    test("a status the route does not list is passed to the client as is", async () => {
+      const c = await spread(10, () => call(port, "/no503"));
+      expect(c.bad).toBeGreaterThanOrEqual(4);
+      expect(c.good).toBeGreaterThanOrEqual(4);
+    });
 
-  test("a connect failure to a dead backend and a reset before any byte are retried elsewhere", async () => {
-    expect(await spread(10, () => call(port, "/dead"))).toEqual({ good: 10 });
-    expect(await spread(10, () => call(port, "/reset"))).toEqual({ good: 10 });
-  });
+    test("a connect failure to a dead backend and a reset before any byte are retried elsewhere", async () => {
+      expect(await spread(10, () => call(port, "/dead"))).toEqual({ good: 10 });
+      expect(await spread(10, () => call(port, "/reset"))).toEqual({ good: 10 });
+    });
 
-  test("a POST body up to 64 KiB is sent again whole to the next backend (Content-Length and chunked)", async () => {
-    const body = "p".repeat(40_000) + "end";
-    for (let i = 0; i < 6; i++) {
-      const res = await call(port, "/dead", { method: "PUT", body });
-      expect(res.headers.get("x-backend")).toBe("good");
-      expect(await res.text()).toBe(`${body.length}:${body.slice(-3)}`);
-    }
-    const stream = () => new ReadableStream({ start(c) { c.enqueue(new TextEncoder().encode("chunk-1;")); c.enqueue(new TextEncoder().encode("chunk-2")); c.close(); } });
-    for (let i = 0; i < 6; i++) {
-      const res = await call(port, "/post", { method: "POST", body: stream() });
-      expect(`${res.headers.get("x-backend")} ${await res.text()}`).toBe("good 15:k-2");
-    }
-  });
+    test("a POST body up to 64 KiB is sent again whole to the next backend (of declared length or not)", async () => {
+      const body = "p".repeat(40_000) + "end";
+      for (let i = 0; i < 6; i++) {
+        const res = await call(port, "/dead", { method: "PUT", body });
+        expect(res.headers.get("x-backend")).toBe("good");
+        expect(await res.text()).toBe(`${body.length}:${body.slice(-3)}`);
+      }
+      for (let i = 0; i < 6; i++) {
+        const res = await call(port, "/post", { method: "POST", pieces: ["chunk-1;", "chunk-2"] });
+        expect(`${res.headers.get("x-backend")} ${await res.text()}`).toBe("good 15:k-2");
+      }
+    });
 
-  test("a body above the replay limit is not retried: the first backend's answer stands", async () => {
-    const c = await spread(6, () => call(port, "/post", { method: "POST", body: "q".repeat(100_000) }));
-    expect(c.bad).toBeGreaterThanOrEqual(2);
-  });
+    test("a body above the replay limit is not retried: the first backend's answer stands", async () => {
+      const c = await spread(6, () => call(port, "/post", { method: "POST", body: "q".repeat(100_000) }));
+      expect(c.bad).toBeGreaterThanOrEqual(2);
+    });
 
-  test("POST is not retried unless the route says non_idempotent", async () => {
-    const plain = await spread(10, () => call(port, "/on503", { method: "POST", headers: { "content-length": "0" } }));
-    expect(plain.bad).toBeGreaterThanOrEqual(4);
-    const allowed = await spread(10, () => call(port, "/post", { method: "POST", headers: { "content-length": "0" } }));
-    expect(allowed).toEqual({ good: 10 });
-  });
+    test("POST is not retried unless the route says non_idempotent", async () => {
+      const plain = await spread(10, () => call(port, "/on503", { method: "POST", headers: { "content-length": "0" } }));
+      expect(plain.bad).toBeGreaterThanOrEqual(4);
+      const allowed = await spread(10, () => call(port, "/post", { method: "POST", headers: { "content-length": "0" } }));
+      expect(allowed).toEqual({ good: 10 });
+    });
 
-  test("attempts are bounded and each lands on a different backend", async () => {
-    const hits = () => bads.map((b) => b.hits);
-    const h0 = hits();
-    const one = await call(port, "/one");
-    expect(one.status).toBe(503);
-    expect(hits().reduce((t, v, i) => t + v - h0[i]!, 0)).toBe(2);
-    const h1 = hits();
-    const two = await call(port, "/two");
-    expect(two.status).toBe(503);
-    expect(hits().map((v, i) => v - h1[i]!)).toEqual([1, 1, 1]);
-    const m = await n.metrics();
-    expect(metric(m, 'fulcrum_http_retries_total{scope="route",name="web/two"}')).toBe(2);
-    expect(metric(m, 'fulcrum_http_retries_total{scope="route",name="web/one"}')).toBe(1);
-  });
+    test("attempts are bounded and each lands on a different backend", async () => {
+      const hits = () => bads.map((b) => b.hits);
+      const retried = async (route: string) => metric(await n.metrics(), `fulcrum_http_retries_total{scope="route",name="web/${route}"}`);
+      const [two0, one0] = [await retried("two"), await retried("one")];
+      const h0 = hits();
+      const one = await call(port, "/one");
+      expect(one.status).toBe(503);
+      expect(hits().reduce((t, v, i) => t + v - h0[i]!, 0)).toBe(2);
+      const h1 = hits();
+      const two = await call(port, "/two");
+      expect(two.status).toBe(503);
+      expect(hits().map((v, i) => v - h1[i]!)).toEqual([1, 1, 1]);
+      expect(await retried("two")).toBe(two0 + 2);
+      expect(await retried("one")).toBe(one0 + 1);
+    });
 
-  test("the retry budget caps retries when many requests fail at once (20% of active, at least 3)", async () => {
-    const hits = () => slowBads.reduce((t, b) => t + b.hits, 0);
-    const before = hits();
-    const all = await Promise.all(Array.from({ length: 20 }, () => call(port, "/budget").then(async (r) => (await r.text(), r.status))));
-    expect(all).toEqual(Array(20).fill(503));
-    const extra = hits() - before - 20;
-    // Without a budget all 20 would try 3 times (40 extra attempts); a few units of budget allow
-    // only their holders' retries.
-    expect(extra).toBeGreaterThanOrEqual(2);
-    expect(extra).toBeLessThanOrEqual(10);
+    test("the retry budget caps retries when many requests fail at once (20% of active, at least 3)", async () => {
+      const hits = () => slowBads.reduce((t, b) => t + b.hits, 0);
+      const before = hits();
+      const all = await Promise.all(Array.from({ length: 20 }, () => call(port, "/budget").then(async (r) => (await r.text(), r.status))));
+      expect(all).toEqual(Array(20).fill(503));
+      const extra = hits() - before - 20;
+      // Without a budget all 20 would try 3 times (40 extra attempts); a few units of budget allow
+      // only their holders' retries.
+      expect(extra).toBeGreaterThanOrEqual(2);
+      expect(extra).toBeLessThanOrEqual(10);
+    });
   });
-});
+}

@@ -2,12 +2,14 @@
  * Issue 7, end to end through `fulcrum start`: a backend killed under steady load costs clients
  * nothing (retries on connect_failure/reset), the active check notices within
  * interval × unhealthy_threshold + timeout, and once restarted on the same port the backend
- * returns after healthy_threshold passes and ramps up over slow_start_ms.
+ * returns after healthy_threshold passes and ramps up over slow_start_ms. Run over HTTP/1.1 and
+ * over HTTP/2 clients, one after the other against the same node.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { startBackend, type TestBackend } from "./helpers-resilience/backend.ts";
 import { describeFailures, failures, runLoad } from "./helpers-resilience/load.ts";
 import { startNode, until, type ResilienceNode } from "./helpers-resilience/node.ts";
+import { CODECS, closeCodecs, sender } from "./helpers/codecs.ts";
 
 const INTERVAL = 200;
 const TIMEOUT = 200;
@@ -44,17 +46,18 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  closeCodecs();
   await node?.stop();
   backends?.forEach((b) => b.kill());
 });
 
-test("a backend killed under load: no client-visible failure, detected in time, back with a slow-start ramp", async () => {
+for (const codec of CODECS) test(`a backend killed under load: no client-visible failure, detected in time, back with a slow-start ramp (${codec.name})`, async () => {
   const victim = backends[0]!;
   let killedAt = 0;
   let detectedAfter = -1;
   let restartedAt = 0;
   let healthyAt = 0;
-  const load = runLoad(`http://127.0.0.1:${port}/`, { clients: 4, durationMs: 5200, maxRequests: 40_000 });
+  const load = runLoad(`http://127.0.0.1:${port}/`, { clients: 4, durationMs: 5200, maxRequests: 40_000, send: sender(codec) });
   const t0 = performance.now();
   const script = (async () => {
     await Bun.sleep(600);

@@ -2,9 +2,13 @@
  * The five resource collections of the config document (DESIGN.md's admin table): where each
  * lives in the document, how one is named in the path, and what may still reference it.
  */
-import type { ConfigDoc } from "../../config/index.ts";
+import { BackendSchema, CertificateSchema, ListenerSchema, PoolSchema, RouteSchema, type ConfigDoc } from "../../config/index.ts";
 import { LbError } from "../../errors.ts";
 import type { CollectionSpec, Item, Params } from "../collection-spec.ts";
+import { BACKEND_EXAMPLES, CERTIFICATE_EXAMPLES, LISTENER_EXAMPLES, POOL_EXAMPLES, ROUTE_EXAMPLES } from "./examples.ts";
+
+/** Resource names (the identifiers in paths): the config's own name schema. */
+const NAME = ListenerSchema.shape.name;
 
 type Doc = ConfigDoc & Record<string, unknown>;
 
@@ -58,6 +62,10 @@ export const LISTENERS: CollectionSpec = {
   path: "/v1/listeners",
   param: "name",
   key: "name",
+  schema: ListenerSchema,
+  keySchema: NAME,
+  examples: LISTENER_EXAMPLES,
+  description: "Where Fulcrum accepts traffic (http, https, tcp, udp, tls_passthrough), read back with its routes.",
   notFound: "LISTENER_NOT_FOUND",
   items: (doc) => top(doc, "listeners"),
 };
@@ -68,6 +76,10 @@ export const ROUTES: CollectionSpec = {
   path: "/v1/listeners/:listener/routes",
   param: "name",
   key: "name",
+  schema: RouteSchema,
+  keySchema: NAME,
+  examples: ROUTE_EXAMPLES,
+  description: "A rule of an http(s) listener, first match wins: where a request goes (a pool, or a redirect) and what changes on the way.",
   notFound: "ROUTE_NOT_FOUND",
   parent: { kind: "listener", param: "listener", plural: "listeners" },
   items: (doc, p: Params, forWrite) => nested(parent(doc, "listeners", p.listener), "routes", forWrite),
@@ -80,6 +92,10 @@ export const POOLS: CollectionSpec = {
   path: "/v1/pools",
   param: "name",
   key: "name",
+  schema: PoolSchema,
+  keySchema: NAME,
+  examples: POOL_EXAMPLES,
+  description: "A named set of backends with a balancing algorithm, health checks and limits, read back with its backends.",
   notFound: "POOL_NOT_FOUND",
   items: (doc) => top(doc, "pools"),
   usedBy: (doc, item) => poolReferrer(doc, String(item.name)),
@@ -91,6 +107,10 @@ export const BACKENDS: CollectionSpec = {
   path: "/v1/pools/:pool/backends",
   param: "address",
   key: "address",
+  schema: BackendSchema,
+  keySchema: BackendSchema.shape.address,
+  examples: BACKEND_EXAMPLES,
+  description: "One address of a pool, with its weight and state (active, draining, disabled).",
   notFound: "BACKEND_NOT_FOUND",
   parent: { kind: "pool", param: "pool", plural: "pools" },
   items: (doc, p: Params, forWrite) => nested(parent(doc, "pools", p.pool), "backends", forWrite),
@@ -103,6 +123,10 @@ export const CERTIFICATES: CollectionSpec = {
   path: "/v1/certificates",
   param: "name",
   key: "name",
+  schema: CertificateSchema,
+  keySchema: NAME,
+  examples: CERTIFICATE_EXAMPLES,
+  description: "A TLS certificate and its private key, PEM. key_pem is write-only: reads leave it out, and a write without it keeps the stored key.",
   notFound: "CERTIFICATE_NOT_FOUND",
   items: (doc) => top(doc, "certificates"),
   usedBy: (doc, item) => certificateReferrer(doc, String(item.name)),

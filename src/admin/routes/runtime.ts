@@ -4,13 +4,56 @@
  * counted per backend). All read the published snapshot: they show what this node serves now.
  */
 import type { Hono } from "hono";
-import type { Snapshot, SnapshotPool } from "../../config/index.ts";
+import { z } from "zod";
+import type { Snapshot, SnapshotBackend, SnapshotPool } from "../../config/index.ts";
 import { LbError } from "../../errors.ts";
 import type { AdminDeps } from "../deps.ts";
-import { queryOf } from "../query.ts";
+import { mountOperation, type Operation } from "../operation.ts";
+import { flag } from "../query.ts";
+import { RevisionsSchema, StatusSchema, TableSchema } from "./runtime-schemas.ts";
 import { tableDigest } from "./table-digest.ts";
 
 const MAX_HISTORY = 1000;
+const json = (schema: z.ZodType) => ({ types: ["application/json"], schema });
+
+const STATUS: Operation = {
+  method: "get",
+  path: "/v1/status",
+  operationId: "getStatus",
+  tag: "runtime",
+  summary: "What this node serves now",
+  description: "The applied revision, every listener, route and pool with live state: backend health, connections, traffic, ejections.",
+  replies: { 200: { description: "The node's state.", content: json(StatusSchema) } },
+};
+
+const RevisionsQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(MAX_HISTORY).meta({ description: "How many of the newest revisions.", examples: [10] }).default(100),
+});
+
+const REVISIONS: Operation<typeof RevisionsQuery> = {
+  method: "get",
+  path: "/v1/revisions",
+  operationId: "listRevisions",
+  tag: "runtime",
+  summary: "The revision history",
+  query: RevisionsQuery,
+  replies: { 200: { description: "Who or what changed the config, when, and what changed.", content: json(RevisionsSchema) } },
+};
+
+const TableQuery = z.strictObject({ slots: flag("Also return the table itself, slot by slot.") });
+
+const TABLE: Operation<typeof TableQuery> = {
+  method: "get",
+  path: "/v1/pools/:name/table",
+  operationId: "getPoolTable",
+  tag: "runtime",
+  summary: "A hashing pool's lookup table, counted per backend",
+  description: "Maglev and source_ip_hash pools have one; any other algorithm is a 400.",
+  params: { name: z.string().meta({ description: "The pool's name.", examples: ["api"] }) },
+  query: TableQuery,
+  replies: { 200: { description: "Slots per backend and the table's digest.", content: json(TableSchema) } },
+  errors: ["POOL_NOT_FOUND"],
+};
 
 /** `{ traffic }` from the runtime view, or nothing when it does not track that scope. */
 function trafficOf(deps: AdminDeps, scope: "listener" | "route" | "pool", name: string) {
@@ -24,14 +67,21 @@ function poolStatus(deps: AdminDeps, p: SnapshotPool) {
     name: p.name,
     algorithm: p.algorithm,
     ...trafficOf(deps, "pool", p.name),
+    ...(p.discovery ? { discovery: deps.runtime.discovery?.call(deps.runtime, p.name) ?? { dns: p.discovery.name, type: p.discovery.type } } : {}),
     backends: p.backends.map((b) => ({
       address: b.address,
       weight: b.weight,
       state: b.state,
+      ...sourceOf(b),
       health: backendHealth?.call(deps.runtime, p.name, b.address) ?? "unknown",
       ...backendStats?.call(deps.runtime, p.name, b.address),
     })),
   };
+}
+
+/** Where a backend came from: the config, or DNS (and the name it was found under). */
+function sourceOf(b: SnapshotBackend): { source: "config" } | { source: "dns"; dns: string } {
+  return b.discoveredFrom === undefined ? { source: "config" } : { source: "dns", dns: b.discoveredFrom };
 }
 
 function listenerStatus(deps: AdminDeps, snap: Snapshot | undefined) {
@@ -72,11 +122,10 @@ export function tableCounts(p: SnapshotPool, table: Int32Array) {
 
 /** Mounts /v1/status, /v1/revisions and /v1/pools/:name/table. */
 export function mountRuntime(app: Hono, deps: AdminDeps): void {
-  app.get("/v1/status", (c) => {
-    queryOf(c, []);
+  mountOperation(app, STATUS, (c) => {
     const snap = deps.holder.current();
     const node = deps.runtime.node?.();
-    return c.json({
+    return c.json<z.output<typeof StatusSchema>>({
       ...(node ? { node } : {}),
       revision: snap?.revision ?? null,
       stored_revision: deps.store.read().revision,
@@ -87,18 +136,10 @@ export function mountRuntime(app: Hono, deps: AdminDeps): void {
     });
   });
 
-  app.get("/v1/revisions", (c) => {
-    const raw = queryOf(c, ["limit"]).limit;
-    const limit = raw === undefined ? 100 : Number(raw);
-    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_HISTORY) {
-      throw new LbError("INVALID_REQUEST", `limit must be an integer from 1 to ${MAX_HISTORY}`);
-    }
-    return c.json({ revisions: deps.store.history(limit) });
-  });
+  mountOperation(app, REVISIONS, (c, q) => c.json({ revisions: deps.store.history(q.limit) }));
 
-  app.get("/v1/pools/:name/table", (c) => {
-    const slots = queryOf(c, ["slots"]).slots;
-    const name = c.req.param("name");
+  mountOperation(app, TABLE, (c, q) => {
+    const name = c.req.param("name")!;
     const snap = deps.holder.current();
     const pool = snap?.pools[name];
     if (!snap || !pool) throw new LbError("POOL_NOT_FOUND", `pool "${name}" not found`);
@@ -107,15 +148,15 @@ export function mountRuntime(app: Hono, deps: AdminDeps): void {
       throw new LbError("INVALID_REQUEST", `pool "${name}" uses ${pool.algorithm}, which has no lookup table (maglev and source_ip_hash do)`);
     }
     const { counts, empty } = tableCounts(pool, table);
-    return c.json({
+    return c.json<z.output<typeof TableSchema>>({
       pool: name,
       algorithm: pool.algorithm,
       revision: snap.revision,
       table_size: table.length,
       empty_slots: empty,
       digest: tableDigest(pool, table),
-      backends: pool.usable.map((b, i) => ({ address: b.address, weight: b.weight, slots: counts[i] })),
-      ...(slots === "true" ? { table: Array.from(table) } : {}),
+      backends: pool.usable.map((b, i) => ({ address: b.address, weight: b.weight, ...sourceOf(b), slots: counts[i] })),
+      ...(q.slots ? { table: Array.from(table) } : {}),
     });
   });
 }

@@ -8,6 +8,8 @@ import { z } from "zod";
 import { LbError } from "../../errors.ts";
 import type { HistoryQuery, HistoryScope, HistoryView } from "../../status.ts";
 import type { AdminDeps } from "../deps.ts";
+import { named, type Same } from "../openapi/schemas.ts";
+import { mountOperation, type Operation } from "../operation.ts";
 
 const SCOPES = ["listener", "route", "pool", "backend"] as const;
 /** Without ?seconds=: the five minutes the dashboard charts. */
@@ -17,35 +19,68 @@ const MAX_SECONDS = 3600;
 
 /** The query parameters of GET /v1/stats/history. */
 export const HistoryQuerySchema = z.strictObject({
-  seconds: z.coerce.number().int().min(1).max(MAX_SECONDS).optional(),
-  /** Comma-separated kinds of series (or the parameter repeated); default all. */
-  scope: z.array(z.enum(SCOPES)).optional(),
-  /** Only this listener and its routes (with `pool`: either's series). */
-  listener: z.string().min(1).optional(),
-  /** Only this pool and its backends. */
-  pool: z.string().min(1).optional(),
+  seconds: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_SECONDS)
+    .meta({ description: "The newest N samples (one a second), at most what the node keeps.", examples: [60] })
+    .default(DEFAULT_SECONDS),
+  scope: z
+    .array(z.enum(SCOPES))
+    .meta({ description: "Only these kinds of series (repeated, or comma-separated); default all.", examples: [["listener", "route"]] })
+    .optional(),
+  listener: z.string().min(1).meta({ description: "Only this listener and its routes (with `pool`: either's series).", examples: ["web"] }).optional(),
+  pool: z.string().min(1).meta({ description: "Only this pool and its backends.", examples: ["app"] }).optional(),
 });
 
-/** Parses the raw query (every value of every key) into a HistoryQuery; a bad one is a 400. */
-export function parseHistoryQuery(raw: Record<string, string[]>): HistoryQuery {
-  const flat: Record<string, unknown> = {};
-  for (const [key, values] of Object.entries(raw)) {
-    if (key === "scope") flat.scope = values.flatMap((v) => v.split(",")).map((v) => v.trim());
-    else if (values.length > 1) throw new LbError("INVALID_REQUEST", `query parameter ${key} given ${values.length} times`);
-    else flat[key] = values[0];
-  }
-  const r = HistoryQuerySchema.safeParse(flat);
-  if (!r.success) {
-    const details = r.error.issues.map((i) =>
-      i.code === "unrecognized_keys"
-        ? { path: i.keys.join(", "), message: `unknown query parameter (known: ${Object.keys(HistoryQuerySchema.shape).join(", ")})` }
-        : { path: i.path.join("."), message: i.message },
-    );
-    throw new LbError("INVALID_REQUEST", `bad query: ${details.map((d) => `${d.path}: ${d.message}`).join("; ")}`, { details });
-  }
-  const q = r.data;
+/** One series, aligned with `time`: null before it existed, or (latency) in a second with no timed request. */
+const samples = z.array(z.number().nullable());
+
+const HistorySeriesSchema = z.strictObject({
+  scope: z.enum(SCOPES),
+  name: z.string().describe("Listener, route or pool name, or a backend's address."),
+  listener: z.string().optional().describe("Routes: their listener."),
+  pool: z.string().optional().describe("Backends: their pool."),
+  requests: samples,
+  rps: samples,
+  status_4xx: samples,
+  status_5xx: samples,
+  no_response: samples,
+  errors: samples,
+  active: samples,
+  p50_ms: samples,
+  p99_ms: samples,
+});
+
+/** What GET /v1/stats/history answers; its type is status.ts's HistoryView (checked below). */
+export const HistoryViewSchema = named(
+  "HistoryView",
+  z.strictObject({
+    interval_ms: z.number().int(),
+    capacity: z.number().int().describe("Samples the node keeps per series."),
+    time: z.array(z.number()).describe("Sample times, unix seconds, oldest first."),
+    series: z.array(HistorySeriesSchema),
+  }),
+);
+const same: Same<z.output<typeof HistoryViewSchema>, HistoryView> = true;
+void same;
+
+const HISTORY: Operation<typeof HistoryQuerySchema> = {
+  method: "get",
+  path: "/v1/stats/history",
+  operationId: "getStatsHistory",
+  tag: "runtime",
+  summary: "Per-second samples of every listener, route, pool and backend",
+  query: HistoryQuerySchema,
+  replies: { 200: { description: "The samples the dashboard charts.", content: { types: ["application/json"], schema: HistoryViewSchema } } },
+  errors: ["LISTENER_NOT_FOUND", "POOL_NOT_FOUND"],
+};
+
+/** The parsed query as the runtime view takes it. */
+function historyQuery(q: z.output<typeof HistoryQuerySchema>): HistoryQuery {
   return {
-    seconds: q.seconds ?? DEFAULT_SECONDS,
+    seconds: q.seconds,
     ...(q.scope ? { scopes: [...new Set(q.scope)] as HistoryScope[] } : {}),
     ...(q.listener !== undefined ? { listener: q.listener } : {}),
     ...(q.pool !== undefined ? { pool: q.pool } : {}),
@@ -54,8 +89,8 @@ export function parseHistoryQuery(raw: Record<string, string[]>): HistoryQuery {
 
 /** Mounts GET /v1/stats/history. */
 export function mountStatsHistory(app: Hono, deps: AdminDeps): void {
-  app.get("/v1/stats/history", (c) => {
-    const q = parseHistoryQuery(c.req.queries());
+  mountOperation(app, HISTORY, (c, query) => {
+    const q = historyQuery(query);
     const snap = deps.holder.current();
     if (q.listener !== undefined && !snap?.listeners.some((l) => l.name === q.listener)) {
       throw new LbError("LISTENER_NOT_FOUND", `listener "${q.listener}" not found`);

@@ -5,7 +5,9 @@
  * secret: they load without the token, and the page asks for it before it reads anything.
  */
 import type { Context, Hono } from "hono";
+import { z } from "zod";
 import { LbError } from "../../errors.ts";
+import { mountOperation, type Operation } from "../operation.ts";
 import { UI_ASSETS, type UiAsset } from "../ui/assets.ts";
 
 /** The page talks to this origin only, runs only its own files, and cannot be framed. */
@@ -35,6 +37,45 @@ function serve(c: Context, asset: UiAsset): Response {
   return c.body(asset.body, 200, headers);
 }
 
+const REDIRECT = { description: "Redirect to /ui/.", headers: ["Location"] } as const;
+const PAGE = { description: "The page.", content: { types: ["text/html"] }, headers: ["ETag"] } as const;
+
+function redirect(path: string, operationId: string): Operation {
+  return { method: "get", path, operationId, tag: "dashboard", summary: "Redirects to the dashboard", public: true, replies: { 302: REDIRECT } };
+}
+
+/** The dashboard's operations: its files need no token (the page asks for it before reading data). */
+const UI_OPERATIONS: readonly Operation[] = [
+  redirect("/", "getRoot"),
+  {
+    method: "get",
+    path: "/ui",
+    operationId: "getDashboard",
+    tag: "dashboard",
+    summary: "The dashboard",
+    description: "/ui/ serves the page; /ui redirects there (its relative links need the slash).",
+    public: true,
+    headers: ["If-None-Match"],
+    replies: { 200: PAGE, 302: REDIRECT, 304: { description: "Not modified.", headers: ["ETag"] } },
+  },
+  redirect("/dashboard", "getDashboardAlias"),
+  {
+    method: "get",
+    path: "/ui/*",
+    operationId: "getDashboardFile",
+    tag: "dashboard",
+    summary: "A file of the dashboard",
+    public: true,
+    params: { path: z.string().meta({ description: "The file under /ui/ (may hold /: js/main.js).", examples: ["index.html"] }) },
+    headers: ["If-None-Match"],
+    replies: {
+      200: { description: "The file.", content: { types: ["text/html", "text/css", "text/javascript", "image/svg+xml", "text/plain"] }, headers: ["ETag"] },
+      304: { description: "Not modified.", headers: ["ETag"] },
+    },
+    errors: ["NOT_FOUND"],
+  },
+];
+
 /** Mounts the dashboard routes; call before the auth middleware (the files are public). */
 export function mountUi(app: Hono): void {
   // The app is not strict about a trailing slash (/ui and /ui/ reach the same route, and
@@ -48,5 +89,5 @@ export function mountUi(app: Hono): void {
     if (!asset) throw new LbError("NOT_FOUND", `no such dashboard file: ${path}`);
     return serve(c, asset);
   };
-  for (const path of ["/", "/ui", "/dashboard", "/ui/*"]) app.get(path, page);
+  for (const op of UI_OPERATIONS) mountOperation(app, op, page);
 }

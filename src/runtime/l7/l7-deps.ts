@@ -1,6 +1,7 @@
 /** What every L7 listener of a node shares: stats, retry budget, rate limiters, access logs, latency histograms. */
 import type { SnapshotHolder, SnapshotListener } from "../../config/index.ts";
-import { AccessLog, type Registry } from "../../obs/index.ts";
+import { AccessLog, type EventLog, type Registry } from "../../obs/index.ts";
+import { TraceExporters } from "../../tracing/index.ts";
 import type { BackendStats } from "../pools/backend-stats.ts";
 import type { L7HookDeps } from "./l7-hooks.ts";
 import type { PoolRegistry } from "../pools/pool-registry.ts";
@@ -16,7 +17,13 @@ const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0
 export type L7Deps = Omit<L7HookDeps, "name"> & { flushLogs(): void };
 
 /** `shared`: a worker's node-wide retry budget and rate-limit buckets (absent: this thread's own). */
-export function newL7Deps(holder: SnapshotHolder, pools: PoolRegistry, metrics: Registry, shared?: { node: NodeShare; rates: KeyTable }): L7Deps {
+export function newL7Deps(
+  holder: SnapshotHolder,
+  pools: PoolRegistry,
+  metrics: Registry,
+  log: EventLog = (line) => console.log(line),
+  shared?: { node: NodeShare; rates: KeyTable },
+): L7Deps {
   const logs = new Map<string, AccessLog>();
   const histogram = metrics.histogram("fulcrum_upstream_latency_seconds", "Time from request sent to response head, per pool", ["pool"], LATENCY_BUCKETS);
   const perBackend = metrics.histogram("fulcrum_backend_upstream_latency_seconds", "Time from request sent to response head, per backend", ["pool", "backend"], LATENCY_BUCKETS);
@@ -27,6 +34,7 @@ export function newL7Deps(holder: SnapshotHolder, pools: PoolRegistry, metrics: 
     pools,
     stats,
     budget: new RetryBudget(shared?.node),
+    tracing: new TraceExporters(metrics, log),
     limiters: new RateLimiters(shared?.rates),
     accessLog(l: SnapshotListener) {
       if (l.accessLog === undefined) return undefined;

@@ -7,7 +7,7 @@
 import { signSticky, stickyIndex, backendIndex } from "../../balance/index.ts";
 import type { SnapshotHolder, SnapshotListener, SnapshotRoute } from "../../config/index.ts";
 import { LbError } from "../../errors.ts";
-import type { ProxyCtx, ProxyHooks, ResponseHead, Upstream } from "../../l7/index.ts";
+import { isGrpc, type ProxyCtx, type ProxyHooks, type ResponseHead, type Upstream } from "../../l7/index.ts";
 import type { AccessLog } from "../../obs/index.ts";
 import type { BackendStats } from "../pools/backend-stats.ts";
 import { cookieValue, stickyCookieLine } from "./cookies.ts";
@@ -20,6 +20,8 @@ import { newRequestState, type RequestState } from "./request-state.ts";
 import { failureKind, routeAllowsRetry, type RetryBudget } from "./retry-policy.ts";
 import { editsOf } from "./route-edits.ts";
 import { admit, applyRouteSettings, hashKey, resolveRoute, type StepDeps } from "./request-steps.ts";
+import { beginTrace, endTrace, injectTrace } from "./trace-step.ts";
+import type { TraceExporters } from "../../tracing/index.ts";
 import type { L7Stats, TrafficStats } from "../stats/traffic-stats.ts";
 
 export interface L7HookDeps {
@@ -34,6 +36,8 @@ export interface L7HookDeps {
   latency: (pool: string) => (seconds: number) => void;
   /** Upstream latency recorder of one backend (kept on its stats object once bound). */
   backendLatency: (s: BackendStats) => (seconds: number) => void;
+  /** Span exporters of listeners and routes with `tracing`. */
+  tracing: TraceExporters;
 }
 
 type Ctx = ProxyCtx<RequestState>;
@@ -93,11 +97,17 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
       const l = listenerOf(deps.holder.current(), deps.name);
       if (!l) return { status: 503, errorCode: "NO_ROUTE", body: "listener is being reconfigured\n" };
       listenerStats.active++;
-      const reply = resolveRoute(steps, ctx, l) ?? admit(steps, ctx, l);
+      const reply = resolveRoute(steps, ctx, l);
       if (reply) return reply;
-      const rt = ctx.user.rt!;
-      applyRouteSettings(ctx, ctx.user.route, rt);
+      const s = ctx.user;
+      const tracing = s.route ? s.route.tracing : l.tracing;
+      if (tracing) s.trace = beginTrace(ctx, tracing);
+      const refused = admit(steps, ctx, l);
+      if (refused) return refused;
+      const rt = s.rt!;
+      applyRouteSettings(ctx, s.route, rt);
       hashKey(ctx, rt);
+      if (s.trace) injectTrace(ctx, s.trace);
       return null;
     },
 
@@ -150,7 +160,8 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
     },
 
     retryOnResponse(ctx, res) {
-      const retry = mayRetry(ctx, String(res.status));
+      // a gRPC call is retried only when no response head came back (a head may carry the call's result)
+      const retry = !isGrpc(ctx.req) && mayRetry(ctx, String(res.status));
       // A relayed response is reported once, by onResponse (and counted by onLog); only one dropped
       // for a retry is reported and counted here, as that backend's attempt ended.
       if (retry && ctx.user.rt && ctx.user.index >= 0) {
@@ -163,8 +174,10 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
     onConnectFailure(ctx, err) {
       const s = ctx.user;
       if (s.rt && s.index >= 0) pools.report(s.rt, s.index, "gateway_failure");
-      // A reused keep-alive connection closed under a bodiless request is always safe to resend.
-      const retry = (err.retryable && ctx.reusedConnection && ctx.attempt < 2 && ctx.req.bodyKind === 0) || mayRetry(ctx, failureKind(err));
+      // A reused keep-alive connection closed under a bodiless request is always safe to resend, and so
+      // is a stream an HTTP/2 backend refused unprocessed (the exchange only asks when it can replay it).
+      const safe = (err.retryable && ctx.reusedConnection && ctx.attempt < 2 && ctx.req.bodyKind === 0) || (err.code === "UPSTREAM_REFUSED" && ctx.attempt < 3);
+      const retry = safe || mayRetry(ctx, failureKind(err));
       // An attempt given up for a retry ends here, as the error reply it would have been; the last one is counted by onLog.
       if (retry && s.rt && s.index >= 0) s.rt.stats[s.index]!.record(err.status, 0, 0, 0, err.code);
       return retry;
@@ -190,6 +203,7 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
       }
       if (s.rt && s.index >= 0) s.rt.stats[s.index]!.record(ctx.status, ctx.bytesIn, ctx.bytesOut, 0, code);
       const backend = s.rt && s.index >= 0 ? s.rt.backends[s.index]!.address : undefined;
+      if (s.trace) endTrace(ctx, s.trace, deps.tracing, deps.name);
       release(ctx);
       const log = s.listener ? deps.accessLog(s.listener) : undefined;
       if (!log) return;
@@ -214,6 +228,7 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
         ...(ctx.responseStartedAt > 0 ? { upstream_ms: Math.round((ctx.responseStartedAt - ctx.upstreamStartedAt) * 1000) / 1000 } : {}),
         ...(code ? { error: code } : {}),
         request_id: ctx.requestId,
+        ...(s.trace ? { trace_id: s.trace.traceId } : {}),
       });
     },
 

@@ -1,5 +1,5 @@
 /**
- * Runs one http or https listener of the snapshot on Fulcrum's own HTTP/1.1 engine (src/l7) with
+ * Runs one http or https listener of the snapshot on Fulcrum's own HTTP/1.1 and HTTP/2 engine (src/l7) with
  * the policy hooks of l7-hooks.ts. Listeners share one upstream connection pool, so keep-alive
  * connections to a backend serve every listener that routes to it. An https listener serves its
  * certificates by SNI (tls-contexts.ts). Every listener binds with reusePort, so that a successor
@@ -12,8 +12,11 @@ import type { BoundListener } from "../listeners/listener-set.ts";
 import { listenerTls } from "./tls-contexts.ts";
 import type { ListenerCounters } from "../stats/listener-counters.ts";
 
-/** Starts listener `l` (http or https); the hooks read the live snapshot per request. */
-/** `fd`: accept on this listening socket (a predecessor's, duplicated, or one handed over by another node) instead of binding. */
+/**
+ * Starts listener `l` (http or https); the hooks read the live snapshot per request. `fd`: accept
+ * on this listening socket (a predecessor's, duplicated, or one handed over by another node)
+ * instead of binding.
+ */
 export function startL7Listener(l: SnapshotListener, deps: Omit<L7HookDeps, "name">, pool: UpstreamPool, counters: ListenerCounters, fd?: number): BoundListener {
   const server = startProxy({
     hostname: l.host,
@@ -21,7 +24,9 @@ export function startL7Listener(l: SnapshotListener, deps: Omit<L7HookDeps, "nam
     ...(fd !== undefined ? { fd } : {}),
     reusePort: true,
     hooks: l7Hooks({ ...deps, name: l.name }),
-    ...(l.protocol === "https" ? listenerTls(l.name, l.certificates) : {}),
+    ...(l.protocol === "https" ? listenerTls(l.name, l.certificates, l.alpn) : {}),
+    h2c: l.h2c,
+    h2: { counters: counters.h2 },
     timeouts: { handshakeMs: l.handshakeTimeoutMs, headerMs: l.headerTimeoutMs, idleMs: l.idleTimeoutMs },
     onHandshakeTimeout: () => void counters.handshakeTimeouts++,
     ...(l.maxBodyBytes > 0 ? { maxBodyBytes: l.maxBodyBytes } : {}),

@@ -3,6 +3,7 @@ import type { PickContext } from "../../balance/index.ts";
 import type { SnapshotListener, SnapshotRoute } from "../../config/index.ts";
 import type { TrafficStats } from "../stats/traffic-stats.ts";
 import type { PoolRuntime } from "../pools/pool-runtime.ts";
+import type { RequestTrace } from "./trace-step.ts";
 
 export interface RequestState {
   listener: SnapshotListener | undefined;
@@ -23,6 +24,8 @@ export interface RequestState {
   retryHeld: boolean;
   routeStats: TrafficStats | undefined;
   poolStats: TrafficStats | undefined;
+  /** W3C trace context, when the route or listener has `tracing`. */
+  trace: RequestTrace | undefined;
 }
 
 export function newRequestState(): RequestState {
@@ -40,5 +43,6 @@ export function newRequestState(): RequestState {
     retryHeld: false,
     routeStats: undefined,
     poolStats: undefined,
+    trace: undefined,
   };
 }

@@ -1,12 +1,12 @@
 /**
  * The steps of an L7 request's head, in the order l7-hooks.ts runs them: resolve the route,
- * admit the request (rate limits, redirects, a running pool with a backend, the pool's request
+ * (start or continue its trace,) admit the request (rate limits, redirects, a running pool with a backend, the pool's request
  * cap), apply the route's and pool's settings to the exchange, and extract the hash key the
  * pool balances on. Each step reads the snapshot and pool runtime the request started with.
  */
 import { extractHashKey, newPickContext } from "../../balance/index.ts";
 import type { SnapshotListener, SnapshotRoute } from "../../config/index.ts";
-import { badMessage, errorReply, type ProxyCtx, type ProxyReply } from "../../l7/index.ts";
+import { badMessage, errorReply, grpcTimeoutMs, isGrpc, type ProxyCtx, type ProxyReply } from "../../l7/index.ts";
 import { hostOfAuthority } from "../../net/index.ts";
 import type { PoolRegistry } from "../pools/pool-registry.ts";
 import type { PoolRuntime } from "../pools/pool-runtime.ts";
@@ -25,6 +25,14 @@ function refuse(ctx: Ctx, problem: Parameters<typeof badMessage>[0]): ProxyReply
   const err = badMessage(problem, false);
   ctx.error = err;
   return errorReply(err);
+}
+
+/** A gRPC call's grpc-timeout caps how long the proxy waits for it: for its response head, and in all. */
+function capByGrpcTimeout(ctx: Ctx): void {
+  const ms = grpcTimeoutMs(ctx.req.get("grpc-timeout"));
+  if (ms === undefined) return;
+  ctx.responseTimeoutMs = Math.min(ctx.responseTimeoutMs, ms);
+  ctx.requestTimeoutMs = ctx.requestTimeoutMs > 0 ? Math.min(ctx.requestTimeoutMs, ms) : ms;
 }
 
 /** What the steps share for one listener: its counters, and route counters looked up once per route object. */
@@ -109,6 +117,7 @@ export function applyRouteSettings(ctx: Ctx, route: SnapshotRoute | undefined, r
   ctx.connectTimeoutMs = route?.connectTimeoutMs ?? rt.config.connectTimeoutMs;
   ctx.idleTimeoutMs = route?.idleTimeoutMs ?? rt.config.idleTimeoutMs ?? 0;
   ctx.requestTimeoutMs = route?.requestTimeoutMs ?? rt.config.requestTimeoutMs ?? 0;
+  if (isGrpc(ctx.req)) capByGrpcTimeout(ctx);
   ctx.connGroup = rt.conns;
 }
 

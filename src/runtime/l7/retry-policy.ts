@@ -16,6 +16,7 @@ const BUDGET_MIN = 3;
 export function failureKind(err: LbError): string {
   if (err.code === "UPSTREAM_CONNECT_FAILED") return "connect_failure";
   if (err.code === "UPSTREAM_TIMEOUT") return "timeout";
+  // UPSTREAM_REFUSED (an HTTP/2 stream the backend never processed) counts as a reset
   return "reset";
 }
 

@@ -4,7 +4,8 @@
  * covers it: an exact name first, then the longest `*.` wildcard, else the default (src/net's
  * HostTable, the matcher routes and tls_passthrough rules use too). A certificate covers the DNS
  * names of its subjectAltName, or its subject CN when it has none.
- * TLS 1.2 is the minimum and ALPN offers http/1.1 only, whichever certificate is picked.
+ * TLS 1.2 is the minimum and ALPN offers the listener's protocols (h2 and http/1.1 by default),
+ * whichever certificate is picked.
  */
 import type { TLSOptions } from "bun";
 import { constants, X509Certificate } from "node:crypto";
@@ -13,8 +14,7 @@ import type { SnapshotCertificate } from "../../config/index.ts";
 import { LbError } from "../../errors.ts";
 import { HostTable, normalizeHostName } from "../../net/index.ts";
 
-// ALPN in wire format (length-prefixed names): HTTP/1.1 only; TLS 1.0 and 1.1 refused.
-const ALPN_HTTP11 = Buffer.from("\x08http/1.1", "latin1");
+// TLS 1.0 and 1.1 refused.
 const NO_OLD_TLS = constants.SSL_OP_NO_TLSv1 | constants.SSL_OP_NO_TLSv1_1;
 
 /** What startProxy takes: the bound TLS options, and the SNI picker when there is a choice. */
@@ -46,8 +46,13 @@ export function certificateTable(names: readonly (readonly string[])[]): HostTab
   return t;
 }
 
-function options(c: SnapshotCertificate) {
-  return { cert: c.certPem, key: c.keyPem, ALPNProtocols: ALPN_HTTP11, secureOptions: NO_OLD_TLS };
+/** ALPN protocol names in wire format (each length-prefixed), as Bun.listen takes them (BUN-NOTES). */
+export function alpnWire(names: readonly string[]): Buffer {
+  return Buffer.concat(names.map((n) => Buffer.from(String.fromCharCode(n.length) + n, "latin1")));
+}
+
+function options(c: SnapshotCertificate, alpn: Buffer) {
+  return { cert: c.certPem, key: c.keyPem, ALPNProtocols: alpn, secureOptions: NO_OLD_TLS };
 }
 
 /**
@@ -55,17 +60,18 @@ function options(c: SnapshotCertificate) {
  * Bun's plain TLS path, no SNI hook. Throws LbError CONFIG_INVALID when there is none or one
  * cannot be loaded.
  */
-export function listenerTls(listener: string, certs: readonly SnapshotCertificate[]): ListenerTls {
+export function listenerTls(listener: string, certs: readonly SnapshotCertificate[], alpn: readonly string[] = ["h2", "http/1.1"]): ListenerTls {
   const first = certs[0];
   if (!first) throw new LbError("CONFIG_INVALID", `listener ${listener}: https needs a certificate`);
-  const tls = options(first) as TLSOptions;
+  const wire = alpnWire(alpn);
+  const tls = options(first, wire) as TLSOptions;
   if (certs.length === 1) return { tls };
   const index = certificateTable(certs.map((c) => certificateNames(c.certPem)));
   // Index 0 maps to undefined: the bound default context serves it, no context switch.
   const contexts: unknown[] = certs.map((c, i) => {
     if (i === 0) return undefined;
     try {
-      return createSecureContext(options(c)).context;
+      return createSecureContext(options(c, wire)).context;
     } catch (e) {
       throw new LbError("CONFIG_INVALID", `listener ${listener}: certificate ${c.name} cannot be loaded: ${(e as Error).message}`, { cause: e });
     }

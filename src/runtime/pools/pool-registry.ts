@@ -94,12 +94,19 @@ export class PoolRegistry {
     for (const [name, st] of this.#states) {
       if (!snap.pools[name]) this.#dropPool(name, st);
     }
+    const now = Date.now();
     for (const config of Object.values(snap.pools)) {
       // The same compiled pool as before (a worker reuses what a revision did not change): nothing to do.
       if (this.#states.get(config.name)?.config === config) continue;
+      const known = this.#states.has(config.name);
       const st = this.#stateFor(config);
       const present = new Set(config.backends.map((b) => b.address));
       for (const addr of st.stats.keys()) if (!present.has(addr)) st.stats.delete(addr);
+      // A backend that joins a running pool (added to the config, or found in DNS) ramps up like
+      // one returning to health (Envoy's slow start does the same for new hosts).
+      if (known && config.slowStartMs > 0) {
+        for (const b of config.backends) if (!st.stats.has(b.address)) this.#statsOf(st, b.address).healthySinceMs = now;
+      }
       this.#checker.setPool(config.name, checkSpecOf(config), probedBackends(config));
       st.outlier?.resize(config.backends.length);
       this.#rebuild(config.name);
@@ -240,11 +247,13 @@ export function probedBackends(config: SnapshotPool): string[] {
   return config.backends.filter((b) => b.state !== "disabled").map((b) => b.address);
 }
 
-/** The pool's active check with every default filled; an http check of a TLS pool speaks TLS as its traffic does. */
+/** The pool's active check with every default filled; an http (or grpc) check speaks TLS and HTTP/2 as the pool's traffic does. */
 export function checkSpecOf(config: SnapshotPool): CheckSpec | undefined {
   if (!config.healthCheck) return undefined;
-  const spec = resolveCheckSpec(config.healthCheck);
+  let spec = resolveCheckSpec(config.healthCheck);
+  if (spec.type !== "http" && spec.type !== "grpc") return spec;
+  if (config.protocol !== "http1") spec = { ...spec, protocol: config.protocol };
   const tls = config.tls;
-  if (!tls || spec.type !== "http") return spec;
+  if (!tls) return spec;
   return { ...spec, tls: { ...(tls.serverName !== undefined ? { serverName: tls.serverName } : {}), ...(tls.ca !== undefined ? { ca: tls.ca } : {}), verify: tls.verify } };
 }

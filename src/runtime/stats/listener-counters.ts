@@ -4,6 +4,7 @@
  * rebound by a config change keeps counting; shown in /v1/status and /metrics.
  */
 import type { SnapshotListener } from "../../config/index.ts";
+import { H2Counters } from "../../h2/index.ts";
 
 export class ListenerCounters {
   /** Connections closed because the TLS handshake (https) or the preamble (L4) outlived handshake_timeout_ms. */
@@ -12,6 +13,8 @@ export class ListenerCounters {
   upstreamResets = 0;
   /** L4 connections (udp: flows) relayed to a backend. */
   relayed = 0;
+  /** http(s): what its HTTP/2 connections saw (streams, GOAWAYs, the protections that fired). */
+  readonly h2 = new H2Counters();
   /** As the listener last bound: whether it has a handshake to time out, and whether it is L4. */
   handshake = false;
   l4 = false;

@@ -2,10 +2,25 @@
  * Control part: turns each revision's validated document into what the workers need to serve it,
  * as a delta from the revision sent before (resources by name, JSON strings, only the changed
  * ones), so a change to one pool of a thousand costs the workers one pool's compile, not a
- * thousand (snapshot-builder.ts). A (re)started worker gets `full()`: everything, same shape.
+ * thousand (snapshot-builder.ts). The backends found in DNS ride along the same way, by pool. A
+ * (re)started worker gets `full()`: everything, same shape.
  */
-import type { ConfigDoc } from "../../config/index.ts";
+import type { ConfigDoc, FoundBackend, Snapshot } from "../../config/index.ts";
 import type { ConfigDelta } from "./protocol.ts";
+
+/** The backends of each pool of `snap` that were found in DNS (pools without any left out). */
+export function foundIn(snap: Snapshot): Map<string, FoundBackend[]> {
+  const out = new Map<string, FoundBackend[]>();
+  for (const p of Object.values(snap.pools)) {
+    if (p.discovery === undefined) continue;
+    const found: FoundBackend[] = [];
+    for (const b of p.backends) {
+      if (b.discoveredFrom !== undefined) found.push({ host: b.host, port: b.port, weight: b.weight, state: b.state === "draining" ? "draining" : "active" });
+    }
+    if (found.length > 0) out.set(p.name, found);
+  }
+  return out;
+}
 
 type Kind = "listeners" | "pools" | "certificates";
 const KINDS: readonly Kind[] = ["listeners", "pools", "certificates"];
@@ -13,6 +28,8 @@ const KINDS: readonly Kind[] = ["listeners", "pools", "certificates"];
 export class ConfigFeed {
   readonly #sent: Record<Kind, Map<string, string>> = { listeners: new Map(), pools: new Map(), certificates: new Map() };
   #order: Required<ConfigDelta>["order"] = { listeners: [], pools: [], certificates: [] };
+  /** The found backends sent, by pool, as JSON. */
+  readonly #found = new Map<string, string>();
   #revision = 0;
   #sentOnce = false;
 
@@ -22,10 +39,10 @@ export class ConfigFeed {
   }
 
   /**
-   * The delta from the last document given to this one, as the JSON a worker takes, with the
-   * pools it changes (new or different) and removes.
+   * The delta from the last document (and backends found in DNS) given to this one, as the JSON a
+   * worker takes, with the pools it changes (new, different, or with other backends found) and removes.
    */
-  next(doc: ConfigDoc, revision: number): { json: string; changedPools: Set<string>; removedPools: string[] } {
+  next(doc: ConfigDoc, revision: number, found: ReadonlyMap<string, FoundBackend[]> = new Map()): { json: string; changedPools: Set<string>; removedPools: string[] } {
     const delta: ConfigDelta = { revision, order: { listeners: [], pools: [], certificates: [] }, listeners: {}, pools: {}, certificates: {} };
     const removedPools: string[] = [];
     for (const kind of KINDS) {
@@ -51,13 +68,37 @@ export class ConfigFeed {
     this.#revision = revision;
     if (same && this.#sentOnce) delete delta.order;
     this.#sentOnce = true;
-    return { json: JSON.stringify(delta), changedPools: new Set(Object.keys(delta.pools)), removedPools };
+    const changedPools = new Set(Object.keys(delta.pools));
+    const foundDelta = this.#foundDelta(found);
+    if (foundDelta) {
+      delta.found = foundDelta;
+      for (const name of Object.keys(foundDelta)) if (found.has(name) || !removedPools.includes(name)) changedPools.add(name);
+    }
+    return { json: JSON.stringify(delta), changedPools, removedPools };
+  }
+
+  /** Pools whose found backends differ from those sent last (null: none now); undefined when none differ. */
+  #foundDelta(found: ReadonlyMap<string, FoundBackend[]>): Record<string, FoundBackend[] | null> | undefined {
+    let out: Record<string, FoundBackend[] | null> | undefined;
+    for (const [name, list] of found) {
+      const json = JSON.stringify(list);
+      if (this.#found.get(name) === json) continue;
+      this.#found.set(name, json);
+      (out ??= {})[name] = list;
+    }
+    for (const name of [...this.#found.keys()]) {
+      if (found.has(name)) continue;
+      this.#found.delete(name);
+      (out ??= {})[name] = null;
+    }
+    return out;
   }
 
   /** Every resource of the last revision, for a worker that has none yet. */
   full(): string {
     const delta: ConfigDelta = { revision: this.#revision, order: this.#order, listeners: {}, pools: {}, certificates: {} };
     for (const kind of KINDS) for (const [name, json] of this.#sent[kind]) delta[kind][name] = json;
+    if (this.#found.size > 0) delta.found = Object.fromEntries([...this.#found].map(([name, json]) => [name, JSON.parse(json) as FoundBackend[]]));
     return JSON.stringify(delta);
   }
 }

@@ -7,6 +7,7 @@
  */
 /** One verdict change: pool, backend, healthy, why. */
 export type FlipRecord = [pool: string, backend: string, healthy: boolean, reason: string | undefined];
+import type { FoundBackend } from "../../config/index.ts";
 import type { FamilyDump, LogFields, LogLevel } from "../../obs/index.ts";
 import type { ListenerState } from "../../status.ts";
 import type { KeyTableLayout } from "../shared/index.ts";
@@ -26,6 +27,11 @@ export interface ConfigDelta {
   listeners: Record<string, string>;
   pools: Record<string, string>;
   certificates: Record<string, string>;
+  /**
+   * Backends the control part found in DNS, by pool, where they changed since the last delta
+   * (null: none any more). Runtime state, like health: the revision does not move for them.
+   */
+  found?: Record<string, FoundBackend[] | null>;
 }
 
 /** What a worker is told when it starts. */

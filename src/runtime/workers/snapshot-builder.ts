@@ -2,14 +2,18 @@
  * Worker side of the config hand-out: rebuilds the Snapshot from each ConfigDelta, compiling only
  * what changed (a pool whose JSON changed; a listener whose JSON changed or that names a changed
  * pool or certificate) and reusing the frozen objects of the rest. A reused SnapshotPool is the
- * very object the previous snapshot held, which lets the pool registry skip it too. The document
- * was validated once, in the control part; nothing here validates again.
+ * very object the previous snapshot held, which lets the pool registry skip it too. A pool with
+ * backends found in DNS (the control part looks them up) is rebuilt with them, as the control
+ * part's overlay does. The document was validated once, in the control part; nothing here
+ * validates again.
  */
 import {
   compileListener,
   compilePool,
   deepFreeze,
+  poolWithFound,
   type Certificate,
+  type FoundBackend,
   type Listener,
   type Pool,
   type Snapshot,
@@ -26,7 +30,10 @@ function references(l: Listener): { pools: string[]; certificates: string[] } {
 }
 
 export class SnapshotBuilder {
+  /** Pools as compiled from the config, and as served (with found backends, when they have any). */
+  readonly #bases = new Map<string, SnapshotPool>();
   readonly #pools = new Map<string, SnapshotPool>();
+  readonly #found = new Map<string, FoundBackend[]>();
   readonly #listeners = new Map<string, { doc: Listener; compiled: SnapshotListener }>();
   readonly #certificates = new Map<string, SnapshotCertificate>();
   #order: Required<ConfigDelta>["order"] = { listeners: [], pools: [], certificates: [] };
@@ -37,6 +44,11 @@ export class SnapshotBuilder {
     if (parsed.order) this.#order = parsed.order;
     const d = { ...parsed, order: this.#order };
     const changedPools = new Set(Object.keys(d.pools));
+    for (const [name, list] of Object.entries(d.found ?? {})) {
+      if (list === null || list.length === 0) this.#found.delete(name);
+      else this.#found.set(name, list);
+      changedPools.add(name);
+    }
     const changedCerts = new Set(Object.keys(d.certificates));
     for (const [name, text] of Object.entries(d.certificates)) {
       const c = JSON.parse(text) as Certificate;
@@ -45,8 +57,14 @@ export class SnapshotBuilder {
     prune(this.#certificates, d.order.certificates, changedCerts);
     d.order.pools.forEach((name, i) => {
       const text = d.pools[name];
-      if (text !== undefined) this.#pools.set(name, deepFreeze(compilePool(JSON.parse(text) as Pool, `pools[${i}]`)));
+      if (text !== undefined) this.#bases.set(name, deepFreeze(compilePool(JSON.parse(text) as Pool, `pools[${i}]`)));
+      if (!changedPools.has(name)) return;
+      const base = this.#bases.get(name)!;
+      const found = this.#found.get(name);
+      this.#pools.set(name, found ? poolWithFound(base, found) : base);
     });
+    prune(this.#bases, d.order.pools, new Set());
+    prune(this.#found, d.order.pools, new Set());
     prune(this.#pools, d.order.pools, changedPools);
     const pools: Record<string, SnapshotPool> = Object.create(null);
     for (const name of d.order.pools) pools[name] = this.#pools.get(name)!;

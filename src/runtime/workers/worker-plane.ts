@@ -3,7 +3,9 @@
  * part: the shared memory (gauges, rate-limit buckets), the workers (worker-set.ts), health
  * checks run once and relayed (health-relay.ts), and the node's view of them for the admin API
  * (RuntimeView over merged counters, the stats history, merged metrics with per-worker series).
- * A revision counts as applied, for /v1/status and /readyz, once every live worker serves it.
+ * DNS discovery runs here too, once per node: the backends it finds reach the workers with the
+ * config (config-feed.ts). A revision counts as applied, for /v1/status and /readyz, once every
+ * live worker serves it.
  */
 import type { ConfigDoc, Snapshot } from "../../config/index.ts";
 import { SnapshotHolder } from "../../config/index.ts";
@@ -22,6 +24,8 @@ import { NodeStats } from "./node-stats.ts";
 import { WorkerSet } from "./worker-set.ts";
 import { closeFd } from "../handover/fds.ts";
 import { socketsFor, type Handoff, type HandedListener } from "../handover/handoff.ts";
+import { DnsDiscovery } from "../../discovery/index.ts";
+import { DISCOVERY_START_WAIT_MS } from "../data-plane.ts";
 
 export interface WorkerPlaneOptions {
   /** Workers (≥ 2). */
@@ -66,9 +70,12 @@ export interface WorkerPlane {
 export async function startWorkerPlane(o: WorkerPlaneOptions): Promise<WorkerPlane> {
   // Workers bind beside each other (reusePort), which would also let them share a port another
   // process holds: the addresses are checked once here, as a node of one thread checks each bind.
-  const first = o.holder.current();
   const taken = new Map((o.handoff?.listeners ?? []).map((l) => [l.name, l.address] as const));
-  if (first) await preflightListeners({ ...first, listeners: first.listeners.filter((l) => taken.get(l.name) !== l.address) });
+  const start = o.holder.current();
+  if (start) await preflightListeners({ ...start, listeners: start.listeners.filter((l) => taken.get(l.name) !== l.address) });
+  const discovery = new DnsDiscovery({ holder: o.holder, metrics: o.metrics, log: o.log });
+  await discovery.ready(DISCOVERY_START_WAIT_MS);
+  const first = o.holder.current();
   const share = NodeShare.layoutFor(o.slots ?? 1 << 18, o.count);
   const counters = NodeCounters.attach(share.counters, -1);
   const clients = ClientCounts.attach(share.clients, -1);
@@ -97,17 +104,24 @@ export async function startWorkerPlane(o: WorkerPlaneOptions): Promise<WorkerPla
   }
   stats = new NodeStats(() => set.live(), o.count);
   const applied = new SnapshotHolder();
+  // Snapshots of one revision follow each other too (backends found in DNS): the latest one every
+  // worker serves is what the node reports.
+  let handed = 0;
+  let shown = 0;
   const publish = (snap: Snapshot): void => {
     const doc = o.docOf(snap);
     if (!doc) return void o.log(`config: revision ${snap.revision} is no longer stored; a later one follows`, "warn");
+    const n = ++handed;
     void set.publish(snap, doc).then(() => set.applied(snap.revision)).then(() => {
-      if (snap.revision > (applied.current()?.revision ?? -1)) applied.publish(snap);
+      if (n < shown) return;
+      shown = n;
+      applied.publish(snap);
     });
   };
   set.start();
   if (first) publish(first);
   const unsubscribe = o.holder.subscribe(publish);
-  const plane = view(o, set, stats, relay, applied, unsubscribe);
+  const plane = view(o, set, stats, relay, applied, discovery, unsubscribe);
   if (first) await startOrThrow(plane, set, first.revision, o.startTimeoutMs ?? 30_000);
   return plane;
 }
@@ -142,7 +156,15 @@ async function startOrThrow(plane: WorkerPlane, set: WorkerSet, revision: number
   throw new LbError("CONFIG_INVALID", `${errors.size} listener(s) could not bind`, { details });
 }
 
-function view(o: WorkerPlaneOptions, set: WorkerSet, stats: NodeStats, relay: HealthRelay, applied: SnapshotHolder, unsubscribe: () => void): WorkerPlane {
+function view(
+  o: WorkerPlaneOptions,
+  set: WorkerSet,
+  stats: NodeStats,
+  relay: HealthRelay,
+  applied: SnapshotHolder,
+  discovery: DnsDiscovery,
+  unsubscribe: () => void,
+): WorkerPlane {
   const history = new StatsHistory({
     sources: () =>
       historySources(applied.current(), {
@@ -188,6 +210,7 @@ function view(o: WorkerPlaneOptions, set: WorkerSet, stats: NodeStats, relay: He
     listeners: () => stats.listeners(),
     history: (q: HistoryQuery) => history.read(q),
     preflight: (snap) => preflightListeners(snap, { states: () => held(applied.current(), set) }),
+    discovery: (pool) => discovery.state(pool),
   };
   let stopped: Promise<void> | undefined;
   return {
@@ -206,6 +229,7 @@ function view(o: WorkerPlaneOptions, set: WorkerSet, stats: NodeStats, relay: He
     stop: (graceMs = 0) =>
       (stopped ??= (async () => {
         unsubscribe();
+        discovery.stop();
         clearInterval(tick);
         relay.stop();
         await set.stop(graceMs);

@@ -14,7 +14,7 @@ import type { ConfigDoc, Snapshot } from "../../config/index.ts";
 import type { EventLog } from "../../obs/index.ts";
 import { planSlots, type NodeShareLayout } from "../shared/node-share.ts";
 import type { KeyTableLayout, SlotBook } from "../shared/index.ts";
-import { ConfigFeed } from "./config-feed.ts";
+import { ConfigFeed, foundIn } from "./config-feed.ts";
 import type { HealthRelay } from "./health-relay.ts";
 import type { FromWorker, ToWorker } from "./protocol.ts";
 import type { HandedListener } from "../handover/handoff.ts";
@@ -201,7 +201,7 @@ export class WorkerSet {
 
   async #publish(snap: Snapshot, doc: ConfigDoc): Promise<void> {
     this.#published = true;
-    const { json: delta, changedPools, removedPools } = this.#feed.next(doc, snap.revision);
+    const { json: delta, changedPools, removedPools } = this.#feed.next(doc, snap.revision, foundIn(snap));
     for (const l of snap.listeners) this.#addresses.set(l.name, l.address);
     const slots: Record<string, number> = {};
     for (const [name, slot] of planSlots(this.opts.book, snap, changedPools, removedPools)) {

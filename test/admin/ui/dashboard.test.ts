@@ -3,9 +3,11 @@
  * console errors and no request off the node, shows every listener, pool and backend of the
  * config, charts req/s under load, turns a killed backend red within the health interval plus 2 s,
  * drains a backend (a conditional PATCH that shows up in /v1/pools and the revision list), and
- * says clearly when the token is wrong. One browser for the file, a fresh context per test.
+ * says clearly when the token is wrong, and links to the admin API's description (fetched with the
+ * token). One browser for the file, a fresh context per test.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { readFile } from "node:fs/promises";
 import type { Browser } from "playwright-core";
 import { killAll } from "../../helpers/process.ts";
 import { removeTempDirs, until } from "../../integration/helpers/l7-node.ts";
@@ -160,6 +162,18 @@ describe("dashboard in Chromium", () => {
     expect(r).toBeGreaterThan(2 * b!);
     await p.click('nav a[data-tab="overview"]');
     expect(await p.locator("#backends-at-a-glance").innerText()).toContain(`app/${n.c.address}`);
+    expect(errors).toEqual([]);
+  });
+
+  test("the footer's link saves the admin API's description, read with the tab's token", async () => {
+    const { page: p, errors } = main;
+    const link = p.locator("#api-description");
+    expect(await link.getAttribute("href")).toBe("../v1/openapi.json");
+    const [download] = await Promise.all([p.waitForEvent("download"), link.click()]);
+    expect(download.suggestedFilename()).toBe("fulcrum-openapi.json");
+    const doc = JSON.parse(await readFile((await download.path())!, "utf8"));
+    expect(doc.openapi).toBe("3.1.0");
+    expect(Object.keys(doc.paths)).toContain("/v1/pools/{pool}/backends/{address}");
     expect(errors).toEqual([]);
   });
 });

@@ -4,6 +4,7 @@
  *   /big/N         200 with N bytes of body, produced under backpressure
  *   /status/NNN    that status with a short body (none for 204 and 304)
  *   /headers       200 with the request's fields as JSON (pseudo-headers as :name)
+ *   /delay/MS      200 "hello, h2\n" MS milliseconds after the request ended
  *   anything else  200 "hello, h2\n"
  * A request is answered once it has ended, except /echo and /big, which answer at once.
  */
@@ -38,6 +39,11 @@ export class EchoStream implements H2StreamHandler {
   }
 
   private answer(): void {
+    const delay = /^\/delay\/(\d+)$/.exec(this.path);
+    if (delay) {
+      setTimeout(() => this.hello(), Number(delay[1]));
+      return;
+    }
     const status = /^\/status\/(\d{3})$/.exec(this.path);
     if (status && (status[1] === "204" || status[1] === "304")) {
       this.conn.respond(this.stream, Number(status[1]), [], true);
@@ -57,6 +63,10 @@ export class EchoStream implements H2StreamHandler {
       this.conn.sendData(this.stream, body, 0, body.length, true);
       return;
     }
+    this.hello();
+  }
+
+  private hello(): void {
     this.conn.respond(this.stream, 200, ["content-type", "text/plain", "content-length", String(HELLO.length)], false);
     this.conn.sendData(this.stream, HELLO, 0, HELLO.length, true);
   }

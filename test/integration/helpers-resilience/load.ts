@@ -22,7 +22,11 @@ export interface LoadOptions {
   pauseMs?: number;
   /** Per-request deadline, ms (default 5000). */
   timeoutMs?: number;
+  /** Sends one GET (default fetch: HTTP/1.1); e.g. a codec of helpers/codecs.ts. */
+  send?: (url: string, timeoutMs: number) => Promise<Response>;
 }
+
+const fetchGet = (url: string, timeoutMs: number) => fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
 
 /** Runs the load; `onStart` receives the run's start (performance.now()) before the first request. */
 export async function runLoad(url: string, opts: LoadOptions): Promise<{ samples: Sample[]; startedAt: number }> {
@@ -33,7 +37,7 @@ export async function runLoad(url: string, opts: LoadOptions): Promise<{ samples
     while (performance.now() - startedAt < opts.durationMs && samples.length < max) {
       const t = performance.now() - startedAt;
       try {
-        const res = await fetch(url, { signal: AbortSignal.timeout(opts.timeoutMs ?? 5000) });
+        const res = await (opts.send ?? fetchGet)(url, opts.timeoutMs ?? 5000);
         const body = await res.text();
         samples.push({ t, end: performance.now() - startedAt, status: res.status, body });
       } catch (e) {

@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { compileSnapshot, validateConfig } from "../../../src/config/index.ts";
+import { newPickContext } from "../../../src/balance/index.ts";
 import { beginWork, endWork, PoolRegistry } from "../../../src/runtime/index.ts";
 
 function snapshot(pools: unknown[], revision = 1) {
@@ -28,6 +29,21 @@ function registry(): PoolRegistry {
 }
 
 describe("PoolRegistry", () => {
+  test("a backend that joins a running pool ramps up under slow start; the pool's first backends do not", () => {
+    const r = registry();
+    const pool = (addresses: string[]) => [{ name: "app", algorithm: "weighted_round_robin", slow_start_ms: 60_000, backends: addresses.map((address) => ({ address })) }];
+    const first = snapshot(pool(["10.0.0.1:80", "10.0.0.2:80"]));
+    r.apply(first);
+    expect(r.current("app")!.selector).toBe(first.pools.app!.selector);
+    r.apply(snapshot(pool(["10.0.0.1:80", "10.0.0.2:80", "10.0.0.3:80"]), 2));
+    const rt = r.current("app")!;
+    const counts = [0, 0, 0];
+    for (let i = 0; i < 210; i++) counts[rt.selector.pick(newPickContext(undefined, rt.load), 0)]!++;
+    // 10% of its weight to start with: about 10 of 210 picks, the others about 100 each.
+    expect(counts[2]).toBeGreaterThan(0);
+    expect(counts[2]! * 5).toBeLessThan(counts[0]!);
+  });
+
   test("serves active backends only and reuses the compiled selector when nothing is filtered", () => {
     const r = registry();
     const snap = snapshot([{ name: "app", backends: [{ address: "127.0.0.1:1" }, { address: "127.0.0.1:2", state: "draining" }, { address: "127.0.0.1:3" }] }]);

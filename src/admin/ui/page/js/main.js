@@ -4,6 +4,7 @@
 
 import { backendAction } from "./actions.js";
 import { api, ApiError, token } from "./api.js";
+import { initApiDescriptionLink } from "./api-description.js";
 import { list } from "./adapt.js";
 import { renderChanges } from "./changes.js";
 import { History } from "./history.js";
@@ -122,6 +123,7 @@ async function loop() {
 }
 
 initToken();
+initApiDescriptionLink();
 addEventListener("hashchange", route);
 view = currentView();
 for (const el of document.querySelectorAll("[data-view]")) el.hidden = el.dataset.view !== view;

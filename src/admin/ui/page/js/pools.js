@@ -22,6 +22,8 @@ function row(pool, b) {
   const tr = h("tr", { "data-backend": `${pool}/${b.address}` },
     COLUMNS.map((_, c) => h("td", { class: NUMERIC.has(c) ? "num" : c === COLUMNS.length - 1 ? "actions" : "" })));
   tr.children[0].append(h("span", { class: "dot swatch" }), " ", h("code", {}, b.address));
+  // Found in DNS: runtime state, not config, so there is nothing to drain or disable through the API.
+  if (b.source === "dns") tr.children[0].append(" ", h("span", { class: "pill", title: `found in DNS: ${b.dns}` }, "dns"));
   return tr;
 }
 
@@ -50,7 +52,7 @@ function updateRow(tr, pool, b, i, cols, history, share, onAction) {
   refill(c[10], share === undefined ? "" : shareCell(share, i));
   if (tr.dataset.actions !== b.state) {
     tr.dataset.actions = b.state;
-    fill(c[11], actionButtons(pool, b, onAction));
+    fill(c[11], b.source === "dns" ? [] : actionButtons(pool, b, onAction));
   }
 }
 

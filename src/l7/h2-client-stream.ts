@@ -1,0 +1,247 @@
+/**
+ * One stream of an HTTP/2 client connection as the exchange's ClientSide: the request head and
+ * body come from the codec (H2StreamHandler), the response goes out as HEADERS, DATA (END_STREAM
+ * on the last piece of a known length) and trailers. Each stream keeps its own clocks (the
+ * response-header timeout, stalls, request_timeout_ms), which the session's sweep checks.
+ */
+import { LbError } from "../errors.ts";
+import { BodyKind, FRAMING_FIELDS, H, HOP_BY_HOP, type ResponseHead } from "../http/index.ts";
+import { ErrorCode, StreamState, type H2Connection, type H2Stream, type H2StreamHandler, type HeaderList } from "../h2/index.ts";
+import type { ClientExchange, ClientSide } from "./client-side.ts";
+import { Deadline, Wait } from "./deadline.ts";
+import { Exchange } from "./exchange.ts";
+import { DROPPED_MASK } from "./field-drop.ts";
+import { hookFailed, runOnLog } from "./guard.ts";
+import { appendFields, appendLines } from "./h2-fields.ts";
+import { requestHeadOf } from "./h2-heads.ts";
+import type { H2Session } from "./h2-session.ts";
+import type { ProxyReply } from "./hooks.ts";
+import { trailerPairs, type Trailers } from "./trailers.ts";
+
+const EMPTY = Buffer.alloc(0);
+/** Fields a response to an HTTP/2 client never carries (RFC 9113 §8.2.2), and those the hooks dropped. */
+const RESPONSE_DROP = HOP_BY_HOP | DROPPED_MASK;
+
+export class H2ClientStream extends Deadline implements ClientSide, H2StreamHandler {
+  ex: Exchange | null = null;
+  private readonly h2: H2Connection;
+  /** Our END_STREAM is sent or queued. */
+  private ended = false;
+  /** Body bytes still to come of a response of known length (-1: unknown). */
+  private remaining = -1;
+  /** An extended CONNECT (RFC 8441) was answered: DATA both ways is the tunnel's bytes. */
+  private tunneling = false;
+
+  constructor(readonly session: H2Session, readonly stream: H2Stream) {
+    super(session.server);
+    this.h2 = session.h2;
+    this.wait = Wait.Transfer; // no head to wait for: the stream opened with it
+    this.deadline = this.server.now + this.server.timeouts.idleMs;
+    stream.handler = this;
+  }
+
+  get clientAddress(): string { return this.session.clientAddress; }
+  get identity(): string { return this.session.identity; }
+  get corking(): boolean { return this.session.corking; }
+
+  /** The stream opened with `list`: its exchange starts. */
+  begin(list: HeaderList, endStream: boolean): void {
+    const ex = new Exchange(this, requestHeadOf(list, endStream));
+    this.ex = ex;
+    try {
+      ex.start();
+    } catch (e) {
+      ex.fail(hookFailed(e)); // a throwing hook costs this request a 500, never the connection
+    }
+    if (endStream) ex.requestEnd(null);
+  }
+
+  /** End of the client packet that opened the stream: see Exchange.launch. */
+  launch(): void {
+    this.ex?.launch();
+  }
+
+  // ---- H2StreamHandler: the request from the codec ----
+
+  onHeaders(): void {} // server side: a request's head comes through H2Session.onStream
+
+  onData(_s: H2Stream, buf: Buffer, start: number, end: number, endStream: boolean): void {
+    const ex = this.ex;
+    if (ex === null) {
+      // answered already: the rest of the upload is dropped, and once the answer has left, stopped
+      if (this.stream.state === StreamState.HalfClosedLocal) this.h2.reset(this.stream, ErrorCode.NO_ERROR);
+      return;
+    }
+    this.touch();
+    if (this.tunneling) return this.tunnelData(ex, buf, start, end, endStream);
+    if (end > start) ex.requestBody(buf, start, end);
+    if (endStream) ex.requestEnd(null);
+  }
+
+  /** Client bytes of a tunnel, for the backend; END_STREAM half-closes it. */
+  private tunnelData(ex: Exchange, buf: Buffer, start: number, end: number, endStream: boolean): void {
+    const up = ex.up;
+    if (up === null) return;
+    if (end > start && !up.tunnelWrite(buf.subarray(start, end))) this.pauseReading();
+    if (endStream) up.tunnelEnd();
+  }
+
+  onTrailers(_s: H2Stream, trailers: HeaderList): void {
+    this.ex?.requestEnd(trailers.entries().flat());
+  }
+
+  /** Reset by the client, or the connection closed under it. */
+  onReset(): void {
+    const ex = this.ex;
+    if (ex === null || ex.finished) return;
+    if (ex.tunnel) ex.complete(false);
+    else ex.fail(new LbError("CLIENT_CLOSED", "client reset the stream"));
+  }
+
+  onWritable(): void {
+    this.ex?.up?.resume();
+  }
+
+  // ---- ClientSide ----
+
+  httpVersion(): string {
+    return "HTTP/2.0";
+  }
+
+  rawChunks(): boolean {
+    return false;
+  }
+
+  pauseReading(): void {
+    this.h2.pause(this.stream);
+  }
+
+  resumeReading(): void {
+    this.h2.resume(this.stream);
+  }
+
+  cork(): void {
+    this.h2.enter();
+  }
+
+  uncork(): void {
+    this.h2.leave();
+  }
+
+  writeInterim(_ex: ClientExchange, res: ResponseHead): void {
+    if (res.status === 101) return;
+    this.h2.informational(this.stream, res.status, appendFields(res, RESPONSE_DROP | FRAMING_FIELDS, []));
+  }
+
+  writeHead(ex: ClientExchange, res: ResponseHead): boolean {
+    let drop = RESPONSE_DROP;
+    const fields: string[] = [];
+    if (res.status === 204 || res.status === 304) drop |= FRAMING_FIELDS;
+    else if (res.lengthRewrite) {
+      drop |= 1 << H.CONTENT_LENGTH;
+      fields.push("content-length", String(res.contentLength));
+    }
+    appendFields(res, drop, fields);
+    if (ex.addResponseFields.length > 0) appendLines(ex.addResponseFields, fields);
+    const endStream = res.bodyKind === BodyKind.None;
+    this.remaining = res.bodyKind === BodyKind.Length ? res.contentLength : -1;
+    this.ended = endStream;
+    this.h2.respond(this.stream, res.status, fields, endStream);
+    return true;
+  }
+
+  writeBody(buf: Buffer, start: number, end: number): boolean {
+    if (this.ended || end <= start) return true;
+    let last = false;
+    if (this.remaining >= 0) {
+      this.remaining -= end - start;
+      last = this.remaining <= 0;
+    }
+    this.ended = last;
+    return this.h2.sendData(this.stream, buf, start, end, last);
+  }
+
+  writeEnd(trailers: Trailers | null): void {
+    if (this.ended) return;
+    this.ended = true;
+    const pairs = trailers === null ? null : trailerPairs(trailers);
+    if (pairs !== null && pairs.length > 0) this.h2.sendTrailers(this.stream, pairs);
+    else this.h2.sendData(this.stream, EMPTY, 0, 0, true);
+  }
+
+  writeReply(ex: ClientExchange, reply: ProxyReply): void {
+    const body = reply.body === undefined ? EMPTY : typeof reply.body === "string" ? Buffer.from(reply.body) : reply.body;
+    const fields: string[] = [];
+    if (reply.errorCode !== undefined) fields.push("x-fulcrum-error", reply.errorCode);
+    let typed = false;
+    for (const [k, v] of Object.entries(reply.fields ?? {})) {
+      if (/[\r\n]/.test(k + v)) continue; // never let a hook smuggle a field
+      typed ||= k.toLowerCase() === "content-type";
+      fields.push(k, v);
+    }
+    if (!typed && body.length > 0) fields.push("content-type", "text/plain; charset=utf-8");
+    // a gRPC error is trailers-only: one HEADERS frame that ends the stream, nothing about a body
+    if (reply.fields?.["grpc-status"] === undefined) fields.push("content-length", String(body.length));
+    const bodyless = body.length === 0 || ex.req.method === "HEAD";
+    this.ended = true;
+    this.h2.respond(this.stream, reply.status, fields, bodyless);
+    if (!bodyless) this.h2.sendData(this.stream, body as Buffer, 0, body.length, true);
+  }
+
+  /**
+   * The backend switched protocols for an extended CONNECT (RFC 8441 §5: it is answered 200): from
+   * now on DATA both ways carries the tunnel's bytes, and only stalls time it out.
+   */
+  startTunnel(_ex: ClientExchange, res: ResponseHead): void {
+    const fields = appendFields(res, RESPONSE_DROP | FRAMING_FIELDS, []);
+    for (let i = fields.length - 2; i >= 0; i -= 2) if (fields[i] === "sec-websocket-accept") fields.splice(i, 2);
+    this.tunneling = true;
+    this.remaining = -1;
+    this.ended = false;
+    this.requestDeadline = 0;
+    this.streaming();
+    this.h2.respond(this.stream, 200, fields, false);
+  }
+
+  exchangeDone(ex: ClientExchange): void {
+    this.finish(ex);
+    if (this.tunneling && !this.ended) {
+      this.ended = true;
+      this.h2.sendData(this.stream, EMPTY, 0, 0, true); // the backend closed the tunnel
+    }
+    // Answered before the upload ended (RFC 9113 §8.1): once the response has left, NO_ERROR asks
+    // the client to stop sending; until then what it sends is read and dropped.
+    if (this.stream.state === StreamState.HalfClosedLocal) this.h2.reset(this.stream, ErrorCode.NO_ERROR);
+    else this.h2.resume(this.stream);
+  }
+
+  exchangeAborted(ex: ClientExchange): void {
+    this.finish(ex);
+    this.h2.reset(this.stream, ErrorCode.INTERNAL_ERROR);
+  }
+
+  private finish(ex: ClientExchange): void {
+    this.ex = null;
+    this.requestDeadline = 0;
+    this.deadline = 0;
+    runOnLog(this.server.hooks, ex as Exchange);
+    this.session.streamDone(this);
+  }
+
+  // ---- clocks (the session's sweep) ----
+
+  sweep(now: number): void {
+    const ex = this.ex;
+    if (ex === null || ex.finished) return;
+    if (this.requestDeadline !== 0 && now > this.requestDeadline) {
+      this.requestDeadline = 0;
+      if (ex.tunnel) return;
+      ex.up?.destroy();
+      return ex.fail(new LbError("UPSTREAM_TIMEOUT", "request_timeout_ms passed before the response ended", { details: [{ timeout: "request" }] }));
+    }
+    if (this.deadline === 0 || now <= this.deadline) return;
+    this.deadline = 0;
+    if (this.wait === Wait.Response) return ex.fail(new LbError("UPSTREAM_TIMEOUT", "no response from the backend in time"));
+    ex.fail(new LbError("REQUEST_TIMEOUT", "transfer stalled"));
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * The tail (issue 17): p99 under wrk at -c1 and -c64, http and tcp, Fulcrum beside nginx and
+ * HAProxy on the same three nginx backends (the peers bench's set, 128 B bodies), in interleaved
+ * rounds: each round loads every target once, the order rotating, so the host's vCPU pauses and a
+ * shared machine's drift spread over all of them. Reported: each target's median p99 over the
+ * rounds with every round's figure (the spread), Fulcrum's p99 over nginx's per round, req/s
+ * ratios, and the page faults per request of each proxy process (perf stat -p) in steady state
+ * (after an unmeasured warm-up run per target).
+ * Env: TAIL_ROUNDS (5), TAIL_SECONDS (3, per wrk run), TAIL_CONNECTIONS ("1,64"), TAIL_MI_DEFAULTS=1
+ * adds a second Fulcrum node running with mimalloc's defaults (MIMALLOC_PURGE_DELAY=10,
+ * MIMALLOC_PURGE_DECOMMITS=1) as its own rows: what the launchers' allocator settings change.
+ * About 4 minutes by default. Needs nginx, haproxy and wrk (skips with a warning otherwise).
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { freePort, hasBinary } from "../l4/helpers/peers.ts";
+import { envNumber, type Report } from "./harness.ts";
+import { fulcrumYaml } from "./peers/configs.ts";
+import { startFulcrumChild, waitHttp200, type Child } from "./peers/procs.ts";
+import { pickPorts, startPeers, streamModule, type Peers } from "./peers/setup.ts";
+import { writeBody } from "./peers/side-by-side.ts";
+import { runWrk } from "./peers/wrk.ts";
+import { faultSource } from "./tail/faults.ts";
+import { interleavedRounds, median, roundRatios, type RoundResults, type RoundTarget, type RunFigures } from "./tail/rounds.ts";
+
+const MI_DEFAULTS = { MIMALLOC_PURGE_DELAY: "10", MIMALLOC_PURGE_DECOMMITS: "1" };
+
+function connectionCounts(): number[] {
+  const raw = process.env.TAIL_CONNECTIONS ?? "1,64";
+  const list = raw.split(",").map((s) => Number(s.trim()));
+  if (list.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`TAIL_CONNECTIONS must be a list of positive integers, got "${raw}"`);
+  return list;
+}
+
+/** A second node with mimalloc's own defaults (it does not re-exec: the variables are set). */
+async function startDefaultsNode(dir: string, backends: readonly number[], children: Child[]): Promise<{ child: Child; http: number; tcp: number }> {
+  const http = freePort(), tcp = freePort();
+  const cfg = join(dir, "fulcrum-mi-defaults.yaml");
+  writeFileSync(cfg, fulcrumYaml(http, tcp, backends));
+  const child = await startFulcrumChild(cfg, MI_DEFAULTS, "fulcrum-mi-defaults");
+  children.push(child);
+  await waitHttp200(http, child);
+  await waitHttp200(tcp, child);
+  return { child, http, tcp };
+}
+
+function targetsOf(p: ReturnType<typeof pickPorts>, peers: Peers, stream: boolean): RoundTarget[] {
+  // Pairs of ours and theirs, so a rotation still alternates them.
+  return [
+    { name: "fulcrum-http", port: p.fulcrumHttp, pid: peers.fulcrum.pid },
+    { name: "nginx-http", port: p.nginxHttp, pid: peers.nginx.pid },
+    { name: "haproxy-http", port: p.haproxyHttp, pid: peers.haproxy.pid },
+    { name: "direct", port: p.backends[0] },
+    { name: "fulcrum-tcp", port: p.fulcrumTcp, pid: peers.fulcrum.pid },
+    ...(stream ? [{ name: "nginx-tcp", port: p.nginxTcp, pid: peers.nginx.pid }] : []),
+    { name: "haproxy-tcp", port: p.haproxyTcp, pid: peers.haproxy.pid },
+  ];
+}
+
+const fmt = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
+
+function printTarget(c: number, name: string, runs: readonly RunFigures[]): void {
+  const p99 = runs.map((r) => r.p99Ms);
+  const faults = runs.map((r) => r.faultsPerRequest).filter((f): f is number => f !== null);
+  const f = faults.length > 0 ? `  faults/req ${median(faults).toFixed(3)}` : "";
+  console.log(
+    `  -c${String(c).padEnd(3)} ${name.padEnd(25)} p99 ms ${fmt(median(p99)).padStart(6)}  [${p99.map(fmt).join(" ")}]` +
+      `  req/s ${median(runs.map((r) => r.rps)).toFixed(0).padStart(6)}${f}`,
+  );
+}
+
+/** Ratio figures of `ours` against `theirs` for one -c. */
+function compare(report: Report, c: number, res: RoundResults, ours: string, theirs: string, rpsTarget?: string): void {
+  if (!res.has(ours) || !res.has(theirs)) return;
+  const p99 = roundRatios(res, ours, theirs, (f) => f.p99Ms);
+  const rps = roundRatios(res, ours, theirs, (f) => f.rps);
+  const n = p99.length;
+  report({ name: `tail -c${c} ${ours} p99 / ${theirs} p99 (median of rounds)`, value: median(p99), unit: "x", target: "<= 1" });
+  report({ name: `tail -c${c} rounds with ${ours} p99 <= ${theirs}`, value: p99.filter((r) => r <= 1).length, unit: `of ${n}` });
+  if (rpsTarget) report({ name: `tail -c${c} rounds with ${ours} req/s >= ${theirs}`, value: rps.filter((r) => r >= 1).length, unit: `of ${n}`, target: rpsTarget });
+}
+
+function reportConnections(report: Report, c: number, res: RoundResults): void {
+  for (const [name, runs] of res) {
+    printTarget(c, name, runs);
+    report({ name: `tail -c${c} ${name} p99 (median)`, value: median(runs.map((r) => r.p99Ms)), unit: "ms" });
+    const faults = runs.map((r) => r.faultsPerRequest).filter((f): f is number => f !== null);
+    if (faults.length > 0) {
+      report({ name: `tail -c${c} ${name} page faults per request`, value: median(faults), unit: "faults", target: name.startsWith("fulcrum") ? "~0, as nginx" : undefined });
+    }
+  }
+  compare(report, c, res, "fulcrum-http", "nginx-http", ">= 4 of 5");
+  compare(report, c, res, "fulcrum-http", "haproxy-http");
+  compare(report, c, res, "fulcrum-tcp", "nginx-tcp");
+  compare(report, c, res, "fulcrum-tcp", "haproxy-tcp", ">= 4 of 5");
+  compare(report, c, res, "fulcrum-http", "fulcrum-http-mi-defaults");
+}
+
+export async function run(report: Report): Promise<void> {
+  const missing = ["nginx", "haproxy", "wrk"].filter((b) => !hasBinary(b));
+  if (missing.length > 0) return console.warn(`skipping tail: ${missing.join(", ")} not installed (apt-get install -y nginx-light libnginx-mod-stream haproxy wrk)`);
+  const rounds = envNumber("TAIL_ROUNDS", 5);
+  const seconds = envNumber("TAIL_SECONDS", 3);
+  const stream = streamModule();
+  const dir = mkdtempSync(join(tmpdir(), "fulcrum-tail-"));
+  const children: Child[] = [];
+  try {
+    writeBody(dir, 128);
+    const ports = pickPorts();
+    const peers = await startPeers(dir, ports, stream, children);
+    const targets = targetsOf(ports, peers, stream !== null);
+    if (process.env.TAIL_MI_DEFAULTS === "1") {
+      const d = await startDefaultsNode(dir, ports.backends, children);
+      targets.push({ name: "fulcrum-http-mi-defaults", port: d.http, pid: d.child.pid }, { name: "fulcrum-tcp-mi-defaults", port: d.tcp, pid: d.child.pid });
+    }
+    console.log(`  wrk -t1 -d${seconds}s, ${rounds} interleaved rounds, 128 B bodies; page faults: ${faultSource()}; ${navigator.hardwareConcurrency} cores (shared: indicative)`);
+    for (const t of targets) await runWrk(t.port, 1); // warm-up: JIT, caches, upstream pools
+    for (const c of connectionCounts()) {
+      const res = await interleavedRounds(targets, rounds, seconds, c, (_r, t, f) => {
+        if (f.errors.length > 0) console.warn(`  !! -c${c} ${t.name}: ${f.errors.join("; ")}`);
+      });
+      reportConnections(report, c, res);
+    }
+  } finally {
+    for (const c of children.reverse()) await c.stop().catch((e: unknown) => console.warn(`stopping ${c.name} (pid ${c.pid}): ${String(e)}`));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * Interleaved rounds: every target is loaded once per round with wrk, the order rotating from
+ * round to round (so drift on a shared machine, or the host pausing its vCPUs, does not always
+ * land on the same target), while the page faults of the process serving it are counted. What
+ * the tail bench compares is then the same round's figures side by side, and their spread.
+ */
+import type { Target } from "../peers/side-by-side.ts";
+import { runWrk } from "../peers/wrk.ts";
+import { countFaults } from "./faults.ts";
+
+/** A target and the process whose page faults count for it (none for the direct row). */
+export interface RoundTarget extends Target {
+  pid?: number;
+}
+
+/** One wrk run of one target. */
+export interface RunFigures {
+  p99Ms: number;
+  rps: number;
+  /** Page faults of the serving process per completed request; null when no pid is watched. */
+  faultsPerRequest: number | null;
+  errors: string[];
+}
+
+/** The runs of each target, in round order. */
+export type RoundResults = Map<string, RunFigures[]>;
+
+/** `list` rotated left by `by`. */
+export function rotate<T>(list: readonly T[], by: number): T[] {
+  const k = ((by % list.length) + list.length) % list.length;
+  return [...list.slice(k), ...list.slice(0, k)];
+}
+
+async function runOnce(t: RoundTarget, seconds: number, connections: number): Promise<RunFigures> {
+  const faults = t.pid === undefined ? undefined : countFaults(t.pid);
+  try {
+    const r = await runWrk(t.port, seconds, connections);
+    const n = faults ? await faults.stop() : null;
+    return { p99Ms: r.p99Ms, rps: r.rps, faultsPerRequest: n === null ? null : n / Math.max(1, r.requests), errors: r.errors };
+  } catch (e) {
+    await faults?.stop().catch(() => 0);
+    throw e;
+  }
+}
+
+/** Runs `rounds` rounds over `targets` at `connections`; `onRun` sees each run as it ends. */
+export async function interleavedRounds(
+  targets: readonly RoundTarget[],
+  rounds: number,
+  seconds: number,
+  connections: number,
+  onRun: (round: number, t: RoundTarget, f: RunFigures) => void,
+): Promise<RoundResults> {
+  const out: RoundResults = new Map(targets.map((t) => [t.name, []]));
+  for (let r = 0; r < rounds; r++) {
+    for (const t of rotate(targets, r)) {
+      const f = await runOnce(t, seconds, connections);
+      out.get(t.name)!.push(f);
+      onRun(r, t, f);
+    }
+  }
+  return out;
+}
+
+/** Median of `xs` (the mean of the middle two for an even count). */
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** Per-round ratios a/b of one figure, for two targets measured in the same rounds. */
+export function roundRatios(res: RoundResults, a: string, b: string, pick: (f: RunFigures) => number): number[] {
+  const x = res.get(a), y = res.get(b);
+  if (!x || !y) return [];
+  return x.map((f, i) => pick(f) / pick(y[i]!));
+}

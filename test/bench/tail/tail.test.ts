@@ -1,0 +1,45 @@
+/**
+ * The tail benches' parts that can be checked quickly: the open-loop generator paces and answers
+ * every request against a real backend, page faults are counted for a live process, and the
+ * rounds' arithmetic (rotation, medians, per-round ratios).
+ */
+import { afterAll, expect, test } from "bun:test";
+import { fixedBackend } from "../../helpers/load.ts";
+import { countFaults, procFaults } from "./faults.ts";
+import { openLoop } from "./open-loop.ts";
+import { median, rotate, roundRatios, type RoundResults } from "./rounds.ts";
+
+const backend = fixedBackend("x".repeat(128));
+afterAll(() => backend.stop(true));
+
+test("the open-loop generator sends every request due at its rate and times each from when it was due", async () => {
+  const f = await openLoop(backend.port, 500, 1, 4);
+  expect(f.sent).toBe(500);
+  expect(f.completed).toBe(500);
+  expect(f.errors).toBe(0);
+  expect(f.p50).toBeGreaterThan(0);
+  expect(f.p99).toBeGreaterThanOrEqual(f.p50);
+  expect(f.p999).toBeGreaterThanOrEqual(f.p99);
+  expect(f.max).toBeGreaterThanOrEqual(f.p999);
+}, 30_000);
+
+test("page faults of a live process are counted over a window", async () => {
+  const w = countFaults(process.pid);
+  const before = procFaults(process.pid);
+  const touched = new Uint8Array(16 << 20).fill(1); // 4,096 fresh pages
+  expect(procFaults(process.pid) - before).toBeGreaterThanOrEqual(1000);
+  await Bun.sleep(50);
+  expect(await w.stop()).toBeGreaterThanOrEqual(1000);
+  expect(touched[0]).toBe(1);
+});
+
+test("rounds rotate their order, and ratios pair the same round's runs", () => {
+  expect(rotate(["a", "b", "c"], 1)).toEqual(["b", "c", "a"]);
+  expect(rotate(["a", "b", "c"], 4)).toEqual(["b", "c", "a"]);
+  expect(median([3, 1, 2])).toBe(2);
+  expect(median([4, 1, 3, 2])).toBe(2.5);
+  const run = (p99Ms: number) => ({ p99Ms, rps: 1, faultsPerRequest: null, errors: [] });
+  const res: RoundResults = new Map([["ours", [run(2), run(6)]], ["theirs", [run(4), run(3)]]]);
+  expect(roundRatios(res, "ours", "theirs", (f) => f.p99Ms)).toEqual([0.5, 2]);
+  expect(roundRatios(res, "ours", "missing", (f) => f.p99Ms)).toEqual([]);
+});
