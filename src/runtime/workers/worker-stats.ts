@@ -19,7 +19,7 @@ export function dumpTraffic(s: TrafficStats): TrafficDump {
 }
 
 /** What was reported of each stats object, to tell whether it changed since. */
-const SEEN_FIELDS = 6;
+const SEEN_FIELDS = 7;
 
 export class StatsReporter {
   readonly #seen = new WeakMap<object, Float64Array>();
@@ -36,7 +36,7 @@ export class StatsReporter {
       for (const [name, s] of book.entries()) {
         keys.add(name);
         if (scope === "listener") for (const v of s.byClass) requests += v;
-        if (this.#changed(s, 0, 0)) traffic[scope][name] = dumpTraffic(s);
+        if (this.#changed(s, 0, 0, 0)) traffic[scope][name] = dumpTraffic(s);
       }
       gone[scope] = this.#gone(scope, keys);
     }
@@ -48,18 +48,12 @@ export class StatsReporter {
         const s = plane.pools.stats(p.name, b.address);
         if (!s) continue;
         const ejections = plane.pools.ejections(p.name, b.address);
+        // An ejection that ends, or an L4 connection that closes, changes no counter: they are fields of their own.
+        const ejected = plane.pools.ejected(p.name, b.address);
+        const conns = plane.runtime.backendStats?.(p.name, b.address)?.active_connections ?? 0;
         keys.add(`${p.name}\u0000${b.address}`);
-        if (!this.#changed(s, s.total + 1e6 * s.failures, ejections)) continue;
-        backends.push({
-          ...dumpTraffic(s),
-          pool: p.name,
-          address: b.address,
-          total: s.total,
-          failures: s.failures,
-          ejected: plane.pools.ejected(p.name, b.address),
-          ejections,
-          conns: plane.runtime.backendStats?.(p.name, b.address)?.active_connections ?? 0,
-        });
+        if (!this.#changed(s, s.total + 1e6 * s.failures, 2 * ejections + (ejected ? 1 : 0), conns)) continue;
+        backends.push({ ...dumpTraffic(s), pool: p.name, address: b.address, total: s.total, failures: s.failures, ejected, ejections, conns });
       }
     }
     gone.backend = this.#gone("backend", keys);
@@ -68,11 +62,11 @@ export class StatsReporter {
     return { listeners, traffic, backends, gone, requests, connections, ...(metrics ? { metrics: registry.dump() } : {}) };
   }
 
-  /** True (and remembered) when `s` differs from what was reported of it; `extra` and `more` add fields of its own. */
-  #changed(s: TrafficStats, extra: number, more: number): boolean {
+  /** True (and remembered) when `s` differs from what was reported of it; `extra`, `more` and `last` add fields of its own. */
+  #changed(s: TrafficStats, extra: number, more: number, last: number): boolean {
     let seen = this.#seen.get(s);
     const finished = s.byClass[0]! + s.byClass[1]! + s.byClass[2]! + s.byClass[3]! + s.byClass[4]! + s.byClass[5]!;
-    if (seen && seen[0] === finished && seen[1] === s.active && seen[2] === s.bytesIn + s.bytesOut && seen[3] === s.retries && seen[4] === extra && seen[5] === more) return false;
+    if (seen && seen[0] === finished && seen[1] === s.active && seen[2] === s.bytesIn + s.bytesOut && seen[3] === s.retries && seen[4] === extra && seen[5] === more && seen[6] === last) return false;
     if (!seen) this.#seen.set(s, (seen = new Float64Array(SEEN_FIELDS)));
     seen[0] = finished;
     seen[1] = s.active;
@@ -80,6 +74,7 @@ export class StatsReporter {
     seen[3] = s.retries;
     seen[4] = extra;
     seen[5] = more;
+    seen[6] = last;
     return true;
   }
 
