@@ -48,7 +48,7 @@ for (const codec of CODECS) describe(`circuit breaking over ${codec.name}`, () =
           backends: [{ address: stuck.address }],
         },
       ],
-    }, dir);
+    }, dir, ["--workers", "1"]);
   });
 
   afterAll(() => {

@@ -10,7 +10,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { killAll } from "../helpers/process.ts";
 import { rawGet, type RawResponse } from "./helpers-resilience/raw-get.ts";
-import { backend, removeTempDirs, startNode, type Backend, type L7Node } from "./helpers/l7-node.ts";
+import { backend, metric, removeTempDirs, startNode, type Backend, type L7Node } from "./helpers/l7-node.ts";
 import { rawBackend, type RawBackend } from "./helpers/raw-backend.ts";
 
 /** Per worker index, the requests it served (fulcrum_worker_requests_total). */
@@ -90,6 +90,12 @@ for (const workers of [2, 4]) {
       expect(results.filter((r) => r.status === 200).length).toBe(4);
       expect(capConn.maxInFlight).toBe(2);
       expect(capConn.requests).toBe(4);
+      // The shared gauges read the node's value in every worker: /metrics shows it once, not summed.
+      const m = await n.metrics();
+      expect(metric(m, 'fulcrum_pool_upstream_connections{pool="capconn"}')).toBeLessThanOrEqual(2);
+      expect(metric(m, 'fulcrum_pool_pending_requests{pool="capconn"}')).toBe(0);
+      expect(metric(m, `fulcrum_backend_healthy{pool="capconn",backend="${capConn.address}"}`)).toBe(1);
+      expect(metric(m, 'fulcrum_listener_bound{listener="capconn"}')).toBe(1);
     });
 
     for (const [name, slow, fastOne] of [["lc", () => lcSlow, () => lcFast], ["p2c", () => p2Slow, () => p2Fast]] as const) {
