@@ -176,7 +176,8 @@ export async function startNode(opts: NodeOptions = {}): Promise<FulcrumNode> {
       workers: opts.workers ?? 1,
       ...(opts.upgradedFrom !== undefined ? { upgraded_from: opts.upgradedFrom } : {}),
     };
-    const runtime: RuntimeView = { ...plane?.runtime, node: () => info };
+    const states = plane?.runtime?.workerStates?.bind(plane.runtime);
+    const runtime: RuntimeView = { ...plane?.runtime, node: () => (states ? { ...info, worker_states: states() } : info) };
     const app = createAdminApp({ store, holder: served, control, metrics, runtime, token: opts.token, bodyLimit: opts.bodyLimit, ready, draining: () => draining });
     const takenOver = opts.upgradedFrom !== undefined;
     servers.push(serveAt(admin.host, admin.port, refreshing(app.fetch, plane), takenOver));

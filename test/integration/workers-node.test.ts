@@ -66,6 +66,7 @@ test("/v1/status says which node serves: its version, pid, start time and worker
   expect(st.node.workers).toBe(2);
   expect(st.node.version).toMatch(/^\d+\.\d+\.\d+/);
   expect(Date.now() - Date.parse(st.node.started_at)).toBeLessThan(60_000);
+  expect(st.node.worker_states.map((w: any) => [w.worker, w.up, w.revision, w.restarts])).toEqual([[0, true, st.revision, 0], [1, true, st.revision, 0]]);
 });
 
 test("wrk through 2 workers: both serve, and the node's counters add up to wrk's requests", async () => {

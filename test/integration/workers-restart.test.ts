@@ -68,6 +68,9 @@ test("a worker killed under load: only its own connections drop; it serves again
   expect(metric(m, `fulcrum_worker_restarts_total{worker="${dead}"}`)).toBe(1);
   expect(metric(m, `fulcrum_worker_up{worker="${dead}"}`)).toBe(1);
   expect(metric(m, `fulcrum_worker_restarts_total{worker="${1 - dead}"}`)).toBe(0);
+  const st = await n.status();
+  const states = st.node.worker_states.map((w: any) => [w.worker, w.up, w.revision, w.restarts]);
+  expect(states).toEqual([0, 1].map((w) => [w, true, st.revision, w === dead ? 1 : 0]));
 }, 20_000);
 
 /** One request with the fault header on a fresh keep-alive connection (it is the one that drops). */

@@ -211,6 +211,15 @@ function view(
     history: (q: HistoryQuery) => history.read(q),
     preflight: (snap) => preflightListeners(snap, { states: () => held(applied.current(), set) }),
     discovery: (pool) => discovery.state(pool),
+    workerStates: () =>
+      set.handles.map((h, worker) => ({
+        worker,
+        up: h !== undefined && h.alive && h.appliedRevision >= 0,
+        revision: h?.appliedRevision ?? -1,
+        connections: h?.stats?.connections ?? 0,
+        requests_total: stats.workerRequests(worker, h),
+        restarts: set.restarts[worker] ?? 0,
+      })),
   };
   let stopped: Promise<void> | undefined;
   return {
