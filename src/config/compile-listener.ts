@@ -73,7 +73,7 @@ export function compileListener(l: Listener, at: string, r: Resolved): SnapshotL
     ...(l.rate_limit ? { rateLimit: rateLimit(l.rate_limit) } : {}),
     ...(l.access_log !== undefined && l.access_log !== "off" ? { accessLog: l.access_log } : {}),
     alpn: l.protocol === "https" ? (l.alpn ?? ["h2", "http/1.1"]) : [],
-    h2c: l.protocol === "http" && (l.h2c ?? true),
+    h2c: l.protocol === "http" ? (l.h2c ?? true) : false,
     ...(l.protocol === "udp" ? { udp: {
       maxFlows: l.udp?.max_flows ?? l.max_connections ?? DEFAULT_UDP_MAX_FLOWS,
       minIdleMs: l.udp?.min_idle_ms ?? DEFAULT_UDP_MIN_IDLE_MS,

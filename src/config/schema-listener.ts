@@ -133,8 +133,11 @@ export const ListenerSchema = z.strictObject({
   access_log: z.string().min(1).optional(),
   /** https: the protocols offered by ALPN, most preferred first (default [h2, http/1.1]). */
   alpn: z.array(z.enum(["h2", "http/1.1"])).min(1).optional(),
-  /** http: serve HTTP/2 to a connection that opens with its preface (h2c by prior knowledge; default true). */
-  h2c: z.boolean().optional(),
+  /**
+   * http: serve HTTP/2 to a connection that opens with its preface (h2c by prior knowledge; default
+   * true); "only" serves HTTP/2 alone (HAProxy's `proto h2`, Envoy's HTTP2 codec), for gRPC fronts.
+   */
+  h2c: z.union([z.boolean(), z.literal("only")]).optional(),
   udp: UdpListenerSchema.optional(),
   /** http(s): W3C Trace Context propagation, sampling and OTLP span export. */
   tracing: ListenerTracingSchema.optional(),

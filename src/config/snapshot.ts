@@ -261,8 +261,11 @@ export interface SnapshotListener {
   readonly accessLog?: string;
   /** https: the protocols ALPN offers, preferred first ([] for other protocols) */
   readonly alpn: readonly ("h2" | "http/1.1")[];
-  /** http: a connection opening with HTTP/2's preface is served as h2c (false for other protocols) */
-  readonly h2c: boolean;
+  /**
+   * http: a connection opening with HTTP/2's preface is served as h2c; "only": every connection is
+   * HTTP/2 (false for other protocols)
+   */
+  readonly h2c: boolean | "only";
   /** udp listeners only (always set for them): the flow table */
   readonly udp?: SnapshotUdp;
   /** http(s): W3C Trace Context for requests no route matched (routes carry their own); absent = off. */

@@ -20,11 +20,14 @@ export class ConnPreamble {
   source: string | null = null;
   private proxy: ProxyHeaderReader | null;
   private sniffing: boolean;
+  /** HTTP/2 only: no sniffing, the codec checks the preface (and answers GOAWAY to anything else). */
+  private readonly h2Only: boolean;
   private seen: Buffer | null = null;
 
-  constructor(peer: string, acceptProxy: ProxyAcceptOptions | undefined, sniffH2: boolean) {
+  constructor(peer: string, acceptProxy: ProxyAcceptOptions | undefined, h2c: boolean | "only") {
     this.proxy = acceptProxy ? new ProxyHeaderReader(peer, acceptProxy) : null;
-    this.sniffing = sniffH2;
+    this.h2Only = h2c === "only";
+    this.sniffing = h2c === true;
   }
 
   push(buf: Buffer): PreambleResult {
@@ -36,7 +39,7 @@ export class ConnPreamble {
       if (r.header.source) this.source = r.header.source.ip;
       buf = Buffer.from(r.rest.buffer, r.rest.byteOffset, r.rest.length);
     }
-    if (!this.sniffing) return { bytes: buf, h2: false };
+    if (!this.sniffing) return { bytes: buf, h2: this.h2Only };
     const all = this.seen === null ? buf : Buffer.concat([this.seen, buf]);
     const verdict = all.length === 0 ? "maybe" : looksLikePreface(all);
     if (verdict === "maybe") {

@@ -42,9 +42,10 @@ export interface ProxyOptions<U = unknown> {
   onHandshakeTimeout?: () => void;
   /**
    * Plain listeners: a connection that opens with HTTP/2's preface is served as h2c (prior
-   * knowledge; default true). TLS listeners speak HTTP/2 when ALPN (in `tls`) picks h2.
+   * knowledge; default true); "only": every connection is HTTP/2, anything else is answered with
+   * GOAWAY (PROTOCOL_ERROR). TLS listeners speak HTTP/2 when ALPN (in `tls`) picks h2.
    */
-  h2c?: boolean;
+  h2c?: boolean | "only";
   /** HTTP/2 settings and protections; `counters` is where its connections count (shared). */
   h2?: Partial<H2Options>;
   /** A pool shared between listeners; by default each listener owns one (closed on stop). */

@@ -31,7 +31,7 @@ export class ServerCore {
   now = Date.now();
   readonly sessions = new Set<ClientConn>();
   /** Plain listeners: a connection that opens with the HTTP/2 preface is h2c (prior knowledge). */
-  h2c = false;
+  h2c: boolean | "only" = false;
   /** HTTP/2 settings and protections of this listener's connections (counters shared by all). */
   h2: Partial<H2Options> & { counters: H2Counters } = { counters: new H2Counters() };
   /** Require a PROXY header (v1/v2) from every client, accepted from these peers only. */

@@ -45,7 +45,7 @@ export class Session extends H1Output implements MessageHandler<RequestHead>, Cl
     this.clientAddress = socket.remoteAddress;
     this.identity = identityFields(this.clientAddress, server.proto);
     this.writer.attach(socket as Socket<unknown>);
-    const h2c = server.h2c && server.proto === "http";
+    const h2c = server.proto === "http" ? server.h2c : false;
     if (server.acceptProxy || h2c) this.preamble = new ConnPreamble(this.clientAddress, server.acceptProxy, h2c);
     if (server.proto === "https") this.awaitHandshake();
   }

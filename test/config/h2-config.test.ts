@@ -17,6 +17,12 @@ describe("listeners", () => {
     expect(snap.listeners.map((l) => [l.alpn, l.h2c])).toEqual([[["h2", "http/1.1"], false], [[], true], [["http/1.1"], false], [[], false]]);
   });
 
+  test("h2c: only compiles to an HTTP/2-only listener; other strings name the field", () => {
+    const snap = compile({ listeners: [http({ h2c: "only" })], pools: [pool()] });
+    expect(snap.listeners[0]!.h2c).toBe("only");
+    expect(invalidPaths({ listeners: [http({ h2c: "h2" })], pools: [pool()] })).toEqual(["listeners[0].h2c"]);
+  });
+
   test("alpn only on https, h2c only on http, no protocol twice, none unknown", () => {
     const doc = {
       listeners: [
