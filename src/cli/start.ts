@@ -30,8 +30,8 @@ export interface DataPlane {
   runtime?: RuntimeView;
   /** True once every listener is bound; /readyz also requires an applied snapshot. */
   ready?(): boolean;
-  /** Stops accepting; in-flight work gets up to `graceMs` to finish. */
-  stop(graceMs?: number): Promise<void>;
+  /** Stops accepting (then calls `closed`); in-flight work gets up to `graceMs` to finish. */
+  stop(graceMs?: number, closed?: () => void): Promise<void>;
   /**
    * A data plane that applies revisions after they are published (a node's workers): the
    * revisions it serves, which the admin API reports as applied. Absent: the published ones.
@@ -189,8 +189,11 @@ export async function startNode(opts: NodeOptions = {}): Promise<FulcrumNode> {
     const retire = () => (retired ??= (async () => void (await Promise.all(servers.map((s) => s.stop(true)))))());
     const stop = (graceMs = 0) =>
       (stopped ??= (async () => {
+        // /readyz turns 503 DRAINING once no listener accepts (a worker's close is a message
+        // away): from then on a new connection is refused.
+        if (!plane) draining = true;
+        await plane?.stop(graceMs, () => (draining = true));
         draining = true;
-        await plane?.stop(graceMs);
         await retire();
         store.close();
       })());

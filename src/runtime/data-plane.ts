@@ -72,8 +72,8 @@ export interface RunningDataPlane {
   /** The listening sockets, to hand to a node that upgrades this one. */
   sockets(): Promise<HandedListener[]>;
   ready(): boolean;
-  /** Stops accepting, lets in-flight work finish for up to `graceMs`, then closes the rest. */
-  stop(graceMs?: number): Promise<void>;
+  /** Stops accepting (then calls `closed`), lets in-flight work finish for up to `graceMs`, then closes the rest. */
+  stop(graceMs?: number, closed?: () => void): Promise<void>;
 }
 
 /** Starts the data plane on the holder's current snapshot and follows every later one. */
@@ -222,12 +222,12 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<RunningDat
     settled: () => last,
     sockets: async () => listeners.sockets(),
     ready: () => listeners.ready(),
-    stop: (graceMs = 0) =>
+    stop: (graceMs = 0, closed?: () => void) =>
       (stopped ??= (async () => {
         unsubscribe();
         discovery?.stop();
         history?.stop();
-        await listeners.stopAll(graceMs);
+        await listeners.stopAll(graceMs, closed);
         l7.flushLogs();
         await l7.tracing.stop();
         upstreams.close();

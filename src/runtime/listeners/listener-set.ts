@@ -155,14 +155,18 @@ export class ListenerSet {
   /**
    * Stops every listener, retiring ones included: accepting ends at once, open connections and
    * requests in flight get up to `graceMs` to finish (polled), then whatever is left is closed.
+   * `closed` is called once no listener accepts any more.
    */
-  async stopAll(graceMs: number): Promise<void> {
+  async stopAll(graceMs: number, closed?: () => void): Promise<void> {
     await this.#chain;
     const all = [...this.#entries.values()].map((e) => e.bound).filter((b) => b !== undefined);
     all.push(...this.#retiring);
     this.#entries.clear();
     this.#retiring.clear();
-    await Promise.all(all.map((b) => b.stop(graceMs)));
+    // Each stop closes its listening socket before it returns; the drain is what it awaits.
+    const stops = all.map((b) => b.stop(graceMs));
+    closed?.();
+    await Promise.all(stops);
     const deadline = Date.now() + graceMs;
     while (Date.now() < deadline && all.some((b) => b.active() > 0)) await Bun.sleep(25);
     await Promise.all(all.map((b) => b.stop(0)));

@@ -124,5 +124,7 @@ export type FromWorker =
   | { t: "retired"; seq: number }
   | { t: "reopened"; seq: number; files: string[] }
   | { t: "log"; level: LogLevel; line: string; fields?: LogFields }
+  /** No listener of the worker accepts any more (its drain goes on). */
+  | { t: "closed" }
   /** The drain finished. */
   | { t: "stopped" };

@@ -67,7 +67,8 @@ async function handle(m: ToWorker): Promise<void> {
     case "reopenLogs":
       return post({ t: "reopened", seq: m.seq, files: reopenLogFiles() });
     case "stop":
-      await s.plane?.stop(m.graceMs);
+      if (s.plane) await s.plane.stop(m.graceMs, () => post({ t: "closed" }));
+      else post({ t: "closed" });
       return post({ t: "stopped" });
     default:
       return;

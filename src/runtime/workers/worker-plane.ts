@@ -63,7 +63,8 @@ export interface WorkerPlane {
   refresh(metrics: boolean): Promise<void>;
   /** Resolves once every live worker serves `revision` (or after `timeoutMs`). */
   whenApplied(revision: number, timeoutMs?: number): Promise<void>;
-  stop(graceMs?: number): Promise<void>;
+  /** Drains and stops every worker; `closed` is called once none accepts any more. */
+  stop(graceMs?: number, closed?: () => void): Promise<void>;
 }
 
 /** Starts the workers on the holder's current revision; throws LbError when they cannot serve it. */
@@ -235,13 +236,13 @@ function view(
       await Promise.race([set.applied(revision), new Promise<void>((r) => (timer = setTimeout(r, timeoutMs)))]);
       clearTimeout(timer);
     },
-    stop: (graceMs = 0) =>
+    stop: (graceMs = 0, closed?: () => void) =>
       (stopped ??= (async () => {
         unsubscribe();
         discovery.stop();
         clearInterval(tick);
         relay.stop();
-        await set.stop(graceMs);
+        await set.stop(graceMs, closed);
       })()),
   };
 }

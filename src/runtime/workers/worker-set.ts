@@ -164,14 +164,19 @@ export class WorkerSet {
     clearTimeout(timer);
   }
 
-  /** Drains and stops every worker: `graceMs` for open work, then whatever is left is ended. */
-  async stop(graceMs: number): Promise<void> {
+  /**
+   * Drains and stops every worker: `graceMs` for open work, then whatever is left is ended.
+   * `closed` is called once no worker accepts any more (or after a second).
+   */
+  async stop(graceMs: number, closed?: () => void): Promise<void> {
     this.#stopping = true;
     const all = this.live();
+    const closing = all.map((h) => new Promise<void>((done) => h.waiting.set(-2, done)));
     const stopped = all.map((h) => new Promise<void>((done) => {
       h.waiting.set(-1, done);
       h.post({ t: "stop", graceMs });
     }));
+    if (closed) void this.#gather(closing, 1_000).then(closed);
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([Promise.all(stopped), new Promise<void>((r) => (timer = setTimeout(r, graceMs + 2_000)))]);
     clearTimeout(timer);
@@ -261,6 +266,9 @@ export class WorkerSet {
       case "reopened":
         h.reopened = m.files;
         h.waiting.get(m.seq)?.();
+        return;
+      case "closed":
+        h.waiting.get(-2)?.();
         return;
       case "stopped":
         h.waiting.get(-1)?.();
