@@ -165,6 +165,11 @@ export interface RuntimeView {
   traffic?(scope: "listener" | "route" | "pool", name: string): TrafficCounters | undefined;
   /** Bound listeners. */
   listeners?(): ListenerState[];
+  /**
+   * A pool's selector as requests use it now (health, ejections and panic applied): the backends
+   * its slots index and, for a hashing pool, its lookup table. Undefined for an unknown pool.
+   */
+  poolTable?(pool: string): { backends: readonly { address: string; weight: number; discoveredFrom?: string }[]; table?: Int32Array } | undefined;
   /** Per-second samples of the traffic counters, newest last. */
   history?(query: HistoryQuery): HistoryView;
   /**

@@ -14,9 +14,10 @@ import { Registry } from "../obs/index.ts";
 import type { Store } from "../store/index.ts";
 import { bearerAuth } from "./auth.ts";
 import { mountCollection } from "./collection.ts";
-import type { AdminDeps, AdminMetrics, Readiness } from "./deps.ts";
+import type { AdminDeps, AdminMetrics, ClusterView, Readiness } from "./deps.ts";
 import { onAdminError, onAdminNotFound } from "./error-handler.ts";
 import { mountMethodChecks } from "./operation.ts";
+import { mountCluster } from "./routes/cluster.ts";
 import { mountConfig } from "./routes/config.ts";
 import { mountOpenApi } from "./routes/openapi.ts";
 import { mountProbes } from "./routes/probes.ts";
@@ -51,6 +52,8 @@ export interface AdminOptions {
   draining?: () => boolean;
   /** Registry to serve at /metrics and to register the admin's metrics on; default: a new one. */
   metrics?: Registry;
+  /** In a cluster: /v1/cluster, ?wait=applied and the cluster's health verdicts in /v1/status. */
+  cluster?: ClusterView;
 }
 
 /** Registers the admin's own metrics (idempotent per registry). */
@@ -84,6 +87,7 @@ export function createAdminApp(opts: AdminOptions): Hono {
     runtime,
     readiness: readinessOf(opts),
     metrics: registerAdminMetrics(registry, opts.holder),
+    ...(opts.cluster ? { cluster: opts.cluster } : {}),
   };
   const limit = opts.bodyLimit ?? DEFAULT_BODY_LIMIT;
   const app = new Hono({ strict: false });
@@ -110,9 +114,10 @@ export function createAdminApp(opts: AdminOptions): Hono {
     }),
   );
 
-  mountProbes(app, deps, registry);
+  mountProbes(app, { ...deps, cluster: opts.cluster ? () => opts.cluster!.summary() : undefined }, registry);
   mountConfig(app, deps);
   mountRuntime(app, deps);
+  mountCluster(app, deps);
   mountStatsHistory(app, deps);
   for (const spec of COLLECTIONS) mountCollection(app, deps, spec);
 

@@ -55,7 +55,7 @@ async function writeItem(
     const revision = w.ifMatch(current, p);
     if (revision !== undefined) checkIfMatch(c, revision);
   };
-  const r = await withRelativePaths(() => runWrite(deps, c, { produce, precondition, dryRun }), () => at);
+  const r = await withRelativePaths(() => runWrite(deps, c, { produce, precondition, query: q }), () => at);
   const item = spec.items(redactConfig(r.doc), p, false).find((it) => it[spec.key] === w.id);
   return respondWrite(c, w.status, r, dryRun, r.resources.get(keyOf(spec, p, w.id)), { [spec.kind]: item });
 }
@@ -122,7 +122,7 @@ export async function deleteItem(deps: AdminDeps, spec: CollectionSpec, c: Conte
   const dryRun = q.dry_run;
   const ifMatch = itemRevision(spec);
   const r = await runWrite(deps, c, {
-    dryRun,
+    query: q,
     precondition: (current) => {
       const revision = ifMatch(current, p);
       if (revision !== undefined) checkIfMatch(c, revision);

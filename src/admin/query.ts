@@ -25,10 +25,38 @@ export function flag(description: string) {
     .transform((v) => v === "true" || v === "1" || v === "");
 }
 
-/** What every write takes. */
-export const WriteQuerySchema = z.strictObject({
-  dry_run: flag("Validate, compile and check only (bind checks included): nothing is stored; the answer is 200 with `dry_run: true` and the diff."),
-});
+/** How long ?wait=applied waits by default, and at most. */
+export const DEFAULT_WAIT_MS = 10_000;
+export const MAX_WAIT_MS = 300_000;
+
+const WHOLE_MS = `must be a whole number of milliseconds from 0 to ${MAX_WAIT_MS}`;
+
+/**
+ * What every write takes. `wait=applied` (a cluster node only: write.ts; never with dry_run)
+ * holds the answer until every live node applied or refused the revision, for at most
+ * `timeout_ms` (default DEFAULT_WAIT_MS).
+ */
+export const WriteQuerySchema = z
+  .strictObject({
+    // wait and timeout_ms carry no example: the description's example requests must succeed on a
+    // standalone node, where wait is a 400.
+    dry_run: flag("Validate, compile and check only (bind checks included): nothing is stored; the answer is 200 with `dry_run: true` and the diff."),
+    wait: z
+      .literal("applied", { error: (iss) => `must be "applied", not "${String(iss.input)}"` })
+      .meta({ description: "A cluster node only: answer once every live node applied (or refused) the new revision, or at timeout_ms; the answer's `wait` says which did." })
+      .optional(),
+    timeout_ms: z.coerce
+      .number({ error: WHOLE_MS })
+      .int({ error: WHOLE_MS })
+      .min(0, { error: WHOLE_MS })
+      .max(MAX_WAIT_MS, { error: WHOLE_MS })
+      .meta({ description: `With wait=applied: how long to wait, in milliseconds (default ${DEFAULT_WAIT_MS}).` })
+      .optional(),
+  })
+  .superRefine((q, ctx) => {
+    if (q.timeout_ms !== undefined && q.wait === undefined) ctx.addIssue({ code: "custom", path: ["timeout_ms"], message: "goes with wait=applied" });
+    if (q.wait !== undefined && q.dry_run) ctx.addIssue({ code: "custom", path: ["wait"], message: "cannot go with dry_run: a dry run writes nothing" });
+  });
 export type WriteQuery = z.output<typeof WriteQuerySchema>;
 
 /** The schema inside optional/default wrappers. */

@@ -14,8 +14,11 @@ export function logConfigChanges(store: Store, holder: SnapshotHolder, log: Logg
   return holder.subscribe((s) => {
     if (s.revision === last) return;
     last = s.revision;
-    const change = store.history(20).find((e) => e.revision === s.revision)?.summary;
-    log.info(`config: revision ${s.revision} applied${change ? `: ${change}` : ""}`, { revision: s.revision, change });
+    const entry = store.history(20).find((e) => e.revision === s.revision);
+    const change = entry?.summary;
+    // In a cluster, which node took the write.
+    const on = entry?.node ? ` (written on ${entry.node})` : "";
+    log.info(`config: revision ${s.revision} applied${on}${change ? `: ${change}` : ""}`, { revision: s.revision, change, ...(entry?.node ? { node: entry.node } : {}) });
   });
 }
 

@@ -1,6 +1,6 @@
 /**
  * `fulcrum demo [--port 8080] [--admin 127.0.0.1:9901] [--db PATH]`: a newcomer's first five
- * minutes. Starts three demo backends in this process, applies a demo config (http listener with
+ * minutes (`--nodes N`: the same as a cluster, demo-cluster.ts). Starts three demo backends in this process, applies a demo config (http listener with
  * routes, a Maglev pool, health checks, retries) through startNode, the same path `fulcrum start`
  * takes, prints a guide of curl commands, and runs until Ctrl-C / SIGTERM (exit 0).
  */
@@ -16,6 +16,7 @@ import { DEMO_HASH_HEADER, DEMO_NAMES, demoConfig } from "./demo-config.ts";
 import { demoGuide } from "./demo-guide.ts";
 import { reportError } from "./report.ts";
 import { DEMO } from "./specs.ts";
+import { clusterDemo } from "./demo-cluster.ts";
 import { startNode, type FulcrumNode } from "./start.ts";
 
 const DEFAULT_PORT = 8080;
@@ -30,6 +31,14 @@ function parsePort(v: string | undefined): number {
   if (!/^\d+$/.test(v) || n > 65535) {
     throw new LbError("INVALID_ARGUMENT", `--port must be a port number 0..65535 (0 picks a free one), got "${v}"`);
   }
+  return n;
+}
+
+/** --nodes: 1 (the one-node demo, the default) or a cluster of 2 to 5. */
+function parseNodes(v: string | undefined): number {
+  if (v === undefined) return 1;
+  const n = Number(v);
+  if (!/^\d$/.test(v) || n < 1 || n > 5) throw new LbError("INVALID_ARGUMENT", `--nodes must be 1 to 5, got "${v}"`);
   return n;
 }
 
@@ -116,6 +125,13 @@ export async function demoCommand(argv: string[]): Promise<number> {
   try {
     const { values, positionals } = parseCommand(DEMO, argv);
     if (positionals.length > 0) throw new LbError("INVALID_ARGUMENT", `unexpected argument "${positionals[0]}" (${seeHelp("demo")})`);
+    const nodes = parseNodes(values.nodes);
+    if (nodes > 1) {
+      if (values.port !== undefined || values.db !== undefined) {
+        throw new LbError("INVALID_ARGUMENT", "--port and --db are for the one-node demo: each node of a cluster demo binds a free port and keeps its mirror in the demo's folder");
+      }
+      return await clusterDemo({ nodes, admin: values.admin ?? process.env.FULCRUM_ADMIN ?? "127.0.0.1:9901", token: await readToken(undefined) });
+    }
     const port = parsePort(values.port);
     token = await readToken(undefined);
     checkProxyPort(port);

@@ -35,6 +35,8 @@ export const START = {
     "The database is the running state; --config is an input applied to it before anything serves.",
     "Signals: SIGTERM/SIGINT drain and stop (exit 0); SIGHUP re-reads --config and applies it as",
     "`apply` would (an invalid file changes nothing); SIGUSR1 reopens the access log files.",
+    "With --cluster the config lives in etcd and --db holds this node's mirror of it, which the",
+    "node starts and serves from while etcd is unreachable (writes then get 503).",
   ],
   options: {
     config: { type: "string", short: "c", value: "FILE", help: "apply this config file (YAML or JSON) at start and on SIGHUP" },
@@ -46,6 +48,12 @@ export const START = {
     "drain-timeout-ms": { type: "string", value: "MS", help: "how long SIGTERM waits for requests in flight (default 25000)" },
     "log-format": { type: "string", value: "text|json", help: "event log lines as text (default) or one JSON object a line" },
     workers: { type: "string", value: "N", help: "worker threads, each with its own listening sockets (default: the number of cores; 1 = one thread)" },
+    cluster: { type: "string", value: "URLS", help: "join a cluster: etcd client URLs, comma-separated (default FULCRUM_CLUSTER)" },
+    node: { type: "string", value: "NAME", help: "with --cluster: this node's name, unique among live nodes (default FULCRUM_NODE)" },
+    "cluster-prefix": { type: "string", value: "PREFIX", help: "with --cluster: the cluster's keys in etcd (default /fulcrum/v1/)" },
+    "lease-ttl": { type: "string", value: "S", help: "with --cluster: a dead node leaves the cluster this long after (default 10, min 2)" },
+    "etcd-timeout-ms": { type: "string", value: "MS", help: "with --cluster: how long a write waits for etcd before 503 (default 5000)" },
+    "etcd-progress-ms": { type: "string", value: "MS", help: "with --cluster: etcd's --experimental-watch-progress-notify-interval (default 5000)" },
   },
 } as const satisfies CommandSpec;
 
@@ -111,11 +119,12 @@ export const STATUS = {
 
 export const DEMO = {
   name: "demo",
-  summary: "three demo backends behind a proxy, and commands to try",
+  summary: "three demo backends behind a proxy (--nodes 3: a cluster), and commands to try",
   options: {
     port: { type: "string", short: "p", value: "N", help: "the demo proxy's port (default 8080; 0 = any free one)" },
     admin: { type: "string", value: "HOST:PORT", help: "admin API address (default FULCRUM_ADMIN, else 127.0.0.1:9901)" },
     db: { type: "string", value: "PATH", help: "keep the demo's config in this database (default: in memory)" },
+    nodes: { type: "string", value: "N", help: "a cluster of N nodes (2-5) sharing one config through a local etcd (etcd must be on PATH)" },
   },
 } as const satisfies CommandSpec;
 

@@ -9,7 +9,7 @@
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { LbError } from "../errors.ts";
-import { createLogger, LOG_FORMATS, type EventLog, type Logger, type LogFormat } from "../obs/index.ts";
+import { buildCommit, createLogger, LOG_FORMATS, type EventLog, type Logger, type LogFormat } from "../obs/index.ts";
 import {
   askControl,
   closeFd,
@@ -35,13 +35,18 @@ import { selfCommand } from "./self.ts";
 import { START } from "./specs.ts";
 import { startNode, type DataPlane, type DataPlaneContext, type FulcrumNode } from "./start.ts";
 import { upgradeNode } from "./upgrade.ts";
+import { clusterOptions } from "./start-cluster.ts";
 
 function printBanner(node: FulcrumNode, token: string | undefined, log: Logger): void {
   const revision = node.holder.current()?.revision ?? 0;
   const database = node.dbPath === ":memory:" ? node.dbPath : resolve(node.dbPath);
   const auth = token ? ` -H "Authorization: Bearer $FULCRUM_ADMIN_TOKEN"` : "";
-  log.info(`fulcrum ${pkg.version} started (pid ${process.pid})`, { pid: process.pid, version: pkg.version });
-  log.info(`database ${database} at revision ${revision}`, { database, revision });
+  log.info(`fulcrum ${pkg.version} started (pid ${process.pid})`, { pid: process.pid, version: pkg.version, commit: buildCommit() });
+  if (node.cluster) {
+    const { node: name, etcd, config_from } = node.cluster.view.summary();
+    const endpoints = node.cluster.node.opts.endpoints.join(",");
+    log.info(`cluster node ${name}: etcd ${endpoints} ${etcd}; serving revision ${revision} (config from ${config_from}, mirror in ${database})`, { node: name, etcd, revision, database });
+  } else log.info(`database ${database} at revision ${revision}`, { database, revision });
   log.info(`admin listening on ${node.adminUrl}${token ? " (bearer token required)" : ""}`, { admin: node.adminUrl, token_required: token !== undefined });
   log.info(`try: curl${auth} ${node.adminUrl}/v1/config   or   ${selfCommand()} apply -f fulcrum.yaml --admin ${node.adminUrl}`);
 }
@@ -72,13 +77,13 @@ function parseLogFormat(v: string | undefined): LogFormat {
 
 /** The data plane: on this thread (one worker), or N workers fed by this thread; taking over `handoff`'s sockets. */
 function dataPlaneOf(workers: number, logger: Logger, handoff: Handoff | undefined): (ctx: DataPlaneContext) => Promise<DataPlane> {
-  return async ({ holder, metrics, store }) => {
+  return async ({ holder, metrics, store, sharedHealth }) => {
     const log: EventLog = (line, level = "info", fields) => logger.log(level, line, fields);
     if (workers === 1) {
       const config = new Map((holder.current()?.listeners ?? []).map((l) => [l.name, l.address] as const));
       const inherited = handoff ? socketsFor(handoff, config) : undefined;
       for (const l of handoff?.listeners ?? []) if (!inherited?.has(l.name)) l.fds.forEach(closeFd);
-      return await startDataPlane({ holder, metrics, log, ...(inherited ? { inherited } : {}) });
+      return await startDataPlane({ holder, metrics, log, sharedHealth, ...(inherited ? { inherited } : {}) });
     }
     return await startWorkerPlane({
       count: workers,
@@ -90,6 +95,7 @@ function dataPlaneOf(workers: number, logger: Logger, handoff: Handoff | undefin
         return stored.revision === snap.revision ? stored.doc : undefined;
       },
       faults: process.env.FULCRUM_TEST_FAULTS === "1",
+      ...(sharedHealth ? { sharedHealth } : {}),
       ...(handoff ? { handoff } : {}),
     });
   };
@@ -113,6 +119,7 @@ export async function startCommand(argv: string[]): Promise<number> {
     const workers = parseWorkers(values.workers);
     configFile = values.config;
     if (values.force && configFile === undefined) throw new LbError("INVALID_ARGUMENT", "--force goes with --config FILE");
+    const cluster = clusterOptions(values);
     node = await startNode({
       dbPath: values.db,
       configFile,
@@ -121,7 +128,8 @@ export async function startCommand(argv: string[]): Promise<number> {
       admin: handoff?.admin ?? values.admin,
       metrics: handoff ? handoff.metrics : values.metrics,
       token,
-      log: (line) => logger.info(line),
+      log: (line, level = "info") => logger.log(level, line),
+      cluster,
       workers,
       ...(handoff ? { upgradedFrom: handoff.from, applyConfig: false } : {}),
       dataPlane: dataPlaneOf(workers, logger, handoff),

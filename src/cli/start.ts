@@ -4,7 +4,8 @@
  * extends: open the store, apply a config file if given (printing its diff; refused when it would
  * overwrite changes made since that file was last applied, unless --force), publish the current
  * revision's snapshot, start the data plane (when the caller supplies one), then serve the admin
- * API (and the probe listener, --metrics). SIGTERM/SIGINT stop everything in reverse order and
+ * API (and the probe listener, --metrics). With --cluster (start-cluster.ts) the store is etcd,
+ * read through the node's SQLite mirror. SIGTERM/SIGINT stop everything in reverse order and
  * exit 0; SIGHUP reloads --config, SIGUSR1 reopens log files, SIGUSR2 upgrades (node-signals.ts,
  * start-command.ts). Every line a running node prints goes through one Logger (--log-format).
  */
@@ -13,8 +14,8 @@ import { createAdminApp, createProbeApp, type Readiness, type RuntimeView } from
 import type { NodeInfo } from "../status.ts";
 import { SnapshotHolder, type Snapshot } from "../config/index.ts";
 import { ConfigControl, type ChangeResult } from "../control/index.ts";
-import { LbError } from "../errors.ts";
-import { Registry, reopenLogFiles } from "../obs/index.ts";
+import { isLbError, LbError } from "../errors.ts";
+import { Registry, registerBuildInfo, registerProcessMetrics, reopenLogFiles } from "../obs/index.ts";
 import { defaultDbPath, openStore, type Store } from "../store/index.ts";
 import pkg from "../../package.json" with { type: "json" };
 import { parseHostPort } from "./args.ts";
@@ -23,7 +24,8 @@ import { readConfigFile } from "./config-file.ts";
 import { applyConfigFile, warnExposed } from "./start-config.ts";
 import { AppliedControl } from "./applied-control.ts";
 import { serveAt, type Server } from "./serve-at.ts";
-import type { HandedListener } from "../runtime/index.ts";
+import type { HandedListener, SharedHealth } from "../runtime/index.ts";
+import { ClusterMember, type ClusterOptions } from "./start-cluster.ts";
 
 /** What a data plane hands back to startNode: its runtime view, readiness, and how to stop it. */
 export interface DataPlane {
@@ -52,6 +54,8 @@ export interface DataPlaneContext {
   store: Store;
   holder: SnapshotHolder;
   metrics: Registry;
+  /** In a cluster: the health verdicts to build selectors from (this node's checks are votes). */
+  sharedHealth?: SharedHealth;
 }
 
 /** Options of startNode; every field has a default. */
@@ -78,13 +82,15 @@ export interface NodeOptions {
    */
   preflight?: (snapshot: Snapshot) => void | Promise<void>;
   /** Where startNode prints the config file's diff and warnings; default console.log. */
-  log?: (line: string) => void;
+  log?: (line: string, level?: "info" | "warn" | "error") => void;
   /** Worker threads the data plane runs (GET /v1/status `node`; default 1). */
   workers?: number;
   /** The process this node took its listening sockets over from (an upgrade): its admin and metrics addresses are shared on purpose. */
   upgradedFrom?: number;
   /** Apply `configFile` at start (default true); an upgraded node serves what the database holds and keeps the file for SIGHUP. */
   applyConfig?: boolean;
+  /** Join a cluster (--cluster, --node): etcd is the store, `dbPath` holds the node's mirror of it. */
+  cluster?: ClusterOptions;
 }
 
 /** A running node. */
@@ -104,6 +110,8 @@ export interface FulcrumNode {
   retire(): Promise<void>;
   /** The data plane's listening sockets, for a node that upgrades this one. */
   sockets?(): Promise<HandedListener[]>;
+  /** The node's cluster membership (--cluster); undefined for a standalone node. */
+  cluster?: ClusterMember;
   /** Base URL of the probe listener (--metrics), with the real port. */
   metricsUrl?: string;
   /**
@@ -151,22 +159,29 @@ export async function startNode(opts: NodeOptions = {}): Promise<FulcrumNode> {
   const probeAt = opts.metrics === undefined ? undefined : parseHostPort(opts.metrics);
   const log = opts.log ?? ((line: string) => console.log(line));
   const dbPath = opts.dbPath ?? defaultDbPath();
-  const store = openStore(dbPath);
-  warnExposed(dbPath, log);
   const holder = new SnapshotHolder();
+  const member = opts.cluster ? await ClusterMember.join(opts.cluster, { dbPath, adminUrl: urlOf(admin.host, admin.port), holder, log }) : undefined;
+  const store = member?.store ?? openStore(dbPath);
+  const closeStore = () => (member ? member.stop() : Promise.resolve(store.close()));
+  warnExposed(dbPath, log);
   const metrics = new Registry();
+  registerBuildInfo(metrics, pkg.version);
+  registerProcessMetrics(metrics);
   let plane: DataPlane | undefined;
   let draining = false;
   const servers: Server[] = [];
   const preflight = (s: Snapshot) => (plane?.runtime?.preflight ? plane.runtime.preflight(s) : opts.preflight?.(s));
   const control = new AppliedControl({ store, holder, preflight });
   try {
-    if (opts.configFile !== undefined && opts.applyConfig !== false) await applyConfigFile({ control, store }, opts.configFile, opts.force ?? false, log);
+    if (opts.configFile !== undefined && opts.applyConfig !== false) await applyFile(control, store, opts, log, member !== undefined);
     // Without --config nothing is published yet: compile what is stored.
     control.publishStored();
-    plane = await opts.dataPlane?.({ store, holder, metrics });
+    plane = await opts.dataPlane?.({ store, holder, metrics, sharedHealth: member?.health });
     control.applied = plane?.whenApplied?.bind(plane);
+    // What the data plane serves (with workers: what every worker serves) is the node's applied revision.
     const served = plane?.applied ?? holder;
+    member?.follow(control, served);
+    member?.registerMetrics(metrics);
     const ready = () => served.current() !== undefined && (plane?.ready?.() ?? true);
     const readiness = (): Readiness => (draining ? "draining" : ready() ? "ready" : "not_ready");
     const info: NodeInfo = {
@@ -178,10 +193,13 @@ export async function startNode(opts: NodeOptions = {}): Promise<FulcrumNode> {
     };
     const states = plane?.runtime?.workerStates?.bind(plane.runtime);
     const runtime: RuntimeView = { ...plane?.runtime, node: () => (states ? { ...info, worker_states: states() } : info) };
-    const app = createAdminApp({ store, holder: served, control, metrics, runtime, token: opts.token, bodyLimit: opts.bodyLimit, ready, draining: () => draining });
+    const cluster = member?.view;
+    const app = createAdminApp({ store, holder: served, control, metrics, runtime, token: opts.token, bodyLimit: opts.bodyLimit, ready, draining: () => draining, cluster });
     const takenOver = opts.upgradedFrom !== undefined;
     servers.push(serveAt(admin.host, admin.port, refreshing(app.fetch, plane), takenOver));
-    if (probeAt) servers.push(serveAt(probeAt.host, probeAt.port, refreshing(createProbeApp({ holder: served, readiness }, metrics).fetch, plane), takenOver));
+    member?.setAdminUrl(urlOf(admin.host, servers[0]!.port));
+    const probe = createProbeApp({ holder: served, readiness, cluster: cluster ? () => cluster.summary() : undefined }, metrics);
+    if (probeAt) servers.push(serveAt(probeAt.host, probeAt.port, refreshing(probe.fetch, plane), takenOver));
     const metricsUrl = probeAt ? urlOf(probeAt.host, servers[1]!.port) : undefined;
     if (metricsUrl) log(`metrics listening on ${metricsUrl} (/metrics, /readyz, /healthz; no token)`);
     let stopped: Promise<void> | undefined;
@@ -195,13 +213,13 @@ export async function startNode(opts: NodeOptions = {}): Promise<FulcrumNode> {
         await plane?.stop(graceMs, () => (draining = true));
         draining = true;
         await retire();
-        store.close();
+        await closeStore();
       })());
     const reload = reloadOf(control, opts.configFile);
     const reopenLogs = async () => [...new Set([...reopenLogFiles(), ...((await plane?.reopenLogs?.()) ?? [])])];
     const hostPort = (host: string, port: number | undefined) => `${host.includes(":") ? `[${host}]` : host}:${port}`;
     return {
-      store, holder, control, metrics, dbPath, adminUrl: urlOf(admin.host, servers[0]!.port), metricsUrl, reload, reopenLogs, stop, retire,
+      store, holder, control, metrics, dbPath, adminUrl: urlOf(admin.host, servers[0]!.port), cluster: member, metricsUrl, reload, reopenLogs, stop, retire,
       ...(plane?.sockets ? { sockets: plane.sockets.bind(plane) } : {}),
       adminAddress: hostPort(admin.host, servers[0]!.port),
       ...(probeAt ? { metricsAddress: hostPort(probeAt.host, servers[1]!.port) } : {}),
@@ -209,7 +227,7 @@ export async function startNode(opts: NodeOptions = {}): Promise<FulcrumNode> {
   } catch (e) {
     for (const server of servers) await server.stop(true);
     await plane?.stop();
-    store.close();
+    await closeStore();
     if (e instanceof LbError) throw e;
     throw new LbError("INTERNAL", `could not start: ${(e as Error).message}`, { cause: e });
   }
@@ -228,6 +246,19 @@ function refreshing(fetch: (req: Request) => Response | Promise<Response>, plane
     }
     return await fetch(req);
   };
+}
+
+/**
+ * start --config. In a cluster with etcd away the node still starts on its mirror (that is what
+ * the mirror is for): the file is not applied, and the log says so.
+ */
+async function applyFile(control: ConfigControl, store: Store, opts: NodeOptions, log: NonNullable<NodeOptions["log"]>, clustered: boolean): Promise<void> {
+  try {
+    await applyConfigFile({ control, store }, opts.configFile!, opts.force ?? false, log);
+  } catch (e) {
+    if (!clustered || !isLbError(e, "CLUSTER_UNAVAILABLE")) throw e;
+    log(`${opts.configFile} not applied: ${e.message}; serving the mirrored revision ${store.read().revision} until etcd answers (send SIGHUP to apply it then)`, "error");
+  }
 }
 
 /** FulcrumNode.reload: the --config file re-read and applied like `apply`, recorded as SIGHUP. */

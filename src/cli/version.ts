@@ -1,10 +1,11 @@
 import pkg from "../../package.json" with { type: "json" };
 import { LbError } from "../errors.ts";
+import { buildCommit } from "../obs/index.ts";
 import { parseCommand } from "./args.ts";
 import { reportError } from "./report.ts";
 import { VERSION } from "./specs.ts";
 
-/** `fulcrum version` (also `--version`, `-v`): prints the version and the runtime it runs on. */
+/** `fulcrum version` (also `--version`, `-v`): prints the version, the git commit it was built from and the runtime it runs on. */
 export function versionCommand(argv: string[] = []): number {
   try {
     const { positionals } = parseCommand(VERSION, argv);
@@ -12,6 +13,6 @@ export function versionCommand(argv: string[] = []): number {
   } catch (e) {
     return reportError("version", e);
   }
-  console.log(`fulcrum ${pkg.version} (bun ${Bun.version})`);
+  console.log(`fulcrum ${pkg.version} (commit ${buildCommit()}, bun ${Bun.version})`);
   return 0;
 }

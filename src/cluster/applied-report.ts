@@ -22,3 +22,31 @@ export function appliedReport(nodes: readonly NodeView[], revision: number): App
   }
   return report;
 }
+
+/**
+ * Resolves with the report once no live node is pending on `revision` (each applied or refused
+ * it), or at `timeoutMs` with whoever is still pending. `nodes` reads the registry mirror,
+ * `onChange` subscribes to its changes (returning the unsubscribe function).
+ */
+export async function waitForApplied(
+  nodes: () => readonly NodeView[],
+  onChange: (fn: () => void) => () => void,
+  revision: number,
+  timeoutMs: number,
+): Promise<AppliedReport> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const report = appliedReport(nodes(), revision);
+    const left = deadline - Date.now();
+    if (report.pending.length === 0 || left <= 0) return report;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        off();
+        resolve();
+      };
+      const timer = setTimeout(done, left);
+      const off = onChange(done);
+    });
+  }
+}

@@ -6,17 +6,18 @@
  * returns once this node's mirror has it (read your writes), the nodes and their applied revisions,
  * the health verdicts — and nothing about sockets, compiling or the admin API.
  */
-import { LbError } from "../errors.ts";
-import { appliedReport, type AppliedReport } from "./applied-report.ts";
+import { isLbError, LbError } from "../errors.ts";
+import { waitForApplied, type AppliedReport } from "./applied-report.ts";
 import { readConfigState, updateConfigState, type ConfigState } from "./config-state.ts";
-import { writeConfig, type ConfigWriteOptions, type ConfigWriteResult } from "./config-writer.ts";
-import { EtcdClient } from "./etcd/index.ts";
+import { nothingWritten, writeConfig, type ConfigWriteOptions, type ConfigWriteResult } from "./config-writer.ts";
+import { EtcdClient, text } from "./etcd/index.ts";
 import { decodeVotes, HealthPublisher, type Vote } from "./health-votes.ts";
 import { clusterKeys, type ClusterKeys } from "./keys.ts";
 import { LeasedKeys } from "./leased-keys.ts";
 import { MemorySink, type MirrorSink } from "./mirror-sink.ts";
-import { listNodes, NodeRegistry, type NodeView } from "./node-registry.ts";
-import { PrefixMirror, type MirrorStatus } from "./prefix-mirror.ts";
+import { listNodes, NodeRegistry, takenByLiveTwin, type NodeView } from "./node-registry.ts";
+import { PrefixMirror, type MirrorChange, type MirrorStatus } from "./prefix-mirror.ts";
+import { RevisionCounter } from "./revision-counter.ts";
 import { registerInBackground, registerOnce, type RegistrationState } from "./registration.ts";
 import { openSqliteSink, type SqliteSink } from "./sqlite-sink.ts";
 import { clusterVerdicts, type BackendVerdict, type QuorumRule } from "./verdict.ts";
@@ -58,6 +59,10 @@ export interface ClusterNodeStatus {
   config: MirrorStatus;
   nodes: MirrorStatus;
   health: MirrorStatus;
+  /** Config revisions this node's mirror took from watch events, one by one (a resync jumps). */
+  revisionsApplied: number;
+  /** Config revision events at or below one already applied: must stay 0 (none applied twice). */
+  revisionsRepeated: number;
 }
 
 /** With a mirror to serve from, how long start() gives etcd to answer before registering in the background. */
@@ -81,6 +86,9 @@ export class ClusterNode {
   private readonly stopping = new AbortController();
   private background: Promise<void> = Promise.resolve();
   private readonly nodeListeners = new Set<() => void>();
+  private readonly configListeners = new Set<(state: ConfigState) => void>();
+  private readonly voteListeners = new Set<() => void>();
+  private readonly revisions: RevisionCounter;
 
   private constructor(readonly opts: ClusterNodeOptions) {
     this.keys = clusterKeys(opts.root);
@@ -91,11 +99,14 @@ export class ClusterNode {
     const self = { name: opts.name, admin_url: opts.adminUrl, version: opts.version, started_at: new Date().toISOString() };
     this.registry = new NodeRegistry({ client: this.client, keys: this.keys, leased: this.leased, self });
     this.health = new HealthPublisher(this.leased, this.keys, opts.name);
-    this.configMirror = this.mirror(this.keys.config, this.sink, (keys) => this.configChanged(keys));
+    this.revisions = new RevisionCounter(this.keys, this.state.revision);
+    this.configMirror = this.mirror(this.keys.config, this.sink, (c) => this.configChanged(c));
     this.nodesMirror = this.mirror(this.keys.nodes, this.nodesSink, () => {
       for (const l of [...this.nodeListeners]) l();
     });
-    this.healthMirror = this.mirror(this.keys.health, this.votesSink, () => {});
+    this.healthMirror = this.mirror(this.keys.health, this.votesSink, () => {
+      for (const l of [...this.voteListeners]) l();
+    });
   }
 
   /**
@@ -120,6 +131,24 @@ export class ClusterNode {
     return this.state;
   }
 
+  /** Calls `fn` after each change of the mirrored config (after opts.onConfig); returns the unsubscribe function. */
+  onConfigChange(fn: (state: ConfigState) => void): () => void {
+    this.configListeners.add(fn);
+    return () => void this.configListeners.delete(fn);
+  }
+
+  /** Calls `fn` after each change of the mirrored health votes; returns the unsubscribe function. */
+  onVotesChange(fn: () => void): () => void {
+    this.voteListeners.add(fn);
+    return () => void this.voteListeners.delete(fn);
+  }
+
+  /** Calls `fn` after each change of the mirrored node registry; returns the unsubscribe function. */
+  onNodesChange(fn: () => void): () => void {
+    this.nodeListeners.add(fn);
+    return () => void this.nodeListeners.delete(fn);
+  }
+
   /** True once the config mirror has caught up with etcd (false while etcd is away). */
   get synced(): boolean {
     return this.configMirror.status.phase === "in_sync";
@@ -131,14 +160,17 @@ export class ClusterNode {
    */
   async write(doc: ConfigState["doc"], opts: Omit<ConfigWriteOptions, "node">): Promise<ConfigWriteResult> {
     const wait = this.opts.deadlineMs ?? this.client.deadlineMs;
+    // With the watch down, etcd is known to be away: one round over the members, not the whole deadline.
+    const deadlineMs = this.configMirror.status.phase === "disconnected" ? Math.min(wait, this.client.requestTimeoutMs) : wait;
+    const base = this.state.revision;
     try {
-      const r = await writeConfig(this.client, this.keys, this.state, doc, { ...opts, node: this.opts.name });
+      const r = await writeConfig(this.client, this.keys, this.state, doc, { deadlineMs, ...opts, node: this.opts.name });
       if (r.changed) await this.configMirror.waitForRevision(r.etcdRevision, wait);
       return r;
     } catch (e) {
       const winner = (e as LbError).details?.[0] as { etcd_revision?: number } | undefined;
       if (winner?.etcd_revision) await this.configMirror.waitForRevision(winner.etcd_revision, wait);
-      throw e;
+      throw nothingWritten(e, base);
     }
   }
 
@@ -148,22 +180,8 @@ export class ClusterNode {
   }
 
   /** Resolves when every live node has applied or refused config `revision`, or at the timeout. */
-  async waitApplied(revision: number, timeoutMs: number): Promise<AppliedReport> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const report = appliedReport(this.nodes(), revision);
-      const left = deadline - Date.now();
-      if (report.pending.length === 0 || left <= 0) return report;
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          clearTimeout(timer);
-          this.nodeListeners.delete(done);
-          resolve();
-        };
-        const timer = setTimeout(done, left);
-        this.nodeListeners.add(done);
-      });
-    }
+  waitApplied(revision: number, timeoutMs: number): Promise<AppliedReport> {
+    return waitForApplied(() => this.nodes(), (fn) => this.onNodesChange(fn), revision, timeoutMs);
   }
 
   /** Every node's health votes, and the cluster's verdict per backend (see verdict.ts). */
@@ -185,6 +203,8 @@ export class ClusterNode {
       config: { ...this.configMirror.status },
       nodes: { ...this.nodesMirror.status },
       health: { ...this.healthMirror.status },
+      revisionsApplied: this.revisions.applied,
+      revisionsRepeated: this.revisions.repeated,
     };
   }
 
@@ -198,16 +218,23 @@ export class ClusterNode {
     this.sink.close();
   }
 
+  /**
+   * With a mirror the node serves at once: registration waits in the background for etcd, or for
+   * the name's previous record (this node's own, after kill -9) to expire, unless a live twin
+   * answers for the name. Without one, etcd must answer and the name be free before it starts.
+   */
   private async join(): Promise<void> {
     for (const m of [this.configMirror, this.nodesMirror, this.healthMirror]) m.start();
-    if (this.sink.state().appliedRevision === 0) await this.firstSync();
+    const mirrored = this.sink.state().appliedRevision > 0;
+    if (!mirrored) await this.firstSync();
     else if (!(await this.reachable(MIRROR_PROBE_MS))) return this.registerLater("etcd did not answer at start");
     try {
-      await registerOnce(this.leased, this.registry, this.opts.nameWaitMs);
+      await registerOnce(this.leased, this.registry, mirrored ? 0 : this.opts.nameWaitMs);
       this.registration.registered = true;
     } catch (e) {
-      if (!(e instanceof LbError) || e.code !== "CLUSTER_UNAVAILABLE") throw e;
-      this.registerLater(e.message);
+      const later = isLbError(e, "CLUSTER_UNAVAILABLE") || (mirrored && isLbError(e, "NODE_NAME_TAKEN") && !takenByLiveTwin(e));
+      if (!later) throw e;
+      this.registerLater((e as Error).message);
     }
   }
 
@@ -249,7 +276,9 @@ export class ClusterNode {
    * A change reached the mirror: decode what changed. A shard that does not decode (written by
    * something else) keeps the node on its last good config; the next change then re-reads it all.
    */
-  private configChanged(keys: readonly string[]): void {
+  private configChanged(change: MirrorChange): void {
+    const keys = change.keys;
+    this.revisions.count(change, () => Number(text(this.sink.get(this.keys.configRevision)?.value ?? new Uint8Array())) || 0);
     try {
       const get = (k: string) => this.sink.get(k);
       this.state = this.stateBroken ? readConfigState(this.sink.entries(), this.keys) : updateConfigState(this.state, keys, get, this.keys);
@@ -260,10 +289,11 @@ export class ClusterNode {
       return;
     }
     this.opts.onConfig?.(this.state);
+    for (const l of [...this.configListeners]) l(this.state);
   }
 
-  private mirror(prefix: string, sink: MirrorSink, onChange: (keys: readonly string[]) => void): PrefixMirror {
+  private mirror(prefix: string, sink: MirrorSink, onChange: (change: MirrorChange) => void): PrefixMirror {
     const { client, opts } = this;
-    return new PrefixMirror({ client, prefix, sink, watchdogMs: opts.watchdogMs ?? 15_000, log: opts.log, onChange: (c) => onChange(c.keys) });
+    return new PrefixMirror({ client, prefix, sink, watchdogMs: opts.watchdogMs ?? 15_000, log: opts.log, onChange });
   }
 }

@@ -167,6 +167,12 @@ async function settle(client: EtcdClient, keys: ClusterKeys, plan: ConfigPlan, w
   throw new LbError("CLUSTER_UNAVAILABLE", `etcd did not confirm the write of revision ${plan.revision}; it may still be applied: read the revision before writing again`);
 }
 
+/** A write etcd refused to take (unreachable, no leader): says so, and that nothing was written. */
+export function nothingWritten(e: unknown, revision: number): unknown {
+  if (!(e instanceof EtcdError) || e.code !== "CLUSTER_UNAVAILABLE" || e.ambiguous) return e;
+  return new LbError("CLUSTER_UNAVAILABLE", `the cluster's etcd cannot take writes now (${e.message.replace(/^etcd: /, "")}); nothing was written, the config stays at revision ${revision}`, { cause: e, retryable: true });
+}
+
 /**
  * 412. `etcdRevision`, when known, is where the winning write is in etcd: details[0].etcd_revision,
  * so the caller can wait for its mirror to apply it before trying again from a fresh read.

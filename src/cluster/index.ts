@@ -18,3 +18,6 @@ export {
 export { appliedReport, type AppliedReport } from "./applied-report.ts";
 export { ClusterNode, type ClusterNodeOptions, type ClusterNodeStatus } from "./cluster-node.ts";
 export { RevisionWaiters } from "./revision-waiters.ts";
+export { ClusterStore } from "./cluster-store.ts";
+export { ClusterHealth } from "./cluster-health.ts";
+export { clusterView, type ClusterViewDeps } from "./cluster-view.ts";

@@ -3,8 +3,9 @@
  * within the TTL), holding what `GET /v1/cluster` shows — admin URL, version, start time, and the
  * config revision it applied, or the one it refused and why (a NACK, as in Envoy's xDS). A name is
  * claimed with a create-if-absent txn: a second node with the same name refuses to start, naming
- * the first, once the first has kept the name through two lease TTLs (a node restarting after kill -9
- * waits for its own old record to expire instead of being refused).
+ * the first: at once when the holder's admin API answers as that node (a live twin), else once the
+ * holder has kept the name through two lease TTLs (a node restarting after kill -9 waits for its
+ * own old record to expire instead of being refused).
  */
 import { LbError } from "../errors.ts";
 import { op, sleep, text, when, type EtcdClient, type KeyValue } from "./etcd/index.ts";
@@ -62,10 +63,15 @@ export class NodeRegistry {
       );
       const holder = r.responses[0]?.kind === "range" ? r.responses[0].range.kvs[0] : undefined;
       if (r.succeeded || holder?.lease === lease) {
-        leased.adopt(key, value, { exclusive: true });
+        // The record may have moved meanwhile (applied(), setAdminUrl()), and the lease's flush may
+        // have written it: adopt only what this txn wrote if it is still the newest, else set it.
+        const now = JSON.stringify(this.record);
+        if (r.succeeded && now === value) leased.adopt(key, value, { exclusive: true });
+        else leased.set(key, now, { exclusive: true });
         return;
       }
-      if (Date.now() >= deadline || signal?.aborted) throw taken(this.record.name, holder);
+      if (await liveTwin(holder, this.record.name)) throw taken(this.record.name, holder, true);
+      if (Date.now() >= deadline || signal?.aborted) throw taken(this.record.name, holder, false);
       await sleep(Math.min(250, Math.max(1, deadline - Date.now())), signal);
     }
   }
@@ -81,6 +87,11 @@ export class NodeRegistry {
     this.update({ ...this.record, nack: { revision, reason } });
   }
 
+  /** The admin API's real address, once it is bound (port 0 picks one after the record was made). */
+  setAdminUrl(url: string): void {
+    if (url !== this.record.admin_url) this.update({ ...this.record, admin_url: url });
+  }
+
   /** The record as this node last published it. */
   current(): NodeRecord {
     return { ...this.record };
@@ -92,10 +103,35 @@ export class NodeRegistry {
   }
 }
 
-function taken(name: string, holder: KeyValue | undefined): LbError {
+/**
+ * True when the holder's admin API answers GET /v1/cluster as node `name`: a live twin. A URL that
+ * does not answer, asks for a token, or is another node (a loopback address seen from another
+ * machine) proves nothing, and the caller waits for the record to expire instead.
+ */
+async function liveTwin(holder: KeyValue | undefined, name: string): Promise<boolean> {
+  const url = holder ? decodeNode(holder)?.admin_url : undefined;
+  if (!url || !/^https?:\/\/[^/]+:(?!0$)\d+$/.test(url)) return false;
+  try {
+    const res = await fetch(`${url}/v1/cluster`, { signal: AbortSignal.timeout(1000) });
+    const body = res.ok ? ((await res.json()) as { node?: unknown }) : (await res.body?.cancel(), undefined);
+    return body?.node === name;
+  } catch {
+    return false;
+  }
+}
+
+/** NODE_NAME_TAKEN naming the holder; details[0].live says whether its admin API answered as that node. */
+function taken(name: string, holder: KeyValue | undefined, live: boolean): LbError {
   const rec = holder ? decodeNode(holder) : undefined;
   const who = rec ? ` (admin ${rec.admin_url}, version ${rec.version}, started ${rec.started_at})` : "";
-  return new LbError("NODE_NAME_TAKEN", `node name ${JSON.stringify(name)} is taken by a live node${who}; stop it or start this one with another --node`);
+  return new LbError("NODE_NAME_TAKEN", `node name ${JSON.stringify(name)} is taken by a live node${who}; stop it or start this one with another --node`, {
+    details: [{ node: name, admin_url: rec?.admin_url ?? "", live }],
+  });
+}
+
+/** True for a NODE_NAME_TAKEN whose holder answered as that node (not merely a record not yet expired). */
+export function takenByLiveTwin(e: unknown): boolean {
+  return e instanceof LbError && e.code === "NODE_NAME_TAKEN" && (e.details?.[0] as { live?: boolean } | undefined)?.live === true;
 }
 
 /** A node record from its etcd value, or undefined if it is not one. */

@@ -199,10 +199,12 @@ export class PrefixMirror {
     await sleep(this.backoff.next(), this.stopping.signal);
   }
 
+  /** A failure is logged once, not at every retry while etcd stays away (the recovery is logged too). */
   private fail(msg: string): void {
+    const repeated = this.status.phase === "disconnected" && this.status.lastError === msg;
     this.status.phase = "disconnected";
     this.status.lastError = msg;
-    this.opts.log?.(`mirror ${this.opts.prefix}: ${msg}`);
+    if (!repeated) this.opts.log?.(`mirror ${this.opts.prefix}: ${msg}`);
   }
 
   private async onResponse(r: WatchResponse): Promise<void> {
@@ -240,6 +242,7 @@ export class PrefixMirror {
       }
     }
     this.backoff.reset();
+    if (this.status.phase === "disconnected") this.opts.log?.(`mirror ${this.opts.prefix}: watching again on ${this.status.endpoint} from revision ${applied + 1}`);
     this.status.lastError = "";
     this.status.phase = r.header.revision <= applied ? "in_sync" : "catching_up";
   }

@@ -4,10 +4,14 @@ import { CidrList, compileHostPattern, HostTable, parseCidr, parseHostPort } fro
 import { throwIfAny } from "./problems.ts";
 import { compileRouteRegex, type RouteRegex } from "./route-regex.ts";
 import { listenerTracing, routeTracing } from "./compile-tracing.ts";
+import { listenerCompress, routeCompress } from "./compile-compress.ts";
 import type { Listener, Route } from "./schema.ts";
+import { DEFAULT_ACCESS_LOG_FIELDS, type AccessLogField } from "./schema-access-log.ts";
 import type {
   HeaderPair,
+  SnapshotAccessLog,
   SnapshotCertificate,
+  SnapshotCompress,
   SnapshotHeaderOps,
   SnapshotListener,
   SnapshotPool,
@@ -46,6 +50,7 @@ export function compileListener(l: Listener, at: string, r: Resolved): SnapshotL
     pool: lookup(r.pools, rule.pool, "pool", `${at}.sni[${k}].pool`),
   }));
   const tracing = listenerTracing(l);
+  const compress = listenerCompress(l.compress);
   return {
     name: l.name,
     protocol: l.protocol,
@@ -53,7 +58,7 @@ export function compileListener(l: Listener, at: string, r: Resolved): SnapshotL
     host,
     port,
     ...(pool ? { pool } : {}),
-    routes: l.routes.map((route, k) => compileRoute(route, pool, `${at}.routes[${k}]`, r, tracing)),
+    routes: l.routes.map((route, k) => compileRoute(route, pool, `${at}.routes[${k}]`, r, tracing, routeCompress(route.compress, l.compress, compress))),
     certificates: (l.tls?.certificates ?? []).map((c, k) =>
       lookup(r.certificates, c, "certificate", `${at}.tls.certificates[${k}]`),
     ),
@@ -71,7 +76,7 @@ export function compileListener(l: Listener, at: string, r: Resolved): SnapshotL
     maxBodyBytes: l.max_body_bytes ?? DEFAULT_MAX_BODY_BYTES,
     mergeSlashes: l.merge_slashes ?? true,
     ...(l.rate_limit ? { rateLimit: rateLimit(l.rate_limit) } : {}),
-    ...(l.access_log !== undefined && l.access_log !== "off" ? { accessLog: l.access_log } : {}),
+    ...accessLog(l.access_log),
     alpn: l.protocol === "https" ? (l.alpn ?? ["h2", "http/1.1"]) : [],
     h2c: l.protocol === "http" ? (l.h2c ?? true) : false,
     ...(l.protocol === "udp" ? { udp: {
@@ -79,10 +84,23 @@ export function compileListener(l: Listener, at: string, r: Resolved): SnapshotL
       minIdleMs: l.udp?.min_idle_ms ?? DEFAULT_UDP_MIN_IDLE_MS,
     } } : {}),
     ...(tracing ? { tracing } : {}),
+    ...(compress ? { compress } : {}),
   };
 }
 
-function compileRoute(route: Route, fallback: SnapshotPool | undefined, at: string, r: Resolved, onListener: SnapshotTracing | undefined): SnapshotRoute {
+/** The access log a listener's `access_log` asks for (nothing for "off" or none). */
+function accessLog(a: Listener["access_log"]): { accessLog?: SnapshotAccessLog } {
+  if (a === undefined) return {};
+  const spec = typeof a === "string" ? { path: a } : a;
+  if (spec.path === "off") return {};
+  // validated: every name is one of ACCESS_LOG_FIELDS
+  const fields = (spec.fields as AccessLogField[] | undefined) ?? DEFAULT_ACCESS_LOG_FIELDS;
+  return { accessLog: { path: spec.path, format: spec.format ?? "json", fields } };
+}
+
+function compileRoute(
+  route: Route, fallback: SnapshotPool | undefined, at: string, r: Resolved, onListener: SnapshotTracing | undefined, compress: SnapshotCompress | undefined,
+): SnapshotRoute {
   const m = route.match ?? {};
   const tracing = routeTracing(route, onListener);
   const pool = route.pool !== undefined ? lookup(r.pools, route.pool, "pool", `${at}.pool`) : route.redirect ? undefined : fallback;
@@ -115,6 +133,7 @@ function compileRoute(route: Route, fallback: SnapshotPool | undefined, at: stri
     ...(route.request_headers ? { requestHeaders: headerOps(route.request_headers) } : {}),
     ...(route.response_headers ? { responseHeaders: headerOps(route.response_headers) } : {}),
     ...(tracing ? { tracing } : {}),
+    ...(compress ? { compress } : {}),
   };
 }
 

@@ -1,5 +1,5 @@
 /** Compiles one validated pool: parsed backends, filled defaults, and its selector. */
-import { createSelector, parseHashOn, type HashOn, type Selector } from "../balance/index.ts";
+import { createSelector, HASHING_ALGORITHMS, parseHashOn, type HashOn, type Selector } from "../balance/index.ts";
 import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_RESPONSE_TIMEOUT_MS } from "./defaults.ts";
 import { parseHostPort } from "../net/index.ts";
 import { throwIfAny } from "./problems.ts";
@@ -7,8 +7,13 @@ import type { Pool } from "./schema.ts";
 import type { SnapshotBackend, SnapshotDiscovery, SnapshotPool, SnapshotUpstreamTls } from "./snapshot.ts";
 import { parseResolver, type Discovery } from "./schema-discovery.ts";
 
-/** Builds the SnapshotPool for `p` (at path `at`, e.g. "pools[2]"); throws CONFIG_INVALID on failure. */
-export function compilePool(p: Pool, at: string): SnapshotPool {
+/**
+ * Builds the SnapshotPool for `p` (at path `at`, e.g. "pools[2]"); throws CONFIG_INVALID on failure.
+ * A hashing pool whose table inputs equal `previous`'s (the same pool in the snapshot being served)
+ * keeps its selector: tables are immutable, and rebuilding a 65,537-slot Maglev table for every
+ * pool on every revision costs milliseconds each.
+ */
+export function compilePool(p: Pool, at: string, previous?: SnapshotPool): SnapshotPool {
   const protocol = p.protocol ?? "http1";
   const tls = upstreamTls(p);
   const h2 = protocol === "http1" ? undefined : protocol;
@@ -28,7 +33,7 @@ export function compilePool(p: Pool, at: string): SnapshotPool {
   };
   let selector: Selector;
   try {
-    selector = poolSelector(opts, usable);
+    selector = previous && sameTable(previous, opts, usable) ? previous.selector : poolSelector(opts, usable);
   } catch (e) {
     throwIfAny([{ path: at, message: `cannot build the ${p.algorithm} selector: ${(e as Error).message}` }]);
     throw e;
@@ -62,6 +67,14 @@ export function compilePool(p: Pool, at: string): SnapshotPool {
     usable,
     selector,
   };
+}
+
+/** True when a hashing pool's selector for `opts` over `usable` would be `prev`'s. */
+function sameTable(prev: SnapshotPool, opts: { algorithm: Pool["algorithm"]; hashOn?: HashOn; tableSize?: number; ringMinSize?: number; hashBalanceFactor?: number }, usable: readonly SnapshotBackend[]): boolean {
+  if (!HASHING_ALGORITHMS.has(opts.algorithm) || prev.algorithm !== opts.algorithm) return false;
+  if (prev.tableSize !== opts.tableSize || prev.ringMinSize !== opts.ringMinSize || prev.hashBalanceFactor !== opts.hashBalanceFactor) return false;
+  if (JSON.stringify(prev.hashOn) !== JSON.stringify(opts.hashOn) || prev.usable.length !== usable.length) return false;
+  return prev.usable.every((b, i) => b.address === usable[i]!.address && b.weight === usable[i]!.weight);
 }
 
 /** A backend as every pool's backends are built (also the ones found in DNS): TLS and its connection-pool key included. */

@@ -25,11 +25,28 @@ export function formatPath(parts: PathParts): string {
   return out;
 }
 
-/** Turns zod issues into problems; an unknown field becomes one problem at that field's path. */
+/**
+ * Turns zod issues into problems; an unknown field becomes one problem at that field's path. A
+ * value that matches none of a union's shapes says what the one shape of its type got wrong (a
+ * string-or-object field given an object reports the object's problems), or which types it takes.
+ */
 export function fromZodIssues(issues: readonly z.core.$ZodIssue[], prefix: PathParts = []): Problem[] {
   const out: Problem[] = [];
   for (const issue of issues) {
     const path = [...prefix, ...issue.path];
+    if (issue.code === "invalid_union" && issue.errors.length > 0) {
+      const wrongType = (branch: readonly z.core.$ZodIssue[]) => branch.some((i) => i.code === "invalid_type" && i.path.length === 0);
+      const typed = issue.errors.filter((b) => !wrongType(b));
+      if (typed.length === 1) {
+        out.push(...fromZodIssues(typed[0]!, path));
+        continue;
+      }
+      if (typed.length === 0) {
+        const expected = issue.errors.map((b) => b.find((i) => i.code === "invalid_type")).map((i) => (i?.code === "invalid_type" ? i.expected : "?"));
+        out.push({ path: formatPath(path), message: `expected ${[...new Set(expected)].join(" or ")}` });
+        continue;
+      }
+    }
     if (issue.code === "unrecognized_keys") {
       for (const key of issue.keys) out.push({ path: formatPath([...path, key]), message: "unknown field" });
     } else if (issue.code === "invalid_type" && issue.message.endsWith("received undefined")) {

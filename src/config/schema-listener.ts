@@ -13,7 +13,9 @@ import {
   UpgradeProtocolSchema,
 } from "./schema-common.ts";
 import { compileRouteRegex } from "./route-regex.ts";
+import { AccessLogSchema } from "./schema-access-log.ts";
 import { ListenerTracingSchema, RouteTracingSchema } from "./schema-tracing.ts";
+import { CompressSchema } from "./schema-compress.ts";
 
 /** What a retry may be triggered by: a failure class or an HTTP status ("502"; YAML's 502 is accepted). */
 export const RetryOnSchema = z.preprocess(
@@ -86,6 +88,8 @@ export const RouteSchema = z.strictObject({
   upgrade: z.array(UpgradeProtocolSchema).optional(),
   /** W3C Trace Context: this route's sample rate for new traces (overrides the listener's). */
   tracing: RouteTracingSchema.optional(),
+  /** Response compression: the listener's `compress` with these fields over it ({ enabled: false } = off). */
+  compress: CompressSchema.optional(),
 });
 
 /** tls_passthrough: ClientHello server names that go to `pool`. */
@@ -129,8 +133,7 @@ export const ListenerSchema = z.strictObject({
   /** http(s): match routes with runs of "/" in the path merged into one (nginx's merge_slashes; default true). */
   merge_slashes: z.boolean().optional(),
   rate_limit: RateLimitSchema.optional(),
-  /** http(s): "stdout", "off" (default) or a file path; one JSON line per request. */
-  access_log: z.string().min(1).optional(),
+  access_log: AccessLogSchema.optional(),
   /** https: the protocols offered by ALPN, most preferred first (default [h2, http/1.1]). */
   alpn: z.array(z.enum(["h2", "http/1.1"])).min(1).optional(),
   /**
@@ -141,4 +144,6 @@ export const ListenerSchema = z.strictObject({
   udp: UdpListenerSchema.optional(),
   /** http(s): W3C Trace Context propagation, sampling and OTLP span export. */
   tracing: ListenerTracingSchema.optional(),
+  /** http(s): compress responses (br, zstd, gzip) for clients that accept it; routes may override. */
+  compress: CompressSchema.optional(),
 });

@@ -76,6 +76,11 @@ const HealthCheckFields = z.strictObject({
   healthy_threshold: PositiveInt.max(100).default(2),
   unhealthy_threshold: PositiveInt.max(100).default(3),
   initial: z.enum(["optimistic", "pessimistic"]).optional(),
+  /**
+   * In a cluster: when the nodes that check a backend make it down for all. majority (the default:
+   * more than half say down), any (one is enough), all, or N (at least N, or all when fewer check).
+   */
+  cluster_quorum: z.union([z.enum(["majority", "any", "all"]), PositiveInt.max(1000)]).optional(),
 });
 
 /** Active health checking; an http check without a path probes "/". */

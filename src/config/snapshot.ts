@@ -10,6 +10,10 @@ import type { HashOn, Selector } from "../balance/index.ts";
 import type { CidrList, HostPattern, HostTable } from "../net/index.ts";
 import type { RouteRegex } from "./route-regex.ts";
 import type { Algorithm } from "./schema-pool.ts";
+import type { AccessLogField, ACCESS_LOG_FORMATS } from "./schema-access-log.ts";
+
+export type { AccessLogField };
+export type AccessLogFormat = (typeof ACCESS_LOG_FORMATS)[number];
 
 /** A backend. `address` is "host:port" as configured (and the selector key); `host` has no brackets. */
 export interface SnapshotBackend {
@@ -57,6 +61,24 @@ export interface SnapshotTracing {
   readonly serviceName: string;
 }
 
+/**
+ * Response compression on an http(s) listener or route, defaults filled (the L7 engine reads it as
+ * its CompressPolicy). Media types are lower-case without parameters.
+ */
+export interface SnapshotCompress {
+  /** Codings offered, preferred first (when the client's q-values tie). */
+  readonly algorithms: readonly ("br" | "zstd" | "gzip")[];
+  /** A response declaring a smaller Content-Length is sent as it is. */
+  readonly minBytes: number;
+  /** Exact media types compressed ("text/html"). */
+  readonly types: readonly string[];
+  /** Families compressed, as prefixes ("text/" for text/*). */
+  readonly typePrefixes: readonly string[];
+  /** "*" was listed: any type (gRPC excepted). */
+  readonly anyType: boolean;
+  readonly levels: { readonly gzip: number; readonly br: number; readonly zstd: number };
+}
+
 /** TLS towards a pool's backends, as the L7 engine's upstream connections take it. */
 export interface SnapshotUpstreamTls {
   readonly serverName?: string;
@@ -97,6 +119,8 @@ export interface SnapshotHealthCheck {
   readonly healthy_threshold: number;
   readonly unhealthy_threshold: number;
   readonly initial?: "optimistic" | "pessimistic";
+  /** In a cluster: the rule that turns the checking nodes' votes into the verdict every node uses. */
+  readonly cluster_quorum?: "majority" | "any" | "all" | number;
 }
 
 /** Passive health settings (snake_case as configured; src/health fills Envoy's defaults). */
@@ -210,6 +234,8 @@ export interface SnapshotRoute {
   readonly responseHeaders?: SnapshotHeaderOps;
   /** Trace context on this route: the listener's, with the route's sample_rate when it has one; absent = off. */
   readonly tracing?: SnapshotTracing;
+  /** Response compression: the listener's, with the route's own fields over it; absent = off. */
+  readonly compress?: SnapshotCompress;
 }
 
 /** A certificate with its private key (PEM), for TLS termination. */
@@ -257,8 +283,8 @@ export interface SnapshotListener {
   /** largest request body in bytes; 0 = no limit */
   readonly maxBodyBytes: number;
   readonly rateLimit?: SnapshotRateLimit;
-  /** http(s): where access-log lines go ("stdout" or a path); undefined = off */
-  readonly accessLog?: string;
+  /** http(s): the access log; undefined = off */
+  readonly accessLog?: SnapshotAccessLog;
   /** https: the protocols ALPN offers, preferred first ([] for other protocols) */
   readonly alpn: readonly ("h2" | "http/1.1")[];
   /**
@@ -270,6 +296,17 @@ export interface SnapshotListener {
   readonly udp?: SnapshotUdp;
   /** http(s): W3C Trace Context for requests no route matched (routes carry their own); absent = off. */
   readonly tracing?: SnapshotTracing;
+  /** http(s): response compression for requests no route matched (routes carry their own); absent = off. */
+  readonly compress?: SnapshotCompress;
+}
+
+/** Where a listener's access-log lines go, and what they carry. */
+export interface SnapshotAccessLog {
+  /** "stdout" or a file path (appended to, created if missing). */
+  readonly path: string;
+  readonly format: AccessLogFormat;
+  /** The fields of each line, in this order. */
+  readonly fields: readonly AccessLogField[];
 }
 
 /** A udp listener's flow table: its cap, and how idle a flow must be before a new client may evict it. */

@@ -79,6 +79,7 @@ function checkProtocol(l: Listener, at: string, out: Problem[]): void {
   if (l.alpn !== undefined && new Set(l.alpn).size !== l.alpn.length) out.push({ path: `${at}.alpn`, message: "names a protocol twice" });
   if (p !== "http" && l.h2c !== undefined) out.push({ path: `${at}.h2c`, message: "only for http listeners (https ones offer h2 by ALPN: alpn)" });
   if (!http && l.tracing !== undefined) out.push({ path: `${at}.tracing`, message: "only for http and https listeners (trace context travels in HTTP headers)" });
+  if (!http && l.compress !== undefined) out.push({ path: `${at}.compress`, message: "only for http and https listeners (an L4 listener relays bytes as they are)" });
 }
 
 /** A pool's upstream TLS is spoken by the HTTP engine; L4 listeners relay bytes as they are. */

@@ -45,10 +45,10 @@ export function planChange(current: StoredConfig, input: unknown, held: Snapshot
   const doc = withStoredKeys(validateConfig(input), current.doc);
   const diff = diffConfig(current.doc, doc);
   if (sameDoc(doc, current.doc)) {
-    const snapshot = held?.revision === current.revision ? held : compileSnapshot(doc, current.revision);
+    const snapshot = held?.revision === current.revision ? held : compileSnapshot(doc, current.revision, held);
     return { doc, diff, changed: false, snapshot };
   }
-  return { doc, diff, changed: true, snapshot: compileSnapshot(doc, current.revision + 1) };
+  return { doc, diff, changed: true, snapshot: compileSnapshot(doc, current.revision + 1, held) };
 }
 
 /** `snapshot` at `revision`: itself when it already is, else a shallow copy (its parts are frozen and shared). */

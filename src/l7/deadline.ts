@@ -1,7 +1,8 @@
 /**
  * A session's single deadline and what it means, so timeouts cost one number per connection and
  * one sweep per listener (server-core.ts) instead of a timer each. Times come from the coarse
- * `server.now`: timeouts are whole-second business.
+ * `server.now`: timeouts are whole-second business. Every deadline set goes through `armed`, where
+ * a connection files itself in the listener's deadline wheel when it comes earlier.
  */
 import type { ServerCore } from "./server-core.ts";
 
@@ -23,23 +24,38 @@ export class Deadline {
     this.deadline = server.now + server.timeouts.headerMs;
   }
 
+  /** A deadline was set to `at` (the wait's or the request's): a connection keeps its wheel place current. */
+  protected armed(_at: number): void {}
+
+  /** Sets the wait's deadline. */
+  protected setDeadline(at: number): void {
+    this.deadline = at;
+    this.armed(at);
+  }
+
+  /** The request's request_timeout_ms passes at `at` (Date clock). */
+  requestBy(at: number): void {
+    this.requestDeadline = at;
+    this.armed(at);
+  }
+
   /** A TLS connection just opened: its handshake must finish first (then handshakeDone). */
   awaitHandshake(): void {
     this.wait = Wait.Handshake;
-    this.deadline = this.server.now + this.server.timeouts.handshakeMs;
+    this.setDeadline(this.server.now + this.server.timeouts.handshakeMs);
   }
 
   /** The TLS handshake finished: the first request head's time starts now, as on a plain connection. */
   handshakeDone(): void {
     if (this.wait !== Wait.Handshake) return;
     this.wait = Wait.Header;
-    this.deadline = this.server.now + this.server.timeouts.headerMs;
+    this.setDeadline(this.server.now + this.server.timeouts.headerMs);
   }
 
   /** Request fully sent upstream: the response-header timeout runs (`ms` 0 = the listener's). */
   awaitResponse(ms = 0): void {
     this.wait = Wait.Response;
-    this.deadline = this.server.now + (ms > 0 ? ms : this.server.timeouts.responseMs);
+    this.setDeadline(this.server.now + (ms > 0 ? ms : this.server.timeouts.responseMs));
   }
 
   /** Bodies flowing: from now on only stalls time out. */
@@ -50,7 +66,7 @@ export class Deadline {
 
   /** Activity while streaming: pushes the idle deadline. */
   touch(): void {
-    if (this.wait === Wait.Transfer) this.deadline = this.server.now + (this.streamIdleMs > 0 ? this.streamIdleMs : this.server.timeouts.idleMs);
+    if (this.wait === Wait.Transfer) this.setDeadline(this.server.now + (this.streamIdleMs > 0 ? this.streamIdleMs : this.server.timeouts.idleMs));
   }
 
   /** Between requests: the header timeout once a head has started (not reset by its bytes), else idle. */
@@ -59,11 +75,11 @@ export class Deadline {
     if (midHead) {
       // a head split across packets: its first byte came now-ish (the clock read only on this slow path)
       if (this.headStart === 0) this.headStart = Date.now();
-      if (this.wait !== Wait.Header) this.deadline = this.server.now + this.server.timeouts.headerMs;
+      if (this.wait !== Wait.Header) this.setDeadline(this.server.now + this.server.timeouts.headerMs);
       this.wait = Wait.Header;
     } else {
       this.wait = Wait.Idle;
-      this.deadline = this.server.now + this.server.timeouts.idleMs;
+      this.setDeadline(this.server.now + this.server.timeouts.idleMs);
     }
   }
 

@@ -25,6 +25,7 @@ import type { UpstreamConn, UpstreamHandler } from "./upstream-conn.ts";
 import type { LegOwner, UpstreamLeg } from "./upstream-leg.ts";
 import type { ConnGroup, ConnWaiter } from "./conn-group.ts";
 import { Phase } from "./exchange-phase.ts";
+import { startEncoding, type BodyEncoder, type CompressPolicy } from "./compress/index.ts";
 
 export class Exchange<U = unknown> extends RequestCtx<U> implements ConnWaiter, ClientExchange, LegOwner, UpstreamHandler {
   #phase = Phase.Start;
@@ -41,6 +42,8 @@ export class Exchange<U = unknown> extends RequestCtx<U> implements ConnWaiter, 
   /** Copies of the body read so far, for a retry (see replayBodyBytes); made with the first piece kept. */
   private replay: ReplayBody | null = null;
   private trailers: Trailers | null = null;
+  /** Compresses the response body (see compress/start.ts); null = relayed as it comes. */
+  private encoder: BodyEncoder | null = null;
 
   constructor(readonly client: ClientSide, req: RequestHead) {
     super(req, client.clientAddress, client.server.proto, client.server.hooks.newCtx?.() as U, client.httpVersion(req));
@@ -72,7 +75,7 @@ export class Exchange<U = unknown> extends RequestCtx<U> implements ConnWaiter, 
     const reply = hooks.onRequest?.(this);
     if (this.requestTimeoutMs > 0) {
       // measured from the head's first byte: when it came in one packet, that is this request's start
-      client.requestDeadline = (headAt > 0 ? headAt : performance.timeOrigin + this.startedAt) + this.requestTimeoutMs;
+      client.requestBy((headAt > 0 ? headAt : performance.timeOrigin + this.startedAt) + this.requestTimeoutMs);
     }
     if (this.idleTimeoutMs > 0) client.streamIdleMs = this.idleTimeoutMs;
     if (reply) return this.reply(reply);
@@ -218,6 +221,7 @@ export class Exchange<U = unknown> extends RequestCtx<U> implements ConnWaiter, 
     this.responseStartedAt = performance.now();
     hooks.onResponse?.(this, res);
     markDropped(res, this.dropResponseFields);
+    if (this.compress !== null) this.startEncoder(res, this.compress);
     this.status = res.status;
     this.#phase = Phase.Responding;
     client.streaming();
@@ -236,16 +240,49 @@ export class Exchange<U = unknown> extends RequestCtx<U> implements ConnWaiter, 
       return this.fail(refused);
     }
     this.res = res;
-    this.status = 101;
     this.#phase = Phase.Tunnel;
     this.responseStartedAt = performance.now();
-    this.client.startTunnel(this, res);
+    // what the client saw: an HTTP/2 extended CONNECT is answered 200 (access log, stats by class)
+    this.status = this.client.startTunnel(this, res);
   }
 
   /** Response body bytes (raw chunk framing included when the client side asked for it). */
   responseBody(buf: Buffer, start: number, end: number): void {
+    if (this.encoder !== null) return this.encodeBody(buf, start, end);
     this.bytesOut += end - start;
     if (!this.client.writeBody(buf, start, end)) this.up?.pause();
+  }
+
+  private startEncoder(res: ResponseHead, policy: CompressPolicy): void {
+    this.encoder = startEncoding(this, res, policy);
+    if (this.encoder !== null) this.contentCoding = this.encoder.coding;
+  }
+
+  /** A body piece through the encoder: what it makes goes to the client, counted as sent. */
+  private encodeBody(buf: Buffer, start: number, end: number): void {
+    const enc = this.encoder!, before = enc.bytesOut;
+    let ok: boolean;
+    try {
+      ok = enc.write(buf, start, end, this.client);
+    } catch (e) {
+      return this.fail(new LbError("INTERNAL", "response compression failed", { cause: e }));
+    }
+    this.bytesOut += enc.bytesOut - before;
+    if (!ok) this.up?.pause();
+  }
+
+  /** The encoder's last bytes (or nothing, when the response was cut short); its counts are kept. */
+  private endEncoding(finished: boolean): void {
+    const enc = this.encoder!, before = enc.bytesOut;
+    this.encoder = null;
+    try {
+      if (finished) enc.finish(this.client);
+    } finally {
+      enc.release();
+      this.bytesOut += enc.bytesOut - before;
+      this.compressedIn = enc.bytesIn;
+      this.compressedOut = enc.bytesOut;
+    }
   }
 
   /**
@@ -256,6 +293,7 @@ export class Exchange<U = unknown> extends RequestCtx<U> implements ConnWaiter, 
   responseEnd(trailers: Trailers | null): void {
     if (this.#phase !== Phase.Responding) return;
     this.#phase = Phase.Relayed;
+    if (this.encoder !== null) this.endEncoding(true);
     this.client.writeEnd(trailers);
     if (this.res!.bodyKind === BodyKind.Close || !this.#requestDone) this.complete(false);
   }
@@ -294,6 +332,7 @@ export class Exchange<U = unknown> extends RequestCtx<U> implements ConnWaiter, 
     if (this.#phase === Phase.Done) return;
     this.error = err;
     this.held = null;
+    if (this.encoder !== null) this.endEncoding(false);
     this.dropLeg();
     if (this.responseStarted) {
       this.#phase = Phase.Done;
@@ -350,7 +389,11 @@ export class Exchange<U = unknown> extends RequestCtx<U> implements ConnWaiter, 
       this.fail(hookFailed(e)); // onResponse threw
     }
   }
-  onHead(res: ResponseHead): void { this.responseHead(res); }
+  onHead(res: ResponseHead): void {
+    this.responseHead(res);
+    // a compressed body is read decoded from its chunks (re-framed for the client after compression)
+    if (this.encoder !== null) (this.up as UpstreamConn).parser.raw = false;
+  }
   onBody(buf: Buffer, start: number, end: number): void { this.responseBody(buf, start, end); }
   onEnd(trailers: Buffer | null): void { relayEnd(this, trailers); }
   onUpstreamClose(conn: UpstreamConn, err: LbError): void { relayClose(this, conn, err); }

@@ -26,3 +26,9 @@ export function markDropped(head: HttpHead, names: readonly string[] | null): vo
     }
   }
 }
+
+/** Marks field `i` of `head` as dropped, whatever its id (the engine's own edits, e.g. compression). */
+export function dropFieldAt(head: HttpHead, i: number): void {
+  head.fields[i * FIELD_STRIDE + 4] = DROPPED;
+  head.seen |= DROPPED_MASK;
+}

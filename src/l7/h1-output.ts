@@ -47,8 +47,9 @@ export abstract class H1Output extends Deadline implements WriterOwner {
   }
 
   writeHead(ex: ClientExchange, res: ResponseHead): boolean {
-    // an HTTP/2 backend's body of no declared length: chunked for a 1.1 client (a 1.0 one reads to the close)
-    this.chunkOut = !res.framed && res.bodyKind === BodyKind.Chunked && ex.req.versionMinor === 1;
+    // an HTTP/2 backend's body of no declared length, or one compressed here: chunked for a 1.1
+    // client (a 1.0 one reads to the close; compression skips 1.0 clients)
+    this.chunkOut = ex.req.versionMinor === 1 && (ex.contentCoding !== null || (!res.framed && res.bodyKind === BodyKind.Chunked));
     return writeFinalHead(ex, res, this.server.draining, this.chunkOut, this.writer);
   }
 

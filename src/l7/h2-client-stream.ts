@@ -81,6 +81,7 @@ export class H2ClientStream extends Deadline implements ClientSide, H2StreamHand
   /** Client bytes of a tunnel, for the backend; END_STREAM half-closes it. */
   private tunnelData(ex: Exchange, buf: Buffer, start: number, end: number, endStream: boolean): void {
     const up = ex.up;
+    ex.bytesIn += end - start; // a tunnel's bytes count as its request's (access log, stats), as on HTTP/1.1
     if (up === null) return;
     if (end > start && !up.tunnelWrite(buf.subarray(start, end))) this.pauseReading();
     if (endStream) up.tunnelEnd();
@@ -144,7 +145,7 @@ export class H2ClientStream extends Deadline implements ClientSide, H2StreamHand
     appendFields(res, drop, fields);
     if (ex.addResponseFields.length > 0) appendLines(ex.addResponseFields, fields);
     const endStream = res.bodyKind === BodyKind.None;
-    this.remaining = res.bodyKind === BodyKind.Length ? res.contentLength : -1;
+    this.remaining = res.bodyKind === BodyKind.Length && ex.contentCoding === null ? res.contentLength : -1;
     this.ended = endStream;
     this.h2.respond(this.stream, res.status, fields, endStream);
     return true;
@@ -192,7 +193,7 @@ export class H2ClientStream extends Deadline implements ClientSide, H2StreamHand
    * The backend switched protocols for an extended CONNECT (RFC 8441 §5: it is answered 200): from
    * now on DATA both ways carries the tunnel's bytes, and only stalls time it out.
    */
-  startTunnel(_ex: ClientExchange, res: ResponseHead): void {
+  startTunnel(_ex: ClientExchange, res: ResponseHead): number {
     const fields = appendFields(res, RESPONSE_DROP | FRAMING_FIELDS, []);
     for (let i = fields.length - 2; i >= 0; i -= 2) if (fields[i] === "sec-websocket-accept") fields.splice(i, 2);
     this.tunneling = true;
@@ -201,6 +202,7 @@ export class H2ClientStream extends Deadline implements ClientSide, H2StreamHand
     this.requestDeadline = 0;
     this.streaming();
     this.h2.respond(this.stream, 200, fields, false);
+    return 200;
   }
 
   exchangeDone(ex: ClientExchange): void {

@@ -24,6 +24,9 @@ export class H2Session implements ClientConn, H2SessionHandler, WriterOwner {
   /** When an idle connection (no stream open) closes; 0 = streams are open. */
   private idleDeadline: number;
   private closed = false;
+  wheelSlot = 0;
+  wheelPrev: ClientConn | null = null;
+  wheelNext: ClientConn | null = null;
 
   constructor(
     readonly server: ServerCore, readonly socket: Socket<ClientConn>, readonly clientAddress: string, readonly identity: string,
@@ -86,6 +89,11 @@ export class H2Session implements ClientConn, H2SessionHandler, WriterOwner {
   }
 
   handshakeDone(): void {}
+
+  /** Every sweep: the codec's clocks (flood budget, stalls) and each stream's deadlines tick. */
+  nextDue(): number {
+    return this.closed ? 0 : this.server.now;
+  }
 
   sweep(now: number): void {
     if (this.closed) return;

@@ -6,6 +6,7 @@
 import type { LbError } from "../errors.ts";
 import type { RequestHead, ResponseHead } from "../http/index.ts";
 import type { ConnGroup } from "./conn-group.ts";
+import type { Coding, CompressPolicy } from "./compress/index.ts";
 
 /** TLS towards a backend (the pool's `tls` setting). */
 export interface UpstreamTls {
@@ -114,6 +115,15 @@ export interface ProxyCtx<U = unknown> {
    * request may be retried). 0 = none kept: a request whose body bytes were read is not retried.
    */
   replayBodyBytes: number;
+  /** Response compression (the route's or listener's `compress`); null = off. Set in onRequest. */
+  compress: CompressPolicy | null;
+  /**
+   * The coding the engine compressed the response body with (null = relayed as it came), and the
+   * body bytes it took in and gave out (bytesOut counts the latter too).
+   */
+  readonly contentCoding: Coding | null;
+  readonly compressedIn: number;
+  readonly compressedOut: number;
   /** Whatever `hooks.newCtx` returned. */
   user: U;
 }

@@ -7,4 +7,5 @@ export { UpstreamPool, DEFAULT_POOL_OPTIONS, poolKey, splitAddress, type PoolOpt
 export type { UpstreamConn, UpstreamHandler } from "./upstream-conn.ts";
 export { ConnGroup, type ConnLimits, type ConnOverflowKind, type ConnWaiter } from "./conn-group.ts";
 export { encodeReply, errorReply } from "./reply.ts";
+export { CODINGS, type Coding, type CompressPolicy } from "./compress/index.ts";
 export { isGrpc, grpcTimeoutMs, grpcReply, grpcStatusOf } from "./grpc.ts";

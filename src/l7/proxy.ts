@@ -3,7 +3,7 @@
  * `tls` is given; h2 by ALPN, h2c by prior knowledge) with upstream pools over Bun.connect. Routing, balancing and retries plug in
  * through ProxyHooks; nothing here knows about the config or the selectors.
  */
-import type { SocketHandler, TCPSocketListenOptions, TLSOptions } from "bun";
+import type { Socket, SocketHandler, TCPSocketListenOptions, TLSOptions } from "bun";
 import { DEFAULT_LIMITS, type HttpLimits } from "../http/index.ts";
 import { H2Counters, type H2Options } from "../h2/index.ts";
 import type { ProxyHooks } from "./hooks.ts";
@@ -48,6 +48,12 @@ export interface ProxyOptions<U = unknown> {
   h2c?: boolean | "only";
   /** HTTP/2 settings and protections; `counters` is where its connections count (shared). */
   h2?: Partial<H2Options>;
+  /**
+   * Most client connections open at once (default: no cap); one more is closed at accept without a
+   * byte, as a tcp listener's are, and reported through `onRefused`.
+   */
+  maxConnections?: number;
+  onRefused?: () => void;
   /** A pool shared between listeners; by default each listener owns one (closed on stop). */
   pool?: UpstreamPool;
   poolOptions?: Partial<PoolOptions>;
@@ -62,6 +68,8 @@ export interface ProxyServer {
   readonly pool: UpstreamPool;
   /** Client connections currently open. */
   connections(): number;
+  /** Connections the deadline sweep has looked at so far (what the sweep costs: proportional to what expires). */
+  sweepVisits(): number;
   /**
    * Stops accepting. Without `force`, open client connections live on (keep-alive, timeouts still
    * enforced) and the listener's own pool closes after the last one; `force` closes them now.
@@ -85,17 +93,26 @@ export function startProxy<U>(opts: ProxyOptions<U>): ProxyServer {
   // WebSocket over HTTP/2 (RFC 8441) is offered: its streams go to backends as HTTP/1.1 upgrades
   core.h2 = { enableConnectProtocol: true, ...opts.h2, counters: opts.h2?.counters ?? new H2Counters() };
   core.onHandshakeTimeout = opts.onHandshakeTimeout;
-  const handlers: SocketHandler<ClientConn> = {
+  const maxConnections = opts.maxConnections ?? Number.POSITIVE_INFINITY;
+  const onRefused = opts.onRefused;
+  // Refused sockets keep `data` undefined, hence the optional chains below.
+  const handlers: SocketHandler<ClientConn | undefined> = {
     open(s) {
-      const session = new Session(core, s);
+      if (core.sessions.size >= maxConnections) {
+        onRefused?.();
+        s.end();
+        return;
+      }
+      const session = new Session(core, s as Socket<ClientConn>);
       s.data = session;
-      core.sessions.add(session);
+      core.add(session);
     },
-    data: (s, d) => s.data.onData(d as Buffer),
-    drain: (s) => s.data.onDrain(),
-    end: (s) => s.data.onClientEnd(),
+    data: (s, d) => s.data?.onData(d as Buffer),
+    drain: (s) => s.data?.onDrain(),
+    end: (s) => s.data?.onClientEnd(),
     close(s) {
-      core.sessions.delete(s.data);
+      if (s.data === undefined) return;
+      core.remove(s.data);
       s.data.onSocketClosed();
     },
     error(s) {
@@ -109,13 +126,13 @@ export function startProxy<U>(opts: ProxyOptions<U>): ProxyServer {
   // Bun calls a TLS server socket's `open` at accept only when a `handshake` handler exists, else
   // after the handshake (measured on Bun 1.4.4): without one, a client that never finishes its
   // handshake is invisible here and no deadline could close it.
-  if (opts.tls) handlers.handshake = (s) => s.data.handshakeDone();
-  const listener = Bun.listen<ClientConn>({
+  if (opts.tls) handlers.handshake = (s) => s.data?.handshakeDone();
+  const listener = Bun.listen<ClientConn | undefined>({
     ...(opts.fd !== undefined ? { fd: opts.fd } : { hostname: opts.hostname ?? "127.0.0.1", port: opts.port ?? 0 }),
     socket: handlers,
     ...(opts.tls ? { tls: opts.tls } : {}),
     ...(opts.reusePort ? { reusePort: true } : {}),
-  } as TCPSocketListenOptions<ClientConn>);
+  } as TCPSocketListenOptions<ClientConn | undefined>);
   return {
     // An adopted descriptor's listener reads hostname and port as undefined: the caller named them.
     hostname: listener.hostname ?? opts.hostname ?? "127.0.0.1",
@@ -125,6 +142,7 @@ export function startProxy<U>(opts: ProxyOptions<U>): ProxyServer {
     },
     pool,
     connections: () => core.sessions.size,
+    sweepVisits: () => core.wheel.visits,
     stopAccepting: () => listener.stop(false),
     stop(force = false) {
       listener.stop(force);

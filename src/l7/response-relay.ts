@@ -21,6 +21,7 @@ export function relayData(ex: Exchange, conn: UpstreamConn, data: Buffer): void 
 function relayPacket(ex: Exchange, conn: UpstreamConn, data: Buffer): void {
   ex.client.touch();
   if (ex.tunnel) {
+    ex.bytesOut += data.length;
     if (!ex.client.writeBody(data, 0, data.length)) conn.pause();
     return;
   }
@@ -31,6 +32,7 @@ function relayPacket(ex: Exchange, conn: UpstreamConn, data: Buffer): void {
     if (r < 0) return ex.fail(conn.parser.error!);
     pos = r;
     if (ex.tunnel) {
+      ex.bytesOut += data.length - pos;
       if (pos < data.length && !ex.client.writeBody(data, pos, data.length)) conn.pause();
       return;
     }

@@ -1,7 +1,8 @@
 /**
  * What every session of one listener shares: hooks, the upstream pool, limits and timeouts, a
  * coarse clock, and the single sweep timer that enforces deadlines (one timer per listener, not
- * one per connection): each session's wait deadline and its request's request_timeout_ms.
+ * one per connection): each session's wait deadline and its request's request_timeout_ms. The
+ * sweep visits only the connections a deadline wheel holds due (deadline-wheel.ts), not them all.
  */
 import { DEFAULT_LIMITS, type HttpLimits } from "../http/index.ts";
 import { H2Counters, type H2Options } from "../h2/index.ts";
@@ -9,6 +10,7 @@ import type { ClientConn } from "./client-conn.ts";
 import type { ProxyHooks } from "./hooks.ts";
 import type { ProxyAcceptOptions } from "../net/index.ts";
 import type { UpstreamPool } from "./upstream-pool.ts";
+import { DeadlineWheel } from "./deadline-wheel.ts";
 
 export interface ProxyTimeouts {
   /** TLS listeners: the handshake must complete within this after the connection opens; default 10 s. */
@@ -30,6 +32,8 @@ export class ServerCore {
   /** Coarse clock (ms), advanced by the sweep: deadlines are whole-second business. */
   now = Date.now();
   readonly sessions = new Set<ClientConn>();
+  /** The sessions by when the sweep must next look at them (see ClientConn.nextDue). */
+  readonly wheel: DeadlineWheel<ClientConn>;
   /** Plain listeners: a connection that opens with the HTTP/2 preface is h2c (prior knowledge). */
   h2c: boolean | "only" = false;
   /** HTTP/2 settings and protections of this listener's connections (counters shared by all). */
@@ -49,14 +53,33 @@ export class ServerCore {
     readonly maxBodyBytes = Number.POSITIVE_INFINITY,
     sweepMs = 250,
   ) {
+    this.wheel = new DeadlineWheel<ClientConn>(sweepMs, this.now);
     this.sweeper = setInterval(() => this.sweep(), sweepMs);
     this.sweeper.unref?.();
   }
 
   private sweep(): void {
     if (this.onDrained !== null && this.sessions.size === 0) return this.finish();
-    const now = (this.now = Date.now());
-    for (const s of this.sessions) s.sweep(now);
+    this.now = Date.now();
+    this.wheel.sweep(this.now, this.visit);
+  }
+
+  private readonly visit = (c: ClientConn): void => {
+    c.sweep(this.now);
+    this.wheel.file(c, c.nextDue());
+  };
+
+  /** A connection opened (or took over from `replaced`, which leaves): it counts and its deadlines are kept. */
+  add(c: ClientConn, replaced?: ClientConn): void {
+    if (replaced !== undefined) this.remove(replaced);
+    this.sessions.add(c);
+    this.wheel.file(c, c.nextDue());
+  }
+
+  /** A connection closed (or was handed over): it no longer counts, nor is it swept. */
+  remove(c: ClientConn): void {
+    this.sessions.delete(c);
+    this.wheel.retire(c);
   }
 
   /**

@@ -38,6 +38,9 @@ export class Session extends H1Output implements MessageHandler<RequestHead>, Cl
   private closing = false;
   private clientEnded = false;
   private readPaused = false;
+  wheelSlot = 0;
+  wheelPrev: ClientConn | null = null;
+  wheelNext: ClientConn | null = null;
 
   constructor(server: ServerCore, readonly socket: Socket<ClientConn>) {
     super(server);
@@ -62,8 +65,7 @@ export class Session extends H1Output implements MessageHandler<RequestHead>, Cl
     this.parser.halt();
     const h2 = new H2Session(this.server, this.socket, this.clientAddress, this.identity);
     this.socket.data = h2;
-    this.server.sessions.delete(this);
-    this.server.sessions.add(h2);
+    this.server.add(h2, this);
     return h2;
   }
 
@@ -77,6 +79,7 @@ export class Session extends H1Output implements MessageHandler<RequestHead>, Cl
     const ex = this.exchange;
     if (ex !== null && ex.tunnel) {
       this.touch();
+      ex.bytesIn += buf.length; // an upgraded connection's bytes count as its request's (access log, stats)
       if (!(ex.up === null || ex.up.tunnelWrite(buf))) this.pauseReading();
       return;
     }
@@ -194,7 +197,7 @@ export class Session extends H1Output implements MessageHandler<RequestHead>, Cl
   }
 
   /** 101 relayed: from now on client bytes go straight to the backend. */
-  startTunnel(_ex: ClientExchange, res: ResponseHead): void {
+  startTunnel(_ex: ClientExchange, res: ResponseHead): number {
     writeSwitchHead(res, this.writer);
     this.requestDeadline = 0; // an upgraded connection lives as long as its peers want (idle timeout only)
     this.parser.halt();
@@ -202,8 +205,10 @@ export class Session extends H1Output implements MessageHandler<RequestHead>, Cl
     this.touch();
     const p = this.pending, ex = this.exchange;
     this.pending = null;
+    if (p !== null && ex !== null) ex.bytesIn += p.length;
     if (p !== null && ex?.up != null && !ex.up.tunnelWrite(p)) this.pauseReading();
     this.resumeReading();
+    return 101;
   }
 
   /** Writes `last` (if any), stops reading requests, and closes once everything is flushed. */
@@ -213,14 +218,23 @@ export class Session extends H1Output implements MessageHandler<RequestHead>, Cl
     this.pending = null;
     if (last !== null) this.writer.write(last);
     this.writer.end();
-    this.deadline = this.server.now + this.server.timeouts.idleMs;
     this.wait = Wait.Idle;
+    this.setDeadline(this.server.now + this.server.timeouts.idleMs);
   }
 
   // ---- ClientConn ----
 
   onDrain(): void {
     this.writer.flush();
+  }
+
+  protected override armed(at: number): void {
+    this.server.wheel.file(this, at);
+  }
+
+  nextDue(): number {
+    const d = this.deadline, r = this.requestDeadline;
+    return d === 0 || (r !== 0 && r < d) ? r : d;
   }
 
   sweep(now: number): void {

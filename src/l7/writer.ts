@@ -6,6 +6,8 @@
 import type { Socket } from "bun";
 import { RangeQueue, type ByteSink } from "./range-queue.ts";
 
+type Latin1Writer = Buffer & { latin1Write(s: string, offset: number): number };
+
 /** Told when a writer that asked its source to pause has fully flushed. */
 export interface WriterOwner {
   onWriterDrained(): void;
@@ -54,12 +56,17 @@ export class SocketWriter implements ByteSink {
   }
 
   writeString(s: string): boolean {
-    if (this.corked || this.q.bytes > 0 || this.socket === null) {
+    if (this.corked || this.q.bytes > 0 || this.socket === null || s.length > SCRATCH.length) {
       this.q.writeString(s);
       return this.afterQueue();
     }
-    const b = Buffer.from(s, "latin1");
-    return this.write(b, 0, b.length);
+    // encoded into the shared scratch, not a new Buffer per string (one char is one byte in latin1)
+    const len = (SCRATCH as Latin1Writer).latin1Write(s, 0);
+    const n = Math.max(0, this.socket.write(SCRATCH, 0, len));
+    this.sent += n;
+    if (n >= len) return true;
+    this.q.writeString(s.slice(n));
+    return this.afterQueue();
   }
 
   private afterQueue(): boolean {

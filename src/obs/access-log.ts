@@ -1,65 +1,91 @@
 /**
- * The access log: one JSON object a line, to stdout or a file. Lines are gathered and written in
- * batches (every 100 ms or 64 KiB), so a busy listener pays a string append per request, not a
- * write system call.
+ * The access log: one line per request, with the fields the operator chose, as a JSON object (the
+ * default) or as text (the values in field order, space-separated, `-` for an absent one, a value
+ * with spaces or quotes written as a JSON string). Lines are batched by a LogSink, shared by every
+ * listener that logs to the same place.
  */
-import { appendFileSync } from "node:fs";
-import { registerLogFile } from "./log-files.ts";
+import type { LogSink } from "./log-sink.ts";
 
+/** What a line can say about one request; a field left undefined is absent from the line. */
 export interface AccessLogEntry {
-  time: string;
-  listener: string;
-  client: string;
-  method: string;
-  host: string;
-  path: string;
-  status: number;
-  bytes_in: number;
-  bytes_out: number;
+  time?: string;
+  request_id?: string;
+  /** The W3C trace id, on requests a listener or route with `tracing` traced (absent otherwise). */
+  trace_id?: string;
+  listener?: string;
+  client?: string;
+  method?: string;
+  host?: string;
+  /** The request-target as received, query included. */
+  target?: string;
+  /** The normalized path routing used, without the query. */
+  path?: string;
+  /** "HTTP/1.0", "HTTP/1.1" or "HTTP/2.0". */
+  protocol?: string;
+  status?: number;
+  bytes_in?: number;
+  bytes_out?: number;
+  duration_ms?: number;
   route?: string;
   pool?: string;
+  /** The backend's address (the last attempt's). */
   backend?: string;
-  attempts: number;
-  duration_ms: number;
+  upstream_status?: number;
   upstream_ms?: number;
+  attempts?: number;
+  retries?: number;
   error?: string;
-  request_id: string;
-  /** W3C trace id (listeners and routes with `tracing`). */
-  trace_id?: string;
+  user_agent?: string;
+  referer?: string;
 }
 
-const FLUSH_BYTES = 64 * 1024;
-const FLUSH_MS = 100;
+export type AccessLogFieldName = keyof AccessLogEntry;
+export type AccessLogFormat = "json" | "text";
 
+/** Values the text format writes bare: visible ASCII without quotes or backslashes. */
+const BARE = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
+
+function jsonNumber(v: number): string {
+  return Number.isFinite(v) ? String(v) : "null";
+}
+
+/** One listener's view of an access log: its fields and format, over a shared sink. */
 export class AccessLog {
-  #buffer = "";
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  readonly #wanted: ReadonlySet<AccessLogFieldName>;
 
-  /**
-   * `dest` is "stdout" or a file path, appended to and created if missing. The file is opened at
-   * each flush, so a rotated (renamed) file is left behind within FLUSH_MS, signal or not.
-   */
-  constructor(readonly dest: string) {
-    if (dest !== "stdout") registerLogFile(this);
+  constructor(readonly sink: LogSink, readonly fields: readonly AccessLogFieldName[], readonly format: AccessLogFormat = "json") {
+    this.#wanted = new Set(fields);
   }
 
-  write(entry: AccessLogEntry): void {
-    this.#buffer += `${JSON.stringify(entry)}\n`;
-    if (this.#buffer.length >= FLUSH_BYTES) this.flush();
-    else if (!this.#timer) {
-      this.#timer = setTimeout(() => this.flush(), FLUSH_MS);
-      this.#timer.unref?.();
+  /** True when lines carry `field`: callers skip gathering the others (a header lookup, a clock read). */
+  wants(field: AccessLogFieldName): boolean {
+    return this.#wanted.has(field);
+  }
+
+  /** Formats `e` and queues the line. */
+  write(e: AccessLogEntry): void {
+    this.sink.append(this.format === "json" ? this.json(e) : this.text(e));
+  }
+
+  /** One object holding the chosen fields in order, stringified natively (undefined ones are left out). */
+  private json(e: AccessLogEntry): string {
+    const o: Partial<Record<AccessLogFieldName, unknown>> = {};
+    for (let i = 0; i < this.fields.length; i++) {
+      const f = this.fields[i]!;
+      o[f] = e[f];
     }
+    return `${JSON.stringify(o)}\n`;
   }
 
-  /** Writes out what is buffered (also called at shutdown). */
-  flush(): void {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-    if (this.#buffer === "") return;
-    const out = this.#buffer;
-    this.#buffer = "";
-    if (this.dest === "stdout") process.stdout.write(out);
-    else appendFileSync(this.dest, out);
+  private text(e: AccessLogEntry): string {
+    let line = "";
+    for (let i = 0; i < this.fields.length; i++) {
+      const v = e[this.fields[i]!];
+      if (i > 0) line += " ";
+      if (v === undefined) line += "-";
+      else if (typeof v === "number") line += jsonNumber(v);
+      else line += BARE.test(v) && v !== "-" ? v : JSON.stringify(v);
+    }
+    return `${line}\n`;
   }
 }

@@ -6,12 +6,18 @@ import type { Labels } from "./metric.ts";
 /** A monotonically increasing count. */
 export class Counter extends Metric<{ v: number }> {
   readonly type = "counter";
-  /** `onCollect` may copy totals kept elsewhere (plain numbers on the hot path) in at scrape time. */
+  /**
+   * `onCollect` copies totals kept elsewhere (plain numbers on the hot path) in at scrape time; the
+   * series are cleared before it runs, so they are exactly what it sets (a removed backend's series
+   * goes away instead of showing its last value forever).
+   */
   constructor(name: string, help: string, labelNames: readonly string[], private readonly onCollect?: (c: Counter) => void) {
     super(name, help, labelNames);
   }
   protected override collect(): void {
-    this.onCollect?.(this);
+    if (this.onCollect === undefined) return;
+    this.series.clear();
+    this.onCollect(this);
   }
   /** Sets the series for `labels` to the running total `v` (for onCollect). */
   set(v: number, labels?: Labels): void {

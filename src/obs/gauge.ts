@@ -1,4 +1,4 @@
-/** Gauge: a Prometheus gauge, set directly or refreshed by a callback at scrape time. */
+/** Gauge: a Prometheus gauge, set directly or rebuilt by a callback at scrape time. */
 import { formatValue, Metric } from "./metric.ts";
 import type { Labels } from "./metric.ts";
 
@@ -14,8 +14,11 @@ export class Gauge extends Metric<{ v: number }> {
   protected lines(l: (e?: string) => string, s: { v: number }) {
     return [`${this.name}${l()} ${formatValue(s.v)}`];
   }
+  /** Rebuilds the series from the callback, as Counter does. */
   protected override collect(): void {
-    this.onCollect?.(this);
+    if (this.onCollect === undefined) return;
+    this.series.clear();
+    this.onCollect(this);
   }
   /** Sets the series for `labels` to `v`. */
   set(v: number, labels?: Labels): void {

@@ -16,7 +16,7 @@ import { registerH2Metrics } from "./l7/h2-metrics.ts";
 import { ListenerSet, type BoundListener } from "./listeners/listener-set.ts";
 import { registerDataPlaneMetrics } from "./stats/metrics.ts";
 import { ListenerCounterBook } from "./stats/listener-counters.ts";
-import { PoolRegistry } from "./pools/pool-registry.ts";
+import { PoolRegistry, type SharedHealth } from "./pools/pool-registry.ts";
 import { trafficView } from "./stats/traffic-stats.ts";
 import { StatsHistory } from "./stats/history.ts";
 import { historySources } from "./stats/history-sources.ts";
@@ -56,6 +56,8 @@ export interface DataPlaneOptions {
    * are bound to (a listener configured with port 0 keeps it). Used at first bind only.
    */
   inherited?: Map<string, { fds: number[]; port: number }>;
+  /** In a cluster: backends' health is the cluster's verdict (this node's own checks are votes). */
+  sharedHealth?: SharedHealth;
 }
 
 /** A running data plane. */
@@ -84,7 +86,7 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<RunningDat
   const w = opts.worker;
   const pools = new PoolRegistry({
     // Verdicts come from the control part in batches: rebuild on the next tick, not 100 ms later.
-    ...(w ? { checker: w.checker, node: w.node, rebuildDelayMs: 0 } : {}),
+    ...(w ? { checker: w.checker, node: w.node, rebuildDelayMs: 0 } : { sharedHealth: opts.sharedHealth }),
     onHealthEvent: (pool, backend, event, reason) => {
       const bad = event === "unhealthy" || event === "ejected";
       // A worker's active-check verdicts come from its control part, which logs them once.
@@ -206,6 +208,10 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<RunningDat
     traffic: (scope, name) => trafficView((scope === "listener" ? l7.stats.listeners : scope === "route" ? l7.stats.routes : l7.stats.pools).peek(name)),
     listeners: () => listeners.states().map((s) => ({ ...s, ...counters.view(s.name) })),
     ...(history ? { history: (q: HistoryQuery) => history.read(q) } : {}),
+    poolTable: (name) => {
+      const rt = pools.current(name);
+      return rt && { backends: rt.backends, table: rt.selector.table };
+    },
     preflight: (snap) => preflightListeners(snap, listeners),
     ...(discovery ? { discovery: (pool: string) => discovery.state(pool) } : {}),
   };

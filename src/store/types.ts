@@ -6,11 +6,16 @@
  *
  * Reads are synchronous and served locally (SQLite: the database; etcd: the node's mirror), so a
  * GET never waits on the network. Writes are asynchronous: for etcd a write is one transaction, a
- * network round trip.
+ * network round trip. A store that other writers change behind this node's back (etcd: the other
+ * nodes) says so through onChange, and the node then compiles and serves what it holds.
  */
 import type { ConfigDoc } from "../config/index.ts";
 
-/** Who made a change: the admin API, a config file, SIGHUP re-reading one, or another node. */
+/**
+ * Who made a change: the admin API, a config file, SIGHUP re-reading one. `cluster` stands for a
+ * change written into etcd by something other than a Fulcrum node (a history entry without a
+ * source Fulcrum knows); a change another node made keeps its own source and names the node.
+ */
 export type SourceKind = "api" | "file" | "sighup" | "cluster";
 
 /**
@@ -27,6 +32,8 @@ export interface RevisionEntry extends ChangeSource {
   revision: number;
   at: string;
   summary: string;
+  /** In a cluster: the node that took the write (its --node name). */
+  node?: string;
 }
 
 /**
@@ -36,9 +43,9 @@ export interface RevisionEntry extends ChangeSource {
  * a parent's revision moves whenever a child is added, removed, reordered or changed; a child's
  * moves only when it changes. Every resource of the document has an entry.
  *
- * After a write at revision R they are exactly nextResourceRevisions(before, known, after, R).
- * etcd: the key's mod_revision, the parent's being the larger of its own and its children's. The
- * parent's key records its children's order, so adding or removing a child rewrites it.
+ * After a write at revision R they are exactly nextResourceRevisions(before, known, after, R), in
+ * both implementations: etcd stores each resource with the config revision that last changed it
+ * (and its children's), never etcd's own mod_revision, so an ETag is the same on every node.
  */
 export type ResourceRevisions = ReadonlyMap<string, number>;
 
@@ -71,16 +78,18 @@ export interface WriteResult {
 /**
  * Where the config lives.
  *
- * Revisions are monotonic, never reused, and the same on every node of a cluster; they need not
- * be consecutive (SQLite counts 1, 2, 3...; etcd uses its own store revision, which other keys
- * also advance). The caller (src/control) validates a document before writing it and serializes
- * its own read-modify-write cycles; the store guarantees that a conditional write lands only on
- * the revision it names.
+ * Revisions count 1, 2, 3... with every change, never reused, and are the same on every node of
+ * a cluster: etcd holds a config revision counter that every write compare-and-swaps in the same
+ * transaction (etcd's own store revision, which leases and health votes also advance, is never
+ * shown). The caller (src/control) validates a document before writing it and serializes its own
+ * read-modify-write cycles; the store guarantees that a conditional write lands only on the
+ * revision it names, cluster-wide.
  */
 export interface Store {
   /**
    * The whole document at one revision, never half of a write. Synchronous and local (etcd: the
-   * mirror, which may trail the cluster by the watch's latency). After write() resolves, read()
+   * mirror, which may trail the cluster by the watch's latency, and is what a node serves from
+   * while etcd is unreachable). After write() resolves, read()
    * returns that revision or a later one (read your writes); after write() rejects with
    * PRECONDITION_FAILED, read() returns at least the revision that beat it, so a retry based on a
    * fresh read makes progress.
@@ -92,12 +101,20 @@ export interface Store {
    * synchronous FULL; etcd: the transaction committed by a quorum). A document equal to the
    * stored one (key order ignored) changes nothing and resolves `changed: false`. Rejects with
    * PRECONDITION_FAILED (412) when `expectRevision` is given and is not the current revision,
-   * INTERNAL when the store fails (etcd also CLUSTER_UNAVAILABLE when it cannot reach a quorum);
-   * a rejected write has changed nothing.
+   * INTERNAL when the store fails (etcd also CLUSTER_UNAVAILABLE, 503, when it cannot reach a
+   * quorum, and PAYLOAD_TOO_LARGE past etcd's request limit); a rejected write has changed
+   * nothing, except a CLUSTER_UNAVAILABLE whose message says etcd did not confirm it (the
+   * transaction may still have landed whole: read the revision before writing again).
    */
   write(doc: ConfigDoc, opts: WriteOptions): Promise<WriteResult>;
   /** The newest `limit` history entries (default 100), newest first. Synchronous and local. */
   history(limit?: number): RevisionEntry[];
+  /**
+   * For a store other writers change (etcd: the other nodes): calls `listener` after read() moved
+   * for any reason, this store's own writes included; returns the unsubscribe function. Absent
+   * (SQLite): only this node's writes change it.
+   */
+  onChange?(listener: () => void): () => void;
   /** Closes the store; it is unusable afterwards. */
   close(): void;
 }

@@ -76,7 +76,7 @@ describe("the OpenAPI description", () => {
     const { doc } = await described();
     expect(doc.paths["/v1/revisions"].get.parameters.map((p: any) => p.name)).toEqual(["limit"]);
     expect(doc.paths["/v1/stats/history"].get.parameters.map((p: any) => p.name)).toEqual(["seconds", "scope", "listener", "pool"]);
-    expect(doc.paths["/v1/pools/{name}"].delete.parameters.filter((p: any) => p.in === "query").map((p: any) => p.name)).toEqual(["dry_run"]);
+    expect(doc.paths["/v1/pools/{name}"].delete.parameters.filter((p: any) => p.in === "query").map((p: any) => p.name)).toEqual(["dry_run", "wait", "timeout_ms"]);
     for (const [path, item] of Object.entries<any>(doc.paths)) {
       for (const [method, op] of Object.entries<any>(item)) {
         const names = op.parameters.filter((p: any) => p.in === "query").map((p: any) => p.name);

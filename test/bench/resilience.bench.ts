@@ -83,7 +83,7 @@ async function flips(report: Report): Promise<void> {
     // Every active-check flip of the flock, both ways, from /metrics (log lines are rate-limited).
     const flipCount = async () => {
       const text = await (await node.admin("GET", "/metrics")).text();
-      return [...text.matchAll(/^fulcrum_health_transitions_total\{pool="flock",to="\w+"\} (\d+)$/gm)].reduce((a, m) => a + Number(m[1]), 0);
+      return [...text.matchAll(/^fulcrum_pool_health_transitions_total\{pool="flock",to="\w+"\} (\d+)$/gm)].reduce((a, m) => a + Number(m[1]), 0);
     };
     await rps(port, 8, 1500); // warm-up: JIT, keep-alive pools, first check round
     // Short phases, interleaved, and ratios taken per pair: the box is shared, so slow drifts in

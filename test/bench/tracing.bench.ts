@@ -30,6 +30,7 @@ function ctxOf(req: RequestHead): ProxyCtx<RequestState> {
     upstreamTarget: null, upstreamHost: null, addRequestFields: "", addResponseFields: "", upgrades: [], dropRequestFields: null,
     dropResponseFields: null, responseTimeoutMs: 0, connectTimeoutMs: 0, requestTimeoutMs: 0, idleTimeoutMs: 0, connGroup: null,
     reusedConnection: false, replyErrorCode: null, trustForwarded: false, replayBodyBytes: 0, user, httpVersion: "HTTP/1.1",
+    compress: null, contentCoding: null, compressedIn: 0, compressedOut: 0,
   };
 }
 

@@ -23,7 +23,7 @@ describe("help", () => {
     const runs = await Promise.all([["--version"], ["-v"], ["version"]].map((a) => runFulcrum(a)));
     for (const r of runs) {
       expect(r.code).toBe(0);
-      expect(r.stdout).toMatch(/^fulcrum \d+\.\d+\.\d+ \(bun \d+\.\d+\.\d+\)\n$/);
+      expect(r.stdout).toMatch(/^fulcrum \d+\.\d+\.\d+ \(commit ([0-9a-f]{40}|unknown), bun \d+\.\d+\.\d+\)\n$/);
     }
   }, 20_000);
 

@@ -25,12 +25,17 @@ const SKIPPED: Record<string, string> = {
   "bun test/cluster/bench/layout.ts": "a benchmark (etcd and a 10,000-backend config, tens of seconds); test/cluster/config-layout.test.ts runs the same layout",
   "npm run screenshot": "drives Chromium under load for about a minute to redraw docs/*.png; test/admin/ui/dashboard.test.ts runs the page in Chromium",
   "npm run bench -- h2-codec": "a benchmark (h2load for about 20 s); test/h2 runs the codec and its server",
+  "npm run -s fulcrum -- demo --nodes 3": "test/cluster/demo-cluster.test.ts runs it and every command its guide prints",
+  "npm run bench -- cluster": "a benchmark (etcd, three nodes, 500 writes, wrk: about a minute); test/cluster runs the same nodes",
   "npm run bench -- h2.bench": "a ~1 min benchmark needing nginx, haproxy and h2load; test/integration/h2-*.test.ts run the same paths",
   "npm run bench -- h2": "the h2.bench and h2-codec benchmarks together (above)",
   "npm run bench -- tail": "a ~4 minute benchmark needing nginx, haproxy and wrk; test/integration/tail-stalls.test.ts checks the stalls it found",
   "npm run bench -- open-loop": "a ~4 minute benchmark needing nginx and haproxy",
   "npm run bench -- scale": "a benchmark holding up to 100,000 connections for minutes; test/l4/max-connections-node.test.ts runs the limit at small scale",
+  "npm run bench -- alloc": "a ~20 s benchmark of two nodes; test/integration/alloc-per-request.test.ts runs the same measure on 5,000 requests",
+  "npm run bench -- sweep": "a benchmark of 100,000 sweep items; test/l7/deadline-wheel.test.ts counts the wheel's visits",
   "npm run bench -- conntrack": "a benchmark filling a 64 MiB table; test/assembly/conntrack.test.ts runs the table",
+  "npm run bench -- compress": "a ~1 min benchmark needing nginx and wrk; test/integration/l7-compress.test.ts runs the same paths",
 };
 
 const ran = new Set<string>();
@@ -151,6 +156,24 @@ describe.skipIf(!canRun)("the README, run as written", () => {
     await stopNode(node, "SIGINT", true);
   }, 30_000);
 
+  test("Run a cluster: etcd and two nodes on one machine; a write through one is applied by both", async () => {
+    const section = README.slice(README.indexOf("## Run a cluster"), README.indexOf("## Reference"));
+    const cmds = readmeCommands(section).blocks;
+    expect(cmds).toHaveLength(5);
+    const [etcd, lb1, lb2, write, list] = cmds as [string, string, string, string, string];
+    await run(etcd);
+    await box!.until("http://127.0.0.1:2379/health");
+    await run(lb1);
+    await run(lb2);
+    await box!.until("http://127.0.0.1:9911/healthz", 30_000);
+    await box!.until("http://127.0.0.1:9912/healthz", 30_000);
+    // Both registered before the write, so "applied" names both.
+    for (const deadline = Date.now() + 10_000; JSON.parse(await run(list)).nodes.length < 2 && Date.now() < deadline; ) await Bun.sleep(100);
+    expect(JSON.parse(await run(write)).wait).toMatchObject({ applied: ["lb-1", "lb-2"], refused: [], timed_out: [] });
+    const cluster = JSON.parse(await run(list));
+    expect(cluster.nodes.map((n: { name: string; lag: number }) => [n.name, n.lag])).toEqual([["lb-1", 0], ["lb-2", 0]]);
+  }, 60_000);
+
   let binary: Background;
   test("5. ship it: npm run build, then the binary starts with the exported config, the same revision", async () => {
     await run("npm run build", 120_000);
@@ -160,7 +183,8 @@ describe.skipIf(!canRun)("the README, run as written", () => {
   }, 150_000);
 
   test("the start banner's try: line runs as printed (the binary names itself, a file fulcrum.yaml is there)", async () => {
-    const [, curl, apply] = binary.out().match(/try: (curl \S+)\s+or\s+(\S.*\S)\s*$/m)!;
+    // the line after "admin listening on": under load it can reach the pipe a moment later
+    const [, curl, apply] = await binary.waitFor(/try: (curl \S+)\s+or\s+(\S.*\S)[ \t]*\n/, 10_000);
     expect(apply).toBe("./dist/fulcrum apply -f fulcrum.yaml --admin http://127.0.0.1:9901");
     expect(JSON.parse(await run(curl!)).pools[0].name).toBe("app");
     // fulcrum.yaml has 9001 active and no 9003: applying it is a change, printed as a diff.

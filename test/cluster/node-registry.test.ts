@@ -78,6 +78,21 @@ describe("node registry", () => {
     expect(Date.now() - t0).toBeLessThan(1000);
   });
 
+  test("a record changed while the name is being claimed ends in etcd as changed (the claim does not put back the older one)", async () => {
+    for (let i = 0; i < 5; i++) {
+      const n = await localNode("/r-race/", `lb-race-${i}`);
+      n.registry.setAdminUrl(`http://127.0.0.1:1${i}`);
+      const claim = n.registry.register();
+      // The claim's txn carries the record as it was; this newer one races it through the lease's flush.
+      n.registry.applied(40 + i);
+      await claim;
+      expect(await n.leased.flushed(3000)).toBe(true);
+      const stored = (await client.range(clusterKeys("/r-race/").node(`lb-race-${i}`))).kvs[0]!;
+      expect(JSON.parse(Buffer.from(stored.value).toString())).toMatchObject({ applied_revision: 40 + i, admin_url: `http://127.0.0.1:1${i}` });
+      expect(n.leased.get(clusterKeys("/r-race/").node(`lb-race-${i}`))).toContain(`"applied_revision":${40 + i}`);
+    }
+  });
+
   test("a second node with the same name refuses to start, naming the first", async () => {
     const first = await localNode("/r2/", "lb-1");
     await first.registry.register();

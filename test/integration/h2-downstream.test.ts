@@ -162,7 +162,7 @@ test("an upload answered before it ended (413) is told to stop (RST_STREAM NO_ER
 });
 
 test("HTTP/2 requests are logged and counted like HTTP/1.1 ones (access log, /metrics)", async () => {
-  const before = metric(await n.metrics(), 'fulcrum_http_requests_total{scope="listener",name="plain",class="2xx"}');
+  const before = metric(await n.metrics(), 'fulcrum_listener_http_requests_total{listener="plain",class="2xx"}');
   const res = await h2Call(plain, "/logged?q=1", { headers: { "x-request-id": "h2-log-test" } });
   expect(res.status).toBe(200);
   await res.arrayBuffer();
@@ -176,5 +176,5 @@ test("HTTP/2 requests are logged and counted like HTTP/1.1 ones (access log, /me
   await until(() => lines().some((l) => l.request_id === "h2-log-test"));
   const line = lines().find((l) => l.request_id === "h2-log-test")!;
   expect(line).toMatchObject({ listener: "plain", method: "GET", path: "/logged", status: 200, pool: "app", backend: be.address });
-  expect(metric(await n.metrics(), 'fulcrum_http_requests_total{scope="listener",name="plain",class="2xx"}')).toBeGreaterThan(before);
+  expect(metric(await n.metrics(), 'fulcrum_listener_http_requests_total{listener="plain",class="2xx"}')).toBeGreaterThan(before);
 });

@@ -3,19 +3,23 @@
  * SETTINGS_ENABLE_CONNECT_PROTOCOL, an extended CONNECT (`:protocol websocket`) becomes an HTTP/1.1
  * upgrade to the backend (with the Sec-WebSocket-Key HTTP/1.1 needs), the backend's 101 is the
  * client's 200, and then DATA frames carry the WebSocket frames both ways; ordinary requests go on
- * alongside on the same connection. Clients: Fulcrum's own codec (test/h2/helpers), so every frame
+ * alongside on the same connection; the access log has one line for it when it ends, with the
+ * tunnel's bytes both ways and the 200 the client saw. Clients: Fulcrum's own codec (test/h2/helpers), so every frame
  * is visible.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Server } from "bun";
 import { connectH2, type H2TestClient } from "../h2/helpers/h2-client.ts";
 import { type H2Stream, type H2StreamHandler, type HeaderList } from "../../src/h2/index.ts";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { killAll } from "../helpers/process.ts";
-import { removeTempDirs, startNode, type L7Node } from "./helpers/l7-node.ts";
+import { removeTempDirs, startNode, tempDir, type L7Node } from "./helpers/l7-node.ts";
 
 let echo: Server<{ key: string | null }>;
 let n: L7Node;
 let client: H2TestClient | undefined;
+const logFile = join(tempDir(), "access.log");
 
 beforeAll(async () => {
   echo = Bun.serve<{ key: string | null }>({
@@ -31,7 +35,7 @@ beforeAll(async () => {
     },
   });
   n = await startNode({
-    listeners: [{ name: "web", protocol: "http", address: "127.0.0.1:0", pool: "ws" }],
+    listeners: [{ name: "web", protocol: "http", address: "127.0.0.1:0", pool: "ws", access_log: logFile }],
     pools: [{ name: "ws", backends: [{ address: `127.0.0.1:${echo.port}` }] }],
   });
 });
@@ -103,4 +107,11 @@ test("an extended CONNECT carries a WebSocket both ways, beside ordinary request
   // the client ends its side: the backend connection closes and so does the stream
   h2.sendData(stream!, Buffer.alloc(0), 0, 0, true);
   await until(() => ws.ended);
+  // logged once, at the end, with the tunnel's bytes both ways, as an HTTP/1.1 upgrade is
+  const lines = () => (existsSync(logFile) ? readFileSync(logFile, "utf8").split("\n").filter((l) => l !== "").map((l) => JSON.parse(l)) : []);
+  await until(() => lines().some((l) => l.target === "/chat"));
+  const line = lines().find((l) => l.target === "/chat")!;
+  // "hello, key present" (20 bytes framed) and "echo:ping" (11) out; the masked "ping" frame (10) in
+  expect(line).toMatchObject({ protocol: "HTTP/2.0", target: "/chat", status: 200, upstream_status: 101, bytes_in: 10, bytes_out: 31 });
+  expect(line.request_id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7/);
 });

@@ -180,6 +180,6 @@ describe("errors through a real node", () => {
     await until(() => logLines().filter((l) => l.status === 400).length >= cases.length, 3000);
     for (const l of logLines().filter((x) => x.status === 400)) expect(l.error).toMatch(/^[A-Z_]+$/);
     const m = await n.metrics();
-    expect(metric(m, 'fulcrum_http_requests_total{scope="listener",name="web",class="4xx"}')).toBeGreaterThanOrEqual(cases.length + 1);
+    expect(metric(m, 'fulcrum_listener_http_requests_total{listener="web",class="4xx"}')).toBeGreaterThanOrEqual(cases.length + 1);
   });
 });

@@ -95,22 +95,22 @@ describe("per-backend traffic through a real node, and the same set per listener
     expect(metric(m, series(req, "solo", mixed.address, ',class="5xx"'))).toBe(2);
     expect(metric(m, series("fulcrum_backend_bytes_total", "solo", mixed.address, ',direction="in"'))).toBe(10);
     expect(metric(m, series("fulcrum_backend_bytes_total", "solo", mixed.address, ',direction="out"'))).toBe(3 * 5 + 2 * 4);
-    expect(metric(m, series("fulcrum_backend_retries_total", "solo", mixed.address))).toBe(0);
+    expect(metric(m, series("fulcrum_backend_http_retries_total", "solo", mixed.address))).toBe(0);
     expect(metric(m, series("fulcrum_backend_upstream_latency_seconds_count", "solo", mixed.address))).toBe(5);
     expect(metric(m, series("fulcrum_backend_upstream_latency_seconds_bucket", "solo", mixed.address, ',le="+Inf"'))).toBe(5);
     // The 503 dropped for the retry is bad's attempt; good answered every request, one of them as a retry.
     expect(metric(m, series(req, "pair", bad.address, ',class="5xx"'))).toBe(1);
     expect(metric(m, series(req, "pair", good.address, ',class="2xx"'))).toBe(pairSent);
-    expect(metric(m, series("fulcrum_backend_retries_total", "pair", good.address))).toBe(1);
-    expect(metric(m, series("fulcrum_backend_retries_total", "pair", bad.address))).toBe(0);
+    expect(metric(m, series("fulcrum_backend_http_retries_total", "pair", good.address))).toBe(1);
+    expect(metric(m, series("fulcrum_backend_http_retries_total", "pair", bad.address))).toBe(0);
     expect(metric(m, series("fulcrum_backend_upstream_latency_seconds_count", "pair", good.address))).toBe(pairSent);
     expect(metric(m, series(req, "gone", dead, ',class="5xx"'))).toBe(1);
-    expect(metric(m, series("fulcrum_backend_errors_total", "gone", dead, `,code="${goneCode}"`))).toBe(1);
-    expect(metric(m, series("fulcrum_backend_errors_total", "solo", mixed.address, `,code="${goneCode}"`))).toBe(0);
+    expect(metric(m, series("fulcrum_backend_http_errors_total", "gone", dead, `,code="${goneCode}"`))).toBe(1);
+    expect(metric(m, series("fulcrum_backend_http_errors_total", "solo", mixed.address, `,code="${goneCode}"`))).toBe(0);
     expect(metric(m, series("fulcrum_backend_active", "solo", mixed.address))).toBe(0);
     // The pool histogram stays, and equals the sum of its backends'.
-    expect(metric(m, 'fulcrum_upstream_latency_seconds_count{pool="pair"}')).toBe(pairSent);
-    for (const name of ["fulcrum_backend_http_requests_total", "fulcrum_backend_bytes_total", "fulcrum_backend_retries_total", "fulcrum_backend_errors_total", "fulcrum_backend_upstream_latency_seconds"]) {
+    expect(metric(m, 'fulcrum_pool_upstream_latency_seconds_count{pool="pair"}')).toBe(pairSent);
+    for (const name of ["fulcrum_backend_http_requests_total", "fulcrum_backend_bytes_total", "fulcrum_backend_http_retries_total", "fulcrum_backend_http_errors_total", "fulcrum_backend_upstream_latency_seconds"]) {
       expect(m).toContain(`# HELP ${name} `);
     }
   });

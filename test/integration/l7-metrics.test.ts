@@ -53,13 +53,13 @@ describe("metrics and status through a real node", () => {
     expect(await spread(6, () => call(port, "/api/x"))).toEqual({ a: 3, b: 3 });
     expect(await spread(4, () => call(port, "/api/missing"))).toEqual({ a: 2, b: 2 });
     const m = await n.metrics();
-    expect(metric(m, 'fulcrum_http_requests_total{scope="route",name="web/api",class="2xx"}')).toBe(6);
-    expect(metric(m, 'fulcrum_http_requests_total{scope="route",name="web/api",class="4xx"}')).toBe(4);
-    expect(metric(m, 'fulcrum_http_requests_total{scope="pool",name="main",class="2xx"}')).toBe(6);
-    expect(metric(m, 'fulcrum_http_requests_total{scope="listener",name="web",class="2xx"}')).toBe(6);
-    expect(metric(m, 'fulcrum_upstream_latency_seconds_count{pool="main"}')).toBe(10);
-    expect(metric(m, 'fulcrum_upstream_latency_seconds_bucket{pool="main",le="+Inf"}')).toBe(10);
-    expect(metric(m, 'fulcrum_upstream_latency_seconds_sum{pool="main"}')).toBeGreaterThan(0);
+    expect(metric(m, 'fulcrum_route_http_requests_total{listener="web",route="api",class="2xx"}')).toBe(6);
+    expect(metric(m, 'fulcrum_route_http_requests_total{listener="web",route="api",class="4xx"}')).toBe(4);
+    expect(metric(m, 'fulcrum_pool_http_requests_total{pool="main",class="2xx"}')).toBe(6);
+    expect(metric(m, 'fulcrum_listener_http_requests_total{listener="web",class="2xx"}')).toBe(6);
+    expect(metric(m, 'fulcrum_pool_upstream_latency_seconds_count{pool="main"}')).toBe(10);
+    expect(metric(m, 'fulcrum_pool_upstream_latency_seconds_bucket{pool="main",le="+Inf"}')).toBe(10);
+    expect(metric(m, 'fulcrum_pool_upstream_latency_seconds_sum{pool="main"}')).toBeGreaterThan(0);
     const st1 = await n.status();
     for (const x of [a, b]) {
       const before = backendOf(st0, "main", x.address), after = backendOf(st1, "main", x.address);
@@ -77,24 +77,24 @@ describe("metrics and status through a real node", () => {
     // Every hit on the failing backend (and every refused connect) cost exactly one retry.
     const badHits = bad.hits - badBefore;
     expect(badHits).toBeGreaterThanOrEqual(2);
-    expect(metric(m, 'fulcrum_http_retries_total{scope="route",name="web/retry"}')).toBe(badHits);
-    expect(metric(m, 'fulcrum_http_retries_total{scope="pool",name="flaky"}')).toBe(badHits);
+    expect(metric(m, 'fulcrum_route_http_retries_total{listener="web",route="retry"}')).toBe(badHits);
+    expect(metric(m, 'fulcrum_pool_http_retries_total{pool="flaky"}')).toBe(badHits);
     expect(metric(m, `fulcrum_backend_5xx_total{pool="flaky",backend="${bad.address}"}`)).toBe(badHits);
     const st1 = await n.status();
     const d0 = backendOf(st0, "deadish", dead), d1 = backendOf(st1, "deadish", dead);
     const refused = d1.failures_total - d0.failures_total;
     expect(refused).toBeGreaterThanOrEqual(2);
-    expect(metric(m, 'fulcrum_http_retries_total{scope="route",name="web/conn"}')).toBe(refused);
+    expect(metric(m, 'fulcrum_route_http_retries_total{listener="web",route="conn"}')).toBe(refused);
   });
 
   test("errors by code: NO_HEALTHY_BACKEND counted for the route and listener", async () => {
     for (let i = 0; i < 3; i++) expect((await call(port, "/off")).headers.get("x-fulcrum-error")).toBe("NO_HEALTHY_BACKEND");
     const m = await n.metrics();
-    expect(metric(m, 'fulcrum_http_errors_total{scope="route",name="web/off",code="NO_HEALTHY_BACKEND"}')).toBe(3);
-    expect(metric(m, 'fulcrum_http_errors_total{scope="listener",name="web",code="NO_HEALTHY_BACKEND"}')).toBe(3);
-    expect(metric(m, 'fulcrum_http_requests_total{scope="route",name="web/off",class="5xx"}')).toBe(3);
-    expect(metric(m, 'fulcrum_http_errors_total{scope="pool",name="off",code="NO_HEALTHY_BACKEND"}')).toBe(3);
-    expect(metric(m, 'fulcrum_http_active_requests{scope="route",name="web/off"}')).toBe(0);
-    expect(metric(m, 'fulcrum_http_active_requests{scope="pool",name="off"}')).toBe(0);
+    expect(metric(m, 'fulcrum_route_http_errors_total{listener="web",route="off",code="NO_HEALTHY_BACKEND"}')).toBe(3);
+    expect(metric(m, 'fulcrum_listener_http_errors_total{listener="web",code="NO_HEALTHY_BACKEND"}')).toBe(3);
+    expect(metric(m, 'fulcrum_route_http_requests_total{listener="web",route="off",class="5xx"}')).toBe(3);
+    expect(metric(m, 'fulcrum_pool_http_errors_total{pool="off",code="NO_HEALTHY_BACKEND"}')).toBe(3);
+    expect(metric(m, 'fulcrum_route_http_active_requests{listener="web",route="off"}')).toBe(0);
+    expect(metric(m, 'fulcrum_pool_http_active_requests{pool="off"}')).toBe(0);
   });
 });

@@ -107,7 +107,7 @@ for (const { name: codec, call } of CODECS) {
 
     test("attempts are bounded and each lands on a different backend", async () => {
       const hits = () => bads.map((b) => b.hits);
-      const retried = async (route: string) => metric(await n.metrics(), `fulcrum_http_retries_total{scope="route",name="web/${route}"}`);
+      const retried = async (route: string) => metric(await n.metrics(), `fulcrum_route_http_retries_total{listener="web",route="${route}"}`);
       const [two0, one0] = [await retried("two"), await retried("one")];
       const h0 = hits();
       const one = await call(port, "/one");

@@ -90,11 +90,11 @@ CODECS.forEach((c, i) => {
     test("refusals are counted against the limited route in /metrics, none against the free one", async () => {
       const text = await n.metrics();
       const errors = (route: RegExp) =>
-        text.split("\n").filter((l) => l.startsWith("fulcrum_http_errors_total{") && l.includes('scope="route"') && route.test(l) && l.includes('code="RATE_LIMITED"'));
-      const limited = errors(new RegExp(`name="${listener}/limited"`));
+        text.split("\n").filter((l) => l.startsWith("fulcrum_route_http_errors_total{") && route.test(l) && l.includes('code="RATE_LIMITED"'));
+      const limited = errors(new RegExp(`listener="${listener}",route="limited"`));
       expect(limited.length).toBe(1);
       expect(metric(text, limited[0]!.slice(0, limited[0]!.lastIndexOf(" ")))).toBeGreaterThanOrEqual(3);
-      expect(errors(new RegExp(`name="${listener}/free"`))).toEqual([]);
+      expect(errors(new RegExp(`listener="${listener}",route="free"`))).toEqual([]);
     });
   });
 });

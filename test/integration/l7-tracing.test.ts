@@ -7,7 +7,7 @@
  * failed request; a listener without tracing passes trace headers through untouched.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Server } from "bun";
 import { killAll } from "../helpers/process.ts";
@@ -24,6 +24,7 @@ const bodies: any[] = [];
 const paths: string[] = [];
 let refusedEndpoint: string;
 let logFile: string;
+let pickedLog: string;
 
 /** Every span the receiver got so far. */
 function spans(): any[] {
@@ -61,6 +62,7 @@ beforeAll(async () => {
   refusedEndpoint = `http://${deadAddress()}/v1/traces`;
   const dir = tempDir();
   logFile = join(dir, "access.log");
+  pickedLog = join(dir, "picked.log");
   node = await startNode({
     listeners: [
       {
@@ -74,6 +76,10 @@ beforeAll(async () => {
       },
       { name: "refused", protocol: "http", address: "127.0.0.1:0", pool: "app", tracing: { otlp_endpoint: refusedEndpoint } },
       { name: "plain", protocol: "http", address: "127.0.0.1:0", pool: "app" },
+      {
+        name: "picked", protocol: "http", address: "127.0.0.1:0", pool: "app", tracing: { sample_rate: 0 },
+        access_log: { path: pickedLog, format: "text", fields: ["trace_id", "request_id", "status"] },
+      },
     ],
     pools: [
       { name: "app", backends: [{ address: app.address }] },
@@ -142,6 +148,13 @@ describe("tracing through a node", () => {
     await until(() => readFileSync(logFile, "utf8").includes("req-42"), 3000);
     const line = JSON.parse(readFileSync(logFile, "utf8").trim().split("\n").find((l) => l.includes("req-42"))!);
     expect(line).toMatchObject({ request_id: "req-42", trace_id: trace, path: "/logged" });
+  });
+
+  test("trace_id is a field an access log can choose (here with an unsampled trace continued)", async () => {
+    const traced = "5".repeat(32);
+    await seen(await call(node.port("picked"), "/a", { headers: { traceparent: `00-${traced}-${P}-00`, "x-request-id": "picked-1" } }));
+    await until(() => existsSync(pickedLog) && readFileSync(pickedLog, "utf8").includes("picked-1"), 3000);
+    expect(readFileSync(pickedLog, "utf8")).toBe(`${traced} picked-1 200\n`);
   });
 
   test("a retried request's span counts the retry and names the backend that answered", async () => {

@@ -58,7 +58,7 @@ test("a backend failing one check in three stays in the pool; two in three takes
   expect(node.proc.stdout()).toContain(`backend ${bad.address} unhealthy`);
   // every flip is counted exactly in /metrics (log lines may be summarised under a flip storm)
   const metrics = await (await node.admin("GET", "/metrics")).text();
-  const count = (to: string) => Number(new RegExp(`^fulcrum_health_transitions_total\\{pool="app",to="${to}"\\} (\\d+)$`, "m").exec(metrics)?.[1] ?? -1);
+  const count = (to: string) => Number(new RegExp(`^fulcrum_pool_health_transitions_total\\{pool="app",to="${to}"\\} (\\d+)$`, "m").exec(metrics)?.[1] ?? -1);
   const logged = (to: string) => (node.proc.stdout().match(new RegExp(`health: pool app backend \\S+ ${to}\\b`, "g")) ?? []).length;
   expect(count("unhealthy")).toBeGreaterThan(0);
   expect(count("unhealthy")).toBeGreaterThanOrEqual(logged("unhealthy"));

@@ -1,9 +1,9 @@
 /**
  * A tcp listener at its max_connections, through a real `fulcrum start` node (issue 17): with 50
  * allowed and 200 clients at once, 50 are relayed and the other 150 are closed at once without a
- * byte (the documented answer); the node keeps serving, counts 50 open, and accepts again as
- * relayed ones close. One worker: a listener's max_connections is per worker, as nginx's
- * worker_connections (README, "Workers").
+ * byte (the documented answer, counted in fulcrum_listener_refused_connections_total); the node
+ * keeps serving, counts 50 open, and accepts again as relayed ones close. One worker: a listener's
+ * max_connections is per worker, as nginx's worker_connections (README, "Workers").
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Socket } from "bun";
@@ -68,6 +68,12 @@ async function active(): Promise<number> {
   return body.listeners.find((l) => l.name === "capped")!.active_connections!;
 }
 
+async function refused(): Promise<number> {
+  const text = await (await fetch(`${node.url}/metrics`)).text();
+  const line = text.split("\n").find((l) => l.startsWith('fulcrum_listener_refused_connections_total{listener="capped"} '));
+  return Number(line?.split(" ")[1] ?? NaN);
+}
+
 async function until(fn: () => Promise<boolean>, ms = 10_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!(await fn())) {
@@ -82,6 +88,7 @@ test("200 clients at max_connections 50: 50 relayed, 150 closed at once without 
   const results = await Promise.all(Array.from({ length: 200 }, client));
   expect(tally(results)).toEqual({ relayed: 50, closed: 150 });
   expect(await active()).toBe(50);
+  expect(await refused()).toBe(150);
   expect((await fetch(`${node.url}/healthz`)).status).toBe(200);
 }, 30_000);
 
@@ -91,4 +98,5 @@ test("as relayed connections close, new clients are relayed again, up to the cap
   const results = await Promise.all(Array.from({ length: 20 }, client));
   expect(tally(results)).toEqual({ relayed: 10, closed: 10 });
   expect(await active()).toBe(50);
+  expect(await refused()).toBe(160);
 }, 30_000);

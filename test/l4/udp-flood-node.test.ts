@@ -84,8 +84,8 @@ test("a flooding client stays on one backend of a maglev pool while live flows k
 
   expect((await status()).listeners[0]!.udp).toMatchObject({ flows: 8, flows_created: 8, flows_evicted: 0, stateless_datagrams: 200, datagrams_dropped: 0 });
   const metrics = await (await fetch(`${node.url}/metrics`)).text();
-  expect(metrics).toContain('fulcrum_udp_stateless_datagrams_total{listener="udp-in"} 200');
-  expect(metrics).toContain('fulcrum_udp_flows{listener="udp-in"} 8');
-  expect(metrics).toMatch(/# HELP fulcrum_udp_stateless_replies_dropped_total \S/);
-  expect(metrics).toMatch(/fulcrum_udp_stateless_replies_dropped_total\{listener="udp-in"\} \d+/);
+  expect(metrics).toContain('fulcrum_listener_udp_stateless_datagrams_total{listener="udp-in"} 200');
+  expect(metrics).toContain('fulcrum_listener_udp_flows{listener="udp-in"} 8');
+  expect(metrics).toMatch(/# HELP fulcrum_listener_udp_stateless_replies_dropped_total \S/);
+  expect(metrics).toMatch(/fulcrum_listener_udp_stateless_replies_dropped_total\{listener="udp-in"\} \d+/);
 }, 20_000);

@@ -82,7 +82,7 @@ describe("forwarding", () => {
     expect(h["x-forwarded-for"]).toBe("127.0.0.1");
     expect(h["x-forwarded-proto"]).toBe("http");
     expect(h["x-forwarded-host"]).toBe(`127.0.0.1:${proxy.port}`);
-    expect(h["x-request-id"]).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-\d+$/);
+    expect(h["x-request-id"]).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/); // a UUIDv7
     expect(h["forwarded"]).toBe("for=127.0.0.1;proto=http");
     expect([h["x-drop"], h["x-keep"]]).toEqual([undefined as never, "k"]);
     const given = await (await fetch(url("/echo-headers"), { headers: { "x-request-id": "abc-1" } })).json() as Record<string, string>;

@@ -77,3 +77,18 @@ describe("metrics registry", () => {
     expect(new Registry().render()).toBe("");
   });
 });
+
+describe("collect callbacks", () => {
+  test("a scrape shows exactly the series the callback set: a label set it no longer sets goes away", () => {
+    const r = new Registry();
+    let backends = ["a", "b"];
+    r.gauge("fulcrum_backend_healthy", "h", ["backend"], (g) => backends.forEach((b) => g.set(1, { backend: b })));
+    r.counter("fulcrum_backend_requests_total", "r", ["backend"], (c) => backends.forEach((b) => c.set(5, { backend: b })));
+    expect(r.render()).toContain('fulcrum_backend_healthy{backend="b"} 1\n');
+    backends = ["a"];
+    const text = r.render();
+    expect(text).toContain('fulcrum_backend_healthy{backend="a"} 1\n');
+    expect(text).toContain('fulcrum_backend_requests_total{backend="a"} 5\n');
+    expect(text).not.toContain('backend="b"');
+  });
+});

@@ -92,7 +92,7 @@ export function mountConfig(app: Hono, deps: AdminDeps): void {
     const source = sourceOf(c);
     const input = await readBody(c, { allowYaml: true });
     const r = await runWrite(deps, c, {
-      dryRun,
+      query: q,
       source,
       precondition: (current) => checkIfMatch(c, current.revision),
       produce: () => input,

@@ -8,14 +8,19 @@ import { z } from "zod";
 import type { SnapshotHolder } from "../../config/index.ts";
 import { LbError } from "../../errors.ts";
 import { PROMETHEUS_CONTENT_TYPE, type Registry } from "../../obs/index.ts";
-import type { Readiness } from "../deps.ts";
+import type { ClusterSummary, Readiness } from "../deps.ts";
 import { named } from "../openapi/schemas.ts";
 import { mountOperation, type Operation } from "../operation.ts";
+import { ClusterSummarySchema } from "./cluster-schemas.ts";
 
 const HealthSchema = named("Health", z.strictObject({ status: z.literal("ok") }));
 const ReadySchema = named(
   "Ready",
-  z.strictObject({ status: z.literal("ready"), revision: z.number().int().nullable().describe("The config revision this node serves.") }),
+  z.strictObject({
+    status: z.literal("ready"),
+    revision: z.number().int().nullable().describe("The config revision this node serves."),
+    cluster: ClusterSummarySchema.optional().describe("A cluster node: how it stands with etcd (ready still means serving a known config, its mirror's included)."),
+  }),
 );
 
 const HEALTHZ: Operation = {
@@ -52,6 +57,8 @@ const METRICS: Operation = {
 export interface ProbeDeps {
   holder: SnapshotHolder;
   readiness: () => Readiness;
+  /** In a cluster: how the node stands with etcd (ready still means "serving a known config"). */
+  cluster?: () => ClusterSummary;
 }
 
 /** Mounts the probes and the metrics endpoint. */
@@ -60,7 +67,10 @@ export function mountProbes(app: Hono, deps: ProbeDeps, registry: Registry): voi
 
   mountOperation(app, READYZ, (c) => {
     const state = deps.readiness();
-    if (state === "ready") return c.json({ status: "ready", revision: deps.holder.current()?.revision ?? null });
+    if (state === "ready") {
+      const cluster = deps.cluster?.();
+      return c.json<z.output<typeof ReadySchema>>({ status: "ready", revision: deps.holder.current()?.revision ?? null, ...(cluster ? { cluster } : {}) });
+    }
     if (state === "draining") throw new LbError("DRAINING", "draining: the node is stopping and takes no new work");
     throw new LbError("NOT_READY", "config not applied or listeners not bound yet");
   });

@@ -8,6 +8,7 @@ import { BackendSchema, ListenerSchema, PoolSchema } from "../../config/index.ts
 import type { RevisionEntry } from "../../store/index.ts";
 import type { BackendStats, DiscoveryState, ListenerState, NodeInfo, TrafficCounters, WorkerInfo } from "../../status.ts";
 import { named, type Same } from "../openapi/schemas.ts";
+import { ClusterSummarySchema } from "./cluster-schemas.ts";
 
 const count = z.number().int().min(0);
 
@@ -70,7 +71,12 @@ const BackendStatusSchema = BackendStatsSchema.extend({
   weight: BackendSchema.shape.weight.unwrap(),
   state: BackendSchema.shape.state.unwrap(),
   ...SourceShape,
-  health: HealthSchema,
+  health: HealthSchema.describe("What the data plane uses: this node's check, or in a cluster the verdict of the nodes' votes (when any node checks it)."),
+  health_here: HealthSchema.optional().describe("A cluster node: this node's own check (one vote)."),
+  votes: z
+    .strictObject({ down: z.array(z.string()), up: z.array(z.string()) })
+    .optional()
+    .describe("A cluster node: the live nodes voting the backend down and up (absent while no node checks it)."),
 });
 
 /** A pool's DNS discovery as the node last saw it. */
@@ -120,6 +126,7 @@ export const StatusSchema = named(
     revision: z.number().int().nullable().describe("The revision this node serves (null before the first)."),
     stored_revision: z.number().int().describe("The store's revision (ahead of `revision` while a change is being applied)."),
     ready: z.boolean(),
+    cluster: ClusterSummarySchema.optional().describe("A cluster node: how it stands with etcd and whose health it uses."),
     listeners: z.array(ListenerStatusSchema),
     routes: z.array(z.strictObject({ listener: z.string(), name: z.string(), pool: z.string().optional(), traffic: TrafficCountersSchema.optional() })),
     pools: z.array(
@@ -140,6 +147,7 @@ const RevisionEntrySchema = z.strictObject({
   source: z.enum(["api", "file", "sighup", "cluster"]),
   file: z.string().optional().describe("The config file's absolute path (source file or sighup)."),
   summary: z.string().describe('What did it and the first diff lines: "PATCH /v1/pools/app: ...".'),
+  node: z.string().optional().describe("A cluster: the node that took the write (its --node name)."),
 });
 const revisionCheck: Same<z.output<typeof RevisionEntrySchema>, RevisionEntry> = true;
 void revisionCheck;
@@ -156,7 +164,7 @@ export const TableSchema = named(
     revision: z.number().int(),
     table_size: z.number().int(),
     empty_slots: count,
-    digest: z.string().describe("sha256 over the backends and the slots: nodes with the same digest agree slot for slot."),
+    digest: z.string().describe("sha256 over the backends and the slots of the table the data plane uses now (health applied): nodes with the same digest agree slot for slot."),
     backends: z.array(z.strictObject({ address: z.string(), weight: count, ...SourceShape, slots: count })),
     table: z.array(z.number().int()).optional().describe("With ?slots=true: each slot's index into `backends`."),
   }),

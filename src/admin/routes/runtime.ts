@@ -1,7 +1,7 @@
 /**
  * Runtime reads: /v1/status (the applied snapshot with live state from the runtime view),
  * /v1/revisions (the store's history: revision, time, source, summary) and /v1/pools/{name}/table (a hashing pool's lookup table,
- * counted per backend). All read the published snapshot: they show what this node serves now.
+ * counted per backend, as the data plane uses it now: health applied). All show what this node serves now.
  */
 import type { Hono } from "hono";
 import { z } from "zod";
@@ -61,8 +61,20 @@ function trafficOf(deps: AdminDeps, scope: "listener" | "route" | "pool", name: 
   return t ? { traffic: t } : {};
 }
 
+/**
+ * A backend's health: this node's own check, or in a cluster the verdict the data plane builds
+ * from (the votes' when any node checks it), with this node's check and the votes beside it.
+ */
+function healthOf(deps: AdminDeps, pool: string, address: string) {
+  const local = deps.runtime.backendHealth?.call(deps.runtime, pool, address) ?? "unknown";
+  const votes = deps.cluster?.backend(pool, address);
+  if (!deps.cluster) return { health: local };
+  const health = votes ? (votes.healthy ? "healthy" : "unhealthy") : local;
+  return { health, health_here: local, ...(votes ? { votes: { down: votes.down, up: votes.up } } : {}) };
+}
+
 function poolStatus(deps: AdminDeps, p: SnapshotPool) {
-  const { backendHealth, backendStats } = deps.runtime;
+  const { backendStats } = deps.runtime;
   return {
     name: p.name,
     algorithm: p.algorithm,
@@ -73,14 +85,14 @@ function poolStatus(deps: AdminDeps, p: SnapshotPool) {
       weight: b.weight,
       state: b.state,
       ...sourceOf(b),
-      health: backendHealth?.call(deps.runtime, p.name, b.address) ?? "unknown",
+      ...healthOf(deps, p.name, b.address),
       ...backendStats?.call(deps.runtime, p.name, b.address),
     })),
   };
 }
 
 /** Where a backend came from: the config, or DNS (and the name it was found under). */
-function sourceOf(b: SnapshotBackend): { source: "config" } | { source: "dns"; dns: string } {
+function sourceOf(b: Pick<SnapshotBackend, "discoveredFrom">): { source: "config" } | { source: "dns"; dns: string } {
   return b.discoveredFrom === undefined ? { source: "config" } : { source: "dns", dns: b.discoveredFrom };
 }
 
@@ -108,9 +120,9 @@ function routeStatus(deps: AdminDeps, snap: Snapshot | undefined) {
   );
 }
 
-/** Slots per backend of a hashing pool's table; empty slots counted apart. */
-export function tableCounts(p: SnapshotPool, table: Int32Array) {
-  const counts = new Array<number>(p.usable.length).fill(0);
+/** Slots per backend of a hashing pool's table (over `backends` backends); empty slots counted apart. */
+export function tableCounts(backends: number, table: Int32Array) {
+  const counts = new Array<number>(backends).fill(0);
   let empty = 0;
   for (let i = 0; i < table.length; i++) {
     const k = table[i];
@@ -130,6 +142,7 @@ export function mountRuntime(app: Hono, deps: AdminDeps): void {
       revision: snap?.revision ?? null,
       stored_revision: deps.store.read().revision,
       ready: deps.readiness() === "ready",
+      ...(deps.cluster ? { cluster: deps.cluster.summary() } : {}),
       listeners: listenerStatus(deps, snap),
       routes: routeStatus(deps, snap),
       pools: Object.values(snap?.pools ?? {}).map((p) => poolStatus(deps, p)),
@@ -143,19 +156,22 @@ export function mountRuntime(app: Hono, deps: AdminDeps): void {
     const snap = deps.holder.current();
     const pool = snap?.pools[name];
     if (!snap || !pool) throw new LbError("POOL_NOT_FOUND", `pool "${name}" not found`);
-    const table = pool.selector.table;
-    if (!table) {
+    if (!pool.selector.table) {
       throw new LbError("INVALID_REQUEST", `pool "${name}" uses ${pool.algorithm}, which has no lookup table (maglev and source_ip_hash do)`);
     }
-    const { counts, empty } = tableCounts(pool, table);
+    // The data plane's table (narrowed by health) when there is one; else the snapshot's, all active backends.
+    const live = deps.runtime.poolTable?.call(deps.runtime, name);
+    const backends = live?.table ? live.backends : pool.usable;
+    const table = live?.table ?? pool.selector.table;
+    const { counts, empty } = tableCounts(backends.length, table);
     return c.json<z.output<typeof TableSchema>>({
       pool: name,
       algorithm: pool.algorithm,
       revision: snap.revision,
       table_size: table.length,
       empty_slots: empty,
-      digest: tableDigest(pool, table),
-      backends: pool.usable.map((b, i) => ({ address: b.address, weight: b.weight, ...sourceOf(b), slots: counts[i] })),
+      digest: tableDigest(backends, table),
+      backends: backends.map((b, i) => ({ address: b.address, weight: b.weight, ...sourceOf(b), slots: counts[i] })),
       ...(q.slots ? { table: Array.from(table) } : {}),
     });
   });

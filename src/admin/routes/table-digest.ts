@@ -4,17 +4,16 @@
  * the dashboard) compares two tables of 65,537 slots by one short string.
  */
 import { createHash } from "node:crypto";
-import type { SnapshotPool } from "../../config/index.ts";
 
 /** Computed once per table: a table is immutable for the life of its snapshot. */
 const digests = new WeakMap<Int32Array, string>();
 
-/** `sha256:<hex>` of `table` with the addresses of `pool.usable`, which its slots index. */
-export function tableDigest(pool: SnapshotPool, table: Int32Array): string {
+/** `sha256:<hex>` of `table` with the addresses of `backends`, which its slots index. */
+export function tableDigest(backends: readonly { address: string }[], table: Int32Array): string {
   let d = digests.get(table);
   if (d === undefined) {
     const h = createHash("sha256");
-    h.update(pool.usable.map((b) => b.address).join("\n"));
+    h.update(backends.map((b) => b.address).join("\n"));
     h.update("\n\n");
     // Slots as little-endian i32 whatever the host's byte order, so every node hashes the same bytes.
     const bytes = Buffer.alloc(table.length * 4);

@@ -1,6 +1,6 @@
 /** What every L7 listener of a node shares: stats, retry budget, rate limiters, access logs, latency histograms. */
-import type { SnapshotHolder, SnapshotListener } from "../../config/index.ts";
-import { AccessLog, type EventLog, type Registry } from "../../obs/index.ts";
+import type { SnapshotAccessLog, SnapshotHolder, SnapshotListener } from "../../config/index.ts";
+import { AccessLog, LogSink, type EventLog, type Registry } from "../../obs/index.ts";
 import { TraceExporters } from "../../tracing/index.ts";
 import type { BackendStats } from "../pools/backend-stats.ts";
 import type { L7HookDeps } from "./l7-hooks.ts";
@@ -24,8 +24,11 @@ export function newL7Deps(
   log: EventLog = (line) => console.log(line),
   shared?: { node: NodeShare; rates: KeyTable },
 ): L7Deps {
-  const logs = new Map<string, AccessLog>();
-  const histogram = metrics.histogram("fulcrum_upstream_latency_seconds", "Time from request sent to response head, per pool", ["pool"], LATENCY_BUCKETS);
+  const sinks = new Map<string, LogSink>();
+  // One AccessLog per access_log setting of a snapshot's listener (a lookup per logged request);
+  // listeners that log to the same place share its sink, so their lines never interleave mid-line.
+  const logs = new WeakMap<SnapshotAccessLog, AccessLog>();
+  const histogram = metrics.histogram("fulcrum_pool_upstream_latency_seconds", "Time from request sent to response head, per pool", ["pool"], LATENCY_BUCKETS);
   const perBackend = metrics.histogram("fulcrum_backend_upstream_latency_seconds", "Time from request sent to response head, per backend", ["pool", "backend"], LATENCY_BUCKETS);
   const recorders = new Map<string, (s: number) => void>();
   const stats = newL7Stats();
@@ -37,13 +40,16 @@ export function newL7Deps(
     tracing: new TraceExporters(metrics, log),
     limiters: new RateLimiters(shared?.rates),
     accessLog(l: SnapshotListener) {
-      if (l.accessLog === undefined) return undefined;
-      let log = logs.get(l.accessLog);
-      if (!log) {
-        log = new AccessLog(l.accessLog);
-        logs.set(l.accessLog, log);
+      const spec = l.accessLog;
+      if (spec === undefined) return undefined;
+      let access = logs.get(spec);
+      if (!access) {
+        let sink = sinks.get(spec.path);
+        if (!sink) sinks.set(spec.path, (sink = new LogSink(spec.path)));
+        access = new AccessLog(sink, spec.fields, spec.format);
+        logs.set(spec, access);
       }
-      return log;
+      return access;
     },
     latency(pool: string) {
       let r = recorders.get(pool);
@@ -58,7 +64,7 @@ export function newL7Deps(
       return (s.latency ??= alsoCounted(perBackend.bind({ pool: s.pool, backend: s.address }), s.durations));
     },
     flushLogs() {
-      for (const log of logs.values()) log.flush();
+      for (const sink of sinks.values()) sink.flush();
     },
   };
 }

@@ -8,7 +8,8 @@ import { signSticky, stickyIndex, backendIndex } from "../../balance/index.ts";
 import type { SnapshotHolder, SnapshotListener, SnapshotRoute } from "../../config/index.ts";
 import { LbError } from "../../errors.ts";
 import { isGrpc, type ProxyCtx, type ProxyHooks, type ResponseHead, type Upstream } from "../../l7/index.ts";
-import type { AccessLog } from "../../obs/index.ts";
+import type { AccessLog, AccessLogEntry } from "../../obs/index.ts";
+import { logRefused, logRequest } from "./access-log-line.ts";
 import type { BackendStats } from "../pools/backend-stats.ts";
 import { cookieValue, stickyCookieLine } from "./cookies.ts";
 import { listenerOf } from "../listeners/listener-lookup.ts";
@@ -23,6 +24,7 @@ import { admit, applyRouteSettings, hashKey, resolveRoute, type StepDeps } from 
 import { beginTrace, endTrace, injectTrace } from "./trace-step.ts";
 import type { TraceExporters } from "../../tracing/index.ts";
 import type { L7Stats, TrafficStats } from "../stats/traffic-stats.ts";
+import { recordCompression } from "../stats/compress-stats.ts";
 
 export interface L7HookDeps {
   name: string;
@@ -58,6 +60,8 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
   const { pools, stats } = deps;
   const listenerStats = stats.listeners.get(deps.name);
   const steps: StepDeps = { pools, stats, limiters: deps.limiters, routeStats: new WeakMap<SnapshotRoute, TrafficStats>() };
+  // Written afresh for each logged request (access-log-line.ts), so none is allocated per request.
+  const logEntry: AccessLogEntry = {};
 
   const release = (ctx: Ctx): void => {
     const s = ctx.user;
@@ -204,43 +208,17 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
       if (s.rt && s.index >= 0) s.rt.stats[s.index]!.record(ctx.status, ctx.bytesIn, ctx.bytesOut, 0, code);
       const backend = s.rt && s.index >= 0 ? s.rt.backends[s.index]!.address : undefined;
       if (s.trace) endTrace(ctx, s.trace, deps.tracing, deps.name);
+      if (ctx.contentCoding !== null) recordCompression(stats.compress, deps.name, s.route?.name, ctx.contentCoding, ctx.compressedIn, ctx.compressedOut);
       release(ctx);
       const log = s.listener ? deps.accessLog(s.listener) : undefined;
-      if (!log) return;
-      const now = performance.now();
-      // the pool the request was for, also when it was refused before one was running (503)
-      const poolName = s.rt?.name ?? (s.route ? s.route.pool?.name : s.listener?.pool?.name);
-      log.write({
-        time: new Date().toISOString(),
-        listener: deps.name,
-        client: ctx.clientAddress,
-        method: ctx.req.method,
-        host: ctx.req.host,
-        path: s.path,
-        status: ctx.status,
-        bytes_in: ctx.bytesIn,
-        bytes_out: ctx.bytesOut,
-        ...(s.route ? { route: s.route.name } : {}),
-        ...(poolName ? { pool: poolName } : {}),
-        ...(backend ? { backend } : {}),
-        attempts: ctx.attempt,
-        duration_ms: Math.round((now - ctx.startedAt) * 1000) / 1000,
-        ...(ctx.responseStartedAt > 0 ? { upstream_ms: Math.round((ctx.responseStartedAt - ctx.upstreamStartedAt) * 1000) / 1000 } : {}),
-        ...(code ? { error: code } : {}),
-        request_id: ctx.requestId,
-        ...(s.trace ? { trace_id: s.trace.traceId } : {}),
-      });
+      if (log) logRequest(log, logEntry, ctx, deps.name, code, backend);
     },
 
     onParseError(client, err) {
       listenerStats.record(err.status, 0, 0, 0, err.code);
       const l = listenerOf(deps.holder.current(), deps.name);
       const log = l ? deps.accessLog(l) : undefined;
-      // No request head was read: method, host, path and id are unknown, and nothing was proxied.
-      log?.write({
-        time: new Date().toISOString(), listener: deps.name, client, method: "", host: "", path: "",
-        status: err.status, bytes_in: 0, bytes_out: 0, attempts: 0, duration_ms: 0, error: err.code, request_id: "",
-      });
+      if (log) logRefused(log, client, deps.name, err.status, err.code);
     },
   };
 }

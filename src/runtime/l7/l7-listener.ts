@@ -7,6 +7,7 @@
  */
 import type { SnapshotListener } from "../../config/index.ts";
 import { startProxy, type UpstreamPool } from "../../l7/index.ts";
+import { RELAY_DEFAULTS } from "../../l4/index.ts";
 import { l7Hooks, type L7HookDeps } from "./l7-hooks.ts";
 import type { BoundListener } from "../listeners/listener-set.ts";
 import { listenerTls } from "./tls-contexts.ts";
@@ -29,6 +30,8 @@ export function startL7Listener(l: SnapshotListener, deps: Omit<L7HookDeps, "nam
     h2: { counters: counters.h2 },
     timeouts: { handshakeMs: l.handshakeTimeoutMs, headerMs: l.headerTimeoutMs, idleMs: l.idleTimeoutMs },
     onHandshakeTimeout: () => void counters.handshakeTimeouts++,
+    maxConnections: l.maxConnections ?? RELAY_DEFAULTS.maxConnections,
+    onRefused: () => void counters.refusedConnections++,
     ...(l.maxBodyBytes > 0 ? { maxBodyBytes: l.maxBodyBytes } : {}),
     ...(l.proxyProtocol.acceptFrom.size > 0 ? { acceptProxy: { trusted: l.proxyProtocol.acceptFrom } } : {}),
     pool,

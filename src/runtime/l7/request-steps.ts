@@ -59,6 +59,7 @@ export function resolveRoute(d: StepDeps, ctx: Ctx, l: SnapshotListener): ProxyR
     ? undefined
     : matchRoute(l, { method: ctx.req.method, host: hostOfAuthority(ctx.req.host), path: s.path, query: s.query, header: (n) => ctx.req.get(n) });
   s.route = route;
+  ctx.compress = (route ? route.compress : l.compress) ?? null;
   // Counted from the match on, so requests refused later (rate limit, redirect, no healthy
   // backend, overflow) show in the route's and pool's series too, not only the listener's.
   if (route) {

@@ -161,6 +161,7 @@ export async function startL4Listener(name: string, holder: SnapshotHolder, pool
       onUpstreamReset: () => void counters.upstreamResets++,
       onReject: (conn, reason) => {
         if (reason === "preamble_timeout") counters.handshakeTimeouts++;
+        else if (reason === "max_connections") counters.refusedConnections++;
         release(conn);
       },
     },

@@ -2,7 +2,9 @@
  * Keeps every pool's PoolRuntime current: on each config snapshot, and whenever health (active
  * checks, outlier ejections, slow-start ramps) changes the usable set. Rebuilds happen off the hot
  * path, coalesced per pool (many flips within `rebuildDelayMs` cost one rebuild), and publish by
- * one Map write that the data plane reads per request or connection.
+ * one Map write that the data plane reads per request or connection. In a cluster, a backend's
+ * active-check health is the cluster's verdict (SharedHealth) when there is one, so every node
+ * builds the same selectors and tables; outlier ejection stays this node's own.
  */
 import type { Snapshot, SnapshotPool } from "../../config/index.ts";
 import {
@@ -30,6 +32,21 @@ interface PoolState {
   timer: ReturnType<typeof setTimeout> | undefined;
   /** Active-check flips so far, by the state entered (a counter survives config changes). */
   transitions: { healthy: number; unhealthy: number };
+  /** Backends this node checks (their verdicts are told to SharedHealth). */
+  probed: readonly string[];
+}
+
+/**
+ * Health shared by the nodes of a cluster (the control part implements it over etcd). The data
+ * plane reads the verdicts when it rebuilds a pool, never per request.
+ */
+export interface SharedHealth {
+  /** The cluster's verdict on a backend (true = up), or undefined: then this node's own check decides. */
+  verdict(pool: string, address: string): boolean | undefined;
+  /** Calls `fn` with the pools whose verdicts changed; returns the unsubscribe function. */
+  subscribe(fn: (pools: readonly string[]) => void): () => void;
+  /** This node's own check verdict on a backend: when checking starts, on each flip, undefined when it stops. */
+  local(pool: string, address: string, healthy: boolean | undefined, reason?: string): void;
 }
 
 export interface PoolRegistryOptions {
@@ -48,6 +65,8 @@ export interface PoolRegistryOptions {
   checker?: (onFlip: OnFlip, onPass: (pool: string, backend: string) => void) => ActiveHealthChecker;
   /** The node's shared gauges (a node of several workers): breakers and load count for the node. */
   node?: NodeShare;
+  /** In a cluster: the verdicts to build from, and where this node's own go. */
+  sharedHealth?: SharedHealth;
 }
 
 export class PoolRegistry {
@@ -55,6 +74,7 @@ export class PoolRegistry {
   readonly #states = new Map<string, PoolState>();
   readonly #checker: ActiveHealthChecker;
   readonly #sweeper: ReturnType<typeof setInterval>;
+  readonly #unshare: () => void;
 
   constructor(private readonly opts: PoolRegistryOptions = {}) {
     const onFlip: OnFlip = (pool, backend, healthy, reason) => this.#onFlip(pool, backend, healthy, reason);
@@ -72,6 +92,7 @@ export class PoolRegistry {
       for (const st of this.#states.values()) st.outlier?.sweep(now);
     }, 500);
     this.#sweeper.unref?.();
+    this.#unshare = opts.sharedHealth?.subscribe((pools) => pools.forEach((p) => this.#schedule(p))) ?? (() => {});
   }
 
   /** The pool's runtime now, or undefined for an unknown pool. Read once per request/connection. */
@@ -107,7 +128,11 @@ export class PoolRegistry {
       if (known && config.slowStartMs > 0) {
         for (const b of config.backends) if (!st.stats.has(b.address)) this.#statsOf(st, b.address).healthySinceMs = now;
       }
-      this.#checker.setPool(config.name, checkSpecOf(config), probedBackends(config));
+      // Disabled backends are out of service: don't spend probes on them.
+      const probed = probedBackends(config);
+      const spec = checkSpecOf(config);
+      this.#checker.setPool(config.name, spec, probed);
+      this.#shareProbed(st, spec ? probed : []);
       st.outlier?.resize(config.backends.length);
       this.#rebuild(config.name);
     }
@@ -144,6 +169,7 @@ export class PoolRegistry {
 
   /** Stops health checks and timers. */
   stop(): void {
+    this.#unshare();
     clearInterval(this.#sweeper);
     this.#checker.stop();
     for (const st of this.#states.values()) clearTimeout(st.timer);
@@ -153,7 +179,7 @@ export class PoolRegistry {
     let st = this.#states.get(config.name);
     const outlierKey = JSON.stringify(config.outlierDetection ?? null);
     if (!st) {
-      st = { config, stats: new Map(), breaker: new CircuitBreaker(undefined, this.#breakerCells(config.name)), outlier: undefined, outlierKey: "", timer: undefined, transitions: { healthy: 0, unhealthy: 0 } };
+      st = { config, stats: new Map(), breaker: new CircuitBreaker(undefined, this.#breakerCells(config.name)), outlier: undefined, outlierKey: "", timer: undefined, transitions: { healthy: 0, unhealthy: 0 }, probed: [] };
       this.#states.set(config.name, st);
     }
     st.config = config;
@@ -177,6 +203,7 @@ export class PoolRegistry {
   }
 
   #dropPool(name: string, st: PoolState): void {
+    this.#shareProbed(st, []);
     clearTimeout(st.timer);
     this.#checker.removePool(name);
     this.#states.delete(name);
@@ -202,7 +229,7 @@ export class PoolRegistry {
       key: b.address,
       weight: b.weight,
       state: b.state,
-      healthy: this.#checker.healthy(name, b.address) ?? true,
+      healthy: this.opts.sharedHealth?.verdict(name, b.address) ?? this.#checker.healthy(name, b.address) ?? true,
       ejected: st.outlier?.isEjected(b.address, now) ?? false,
       healthySinceMs: st.stats.get(b.address)?.healthySinceMs,
     }));
@@ -231,8 +258,19 @@ export class PoolRegistry {
     stats.healthySinceMs = healthy ? Date.now() : undefined;
     st.transitions[healthy ? "healthy" : "unhealthy"]++;
     if (healthy) st.outlier?.activeCheckPassed(backend);
+    this.opts.sharedHealth?.local(pool, backend, healthy, reason);
     this.opts.onHealthEvent?.(pool, backend, healthy ? "healthy" : "unhealthy", reason);
     this.#schedule(pool);
+  }
+
+  /** Tells SharedHealth this node's verdict on each backend it now checks, and which it stopped checking. */
+  #shareProbed(st: PoolState, probed: readonly string[]): void {
+    const shared = this.opts.sharedHealth;
+    if (!shared) return;
+    const now = new Set(probed);
+    for (const a of st.probed) if (!now.has(a)) shared.local(st.config.name, a, undefined);
+    for (const a of probed) shared.local(st.config.name, a, this.#checker.healthy(st.config.name, a));
+    st.probed = probed;
   }
 
   #onEject(pool: string, backend: string, ejected: boolean, reason: string): void {

@@ -68,17 +68,7 @@ export function buildPoolRuntime(
   const stats = backends.map((b) => statsOf(b.address));
   const shared = node ? sharedLoad(node, config.name, backends) : undefined;
   const load = shared ? node!.totals : Int32Array.from(stats, (s) => s.active);
-  const selector = sameSet(config, usable)
-    ? config.selector
-    : createSelector(usable, {
-        // round_robin ignores weights, and slow start works through weights: while a backend
-        // ramps up, the pool goes round in smooth weighted order (equal weights after the ramp)
-        algorithm: ramping && config.algorithm === "round_robin" ? "weighted_round_robin" : config.algorithm,
-        hashOn: config.hashOn,
-        tableSize: config.tableSize,
-        ringMinSize: config.ringMinSize,
-        hashBalanceFactor: config.hashBalanceFactor,
-      });
+  const selector = selectorFor(config, usable, ramping);
   const rt: PoolRuntime = {
     name: config.name,
     config,
@@ -99,6 +89,20 @@ export function buildPoolRuntime(
   // one changes under other workers' feet: selectors read it in place instead.
   if (selector.loadChanged && !shared) for (let i = 0; i < load.length; i++) selector.loadChanged(i, load);
   return rt;
+}
+
+/** The selector over `usable`: the compiled one when nothing narrowed the pool. */
+export function selectorFor(config: SnapshotPool, usable: readonly { key: string; weight: number }[], ramping: boolean): Selector {
+  if (sameSet(config, usable)) return config.selector;
+  return createSelector(usable, {
+    // round_robin ignores weights, and slow start works through weights: while a backend
+    // ramps up, the pool goes round in smooth weighted order (equal weights after the ramp)
+    algorithm: ramping && config.algorithm === "round_robin" ? "weighted_round_robin" : config.algorithm,
+    hashOn: config.hashOn,
+    tableSize: config.tableSize,
+    ringMinSize: config.ringMinSize,
+    hashBalanceFactor: config.hashBalanceFactor,
+  });
 }
 
 /** The slots of the pool's load and its backends', when the node shares them (all or nothing). */

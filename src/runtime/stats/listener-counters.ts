@@ -1,6 +1,6 @@
 /**
  * Connection-level counters per listener name that are not requests: TLS handshakes cut off by
- * handshake_timeout_ms, and backend resets passed on to L4 clients. Kept by name, so a listener
+ * handshake_timeout_ms, connections refused at max_connections, and backend resets passed on to L4 clients. Kept by name, so a listener
  * rebound by a config change keeps counting; shown in /v1/status and /metrics.
  */
 import type { SnapshotListener } from "../../config/index.ts";
@@ -9,15 +9,18 @@ import { H2Counters } from "../../h2/index.ts";
 export class ListenerCounters {
   /** Connections closed because the TLS handshake (https) or the preamble (L4) outlived handshake_timeout_ms. */
   handshakeTimeouts = 0;
+  /** Client connections closed at accept because the listener was at its max_connections (tcp, tls_passthrough, http, https). */
+  refusedConnections = 0;
   /** L4 connections whose backend reset them, passed on to the client as a reset. */
   upstreamResets = 0;
   /** L4 connections (udp: flows) relayed to a backend. */
   relayed = 0;
   /** http(s): what its HTTP/2 connections saw (streams, GOAWAYs, the protections that fired). */
   readonly h2 = new H2Counters();
-  /** As the listener last bound: whether it has a handshake to time out, and whether it is L4. */
+  /** As the listener last bound: whether it has a handshake to time out, whether it is L4, whether it holds connections (not udp). */
   handshake = false;
   l4 = false;
+  connections = false;
 }
 
 /** What /v1/status adds to a listener's entry: only the counters its protocol can move. */
@@ -43,6 +46,7 @@ export class ListenerCounterBook {
     }
     c.handshake = hasHandshake(l);
     c.l4 = l.protocol === "tcp" || l.protocol === "tls_passthrough";
+    c.connections = l.protocol !== "udp";
     return c;
   }
 

@@ -1,19 +1,25 @@
 /**
- * Data-plane metrics. The hot path only bumps plain numbers on BackendStats; these collectors
- * copy them into Prometheus series at scrape time, so a request never touches a label map.
+ * Data-plane metrics, one family per level: `fulcrum_listener_*`, `fulcrum_route_*`,
+ * `fulcrum_pool_*`, `fulcrum_backend_*` (the HTTP sets of the first three are http-metrics.ts). The
+ * hot path only bumps plain numbers (TrafficStats, BackendStats, listener counters); these
+ * collectors copy them into Prometheus series at scrape time, so a request never touches a label
+ * map and a scrape is a function of those counters alone.
  */
 import { OVERFLOW_KINDS } from "../../limits/index.ts";
 import type { Registry } from "../../obs/index.ts";
 import type { ListenerSet } from "../listeners/listener-set.ts";
 import type { PoolRegistry } from "../pools/pool-registry.ts";
 import type { BackendStats } from "../pools/backend-stats.ts";
-import { STATUS_CLASSES, type L7Stats, type StatsBook } from "./traffic-stats.ts";
+import { STATUS_CLASSES, type L7Stats } from "./traffic-stats.ts";
+import { registerHttpLevelMetrics } from "./http-metrics.ts";
 import type { UdpStatus } from "../listeners/udp-status.ts";
 import type { ListenerCounterBook } from "./listener-counters.ts";
+import { registerCompressMetrics } from "./compress-stats.ts";
 
 /** Registers the per-backend and per-listener series on `metrics`. */
 export function registerDataPlaneMetrics(metrics: Registry, pools: PoolRegistry, listeners: ListenerSet, l7: L7Stats, counters: ListenerCounterBook): void {
-  registerL7Metrics(metrics, l7);
+  registerHttpLevelMetrics(metrics, l7);
+  registerCompressMetrics(metrics, l7.compress);
   const each = (fn: (labels: { pool: string; backend: string }, s: BackendStats) => void) => {
     for (const rt of pools.all()) {
       for (const b of rt.config.backends) {
@@ -28,7 +34,7 @@ export function registerDataPlaneMetrics(metrics: Registry, pools: PoolRegistry,
     each((l, s) => c.set(s.total, l)));
   metrics.counter("fulcrum_backend_failures_total", "Connect failures, resets and timeouts per backend", ["pool", "backend"], (c) =>
     each((l, s) => c.set(s.failures, l)));
-  metrics.counter("fulcrum_backend_5xx_total", "5xx responses per backend", ["pool", "backend"], (c) =>
+  metrics.counter("fulcrum_backend_5xx_total", "5xx responses each backend sent itself (what outlier detection reads; failures the proxy answered 502/504 for are in fulcrum_backend_failures_total)", ["pool", "backend"], (c) =>
     each((l, s) => c.set(s.responses5xx, l)));
   registerBackendTrafficMetrics(metrics, each);
   // Flags and the shared caps' gauges read the same in every worker of a node: merged by max, not summed.
@@ -50,7 +56,7 @@ export function registerDataPlaneMetrics(metrics: Registry, pools: PoolRegistry,
     for (const rt of pools.all()) g.set(rt.breaker.pending, { pool: rt.name });
   }).merge = "max";
   // Health log lines are rate-limited (a flip storm is summarised): this counter is the exact count.
-  metrics.counter("fulcrum_health_transitions_total", "Backends turned healthy or unhealthy by active checks, per pool", ["pool", "to"], (c) => {
+  metrics.counter("fulcrum_pool_health_transitions_total", "Backends turned healthy or unhealthy by active checks, per pool", ["pool", "to"], (c) => {
     for (const rt of pools.all()) {
       const t = pools.transitions(rt.name);
       if (!t) continue;
@@ -71,6 +77,9 @@ export function registerDataPlaneMetrics(metrics: Registry, pools: PoolRegistry,
   metrics.counter("fulcrum_listener_handshake_timeouts_total", "Client connections closed because the TLS handshake (https, tls_passthrough) or the PROXY header did not finish within handshake_timeout_ms", ["listener"], (c) => {
     for (const [name, k] of counters.entries()) if (k.handshake) c.set(k.handshakeTimeouts, { listener: name });
   });
+  metrics.counter("fulcrum_listener_refused_connections_total", "Client connections closed at accept, without a byte, because the listener was at its max_connections", ["listener"], (c) => {
+    for (const [name, k] of counters.entries()) if (k.connections) c.set(k.refusedConnections, { listener: name });
+  });
   metrics.counter("fulcrum_listener_upstream_resets_total", "tcp and tls_passthrough connections the backend reset, passed on to the client as a reset", ["listener"], (c) => {
     for (const [name, k] of counters.entries()) if (k.l4) c.set(k.upstreamResets, { listener: name });
   });
@@ -79,13 +88,13 @@ export function registerDataPlaneMetrics(metrics: Registry, pools: PoolRegistry,
 /** Per udp listener: flows, flow table churn, and the stateless path a flood of new clients takes. */
 function registerUdpMetrics(metrics: Registry, listeners: ListenerSet): void {
   const udp: [string, string, (s: UdpStatus) => number][] = [
-    ["fulcrum_udp_flows_evicted_total", "Idle UDP flows evicted from a full flow table to make room for a new client", (s) => s.flows_evicted],
-    ["fulcrum_udp_flows_expired_total", "UDP flows closed after their idle timeout", (s) => s.flows_expired],
-    ["fulcrum_udp_datagrams_dropped_total", "Client datagrams dropped (no backend, or an upstream socket's connect queue full)", (s) => s.datagrams_dropped],
-    ["fulcrum_udp_stateless_datagrams_total", "Client datagrams forwarded without a flow because the flow table was full of live flows", (s) => s.stateless_datagrams],
-    ["fulcrum_udp_stateless_replies_dropped_total", "Backend datagrams dropped on a shared stateless socket (no flow to return them to)", (s) => s.stateless_replies_dropped],
+    ["fulcrum_listener_udp_flows_evicted_total", "Idle UDP flows evicted from a full flow table to make room for a new client", (s) => s.flows_evicted],
+    ["fulcrum_listener_udp_flows_expired_total", "UDP flows closed after their idle timeout", (s) => s.flows_expired],
+    ["fulcrum_listener_udp_datagrams_dropped_total", "Client datagrams dropped (no backend, or an upstream socket's connect queue full)", (s) => s.datagrams_dropped],
+    ["fulcrum_listener_udp_stateless_datagrams_total", "Client datagrams forwarded without a flow because the flow table was full of live flows", (s) => s.stateless_datagrams],
+    ["fulcrum_listener_udp_stateless_replies_dropped_total", "Backend datagrams dropped on a shared stateless socket (no flow to return them to)", (s) => s.stateless_replies_dropped],
   ];
-  metrics.gauge("fulcrum_udp_flows", "Live UDP flows per listener", ["listener"], (g) => {
+  metrics.gauge("fulcrum_listener_udp_flows", "Live UDP flows per udp listener", ["listener"], (g) => {
     for (const l of listeners.states()) if (l.udp) g.set(l.udp.flows, { listener: l.name });
   });
   for (const [name, help, value] of udp) {
@@ -95,40 +104,11 @@ function registerUdpMetrics(metrics: Registry, listeners: ListenerSet): void {
   }
 }
 
-/** Requests by status class, active requests, bytes, retries and errors, per listener, route and pool. */
-function registerL7Metrics(metrics: Registry, l7: L7Stats): void {
-  const scopes: [string, StatsBook][] = [["listener", l7.listeners], ["route", l7.routes], ["pool", l7.pools]];
-  metrics.counter("fulcrum_http_requests_total", "HTTP requests by scope and status class", ["scope", "name", "class"], (c) => {
-    for (const [scope, book] of scopes) {
-      for (const [name, s] of book.entries()) s.byClass.forEach((v, i) => v > 0 && c.set(v, { scope, name, class: STATUS_CLASSES[i]! }));
-    }
-  });
-  metrics.gauge("fulcrum_http_active_requests", "HTTP requests in flight by scope", ["scope", "name"], (g) => {
-    for (const [scope, book] of scopes) for (const [name, s] of book.entries()) g.set(s.active, { scope, name });
-  });
-  metrics.counter("fulcrum_http_bytes_total", "HTTP body bytes by scope and direction", ["scope", "name", "direction"], (c) => {
-    for (const [scope, book] of scopes) {
-      for (const [name, s] of book.entries()) {
-        c.set(s.bytesIn, { scope, name, direction: "in" });
-        c.set(s.bytesOut, { scope, name, direction: "out" });
-      }
-    }
-  });
-  metrics.counter("fulcrum_http_retries_total", "Retried attempts by scope", ["scope", "name"], (c) => {
-    for (const [scope, book] of scopes) for (const [name, s] of book.entries()) c.set(s.retries, { scope, name });
-  });
-  metrics.counter("fulcrum_http_errors_total", "Requests that ended with an x-fulcrum-error, by code", ["scope", "name", "code"], (c) => {
-    for (const [scope, book] of scopes) {
-      for (const [name, s] of book.entries()) for (const [code, v] of s.errors) c.set(v, { scope, name, code });
-    }
-  });
-}
-
 type EachBackend = (fn: (labels: { pool: string; backend: string }, s: BackendStats) => void) => void;
 
 /**
- * Per backend, the fulcrum_http_* set of listeners, routes and pools (labels pool + backend):
- * L7 attempts by how they ended, bytes (L7 and L4), retries that reached it, errors by code.
+ * Per backend, the HTTP set the other levels have (labels pool + backend): L7 attempts by how they
+ * ended, retries that reached it, errors by code; and bytes, which count L4 connections too.
  */
 function registerBackendTrafficMetrics(metrics: Registry, each: EachBackend): void {
   metrics.counter("fulcrum_backend_http_requests_total", "HTTP attempts sent to each backend, by status class of how each ended (its answer, or the 502/504 its failure maps to)", ["pool", "backend", "class"], (c) =>
@@ -138,9 +118,9 @@ function registerBackendTrafficMetrics(metrics: Registry, each: EachBackend): vo
       c.set(s.bytesIn, { ...l, direction: "in" });
       c.set(s.bytesOut, { ...l, direction: "out" });
     }));
-  metrics.counter("fulcrum_backend_retries_total", "HTTP attempts that reached each backend as a retry", ["pool", "backend"], (c) =>
+  metrics.counter("fulcrum_backend_http_retries_total", "HTTP attempts that reached each backend as a retry", ["pool", "backend"], (c) =>
     each((l, s) => c.set(s.retries, l)));
-  metrics.counter("fulcrum_backend_errors_total", "HTTP attempts to each backend that ended with an error, by code", ["pool", "backend", "code"], (c) =>
+  metrics.counter("fulcrum_backend_http_errors_total", "HTTP attempts to each backend that ended with an error, by code", ["pool", "backend", "code"], (c) =>
     each((l, s) => {
       for (const [code, v] of s.errors) c.set(v, { ...l, code });
     }));

@@ -5,6 +5,7 @@
  */
 import type { TrafficCounters } from "../../status.ts";
 import { LatencyCounts } from "./latency.ts";
+import { newCompressStats, type CompressStats } from "./compress-stats.ts";
 
 export class TrafficStats {
   /** Requests by status class: [no response, 1xx, 2xx, 3xx, 4xx, 5xx]. */
@@ -63,10 +64,12 @@ export interface L7Stats {
   readonly listeners: StatsBook;
   readonly routes: StatsBook;
   readonly pools: StatsBook;
+  /** Response compression, by listener and route. */
+  readonly compress: CompressStats;
 }
 
 export function newL7Stats(): L7Stats {
-  return { listeners: new StatsBook(), routes: new StatsBook(), pools: new StatsBook() };
+  return { listeners: new StatsBook(), routes: new StatsBook(), pools: new StatsBook(), compress: newCompressStats() };
 }
 
 /** One TrafficStats as /v1/status shows it (the admin API's shape); zero counts are left out. */

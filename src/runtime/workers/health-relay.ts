@@ -4,12 +4,14 @@
  * reconciled with each snapshot just before the snapshot is posted, so every verdict it reports
  * afterwards reaches a worker after the config it is about (RelayedHealth mirrors the same
  * reconcile). /v1/status reads `health()`: a verdict shows there only once every worker has it.
+ * In a cluster (`shared`) this node's verdicts are its votes and the workers get the cluster's
+ * verdict, as a data plane of one thread builds from it.
  */
 import type { Snapshot } from "../../config/index.ts";
 import { createHealthChecker, type ActiveHealthChecker } from "../../health/index.ts";
 import { rateLimitedLog, type EventLog } from "../../obs/index.ts";
 import type { BackendHealth } from "../../status.ts";
-import { checkSpecOf, probedBackends } from "../pools/pool-registry.ts";
+import { checkSpecOf, probedBackends, type SharedHealth } from "../pools/pool-registry.ts";
 import type { FlipRecord, ToWorker } from "./protocol.ts";
 
 export interface HealthRelayOptions {
@@ -18,6 +20,8 @@ export interface HealthRelayOptions {
   log: EventLog;
   /** Probes in the health Worker (default) or on this thread. */
   offThread?: boolean;
+  /** In a cluster: where this node's verdicts go (votes), and the verdicts the workers build from. */
+  shared?: SharedHealth;
 }
 
 export class HealthRelay {
@@ -32,8 +36,11 @@ export class HealthRelay {
   /** Verdicts some worker has not applied yet: "pool\0backend" → what status still shows, and the batch that changed it last. */
   readonly #unacked = new Map<string, { shown: boolean | undefined; seq: number }>();
   readonly #log: EventLog;
-  /** Flips per pool, by the state entered (fulcrum_health_transitions_total: counted once per node). */
+  /** Flips per pool, by the state entered (fulcrum_pool_health_transitions_total: counted once per node). */
   readonly transitions = new Map<string, { healthy: number; unhealthy: number }>();
+  /** The backends each pool checks, as last told to `shared`. */
+  readonly #probed = new Map<string, readonly string[]>();
+  readonly #unshare: () => void;
 
   constructor(private readonly opts: HealthRelayOptions) {
     this.#log = rateLimitedLog(opts.log, 20, "health events");
@@ -42,6 +49,7 @@ export class HealthRelay {
       (pool, backend) => this.#onPass(pool, backend),
       { offThread: opts.offThread ?? process.env.FULCRUM_HEALTH_WORKER !== "0", onFallback: (why) => opts.log(`health: checks run on the control thread (${why})`, "warn") },
     );
+    this.#unshare = opts.shared?.subscribe((pools) => pools.forEach((p) => this.#relayVerdicts(p))) ?? (() => {});
   }
 
   /** The last health batch posted (workers acknowledge up to it). */
@@ -60,6 +68,7 @@ export class HealthRelay {
       if (snap.pools[name] || !this.#set.has(name)) continue;
       this.#set.delete(name);
       this.#checker.removePool(name);
+      this.#share(name, []);
     }
     for (const p of changed ? [...changed].map((n) => snap.pools[n]).filter((x) => x !== undefined) : Object.values(snap.pools)) {
       const spec = checkSpecOf(p);
@@ -68,7 +77,34 @@ export class HealthRelay {
       if (this.#set.get(p.name) === key) continue;
       this.#set.set(p.name, key);
       this.#checker.setPool(p.name, spec, probed);
+      this.#share(p.name, spec ? probed : []);
+      this.#relayVerdicts(p.name);
     }
+  }
+
+  /** The verdict the workers build from: the cluster's when it has one, else this node's check. */
+  verdict(pool: string, backend: string): boolean | undefined {
+    return this.opts.shared?.verdict(pool, backend) ?? this.#checker.healthy(pool, backend);
+  }
+
+  /** Tells `shared` this node's verdict on each backend it now checks in `pool`, and which it stopped checking. */
+  #share(pool: string, probed: readonly string[]): void {
+    const shared = this.opts.shared;
+    if (!shared) return;
+    const now = new Set(probed);
+    for (const a of this.#probed.get(pool) ?? []) if (!now.has(a)) shared.local(pool, a, undefined);
+    for (const a of probed) shared.local(pool, a, this.#checker.healthy(pool, a));
+    this.#probed.set(pool, probed);
+  }
+
+  /** In a cluster: every checked backend of `pool` at its verdict (a worker ignores what it already has). */
+  #relayVerdicts(pool: string): void {
+    if (!this.opts.shared) return;
+    for (const b of this.#probed.get(pool) ?? []) {
+      const h = this.verdict(pool, b);
+      if (h !== undefined) this.#flips.push([pool, b, h, undefined]);
+    }
+    this.#queue();
   }
 
   /** Every checked backend's verdict now (for a worker that starts with nothing). */
@@ -76,7 +112,7 @@ export class HealthRelay {
     const out: FlipRecord[] = [];
     for (const p of Object.values(this.#snap?.pools ?? {})) {
       for (const b of probedBackends(p)) {
-        const h = this.#checker.healthy(p.name, b);
+        const h = this.verdict(p.name, b);
         if (h !== undefined) out.push([p.name, b, h, undefined]);
       }
     }
@@ -86,6 +122,7 @@ export class HealthRelay {
   /** The verdict /v1/status shows: the last one every worker has applied. */
   health(pool: string, backend: string): BackendHealth {
     const pending = this.#unacked.get(`${pool}\u0000${backend}`);
+    // This node's own check (in a cluster, its vote: the admin API shows the cluster's beside it).
     const h = pending ? pending.shown : this.#checker.healthy(pool, backend);
     return h === undefined ? "unknown" : h ? "healthy" : "unhealthy";
   }
@@ -96,6 +133,7 @@ export class HealthRelay {
   }
 
   stop(): void {
+    this.#unshare();
     this.#checker.stop();
   }
 
@@ -105,6 +143,11 @@ export class HealthRelay {
     let t = this.transitions.get(pool);
     if (!t) this.transitions.set(pool, (t = { healthy: 0, unhealthy: 0 }));
     t[healthy ? "healthy" : "unhealthy"]++;
+    if (this.opts.shared) {
+      // A vote: the cluster's verdict (ClusterHealth tells its subscribers) is what workers get.
+      this.opts.shared.local(pool, backend, healthy, reason);
+      return this.#relayVerdicts(pool);
+    }
     const key = `${pool}\u0000${backend}`;
     // What status showed before this flip, kept until every worker has it.
     const had = this.#unacked.get(key);

@@ -20,6 +20,8 @@ import { historySources } from "../stats/history-sources.ts";
 import { trafficView } from "../stats/traffic-stats.ts";
 import { BUCKET_WIDTH } from "../l7/shared-rate-limiter.ts";
 import { HealthRelay } from "./health-relay.ts";
+import { PoolTables } from "./pool-table.ts";
+import type { SharedHealth } from "../pools/pool-registry.ts";
 import { NodeStats } from "./node-stats.ts";
 import { WorkerSet } from "./worker-set.ts";
 import { closeFd } from "../handover/fds.ts";
@@ -46,6 +48,8 @@ export interface WorkerPlaneOptions {
   startTimeoutMs?: number;
   /** The sockets of the node this one upgrades, taken over instead of bound. */
   handoff?: Handoff;
+  /** In a cluster: the health verdicts the workers build from (this node's checks are votes). */
+  sharedHealth?: SharedHealth;
 }
 
 /** What startNode gets: a data plane, plus what only a node of workers has. */
@@ -97,7 +101,7 @@ export async function startWorkerPlane(o: WorkerPlaneOptions): Promise<WorkerPla
     },
     onDeath: (h) => stats?.retire(h),
   });
-  const relay = new HealthRelay({ broadcast: (m) => set.broadcast(m), log: o.log });
+  const relay = new HealthRelay({ broadcast: (m) => set.broadcast(m), log: o.log, ...(o.sharedHealth ? { shared: o.sharedHealth } : {}) });
   set.relay = relay;
   for (const l of o.handoff?.listeners ?? []) {
     const configured = o.holder.current()?.listeners.find((x) => x.name === l.name);
@@ -198,14 +202,18 @@ function view(
   tick.unref?.();
   registerWorkerMetrics(o.metrics, set, stats);
   // Checks run once per node: their flips are counted here, not once per worker.
-  o.metrics.counter("fulcrum_health_transitions_total", "Backends turned healthy or unhealthy by active checks, per pool", ["pool", "to"], (c) => {
-    for (const [pool, t] of relay.transitions) {
+  o.metrics.counter("fulcrum_pool_health_transitions_total", "Backends turned healthy or unhealthy by active checks, per pool", ["pool", "to"], (c) => {
+    // Every pool served, as a data plane of one thread counts them (0 until a flip).
+    for (const pool of Object.keys(applied.current()?.pools ?? {})) {
+      const t = relay.transitions.get(pool) ?? { healthy: 0, unhealthy: 0 };
       c.set(t.healthy, { pool, to: "healthy" });
       c.set(t.unhealthy, { pool, to: "unhealthy" });
     }
   });
+  const tables = new PoolTables((pool, backend) => relay.verdict(pool, backend));
   const runtime: RuntimeView = {
     backendHealth: (pool, address) => relay.health(pool, address),
+    poolTable: (name) => tables.of(applied.current()?.pools[name]),
     backendStats: (pool, address) => stats.backendView(pool, address),
     traffic: (scope, name) => trafficView(stats.traffic(scope, name)),
     listeners: () => stats.listeners(),
@@ -247,10 +255,13 @@ function view(
   };
 }
 
-/** The addresses the workers hold: the listeners of the revision they serve that none failed to bind (port 0 ones never need a check). */
+/** The addresses the workers hold: the listeners of the revision they serve that none failed to bind (a port-0 one at the port they got). */
 function held(snap: Snapshot | undefined, set: WorkerSet): { address: string; bound: boolean }[] {
   const failed = new Set(set.live().flatMap((h) => Object.keys(h.errors)));
-  return (snap?.listeners ?? []).map((l) => ({ address: `${l.host.includes(":") ? `[${l.host}]` : l.host}:${l.port}`, bound: !failed.has(l.name) }));
+  return (snap?.listeners ?? []).map((l) => {
+    const port = l.port === 0 ? (set.pinnedPort(l.name) ?? 0) : l.port;
+    return { address: `${l.host.includes(":") ? `[${l.host}]` : l.host}:${port}`, bound: !failed.has(l.name) };
+  });
 }
 
 /** Per-worker series (fulcrum_worker_*) and the workers' merged families, on the node's registry. */

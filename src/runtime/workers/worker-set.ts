@@ -142,6 +142,11 @@ export class WorkerSet {
   }
 
   /** Seeds the port of port-0 listeners taken over from an upgraded node (every worker binds it). */
+  /** The port the workers bound for port-0 listener `name`, once one of them has. */
+  pinnedPort(name: string): number | undefined {
+    return this.#pins.get(name)?.port;
+  }
+
   pin(name: string, address: string, port: number): void {
     this.#pins.set(name, { address, port });
     this.#addresses.set(name, address);

@@ -49,6 +49,7 @@ test("the node config it writes validates, with the limits raised", async () => 
   const file = join(dir, "scale.yaml");
   const yaml = scaleFulcrumYaml("tcp", 1, backendHosts(8).map((h) => `${h}:80`), 101_000);
   expect(yaml).toContain("max_connections: 101000");
+  expect(scaleFulcrumYaml("http", 1, ["127.1.0.1:80"], 101_000)).toContain("max_connections: 101000");
   writeFileSync(file, yaml);
   const r = await runFulcrum(["validate", file]);
   expect(r.stderr).toBe("");

@@ -47,12 +47,12 @@ export function scaleNginx(dir: string, hosts: readonly string[], port: number, 
 
 /**
  * One listener (`protocol` tcp or http) on 127.0.0.1:`port` with an hour's idle timeout, in front
- * of a round_robin pool of the backends; `limit` is what the node must hold: the tcp listener's
- * max_connections (default 65,536) and the pool's circuit breaker (default 1,024 upstream
+ * of a round_robin pool of the backends; `limit` is what the node must hold: the listener's
+ * max_connections (default 65,536, tcp and http alike) and the pool's circuit breaker (default 1,024 upstream
  * connections) are raised to it, the two node-side limits that stop 100,000 connections.
  */
 export function scaleFulcrumYaml(protocol: "tcp" | "http", port: number, backends: readonly string[], limit: number): string {
-  const max = protocol === "tcp" ? `, max_connections: ${limit}` : "";
+  const max = `, max_connections: ${limit}`;
   return [
     "listeners:",
     `  - { name: scale, protocol: ${protocol}, address: "127.0.0.1:${port}", pool: app, idle_timeout_ms: 3600000${max} }`,

@@ -28,6 +28,7 @@ export function revisionEntry(e) {
     at: e.at,
     source: e.source ?? guessSource(who),
     who,
+    node: e.node,
     diff: lines,
     more: more && !Array.isArray(e.diff) ? Number(more[1]) : 0,
   };

@@ -27,6 +27,7 @@ const state = {
   tablesRevision: undefined,
   revisions: undefined,
   revisionsAt: undefined,
+  cluster: undefined,
   onAction: (pool, address, action) =>
     backendAction(pool, address, action, () => askToken(true)).then((applied) => applied && refreshNow()),
 };
@@ -43,7 +44,8 @@ function render() {
   const root = document.getElementById(`view-${view}`);
   VIEWS[view](root, state);
   const s = state.status;
-  document.getElementById("node-info").textContent = `revision ${s.revision ?? "–"} · ${s.ready ? "ready" : "not ready"}`;
+  const node = s.cluster ? `node ${s.cluster.node}${s.cluster.etcd === "connected" ? "" : " (etcd unreachable)"} · ` : "";
+  document.getElementById("node-info").textContent = `${node}revision ${s.revision ?? "–"} · ${s.ready ? "ready" : "not ready"}`;
 }
 
 function route() {
@@ -73,6 +75,8 @@ async function readConfigBound(revision) {
     state.revisions = list((await api("v1/revisions?limit=50")).body, "revisions");
     state.revisionsAt = revision;
   }
+  // Other nodes' revisions and lag move without this node's: read them every refresh.
+  if (view === "changes" && state.status.cluster) state.cluster = (await api("v1/cluster")).body;
 }
 
 async function refresh() {

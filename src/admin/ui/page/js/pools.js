@@ -1,9 +1,11 @@
 // Pools: each pool with its backends: state, health, outlier ejections, connections, req/s, errors
 // and latency, per-backend charts, and for hashing pools the table's share per backend with its
-// digest. The drain / disable / enable buttons open a confirmation (actions.js).
+// digest; on a cluster node, each backend's verdict with the votes of every node behind it. The
+// drain / disable / enable buttons open a confirmation (actions.js).
 
 import { isDown, statusBackends } from "./adapt.js";
 import { Chart, plain } from "./chart.js";
+import { votesView } from "./cluster.js";
 import { fill, h, keyed, refill, stat } from "./dom.js";
 import { count, ms, rate } from "./format.js";
 import { shareBar, shareOf } from "./table-share.js";
@@ -41,8 +43,9 @@ function updateRow(tr, pool, b, i, cols, history, share, onAction) {
   c[0].firstChild.style.background = `var(${colorOf(i)})`;
   refill(c[1], String(b.weight ?? 1));
   refill(c[2], h("span", { class: `pill ${b.state}` }, b.state));
-  refill(c[3], h("span", { class: `pill ${b.health ?? "unknown"}` }, b.health ?? "unknown"),
-    b.ejected ? [" ", h("span", { class: "pill ejected", title: "ejected by outlier detection" }, "ejected")] : null);
+  refill(c[3], h("span", { class: `pill ${b.health ?? "unknown"}`, "data-verdict": b.votes ? b.health : undefined }, b.health ?? "unknown"),
+    b.ejected ? [" ", h("span", { class: "pill ejected", title: "ejected by outlier detection (this node's traffic only)" }, "ejected")] : null,
+    votesView(b));
   refill(c[4], count(b.ejections_total ?? 0));
   refill(c[5], count(b.active_requests ?? 0));
   refill(c[6], rate(history.recent(cols, "rps")));
@@ -101,7 +104,7 @@ function updateCharts(el, p, history) {
 }
 
 function updatePool(el, p, ctx) {
-  const { history, config, tables, onAction } = ctx;
+  const { history, config, tables, onAction, status } = ctx;
   const doc = config?.pools?.find((x) => x.name === p.name);
   const backends = statusBackends(p);
   const up = backends.filter((b) => !isDown(b) && b.state !== "disabled").length;
@@ -112,6 +115,8 @@ function updatePool(el, p, ctx) {
     h("h3", {}, p.name), h("span", { class: "tag" }, p.algorithm ?? doc?.algorithm ?? ""),
     doc?.hash_on ? h("span", { class: "tag" }, `hash on ${doc.hash_on}`) : null,
     h("span", { class: "muted small" }, hc ? `${hc.type ?? "tcp"} check every ${ms(hc.interval_ms ?? 2000)}` : "no active health check"),
+    hc && status.cluster ? h("span", { class: "tag", title: "a backend is down when this many of the nodes checking it vote down" },
+      `cluster verdict: ${hc.cluster_quorum ?? "majority"}`) : null,
     h("span", { class: "stats" },
       stat("up", `${up}/${backends.length}`), stat("req/s", rate(sent)),
       stat("ejections", count(backends.reduce((n, b) => n + (b.ejections_total ?? 0), 0)))));
