@@ -46,6 +46,12 @@ export const CODES = {
   URI_TOO_LONG: 414,
   CLIENT_CLOSED: 499,
   RATE_LIMITED: 429,
+  /** a client address an access list refuses (listener or route) */
+  ACCESS_DENIED: 403,
+  /** mTLS, optional mode: the client presented a certificate that does not verify */
+  CLIENT_CERT_INVALID: 403,
+  /** a client over its listener's max_connections_per_client */
+  TOO_MANY_CONNECTIONS: 429,
   UPSTREAM_CONNECT_FAILED: 502,
   UPSTREAM_RESET: 502,
   UPSTREAM_PROTOCOL: 502,

@@ -49,6 +49,13 @@ export interface ListenerState {
   handshake_timeouts?: number;
   /** tcp and tls_passthrough: connections the backend reset, passed on to the client as a reset */
   upstream_resets?: number;
+  /** with `access`: connections (udp: datagrams; http(s): requests) its access list refused */
+  access_denied?: number;
+  /** with max_connections_per_client: connections refused over it, and let through uncounted (table full) */
+  client_limit_refused?: number;
+  client_limit_untracked?: number;
+  /** https with client_auth: client certificates refused (missing, expired, untrusted, invalid) */
+  client_cert_refused?: number;
 }
 
 /** The kinds of series the stats history keeps. */

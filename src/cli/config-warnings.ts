@@ -54,6 +54,7 @@ function covers(a: Match, b: Match): boolean {
   }
   if (a.methods !== undefined && (b.methods === undefined || !b.methods.every((m) => a.methods!.includes(m)))) return false;
   if (!subset(a.headers, b.headers, (k) => k.toLowerCase())) return false;
+  if (a.client_cert !== undefined && JSON.stringify(a.client_cert) !== JSON.stringify(b.client_cert)) return false;
   return subset(a.query, b.query, (k) => k);
 }
 

@@ -4,7 +4,7 @@
  */
 import { X509Certificate, createPrivateKey } from "node:crypto";
 import type { Problem } from "./problems.ts";
-import type { Certificate } from "./schema.ts";
+import type { Certificate, ConfigDoc } from "./schema.ts";
 
 /**
  * Appends the problems of certificate `c` at `at` ("certificates[0]"). With `requireKey`, a
@@ -45,4 +45,21 @@ export function checkCaBundle(pem: string, at: string, out: Problem[]): void {
       out.push({ path: at, message: `certificate ${k + 1} of the bundle does not parse (${(e as Error).message})` });
     }
   });
+}
+
+/**
+ * Names of the certificates used only as a CA bundle (some listener's client_auth.ca, and no
+ * listener's tls.certificates): those need no key_pem. Keeping a CA's private key off the load
+ * balancer is the point: only its certificate is needed to verify clients.
+ */
+export function caOnlyCertificates(doc: Pick<ConfigDoc, "listeners">): Set<string> {
+  const cas = new Set<string>();
+  const served = new Set<string>();
+  for (const l of doc.listeners) {
+    if (!l) continue;
+    if (l.client_auth?.ca !== undefined) cas.add(l.client_auth.ca);
+    for (const c of l.tls?.certificates ?? []) served.add(c);
+  }
+  for (const c of served) cas.delete(c);
+  return cas;
 }

@@ -1,6 +1,6 @@
 /** Compiles one validated listener and its routes against the already compiled pools. */
 import { DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_HEADER_TIMEOUT_MS, DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_MAX_BODY_BYTES } from "./defaults.ts";
-import { CidrList, compileHostPattern, HostTable, parseCidr, parseHostPort } from "../net/index.ts";
+import { AccessList, CidrList, compileHostPattern, HostTable, parseCidr, parseHostPort } from "../net/index.ts";
 import { throwIfAny } from "./problems.ts";
 import { compileRouteRegex, type RouteRegex } from "./route-regex.ts";
 import { listenerTracing, routeTracing } from "./compile-tracing.ts";
@@ -11,6 +11,7 @@ import type {
   HeaderPair,
   SnapshotAccessLog,
   SnapshotCertificate,
+  SnapshotClientCertMatch,
   SnapshotCompress,
   SnapshotHeaderOps,
   SnapshotListener,
@@ -30,6 +31,8 @@ const DEFAULT_UDP_IDLE_TIMEOUT_MS = 30_000;
 export interface Resolved {
   pools: Readonly<Record<string, SnapshotPool>>;
   certificates: Readonly<Record<string, SnapshotCertificate>>;
+  /** Every certificate's cert_pem, key or not (client_auth.ca names one as a CA bundle). */
+  certPems: Readonly<Record<string, string>>;
 }
 
 /** Resolves a reference or throws CONFIG_INVALID at `path` (only reachable with an unvalidated doc). */
@@ -83,6 +86,12 @@ export function compileListener(l: Listener, at: string, r: Resolved): SnapshotL
       maxFlows: l.udp?.max_flows ?? l.max_connections ?? DEFAULT_UDP_MAX_FLOWS,
       minIdleMs: l.udp?.min_idle_ms ?? DEFAULT_UDP_MIN_IDLE_MS,
     } } : {}),
+    ...(l.access ? { access: accessList(l.access, `${at}.access`) } : {}),
+    ...(l.max_connections_per_client !== undefined ? { maxConnectionsPerClient: l.max_connections_per_client } : {}),
+    ...(l.client_auth ? { clientAuth: {
+      caPem: l.client_auth.ca_pem ?? lookup(r.certPems, l.client_auth.ca!, "certificate", `${at}.client_auth.ca`),
+      mode: l.client_auth.mode,
+    } } : {}),
     ...(tracing ? { tracing } : {}),
     ...(compress ? { compress } : {}),
   };
@@ -114,6 +123,7 @@ function compileRoute(
       ...(m.methods !== undefined ? { methods: m.methods } : {}),
       headers: pairs(m.headers, true),
       query: pairs(m.query, false),
+      ...(m.client_cert ? { clientCert: clientCertMatch(m.client_cert) } : {}),
     },
     ...(pool ? { pool } : {}),
     ...(route.redirect ? { redirect: route.redirect } : {}),
@@ -132,9 +142,27 @@ function compileRoute(
     ...(route.rate_limit ? { rateLimit: rateLimit(route.rate_limit) } : {}),
     ...(route.request_headers ? { requestHeaders: headerOps(route.request_headers) } : {}),
     ...(route.response_headers ? { responseHeaders: headerOps(route.response_headers) } : {}),
+    ...(route.access ? { access: accessList(route.access, `${at}.access`) } : {}),
     ...(tracing ? { tracing } : {}),
     ...(compress ? { compress } : {}),
   };
+}
+
+function clientCertMatch(m: NonNullable<NonNullable<Route["match"]>["client_cert"]>): SnapshotClientCertMatch {
+  const san = m.san?.map((text) => {
+    const prefix = text.endsWith("*");
+    const value = prefix ? text.slice(0, -1) : text;
+    return { value, lower: value.toLowerCase(), prefix };
+  });
+  return {
+    ...(san ? { san } : {}),
+    ...(m.subject !== undefined ? { subject: m.subject } : {}),
+  };
+}
+
+function accessList(a: { allow?: string[]; deny?: string[] }, at: string): AccessList {
+  if (a.allow) cidrs(a.allow, `${at}.allow`);
+  return new AccessList(a.allow, cidrs(a.deny ?? [], `${at}.deny`).texts);
 }
 
 function rateLimit(r: { rps: number; burst?: number }): { rps: number; burst: number } {

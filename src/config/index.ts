@@ -19,7 +19,7 @@ export * from "./defaults.ts";
 export { ACCESS_LOG_FIELDS, ACCESS_LOG_FORMATS, DEFAULT_ACCESS_LOG_FIELDS } from "./schema-access-log.ts";
 export { validateConfig } from "./validate.ts";
 export { formatPath, throwIfAny, type Problem } from "./problems.ts";
-export { checkCertificate } from "./certificates.ts";
+export { caOnlyCertificates, checkCertificate } from "./certificates.ts";
 export { canonicalJson, sameDoc } from "./canonical.ts";
 export { parseConfigText } from "./parse-text.ts";
 export { compileSnapshot } from "./compile.ts";

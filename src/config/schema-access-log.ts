@@ -10,7 +10,7 @@ import { z } from "zod";
 export const ACCESS_LOG_FIELDS = [
   "time", "request_id", "trace_id", "listener", "client", "method", "host", "target", "path", "protocol", "status",
   "bytes_in", "bytes_out", "duration_ms", "route", "pool", "backend", "upstream_status", "upstream_ms",
-  "attempts", "retries", "error", "user_agent", "referer",
+  "attempts", "retries", "error", "user_agent", "referer", "client_cert_subject", "client_cert_san", "client_cert_sha256",
 ] as const;
 
 export type AccessLogField = (typeof ACCESS_LOG_FIELDS)[number];

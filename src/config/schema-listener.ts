@@ -13,6 +13,7 @@ import {
   UpgradeProtocolSchema,
 } from "./schema-common.ts";
 import { compileRouteRegex } from "./route-regex.ts";
+import { AccessSchema, ClientAuthSchema, ClientCertMatchSchema } from "./schema-access.ts";
 import { AccessLogSchema } from "./schema-access-log.ts";
 import { ListenerTracingSchema, RouteTracingSchema } from "./schema-tracing.ts";
 import { CompressSchema } from "./schema-compress.ts";
@@ -38,6 +39,8 @@ export const RouteMatchSchema = z.strictObject({
   methods: z.array(MethodSchema).min(1).optional(),
   headers: HeaderMapSchema.optional(),
   query: z.record(z.string().min(1), z.string()).optional(),
+  /** https listeners with client_auth: the request's verified client certificate (schema-access.ts). */
+  client_cert: ClientCertMatchSchema.optional(),
 });
 
 /** Answer with a redirect instead of proxying; unset parts keep the request's own. */
@@ -86,6 +89,8 @@ export const RouteSchema = z.strictObject({
   response_headers: HeaderOpsSchema.optional(),
   /** Upgrade protocols forwarded to the backend (default [websocket]; [] = none). */
   upgrade: z.array(UpgradeProtocolSchema).optional(),
+  /** Client addresses served (else 403 ACCESS_DENIED), checked once the route matched. */
+  access: AccessSchema.optional(),
   /** W3C Trace Context: this route's sample rate for new traces (overrides the listener's). */
   tracing: RouteTracingSchema.optional(),
   /** Response compression: the listener's `compress` with these fields over it ({ enabled: false } = off). */
@@ -142,6 +147,12 @@ export const ListenerSchema = z.strictObject({
    */
   h2c: z.union([z.boolean(), z.literal("only")]).optional(),
   udp: UdpListenerSchema.optional(),
+  /** Client addresses that may connect: L4 closes the others at accept (udp: drops), http(s) answers 403. */
+  access: AccessSchema.optional(),
+  /** Open connections (udp: flows) per client address; past it L4 closes at once, http(s) answers 429. */
+  max_connections_per_client: PositiveInt.optional(),
+  /** https: client certificates (mTLS). */
+  client_auth: ClientAuthSchema.optional(),
   /** http(s): W3C Trace Context propagation, sampling and OTLP span export. */
   tracing: ListenerTracingSchema.optional(),
   /** http(s): compress responses (br, zstd, gzip) for clients that accept it; routes may override. */

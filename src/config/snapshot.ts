@@ -4,10 +4,10 @@
  * the lifetime; nothing in it changes after compile (deep-frozen), except selectors' private
  * counters. References are resolved to objects (a route's `pool` IS the SnapshotPool), defaults are
  * filled, hosts are lower-case, regexes and CIDR lists compiled. Data only, apart from `selector`,
- * `pathRegex`, the CIDR lists and the SNI table.
+ * `pathRegex`, the CIDR and access lists and the SNI table.
  */
 import type { HashOn, Selector } from "../balance/index.ts";
-import type { CidrList, HostPattern, HostTable } from "../net/index.ts";
+import type { AccessList, CidrList, HostPattern, HostTable } from "../net/index.ts";
 import type { RouteRegex } from "./route-regex.ts";
 import type { Algorithm } from "./schema-pool.ts";
 import type { AccessLogField, ACCESS_LOG_FORMATS } from "./schema-access-log.ts";
@@ -206,6 +206,33 @@ export interface SnapshotRouteMatch {
   readonly headers: readonly HeaderPair[];
   /** each query parameter present with exactly this value (names as written, case-sensitive) */
   readonly query: readonly { readonly name: string; readonly value: string }[];
+  /** a verified client certificate that carries these (https listeners with clientAuth) */
+  readonly clientCert?: SnapshotClientCertMatch;
+}
+
+/** What a verified client certificate must carry; absent parts are not checked. */
+export interface SnapshotClientCertMatch {
+  /** one of the certificate's SANs matches one of these */
+  readonly san?: readonly SnapshotSanPattern[];
+  /** the subject as RFC 4514 text (as x-forwarded-client-cert shows it) */
+  readonly subject?: string;
+}
+
+/** A SAN value as matched: DNS names compare without case (against `lower`), the other kinds exactly. */
+export interface SnapshotSanPattern {
+  /** as configured, without the trailing "*" of a prefix pattern */
+  readonly value: string;
+  readonly lower: string;
+  /** configured with a trailing "*": any SAN starting with `value` matches */
+  readonly prefix: boolean;
+}
+
+/** https: client certificates are asked for and verified against `caPem` (mTLS). */
+export interface SnapshotClientAuth {
+  /** the CA bundle (PEM): client_auth.ca_pem, or the cert_pem of the certificate client_auth.ca names */
+  readonly caPem: string;
+  /** require: no valid certificate, no handshake; optional: none is fine, an invalid one gets 403 */
+  readonly mode: "require" | "optional";
 }
 
 /** A route of an http(s) listener. Exactly one of `pool` and `redirect` is set. */
@@ -232,6 +259,8 @@ export interface SnapshotRoute {
   readonly rateLimit?: SnapshotRateLimit;
   readonly requestHeaders?: SnapshotHeaderOps;
   readonly responseHeaders?: SnapshotHeaderOps;
+  /** client addresses served (the X-Forwarded-For client behind a trusted proxy); else 403 */
+  readonly access?: AccessList;
   /** Trace context on this route: the listener's, with the route's sample_rate when it has one; absent = off. */
   readonly tracing?: SnapshotTracing;
   /** Response compression: the listener's, with the route's own fields over it; absent = off. */
@@ -294,6 +323,12 @@ export interface SnapshotListener {
   readonly h2c: boolean | "only";
   /** udp listeners only (always set for them): the flow table */
   readonly udp?: SnapshotUdp;
+  /** client addresses that may connect (the TCP peer, or a trusted PROXY header's source) */
+  readonly access?: AccessList;
+  /** most open connections (udp: flows) per client address; undefined = no limit */
+  readonly maxConnectionsPerClient?: number;
+  /** https only: client certificates (mTLS) */
+  readonly clientAuth?: SnapshotClientAuth;
   /** http(s): W3C Trace Context for requests no route matched (routes carry their own); absent = off. */
   readonly tracing?: SnapshotTracing;
   /** http(s): response compression for requests no route matched (routes carry their own); absent = off. */

@@ -3,6 +3,7 @@
  * protocol gets only the parts it uses, and two listeners do not bind the same address.
  */
 import { compileHostPattern, normalizePath, parseHostPort } from "../net/index.ts";
+import { checkCaBundle } from "./certificates.ts";
 import type { Problem } from "./problems.ts";
 import type { ConfigDoc, Listener, Route } from "./schema.ts";
 
@@ -43,6 +44,7 @@ export function checkListeners(doc: ConfigDoc, out: Problem[], known?: KnownName
     });
     checkSni(l, at, pools, out);
     checkUpstreamTls(l, at, l7Only, out);
+    checkClientAuth(l, at, certs, out);
     checkUnique(l.routes.map((r) => r.name), "route name", (k) => `${at}.routes[${k}].name`, out);
     l.routes.forEach((r, k) => checkRoute(r, l, `${at}.routes[${k}]`, pools, out));
   });
@@ -107,6 +109,18 @@ function checkSni(l: Listener, at: string, pools: Set<string>, out: Problem[]): 
   });
 }
 
+/** client_auth: https only, and its CA exists (a name) or parses (a PEM bundle). */
+function checkClientAuth(l: Listener, at: string, certs: Set<string>, out: Problem[]): void {
+  const ca = l.client_auth;
+  if (ca === undefined) return;
+  if (l.protocol !== "https") {
+    out.push({ path: `${at}.client_auth`, message: "only https listeners verify client certificates (tls_passthrough forwards the handshake untouched)" });
+    return;
+  }
+  if (ca.ca !== undefined && !certs.has(ca.ca)) out.push({ path: `${at}.client_auth.ca`, message: `certificate "${ca.ca}" does not exist` });
+  if (ca.ca_pem !== undefined) checkCaBundle(ca.ca_pem, `${at}.client_auth.ca_pem`, out);
+}
+
 function checkRoute(r: Route, l: Listener, at: string, pools: Set<string>, out: Problem[]): void {
   if (r.pool !== undefined && !pools.has(r.pool)) out.push({ path: `${at}.pool`, message: `pool "${r.pool}" does not exist` });
   if (r.pool !== undefined && r.redirect !== undefined)
@@ -129,6 +143,8 @@ function checkRoute(r: Route, l: Listener, at: string, pools: Set<string>, out: 
     if (typeof n !== "string") out.push({ path: `${at}.match.${key}`, message: `requests with this path are refused (${n.problem})` });
     else if (n !== p) out.push({ path: `${at}.match.${key}`, message: `requests are matched in normal form: write "${n}"` });
   }
+  if (m?.client_cert !== undefined && l.client_auth === undefined)
+    out.push({ path: `${at}.match.client_cert`, message: "needs client_auth on the listener: without it no client certificate is asked for" });
   if (r.rewrite?.path_prefix !== undefined && m?.path_prefix === undefined && m?.path === undefined)
     out.push({ path: `${at}.rewrite.path_prefix`, message: "rewrite.path_prefix replaces match.path_prefix (or match.path): add one" });
 }

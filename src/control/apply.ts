@@ -5,6 +5,7 @@
  * compile or cannot be served is never stored and the previous snapshot keeps serving.
  */
 import {
+  caOnlyCertificates,
   checkCertificate,
   compileSnapshot,
   diffConfig,
@@ -60,9 +61,11 @@ export function relabel(snapshot: Snapshot, revision: number): Snapshot {
 function withStoredKeys(doc: ConfigDoc, stored: ConfigDoc): ConfigDoc {
   const merged = mergeWriteOnly(doc, stored);
   const problems: Problem[] = [];
+  const caOnly = caOnlyCertificates(merged);
   merged.certificates.forEach((c, i) => {
     // A key sent with the document was checked by validateConfig; a kept key must fit a new cert.
-    if (doc.certificates[i]!.key_pem === undefined) checkCertificate(c, `certificates[${i}]`, true, problems);
+    // A certificate used only as a client_auth CA needs none.
+    if (doc.certificates[i]!.key_pem === undefined) checkCertificate(c, `certificates[${i}]`, !caOnly.has(c.name), problems);
   });
   throwIfAny(problems);
   return merged;

@@ -10,7 +10,7 @@ const NAMES: readonly [string, number][] = [
   ["keep-alive", H.KEEP_ALIVE], ["proxy-connection", H.PROXY_CONNECTION], ["te", H.TE], ["upgrade", H.UPGRADE],
   ["host", H.HOST], ["expect", H.EXPECT], ["x-forwarded-for", H.X_FORWARDED_FOR], ["x-forwarded-proto", H.X_FORWARDED_PROTO],
   ["x-forwarded-host", H.X_FORWARDED_HOST], ["x-request-id", H.X_REQUEST_ID], ["forwarded", H.FORWARDED], ["trailer", H.TRAILER],
-  ["cookie", H.COOKIE],
+  ["cookie", H.COOKIE], ["x-forwarded-client-cert", H.X_FORWARDED_CLIENT_CERT],
 ];
 
 /** Candidates by name length. */

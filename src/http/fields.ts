@@ -70,6 +70,7 @@ export function fieldId(buf: Buffer, s: number, len: number): number {
     case 17:
       if (equalsLower(buf, s, "transfer-encoding")) return H.TRANSFER_ENCODING;
       return equalsLower(buf, s, "x-forwarded-proto") ? H.X_FORWARDED_PROTO : H.OTHER;
+    case 23: return equalsLower(buf, s, "x-forwarded-client-cert") ? H.X_FORWARDED_CLIENT_CERT : H.OTHER;
     default: return H.OTHER;
   }
 }

@@ -28,6 +28,8 @@ export const H = {
    * several fields, which must be joined with "; " before they go to HTTP/1.1 (RFC 9113 §8.2.3).
    */
   COOKIE: 18,
+  /** Envoy's x-forwarded-client-cert: only Fulcrum (or a trusted proxy) may say who the client's certificate named. */
+  X_FORWARDED_CLIENT_CERT: 19,
 } as const;
 
 /** Stride of `HttpHead.fields`: nameStart, nameEnd, valueStart, valueEnd, id. */
@@ -74,6 +76,28 @@ export class HttpHead {
     this.fields = fields;
     this.count = count;
     this.fieldsStart = fieldsStart;
+  }
+
+  /**
+   * Makes this head a fresh one at buf[start, end): every field as the constructor leaves it. For a
+   * parser that reuses its heads (see MessageParser.reuseHeads).
+   */
+  protected reinit(buf: Buffer, start: number, end: number, fields: Int32Array, count: number, fieldsStart: number): void {
+    this.buf = buf;
+    this.start = start;
+    this.end = end;
+    this.fields = fields;
+    this.count = count;
+    this.fieldsStart = fieldsStart;
+    this.seen = 0;
+    this.versionMinor = 1;
+    this.bodyKind = BodyKind.None;
+    this.contentLength = -1;
+    this.lengthRewrite = false;
+    this.keepAlive = true;
+    this.upgrade = false;
+    this.connectionIsKeepAlive = false;
+    this.framed = true;
   }
 
   /** True when a field with id `id` (one of H) is present. */
@@ -150,6 +174,21 @@ export class RequestHead extends HttpHead {
    */
   protocol = "";
 
+  /** This head made a fresh one (as `new RequestHead(...)` would be) for the parser's next request. */
+  reuse(buf: Buffer, start: number, end: number, fields: Int32Array, count: number, fieldsStart: number): this {
+    this.reinit(buf, start, end, fields, count, fieldsStart);
+    this.method = "";
+    this.target = "";
+    this.pathStart = 0;
+    this.hostStart = -1;
+    this.hostEnd = -1;
+    this.hostValue = null;
+    this.isConnect = false;
+    this.expectContinue = false;
+    this.protocol = "";
+    return this;
+  }
+
   /** The host the request names, as at hostStart ("" when none), decoded on first use. */
   get host(): string {
     if (this.hostValue === null) this.hostValue = this.hostStart < 0 ? "" : this.buf.toString("latin1", this.hostStart, this.hostEnd);
@@ -160,6 +199,14 @@ export class RequestHead extends HttpHead {
 /** A response head (RFC 9112 §4). */
 export class ResponseHead extends HttpHead {
   status = 0;
+
+  /** This head made a fresh one (as `new ResponseHead(...)` would be) for the parser's next response. */
+  reuse(buf: Buffer, start: number, end: number, fields: Int32Array, count: number, fieldsStart: number): this {
+    this.reinit(buf, start, end, fields, count, fieldsStart);
+    this.status = 0;
+    return this;
+  }
+
   /** The reason phrase as received. */
   reason(): string {
     const lineEnd = this.fieldsStart - 2, s = this.start + 13;

@@ -6,6 +6,7 @@
  */
 import { CRLFCRLF } from "./chars.ts";
 import { ChunkedDecoder, type BodySink } from "./chunked.ts";
+import { HeadStore } from "./head-store.ts";
 import { BodyKind, FIELD_STRIDE, type HttpHead } from "./head.ts";
 import type { HttpLimits } from "./limits.ts";
 import { HttpParseError, badMessage } from "./parse-error.ts";
@@ -50,6 +51,18 @@ export abstract class MessageParser<H extends HttpHead> {
     const need = this.limits.maxHeaderCount * FIELD_STRIDE;
     if (sharedScratch.length < need) sharedScratch = new Int32Array(need);
     return sharedScratch;
+  }
+
+  /**
+   * Non-null once `reuseHeads()` was called: every head this parser reads is then one object (and
+   * one table of field offsets), made afresh for each message. For owners that are done with a
+   * head before the next one is parsed (a client connection runs one exchange at a time; an
+   * upstream connection serves one exchange at a time): no head is allocated per message.
+   */
+  protected heads: HeadStore | null = null;
+
+  reuseHeads(): void {
+    this.heads ??= new HeadStore();
   }
 
   /** Parses the complete head at buf[start, end); null = only empty lines. */

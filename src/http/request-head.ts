@@ -1,6 +1,7 @@
 /** Request head parsing (RFC 9112 §3): request line, fields, framing and Host, all strict. */
 import { sameAuthority, scanAuthority } from "../net/index.ts";
 import { CR, LF, SP, TARGET, TCHAR } from "./chars.ts";
+import { newRequestHead, type HeadStore } from "./head-store.ts";
 import { scanFields } from "./fields.ts";
 import { applyFraming } from "./framing.ts";
 import { FIELD_STRIDE, H, RequestHead, equalsLower } from "./head.ts";
@@ -9,10 +10,13 @@ import { HttpParseError, badMessage } from "./parse-error.ts";
 
 /**
  * Parses one complete request head at buf[start, end), from the request line through the empty
- * line's CRLF; the head keeps `buf` and offsets, nothing is copied. `scratch` holds at least maxHeaderCount * FIELD_STRIDE ints and is reused.
+ * line's CRLF; the head keeps `buf` and offsets, nothing is copied. `scratch` holds at least maxHeaderCount * FIELD_STRIDE ints and is reused;
+ * the head and its offsets are new, or `store`'s (valid until its next head).
  * Throws HttpParseError (400, 414 or 431) on anything the strict grammar does not allow.
  */
-export function parseRequestHead(buf: Buffer, start: number, end: number, scratch: Int32Array, limits: HttpLimits): RequestHead {
+export function parseRequestHead(
+  buf: Buffer, start: number, end: number, scratch: Int32Array, limits: HttpLimits, store: HeadStore | null = null,
+): RequestHead {
   let i = start;
   while (TCHAR[buf[i]!] === 1) i++;
   if (i === start || buf[i] !== SP) throw lineError(buf, i, "BAD_METHOD");
@@ -27,7 +31,7 @@ export function parseRequestHead(buf: Buffer, start: number, end: number, scratc
   if (lineEnd - start > limits.maxRequestLine) throw new HttpParseError("URI_TOO_LONG", "REQUEST_LINE_TOO_LONG");
 
   const count = scanFields(buf, lineEnd + 2, end - 2, scratch, limits.maxHeaderCount, false);
-  const head = new RequestHead(buf, start, end, scratch.slice(0, count * FIELD_STRIDE), count, lineEnd + 2);
+  const head = newRequestHead(store, scratch, count * FIELD_STRIDE, buf, start, end, count, lineEnd + 2);
   head.versionMinor = minor;
   head.method = methodString(buf, start, i - start);
   head.target = buf.toString("latin1", ts, j);

@@ -18,6 +18,6 @@ export class RequestParser extends MessageParser<RequestHead> {
     let s = start;
     while (s + 1 < end && buf[s] === CR && buf[s + 1] === LF) s += 2;
     if (s === end) return null;
-    return parseRequestHead(buf, s, end, this.scratch, this.limits);
+    return parseRequestHead(buf, s, end, this.scratch, this.limits, this.heads);
   }
 }

@@ -1,5 +1,6 @@
 /** Response head parsing (RFC 9112 §4, §6.3): status line, fields and body length. */
 import { CR, FIELD_VALUE, LF, SP } from "./chars.ts";
+import { newResponseHead, type HeadStore } from "./head-store.ts";
 import { scanFields } from "./fields.ts";
 import { applyFraming } from "./framing.ts";
 import { BodyKind, FIELD_STRIDE, ResponseHead } from "./head.ts";
@@ -10,9 +11,11 @@ import { badMessage } from "./parse-error.ts";
  * Parses one complete response head at buf[start, end) (status line through the empty line). The
  * body length depends on the request: `headRequest` (HEAD) and `connectRequest` (CONNECT) change
  * it, as do 1xx, 204 and 304 (RFC 9112 §6.3). Errors are HttpParseError UPSTREAM_PROTOCOL (502).
+ * The head and its offsets are new, or `store`'s (valid until its next head).
  */
 export function parseResponseHead(
   buf: Buffer, start: number, end: number, scratch: Int32Array, limits: HttpLimits, headRequest: boolean, connectRequest: boolean,
+  store: HeadStore | null = null,
 ): ResponseHead {
   const b = start;
   const minor = statusVersion(buf, b);
@@ -28,7 +31,7 @@ export function parseResponseHead(
   if (buf[lineEnd] !== CR) throw badMessage(buf[lineEnd] === LF ? "BARE_LF" : "BAD_STATUS_LINE", true);
   if (buf[lineEnd + 1] !== LF) throw badMessage("BARE_CR", true);
   const count = scanFields(buf, lineEnd + 2, end - 2, scratch, limits.maxHeaderCount, true);
-  const head = new ResponseHead(buf, start, end, scratch.slice(0, count * FIELD_STRIDE), count, lineEnd + 2);
+  const head = newResponseHead(store, scratch, count * FIELD_STRIDE, buf, start, end, count, lineEnd + 2);
   head.versionMinor = minor;
   head.status = d0 * 100 + d1 * 10 + d2;
   applyFraming(head, true);

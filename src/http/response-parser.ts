@@ -24,6 +24,6 @@ export class ResponseParser extends MessageParser<ResponseHead> {
   }
 
   protected parseHead(buf: Buffer, start: number, end: number): ResponseHead {
-    return parseResponseHead(buf, start, end, this.scratch, this.limits, this.headRequest, this.connectRequest);
+    return parseResponseHead(buf, start, end, this.scratch, this.limits, this.headRequest, this.connectRequest, this.heads);
   }
 }

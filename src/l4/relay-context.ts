@@ -1,6 +1,6 @@
 /** What every connection of one L4 listener shares, and the guard every hook call goes through. */
 import type { SocketHandler } from "bun";
-import type { ResolvedRelayOptions, TcpRelayStats, UpstreamAddress } from "./relay-options.ts";
+import type { RejectReason, ResolvedRelayOptions, TcpRelayStats, UpstreamAddress } from "./relay-options.ts";
 import type { TcpConn } from "./tcp-conn.ts";
 
 /** Tag carried by each upstream connect attempt, so late events of an abandoned attempt are ignored. */
@@ -27,5 +27,15 @@ export function callHook(fn: () => void): void {
     fn();
   } catch {
     // deliberately ignored: see above
+  }
+}
+
+/** Runs an admission hook; one that throws refuses the client (fail closed: it guards access). */
+export function callAdmit<A extends unknown[]>(admit: ((...args: A) => RejectReason | undefined) | undefined, ...args: A): RejectReason | undefined {
+  if (admit === undefined) return undefined;
+  try {
+    return admit(...args);
+  } catch {
+    return "access_denied";
   }
 }

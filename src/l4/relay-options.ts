@@ -14,7 +14,8 @@ export interface UpstreamAddress {
 /** Why a connection ended without (or before) being relayed, for counting and logs. */
 export type RejectReason =
   | "max_connections" | "untrusted_peer" | "bad_proxy_header" | "not_tls" | "bad_client_hello"
-  | "preamble_timeout" | "preamble_eof" | "no_backend" | "connect_failed" | "stopped";
+  | "preamble_timeout" | "preamble_eof" | "no_backend" | "connect_failed" | "stopped"
+  | "access_denied" | "client_limit";
 
 /** Lifecycle hooks; all optional, all synchronous, none may throw (errors are swallowed). */
 export interface TcpRelayHooks<B extends UpstreamAddress> {
@@ -30,6 +31,8 @@ export interface TcpRelayHooks<B extends UpstreamAddress> {
   onReject?(conn: ConnInfo | undefined, reason: RejectReason): void;
   /** The backend's connection broke (a reset, mostly) and the client was reset in turn. */
   onUpstreamReset?(conn: ConnInfo, backend: B): void;
+  /** A connection `admit` let through is over, relayed or not: exactly once, so what admit took goes back. */
+  onEnd?(conn: ConnInfo): void;
 }
 
 /** How to run one TCP (or TLS passthrough) listener. */
@@ -47,6 +50,12 @@ export interface TcpRelayOptions<B extends UpstreamAddress> {
    * Called after the preamble, so `conn.sni` and a PROXY client identity are known.
    */
   choose(conn: ConnInfo, attempt: number): B | undefined;
+  /**
+   * Asked once per connection as soon as the client's address is final (at accept; after the
+   * PROXY header on listeners that take one), before any byte goes to a backend: a reason closes
+   * the connection (onReject) and no backend is chosen. Absent: every client is admitted.
+   */
+  admit?(conn: ConnInfo): RejectReason | undefined;
   /** Connect attempts in all, the first included (default 3). */
   maxAttempts?: number;
   connectTimeoutMs?: number;

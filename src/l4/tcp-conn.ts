@@ -12,7 +12,7 @@ import type { ConnInfo } from "./conn-info.ts";
 import { Flow } from "./flow.ts";
 import { needsPreamble, Preamble } from "./preamble.ts";
 import { encodeProxyHeader } from "../net/index.ts";
-import { callHook, type RelayContext, type UpstreamTag } from "./relay-context.ts";
+import { callAdmit, callHook, type RelayContext, type UpstreamTag } from "./relay-context.ts";
 import type { RejectReason, UpstreamAddress } from "./relay-options.ts";
 
 type State = "preamble" | "connecting" | "relaying" | "closing" | "closed";
@@ -35,6 +35,8 @@ export class TcpConn<B extends UpstreamAddress> {
   private down?: Flow;
   /** The upstream connected (onOpen ran; onClose will). */
   opened = false;
+  /** Admission said yes (onEnd will run). */
+  private admitted = false;
   private deadline = 0;
   private last: number;
 
@@ -50,12 +52,28 @@ export class TcpConn<B extends UpstreamAddress> {
 
   /** Called once from the listener's open handler. */
   start(): void {
-    if (!needsPreamble(this.ctx.opts)) return this.connect();
+    if (!needsPreamble(this.ctx.opts)) {
+      if (this.admit()) this.connect();
+      return;
+    }
     this.to("preamble");
     this.preamble = new Preamble(this.info, this.ctx.opts);
     const refused = this.preamble.refusedAtOpen();
     if (refused) return this.reject(refused);
+    // Without a PROXY header to read, the peer is the client: decided now, before its ClientHello.
+    if (!this.ctx.opts.acceptProxy && !this.admit()) return;
     this.deadline = this.ctx.clock.now + this.ctx.opts.preambleTimeoutMs;
+  }
+
+  /** Runs the listener's admission once the client's address is final; false when it refused (closing). */
+  private admit(): boolean {
+    const why = callAdmit(this.ctx.opts.admit, this.info);
+    if (why !== undefined) {
+      this.reject(why);
+      return false;
+    }
+    this.admitted = true;
+    return true;
   }
 
   onClientData(d: Uint8Array): void {
@@ -70,6 +88,7 @@ export class TcpConn<B extends UpstreamAddress> {
       if (r.status === "reject") return this.reject(r.reason);
       if (r.status === "done") {
         this.preamble = undefined;
+        if (!this.admitted && !this.admit()) return;
         if (r.rest.length > 0) this.hold(r.rest);
         this.connect();
       }
@@ -251,5 +270,6 @@ export class TcpConn<B extends UpstreamAddress> {
     this.ctx.stats.bytesIn += this.info.bytesIn;
     this.ctx.stats.bytesOut += this.info.bytesOut;
     if (this.opened) callHook(() => this.ctx.opts.hooks?.onClose?.(this.info, this.backend!));
+    if (this.admitted && this.ctx.opts.hooks?.onEnd) callHook(() => this.ctx.opts.hooks?.onEnd?.(this.info));
   }
 }

@@ -3,7 +3,7 @@
  * address:port; it keeps its backend and its own connected upstream socket until it expires.
  */
 import type { ConnInfo } from "./conn-info.ts";
-import type { UpstreamAddress } from "./relay-options.ts";
+import type { RejectReason, UpstreamAddress } from "./relay-options.ts";
 
 /** Why a flow ended. */
 export type UdpFlowEnd = "idle" | "evicted" | "backend_gone" | "error" | "stopped";
@@ -26,6 +26,13 @@ export interface UdpRelayOptions<B extends UpstreamAddress> {
   port: number;
   /** Picks the backend of a new flow (attempt is always 0: UDP has no connect failure to retry). */
   choose(flow: ConnInfo, attempt: number): B | undefined;
+  /**
+   * Asked for each datagram of a client that has no flow, before anything else (no idle flow is
+   * evicted for it): a reason drops the datagram, creates no flow and reaches no backend
+   * (counted in `refused`). `opensFlow`: the datagram would open a flow (whose onFlowClose, or an
+   * onNoFlow when no backend is found, follows); false: it would go statelessly (table full).
+   */
+  admit?(flow: ConnInfo, opensFlow: boolean): RejectReason | undefined;
   /** A flow with no datagram either way for this long is closed (default 30 s). */
   idleTimeoutMs?: number;
   /** Most live flows (default 65,536); what a new flow does beyond it: see `minIdleMs`. */
@@ -56,6 +63,8 @@ export interface UdpRelayStats {
   stateless: number;
   /** Backend datagrams that arrived on a shared stateless socket: no client to give them to. */
   statelessRepliesDropped: number;
+  /** Client datagrams `admit` refused (access list, flows per client): dropped, no flow. */
+  refused: number;
 }
 
 export const UDP_DEFAULTS = {

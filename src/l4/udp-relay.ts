@@ -21,7 +21,7 @@ import { LbError } from "../errors.ts";
 import { PROTO_UDP } from "../wasm/index.ts";
 import { ConnInfo } from "./conn-info.ts";
 import { parseIpv4 } from "../net/index.ts";
-import { callHook } from "./relay-context.ts";
+import { callAdmit, callHook } from "./relay-context.ts";
 import type { UpstreamAddress } from "./relay-options.ts";
 import { UdpFlow } from "./udp-flow.ts";
 import { withUdpDefaults, type UdpFlowEnd, type UdpRelayOptions, type UdpRelayStats } from "./udp-options.ts";
@@ -53,7 +53,7 @@ function tickOf(idleTimeoutMs: number, minIdleMs: number): number {
 export async function startUdpRelay<B extends UpstreamAddress>(options: UdpRelayOptions<B>): Promise<UdpRelay<B>> {
   const opts = withUdpDefaults(options);
   const stats: UdpRelayStats = {
-    flows: 0, created: 0, expired: 0, evicted: 0, datagramsIn: 0, datagramsOut: 0, dropped: 0, stateless: 0, statelessRepliesDropped: 0,
+    flows: 0, created: 0, expired: 0, evicted: 0, datagramsIn: 0, datagramsOut: 0, dropped: 0, stateless: 0, statelessRepliesDropped: 0, refused: 0,
   };
   const flows = new Map<string, UdpFlow<B>>();
   const stateless = new UdpStatelessForwarder<B>(opts.maxQueuedDatagrams, () => void stats.statelessRepliesDropped++);
@@ -95,15 +95,18 @@ export async function startUdpRelay<B extends UpstreamAddress>(options: UdpRelay
     sock.send(msg, port, ip);
   };
 
-  /** Makes room in a full table: evicts the least recently active flow if it is idle; false if it is live. */
-  const evictIdle = (nowMs: number): boolean => {
+  /** True when a new flow can have a slot: the table has room, or its least recently active flow is idle. */
+  const hasRoom = (nowMs: number): boolean => {
+    if (flows.size < opts.maxFlows) return true;
     const oldest = flows.values().next().value;
-    if (oldest && nowMs - oldest.lastMs < opts.minIdleMs) return false;
-    if (oldest) {
-      stats.evicted++;
-      end(oldest, "evicted");
-    }
-    return true;
+    return !oldest || nowMs - oldest.lastMs >= opts.minIdleMs;
+  };
+  /** Makes room in a full table (hasRoom said there is): evicts the least recently active flow. */
+  const evictIdle = (): void => {
+    const oldest = flows.values().next().value;
+    if (!oldest || flows.size < opts.maxFlows) return;
+    stats.evicted++;
+    end(oldest, "evicted");
   };
 
   const choose = (info: ConnInfo): B | undefined => {
@@ -124,8 +127,7 @@ export async function startUdpRelay<B extends UpstreamAddress>(options: UdpRelay
   };
 
   /** A datagram from a client the full table has no room for: forwarded without a flow. */
-  const forwardStateless = (msg: Uint8Array, ip: string, port: number, nowMs: number): void => {
-    const info = new ConnInfo(0, ip, port, local.address, local.port, PROTO_UDP);
+  const forwardStateless = (msg: Uint8Array, info: ConnInfo, nowMs: number): void => {
     info.bytesIn = msg.length;
     const backend = choose(info);
     if (backend && stateless.send(backend, msg, nowMs)) stats.stateless++;
@@ -133,8 +135,7 @@ export async function startUdpRelay<B extends UpstreamAddress>(options: UdpRelay
     noFlow(info, backend);
   };
 
-  const open = (key: string, ip: string, port: number, nowMs: number): UdpFlow<B> | undefined => {
-    const info = new ConnInfo(nextId++, ip, port, local.address, local.port, PROTO_UDP);
+  const open = (key: string, info: ConnInfo, nowMs: number): UdpFlow<B> | undefined => {
     const backend = choose(info);
     if (!backend) {
       noFlow(info, undefined);
@@ -155,8 +156,12 @@ export async function startUdpRelay<B extends UpstreamAddress>(options: UdpRelay
     if (f) touch(f);
     else {
       const nowMs = performance.now();
-      if (flows.size >= opts.maxFlows && !evictIdle(nowMs)) return forwardStateless(msg, rinfo.address, rinfo.port, nowMs);
-      f = open(key, rinfo.address, rinfo.port, nowMs);
+      const room = hasRoom(nowMs);
+      const info = new ConnInfo(room ? nextId++ : 0, rinfo.address, rinfo.port, local.address, local.port, PROTO_UDP);
+      if (opts.admit !== undefined && callAdmit(opts.admit, info, room) !== undefined) return void stats.refused++;
+      if (!room) return forwardStateless(msg, info, nowMs);
+      evictIdle();
+      f = open(key, info, nowMs);
     }
     if (!f || !f.send(msg)) stats.dropped++;
   });

@@ -3,7 +3,7 @@
  * HTTP/1.1 Session (one exchange at a time) or one stream of an HTTP/2 connection. The exchange
  * decides; the client side only writes in its own framing and keeps the clocks (deadline.ts).
  */
-import type { ProxyReply } from "./hooks.ts";
+import type { ConnCtx, ProxyReply } from "./hooks.ts";
 import type { RequestHead, ResponseHead } from "../http/index.ts";
 import type { ServerCore } from "./server-core.ts";
 import type { Trailers } from "./trailers.ts";
@@ -27,6 +27,8 @@ export interface ClientSide {
   readonly server: ServerCore;
   /** The client: the TCP peer, or the source a trusted PROXY header carried. */
   readonly clientAddress: string;
+  /** The hooks' view of the connection (shared by an HTTP/2 connection's streams). */
+  readonly conn: ConnCtx;
   /** X-Forwarded-For/Proto lines for this client, built once per connection. */
   readonly identity: string;
   /** "HTTP/1.0", "HTTP/1.1" or "HTTP/2.0": how `req` came. */

@@ -1,10 +1,10 @@
 /** The ProxyCtx fields every exchange carries (the engine state lives in exchange.ts). */
 import type { LbError } from "../errors.ts";
 import { H, type RequestHead, type ResponseHead } from "../http/index.ts";
-import type { ProxyCtx, Upstream } from "./hooks.ts";
+import type { ConnCtx, ProxyCtx, Upstream } from "./hooks.ts";
 import type { ConnGroup } from "./conn-group.ts";
 import type { Coding, CompressPolicy } from "./compress/index.ts";
-import { DEFAULT_UPGRADES } from "./upgrade.ts";
+import { CtxExtras, NO_EXTRAS } from "./ctx-extras.ts";
 
 /**
  * A request id: a UUIDv7 (RFC 9562), time-ordered (ids of one process sort by creation) and
@@ -27,15 +27,9 @@ export class RequestCtx<U = unknown> implements ProxyCtx<U> {
   responseStartedAt = 0;
   bytesIn = 0;
   bytesOut = 0;
-  upstreamTarget: string | null = null;
-  upstreamHost: string | null = null;
   addRequestFields = "";
   addResponseFields = "";
   trustForwarded = false;
-  replayBodyBytes = 0;
-  upgrades: readonly string[] = DEFAULT_UPGRADES;
-  dropRequestFields: string[] | null = null;
-  dropResponseFields: string[] | null = null;
   responseTimeoutMs = 0;
   connectTimeoutMs = 0;
   requestTimeoutMs = 0;
@@ -43,19 +37,44 @@ export class RequestCtx<U = unknown> implements ProxyCtx<U> {
   idleTimeoutMs = 0;
   connGroup: ConnGroup | null = null;
   reusedConnection = false;
-  replyErrorCode: string | null = null;
-  compress: CompressPolicy | null = null;
-  contentCoding: Coding | null = null;
-  compressedIn = 0;
-  compressedOut = 0;
   /** Set when the request carried no X-Request-Id and the engine made one (it is sent upstream). */
   readonly generatedId: string | null;
 
   constructor(
-    readonly req: RequestHead, readonly clientAddress: string, readonly proto: string, public user: U, readonly httpVersion = "HTTP/1.1",
+    readonly req: RequestHead, readonly conn: ConnCtx, readonly proto: string, public user: U, readonly httpVersion = "HTTP/1.1",
   ) {
     const id = req.has(H.X_REQUEST_ID) ? req.get("x-request-id") : undefined;
     this.generatedId = id === undefined ? newRequestId() : null;
     this.requestId = id ?? this.generatedId!;
   }
+
+  get clientAddress(): string { return this.conn.clientAddress; }
+
+  // ---- the rarely set fields, in CtxExtras (made on the first non-default write) ----
+  #extras: CtxExtras | null = null;
+  #x(): CtxExtras { return (this.#extras ??= new CtxExtras()); }
+  get #r(): Readonly<CtxExtras> { return this.#extras ?? NO_EXTRAS; }
+
+  get upstreamTarget(): string | null { return this.#r.upstreamTarget; }
+  set upstreamTarget(v: string | null) { if (v !== null || this.#extras !== null) this.#x().upstreamTarget = v; }
+  get upstreamHost(): string | null { return this.#r.upstreamHost; }
+  set upstreamHost(v: string | null) { if (v !== null || this.#extras !== null) this.#x().upstreamHost = v; }
+  get replayBodyBytes(): number { return this.#r.replayBodyBytes; }
+  set replayBodyBytes(v: number) { if (v !== 0 || this.#extras !== null) this.#x().replayBodyBytes = v; }
+  get upgrades(): readonly string[] { return this.#r.upgrades; }
+  set upgrades(v: readonly string[]) { if (v !== NO_EXTRAS.upgrades || this.#extras !== null) this.#x().upgrades = v; }
+  get dropRequestFields(): string[] | null { return this.#r.dropRequestFields; }
+  set dropRequestFields(v: string[] | null) { if (v !== null || this.#extras !== null) this.#x().dropRequestFields = v; }
+  get dropResponseFields(): string[] | null { return this.#r.dropResponseFields; }
+  set dropResponseFields(v: string[] | null) { if (v !== null || this.#extras !== null) this.#x().dropResponseFields = v; }
+  get replyErrorCode(): string | null { return this.#r.replyErrorCode; }
+  set replyErrorCode(v: string | null) { if (v !== null || this.#extras !== null) this.#x().replyErrorCode = v; }
+  get compress(): CompressPolicy | null { return this.#r.compress; }
+  set compress(v: CompressPolicy | null) { if (v !== null || this.#extras !== null) this.#x().compress = v; }
+  get contentCoding(): Coding | null { return this.#r.contentCoding; }
+  set contentCoding(v: Coding | null) { if (v !== null || this.#extras !== null) this.#x().contentCoding = v; }
+  get compressedIn(): number { return this.#r.compressedIn; }
+  set compressedIn(v: number) { if (v !== 0 || this.#extras !== null) this.#x().compressedIn = v; }
+  get compressedOut(): number { return this.#r.compressedOut; }
+  set compressedOut(v: number) { if (v !== 0 || this.#extras !== null) this.#x().compressedOut = v; }
 }

@@ -13,6 +13,7 @@ import type { ClientExchange, ClientSide } from "./client-side.ts";
 import { RequestCtx } from "./ctx.ts";
 import { hookFailed } from "./guard.ts";
 import { HeldRequest } from "./held-request.ts";
+import { ExchangeExtras, NO_EXCHANGE_EXTRAS } from "./exchange-extras.ts";
 import type { ProxyReply } from "./hooks.ts";
 import { errorReply } from "./reply.ts";
 import { grpcReply, isGrpc } from "./grpc.ts";
@@ -35,18 +36,22 @@ export class Exchange<U = unknown> extends RequestCtx<U> implements ConnWaiter, 
   up: UpstreamLeg | null = null;
   /** The Upgrade value offered to the backend (the request's allowed protocols); null = no upgrade. */
   upgradeOffer: string | null = null;
-  /** What waits for `launch` or a granted leg; null once sent on. */
-  private held: HeldRequest | null = null;
-  /** The group this exchange is queued in (phase Queued); null otherwise. */
-  private waitingIn: ConnGroup | null = null;
-  /** Copies of the body read so far, for a retry (see replayBodyBytes); made with the first piece kept. */
-  private replay: ReplayBody | null = null;
-  private trailers: Trailers | null = null;
-  /** Compresses the response body (see compress/start.ts); null = relayed as it comes. */
-  private encoder: BodyEncoder | null = null;
+  /** held, waitingIn, replay, trailers, encoder: see exchange-extras.ts. */
+  #more: ExchangeExtras | null = null;
+  get #m(): Readonly<ExchangeExtras> { return this.#more ?? NO_EXCHANGE_EXTRAS; }
+  private get held(): HeldRequest | null { return this.#m.held; }
+  private set held(v: HeldRequest | null) { if (v !== null || this.#more !== null) (this.#more ??= new ExchangeExtras()).held = v; }
+  private get waitingIn(): ConnGroup | null { return this.#m.waitingIn; }
+  private set waitingIn(v: ConnGroup | null) { if (v !== null || this.#more !== null) (this.#more ??= new ExchangeExtras()).waitingIn = v; }
+  private get replay(): ReplayBody | null { return this.#m.replay; }
+  private set replay(v: ReplayBody | null) { if (v !== null || this.#more !== null) (this.#more ??= new ExchangeExtras()).replay = v; }
+  private get trailers(): Trailers | null { return this.#m.trailers; }
+  private set trailers(v: Trailers | null) { if (v !== null || this.#more !== null) (this.#more ??= new ExchangeExtras()).trailers = v; }
+  private get encoder(): BodyEncoder | null { return this.#m.encoder; }
+  private set encoder(v: BodyEncoder | null) { if (v !== null || this.#more !== null) (this.#more ??= new ExchangeExtras()).encoder = v; }
 
   constructor(readonly client: ClientSide, req: RequestHead) {
-    super(req, client.clientAddress, client.server.proto, client.server.hooks.newCtx?.() as U, client.httpVersion(req));
+    super(req, client.conn, client.server.proto, client.server.hooks.newCtx?.() as U, client.httpVersion(req));
     this.#closeAfter = !req.keepAlive || client.server.draining;
   }
 
@@ -352,7 +357,7 @@ export class Exchange<U = unknown> extends RequestCtx<U> implements ConnWaiter, 
     if (isGrpc(this.req)) reply = grpcReply(reply);
     this.status = reply.status;
     this.replyErrorCode = reply.errorCode ?? null;
-    if (!this.bodyRead() || this.error?.source === "downstream") this.#closeAfter = true;
+    if (!this.bodyRead() || this.error?.source === "downstream" || reply.closeConnection) this.#closeAfter = true;
     this.client.writeReply(this, reply);
     this.client.exchangeDone(this);
   }

@@ -11,18 +11,20 @@ const XFF = 1 << H.X_FORWARDED_FOR;
 const XFP = 1 << H.X_FORWARDED_PROTO;
 const XFH = 1 << H.X_FORWARDED_HOST;
 const FWD = 1 << H.FORWARDED;
+const XFCC = 1 << H.X_FORWARDED_CLIENT_CERT;
 const CL = 1 << H.CONTENT_LENGTH;
 const HOST = 1 << H.HOST;
 
 /**
  * Ids of received fields not to forward: hop-by-hop ones (an allowed upgrade is re-sent by
  * forwardingFields), X-Forwarded-For (re-sent merged), from an untrusted client
- * X-Forwarded-Proto/Host and Forwarded (replaced by ours), and Content-Length lines that are not
- * one canonical line (re-sent as one).
+ * X-Forwarded-Proto/Host, Forwarded (replaced by ours) and X-Forwarded-Client-Cert (the hooks add
+ * ours for a verified client certificate), and Content-Length lines that are not one canonical
+ * line (re-sent as one).
  */
 export function requestDropMask(req: RequestHead, trust: boolean): number {
   let mask = HOP_BY_HOP | XFF;
-  if (!trust) mask |= XFP | XFH | FWD;
+  if (!trust) mask |= XFP | XFH | FWD | XFCC;
   if (req.lengthRewrite) mask |= CL;
   return mask;
 }

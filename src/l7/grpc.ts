@@ -50,6 +50,7 @@ export function grpcReply(reply: ProxyReply): ProxyReply {
   return {
     status: 200,
     ...(reply.errorCode !== undefined ? { errorCode: reply.errorCode } : {}),
+    ...(reply.closeConnection ? { closeConnection: true } : {}),
     fields: {
       ...reply.fields,
       "content-type": "application/grpc",

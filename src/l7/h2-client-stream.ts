@@ -15,7 +15,7 @@ import { hookFailed, runOnLog } from "./guard.ts";
 import { appendFields, appendLines } from "./h2-fields.ts";
 import { requestHeadOf } from "./h2-heads.ts";
 import type { H2Session } from "./h2-session.ts";
-import type { ProxyReply } from "./hooks.ts";
+import type { ConnCtx, ProxyReply } from "./hooks.ts";
 import { trailerPairs, type Trailers } from "./trailers.ts";
 
 const EMPTY = Buffer.alloc(0);
@@ -31,6 +31,8 @@ export class H2ClientStream extends Deadline implements ClientSide, H2StreamHand
   private remaining = -1;
   /** An extended CONNECT (RFC 8441) was answered: DATA both ways is the tunnel's bytes. */
   private tunneling = false;
+  /** The reply refused the whole connection (403/429 of an access step): GOAWAY once it is sent. */
+  private closesConnection: string | null = null;
 
   constructor(readonly session: H2Session, readonly stream: H2Stream) {
     super(session.server);
@@ -41,6 +43,7 @@ export class H2ClientStream extends Deadline implements ClientSide, H2StreamHand
   }
 
   get clientAddress(): string { return this.session.clientAddress; }
+  get conn(): ConnCtx { return this.session.conn; }
   get identity(): string { return this.session.identity; }
   get corking(): boolean { return this.session.corking; }
 
@@ -184,6 +187,7 @@ export class H2ClientStream extends Deadline implements ClientSide, H2StreamHand
     // a gRPC error is trailers-only: one HEADERS frame that ends the stream, nothing about a body
     if (reply.fields?.["grpc-status"] === undefined) fields.push("content-length", String(body.length));
     const bodyless = body.length === 0 || ex.req.method === "HEAD";
+    if (reply.closeConnection) this.closesConnection = reply.errorCode ?? "CLOSE";
     this.ended = true;
     this.h2.respond(this.stream, reply.status, fields, bodyless);
     if (!bodyless) this.h2.sendData(this.stream, body as Buffer, 0, body.length, true);
@@ -215,6 +219,7 @@ export class H2ClientStream extends Deadline implements ClientSide, H2StreamHand
     // the client to stop sending; until then what it sends is read and dropped.
     if (this.stream.state === StreamState.HalfClosedLocal) this.h2.reset(this.stream, ErrorCode.NO_ERROR);
     else this.h2.resume(this.stream);
+    if (this.closesConnection !== null) this.session.closeAfterStreams(this.closesConnection);
   }
 
   exchangeAborted(ex: ClientExchange): void {

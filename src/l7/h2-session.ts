@@ -8,6 +8,7 @@
 import type { Socket } from "bun";
 import { ErrorCode, H2Connection, type H2SessionHandler, type H2Stream, type HeaderList } from "../h2/index.ts";
 import type { ClientConn } from "./client-conn.ts";
+import type { SocketConnCtx } from "./conn-ctx.ts";
 import { H2ClientStream } from "./h2-client-stream.ts";
 import type { ServerCore } from "./server-core.ts";
 import { TickOutput } from "./tick-output.ts";
@@ -29,12 +30,15 @@ export class H2Session implements ClientConn, H2SessionHandler, WriterOwner {
   wheelNext: ClientConn | null = null;
 
   constructor(
-    readonly server: ServerCore, readonly socket: Socket<ClientConn>, readonly clientAddress: string, readonly identity: string,
+    readonly server: ServerCore, readonly socket: Socket<ClientConn>, readonly conn: SocketConnCtx, readonly identity: string,
   ) {
     this.writer.attach(socket as Socket<unknown>);
     this.h2 = new H2Connection("server", new TickOutput(this.writer), this, server.h2);
     this.idleDeadline = server.now + server.timeouts.headerMs;
   }
+
+  /** The client: the TCP peer, or the source a trusted PROXY header carried. */
+  get clientAddress(): string { return this.conn.clientAddress; }
 
   onData(buf: Buffer): void {
     if (this.closed) return;
@@ -86,6 +90,12 @@ export class H2Session implements ClientConn, H2SessionHandler, WriterOwner {
   onSocketClosed(): void {
     this.closed = true;
     this.h2.transportClosed();
+    this.conn.close(this.server.hooks); // after the streams learnt the connection is gone
+  }
+
+  /** A reply refused the connection itself (ProxyReply.closeConnection): streams in flight finish, then it closes. */
+  closeAfterStreams(reason: string): void {
+    if (!this.closed) this.h2.refuseNewStreams(ErrorCode.NO_ERROR, reason);
   }
 
   handshakeDone(): void {}

@@ -3,6 +3,7 @@
  * router, balancer, retry policy or access log needs to plug into the engine. Only
  * `selectUpstream` is required; every other phase has a sensible default.
  */
+import type { X509Certificate } from "node:crypto";
 import type { LbError } from "../errors.ts";
 import type { RequestHead, ResponseHead } from "../http/index.ts";
 import type { ConnGroup } from "./conn-group.ts";
@@ -40,11 +41,43 @@ export interface ProxyReply {
   body?: string | Uint8Array;
   /** Sets `x-fulcrum-error`. */
   errorCode?: string;
+  /**
+   * The client connection ends after this reply (a refusal of the connection itself): HTTP/1.1
+   * says `connection: close`, HTTP/2 sends GOAWAY (streams in flight still get their answers).
+   */
+  closeConnection?: boolean;
+}
+
+/** The TLS side of a client connection, read when a hook first asks. */
+export interface TlsPeer {
+  /** The certificate the client presented (listeners that ask for one); undefined when it sent none. */
+  readonly cert: X509Certificate | undefined;
+  /** The client's certificate verified against the listener's CA. */
+  readonly authorized: boolean;
+  /** Why a presented certificate did not verify (OpenSSL's code: CERT_HAS_EXPIRED...). */
+  readonly verifyError?: string;
+  /** The certificate this side presented (the one SNI picked). */
+  readonly local: X509Certificate | undefined;
+}
+
+/**
+ * The hooks' view of the client connection a request came on (as ProxyCtx is of one request): one
+ * per connection, whether it speaks HTTP/1.1 or HTTP/2, shared by every request (stream) on it.
+ */
+export interface ConnCtx {
+  /** The client's IP address: the TCP peer, or the source a trusted PROXY header carried. */
+  readonly clientAddress: string;
+  /** Free for the hooks: per-connection state (the engine never reads it). */
+  slot: unknown;
+  /** TLS connections: certificates of the handshake (a fresh read each call); null on plain ones. */
+  tlsPeer(): TlsPeer | null;
 }
 
 /** Per-request state handed to every hook. The engine owns it; hooks may set the writable fields. */
 export interface ProxyCtx<U = unknown> {
   readonly req: RequestHead;
+  /** The client connection the request came on. */
+  readonly conn: ConnCtx;
   /** The client's IP address. */
   readonly clientAddress: string;
   /** "http" or "https": the listener's scheme (X-Forwarded-Proto). */
@@ -131,6 +164,15 @@ export interface ProxyCtx<U = unknown> {
 export interface ProxyHooks<U = unknown> {
   /** Per-request user state (default: undefined). */
   newCtx?(): U;
+  /**
+   * A client connection opened and its address is final (after its PROXY header, before any TLS
+   * handshake ends): per-connection policy starts here, in `conn.slot` (each request's
+   * `ctx.conn`). Runs once per connection, HTTP/2 ones too (before ALPN or the h2c preface is
+   * known). onConnClose follows.
+   */
+  onConnOpen?(conn: ConnCtx): void;
+  /** A connection that had onConnOpen closed. */
+  onConnClose?(conn: ConnCtx): void;
   /** Runs on the request head; return a reply to answer without a backend (redirect, 404). */
   onRequest?(ctx: ProxyCtx<U>): ProxyReply | null | undefined;
   /** Chooses the backend for this attempt, or returns the LbError to answer with (503, 404...). */

@@ -10,6 +10,7 @@ import type { ProxyHooks } from "./hooks.ts";
 import type { ProxyAcceptOptions } from "../net/index.ts";
 import { DEFAULT_TIMEOUTS, ServerCore, type ProxyTimeouts } from "./server-core.ts";
 import { Session } from "./session.ts";
+import { Wait } from "./deadline.ts";
 import type { ClientConn } from "./client-conn.ts";
 import { UpstreamPool, type PoolOptions } from "./upstream-pool.ts";
 
@@ -48,6 +49,11 @@ export interface ProxyOptions<U = unknown> {
   h2c?: boolean | "only";
   /** HTTP/2 settings and protections; `counters` is where its connections count (shared). */
   h2?: Partial<H2Options>;
+  /**
+   * With `tls`: called as each handshake ends (not one cut off by the timeout), with whether the
+   * client's certificate verified and OpenSSL's reason when not (for listeners that ask for one).
+   */
+  onHandshake?: (authorized: boolean, error: Error | null) => void;
   /**
    * Most client connections open at once (default: no cap); one more is closed at accept without a
    * byte, as a tcp listener's are, and reported through `onRefused`.
@@ -126,7 +132,17 @@ export function startProxy<U>(opts: ProxyOptions<U>): ProxyServer {
   // Bun calls a TLS server socket's `open` at accept only when a `handshake` handler exists, else
   // after the handshake (measured on Bun 1.4.4): without one, a client that never finishes its
   // handshake is invisible here and no deadline could close it.
-  if (opts.tls) handlers.handshake = (s) => s.data?.handshakeDone();
+  const hs = opts.onHandshake;
+  if (opts.tls) {
+    // the handshake ends while the socket is still the Session's (an H2Session is made by
+    // handshakeDone); a connection refused at max_connections has no data
+    handlers.handshake = hs === undefined ? (s) => s.data?.handshakeDone() : (s, _ok, err) => {
+      const d = s.data as Session | undefined;
+      if (d === undefined) return;
+      if (d.wait === Wait.Handshake) hs(s.authorized, err);
+      d.handshakeDone();
+    };
+  }
   const listener = Bun.listen<ClientConn | undefined>({
     ...(opts.fd !== undefined ? { fd: opts.fd } : { hostname: opts.hostname ?? "127.0.0.1", port: opts.port ?? 0 }),
     socket: handlers,

@@ -9,6 +9,7 @@ import { LbError } from "../errors.ts";
 import { RequestParser, type HttpParseError, type MessageHandler, type RequestHead, type ResponseHead } from "../http/index.ts";
 import type { ClientConn } from "./client-conn.ts";
 import type { ClientExchange, ClientSide } from "./client-side.ts";
+import { SocketConnCtx } from "./conn-ctx.ts";
 import { Exchange } from "./exchange.ts";
 import { H1Output } from "./h1-output.ts";
 import { writeSwitchHead } from "./h1-response.ts";
@@ -25,8 +26,8 @@ const MAX_PENDING = 64 * 1024;
 
 export class Session extends H1Output implements MessageHandler<RequestHead>, ClientSide, ClientConn {
   readonly parser: RequestParser;
-  /** The client: the TCP peer, or the source a trusted PROXY header carried. */
-  clientAddress: string;
+  /** The hooks' view of this connection; handed on with the socket to an H2Session. */
+  readonly conn: SocketConnCtx;
   /** X-Forwarded-For/Proto lines for this connection, built once (again after a PROXY header). */
   identity: string;
   /** Set while a PROXY header (required on this listener) or an h2c preface may still come. */
@@ -45,13 +46,19 @@ export class Session extends H1Output implements MessageHandler<RequestHead>, Cl
   constructor(server: ServerCore, readonly socket: Socket<ClientConn>) {
     super(server);
     this.parser = new RequestParser(this, server.limits);
-    this.clientAddress = socket.remoteAddress;
+    this.parser.reuseHeads(); // the next head is parsed only once the exchange is over (see consume)
+    this.conn = new SocketConnCtx(socket as Socket<unknown>, server.proto === "https", socket.remoteAddress);
     this.identity = identityFields(this.clientAddress, server.proto);
     this.writer.attach(socket as Socket<unknown>);
     const h2c = server.proto === "http" ? server.h2c : false;
     if (server.acceptProxy || h2c) this.preamble = new ConnPreamble(this.clientAddress, server.acceptProxy, h2c);
     if (server.proto === "https") this.awaitHandshake();
+    // the address is final unless a PROXY header must come first (an h2c preface changes nothing)
+    if (!server.acceptProxy) this.conn.open(server.hooks);
   }
+
+  /** The client: the TCP peer, or the source a trusted PROXY header carried. */
+  get clientAddress(): string { return this.conn.clientAddress; }
 
   /** ALPN said h2: the connection is an HTTP/2 one from its first byte. */
   override handshakeDone(): void {
@@ -63,7 +70,7 @@ export class Session extends H1Output implements MessageHandler<RequestHead>, Cl
   private becomeH2(): H2Session {
     this.closing = true;
     this.parser.halt();
-    const h2 = new H2Session(this.server, this.socket, this.clientAddress, this.identity);
+    const h2 = new H2Session(this.server, this.socket, this.conn, this.identity);
     this.socket.data = h2;
     this.server.add(h2, this);
     return h2;
@@ -103,9 +110,10 @@ export class Session extends H1Output implements MessageHandler<RequestHead>, Cl
     const source = this.preamble!.source;
     this.preamble = null;
     if (source !== null) {
-      this.clientAddress = source;
+      this.conn.clientAddress = source;
       this.identity = identityFields(source, this.server.proto);
     }
+    this.conn.open(this.server.hooks);
     if (r.h2) {
       this.becomeH2().onData(r.bytes);
       return null;
@@ -270,6 +278,7 @@ export class Session extends H1Output implements MessageHandler<RequestHead>, Cl
   onSocketClosed(): void {
     this.closing = true;
     this.parser.halt();
+    this.conn.close(this.server.hooks);
     const ex = this.exchange;
     this.exchange = null;
     if (ex !== null && !ex.finished) {

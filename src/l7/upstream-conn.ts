@@ -68,6 +68,7 @@ export class UpstreamConn implements WriterOwner, UpstreamLeg {
   ) {
     this.handler = handler;
     this.parser = new ResponseParser(handler, limits);
+    this.parser.reuseHeads(); // one exchange at a time: a response head is done with before the next
   }
 
   /** Hands the connection to a new exchange (after an idle period). */

@@ -72,11 +72,16 @@ export class CidrList {
     if (this.blocks.length === 0) return false;
     if (ip === this.lastIp) return this.lastHit;
     const bytes = parseIp(ip);
-    let hit = false;
-    if (bytes) for (const b of this.blocks) if (matches(bytes, b)) { hit = true; break; }
+    const hit = bytes !== undefined && this.containsBytes(bytes);
     this.lastIp = ip;
     this.lastHit = hit;
     return hit;
+  }
+
+  /** True when the 16-byte address `ip16` (parseIp's form) falls in any block. */
+  containsBytes(ip16: Uint8Array): boolean {
+    for (const b of this.blocks) if (matches(ip16, b)) return true;
+    return false;
   }
 
   /** What JSON shows of it (status, diffs): the blocks as configured. */

@@ -1,4 +1,5 @@
 /** @module Network names and addresses: IP text, host:port, CIDR lists, host patterns, authorities, URI paths, the PROXY protocol. */
+export * from "./access-list.ts";
 export * from "./authority.ts";
 export * from "./cidr.ts";
 export * from "./grow-buffer.ts";

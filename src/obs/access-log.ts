@@ -37,6 +37,10 @@ export interface AccessLogEntry {
   error?: string;
   user_agent?: string;
   referer?: string;
+  /** https with client_auth: the verified client certificate (subject RFC 4514, SANs as KIND:value, SHA-256 hex). */
+  client_cert_subject?: string;
+  client_cert_san?: string[];
+  client_cert_sha256?: string;
 }
 
 export type AccessLogFieldName = keyof AccessLogEntry;
@@ -84,7 +88,10 @@ export class AccessLog {
       if (i > 0) line += " ";
       if (v === undefined) line += "-";
       else if (typeof v === "number") line += jsonNumber(v);
-      else line += BARE.test(v) && v !== "-" ? v : JSON.stringify(v);
+      else {
+        const t = Array.isArray(v) ? v.join(",") : v; // a list (client_cert_san) as one value
+        line += BARE.test(t) && t !== "-" ? t : JSON.stringify(t);
+      }
     }
     return `${line}\n`;
   }

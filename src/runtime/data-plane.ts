@@ -27,6 +27,9 @@ import type { KeyTable } from "./shared/index.ts";
 import type { NodeShare } from "./shared/node-share.ts";
 import type { L7Stats } from "./stats/traffic-stats.ts";
 import type { HandedListener } from "./handover/handoff.ts";
+import { ClientLimits } from "./listeners/client-limits.ts";
+import { listenerOf } from "./listeners/listener-lookup.ts";
+import { registerAccessMetrics } from "./stats/access-counters.ts";
 import { DnsDiscovery } from "../discovery/index.ts";
 
 /** How long start waits for the first DNS lookups, so a pool fed by DNS does not open with no backend. */
@@ -99,7 +102,8 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<RunningDat
       }
     },
   });
-  const l7 = newL7Deps(opts.holder, pools, opts.metrics, log, w ? { node: w.node, rates: w.rates } : undefined);
+  const limits = new ClientLimits(w?.node.clients);
+  const l7 = newL7Deps(opts.holder, pools, opts.metrics, limits, log, w ? { node: w.node, rates: w.rates } : undefined);
   const upstreams = new UpstreamPool();
   const counters = new ListenerCounterBook();
   const inherited = opts.inherited ?? new Map<string, { fds: number[]; port: number }>();
@@ -123,7 +127,7 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<RunningDat
       log(`listener ${l.name} (${l.protocol}) on ${where(bound.port)}`, "info", { listener: l.name, protocol: l.protocol, address: where(bound.port) });
       return bound;
     }
-    const bound = await startL4Listener(l.name, opts.holder, pools, counters.bind(l), l.port, fd);
+    const bound = await startL4Listener(l.name, opts.holder, pools, counters.bind(l), limits, l.port, fd);
     l4.add(bound);
     const stop = bound.stop.bind(bound);
     log(`listener ${l.name} (${l.protocol}) on ${where(bound.port)}`, "info", { listener: l.name, protocol: l.protocol, address: where(bound.port) });
@@ -206,7 +210,7 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<RunningDat
       };
     },
     traffic: (scope, name) => trafficView((scope === "listener" ? l7.stats.listeners : scope === "route" ? l7.stats.routes : l7.stats.pools).peek(name)),
-    listeners: () => listeners.states().map((s) => ({ ...s, ...counters.view(s.name) })),
+    listeners: () => listeners.states().map((s) => ({ ...s, ...counters.view(s.name, listenerOf(opts.holder.current(), s.name)) })),
     ...(history ? { history: (q: HistoryQuery) => history.read(q) } : {}),
     poolTable: (name) => {
       const rt = pools.current(name);
@@ -216,6 +220,7 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<RunningDat
     ...(discovery ? { discovery: (pool: string) => discovery.state(pool) } : {}),
   };
   registerDataPlaneMetrics(opts.metrics, pools, listeners, l7.stats, counters);
+  registerAccessMetrics(opts.metrics, counters, l7.access, (name) => limits.tracked(name));
   registerH2Metrics(opts.metrics, counters);
 
   let stopped: Promise<void> | undefined;

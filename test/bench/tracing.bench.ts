@@ -25,7 +25,7 @@ function ctxOf(req: RequestHead): ProxyCtx<RequestState> {
   user.path = "/orders";
   user.query = "id=7";
   return {
-    req, clientAddress: "127.0.0.1", proto: "http", requestId: "r", attempt: 1, upstream: null, res: null, status: 200, error: null,
+    req, conn: { clientAddress: "127.0.0.1", slot: undefined, tlsPeer: () => null }, clientAddress: "127.0.0.1", proto: "http", requestId: "r", attempt: 1, upstream: null, res: null, status: 200, error: null,
     startedAt: performance.now(), upstreamStartedAt: performance.now(), responseStartedAt: performance.now(), bytesIn: 0, bytesOut: 128,
     upstreamTarget: null, upstreamHost: null, addRequestFields: "", addResponseFields: "", upgrades: [], dropRequestFields: null,
     dropResponseFields: null, responseTimeoutMs: 0, connectTimeoutMs: 0, requestTimeoutMs: 0, idleTimeoutMs: 0, connGroup: null,

@@ -74,6 +74,19 @@ describe("ConfigControl", () => {
     expect((await control.apply(swapped, opts("rotate"))).diff).toEqual(["certificate site: cert_pem changed", "certificate site: key_pem changed"]);
   });
 
+  test("a certificate used only as a client_auth CA is stored without a key, and stays keyless", async () => {
+    const { store, control } = setup();
+    const withCa = base();
+    withCa.listeners![0]!.client_auth = { ca: "clients" };
+    withCa.certificates!.push({ name: "clients", cert_pem: TEST_CERTS.b.cert });
+    const r = await control.apply(withCa, opts("mtls"));
+    expect(r.snapshot.listeners[0]!.clientAuth?.caPem).toBe(TEST_CERTS.b.cert);
+    expect(store.read().doc.certificates[1]!.key_pem).toBeUndefined();
+    // served by a listener, the same certificate needs its key
+    withCa.listeners![0]!.tls!.certificates = ["clients"];
+    expect(problemPaths(await rejects(control.apply(withCa, opts("x")), "CONFIG_INVALID"))).toEqual(["certificates[1].key_pem"]);
+  });
+
   test("an invalid document is refused, nothing is stored and the previous snapshot keeps serving", async () => {
     const { store, holder, control } = setup();
     const good = (await control.apply(base(), opts("ok"))).snapshot;

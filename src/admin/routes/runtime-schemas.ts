@@ -42,6 +42,10 @@ const ListenerStateSchema = z.strictObject({
   active_connections: count.optional(),
   handshake_timeouts: count.optional(),
   upstream_resets: count.optional(),
+  access_denied: count.optional().describe("With `access`: connections (udp: datagrams; http(s): requests) its access list refused."),
+  client_limit_refused: count.optional().describe("With `max_connections_per_client`: connections (udp: new flows) refused over it."),
+  client_limit_untracked: count.optional().describe("With `max_connections_per_client`: connections let through uncounted because its table was full."),
+  client_cert_refused: count.optional().describe("https with `client_auth`: client certificates refused (missing, expired, untrusted, invalid)."),
 });
 
 const HealthSchema = z.enum(["healthy", "unhealthy", "unknown"]);

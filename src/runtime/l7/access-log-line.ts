@@ -7,6 +7,7 @@
 import type { ProxyCtx } from "../../l7/index.ts";
 import type { AccessLog, AccessLogEntry } from "../../obs/index.ts";
 import type { RequestState } from "./request-state.ts";
+import { verifiedClientCert } from "./access-step.ts";
 
 /** Milliseconds rounded to the microsecond. */
 function ms(v: number): number {
@@ -47,6 +48,10 @@ export function logRequest(
   e.error = code;
   e.user_agent = log.wants("user_agent") ? req.get("user-agent") : undefined;
   e.referer = log.wants("referer") ? req.get("referer") : undefined;
+  const cert = s.listener?.clientAuth ? verifiedClientCert(ctx.conn) : undefined;
+  e.client_cert_subject = cert?.subject;
+  e.client_cert_san = cert && log.wants("client_cert_san") ? cert.sans.map((n) => `${n.kind}:${n.value}`) : undefined;
+  e.client_cert_sha256 = cert?.sha256;
   log.write(e);
 }
 

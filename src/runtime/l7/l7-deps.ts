@@ -1,4 +1,4 @@
-/** What every L7 listener of a node shares: stats, retry budget, rate limiters, access logs, latency histograms. */
+/** What every L7 listener of a node shares: stats, retry budget, rate limiters, client limits, access logs, latency histograms. */
 import type { SnapshotAccessLog, SnapshotHolder, SnapshotListener } from "../../config/index.ts";
 import { AccessLog, LogSink, type EventLog, type Registry } from "../../obs/index.ts";
 import { TraceExporters } from "../../tracing/index.ts";
@@ -6,6 +6,8 @@ import type { BackendStats } from "../pools/backend-stats.ts";
 import type { L7HookDeps } from "./l7-hooks.ts";
 import type { PoolRegistry } from "../pools/pool-registry.ts";
 import { RateLimiters } from "./rate-limiters.ts";
+import { AccessCounters } from "../stats/access-counters.ts";
+import type { ClientLimits } from "../listeners/client-limits.ts";
 import { RetryBudget } from "./retry-policy.ts";
 import { newL7Stats } from "../stats/traffic-stats.ts";
 import type { LatencyCounts } from "../stats/latency.ts";
@@ -14,13 +16,14 @@ import type { NodeShare } from "../shared/node-share.ts";
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-export type L7Deps = Omit<L7HookDeps, "name"> & { flushLogs(): void };
+export type L7Deps = Omit<L7HookDeps, "name" | "counters"> & { flushLogs(): void };
 
 /** `shared`: a worker's node-wide retry budget and rate-limit buckets (absent: this thread's own). */
 export function newL7Deps(
   holder: SnapshotHolder,
   pools: PoolRegistry,
   metrics: Registry,
+  limits: ClientLimits,
   log: EventLog = (line) => console.log(line),
   shared?: { node: NodeShare; rates: KeyTable },
 ): L7Deps {
@@ -39,6 +42,8 @@ export function newL7Deps(
     budget: new RetryBudget(shared?.node),
     tracing: new TraceExporters(metrics, log),
     limiters: new RateLimiters(shared?.rates),
+    limits,
+    access: new AccessCounters(),
     accessLog(l: SnapshotListener) {
       const spec = l.accessLog;
       if (spec === undefined) return undefined;

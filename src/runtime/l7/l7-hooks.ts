@@ -24,6 +24,10 @@ import { admit, applyRouteSettings, hashKey, resolveRoute, type StepDeps } from 
 import { beginTrace, endTrace, injectTrace } from "./trace-step.ts";
 import type { TraceExporters } from "../../tracing/index.ts";
 import type { L7Stats, TrafficStats } from "../stats/traffic-stats.ts";
+import type { ListenerCounters } from "../stats/listener-counters.ts";
+import type { AccessCounters } from "../stats/access-counters.ts";
+import type { ClientLimits } from "../listeners/client-limits.ts";
+import { connectionHooks } from "./access-step.ts";
 import { recordCompression } from "../stats/compress-stats.ts";
 
 export interface L7HookDeps {
@@ -31,6 +35,12 @@ export interface L7HookDeps {
   holder: SnapshotHolder;
   pools: PoolRegistry;
   stats: L7Stats;
+  /** This listener's connection-level counters (access, per-client limit, client certificates). */
+  counters: ListenerCounters;
+  /** max_connections_per_client's tables. */
+  limits: ClientLimits;
+  /** Refusals by route access lists. */
+  access: AccessCounters;
   budget: RetryBudget;
   limiters: RateLimiters;
   accessLog: (l: SnapshotListener) => AccessLog | undefined;
@@ -59,7 +69,9 @@ function stickyMap(rt: PoolRuntime): ReadonlyMap<string, number> {
 export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
   const { pools, stats } = deps;
   const listenerStats = stats.listeners.get(deps.name);
-  const steps: StepDeps = { pools, stats, limiters: deps.limiters, routeStats: new WeakMap<SnapshotRoute, TrafficStats>() };
+  const steps: StepDeps = {
+    pools, stats, limiters: deps.limiters, counters: deps.counters, access: deps.access, routeStats: new WeakMap<SnapshotRoute, TrafficStats>(),
+  };
   // Written afresh for each logged request (access-log-line.ts), so none is allocated per request.
   const logEntry: AccessLogEntry = {};
 
@@ -95,6 +107,7 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
 
   return {
     newCtx: newRequestState,
+    ...connectionHooks(deps.name, deps.holder, deps.limits, deps.counters),
 
     onRequest(ctx) {
       if (faults.enabled && ctx.req.get(FAULT_HEADER) === "exit-worker") exitWorker();
@@ -109,7 +122,7 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
       const refused = admit(steps, ctx, l);
       if (refused) return refused;
       const rt = s.rt!;
-      applyRouteSettings(ctx, s.route, rt);
+      applyRouteSettings(ctx, l, s.route, rt);
       hashKey(ctx, rt);
       if (s.trace) injectTrace(ctx, s.trace);
       return null;
@@ -126,12 +139,13 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
       if (sticky && attempt === 0) {
         i = stickyIndex(cookieValue(ctx.req.getAll("cookie"), sticky.cookie), sticky.secret, Date.now(), stickyMap(rt));
         s.stickyHonoured = i >= 0;
-        if (i >= 0) s.pick!.first = s.pick!.last = i;
+        if (i >= 0) s.first = s.last = i;
       }
       if (i < 0) {
-        s.pick!.loadTotal = poolLoad(rt);
-        if (attempt === 0) s.pick!.ticket = ticketOf(rt);
-        i = rt.selector.pick(s.pick!, attempt);
+        s.loadTotal = poolLoad(rt);
+        // Only a pool whose load the workers share goes round in the node's sequence.
+        if (attempt === 0 && (rt.share !== undefined || s.ticket !== undefined)) s.ticket = ticketOf(rt);
+        i = rt.selector.pick(s, attempt);
       }
       if (i < 0) return new LbError("NO_HEALTHY_BACKEND", `no healthy backend in pool ${rt.name}`);
       if (attempt > 0) {

@@ -11,6 +11,7 @@ import { RELAY_DEFAULTS } from "../../l4/index.ts";
 import { l7Hooks, type L7HookDeps } from "./l7-hooks.ts";
 import type { BoundListener } from "../listeners/listener-set.ts";
 import { listenerTls } from "./tls-contexts.ts";
+import { certRefusalReason } from "./client-cert.ts";
 import type { ListenerCounters } from "../stats/listener-counters.ts";
 
 /**
@@ -18,18 +19,19 @@ import type { ListenerCounters } from "../stats/listener-counters.ts";
  * on this listening socket (a predecessor's, duplicated, or one handed over by another node)
  * instead of binding.
  */
-export function startL7Listener(l: SnapshotListener, deps: Omit<L7HookDeps, "name">, pool: UpstreamPool, counters: ListenerCounters, fd?: number): BoundListener {
+export function startL7Listener(l: SnapshotListener, deps: Omit<L7HookDeps, "name" | "counters">, pool: UpstreamPool, counters: ListenerCounters, fd?: number): BoundListener {
   const server = startProxy({
     hostname: l.host,
     port: l.port,
     ...(fd !== undefined ? { fd } : {}),
     reusePort: true,
-    hooks: l7Hooks({ ...deps, name: l.name }),
-    ...(l.protocol === "https" ? listenerTls(l.name, l.certificates, l.alpn) : {}),
+    hooks: l7Hooks({ ...deps, name: l.name, counters }),
+    ...(l.protocol === "https" ? listenerTls(l.name, l.certificates, l.alpn, l.clientAuth) : {}),
     h2c: l.h2c,
     h2: { counters: counters.h2 },
     timeouts: { handshakeMs: l.handshakeTimeoutMs, headerMs: l.headerTimeoutMs, idleMs: l.idleTimeoutMs },
     onHandshakeTimeout: () => void counters.handshakeTimeouts++,
+    ...(l.clientAuth?.mode === "require" ? { onHandshake: certRefusals(counters) } : {}),
     maxConnections: l.maxConnections ?? RELAY_DEFAULTS.maxConnections,
     onRefused: () => void counters.refusedConnections++,
     ...(l.maxBodyBytes > 0 ? { maxBodyBytes: l.maxBodyBytes } : {}),
@@ -55,5 +57,14 @@ export function startL7Listener(l: SnapshotListener, deps: Omit<L7HookDeps, "nam
       retireTimer = setTimeout(() => server.stop(false), graceMs);
       retireTimer.unref?.();
     },
+  };
+}
+
+/** client_auth require: counts the handshakes the TLS layer refused for the client's certificate. */
+function certRefusals(counters: ListenerCounters): (authorized: boolean, error: Error | null) => void {
+  return (authorized, error) => {
+    if (authorized) return;
+    const reason = certRefusalReason((error as { code?: string } | null)?.code, error?.message);
+    if (reason !== undefined) counters.refuseCert(reason);
   };
 }

@@ -7,6 +7,7 @@
 import type { SnapshotListener, SnapshotRoute, SnapshotRouteMatch } from "../../config/index.ts";
 import type { RequestHead } from "../../l7/index.ts";
 import { hostMatches, normalizePath, type PathRefusal } from "../../net/index.ts";
+import { clientCertMatches, type ClientCertIdentity } from "./client-cert.ts";
 
 /** What routing needs from a request. `host` is as hostOfAuthority gives it; `path` has no query. */
 export interface RoutableRequest {
@@ -16,6 +17,8 @@ export interface RoutableRequest {
   /** The raw query string without "?" ("" when none). */
   readonly query: string;
   header(lowerName: string): string | undefined;
+  /** The connection's client certificate (absent or null: none, or the listener asks for none). */
+  readonly cert?: ClientCertIdentity | null;
 }
 
 /** Where a request's path and query are kept (RequestState's fields). */
@@ -86,6 +89,7 @@ function matches(m: SnapshotRouteMatch, r: RoutableRequest): boolean {
   if (m.methods && !m.methods.includes(r.method)) return false;
   for (const h of m.headers) if (r.header(h.name) !== h.value) return false;
   for (const q of m.query) if (queryParam(r.query, q.name) !== q.value) return false;
+  if (m.clientCert && !clientCertMatches(m.clientCert, r.cert ?? null)) return false;
   return true;
 }
 

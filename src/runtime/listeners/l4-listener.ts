@@ -6,10 +6,12 @@
  */
 import { newPickContext, type PickContext } from "../../balance/index.ts";
 import type { SnapshotHolder, SnapshotListener, SnapshotPool } from "../../config/index.ts";
-import { startTcpRelay, startUdpRelay, type ConnInfo, type UdpRelayStats } from "../../l4/index.ts";
+import { RELAY_DEFAULTS, startTcpRelay, startUdpRelay, type ConnInfo, type RejectReason, type UdpRelayStats } from "../../l4/index.ts";
 import { ConnTrack, hashTuple } from "../../wasm/index.ts";
 import { backendId } from "../pools/backend-ids.ts";
 import { listenerOf } from "./listener-lookup.ts";
+import { admitClient } from "./admission.ts";
+import type { ClientHold, ClientLimits } from "./client-limits.ts";
 import type { PoolRegistry } from "../pools/pool-registry.ts";
 import { beginWork, endWork, poolLoad, ticketOf, type PoolRuntime } from "../pools/pool-runtime.ts";
 import type { ListenerCounters } from "../stats/listener-counters.ts";
@@ -30,6 +32,8 @@ interface ConnState {
   rt: PoolRuntime | undefined;
   ctx: PickContext | undefined;
   breakerHeld: boolean;
+  /** Its place in max_connections_per_client's count (given back when it ends). */
+  client: ClientHold | undefined;
 }
 
 /** A bound L4 listener. */
@@ -57,7 +61,9 @@ function poolFor(l: SnapshotListener, conn: ConnInfo): SnapshotPool | undefined 
 const nowMs = (): number => Math.floor(performance.now()) >>> 0;
 
 /** Starts the listener `name` of the holder's current snapshot, on `port` when given (a rebind keeps a port-0 listener's port). */
-export async function startL4Listener(name: string, holder: SnapshotHolder, pools: PoolRegistry, counters: ListenerCounters, port?: number, fd?: number): Promise<L4Listener> {
+export async function startL4Listener(
+  name: string, holder: SnapshotHolder, pools: PoolRegistry, counters: ListenerCounters, limits: ClientLimits, port?: number, fd?: number,
+): Promise<L4Listener> {
   const initial = listenerOf(holder.current(), name)!;
   const capacity = Math.max(1024, initial.udp?.maxFlows ?? initial.maxConnections ?? 65_536);
   // ~6% headroom: past 96% load the table starts evicting, which would undercount live flows.
@@ -65,12 +71,25 @@ export async function startL4Listener(name: string, holder: SnapshotHolder, pool
   const conntrack = new ConnTrack(Math.ceil(capacity * 1.06), { seed: crypto.getRandomValues(new Uint32Array(1))[0]! });
   const listenerNow = (): SnapshotListener => listenerOf(holder.current(), name) ?? initial;
 
-  const choose = (conn: ConnInfo, attempt: number): Chosen | undefined => {
+  const stateOf = (conn: ConnInfo): ConnState => {
     let s = conn.slot as ConnState | undefined;
     if (!s) {
-      s = { listener: listenerNow(), pool: undefined, rt: undefined, ctx: undefined, breakerHeld: false };
+      s = { listener: listenerNow(), pool: undefined, rt: undefined, ctx: undefined, breakerHeld: false, client: undefined };
       conn.slot = s;
     }
+    return s;
+  };
+  // The clients this listener can hold at once: its connection (or flow) cap.
+  const clients = initial.udp?.maxFlows ?? initial.maxConnections ?? RELAY_DEFAULTS.maxConnections;
+  const admit = (conn: ConnInfo, opensFlow = true): RejectReason | undefined => {
+    const s = stateOf(conn);
+    const why = admitClient(s.listener, conn.clientIp, opensFlow, clients, limits, counters);
+    if (typeof why === "object") s.client = why;
+    return typeof why === "string" ? why : undefined;
+  };
+
+  const choose = (conn: ConnInfo, attempt: number): Chosen | undefined => {
+    const s = stateOf(conn);
     if (attempt === 0) {
       s.pool = poolFor(s.listener, conn);
       s.rt = s.pool ? pools.current(s.pool.name) : undefined;
@@ -97,6 +116,11 @@ export async function startL4Listener(name: string, holder: SnapshotHolder, pool
       s.rt?.breaker.release("connections");
     }
   };
+  // Once the connection (or flow, or a datagram that got none) is over, whatever it held goes back.
+  const end = (conn: ConnInfo): void => {
+    release(conn);
+    (conn.slot as ConnState | undefined)?.client?.release();
+  };
   const open = (conn: ConnInfo, b: Chosen): void => {
     counters.relayed++;
     beginWork(b.rt, b.index);
@@ -107,13 +131,13 @@ export async function startL4Listener(name: string, holder: SnapshotHolder, pool
     b.rt.stats[b.index]!.bytesIn += conn.bytesIn;
     b.rt.stats[b.index]!.bytesOut += conn.bytesOut;
     conntrack.remove(conn.tuple());
-    release(conn);
+    end(conn);
   };
 
   // udp: a datagram that got no flow (forwarded statelessly, or dropped) holds nothing past its send.
   const noFlow = (conn: ConnInfo, b: Chosen | undefined): void => {
     if (b) b.rt.stats[b.index]!.bytesIn += conn.bytesIn;
-    release(conn);
+    end(conn);
   };
 
   if (initial.protocol === "udp") {
@@ -121,6 +145,7 @@ export async function startL4Listener(name: string, holder: SnapshotHolder, pool
       hostname: initial.host,
       port: port ?? initial.port,
       choose,
+      admit,
       idleTimeoutMs: initial.idleTimeoutMs,
       maxFlows: initial.udp?.maxFlows ?? capacity,
       minIdleMs: initial.udp?.minIdleMs,
@@ -146,6 +171,7 @@ export async function startL4Listener(name: string, holder: SnapshotHolder, pool
     port: port ?? initial.port,
     ...(fd !== undefined ? { fd } : {}),
     choose,
+    admit,
     connectTimeoutMs: initial.pool?.connectTimeoutMs,
     idleTimeoutMs: initial.idleTimeoutMs,
     maxConnections: initial.maxConnections,
@@ -164,6 +190,7 @@ export async function startL4Listener(name: string, holder: SnapshotHolder, pool
         else if (reason === "max_connections") counters.refusedConnections++;
         release(conn);
       },
+      onEnd: end,
     },
   });
   return {

@@ -73,6 +73,7 @@ function bindingKey(l: SnapshotListener): string {
     l.certificates.map((c) => [c.name, c.certPem, c.keyPem]),
     l.protocol === "tcp" || l.protocol === "udp" ? l.pool?.connectTimeoutMs : undefined,
     l.udp,
+    l.clientAuth,
   ]);
 }
 

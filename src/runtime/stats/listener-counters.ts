@@ -1,7 +1,9 @@
 /**
  * Connection-level counters per listener name that are not requests: TLS handshakes cut off by
- * handshake_timeout_ms, connections refused at max_connections, and backend resets passed on to L4 clients. Kept by name, so a listener
- * rebound by a config change keeps counting; shown in /v1/status and /metrics.
+ * handshake_timeout_ms, connections refused at max_connections, backend resets passed on to L4
+ * clients, HTTP/2 connections' events, and clients refused by access lists,
+ * max_connections_per_client or client certificates. Kept by name, so a listener rebound by a
+ * config change keeps counting; shown in /v1/status and /metrics.
  */
 import type { SnapshotListener } from "../../config/index.ts";
 import { H2Counters } from "../../h2/index.ts";
@@ -17,16 +19,40 @@ export class ListenerCounters {
   relayed = 0;
   /** http(s): what its HTTP/2 connections saw (streams, GOAWAYs, the protections that fired). */
   readonly h2 = new H2Counters();
+  /** Refused by the listener's access list: L4 connections, udp datagrams, http(s) requests (403). */
+  accessDenied = 0;
+  /** Refused by max_connections_per_client: connections (udp: new flows' datagrams). */
+  clientLimitRefused = 0;
+  /** Let through uncounted by max_connections_per_client because its table was full. */
+  clientLimitUntracked = 0;
+  /** https with client_auth, by reason: handshakes refused for want of a valid certificate, 403s for an invalid one. */
+  readonly certRefusals = new Map<string, number>();
+
+  /** Counts one client certificate refused for `reason` (missing, expired, untrusted, invalid). */
+  refuseCert(reason: string): void {
+    this.certRefusals.set(reason, (this.certRefusals.get(reason) ?? 0) + 1);
+  }
+
+  get clientCertRefused(): number {
+    let n = 0;
+    for (const v of this.certRefusals.values()) n += v;
+    return n;
+  }
+
   /** As the listener last bound: whether it has a handshake to time out, whether it is L4, whether it holds connections (not udp). */
   handshake = false;
   l4 = false;
   connections = false;
 }
 
-/** What /v1/status adds to a listener's entry: only the counters its protocol can move. */
+/** What /v1/status adds to a listener's entry: only the counters its protocol or settings can move. */
 export interface ListenerCountersView {
   handshake_timeouts?: number;
   upstream_resets?: number;
+  access_denied?: number;
+  client_limit_refused?: number;
+  client_limit_untracked?: number;
+  client_cert_refused?: number;
 }
 
 /** True when listener `l` can see handshake timeouts: TLS (https, passthrough) or a PROXY header to read. */
@@ -50,12 +76,20 @@ export class ListenerCounterBook {
     return c;
   }
 
-  /** The counters of `name` as /v1/status shows them (empty for a listener never bound). */
-  view(name: string): ListenerCountersView {
+  /**
+   * The counters of `name` as /v1/status shows them (empty for a listener never bound); `l`, the
+   * listener as configured now, adds those of the features it sets (and any that moved before).
+   */
+  view(name: string, l?: SnapshotListener): ListenerCountersView {
     const c = this.#byName.get(name);
     return {
       ...(c?.handshake ? { handshake_timeouts: c.handshakeTimeouts } : {}),
       ...(c?.l4 ? { upstream_resets: c.upstreamResets } : {}),
+      ...(c && (l?.access || c.accessDenied > 0) ? { access_denied: c.accessDenied } : {}),
+      ...(c && (l?.maxConnectionsPerClient !== undefined || c.clientLimitRefused > 0)
+        ? { client_limit_refused: c.clientLimitRefused, client_limit_untracked: c.clientLimitUntracked }
+        : {}),
+      ...(c && (l?.clientAuth || c.clientCertRefused > 0) ? { client_cert_refused: c.clientCertRefused } : {}),
     };
   }
 

@@ -26,7 +26,8 @@ import type { ConfigDelta } from "./protocol.ts";
 /** The names a listener refers to: pools (default, routes, SNI rules) and certificates. */
 function references(l: Listener): { pools: string[]; certificates: string[] } {
   const pools = [l.pool, ...(l.routes ?? []).map((r) => r.pool), ...(l.sni ?? []).map((s) => s.pool)].filter((p): p is string => p !== undefined);
-  return { pools, certificates: l.tls?.certificates ?? [] };
+  const certificates = [...(l.tls?.certificates ?? []), ...(l.client_auth?.ca !== undefined ? [l.client_auth.ca] : [])];
+  return { pools, certificates };
 }
 
 export class SnapshotBuilder {
@@ -36,6 +37,8 @@ export class SnapshotBuilder {
   readonly #found = new Map<string, FoundBackend[]>();
   readonly #listeners = new Map<string, { doc: Listener; compiled: SnapshotListener }>();
   readonly #certificates = new Map<string, SnapshotCertificate>();
+  /** Every certificate's PEM, CA-only ones (no key: a listener's client_auth.ca) too. */
+  readonly #certPems = new Map<string, string>();
   #order: Required<ConfigDelta>["order"] = { listeners: [], pools: [], certificates: [] };
 
   /** The snapshot after `json` (a ConfigDelta); throws what a compile throws (the control part compiled it already). */
@@ -52,9 +55,12 @@ export class SnapshotBuilder {
     const changedCerts = new Set(Object.keys(d.certificates));
     for (const [name, text] of Object.entries(d.certificates)) {
       const c = JSON.parse(text) as Certificate;
-      this.#certificates.set(name, Object.freeze({ name: c.name, certPem: c.cert_pem, keyPem: c.key_pem! }));
+      this.#certPems.set(name, c.cert_pem);
+      if (c.key_pem !== undefined) this.#certificates.set(name, Object.freeze({ name: c.name, certPem: c.cert_pem, keyPem: c.key_pem }));
+      else this.#certificates.delete(name);
     }
     prune(this.#certificates, d.order.certificates, changedCerts);
+    prune(this.#certPems, d.order.certificates, changedCerts);
     d.order.pools.forEach((name, i) => {
       const text = d.pools[name];
       if (text !== undefined) this.#bases.set(name, deepFreeze(compilePool(JSON.parse(text) as Pool, `pools[${i}]`)));
@@ -69,8 +75,13 @@ export class SnapshotBuilder {
     const pools: Record<string, SnapshotPool> = Object.create(null);
     for (const name of d.order.pools) pools[name] = this.#pools.get(name)!;
     const certificates: Record<string, SnapshotCertificate> = Object.create(null);
-    for (const name of d.order.certificates) certificates[name] = this.#certificates.get(name)!;
-    const listeners = d.order.listeners.map((name, i) => this.#listener(name, i, d.listeners[name], { pools, certificates }, changedPools, changedCerts));
+    const certPems: Record<string, string> = Object.create(null);
+    for (const name of d.order.certificates) {
+      const c = this.#certificates.get(name);
+      if (c) certificates[name] = c;
+      certPems[name] = this.#certPems.get(name)!;
+    }
+    const listeners = d.order.listeners.map((name, i) => this.#listener(name, i, d.listeners[name], { pools, certificates, certPems }, changedPools, changedCerts));
     for (const name of this.#listeners.keys()) if (!d.order.listeners.includes(name)) this.#listeners.delete(name);
     // Reused parts are frozen already: freeze the new containers, not a walk over a thousand pools.
     return Object.freeze({ revision: d.revision, listeners: Object.freeze(listeners), pools: Object.freeze(pools), certificates: Object.freeze(certificates) });
@@ -80,7 +91,7 @@ export class SnapshotBuilder {
     name: string,
     i: number,
     text: string | undefined,
-    r: { pools: Record<string, SnapshotPool>; certificates: Record<string, SnapshotCertificate> },
+    r: { pools: Record<string, SnapshotPool>; certificates: Record<string, SnapshotCertificate>; certPems: Record<string, string> },
     changedPools: ReadonlySet<string>,
     changedCerts: ReadonlySet<string>,
   ): SnapshotListener {
