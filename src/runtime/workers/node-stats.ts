@@ -9,6 +9,7 @@ import { countersOf, mergeFamilies, type FamilyDump } from "../../obs/index.ts";
 import type { BackendStats as BackendView } from "../../status.ts";
 import { TrafficStats, trafficView } from "../stats/traffic-stats.ts";
 import type { UdpStatus } from "../listeners/udp-status.ts";
+import type { ListenerCountersView } from "../stats/listener-counters.ts";
 import type { BackendDump, TrafficDump, WorkerListener, WorkerStats } from "./protocol.ts";
 import type { WorkerHandle } from "./worker-handle.ts";
 
@@ -138,8 +139,7 @@ export class NodeStats {
         had.bound &&= l.bound;
         had.error ??= l.error;
         had.active_connections = (had.active_connections ?? 0) + (l.active_connections ?? 0);
-        if (had.handshake_timeouts !== undefined) had.handshake_timeouts += l.handshake_timeouts ?? 0;
-        if (had.upstream_resets !== undefined) had.upstream_resets += l.upstream_resets ?? 0;
+        for (const k of LISTENER_COUNTERS) if (l[k] !== undefined) had[k] = (had[k] ?? 0) + l[k];
         if (had.udp && l.udp) for (const k of Object.keys(had.udp) as (keyof UdpStatus)[]) had.udp[k] += l.udp[k];
       }
     }
@@ -161,6 +161,9 @@ export class NodeStats {
     return this.#retiredRequests[id]! + (h?.stats?.requests ?? 0);
   }
 }
+
+/** The counters of a listener's /v1/status entry (ListenerCountersView): each worker counts its own. */
+const LISTENER_COUNTERS = ["handshake_timeouts", "upstream_resets", "access_denied", "client_limit_refused", "client_limit_untracked", "client_cert_refused"] as const satisfies readonly (keyof ListenerCountersView)[];
 
 function key(pool: string, address: string): string {
   return `${pool}\u0000${address}`;

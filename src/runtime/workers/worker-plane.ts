@@ -180,12 +180,19 @@ function view(
         connections: () => stats.connections(),
       }),
   });
+  // Reads share a collection, but never one that started before they came (a counter a client
+  // saw change must show): a read during a collection waits for it and shares the next one.
   let refreshing: Promise<void> | undefined;
+  let next: Promise<void> | undefined;
+  const collect = (): Promise<void> => (refreshing = set.collect(false).then(() => stats.refresh()).finally(() => (refreshing = undefined)));
   const refresh = async (metrics: boolean): Promise<void> => {
-    if (!metrics && refreshing) return refreshing;
-    const run = set.collect(metrics).then(() => stats.refresh());
-    if (!metrics) refreshing = run.finally(() => (refreshing = undefined));
-    return run;
+    if (metrics) return set.collect(true).then(() => stats.refresh());
+    if (next) return next;
+    if (!refreshing) return collect();
+    return (next = refreshing.catch(() => {}).then(() => {
+      next = undefined;
+      return collect();
+    }));
   };
   // The first sample starts every series of the first revision served, before any traffic (as
   // StatsHistory.start does); then the node's merged counters once a second, right after gathering them.
