@@ -15,7 +15,7 @@ const root = join(import.meta.dir, "..");
 const { values } = parseArgs({ options: { outfile: { type: "string", default: "dist/fulcrum" } } });
 const outfile = resolve(values.outfile!);
 /** Files started with `new Worker(...)`: each must be embedded as its own entrypoint. */
-const WORKERS = ["src/health/check-worker.ts"];
+const WORKERS = ["src/health/check-worker.ts", "src/runtime/workers/worker-main.ts"];
 const commit = gitHead(root);
 const proc = Bun.spawnSync(
   [

@@ -112,6 +112,36 @@ export interface HistoryView {
   series: HistorySeries[];
 }
 
+/** The running node itself: which binary, since when (an upgrade shows as a new pid, version and start). */
+export interface NodeInfo {
+  version: string;
+  pid: number;
+  /** ISO 8601 time the process started. */
+  started_at: string;
+  /** Worker threads serving (1: no workers, the data plane runs on the main thread). */
+  workers: number;
+  /** The process this one took the listening sockets over from, on an upgrade. */
+  upgraded_from?: number;
+  /** With more than one worker: each one, by index. */
+  worker_states?: WorkerInfo[];
+}
+
+/** One worker of a node of several (the fulcrum_worker_* series, as /v1/status shows them). */
+export interface WorkerInfo {
+  /** Its index (a restarted worker keeps it). */
+  worker: number;
+  /** Running and serving a revision. */
+  up: boolean;
+  /** The revision it serves; -1 before its first. */
+  revision: number;
+  /** Client connections open in it now. */
+  connections: number;
+  /** HTTP requests finished and L4 connections and UDP flows relayed at this index, its predecessors' included. */
+  requests_total: number;
+  /** Times the worker at this index died and was started again. */
+  restarts: number;
+}
+
 /** A pool's DNS discovery: what it asks, what it found, how its lookups went. */
 export interface DiscoveryState {
   dns: string;
@@ -130,6 +160,10 @@ export interface DiscoveryState {
 
 /** What the data plane exposes to the admin API; implement any subset. */
 export interface RuntimeView {
+  /** The node itself (GET /v1/status `node`). */
+  node?(): NodeInfo;
+  /** A node of several workers: each one (GET /v1/status `node.worker_states`). */
+  workerStates?(): WorkerInfo[];
   /** Health of `address` in `pool`; absent means "unknown". */
   backendHealth?(pool: string, address: string): BackendHealth;
   /** Live counters of `address` in `pool`. */

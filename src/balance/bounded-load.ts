@@ -9,7 +9,7 @@
 import { LbError } from "../errors.ts";
 import { avoidFirst, avoidLast } from "./attempts.ts";
 import { skipCount, walkFrom, type Gate, type HashTable } from "./hash-table.ts";
-import type { PickContext } from "./selector.ts";
+import { loadAt, type PickContext } from "./selector.ts";
 import type { WeightTable } from "./weights.ts";
 
 /** The largest load a backend of weight `w` may hold once the pick is counted (exported for tests and the admin view). */
@@ -19,6 +19,7 @@ export function boundedCap(factor: number, totalWithPick: number, w: number, tot
 
 class LoadGate implements Gate {
   load: ArrayLike<number> = [];
+  slots: Int32Array | undefined = undefined;
   totalWithPick = 0;
   private bestIndex = -1;
   private bestScore = Infinity;
@@ -35,7 +36,7 @@ class LoadGate implements Gate {
 
   admits(i: number): boolean {
     const cap = boundedCap(this.factor, this.totalWithPick, this.t.weights[i]!, this.t.total);
-    const l = this.load[i]!;
+    const l = this.slots === undefined ? this.load[i]! : this.load[this.slots[i]!]!;
     if (l < cap) return true;
     // Envoy falls back to the least overloaded candidate when every one is full.
     const score = (l + 1) / cap;
@@ -79,16 +80,17 @@ class BoundedLoad implements HashTable {
     let total = ctx.loadTotal;
     if (total === undefined) {
       total = 0;
-      for (let i = 0; i < this.t.n; i++) total += load[i]!;
+      for (let i = 0; i < this.t.n; i++) total += loadAt(ctx, i);
     }
     const start = this.inner.slotOf(hash);
     if (attempt === 0) {
       // the common case: the key's own backend has room
       const i = this.inner.slots[start]!;
-      if (i >= 0 && load[i]! < boundedCap(this.factor, total + 1, this.t.weights[i]!, this.t.total)) return i;
+      if (i >= 0 && loadAt(ctx, i) < boundedCap(this.factor, total + 1, this.t.weights[i]!, this.t.total)) return i;
     }
     const gate = this.gate;
     gate.load = load;
+    gate.slots = ctx.loadSlots;
     gate.totalWithPick = total + 1;
     const n = this.inner.backends;
     return walkFrom(this.inner.slots, start, skipCount(attempt, n), n > 2 ? avoidFirst(ctx, attempt) : -1, avoidLast(ctx, attempt), gate);

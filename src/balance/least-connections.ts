@@ -4,7 +4,8 @@
  * proportion to weight, so an idle pool behaves as weighted random. Exact, so O(N) per pick as in
  * nginx: one pass finds the minimum and the tied weight, a second draws among the tied. A data
  * plane that reports every change to its load array through `loadChanged` gets O(log N) picks
- * from a LoadIndex instead (retries still scan, to leave out earlier attempts). (Envoy's
+ * from a LoadIndex instead (retries still scan, to leave out earlier attempts). A load shared by
+ * the workers of a node (`loadSlots`) changes under other threads, so it is always scanned. (Envoy's
  * LEAST_REQUEST samples two instead: that is power_of_two here, O(1) for large pools.)
  */
 import { avoidFirst, avoidLast, record } from "./attempts.ts";
@@ -52,7 +53,8 @@ class LeastConnections implements Selector {
   pick(ctx: PickContext, attempt: number): number {
     const load = ctx.load;
     if (load === undefined) return record(ctx, attempt, randomPick(this.t, ctx, attempt));
-    if (attempt === 0 && load === this.indexed) return record(ctx, attempt, this.index.pick(Math.random()));
+    const slots = ctx.loadSlots;
+    if (attempt === 0 && load === this.indexed && slots === undefined) return record(ctx, attempt, this.index.pick(Math.random()));
     const idx = this.idx, w = this.w, m = idx.length;
     const a = m > 2 ? avoidFirst(ctx, attempt) : -1;
     const b = m > 1 ? avoidLast(ctx, attempt) : -1;
@@ -62,7 +64,7 @@ class LeastConnections implements Selector {
     for (let j = 0; j < m; j++) {
       const i = idx[j]!;
       if (i === a || i === b) continue;
-      const l = load[i]!, wj = w[j]!;
+      const l = slots === undefined ? load[i]! : load[slots[i]!]!, wj = w[j]!;
       const lhs = l * bestW, rhs = bestLoad * wj;
       if (lhs < rhs || ties === 0) {
         bestLoad = l;
@@ -80,7 +82,7 @@ class LeastConnections implements Selector {
     let x = Math.random() * tiedW;
     for (let j = 0; j < m; j++) {
       const i = idx[j]!;
-      if (i === a || i === b || load[i]! * bestW !== bestLoad * w[j]!) continue;
+      if (i === a || i === b || (slots === undefined ? load[i]! : load[slots[i]!]!) * bestW !== bestLoad * w[j]!) continue;
       best = i;
       x -= w[j]!;
       if (x < 0) break;

@@ -5,7 +5,7 @@
  */
 import { avoidFirst, avoidLast, record } from "./attempts.ts";
 import { randomPick } from "./random.ts";
-import type { BalanceBackend, PickContext, Selector } from "./selector.ts";
+import { loadAt, type BalanceBackend, type PickContext, type Selector } from "./selector.ts";
 import { drawAlias, pickWeighted, weightTable, type WeightTable } from "./weights.ts";
 
 // A few O(1) alias draws usually find a second distinct candidate; when they do not (one backend
@@ -36,7 +36,7 @@ class PowerOfTwo implements Selector {
     const c2 = secondCandidate(t, c1, a, b);
     if (c2 < 0) return record(ctx, attempt, c1);
     const w = t.weights;
-    return record(ctx, attempt, load[c2]! / w[c2]! < load[c1]! / w[c1]! ? c2 : c1);
+    return record(ctx, attempt, loadAt(ctx, c2) / w[c2]! < loadAt(ctx, c1) / w[c1]! ? c2 : c1);
   }
 }
 

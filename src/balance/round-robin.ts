@@ -1,7 +1,8 @@
 /**
  * `round_robin`: every backend with weight > 0 in turn, weights otherwise ignored. The cursor
  * starts at a random backend so that workers (and nodes) rebuilt at the same moment do not all
- * send their first request to backend 0, as Envoy's round robin does.
+ * send their first request to backend 0, as Envoy's round robin does. Given a ticket (the node's
+ * shared sequence, PickContext.ticket), attempt 0 takes its place from it instead.
  */
 import { avoidFirst, avoidLast, record } from "./attempts.ts";
 import type { BalanceBackend, PickContext, Selector } from "./selector.ts";
@@ -21,6 +22,7 @@ class RoundRobin implements Selector {
     const order = this.order;
     const n = order.length;
     if (n === 0) return record(ctx, attempt, -1);
+    if (attempt === 0 && ctx.ticket !== undefined) return record(ctx, attempt, order[ctx.ticket % n]!);
     // With two backends a retry alternates; with more it avoids attempt 0's and the previous pick.
     const a = n > 2 ? avoidFirst(ctx, attempt) : -1;
     const b = avoidLast(ctx, attempt);

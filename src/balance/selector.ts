@@ -77,8 +77,19 @@ export interface PickContext {
   hash?: number;
   /** live load per backend (active connections or requests), indexed like the selector's backends; maintained by the data plane */
   load?: ArrayLike<number>;
+  /**
+   * when set, backend i's load is `load[loadSlots[i]]`: `load` is then a table shared by every
+   * worker of a node (the node's load, not this thread's), which the selector reads in place
+   */
+  loadSlots?: Int32Array;
   /** the sum of `load` when the data plane keeps it; bounded load sums `load` itself (O(N)) when absent */
   loadTotal?: number;
+  /**
+   * round_robin, weighted_round_robin: this pick's place in a sequence the workers of a node
+   * share (a u32 counter per pool), used for attempt 0 instead of the selector's own cursor, so
+   * the node goes round as one
+   */
+  ticket?: number;
   /** written by pick: the index attempt 0 returned (-1 none) */
   first?: number;
   /** written by pick: the index the latest attempt returned (-1 none) */
@@ -90,8 +101,16 @@ export interface PickContext {
  * fill it (`pick` writes `first` and `last`). Allocate one per request or connection; reuse it for
  * all of that request's attempts, never across requests running at the same time.
  */
-export function newPickContext(key?: string, load?: ArrayLike<number>, hash?: number): PickContext {
-  return { key, hash, load, loadTotal: undefined, first: -1, last: -1 };
+export function newPickContext(key?: string, load?: ArrayLike<number>, hash?: number, loadSlots?: Int32Array): PickContext {
+  return { key, hash, load, loadSlots, loadTotal: undefined, ticket: undefined, first: -1, last: -1 };
+}
+
+/** Backend i's load as `ctx` holds it (through `loadSlots` when set); 0 without a load. */
+export function loadAt(ctx: PickContext, i: number): number {
+  const load = ctx.load;
+  if (load === undefined) return 0;
+  const slots = ctx.loadSlots;
+  return slots === undefined ? load[i]! : load[slots[i]!]!;
 }
 
 /**

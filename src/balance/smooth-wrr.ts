@@ -5,6 +5,8 @@
  * bursts. The sequence repeats every total/gcd picks, so when that cycle is short enough it is
  * computed once at build time and a pick is one array read; otherwise each pick runs nginx's O(N)
  * loop. A retry draws at random by weight, leaving out earlier attempts, without moving the cycle.
+ * Given a ticket (the node's shared sequence, PickContext.ticket), a precomputed cycle is read at
+ * the ticket's place, so a node's workers walk one cycle together.
  */
 import { avoidFirst, avoidLast, record } from "./attempts.ts";
 import type { BalanceBackend, PickContext, Selector } from "./selector.ts";
@@ -71,6 +73,7 @@ class SmoothWrr implements Selector {
     const cycle = this.cycle;
     if (cycle === undefined) return record(ctx, attempt, step(t, this.current));
     if (cycle.length === 0) return record(ctx, attempt, -1);
+    if (ctx.ticket !== undefined) return record(ctx, attempt, cycle[ctx.ticket % cycle.length]!);
     const i = cycle[this.cursor]!;
     this.cursor = this.cursor + 1 === cycle.length ? 0 : this.cursor + 1;
     return record(ctx, attempt, i);

@@ -11,7 +11,8 @@ type Command = (args: string[]) => number | Promise<number>;
  */
 const COMMANDS: Record<string, Command> = {
   version: (a) => versionCommand(a),
-  start: async (a) => (await import("./start.ts")).startCommand(a),
+  start: async (a) => (await import("./start-command.ts")).startCommand(a),
+  upgrade: async (a) => (await import("./upgrade.ts")).upgradeCommand(a),
   validate: async (a) => (await import("./validate.ts")).validateCommand(a),
   apply: async (a) => (await import("./apply.ts")).applyCommand(a),
   export: async (a) => (await import("./export.ts")).exportCommand(a),

@@ -47,12 +47,30 @@ export const START = {
     metrics: { type: "string", value: "HOST:PORT", help: "serve /metrics, /readyz and /healthz here without the admin token" },
     "drain-timeout-ms": { type: "string", value: "MS", help: "how long SIGTERM waits for requests in flight (default 25000)" },
     "log-format": { type: "string", value: "text|json", help: "event log lines as text (default) or one JSON object a line" },
+    workers: { type: "string", value: "N", help: "worker threads, each with its own listening sockets (default: the number of cores; 1 = one thread)" },
     cluster: { type: "string", value: "URLS", help: "join a cluster: etcd client URLs, comma-separated (default FULCRUM_CLUSTER)" },
     node: { type: "string", value: "NAME", help: "with --cluster: this node's name, unique among live nodes (default FULCRUM_NODE)" },
     "cluster-prefix": { type: "string", value: "PREFIX", help: "with --cluster: the cluster's keys in etcd (default /fulcrum/v1/)" },
     "lease-ttl": { type: "string", value: "S", help: "with --cluster: a dead node leaves the cluster this long after (default 10, min 2)" },
     "etcd-timeout-ms": { type: "string", value: "MS", help: "with --cluster: how long a write waits for etcd before 503 (default 5000)" },
     "etcd-progress-ms": { type: "string", value: "MS", help: "with --cluster: etcd's --experimental-watch-progress-notify-interval (default 5000)" },
+  },
+} as const satisfies CommandSpec;
+
+export const UPGRADE = {
+  name: "upgrade",
+  summary: "replace a running node's binary without closing a port (SIGUSR2 does it too)",
+  details: [
+    "The node starts the new binary on its listening sockets (no port is ever closed, no connection",
+    "waiting on one is lost), the new node serves on the same database and admin address, the old",
+    "one drains within its --drain-timeout-ms and exits 0. If the new one does not serve, the old",
+    "one says why and serves on. Asked over the node's local control socket (same user only).",
+  ],
+  options: {
+    binary: { type: "string", value: "PATH", help: "the new binary (default: the node's own, as now on disk)" },
+    pid: { type: "string", value: "PID", help: "the node's process id (default: asked of the admin API)" },
+    admin: ADMIN_URL,
+    "admin-token-file": TOKEN_FILE,
   },
 } as const satisfies CommandSpec;
 
@@ -125,4 +143,4 @@ export const VERSION = { name: "version", summary: "print the version (also --ve
 export const HELP = { name: "help", args: "[COMMAND]", summary: "print this help, or a command's (also --help, -h)", options: {} } as const satisfies CommandSpec;
 
 /** Every subcommand, in the order help lists them. */
-export const SPECS: readonly CommandSpec[] = [START, VALIDATE, APPLY, EXPORT, STATUS, DEMO, MAGLEV, VERSION, HELP];
+export const SPECS: readonly CommandSpec[] = [START, UPGRADE, VALIDATE, APPLY, EXPORT, STATUS, DEMO, MAGLEV, VERSION, HELP];

@@ -81,16 +81,19 @@ export class ClusterMember {
   readonly health: ClusterHealth;
   readonly view: ReturnType<typeof clusterView>;
   private readonly unfollow: (() => void)[] = [];
+  /** The revisions the data plane serves (with workers: every worker), set by follow(). */
+  private served: SnapshotHolder;
 
   private constructor(
     readonly node: ClusterNode,
     private readonly holder: SnapshotHolder,
     private readonly log: Log,
   ) {
+    this.served = holder;
     this.store = new ClusterStore(node);
     const ruleOf = (pool: string): QuorumRule => holder.current()?.pools[pool]?.healthCheck?.cluster_quorum ?? "majority";
     this.health = new ClusterHealth(node, ruleOf);
-    this.view = clusterView({ node, health: this.health, serving: () => holder.current()?.revision });
+    this.view = clusterView({ node, health: this.health, serving: () => this.served.current()?.revision });
   }
 
   /**
@@ -119,16 +122,16 @@ export class ClusterMember {
   }
 
   /**
-   * Follows the cluster through `control`: each published snapshot becomes this node's applied
-   * revision, each mirror change is adopted (or NACKed), verdicts follow the config's quorum rules.
+   * Follows the cluster through `control`: each snapshot `served` holds (what the data plane
+   * serves: with workers, once every worker does) becomes this node's applied revision, each
+   * mirror change is adopted (or NACKed), verdicts follow the config's quorum rules.
    */
-  follow(control: ConfigControl): void {
+  follow(control: ConfigControl, served: SnapshotHolder = this.holder): void {
     const registry = this.node.registry;
-    this.unfollow.push(this.holder.subscribe((s) => {
-      registry.applied(s.revision);
-      this.health.recompute();
-    }));
-    registry.applied(this.holder.current()?.revision ?? 0);
+    this.served = served;
+    this.unfollow.push(served.subscribe((s) => registry.applied(s.revision)));
+    this.unfollow.push(this.holder.subscribe(() => this.health.recompute()));
+    registry.applied(served.current()?.revision ?? 0);
     const adopt = () => void control.adoptStored().then((a) => {
       if (a.outcome !== "refused") return;
       registry.refused(a.revision, a.reason);

@@ -6,37 +6,47 @@
  * revision's snapshot, start the data plane (when the caller supplies one), then serve the admin
  * API (and the probe listener, --metrics). With --cluster (start-cluster.ts) the store is etcd,
  * read through the node's SQLite mirror. SIGTERM/SIGINT stop everything in reverse order and
- * exit 0; SIGHUP reloads --config, SIGUSR1 reopens log files (node-signals.ts). Every line a
- * running node prints goes through one Logger (--log-format).
+ * exit 0; SIGHUP reloads --config, SIGUSR1 reopens log files, SIGUSR2 upgrades (node-signals.ts,
+ * start-command.ts). Every line a running node prints goes through one Logger (--log-format).
  */
 import { resolve } from "node:path";
 import { createAdminApp, createProbeApp, type Readiness, type RuntimeView } from "../admin/index.ts";
+import type { NodeInfo } from "../status.ts";
 import { SnapshotHolder, type Snapshot } from "../config/index.ts";
 import { ConfigControl, type ChangeResult } from "../control/index.ts";
 import { isLbError, LbError } from "../errors.ts";
-import { buildCommit, createLogger, LOG_FORMATS, Registry, registerBuildInfo, registerProcessMetrics, type Logger, type LogFormat } from "../obs/index.ts";
+import { Registry, registerBuildInfo, registerProcessMetrics, reopenLogFiles } from "../obs/index.ts";
 import { defaultDbPath, openStore, type Store } from "../store/index.ts";
 import pkg from "../../package.json" with { type: "json" };
-import { parseCommand, parseHostPort, seeHelp } from "./args.ts";
-import { DEFAULT_ADMIN, readToken } from "./admin-client.ts";
+import { parseHostPort } from "./args.ts";
+import { DEFAULT_ADMIN } from "./admin-client.ts";
 import { readConfigFile } from "./config-file.ts";
-import { logConfigChanges, logConfigWarnings } from "./config-log.ts";
-import { handleSignals } from "./node-signals.ts";
-import { reloadConfigFile } from "./reload.ts";
-import { reportError } from "./report.ts";
 import { applyConfigFile, warnExposed } from "./start-config.ts";
-import { selfCommand } from "./self.ts";
-import { START } from "./specs.ts";
-import { preflightListeners, startDataPlane, type RunningDataPlane, type SharedHealth } from "../runtime/index.ts";
-import { ClusterMember, clusterOptions, type ClusterOptions } from "./start-cluster.ts";
+import { AppliedControl } from "./applied-control.ts";
+import { serveAt, type Server } from "./serve-at.ts";
+import type { HandedListener, SharedHealth } from "../runtime/index.ts";
+import { ClusterMember, type ClusterOptions } from "./start-cluster.ts";
 
 /** What a data plane hands back to startNode: its runtime view, readiness, and how to stop it. */
 export interface DataPlane {
   runtime?: RuntimeView;
   /** True once every listener is bound; /readyz also requires an applied snapshot. */
   ready?(): boolean;
-  /** Stops accepting; in-flight work gets up to `graceMs` to finish. */
-  stop(graceMs?: number): Promise<void>;
+  /** Stops accepting (then calls `closed`); in-flight work gets up to `graceMs` to finish. */
+  stop(graceMs?: number, closed?: () => void): Promise<void>;
+  /**
+   * A data plane that applies revisions after they are published (a node's workers): the
+   * revisions it serves, which the admin API reports as applied. Absent: the published ones.
+   */
+  applied?: SnapshotHolder;
+  /** Resolves once the data plane serves `revision`; config writes answer after it. */
+  whenApplied?(revision: number): Promise<void>;
+  /** Brings the runtime view's counters up to date (before /v1/status, /metrics, the history). */
+  refresh?(metrics: boolean): Promise<void>;
+  /** Access logs kept on other threads, written out and reopened (SIGUSR1); their paths. */
+  reopenLogs?(): Promise<string[]>;
+  /** The listening sockets, to hand to a node that upgrades this one. */
+  sockets?(): Promise<HandedListener[]>;
 }
 
 /** Everything a data plane may use; it must not import src/store or src/admin itself. */
@@ -73,6 +83,12 @@ export interface NodeOptions {
   preflight?: (snapshot: Snapshot) => void | Promise<void>;
   /** Where startNode prints the config file's diff and warnings; default console.log. */
   log?: (line: string, level?: "info" | "warn" | "error") => void;
+  /** Worker threads the data plane runs (GET /v1/status `node`; default 1). */
+  workers?: number;
+  /** The process this node took its listening sockets over from (an upgrade): its admin and metrics addresses are shared on purpose. */
+  upgradedFrom?: number;
+  /** Apply `configFile` at start (default true); an upgraded node serves what the database holds and keeps the file for SIGHUP. */
+  applyConfig?: boolean;
   /** Join a cluster (--cluster, --node): etcd is the store, `dbPath` holds the node's mirror of it. */
   cluster?: ClusterOptions;
 }
@@ -87,6 +103,13 @@ export interface FulcrumNode {
   dbPath: string;
   /** Base URL of the admin API, with the real port. */
   adminUrl: string;
+  /** The admin API's and the probe listener's addresses as bound (host:port), for a node that upgrades this one. */
+  adminAddress: string;
+  metricsAddress?: string;
+  /** Stops the admin API and the probe listener now (an upgrade: the new node answers there). */
+  retire(): Promise<void>;
+  /** The data plane's listening sockets, for a node that upgrades this one. */
+  sockets?(): Promise<HandedListener[]>;
   /** The node's cluster membership (--cluster); undefined for a standalone node. */
   cluster?: ClusterMember;
   /** Base URL of the probe listener (--metrics), with the real port. */
@@ -96,6 +119,8 @@ export interface FulcrumNode {
    * file rejects and changes nothing. Undefined when the node was started without one.
    */
   reload?: () => Promise<ChangeResult>;
+  /** Writes out and reopens every access log file, on this thread and the data plane's (SIGUSR1); their paths. */
+  reopenLogs(): Promise<string[]>;
   /**
    * Drains and stops: /readyz turns 503 DRAINING at once, the data plane stops accepting and gets
    * up to `graceMs` for in-flight work, then the admin API stops and the store closes. Idempotent.
@@ -127,7 +152,6 @@ function adminAddress(opts: NodeOptions): { host: string; port: number } {
   return at;
 }
 
-type Server = ReturnType<typeof Bun.serve>;
 
 /** Starts a node; throws LbError (nothing left running, nothing of a refused config stored) when any step fails. */
 export async function startNode(opts: NodeOptions = {}): Promise<FulcrumNode> {
@@ -147,34 +171,59 @@ export async function startNode(opts: NodeOptions = {}): Promise<FulcrumNode> {
   let draining = false;
   const servers: Server[] = [];
   const preflight = (s: Snapshot) => (plane?.runtime?.preflight ? plane.runtime.preflight(s) : opts.preflight?.(s));
-  const control = new ConfigControl({ store, holder, preflight });
+  const control = new AppliedControl({ store, holder, preflight });
   try {
-    if (opts.configFile !== undefined) await applyFile(control, store, opts, log, member !== undefined);
+    if (opts.configFile !== undefined && opts.applyConfig !== false) await applyFile(control, store, opts, log, member !== undefined);
     // Without --config nothing is published yet: compile what is stored.
     control.publishStored();
     plane = await opts.dataPlane?.({ store, holder, metrics, sharedHealth: member?.health });
-    member?.follow(control);
+    control.applied = plane?.whenApplied?.bind(plane);
+    // What the data plane serves (with workers: what every worker serves) is the node's applied revision.
+    const served = plane?.applied ?? holder;
+    member?.follow(control, served);
     member?.registerMetrics(metrics);
-    const ready = () => holder.current() !== undefined && (plane?.ready?.() ?? true);
+    const ready = () => served.current() !== undefined && (plane?.ready?.() ?? true);
     const readiness = (): Readiness => (draining ? "draining" : ready() ? "ready" : "not_ready");
+    const info: NodeInfo = {
+      version: pkg.version,
+      pid: process.pid,
+      started_at: new Date(performance.timeOrigin).toISOString(),
+      workers: opts.workers ?? 1,
+      ...(opts.upgradedFrom !== undefined ? { upgraded_from: opts.upgradedFrom } : {}),
+    };
+    const states = plane?.runtime?.workerStates?.bind(plane.runtime);
+    const runtime: RuntimeView = { ...plane?.runtime, node: () => (states ? { ...info, worker_states: states() } : info) };
     const cluster = member?.view;
-    const app = createAdminApp({ store, holder, control, metrics, runtime: plane?.runtime, token: opts.token, bodyLimit: opts.bodyLimit, ready, draining: () => draining, cluster });
-    servers.push(Bun.serve({ hostname: admin.host, port: admin.port, fetch: app.fetch }));
+    const app = createAdminApp({ store, holder: served, control, metrics, runtime, token: opts.token, bodyLimit: opts.bodyLimit, ready, draining: () => draining, cluster });
+    const takenOver = opts.upgradedFrom !== undefined;
+    servers.push(serveAt(admin.host, admin.port, refreshing(app.fetch, plane), takenOver));
     member?.setAdminUrl(urlOf(admin.host, servers[0]!.port));
-    const probe = createProbeApp({ holder, readiness, cluster: cluster ? () => cluster.summary() : undefined }, metrics);
-    if (probeAt) servers.push(Bun.serve({ hostname: probeAt.host, port: probeAt.port, fetch: probe.fetch }));
+    const probe = createProbeApp({ holder: served, readiness, cluster: cluster ? () => cluster.summary() : undefined }, metrics);
+    if (probeAt) servers.push(serveAt(probeAt.host, probeAt.port, refreshing(probe.fetch, plane), takenOver));
     const metricsUrl = probeAt ? urlOf(probeAt.host, servers[1]!.port) : undefined;
     if (metricsUrl) log(`metrics listening on ${metricsUrl} (/metrics, /readyz, /healthz; no token)`);
     let stopped: Promise<void> | undefined;
+    let retired: Promise<void> | undefined;
+    const retire = () => (retired ??= (async () => void (await Promise.all(servers.map((s) => s.stop(true)))))());
     const stop = (graceMs = 0) =>
       (stopped ??= (async () => {
+        // /readyz turns 503 DRAINING once no listener accepts (a worker's close is a message
+        // away): from then on a new connection is refused.
+        if (!plane) draining = true;
+        await plane?.stop(graceMs, () => (draining = true));
         draining = true;
-        await plane?.stop(graceMs);
-        for (const server of servers) await server.stop(true);
+        await retire();
         await closeStore();
       })());
     const reload = reloadOf(control, opts.configFile);
-    return { store, holder, control, metrics, dbPath, adminUrl: urlOf(admin.host, servers[0]!.port), cluster: member, metricsUrl, reload, stop };
+    const reopenLogs = async () => [...new Set([...reopenLogFiles(), ...((await plane?.reopenLogs?.()) ?? [])])];
+    const hostPort = (host: string, port: number | undefined) => `${host.includes(":") ? `[${host}]` : host}:${port}`;
+    return {
+      store, holder, control, metrics, dbPath, adminUrl: urlOf(admin.host, servers[0]!.port), cluster: member, metricsUrl, reload, reopenLogs, stop, retire,
+      ...(plane?.sockets ? { sockets: plane.sockets.bind(plane) } : {}),
+      adminAddress: hostPort(admin.host, servers[0]!.port),
+      ...(probeAt ? { metricsAddress: hostPort(probeAt.host, servers[1]!.port) } : {}),
+    };
   } catch (e) {
     for (const server of servers) await server.stop(true);
     await plane?.stop();
@@ -182,6 +231,21 @@ export async function startNode(opts: NodeOptions = {}): Promise<FulcrumNode> {
     if (e instanceof LbError) throw e;
     throw new LbError("INTERNAL", `could not start: ${(e as Error).message}`, { cause: e });
   }
+}
+
+/** Reads that show live counters: with a data plane that keeps them elsewhere, gathered first. */
+const LIVE_READS = new Set(["/metrics", "/v1/status", "/v1/stats/history"]);
+
+/** `fetch`, bringing the data plane's counters up to date before a read of them. */
+function refreshing(fetch: (req: Request) => Response | Promise<Response>, plane: DataPlane | undefined): (req: Request) => Promise<Response> {
+  return async (req) => {
+    const refresh = plane?.refresh;
+    if (refresh && req.method === "GET") {
+      const path = new URL(req.url).pathname.replace(/\/+$/, "");
+      if (LIVE_READS.has(path)) await refresh.call(plane, path === "/metrics");
+    }
+    return await fetch(req);
+  };
 }
 
 /**
@@ -201,94 +265,4 @@ async function applyFile(control: ConfigControl, store: Store, opts: NodeOptions
 function reloadOf(control: ConfigControl, file: string | undefined): FulcrumNode["reload"] {
   if (file === undefined) return undefined;
   return async () => control.apply(await readConfigFile(file), { source: "sighup", file: resolve(file), summary: `SIGHUP reload of ${file}` });
-}
-
-function printBanner(node: FulcrumNode, token: string | undefined, log: Logger): void {
-  const revision = node.holder.current()?.revision ?? 0;
-  const database = node.dbPath === ":memory:" ? node.dbPath : resolve(node.dbPath);
-  const auth = token ? ` -H "Authorization: Bearer $FULCRUM_ADMIN_TOKEN"` : "";
-  log.info(`fulcrum ${pkg.version} started (pid ${process.pid})`, { pid: process.pid, version: pkg.version, commit: buildCommit() });
-  if (node.cluster) {
-    const { node: name, etcd, config_from } = node.cluster.view.summary();
-    const endpoints = node.cluster.node.opts.endpoints.join(",");
-    log.info(`cluster node ${name}: etcd ${endpoints} ${etcd}; serving revision ${revision} (config from ${config_from}, mirror in ${database})`, { node: name, etcd, revision, database });
-  } else log.info(`database ${database} at revision ${revision}`, { database, revision });
-  log.info(`admin listening on ${node.adminUrl}${token ? " (bearer token required)" : ""}`, { admin: node.adminUrl, token_required: token !== undefined });
-  log.info(`try: curl${auth} ${node.adminUrl}/v1/config   or   ${selfCommand()} apply -f fulcrum.yaml --admin ${node.adminUrl}`);
-}
-
-/** How long SIGTERM waits for in-flight work by default (Envoy's drain time is 600 s; k8s gives 30 s). */
-const DEFAULT_DRAIN_MS = 25_000;
-
-function parseDrain(v: string | undefined): number {
-  if (v === undefined) return DEFAULT_DRAIN_MS;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new LbError("INVALID_ARGUMENT", `--drain-timeout-ms must be a whole number of milliseconds, got "${v}"`);
-  return n;
-}
-
-function parseLogFormat(v: string | undefined): LogFormat {
-  if (v === undefined) return "text";
-  if (!(LOG_FORMATS as readonly string[]).includes(v)) throw new LbError("INVALID_ARGUMENT", `--log-format must be ${LOG_FORMATS.join(" or ")}, got "${v}"`);
-  return v as LogFormat;
-}
-
-/** Runs `start` until SIGTERM/SIGINT (SIGHUP reloads, SIGUSR1 reopens logs); resolves to the exit code only on a startup failure. */
-export async function startCommand(argv: string[]): Promise<number> {
-  let node: FulcrumNode;
-  let plane: RunningDataPlane | undefined;
-  let token: string | undefined;
-  let log: Logger;
-  let drainMs: number;
-  let configFile: string | undefined;
-  try {
-    const { values, positionals } = parseCommand(START, argv);
-    if (positionals.length > 0) throw new LbError("INVALID_ARGUMENT", `unexpected argument "${positionals[0]}" (${seeHelp("start")})`);
-    const logger = (log = createLogger({ format: parseLogFormat(values["log-format"]) }));
-    token = await readToken(values["admin-token-file"]);
-    drainMs = parseDrain(values["drain-timeout-ms"]);
-    configFile = values.config;
-    if (values.force && configFile === undefined) throw new LbError("INVALID_ARGUMENT", "--force goes with --config FILE");
-    const cluster = clusterOptions(values);
-    node = await startNode({
-      dbPath: values.db,
-      configFile,
-      force: values.force === true,
-      admin: values.admin,
-      metrics: values.metrics,
-      token,
-      cluster,
-      log: (line, level = "info") => logger.log(level, line),
-      dataPlane: async ({ holder, metrics, sharedHealth }) =>
-        (plane = await startDataPlane({ holder, metrics, sharedHealth, log: (line, level = "info", fields) => logger.log(level, line, fields) })),
-      preflight: (snapshot) => preflightListeners(snapshot),
-    });
-  } catch (e) {
-    return reportError("start", e);
-  }
-  return await serveUntilStopped(node, { log, token, drainMs, configFile });
-}
-
-/** After a successful start: signal handlers, the banner, the config's warnings and changes in the log. */
-function serveUntilStopped(
-  node: FulcrumNode,
-  o: { log: Logger; token?: string; drainMs: number; configFile?: string },
-): Promise<never> {
-  const unfollow = logConfigChanges(node.store, node.holder, o.log);
-  const file = o.configFile;
-  const reload = node.reload;
-  // Handlers first: until they are installed a signal has its default action (the process dies),
-  // and a signal may be sent the moment the banner says the node is up.
-  const running = handleSignals({
-    log: o.log,
-    drainMs: o.drainMs,
-    stop: async (graceMs) => {
-      unfollow();
-      await node.stop(graceMs);
-    },
-    reload: file === undefined || reload === undefined ? undefined : () => reloadConfigFile(node.store, reload, file, o.log),
-  });
-  printBanner(node, o.token, o.log);
-  logConfigWarnings(node.store, o.log);
-  return running;
 }

@@ -23,6 +23,10 @@ export { caOnlyCertificates, checkCertificate } from "./certificates.ts";
 export { canonicalJson, sameDoc } from "./canonical.ts";
 export { parseConfigText } from "./parse-text.ts";
 export { compileSnapshot } from "./compile.ts";
+// A node's workers rebuild only what a new revision changed (src/runtime/workers).
+export { compilePool } from "./compile-pool.ts";
+export { compileListener } from "./compile-listener.ts";
+export { deepFreeze } from "./deep-freeze.ts";
 export { SnapshotHolder, type SnapshotOverlay, type SubscriberErrorHandler } from "./holder.ts";
 export { foundAddress, poolWithFound, replacePools, type FoundBackend } from "./discovered.ts";
 export { DEFAULT_DISCOVERY_DRAIN_MS, DEFAULT_DISCOVERY_INTERVAL_MS, parseResolver } from "./schema-discovery.ts";

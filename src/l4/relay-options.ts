@@ -41,6 +41,11 @@ export interface TcpRelayOptions<B extends UpstreamAddress> {
   /** 0 picks a free port (read it back from `relay.port`). */
   port: number;
   /**
+   * Accept on this already listening socket (a descriptor handed over by another listener or
+   * process) instead of binding `hostname`:`port`, which then only name it.
+   */
+  fd?: number;
+  /**
    * Picks the backend for attempt 0, 1, …; undefined means none left (the client is closed).
    * Called after the preamble, so `conn.sni` and a PROXY client identity are known.
    */

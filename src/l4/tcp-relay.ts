@@ -20,6 +20,8 @@ import { TcpConn } from "./tcp-conn.ts";
 export interface TcpRelay {
   readonly hostname: string;
   readonly port: number;
+  /** The listening socket's descriptor (a successor may take it over). */
+  readonly fd: number;
   /** Live counters (the same object, updated in place). */
   readonly stats: Readonly<TcpRelayStats>;
   /**
@@ -114,15 +116,15 @@ export function startTcpRelay<B extends UpstreamAddress>(options: TcpRelayOption
   };
 
   let listener: TCPSocketListener<TcpConn<B> | undefined>;
-  const listenOpts: TCPSocketListenOptions<TcpConn<B> | undefined> = {
-    hostname: opts.hostname,
-    port: opts.port,
+  const listenOpts = {
+    ...(opts.fd !== undefined ? { fd: opts.fd } : { hostname: opts.hostname, port: opts.port }),
     allowHalfOpen: true,
     socket: handlers,
-  };
+  } as TCPSocketListenOptions<TcpConn<B> | undefined>;
   // reusePort works on Bun.listen but is missing from its types (BUN-NOTES "Sockets").
   if (opts.reusePort) Object.assign(listenOpts, { reusePort: true });
   try {
+    // A listener adopted from a descriptor (untyped in bun-types) reads its port as undefined.
     listener = Bun.listen(listenOpts);
   } catch (e) {
     throw new LbError("INVALID_ARGUMENT", `cannot listen on ${opts.hostname}:${opts.port}`, { cause: e });
@@ -142,8 +144,11 @@ export function startTcpRelay<B extends UpstreamAddress>(options: TcpRelayOption
   }, tickMs);
 
   return {
-    hostname: listener.hostname,
-    port: listener.port,
+    hostname: listener.hostname ?? opts.hostname,
+    port: listener.port ?? opts.port,
+    get fd() {
+      return (listener as unknown as { fd: number }).fd;
+    },
     stats,
     closeConnections(match) {
       let n = 0;

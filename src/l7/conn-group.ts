@@ -14,20 +14,50 @@ import { H2UpstreamConn } from "./h2-upstream-conn.ts";
 /** Cap hits a group reports (see the circuit breaker's OverflowKind). */
 export type ConnOverflowKind = "connections" | "pending" | "pending_timeout";
 
-/** The gauges and caps a group counts against; a pool's CircuitBreaker is one. */
+/**
+ * The gauges and caps a group counts against; a pool's CircuitBreaker is one. The gauges may be
+ * shared with other workers of the node (then they count the node's connections and waits, and
+ * a unit is only ever taken by `tryTake`, never by reading and writing them).
+ */
 export interface ConnLimits {
   /** Upstream connections open now (connecting, busy or idle). */
-  connections: number;
+  readonly connections: number;
   /** Requests waiting for a connection now. */
-  pending: number;
+  readonly pending: number;
   readonly maxConnections: number;
   readonly maxPendingRequests: number;
+  /** Takes one unit if under its cap (nothing counted when not). */
+  tryTake(gauge: "connections" | "pending"): boolean;
+  /** Takes one connection whatever the cap (callers that name no limits). */
+  take(gauge: "connections"): void;
+  release(gauge: "connections" | "pending"): void;
   countOverflow(kind: ConnOverflowKind): void;
 }
 
 /** No caps: what a pool uses for callers that name no group. */
 export function unlimited(): ConnLimits {
-  return { connections: 0, pending: 0, maxConnections: Infinity, maxPendingRequests: Infinity, countOverflow() {} };
+  const g = { connections: 0, pending: 0 };
+  return {
+    get connections() {
+      return g.connections;
+    },
+    get pending() {
+      return g.pending;
+    },
+    maxConnections: Infinity,
+    maxPendingRequests: Infinity,
+    tryTake(gauge) {
+      g[gauge]++;
+      return true;
+    },
+    take(gauge) {
+      g[gauge]++;
+    },
+    release(gauge) {
+      if (g[gauge] > 0) g[gauge]--;
+    },
+    countOverflow() {},
+  };
 }
 
 /** A request that can wait for a connection. Exactly one of the two is called, unless it cancels first. */
@@ -75,11 +105,21 @@ export class ConnGroup {
   }
 
   /**
-   * True when one more connection may open: under max_connections, or made so by closing the
-   * oldest idle connection (to another backend: the caller found none for its own).
+   * Takes one unit of max_connections for a connection about to open: under the cap, or made so by
+   * closing the oldest idle connection (to another backend: the caller found none for its own).
+   * False: nothing taken.
    */
-  makeRoom(): boolean {
-    if (this.limits.connections < this.limits.maxConnections) return true;
+  reserve(): boolean {
+    if (this.limits.tryTake("connections")) return true;
+    if (!this.closeOldestIdle()) return false;
+    return this.limits.tryTake("connections");
+  }
+
+  /**
+   * Closes the oldest idle connection (HTTP/1.1, or HTTP/2 with no stream open); false when there
+   * is none. Its close hands its unit back at once (UpstreamPool.closed, H2Pool.closedH2).
+   */
+  closeOldestIdle(): boolean {
     let oldest: UpstreamConn | H2UpstreamConn | null = null;
     for (const stack of this.idle.values()) {
       const c = stack[0]; // LIFO: the bottom is the oldest
@@ -89,20 +129,23 @@ export class ConnGroup {
       for (const c of list) if (c.load === 0 && c.state === ConnState.Open && (oldest === null || c.idleSince < oldest.idleSince)) oldest = c;
     }
     if (oldest === null) return false;
-    // its close hands the slot back at once (UpstreamPool.closed, H2Pool.closedH2)
     if (oldest instanceof H2UpstreamConn) oldest.fail(new LbError("UPSTREAM_RESET", "closed to make room (max_connections)"));
     else oldest.destroy();
-    return this.limits.connections < this.limits.maxConnections;
+    return true;
+  }
+
+  /** True when requests of other workers of the node wait for this group's cap (its gauges are shared). */
+  othersWaiting(): boolean {
+    return this.limits.pending > this.waiters.length;
   }
 
   /** Queues a waiter; false (a `pending` overflow counted) when max_pending_requests are waiting. */
   enqueue(waiter: Waiter, onExpire: (g: ConnGroup) => void): boolean {
     const l = this.limits;
-    if (l.pending >= l.maxPendingRequests) {
+    if (!l.tryTake("pending")) {
       l.countOverflow("pending");
       return false;
     }
-    l.pending++;
     this.waiters.push(waiter);
     if (this.timer === null) this.arm(onExpire);
     return true;
@@ -142,7 +185,7 @@ export class ConnGroup {
   }
 
   private left(): void {
-    if (this.limits.pending > 0) this.limits.pending--;
+    this.limits.release("pending");
     if (this.waiters.length === 0) this.stop();
   }
 

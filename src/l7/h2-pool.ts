@@ -56,7 +56,7 @@ export class H2Pool implements H2ConnOwner {
   /** A connection with room for one more leg: one open (or opening), else a new one within max_connections. */
   private roomFor(group: ConnGroup, key: string, address: string, tls: UpstreamTls | undefined, timeoutMs: number, not?: H2UpstreamConn): H2UpstreamConn | null {
     const c = this.withRoom(group, key, false, not);
-    if (c !== null || !group.makeRoom()) return c;
+    if (c !== null || !group.reserve()) return c;
     return this.connect(address, tls, key, group, timeoutMs);
   }
 
@@ -81,9 +81,9 @@ export class H2Pool implements H2ConnOwner {
     }
   }
 
+  /** Opens a connection whose unit of max_connections is taken already (ConnGroup.reserve). */
   private connect(address: string, tls: UpstreamTls | undefined, key: string, group: ConnGroup, timeoutMs: number): H2UpstreamConn {
     this.host.register(group);
-    group.limits.connections++;
     const c = new H2UpstreamConn(address, key, tls, group, this, this.opts, timeoutMs || this.host.connectTimeoutMs);
     let list = group.h2.get(key);
     if (list === undefined) group.h2.set(key, (list = []));
@@ -93,7 +93,7 @@ export class H2Pool implements H2ConnOwner {
 
   closedH2(conn: H2UpstreamConn): void {
     const g = conn.group;
-    if (g.limits.connections > 0) g.limits.connections--;
+    g.limits.release("connections");
     const list = g.h2.get(conn.key);
     const i = list === undefined ? -1 : list.indexOf(conn);
     if (i >= 0) list!.splice(i, 1);

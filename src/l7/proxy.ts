@@ -28,6 +28,11 @@ export interface ProxyOptions<U = unknown> {
   sni?: (serverName: string) => unknown;
   /** Share the port with other worker processes. */
   reusePort?: boolean;
+  /**
+   * Accept on this already listening socket (handed over by another listener or process) instead
+   * of binding `hostname`:`port`, which then only name it.
+   */
+  fd?: number;
   limits?: Partial<HttpLimits>;
   timeouts?: Partial<ProxyTimeouts>;
   /** Request bodies above this get 413 BODY_TOO_LARGE (default: unlimited). */
@@ -64,6 +69,8 @@ export interface ProxyOptions<U = unknown> {
 export interface ProxyServer {
   readonly hostname: string;
   readonly port: number;
+  /** The listening socket's descriptor (a successor may take it over). */
+  readonly fd: number;
   readonly pool: UpstreamPool;
   /** Client connections currently open. */
   connections(): number;
@@ -137,15 +144,18 @@ export function startProxy<U>(opts: ProxyOptions<U>): ProxyServer {
     };
   }
   const listener = Bun.listen<ClientConn | undefined>({
-    hostname: opts.hostname ?? "127.0.0.1",
-    port: opts.port ?? 0,
+    ...(opts.fd !== undefined ? { fd: opts.fd } : { hostname: opts.hostname ?? "127.0.0.1", port: opts.port ?? 0 }),
     socket: handlers,
     ...(opts.tls ? { tls: opts.tls } : {}),
     ...(opts.reusePort ? { reusePort: true } : {}),
   } as TCPSocketListenOptions<ClientConn | undefined>);
   return {
-    hostname: listener.hostname,
-    port: listener.port,
+    // An adopted descriptor's listener reads hostname and port as undefined: the caller named them.
+    hostname: listener.hostname ?? opts.hostname ?? "127.0.0.1",
+    port: listener.port ?? opts.port ?? 0,
+    get fd() {
+      return (listener as unknown as { fd: number }).fd;
+    },
     pool,
     connections: () => core.sessions.size,
     sweepVisits: () => core.wheel.visits,

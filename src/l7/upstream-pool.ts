@@ -77,7 +77,7 @@ export class UpstreamPool implements ConnOwner {
    * synchronous; failures arrive as handler.onUpstreamClose. Ignores the group's caps (see `claim`).
    */
   acquire(target: string | Upstream, handler: UpstreamHandler, connectTimeoutMs = 0, group = this.shared): UpstreamConn {
-    return this.idleConn(target, handler, group) ?? this.connect(target, handler, connectTimeoutMs, group, poolKey(target));
+    return this.idleConn(target, handler, group) ?? this.connect(target, handler, connectTimeoutMs, group, poolKey(target), false);
   }
 
   /**
@@ -113,7 +113,7 @@ export class UpstreamPool implements ConnOwner {
         c.assign(waiter);
         return c;
       }
-      if (group.makeRoom()) return this.connect(target, waiter, connectTimeoutMs, group, key);
+      if (group.reserve()) return this.connect(target, waiter, connectTimeoutMs, group, key, true);
     }
     group.limits.countOverflow("connections");
     const timeout = connectTimeoutMs || this.options.connectTimeoutMs;
@@ -132,7 +132,8 @@ export class UpstreamPool implements ConnOwner {
     if (!g.registered) this.register(g);
     let stack = g.idle.get(conn.key);
     if (stack === undefined) g.idle.set(conn.key, (stack = []));
-    if (stack.length >= this.options.maxIdlePerBackend) return conn.destroy();
+    // Requests of other workers wait for the pool's max_connections: free this one for them.
+    if (stack.length >= this.options.maxIdlePerBackend || (g.waiters.length === 0 && g.othersWaiting())) return conn.destroy();
     conn.idleSince = this.now;
     conn.resume();
     conn.pooled = true;
@@ -160,7 +161,7 @@ export class UpstreamPool implements ConnOwner {
   /** A connection closed: its slot frees (a waiting request may open one) and it leaves the idle stack. */
   closed(conn: UpstreamConn): void {
     const g = conn.group;
-    if (g.limits.connections > 0) g.limits.connections--;
+    g.limits.release("connections");
     if (conn.pooled) {
       conn.pooled = false;
       const stack = g.idle.get(conn.key);
@@ -168,6 +169,18 @@ export class UpstreamPool implements ConnOwner {
       if (i >= 0) stack!.splice(i, 1);
     }
     if (g.waiters.length > 0) this.queuePump(g);
+  }
+
+  /**
+   * Another worker of the node changed a shared cap's gauges (a request started waiting, or a
+   * connection closed while some wait): hands freed units to this worker's waiting requests, and
+   * closes idle connections that other workers' waiting requests need more.
+   */
+  poke(): void {
+    for (const g of this.groups) {
+      if (g.waiters.length > 0) this.queuePump(g);
+      else if (g.othersWaiting()) g.closeOldestIdle();
+    }
   }
 
   /** Closes every idle connection and stops the timers. */
@@ -202,10 +215,10 @@ export class UpstreamPool implements ConnOwner {
         continue;
       }
       let conn = g.popIdle(head.key);
-      if (conn === null && !g.makeRoom()) return;
+      if (conn === null && !g.reserve()) return;
       g.shift();
       if (conn !== null) conn.assign(head.w);
-      else conn = this.connect(head.target, head.w, head.connectTimeoutMs, g, head.key);
+      else conn = this.connect(head.target, head.w, head.connectTimeoutMs, g, head.key, true);
       head.w.onUpstreamGranted(conn);
     }
   }
@@ -216,10 +229,11 @@ export class UpstreamPool implements ConnOwner {
     this.groups.add(g);
   }
 
-  private connect(t: string | Upstream, handler: UpstreamHandler, timeoutMs: number, group: ConnGroup, key: string): UpstreamConn {
+  /** Opens a connection; `reserved`: its unit of max_connections is already taken (reserve()). */
+  private connect(t: string | Upstream, handler: UpstreamHandler, timeoutMs: number, group: ConnGroup, key: string, reserved: boolean): UpstreamConn {
     const conn = new UpstreamConn(typeof t === "string" ? t : t.address, key, handler, this.options.limits, this, group);
     this.register(group);
-    group.limits.connections++;
+    if (!reserved) group.limits.take("connections");
     this.opened++;
     dial(conn, typeof t === "string" ? undefined : t.tls, timeoutMs || this.options.connectTimeoutMs);
     return conn;

@@ -19,9 +19,10 @@ interface Bucket {
 /** The verdict for one request: allowed, or denied with the seconds until a token is back. */
 export type RateVerdict = { allowed: true } | { allowed: false; retryAfterS: number };
 
-const ALLOWED: RateVerdict = { allowed: true };
+/** The one allowed verdict (never allocate one per request). */
+export const ALLOWED: RateVerdict = { allowed: true };
 
-export class RateLimiter {
+export class RateLimiter implements ClientLimiter {
   readonly #buckets = new Map<string, Bucket>();
   #denied = 0;
 
@@ -40,7 +41,7 @@ export class RateLimiter {
     let b = this.#buckets.get(client);
     if (b) {
       this.#buckets.delete(client);
-      b.tokens = Math.min(this.spec.burst, b.tokens + ((nowMs - b.at) / 1000) * this.spec.rate);
+      b.tokens = refill(this.spec, b.tokens, b.at, nowMs);
       b.at = nowMs;
     } else {
       if (this.#buckets.size >= this.maxClients) {
@@ -55,7 +56,24 @@ export class RateLimiter {
       return ALLOWED;
     }
     this.#denied++;
-    // Retry-After is whole seconds (RFC 9110 §10.2.3); round up so a client that obeys succeeds.
-    return { allowed: false, retryAfterS: Math.max(1, Math.ceil((1 - b.tokens) / this.spec.rate)) };
+    return denied(this.spec, b.tokens);
   }
+}
+
+/** The tokens of a bucket that held `tokens` at `atMs`, at `nowMs`: refilled at `rate` a second, up to `burst`. */
+export function refill(spec: RateLimitSpec, tokens: number, atMs: number, nowMs: number): number {
+  return Math.min(spec.burst, tokens + (Math.max(0, nowMs - atMs) / 1000) * spec.rate);
+}
+
+/** The verdict for a bucket left with `tokens` (< 1): denied, with the seconds until one is back. */
+export function denied(spec: RateLimitSpec, tokens: number): RateVerdict {
+  // Retry-After is whole seconds (RFC 9110 §10.2.3); round up so a client that obeys succeeds.
+  return { allowed: false, retryAfterS: Math.max(1, Math.ceil((1 - tokens) / spec.rate)) };
+}
+
+/** What the L7 data plane asks of a limiter (RateLimiter, or one shared by a node's workers). */
+export interface ClientLimiter {
+  readonly spec: RateLimitSpec;
+  readonly denied: number;
+  take(client: string, nowMs: number): RateVerdict;
 }

@@ -11,11 +11,11 @@ export type Labels = Record<string, string | number>;
 const NAME_RE = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LABEL_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
-function escapeLabel(v: string): string {
+export function escapeLabel(v: string): string {
   return v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
 }
 
-function escapeHelp(v: string): string {
+export function escapeHelp(v: string): string {
   return v.replace(/\\/g, "\\\\").replace(/\n/g, "\\n");
 }
 
@@ -27,9 +27,41 @@ export function formatValue(v: number): string {
   return String(v);
 }
 
+/**
+ * How the same family from several workers of a node adds up (registry-merge.ts): counters and
+ * histograms always sum; a gauge sums (per-worker quantities: open connections) unless it already
+ * shows the node's value in every worker ("max": a shared cap's gauge, a flag) or the node's is
+ * the least of them ("min": bound only if every worker bound it).
+ */
+export type MergeRule = "sum" | "max" | "min";
+
+/** One series as data, to carry to another thread (registry-merge.ts). */
+export interface SeriesDump {
+  values: string[];
+  /** counter, gauge */
+  v?: number;
+  /** histogram: per bucket (not cumulative), then sum and count */
+  counts?: number[];
+  sum?: number;
+  count?: number;
+}
+
+/** One family as data: what a worker sends for the control part to merge and render. */
+export interface FamilyDump {
+  name: string;
+  help: string;
+  type: "counter" | "gauge" | "histogram";
+  labelNames: string[];
+  buckets?: number[];
+  merge: MergeRule;
+  series: SeriesDump[];
+}
+
 /** Common shape of every metric kind: name, help, label names, and rendering. */
 export abstract class Metric<S> {
   protected readonly series = new Map<string, { values: string[]; state: S }>();
+  /** How workers' values of this family add up for the node (gauges only; see MergeRule). */
+  merge: MergeRule = "sum";
 
   constructor(
     readonly name: string,
@@ -64,6 +96,18 @@ export abstract class Metric<S> {
 
   /** Called just before rendering; gauges with a collect callback refresh here. */
   protected collect(): void {}
+
+  /** Collects, then copies every series out as data (for another thread to merge). */
+  dump(): FamilyDump {
+    this.collect();
+    const series: SeriesDump[] = [];
+    for (const { values, state } of this.series.values()) {
+      const st = state as { v?: number; counts?: number[]; sum?: number; count?: number };
+      series.push(st.counts ? { values, counts: [...st.counts], sum: st.sum, count: st.count } : { values, v: st.v });
+    }
+    const buckets = (this as { buckets?: readonly number[] }).buckets;
+    return { name: this.name, help: this.help, type: this.type, labelNames: [...this.labelNames], ...(buckets ? { buckets: [...buckets] } : {}), merge: this.merge, series };
+  }
 
   /** Renders HELP, TYPE and every series. */
   render(): string {

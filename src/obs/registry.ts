@@ -7,6 +7,8 @@ import { LbError } from "../errors.ts";
 import { Counter } from "./counter.ts";
 import { Gauge } from "./gauge.ts";
 import { Histogram } from "./histogram.ts";
+import type { FamilyDump } from "./metric.ts";
+import { renderFamily } from "./registry-merge.ts";
 
 /** The content type Prometheus expects for format 0.0.4. */
 export const PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
@@ -45,9 +47,21 @@ export class Registry {
     return this.register(new Histogram(name, help, labelNames, buckets));
   }
 
+  /**
+   * Families rendered after this registry's own on every `render` (a node's workers, merged):
+   * called at each render; a name this registry holds itself is left out.
+   */
+  extra: (() => readonly FamilyDump[]) | undefined;
+
   /** The whole registry in text exposition format 0.0.4, ending with a newline. */
   render(): string {
     const parts = [...this.metrics.values()].map((m) => m.render());
+    for (const f of this.extra?.() ?? []) if (!this.metrics.has(f.name)) parts.push(renderFamily(f));
     return parts.length === 0 ? "" : parts.join("\n") + "\n";
+  }
+
+  /** Every family as data, collected now (a worker's registry, for its node to merge). */
+  dump(): FamilyDump[] {
+    return [...this.metrics.values()].map((m) => m.dump());
   }
 }

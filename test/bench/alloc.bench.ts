@@ -23,7 +23,7 @@ export async function run(report: Report): Promise<void> {
         listeners: [{ name: "web", protocol, address: "127.0.0.1:0", pool: "app" }],
         pools: [{ name: "app", backends: [{ address: `127.0.0.1:${backend.port}` }] }],
       }));
-      const node = await startFulcrum(["--config", config, "--db", ":memory:"], ALLOC_ENV, ALLOC_BUN_ARGS);
+      const node = await startFulcrum(["--config", config, "--db", ":memory:", "--workers", "1"], ALLOC_ENV, ALLOC_BUN_ARGS);
       const port = Number((await node.waitFor(new RegExp(`listener web \\(${protocol}\\) on 127\\.0\\.0\\.1:(\\d+)`)))[1]);
       const f = await allocPerRequest(node, port, { requests });
       report({ name: `alloc ${protocol} keep-alive GET, per request`, value: f.bytesPerRequest, unit: "B/req", target: protocol === "http" ? "≤ 1024" : undefined });

@@ -14,7 +14,8 @@ restartWithAllocatorEnv();
 
 const args = process.argv.slice(2);
 const json = args.includes("--json");
-const filters = args.filter((a) => !a.startsWith("--"));
+// Options and their values (`--workers 2`) are not file filters.
+const filters = args.filter((a, i) => !a.startsWith("--") && args[i - 1] !== "--workers");
 
 function print(f: Figure): void {
   if (json) {

@@ -3,7 +3,8 @@
  * 128 B and 64 KiB bodies: three nginx backends serve a body file; wrk -t1 -c64 loads them
  * directly, through nginx (http + stream), HAProxy (mode http + mode tcp) and a Fulcrum node
  * (its own process: one http and one tcp listener, round_robin pool of the three). One worker or
- * thread each. Then a Fulcrum node holds 10,000 idle keep-alive connections and its RSS is read.
+ * thread each (`--workers N`: nginx N worker processes, HAProxy N threads, Fulcrum --workers N, as
+ * ../shared/bench/peers.sh --workers N). Then a Fulcrum node holds 10,000 idle keep-alive connections and its RSS is read.
  * Env: PEERS_SECONDS (wrk duration per run, default 5), PEERS_WARMUP (unmeasured seconds per
  * target before the first size, default 1; 0 = none), PEERS_IDLE (connections, default 10000).
  * Skips with a warning when nginx, haproxy or wrk is missing. Every process is stopped by PID.
@@ -20,6 +21,15 @@ import { measureSize, warmUp, writeBody } from "./peers/side-by-side.ts";
 
 const SIZES = [128, 65_536];
 
+/** `--workers N` on the bench's command line (default 1). */
+export function workersArg(argv = process.argv): number {
+  const i = argv.indexOf("--workers");
+  if (i < 0) return 1;
+  const n = Number(argv[i + 1]);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--workers needs a whole number, got "${argv[i + 1]}"`);
+  return n;
+}
+
 export async function run(report: Report): Promise<void> {
   const missing = ["nginx", "haproxy", "wrk"].filter((b) => !hasBinary(b));
   if (missing.length > 0) return console.warn(`skipping peers: ${missing.join(", ")} not installed (apt-get install -y nginx-light libnginx-mod-stream haproxy wrk)`);
@@ -33,9 +43,10 @@ export async function run(report: Report): Promise<void> {
   try {
     writeBody(dir, SIZES[0]!);
     const ports = pickPorts();
-    const peers = await startPeers(dir, ports, stream, children);
+    const workers = workersArg();
+    const peers = await startPeers(dir, ports, stream, children, workers);
     const list = peerTargets(ports, stream !== null);
-    console.log(`  wrk -t1 -c64 -d${seconds}s --latency, one worker/thread each, ${navigator.hardwareConcurrency} cores (shared: figures are noisy)`);
+    console.log(`  wrk -t1 -c64 -d${seconds}s --latency, ${workers} worker(s)/thread(s) each, ${navigator.hardwareConcurrency} cores (shared: figures are noisy)`);
     if (warmup > 0) await warmUp(list, warmup);
     let dirty = 0;
     for (const bytes of SIZES) dirty += await measureSize(report, dir, list, bytes, seconds);

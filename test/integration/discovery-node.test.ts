@@ -4,7 +4,9 @@
  * through the node. Discovered backends show in /v1/status with their source, are health checked,
  * drain when they leave the answer, and never move the config revision; a DNS outage keeps the
  * last good set, a name that never resolves leaves the static backends serving, both logged and
- * counted. A resolver address that does not parse is a 400 naming the field.
+ * counted. A resolver address that does not parse is a 400 naming the field. Two workers: the
+ * lookups run once, in the node's control part, and what they find reaches every worker (which
+ * never resolves anything itself).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Server } from "bun";
@@ -76,7 +78,7 @@ beforeAll(async () => {
       { name: "void", discovery: { dns: "never.internal", port: 80, interval_ms: 200, resolvers: [dns.address] } },
       { name: "svc", algorithm: "maglev", table_size: 7, discovery: { dns: "_http._tcp.svc.internal", type: "SRV", interval_ms: 200, resolvers: [dns.address] } },
     ],
-  });
+  }, undefined, ["--workers", "2"]);
 });
 
 afterAll(async () => {

@@ -3,7 +3,9 @@
  * real node: requests multiplexed as streams of few connections, the backend's
  * max_concurrent_streams honoured by opening more, max_connections counting connections, a
  * backend's graceful GOAWAY costing clients nothing, trailers relayed to HTTP/1.1 clients, and
- * health checks (http over HTTP/2, and grpc.health.v1) speaking the pool's protocol.
+ * health checks (http over HTTP/2, and grpc.health.v1) speaking the pool's protocol. One worker:
+ * each worker keeps its own upstream connections (as each nginx worker its keepalive ones), and
+ * these tests count connections.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { killAll } from "../helpers/process.ts";
@@ -58,7 +60,7 @@ beforeAll(async () => {
       { name: "tlscheck", protocol: "h2", tls: { ca_pem: cert.cert, server_name: "localhost" }, health_check: check("http"), backends: [{ address: `127.0.0.1:${tlsChecked.port}` }] },
       { name: "grpccheck", protocol: "h2c", health_check: check("grpc"), backends: [{ address: grpc.address }] },
     ],
-  });
+  }, undefined, ["--workers", "1"]);
 });
 
 afterAll(async () => {

@@ -4,7 +4,9 @@
  * none free waits (FIFO, at most max_pending_requests of them, each at most connect_timeout_ms),
  * and one more is refused at once with 503 OVERFLOW. Backends are raw sockets that count how many
  * connections they have open at once. Run over HTTP/1.1 (a connection per request) and over HTTP/2
- * (the requests as streams of one connection), each against a node of its own.
+ * (the requests as streams of one connection), each against a node of its own. One worker: a
+ * waiting request takes over the connection another request let go of, which only happens within
+ * a thread (workers-limits.test.ts holds the same caps across workers).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
@@ -46,7 +48,7 @@ for (const codec of CODECS) describe(`circuit breaking over ${codec.name}`, () =
           backends: [{ address: stuck.address }],
         },
       ],
-    }, dir);
+    }, dir, ["--workers", "1"]);
   });
 
   afterAll(() => {

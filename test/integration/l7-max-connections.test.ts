@@ -3,6 +3,8 @@
  * allowed, four keep-alive clients are served and a fifth connection is closed at once without a
  * byte (as a tcp listener's are, and as Envoy's listener limit does), counted in
  * fulcrum_listener_refused_connections_total; once a served client leaves, a new one is served.
+ * One worker: a listener's max_connections is per worker, as nginx's worker_connections (README,
+ * "Workers").
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { killAll } from "../helpers/process.ts";
@@ -18,7 +20,7 @@ beforeAll(async () => {
   n = await startNode({
     listeners: [{ name: "capped", protocol: "http", address: "127.0.0.1:0", pool: "app", max_connections: 4 }],
     pools: [pool("app", [app])],
-  });
+  }, undefined, ["--workers", "1"]);
   port = n.port("capped");
 });
 

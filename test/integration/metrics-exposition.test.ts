@@ -1,11 +1,13 @@
 /**
  * /metrics of a real node that carried http (HTTP/1.1 and h2c), tcp and udp traffic, read as
  * Prometheus would (issue 12 item 9): `promtool check metrics` has nothing to say; every family belongs to one level
- * (listener, route, pool, backend; tracing, admin and config are the node's own), so summing a
+ * (listener, route, pool, backend; tracing, admin and config are the node's own; worker with
+ * workers), so summing a
  * family counts each request once; the build and
  * the process are described (fulcrum_build_info, process_*), as the Go client does.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { killAll } from "../helpers/process.ts";
 import { echoBackend } from "../l4/helpers/backends.ts";
@@ -117,7 +119,8 @@ describe("/metrics of a node with http, tcp and udp traffic", () => {
   test("every family is named for its level, and no series carries a scope label", async () => {
     const text = await n.metrics();
     const families = [...text.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]!);
-    const stray = families.filter((f) => !/^(fulcrum_(listener|route|pool|backend|admin|config|tracing)_|process_|fulcrum_build_info$)/.test(f));
+    // worker: a node of several workers (the default here, one per core) adds its per-worker series.
+    const stray = families.filter((f) => !/^(fulcrum_(listener|route|pool|backend|admin|config|tracing|worker)_|process_|fulcrum_build_info$)/.test(f));
     expect(stray).toEqual([]);
     expect(samples(text).filter(([, labels]) => "scope" in labels || "name" in labels)).toEqual([]);
     for (const [family, labels] of [
@@ -154,6 +157,8 @@ describe("/metrics of a node with http, tcp and udp traffic", () => {
 
   test("fulcrum_build_info names the version and the git commit the node runs from", async () => {
     const text = await n.metrics();
+    // With one worker per core (the default) the node's own series are still read once, never summed over workers.
+    if (availableParallelism() > 1) expect(samples(text).filter(([name]) => name === "fulcrum_worker_up").length).toBe(availableParallelism());
     const head = Bun.spawnSync(["git", "rev-parse", "HEAD"], { cwd: join(import.meta.dir, "..", "..") }).stdout.toString().trim();
     expect(head).toMatch(/^[0-9a-f]{40}$/);
     const pkg = await Bun.file(join(import.meta.dir, "..", "..", "package.json")).json();

@@ -1,7 +1,9 @@
 /**
  * Issue 7, passive health end to end: a backend answering 500s is ejected by outlier detection
  * after consecutive_5xx of them, gets no traffic while ejected, and serves again once its
- * ejection time has run out.
+ * ejection time has run out. Two workers: a keep-alive client is one worker's, which ejects on
+ * what it saw, and the node's /v1/status must follow that worker's ejection both ways (an ejection
+ * that ends moves no counter: a report of changed counters alone kept it "ejected").
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { startBackend, type TestBackend } from "./helpers-resilience/backend.ts";
@@ -35,7 +37,7 @@ beforeAll(async () => {
         backends: backends.map((b) => ({ address: b.address })),
       },
     ],
-  });
+  }, ["--workers", "2"]);
   port = await node.port("web");
   checkedPort = await node.port("checked");
 });

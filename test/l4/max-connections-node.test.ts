@@ -1,8 +1,9 @@
 /**
  * A tcp listener at its max_connections, through a real `fulcrum start` node (issue 17): with 50
  * allowed and 200 clients at once, 50 are relayed and the other 150 are closed at once without a
- * byte (the documented answer, counted in fulcrum_listener_refused_connections_total); the node keeps serving, counts 50 open, and accepts again as
- * relayed ones close.
+ * byte (the documented answer, counted in fulcrum_listener_refused_connections_total); the node
+ * keeps serving, counts 50 open, and accepts again as relayed ones close. One worker: a listener's
+ * max_connections is per worker, as nginx's worker_connections (README, "Workers").
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Socket } from "bun";
@@ -24,7 +25,7 @@ beforeAll(async () => {
     pools: [{ name: "echo", backends: [{ address: `127.0.0.1:${echo.port}` }] }],
   };
   writeFileSync(join(dir, "config.json"), JSON.stringify(config));
-  node = await startFulcrum(["--config", join(dir, "config.json"), "--db", ":memory:"]);
+  node = await startFulcrum(["--config", join(dir, "config.json"), "--db", ":memory:", "--workers", "1"]);
   port = Number((await node.waitFor(/listener capped \(tcp\) on 127\.0\.0\.1:(\d+)/))[1]);
 });
 

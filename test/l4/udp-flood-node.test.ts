@@ -2,7 +2,8 @@
  * A flood of new UDP clients through a real `fulcrum start` node: a udp listener with a small flow
  * table (udp.max_flows) and a maglev pool hashing the 5-tuple. Live flows keep their replies, the
  * flood reaches the backends statelessly with each client on one backend, and /v1/status and
- * /metrics show the counters.
+ * /metrics show the counters. One worker: udp.max_flows bounds each worker's flow table (as
+ * nginx's worker_connections), and this test is about one table filling up.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import dgram from "node:dgram";
@@ -48,7 +49,7 @@ beforeAll(async () => {
     }],
   };
   writeFileSync(join(dir, "fulcrum.json"), JSON.stringify(config));
-  node = await startFulcrum(["--config", join(dir, "fulcrum.json"), "--db", join(dir, "fulcrum.db")]);
+  node = await startFulcrum(["--config", join(dir, "fulcrum.json"), "--db", join(dir, "fulcrum.db"), "--workers", "1"]);
   port = Number((await status()).listeners[0]!.address.split(":").pop());
 });
 

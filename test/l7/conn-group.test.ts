@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { LbError } from "../../src/errors.ts";
-import { ConnGroup, UpstreamPool, type ConnLimits, type ConnWaiter, type UpstreamConn } from "../../src/l7/index.ts";
+import { ConnGroup, UpstreamPool, type ConnLimits, type ConnOverflowKind, type ConnWaiter, type UpstreamConn } from "../../src/l7/index.ts";
+import { CircuitBreaker } from "../../src/limits/index.ts";
 
 /** A waiting request that records what it was given. */
 class Waiter implements ConnWaiter {
@@ -19,7 +20,9 @@ class Waiter implements ConnWaiter {
 /** Caps as a pool's circuit breaker sets them, with the overflow kinds it was told about. */
 function caps(maxConnections: number, maxPendingRequests: number): ConnLimits & { kinds: string[] } {
   const kinds: string[] = [];
-  return { connections: 0, pending: 0, maxConnections, maxPendingRequests, kinds, countOverflow: (k) => void kinds.push(k) };
+  const breaker = new CircuitBreaker({ maxConnections, maxPendingRequests, maxRequests: Infinity });
+  const count = breaker.countOverflow.bind(breaker);
+  return Object.assign(breaker, { kinds, countOverflow: (k: ConnOverflowKind) => { kinds.push(k); count(k); } });
 }
 
 /** A backend that accepts connections and never answers (the tests only hold connections). */

@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { BackendSchema, ListenerSchema, PoolSchema } from "../../config/index.ts";
 import type { RevisionEntry } from "../../store/index.ts";
-import type { BackendStats, DiscoveryState, ListenerState, TrafficCounters } from "../../status.ts";
+import type { BackendStats, DiscoveryState, ListenerState, NodeInfo, TrafficCounters, WorkerInfo } from "../../status.ts";
 import { named, type Same } from "../openapi/schemas.ts";
 import { ClusterSummarySchema } from "./cluster-schemas.ts";
 
@@ -98,10 +98,35 @@ const DiscoveryStateSchema = z.strictObject({
 const discoveryCheck: Same<z.output<typeof DiscoveryStateSchema>, DiscoveryState> = true;
 void discoveryCheck;
 
+/** One worker of a node of several. */
+const WorkerInfoSchema = z.strictObject({
+  worker: count.describe("Its index (a restarted worker keeps it)."),
+  up: z.boolean().describe("Running and serving a revision."),
+  revision: z.number().int().min(-1).describe("The revision it serves; -1 before its first."),
+  connections: count.describe("Client connections open in it now."),
+  requests_total: count.describe("HTTP requests finished, L4 connections and UDP flows relayed at this index (its predecessors' included)."),
+  restarts: count.describe("Times the worker at this index died and was started again."),
+});
+const workerCheck: Same<z.output<typeof WorkerInfoSchema>, WorkerInfo> = true;
+void workerCheck;
+
+/** The running process: an upgrade shows as a new pid, version and start time. */
+const NodeInfoSchema = z.strictObject({
+  version: z.string(),
+  pid: count,
+  started_at: z.string().describe("When the process started, ISO 8601 UTC."),
+  workers: count.describe("Worker threads serving (1: the data plane runs on the node's own thread)."),
+  upgraded_from: count.optional().describe("The pid this node took the listening sockets over from, after an upgrade."),
+  worker_states: z.array(WorkerInfoSchema).optional().describe("With more than one worker: each one, by index."),
+});
+const nodeCheck: Same<z.output<typeof NodeInfoSchema>, NodeInfo> = true;
+void nodeCheck;
+
 /** GET /v1/status. */
 export const StatusSchema = named(
   "Status",
   z.strictObject({
+    node: NodeInfoSchema.optional(),
     revision: z.number().int().nullable().describe("The revision this node serves (null before the first)."),
     stored_revision: z.number().int().describe("The store's revision (ahead of `revision` while a change is being applied)."),
     ready: z.boolean(),

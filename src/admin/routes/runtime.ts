@@ -136,7 +136,9 @@ export function tableCounts(backends: number, table: Int32Array) {
 export function mountRuntime(app: Hono, deps: AdminDeps): void {
   mountOperation(app, STATUS, (c) => {
     const snap = deps.holder.current();
+    const node = deps.runtime.node?.();
     return c.json<z.output<typeof StatusSchema>>({
+      ...(node ? { node } : {}),
       revision: snap?.revision ?? null,
       stored_revision: deps.store.read().revision,
       ready: deps.readiness() === "ready",

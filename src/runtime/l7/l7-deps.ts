@@ -11,13 +11,21 @@ import type { ClientLimits } from "../listeners/client-limits.ts";
 import { RetryBudget } from "./retry-policy.ts";
 import { newL7Stats } from "../stats/traffic-stats.ts";
 import type { LatencyCounts } from "../stats/latency.ts";
+import type { KeyTable } from "../shared/index.ts";
+import type { NodeShare } from "../shared/node-share.ts";
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 export type L7Deps = Omit<L7HookDeps, "name" | "counters"> & { flushLogs(): void };
 
+/** `shared`: a worker's node-wide retry budget and rate-limit buckets (absent: this thread's own). */
 export function newL7Deps(
-  holder: SnapshotHolder, pools: PoolRegistry, metrics: Registry, limits: ClientLimits, log: EventLog = (line) => console.log(line),
+  holder: SnapshotHolder,
+  pools: PoolRegistry,
+  metrics: Registry,
+  limits: ClientLimits,
+  log: EventLog = (line) => console.log(line),
+  shared?: { node: NodeShare; rates: KeyTable },
 ): L7Deps {
   const sinks = new Map<string, LogSink>();
   // One AccessLog per access_log setting of a snapshot's listener (a lookup per logged request);
@@ -31,9 +39,9 @@ export function newL7Deps(
     holder,
     pools,
     stats,
-    budget: new RetryBudget(),
+    budget: new RetryBudget(shared?.node),
     tracing: new TraceExporters(metrics, log),
-    limiters: new RateLimiters(),
+    limiters: new RateLimiters(shared?.rates),
     limits,
     access: new AccessCounters(),
     accessLog(l: SnapshotListener) {

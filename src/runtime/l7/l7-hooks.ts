@@ -4,30 +4,30 @@
  * breaking, retries with a budget, passive health, stats and the access log. Everything here reads
  * the snapshot taken at the request head and the pool runtime chosen then, for the request's life.
  */
-import { extractHashKey, signSticky, stickyIndex, backendIndex, type HashOn } from "../../balance/index.ts";
+import { signSticky, stickyIndex, backendIndex } from "../../balance/index.ts";
 import type { SnapshotHolder, SnapshotListener, SnapshotRoute } from "../../config/index.ts";
 import { LbError } from "../../errors.ts";
-import { badMessage, errorReply, grpcTimeoutMs, isGrpc, type ProxyCtx, type ProxyHooks, type ProxyReply, type ResponseHead, type Upstream } from "../../l7/index.ts";
-import { hostOfAuthority } from "../../net/index.ts";
+import { isGrpc, type ProxyCtx, type ProxyHooks, type ResponseHead, type Upstream } from "../../l7/index.ts";
 import type { AccessLog, AccessLogEntry } from "../../obs/index.ts";
 import { logRefused, logRequest } from "./access-log-line.ts";
 import type { BackendStats } from "../pools/backend-stats.ts";
 import { cookieValue, stickyCookieLine } from "./cookies.ts";
 import { listenerOf } from "../listeners/listener-lookup.ts";
+import { exitWorker, FAULT_HEADER, faults } from "../faults.ts";
 import type { PoolRegistry } from "../pools/pool-registry.ts";
-import { beginWork, endWork, type PoolRuntime } from "../pools/pool-runtime.ts";
+import { beginWork, endWork, poolLoad, ticketOf, type PoolRuntime } from "../pools/pool-runtime.ts";
 import type { RateLimiters } from "./rate-limiters.ts";
 import { newRequestState, type RequestState } from "./request-state.ts";
-import { failureKind, mayEverRetry, REPLAY_BODY_BYTES, routeAllowsRetry, type RetryBudget } from "./retry-policy.ts";
-import { editsOf, redirectReply } from "./route-edits.ts";
+import { failureKind, routeAllowsRetry, type RetryBudget } from "./retry-policy.ts";
+import { editsOf } from "./route-edits.ts";
+import { admit, applyRouteSettings, hashKey, resolveRoute, type StepDeps } from "./request-steps.ts";
 import { beginTrace, endTrace, injectTrace } from "./trace-step.ts";
 import type { TraceExporters } from "../../tracing/index.ts";
-import { matchRoute, originForm, queryParam, readTarget, rewriteTarget } from "./router.ts";
 import type { L7Stats, TrafficStats } from "../stats/traffic-stats.ts";
 import type { ListenerCounters } from "../stats/listener-counters.ts";
 import type { AccessCounters } from "../stats/access-counters.ts";
 import type { ClientLimits } from "../listeners/client-limits.ts";
-import { clientCertOf, clientCertStep, connectionHooks, connectionStep, routeAccessStep } from "./access-step.ts";
+import { connectionHooks } from "./access-step.ts";
 import { recordCompression } from "../stats/compress-stats.ts";
 
 export interface L7HookDeps {
@@ -65,48 +65,15 @@ function stickyMap(rt: PoolRuntime): ReadonlyMap<string, number> {
 }
 
 
-/** A 400 for a target that cannot be routed safely; the connection closes after it, as after a parse error. */
-function refuse(ctx: Ctx, problem: Parameters<typeof badMessage>[0]): ProxyReply {
-  const err = badMessage(problem, false);
-  ctx.error = err;
-  return errorReply(err);
-}
-
-/** A gRPC call's grpc-timeout caps how long the proxy waits for it: for its response head, and in all. */
-function capByGrpcTimeout(ctx: Ctx): void {
-  const ms = grpcTimeoutMs(ctx.req.get("grpc-timeout"));
-  if (ms === undefined) return;
-  ctx.responseTimeoutMs = Math.min(ctx.responseTimeoutMs, ms);
-  ctx.requestTimeoutMs = ctx.requestTimeoutMs > 0 ? Math.min(ctx.requestTimeoutMs, ms) : ms;
-}
-
-// The closures below live in functions of their own: made inside onRequest, they would cost every
-// request a scope object for the variables they capture, even when never created.
-
-function routeOf(l: SnapshotListener, ctx: Ctx, path: string, query: string): SnapshotRoute | undefined {
-  return matchRoute(l, {
-    method: ctx.req.method, host: hostOfAuthority(ctx.req.host), path, query, header: (n) => ctx.req.get(n),
-    cert: l.clientAuth ? clientCertOf(ctx.conn) : null,
-  });
-}
-
-function hashKey(hashOn: HashOn, ctx: Ctx, query: string): string | undefined {
-  return extractHashKey(hashOn, {
-    clientIp: ctx.clientAddress,
-    header: (n) => ctx.req.get(n.toLowerCase()),
-    cookie: (n) => cookieValue(ctx.req.getAll("cookie"), n),
-    query: (n) => queryParam(query, n),
-  });
-}
-
 /** Builds the hooks for listener `deps.name`. */
 export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
   const { pools, stats } = deps;
   const listenerStats = stats.listeners.get(deps.name);
+  const steps: StepDeps = {
+    pools, stats, limiters: deps.limiters, counters: deps.counters, access: deps.access, routeStats: new WeakMap<SnapshotRoute, TrafficStats>(),
+  };
   // Written afresh for each logged request (access-log-line.ts), so none is allocated per request.
   const logEntry: AccessLogEntry = {};
-  // Route objects live as long as their snapshot: look their counters up once, not by name per request.
-  const routeStats = new WeakMap<SnapshotRoute, TrafficStats>();
 
   const release = (ctx: Ctx): void => {
     const s = ctx.user;
@@ -132,7 +99,7 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
     // retries of requests a backend may have worked on draw from the budget.
     if (trigger === "connect_failure") return true;
     if (!s.retryHeld) {
-      if (!deps.budget.tryAcquire(s.rt.name, s.rt.loadTotal)) return false;
+      if (!deps.budget.tryAcquire(s.rt.name, poolLoad(s.rt))) return false;
       s.retryHeld = true;
     }
     return true;
@@ -143,76 +110,20 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
     ...connectionHooks(deps.name, deps.holder, deps.limits, deps.counters),
 
     onRequest(ctx) {
-      const s = ctx.user;
+      if (faults.enabled && ctx.req.get(FAULT_HEADER) === "exit-worker") exitWorker();
       const l = listenerOf(deps.holder.current(), deps.name);
       if (!l) return { status: 503, errorCode: "NO_ROUTE", body: "listener is being reconfigured\n" };
-      s.listener = l;
       listenerStats.active++;
-      if (l.trustedProxies.size > 0) ctx.trustForwarded = l.trustedProxies.contains(ctx.clientAddress);
-      if (ctx.conn.slot !== undefined || l.access !== undefined || l.clientAuth !== undefined) {
-        const closed = connectionStep(ctx, l, deps.counters);
-        if (closed) return closed;
-      }
-      const refused = readTarget(ctx.req, l.mergeSlashes, s);
-      if (refused) return refuse(ctx, refused.problem);
-      const { path, query } = s;
-      // Most listeners route everything to one pool: skip building the routing view for them.
-      const route = l.routes.length === 0 ? undefined : routeOf(l, ctx, path, query);
-      s.route = route;
-      ctx.compress = (route ? route.compress : l.compress) ?? null;
-      // Counted from the match on, so requests refused below (rate limit, redirect, no healthy
-      // backend, overflow) show in the route's and pool's series too, not only the listener's.
-      if (route) {
-        let rs = routeStats.get(route);
-        if (!rs) routeStats.set(route, (rs = stats.routes.get(`${l.name}/${route.name}`)));
-        s.routeStats = rs;
-        s.routeStats.active++;
-      }
-      if (route?.access) {
-        const denied = routeAccessStep(ctx, l, route, deps.access);
-        if (denied) return denied;
-      }
-      const tracing = route ? route.tracing : l.tracing;
+      const reply = resolveRoute(steps, ctx, l);
+      if (reply) return reply;
+      const s = ctx.user;
+      const tracing = s.route ? s.route.tracing : l.tracing;
       if (tracing) s.trace = beginTrace(ctx, tracing);
-      if (l.rateLimit || route?.rateLimit) {
-        const limited = deps.limiters.check(l, route, ctx.clientAddress);
-        if (limited) return limited;
-      }
-      if (route?.redirect) return redirectReply(ctx, l, route.redirect);
-      const pool = route ? route.pool : l.pool;
-      if (!pool) return { status: 404, errorCode: "NO_ROUTE", body: "no route matches this request\n" };
-      s.poolStats = stats.pools.get(pool.name);
-      s.poolStats.active++;
-      const rt = pools.current(pool.name);
-      if (!rt || rt.backends.length === 0) {
-        return { status: 503, errorCode: "NO_HEALTHY_BACKEND", body: `no healthy backend in pool ${pool.name}\n` };
-      }
-      s.rt = rt;
-      if (!rt.breaker.tryAcquire("requests")) return { status: 503, errorCode: "OVERFLOW", body: `pool ${pool.name} is at its request limit\n` };
-      s.breakerHeld = true;
-      // The backend gets the path that was routed (README: "Paths"), origin-form.
-      if (s.targetChanged) ctx.upstreamTarget = originForm(s);
-      if (route) {
-        const rewritten = rewriteTarget(route, path, query);
-        if (rewritten !== undefined) ctx.upstreamTarget = rewritten;
-        const edits = editsOf(route);
-        ctx.addRequestFields += edits.requestLines;
-        ctx.dropRequestFields = edits.requestDrop;
-        if (route.upgrade) ctx.upgrades = route.upgrade;
-        if (route.hostRewrite !== undefined) ctx.upstreamHost = route.hostRewrite;
-        if (route.timeoutMs !== undefined) ctx.responseTimeoutMs = route.timeoutMs;
-        if (ctx.req.bodyKind !== 0 && mayEverRetry(route, ctx.req.method)) ctx.replayBodyBytes = REPLAY_BODY_BYTES;
-      }
-      if (l.clientAuth) clientCertStep(ctx);
-      if (ctx.responseTimeoutMs === 0) ctx.responseTimeoutMs = rt.config.responseTimeoutMs;
-      ctx.connectTimeoutMs = route?.connectTimeoutMs ?? rt.config.connectTimeoutMs;
-      ctx.idleTimeoutMs = route?.idleTimeoutMs ?? rt.config.idleTimeoutMs ?? 0;
-      ctx.requestTimeoutMs = route?.requestTimeoutMs ?? rt.config.requestTimeoutMs ?? 0;
-      if (isGrpc(ctx.req)) capByGrpcTimeout(ctx);
-      ctx.connGroup = rt.conns;
-      const hashOn = rt.config.hashOn;
-      if (hashOn) s.key = hashKey(hashOn, ctx, query);
-      s.load = rt.load;
+      const refused = admit(steps, ctx, l);
+      if (refused) return refused;
+      const rt = s.rt!;
+      applyRouteSettings(ctx, l, s.route, rt);
+      hashKey(ctx, rt);
       if (s.trace) injectTrace(ctx, s.trace);
       return null;
     },
@@ -231,7 +142,9 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
         if (i >= 0) s.first = s.last = i;
       }
       if (i < 0) {
-        s.loadTotal = rt.loadTotal;
+        s.loadTotal = poolLoad(rt);
+        // Only a pool whose load the workers share goes round in the node's sequence.
+        if (attempt === 0 && (rt.share !== undefined || s.ticket !== undefined)) s.ticket = ticketOf(rt);
         i = rt.selector.pick(s, attempt);
       }
       if (i < 0) return new LbError("NO_HEALTHY_BACKEND", `no healthy backend in pool ${rt.name}`);

@@ -14,11 +14,16 @@ import { listenerTls } from "./tls-contexts.ts";
 import { certRefusalReason } from "./client-cert.ts";
 import type { ListenerCounters } from "../stats/listener-counters.ts";
 
-/** Starts listener `l` (http or https); the hooks read the live snapshot per request. */
-export function startL7Listener(l: SnapshotListener, deps: Omit<L7HookDeps, "name" | "counters">, pool: UpstreamPool, counters: ListenerCounters): BoundListener {
+/**
+ * Starts listener `l` (http or https); the hooks read the live snapshot per request. `fd`: accept
+ * on this listening socket (a predecessor's, duplicated, or one handed over by another node)
+ * instead of binding.
+ */
+export function startL7Listener(l: SnapshotListener, deps: Omit<L7HookDeps, "name" | "counters">, pool: UpstreamPool, counters: ListenerCounters, fd?: number): BoundListener {
   const server = startProxy({
     hostname: l.host,
     port: l.port,
+    ...(fd !== undefined ? { fd } : {}),
     reusePort: true,
     hooks: l7Hooks({ ...deps, name: l.name, counters }),
     ...(l.protocol === "https" ? listenerTls(l.name, l.certificates, l.alpn, l.clientAuth) : {}),
@@ -36,6 +41,9 @@ export function startL7Listener(l: SnapshotListener, deps: Omit<L7HookDeps, "nam
   let retireTimer: ReturnType<typeof setTimeout> | undefined;
   return {
     port: server.port,
+    get fd() {
+      return server.fd;
+    },
     active: () => server.connections(),
     async stop(graceMs: number) {
       clearTimeout(retireTimer);

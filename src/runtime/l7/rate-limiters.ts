@@ -1,18 +1,25 @@
 /**
  * The token buckets of every listener and route that sets `rate_limit`, kept by name across config
  * changes (a new revision with the same limit keeps the buckets; a changed limit starts afresh).
+ * With a shared table (a node of several workers) the buckets are the node's (shared-rate-limiter.ts).
  */
 import type { SnapshotListener, SnapshotRateLimit, SnapshotRoute } from "../../config/index.ts";
 import type { ProxyReply } from "../../l7/index.ts";
-import { RateLimiter } from "../../limits/index.ts";
+import { RateLimiter, type ClientLimiter } from "../../limits/index.ts";
+import type { KeyTable } from "../shared/index.ts";
+import { SharedRateLimiter } from "./shared-rate-limiter.ts";
 
 export class RateLimiters {
-  readonly #limiters = new Map<string, { spec: SnapshotRateLimit; limiter: RateLimiter }>();
+  readonly #limiters = new Map<string, { spec: SnapshotRateLimit; limiter: ClientLimiter }>();
 
-  #get(key: string, spec: SnapshotRateLimit): RateLimiter {
+  /** `table`: the node's shared buckets (several workers); absent, each limit keeps its own. */
+  constructor(private readonly table?: KeyTable) {}
+
+  #get(key: string, spec: SnapshotRateLimit): ClientLimiter {
     const found = this.#limiters.get(key);
     if (found && found.spec.rps === spec.rps && found.spec.burst === spec.burst) return found.limiter;
-    const limiter = new RateLimiter({ rate: spec.rps, burst: spec.burst });
+    const rate = { rate: spec.rps, burst: spec.burst };
+    const limiter = this.table ? new SharedRateLimiter(this.table, key, rate) : new RateLimiter(rate);
     this.#limiters.set(key, { spec, limiter });
     return limiter;
   }

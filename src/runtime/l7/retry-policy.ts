@@ -6,6 +6,7 @@
  */
 import type { SnapshotRoute } from "../../config/index.ts";
 import type { LbError } from "../../errors.ts";
+import { slotNames, type NodeShare } from "../shared/node-share.ts";
 
 const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"]);
 const BUDGET_SHARE = 0.2;
@@ -19,19 +20,29 @@ export function failureKind(err: LbError): string {
   return "reset";
 }
 
-/** Retries in flight per pool. */
+/** Retries in flight per pool: the node's, when `node` shares them between workers. */
 export class RetryBudget {
   readonly #active = new Map<string, number>();
 
+  constructor(private readonly node?: NodeShare) {}
+
   /** Takes a unit if the pool (with `activeRequests` in flight) has room. */
   tryAcquire(pool: string, activeRequests: number): boolean {
+    const cap = Math.max(BUDGET_MIN, Math.floor(activeRequests * BUDGET_SHARE));
+    const slot = this.node ? this.node.slot(slotNames.retries(pool)) : -1;
+    if (slot >= 0) return this.node!.counters.tryAcquire(slot, cap);
     const n = this.#active.get(pool) ?? 0;
-    if (n >= Math.max(BUDGET_MIN, Math.floor(activeRequests * BUDGET_SHARE))) return false;
+    if (n >= cap) return false;
     this.#active.set(pool, n + 1);
     return true;
   }
 
   release(pool: string): void {
+    const slot = this.node ? this.node.slot(slotNames.retries(pool)) : -1;
+    if (slot >= 0) {
+      this.node!.counters.release(slot);
+      return;
+    }
     const n = this.#active.get(pool) ?? 0;
     if (n > 1) this.#active.set(pool, n - 1);
     else this.#active.delete(pool);

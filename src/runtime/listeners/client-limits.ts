@@ -5,9 +5,13 @@
  * for the clients its listener can have at once (`max_connections`, or a udp listener's flow
  * cap), so for listeners with a cap it cannot fill; http(s) listeners have none and get room for
  * 65,536 clients, past which new clients are admitted untracked (client-table.ts says why).
+ * In a worker of a node of several, the counts are the node's (ClientCounts in the memory the
+ * workers share, one scope per listener name): a client limited to 2 connections gets 2 from
+ * the node, wherever the kernel sends each one.
  */
 import { ClientAdmit, ClientConnTable, clientTableCapacity } from "../../limits/index.ts";
 import { parseIp } from "../../net/index.ts";
+import { scopeOf, type ClientCounts } from "../shared/index.ts";
 
 /** Clients an http(s) listener's table has room for (it has no connection cap to size it by). */
 export const L7_TRACKED_CLIENTS = 65_536;
@@ -16,7 +20,7 @@ export const L7_TRACKED_CLIENTS = 65_536;
 export class ClientHold {
   #table: ClientConnTable | undefined;
 
-  constructor(table: ClientConnTable, readonly key: Uint8Array) {
+  constructor(table: ClientConnTable | undefined, readonly key: Uint8Array) {
     this.#table = table;
   }
 
@@ -26,11 +30,32 @@ export class ClientHold {
   }
 }
 
+/** A connection counted in the node's shared counts. */
+class SharedHold extends ClientHold {
+  #counts: ClientCounts | undefined;
+
+  constructor(counts: ClientCounts, readonly scope: number, readonly ip: string) {
+    super(undefined, NO_KEY);
+    this.#counts = counts;
+  }
+
+  override release(): void {
+    this.#counts?.release(this.scope, this.ip);
+    this.#counts = undefined;
+  }
+}
+
+const NO_KEY = new Uint8Array(0);
+
 /** A connection counted (its hold), refused (the client is at its limit), or let through uncounted. */
 export type ClientVerdict = ClientHold | "over" | "untracked";
 
 export class ClientLimits {
   readonly #tables = new Map<string, ClientConnTable>();
+  readonly #scopes = new Map<string, number>();
+
+  /** `shared`: the node's counts (a worker of a node of several); absent, this thread's tables. */
+  constructor(private readonly shared?: ClientCounts) {}
 
   /**
    * Counts a connection of `ip` on listener `name` against `limit`. `clients` bounds the distinct
@@ -38,6 +63,7 @@ export class ClientLimits {
    * counted in the old table release into it).
    */
   acquire(name: string, clients: number, ip: string, limit: number): ClientVerdict {
+    if (this.shared) return this.#acquireShared(this.shared, name, ip, limit);
     const key = parseIp(ip);
     if (key === undefined) return "untracked";
     const table = this.#table(name, clients);
@@ -46,9 +72,17 @@ export class ClientLimits {
     return r === ClientAdmit.Counted ? new ClientHold(table, key) : "untracked";
   }
 
-  /** Distinct clients with a counted connection on listener `name`; undefined when it never limited any. */
+  /** Distinct clients with a counted connection on listener `name`; undefined when it never limited any (or the counts are the node's). */
   tracked(name: string): number | undefined {
     return this.#tables.get(name)?.used;
+  }
+
+  #acquireShared(counts: ClientCounts, name: string, ip: string, limit: number): ClientVerdict {
+    let scope = this.#scopes.get(name);
+    if (scope === undefined) this.#scopes.set(name, (scope = scopeOf(name)));
+    const r = counts.acquire(scope, ip, limit);
+    if (r === "at_cap") return "over";
+    return r === "ok" ? new SharedHold(counts, scope, ip) : "untracked";
   }
 
   #table(name: string, clients: number): ClientConnTable {

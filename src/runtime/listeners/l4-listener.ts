@@ -13,7 +13,7 @@ import { listenerOf } from "./listener-lookup.ts";
 import { admitClient } from "./admission.ts";
 import type { ClientHold, ClientLimits } from "./client-limits.ts";
 import type { PoolRegistry } from "../pools/pool-registry.ts";
-import { beginWork, endWork, type PoolRuntime } from "../pools/pool-runtime.ts";
+import { beginWork, endWork, poolLoad, ticketOf, type PoolRuntime } from "../pools/pool-runtime.ts";
 import type { ListenerCounters } from "../stats/listener-counters.ts";
 
 /** What the chooser hands the relay: an address plus where to account for it. */
@@ -40,6 +40,8 @@ interface ConnState {
 export interface L4Listener {
   readonly protocol: SnapshotListener["protocol"];
   readonly port: number;
+  /** tcp and tls_passthrough: the listening socket's descriptor. */
+  readonly fd?: number;
   readonly conntrack: ConnTrack;
   /** udp only: the relay's live counters (flows, evictions, stateless forwarding). */
   readonly udp?: Readonly<UdpRelayStats>;
@@ -60,7 +62,7 @@ const nowMs = (): number => Math.floor(performance.now()) >>> 0;
 
 /** Starts the listener `name` of the holder's current snapshot, on `port` when given (a rebind keeps a port-0 listener's port). */
 export async function startL4Listener(
-  name: string, holder: SnapshotHolder, pools: PoolRegistry, counters: ListenerCounters, limits: ClientLimits, port?: number,
+  name: string, holder: SnapshotHolder, pools: PoolRegistry, counters: ListenerCounters, limits: ClientLimits, port?: number, fd?: number,
 ): Promise<L4Listener> {
   const initial = listenerOf(holder.current(), name)!;
   const capacity = Math.max(1024, initial.udp?.maxFlows ?? initial.maxConnections ?? 65_536);
@@ -96,8 +98,9 @@ export async function startL4Listener(
       s.breakerHeld = true;
       const hashOn = s.rt.config.hashOn?.kind;
       const hash = hashOn === "five_tuple" ? hashTuple(conn.clientIp, conn.clientPort, conn.destIp, conn.destPort, conn.proto) : undefined;
-      s.ctx = newPickContext(hashOn === undefined || hashOn === "five_tuple" ? undefined : conn.clientIp, s.rt.load, hash);
-      s.ctx.loadTotal = s.rt.loadTotal;
+      s.ctx = newPickContext(hashOn === undefined || hashOn === "five_tuple" ? undefined : conn.clientIp, s.rt.load, hash, s.rt.loadSlots);
+      s.ctx.loadTotal = poolLoad(s.rt);
+      s.ctx.ticket = ticketOf(s.rt);
     }
     const rt = s.rt!;
     const i = rt.selector.pick(s.ctx!, attempt);
@@ -119,6 +122,7 @@ export async function startL4Listener(
     (conn.slot as ConnState | undefined)?.client?.release();
   };
   const open = (conn: ConnInfo, b: Chosen): void => {
+    counters.relayed++;
     beginWork(b.rt, b.index);
     conntrack.insert(conn.tuple(), b.id, nowMs());
   };
@@ -165,6 +169,7 @@ export async function startL4Listener(
   const relay = startTcpRelay<Chosen>({
     hostname: initial.host,
     port: port ?? initial.port,
+    ...(fd !== undefined ? { fd } : {}),
     choose,
     admit,
     connectTimeoutMs: initial.pool?.connectTimeoutMs,
@@ -191,6 +196,9 @@ export async function startL4Listener(
   return {
     protocol: initial.protocol,
     port: relay.port,
+    get fd() {
+      return relay.fd;
+    },
     conntrack,
     active: () => relay.stats.active,
     evict: (keep) =>

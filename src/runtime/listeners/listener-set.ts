@@ -1,9 +1,10 @@
 /**
  * Reconciles the bound listeners with each config snapshot: a listener whose binding settings are
  * unchanged keeps running (it reads the new snapshot per connection or request); a changed one
- * (address, timeouts, certificates...) is rebound by handover: the successor binds first, on the
- * same port (listeners bind with reusePort), then the predecessor retires: it stops accepting and
- * its open connections carry on. A removed one stops, letting its connections finish. Binding
+ * (address, timeouts, certificates...) is rebound by handover: the successor takes the listening
+ * socket over (a duplicate of its descriptor; udp: a new socket beside it, with reusePort), then
+ * the predecessor retires: it stops accepting and its open connections carry on. No connection
+ * waiting in the socket's queue is lost in between. A removed one stops, letting its connections finish. Binding
  * failures are reported, never thrown into the snapshot publisher; a failed rebind keeps the old
  * binding serving.
  */
@@ -11,10 +12,14 @@ import type { Snapshot, SnapshotListener } from "../../config/index.ts";
 import type { UdpRelayStats } from "../../l4/index.ts";
 import { udpStatus, type UdpStatus } from "./udp-status.ts";
 import { probeAddress } from "./port-probe.ts";
+import { closeFd, dupFd } from "../handover/fds.ts";
+import type { HandedListener } from "../handover/handoff.ts";
 
 /** One running listener, whatever its protocol. */
 export interface BoundListener {
   readonly port: number;
+  /** TCP listeners: the listening socket's descriptor (a successor on the same address takes it over). */
+  readonly fd?: number;
   /** udp listeners: live relay counters, shown in /v1/status and /metrics. */
   readonly udp?: Readonly<UdpRelayStats>;
   active(): number;
@@ -27,8 +32,11 @@ export interface BoundListener {
   retire?(graceMs: number): void;
 }
 
-/** Binds `l` (its port may be the predecessor's, for a port-0 listener rebound in place). */
-export type StartListener = (l: SnapshotListener) => Promise<BoundListener>;
+/**
+ * Binds `l` (its port may be the predecessor's, for a port-0 listener rebound in place), or, with
+ * `fd`, accepts on that socket (the predecessor's, duplicated) instead of binding.
+ */
+export type StartListener = (l: SnapshotListener, fd?: number) => Promise<BoundListener>;
 
 export interface ListenerSetOptions {
   /** How long a rebound listener's connections carry on before they are wound down (default 10 min, Envoy's drain time). */
@@ -40,6 +48,8 @@ export interface ListenerSetOptions {
    * processes that share ports on purpose turn it off).
    */
   exclusive?: boolean;
+  /** Addresses this node took over from the node it upgraded (their sockets are handed over): no probe. */
+  takenOver?: (l: SnapshotListener) => boolean;
 }
 
 interface Entry {
@@ -85,6 +95,7 @@ export class ListenerSet {
   readonly #handoverGraceMs: number;
   readonly #removeGraceMs: number;
   readonly #exclusive: boolean;
+  readonly #takenOver: (l: SnapshotListener) => boolean;
   #chain: Promise<void> = Promise.resolve();
 
   constructor(
@@ -95,6 +106,7 @@ export class ListenerSet {
     this.#handoverGraceMs = opts.handoverGraceMs ?? 600_000;
     this.#removeGraceMs = opts.removeGraceMs ?? 30_000;
     this.#exclusive = opts.exclusive ?? true;
+    this.#takenOver = opts.takenOver ?? (() => false);
   }
 
   /** Queues a reconcile with `snap`; resolves when this one (and those before) are done. */
@@ -121,6 +133,13 @@ export class ListenerSet {
     }));
   }
 
+  /** Every bound listener's sockets, to hand to a node that upgrades this one (udp: none, it binds beside). */
+  sockets(): HandedListener[] {
+    return [...this.#entries.values()].flatMap((e) =>
+      e.bound ? [{ name: e.listener.name, protocol: e.listener.protocol, address: e.listener.address, port: e.bound.port, fds: e.bound.fd === undefined ? [] : [e.bound.fd] }] : [],
+    );
+  }
+
   /** The bound port of `name` (port 0 listeners get theirs from the OS). */
   port(name: string): number | undefined {
     return this.#entries.get(name)?.bound?.port;
@@ -137,14 +156,18 @@ export class ListenerSet {
   /**
    * Stops every listener, retiring ones included: accepting ends at once, open connections and
    * requests in flight get up to `graceMs` to finish (polled), then whatever is left is closed.
+   * `closed` is called once no listener accepts any more.
    */
-  async stopAll(graceMs: number): Promise<void> {
+  async stopAll(graceMs: number, closed?: () => void): Promise<void> {
     await this.#chain;
     const all = [...this.#entries.values()].map((e) => e.bound).filter((b) => b !== undefined);
     all.push(...this.#retiring);
     this.#entries.clear();
     this.#retiring.clear();
-    await Promise.all(all.map((b) => b.stop(graceMs)));
+    // Each stop closes its listening socket before it returns; the drain is what it awaits.
+    const stops = all.map((b) => b.stop(graceMs));
+    closed?.();
+    await Promise.all(stops);
     const deadline = Date.now() + graceMs;
     while (Date.now() < deadline && all.some((b) => b.active() > 0)) await Bun.sleep(25);
     await Promise.all(all.map((b) => b.stop(0)));
@@ -176,8 +199,9 @@ export class ListenerSet {
     let bound: BoundListener;
     try {
       const target = bindTarget(prev, l);
-      if (this.#exclusive && !takesOver(prev, target)) await probeAddress(target);
-      bound = await this.start(target);
+      const over = takesOver(prev, target);
+      if (this.#exclusive && !over && !this.#takenOver(target)) await probeAddress(target);
+      bound = await this.#start(target, over ? prev!.bound : undefined);
     } catch (err) {
       const error = (err as Error).message;
       this.onError(l.name, error);
@@ -188,6 +212,29 @@ export class ListenerSet {
     this.#entries.set(l.name, { key, listener: l, bound, error: undefined });
     const old = prev?.bound;
     if (old) await this.#retire(old, () => (old.retire ? old.retire(this.#handoverGraceMs) : old.stop(this.#handoverGraceMs)));
+  }
+
+  /**
+   * Starts `target`; taking over from `prev` (same address), a TCP listener accepts on a duplicate
+   * of the predecessor's socket, so connections queued on it are accepted by the successor instead
+   * of being reset when the predecessor closes (without net.ipv4.tcp_migrate_req). Where the socket
+   * cannot be duplicated, it binds a new one beside it (reusePort).
+   */
+  async #start(target: SnapshotListener, prev: BoundListener | undefined): Promise<BoundListener> {
+    let fd: number | undefined;
+    if (prev?.fd !== undefined && target.protocol !== "udp") {
+      try {
+        fd = dupFd(prev.fd);
+      } catch {
+        fd = undefined; // no libc to duplicate with: bind beside it
+      }
+    }
+    try {
+      return await this.start(target, fd);
+    } catch (err) {
+      if (fd !== undefined) closeFd(fd);
+      throw err;
+    }
   }
 
   async #retire(b: BoundListener, how: () => void | Promise<void>): Promise<void> {

@@ -6,8 +6,12 @@
  */
 import type { Snapshot } from "../../config/index.ts";
 import { LbError } from "../../errors.ts";
-import type { ListenerSet } from "./listener-set.ts";
 import { probeAddress } from "./port-probe.ts";
+
+/** Who holds which addresses now (a ListenerSet, or a node's workers as its control part sees them). */
+export interface HeldAddresses {
+  states(): readonly { address: string; bound: boolean }[];
+}
 
 /** `host:port` as ListenerSet.states() shows a bound address. */
 function shown(host: string, port: number): string {
@@ -18,7 +22,7 @@ function shown(host: string, port: number): string {
  * Throws CONFIG_INVALID listing every listener address of `snap` that cannot be bound now, leaving
  * out those `listeners` (the running set; none at start) already holds.
  */
-export async function preflightListeners(snap: Snapshot, listeners?: ListenerSet): Promise<void> {
+export async function preflightListeners(snap: Snapshot, listeners?: HeldAddresses): Promise<void> {
   const held = new Set(listeners?.states().filter((s) => s.bound).map((s) => s.address));
   const details: { path: string; message: string }[] = [];
   for (const [i, l] of snap.listeners.entries()) {

@@ -15,9 +15,11 @@ import {
   resolveCheckSpec,
   resolveOutlierSpec,
   type CheckSpec,
+  type OnFlip,
   type Outcome,
 } from "../../health/index.ts";
-import { CircuitBreaker } from "../../limits/index.ts";
+import { CircuitBreaker, type BreakerCells } from "../../limits/index.ts";
+import { slotNames, type NodeShare } from "../shared/node-share.ts";
 import { BackendStats } from "./backend-stats.ts";
 import { buildPoolRuntime, type PoolRuntime } from "./pool-runtime.ts";
 
@@ -56,6 +58,13 @@ export interface PoolRegistryOptions {
   onHealthEvent?(pool: string, backend: string, event: "healthy" | "unhealthy" | "ejected" | "returned", reason?: string): void;
   /** Active checks run in a Worker, off the data-plane thread (default true; false: in-thread). */
   healthWorker?: boolean;
+  /**
+   * Where health verdicts come from instead of checks of this registry's own (a worker of a node
+   * whose control part runs the checks): built with the registry's flip and pass callbacks.
+   */
+  checker?: (onFlip: OnFlip, onPass: (pool: string, backend: string) => void) => ActiveHealthChecker;
+  /** The node's shared gauges (a node of several workers): breakers and load count for the node. */
+  node?: NodeShare;
   /** In a cluster: the verdicts to build from, and where this node's own go. */
   sharedHealth?: SharedHealth;
 }
@@ -68,15 +77,15 @@ export class PoolRegistry {
   readonly #unshare: () => void;
 
   constructor(private readonly opts: PoolRegistryOptions = {}) {
-    this.#checker = createHealthChecker(
-      (pool, backend, healthy, reason) => this.#onFlip(pool, backend, healthy, reason),
-      // Envoy's successful_active_health_check_uneject_host: any passing check ends an ejection.
-      (pool, backend) => this.#states.get(pool)?.outlier?.activeCheckPassed(backend),
-      {
-        offThread: opts.healthWorker ?? process.env.FULCRUM_HEALTH_WORKER !== "0",
-        onFallback: (reason) => console.warn(`health: checks run on the data-plane thread (${reason})`),
-      },
-    );
+    const onFlip: OnFlip = (pool, backend, healthy, reason) => this.#onFlip(pool, backend, healthy, reason);
+    // Envoy's successful_active_health_check_uneject_host: any passing check ends an ejection.
+    const onPass = (pool: string, backend: string) => this.#states.get(pool)?.outlier?.activeCheckPassed(backend);
+    this.#checker = opts.checker
+      ? opts.checker(onFlip, onPass)
+      : createHealthChecker(onFlip, onPass, {
+          offThread: opts.healthWorker ?? process.env.FULCRUM_HEALTH_WORKER !== "0",
+          onFallback: (reason) => console.warn(`health: checks run on the data-plane thread (${reason})`),
+        });
     // Ejections end by time; a coarse sweep returns them (isEjected also ends them lazily).
     this.#sweeper = setInterval(() => {
       const now = Date.now();
@@ -108,6 +117,8 @@ export class PoolRegistry {
     }
     const now = Date.now();
     for (const config of Object.values(snap.pools)) {
+      // The same compiled pool as before (a worker reuses what a revision did not change): nothing to do.
+      if (this.#states.get(config.name)?.config === config) continue;
       const known = this.#states.has(config.name);
       const st = this.#stateFor(config);
       const present = new Set(config.backends.map((b) => b.address));
@@ -118,7 +129,7 @@ export class PoolRegistry {
         for (const b of config.backends) if (!st.stats.has(b.address)) this.#statsOf(st, b.address).healthySinceMs = now;
       }
       // Disabled backends are out of service: don't spend probes on them.
-      const probed = config.backends.filter((b) => b.state !== "disabled").map((b) => b.address);
+      const probed = probedBackends(config);
       const spec = checkSpecOf(config);
       this.#checker.setPool(config.name, spec, probed);
       this.#shareProbed(st, spec ? probed : []);
@@ -168,7 +179,7 @@ export class PoolRegistry {
     let st = this.#states.get(config.name);
     const outlierKey = JSON.stringify(config.outlierDetection ?? null);
     if (!st) {
-      st = { config, stats: new Map(), breaker: new CircuitBreaker(), outlier: undefined, outlierKey: "", timer: undefined, transitions: { healthy: 0, unhealthy: 0 }, probed: [] };
+      st = { config, stats: new Map(), breaker: new CircuitBreaker(undefined, this.#breakerCells(config.name)), outlier: undefined, outlierKey: "", timer: undefined, transitions: { healthy: 0, unhealthy: 0 }, probed: [] };
       this.#states.set(config.name, st);
     }
     st.config = config;
@@ -180,6 +191,15 @@ export class PoolRegistry {
         : undefined;
     }
     return st;
+  }
+
+  /** The node's cells for pool `name`'s breaker; undefined (a breaker of its own) without a node share or a slot. */
+  #breakerCells(name: string): BreakerCells | undefined {
+    const node = this.opts.node;
+    if (!node) return undefined;
+    const slots = [node.slot(slotNames.breaker(name, "connections")), node.slot(slotNames.breaker(name, "pending")), node.slot(slotNames.breaker(name, "requests"))] as const;
+    if (slots.some((s) => s < 0)) return undefined;
+    return { cells: node.counters, slots, signal: () => node.signal() };
   }
 
   #dropPool(name: string, st: PoolState): void {
@@ -218,7 +238,7 @@ export class PoolRegistry {
       slowStartMs: st.config.slowStartMs,
       slowStartMinShare: 0.1,
     });
-    const rt = buildPoolRuntime(st.config, usable.backends, usable.panic, (a) => this.#statsOf(st, a), st.breaker, st.outlier, usable.ramping);
+    const rt = buildPoolRuntime(st.config, usable.backends, usable.panic, (a) => this.#statsOf(st, a), st.breaker, st.outlier, usable.ramping, this.opts.node);
     this.#runtimes.set(name, rt);
     this.opts.onRebuild?.(rt);
     // While a backend ramps up, rebuild in steps of a tenth of the window.
@@ -260,8 +280,13 @@ export class PoolRegistry {
   }
 }
 
+/** The backends a pool's active check probes: disabled ones are out of service, no probes spent on them. */
+export function probedBackends(config: SnapshotPool): string[] {
+  return config.backends.filter((b) => b.state !== "disabled").map((b) => b.address);
+}
+
 /** The pool's active check with every default filled; an http (or grpc) check speaks TLS and HTTP/2 as the pool's traffic does. */
-function checkSpecOf(config: SnapshotPool): CheckSpec | undefined {
+export function checkSpecOf(config: SnapshotPool): CheckSpec | undefined {
   if (!config.healthCheck) return undefined;
   let spec = resolveCheckSpec(config.healthCheck);
   if (spec.type !== "http" && spec.type !== "grpc") return spec;

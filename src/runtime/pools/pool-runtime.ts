@@ -10,6 +10,7 @@ import type { OutlierDetector } from "../../health/index.ts";
 import type { CircuitBreaker } from "../../limits/index.ts";
 import { ConnGroup } from "../../l7/index.ts";
 import type { BackendStats } from "./backend-stats.ts";
+import { slotNames, type NodeShare } from "../shared/node-share.ts";
 
 export interface PoolRuntime {
   readonly name: string;
@@ -21,10 +22,20 @@ export interface PoolRuntime {
   /** address → index into `backends`. */
   readonly index: ReadonlyMap<string, number>;
   readonly selector: Selector;
-  /** Live load (in-flight work) per backend, aligned with `backends`; what load-aware selectors read. */
+  /**
+   * Live load (in-flight work) per backend, what load-aware selectors read: aligned with
+   * `backends`, or, with `loadSlots`, the node's shared totals (backend i at loadSlots[i]).
+   */
   readonly load: Int32Array;
-  /** Sum of `load`, kept so bounded-load picks need not sum it. */
+  /** Set when the load is the node's, shared by its workers: each backend's slot in `load`. */
+  readonly loadSlots: Int32Array | undefined;
+  /** Sum of `load` when it is this thread's own (see poolLoad); kept so bounded-load picks need not sum it. */
   loadTotal: number;
+  /**
+   * With `loadSlots`: where the pool's total load is kept, and its round-robin sequence (-1: the
+   * pool does not go round, or has no slot).
+   */
+  readonly share: { readonly node: NodeShare; readonly totalSlot: number; readonly ticketSlot: number } | undefined;
   /** Too few healthy backends: every active one takes traffic. */
   readonly panic: boolean;
   readonly breaker: CircuitBreaker;
@@ -50,22 +61,14 @@ export function buildPoolRuntime(
   breaker: CircuitBreaker,
   outlier: OutlierDetector | undefined,
   ramping = false,
+  node?: NodeShare,
 ): PoolRuntime {
   const byAddress = new Map(config.backends.map((b) => [b.address, b] as const));
   const backends = usable.map((u) => byAddress.get(u.key)!);
   const stats = backends.map((b) => statsOf(b.address));
-  const load = Int32Array.from(stats, (s) => s.active);
-  const selector = sameSet(config, usable)
-    ? config.selector
-    : createSelector(usable, {
-        // round_robin ignores weights, and slow start works through weights: while a backend
-        // ramps up, the pool goes round in smooth weighted order (equal weights after the ramp)
-        algorithm: ramping && config.algorithm === "round_robin" ? "weighted_round_robin" : config.algorithm,
-        hashOn: config.hashOn,
-        tableSize: config.tableSize,
-        ringMinSize: config.ringMinSize,
-        hashBalanceFactor: config.hashBalanceFactor,
-      });
+  const shared = node ? sharedLoad(node, config.name, backends) : undefined;
+  const load = shared ? node!.totals : Int32Array.from(stats, (s) => s.active);
+  const selector = selectorFor(config, usable, ramping);
   const rt: PoolRuntime = {
     name: config.name,
     config,
@@ -74,15 +77,50 @@ export function buildPoolRuntime(
     index: new Map(backends.map((b, i) => [b.address, i] as const)),
     selector,
     load,
-    loadTotal: load.reduce((a, b) => a + b, 0),
+    loadSlots: shared?.slots,
+    loadTotal: shared ? 0 : load.reduce((a, b) => a + b, 0),
+    share: shared ? { node: node!, totalSlot: shared.total, ticketSlot: node!.slot(slotNames.ticket(config.name)) } : undefined,
     panic,
     breaker,
     conns: connGroupOf(breaker),
     outlier,
   };
-  // A fresh load array: tell an indexing selector (least_connections) every entry once.
-  if (selector.loadChanged) for (let i = 0; i < load.length; i++) selector.loadChanged(i, load);
+  // A fresh load array: tell an indexing selector (least_connections) every entry once. A shared
+  // one changes under other workers' feet: selectors read it in place instead.
+  if (selector.loadChanged && !shared) for (let i = 0; i < load.length; i++) selector.loadChanged(i, load);
   return rt;
+}
+
+/** The selector over `usable`: the compiled one when nothing narrowed the pool. */
+export function selectorFor(config: SnapshotPool, usable: readonly { key: string; weight: number }[], ramping: boolean): Selector {
+  if (sameSet(config, usable)) return config.selector;
+  return createSelector(usable, {
+    // round_robin ignores weights, and slow start works through weights: while a backend
+    // ramps up, the pool goes round in smooth weighted order (equal weights after the ramp)
+    algorithm: ramping && config.algorithm === "round_robin" ? "weighted_round_robin" : config.algorithm,
+    hashOn: config.hashOn,
+    tableSize: config.tableSize,
+    ringMinSize: config.ringMinSize,
+    hashBalanceFactor: config.hashBalanceFactor,
+  });
+}
+
+/** The slots of the pool's load and its backends', when the node shares them (all or nothing). */
+function sharedLoad(node: NodeShare, pool: string, backends: readonly SnapshotBackend[]): { slots: Int32Array; total: number } | undefined {
+  const total = node.slot(slotNames.poolLoad(pool));
+  const slots = Int32Array.from(backends, (b) => node.slot(slotNames.backendLoad(pool, b.address)));
+  return total < 0 || slots.some((x) => x < 0) ? undefined : { slots, total };
+}
+
+/** For attempt 0 of a round-robin pool: its place in the node's shared sequence; undefined when this thread goes round alone. */
+export function ticketOf(rt: PoolRuntime): number | undefined {
+  const share = rt.share;
+  return share && share.ticketSlot >= 0 ? share.node.counters.next(share.ticketSlot) : undefined;
+}
+
+/** The pool's live load now: the node's when shared, else this thread's. */
+export function poolLoad(rt: PoolRuntime): number {
+  return rt.share ? rt.share.node.counters.value(rt.share.totalSlot) : rt.loadTotal;
 }
 
 /** True when `usable` is exactly the compiled selector's backend list (same keys, weights, order). */
@@ -100,6 +138,12 @@ export function beginWork(rt: PoolRuntime, i: number): void {
   const s = rt.stats[i]!;
   s.active++;
   s.total++;
+  const share = rt.share;
+  if (share) {
+    share.node.counters.add(rt.loadSlots![i]!, 1);
+    share.node.counters.add(share.totalSlot, 1);
+    return;
+  }
   rt.load[i]!++;
   rt.loadTotal++;
   rt.selector.loadChanged?.(i, rt.load);
@@ -112,6 +156,13 @@ export function beginWork(rt: PoolRuntime, i: number): void {
 export function endWork(rt: PoolRuntime, i: number, current: PoolRuntime | undefined): void {
   const s = rt.stats[i]!;
   if (s.active > 0) s.active--;
+  const share = rt.share;
+  if (share) {
+    // Slots follow the backend, not the runtime: a rebuilt runtime counts in the same ones.
+    share.node.counters.release(rt.loadSlots![i]!);
+    share.node.counters.release(share.totalSlot);
+    return;
+  }
   const target = current ?? rt;
   const j = target === rt ? i : target.index.get(s.address);
   if (j === undefined) return;

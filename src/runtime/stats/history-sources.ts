@@ -1,32 +1,43 @@
 /**
  * What the history samples each second: every listener, route, pool and backend of the snapshot
  * this node serves, with the counters the data plane keeps for it (in snapshot order, so the
- * series come out in config order).
+ * series come out in config order). The counters come through HistoryInputs: a data plane's own,
+ * or a node's workers' merged by its control part.
  */
 import type { Snapshot } from "../../config/index.ts";
-import type { ListenerSet } from "../listeners/listener-set.ts";
-import type { PoolRegistry } from "../pools/pool-registry.ts";
 import type { HistorySource } from "./history.ts";
-import type { L7Stats } from "./traffic-stats.ts";
+import type { TrafficStats } from "./traffic-stats.ts";
+
+/** Where the sampler finds each thing's counters (undefined: no traffic yet). */
+export interface HistoryInputs {
+  listener(name: string): TrafficStats | undefined;
+  /** `key` is "listener/route". */
+  route(key: string): TrafficStats | undefined;
+  pool(name: string): TrafficStats | undefined;
+  /** A backend's counters with its live load (`active`) and work started (`total`). */
+  backend(pool: string, address: string): (TrafficStats & { total: number }) | undefined;
+  /** Open client connections per listener. */
+  connections(): ReadonlyMap<string, number>;
+}
 
 /** The sources of `snap` (none before the first snapshot). */
-export function* historySources(snap: Snapshot | undefined, l7: L7Stats, pools: PoolRegistry, listeners: ListenerSet): Generator<HistorySource> {
+export function* historySources(snap: Snapshot | undefined, inputs: HistoryInputs): Generator<HistorySource> {
   if (!snap) return;
-  const connections = new Map(listeners.states().map((l) => [l.name, l.active_connections ?? 0]));
+  const connections = inputs.connections();
   for (const l of snap.listeners) {
     // L4 listeners count no requests: their traffic is on their pool's backends.
     const http = l.protocol === "http" || l.protocol === "https";
-    yield { scope: "listener", name: l.name, stats: http ? l7.listeners.peek(l.name) : undefined, active: connections.get(l.name) ?? 0 };
+    yield { scope: "listener", name: l.name, stats: http ? inputs.listener(l.name) : undefined, active: connections.get(l.name) ?? 0 };
     for (const r of l.routes) {
-      const stats = l7.routes.peek(`${l.name}/${r.name}`);
+      const stats = inputs.route(`${l.name}/${r.name}`);
       yield { scope: "route", name: r.name, parent: l.name, stats, active: stats?.active ?? 0 };
     }
   }
   for (const p of Object.values(snap.pools)) {
-    const backends = p.backends.map((b) => [b.address, pools.stats(p.name, b.address)] as const);
+    const backends = p.backends.map((b) => [b.address, inputs.backend(p.name, b.address)] as const);
     // In-flight L7 requests and open L4 connections alike: the load its backends carry.
     const active = backends.reduce((n, [, s]) => n + (s?.active ?? 0), 0);
-    yield { scope: "pool", name: p.name, stats: l7.pools.peek(p.name), active };
+    yield { scope: "pool", name: p.name, stats: inputs.pool(p.name), active };
     for (const [address, s] of backends) {
       yield { scope: "backend", name: address, parent: p.name, stats: s, active: s?.active ?? 0, started: s?.total ?? 0 };
     }

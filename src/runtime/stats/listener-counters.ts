@@ -15,6 +15,8 @@ export class ListenerCounters {
   refusedConnections = 0;
   /** L4 connections whose backend reset them, passed on to the client as a reset. */
   upstreamResets = 0;
+  /** L4 connections (udp: flows) relayed to a backend. */
+  relayed = 0;
   /** http(s): what its HTTP/2 connections saw (streams, GOAWAYs, the protections that fired). */
   readonly h2 = new H2Counters();
   /** Refused by the listener's access list: L4 connections, udp datagrams, http(s) requests (403). */

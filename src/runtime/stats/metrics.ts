@@ -37,23 +37,24 @@ export function registerDataPlaneMetrics(metrics: Registry, pools: PoolRegistry,
   metrics.counter("fulcrum_backend_5xx_total", "5xx responses each backend sent itself (what outlier detection reads; failures the proxy answered 502/504 for are in fulcrum_backend_failures_total)", ["pool", "backend"], (c) =>
     each((l, s) => c.set(s.responses5xx, l)));
   registerBackendTrafficMetrics(metrics, each);
+  // Flags and the shared caps' gauges read the same in every worker of a node: merged by max, not summed.
   metrics.gauge("fulcrum_backend_healthy", "1 when the backend takes new work (health, ejection and state applied)", ["pool", "backend"], (g) => {
     for (const rt of pools.all()) {
       for (const b of rt.config.backends) g.set(rt.index.has(b.address) ? 1 : 0, { pool: rt.name, backend: b.address });
     }
-  });
+  }).merge = "max";
   metrics.gauge("fulcrum_pool_panic", "1 while a pool balances over unhealthy backends (panic mode)", ["pool"], (g) => {
     for (const rt of pools.all()) g.set(rt.panic ? 1 : 0, { pool: rt.name });
-  });
+  }).merge = "max";
   metrics.counter("fulcrum_pool_overflows_total", "Circuit breaker cap hits per pool, by kind (connections, pending, requests, pending_timeout)", ["pool", "kind"], (c) => {
     for (const rt of pools.all()) for (const kind of OVERFLOW_KINDS) c.set(rt.breaker.overflowsByKind[kind], { pool: rt.name, kind });
   });
   metrics.gauge("fulcrum_pool_upstream_connections", "Upstream connections open to a pool's backends (idle and busy)", ["pool"], (g) => {
     for (const rt of pools.all()) g.set(rt.breaker.connections, { pool: rt.name });
-  });
+  }).merge = "max";
   metrics.gauge("fulcrum_pool_pending_requests", "L7 requests waiting for an upstream connection (max_connections reached)", ["pool"], (g) => {
     for (const rt of pools.all()) g.set(rt.breaker.pending, { pool: rt.name });
-  });
+  }).merge = "max";
   // Health log lines are rate-limited (a flip storm is summarised): this counter is the exact count.
   metrics.counter("fulcrum_pool_health_transitions_total", "Backends turned healthy or unhealthy by active checks, per pool", ["pool", "to"], (c) => {
     for (const rt of pools.all()) {
@@ -71,7 +72,7 @@ export function registerDataPlaneMetrics(metrics: Registry, pools: PoolRegistry,
   });
   metrics.gauge("fulcrum_listener_bound", "1 when the listener is bound", ["listener"], (g) => {
     for (const l of listeners.states()) g.set(l.bound ? 1 : 0, { listener: l.name });
-  });
+  }).merge = "min";
   registerUdpMetrics(metrics, listeners);
   metrics.counter("fulcrum_listener_handshake_timeouts_total", "Client connections closed because the TLS handshake (https, tls_passthrough) or the PROXY header did not finish within handshake_timeout_ms", ["listener"], (c) => {
     for (const [name, k] of counters.entries()) if (k.handshake) c.set(k.handshakeTimeouts, { listener: name });

@@ -38,12 +38,12 @@ export function nginxBackends(dir: string, ports: readonly number[]): string {
   ].join("\n");
 }
 
-/** nginx as load balancer: http with upstream keepalive 128, and stream when the module exists. */
-export function nginxLb(dir: string, p: PeerPorts, streamModule: string | null): string {
+/** nginx as load balancer: http with upstream keepalive 128, and stream when the module exists; `workers` worker processes. */
+export function nginxLb(dir: string, p: PeerPorts, streamModule: string | null, workers = 1): string {
   const servers = p.backends.map((b) => `server 127.0.0.1:${b};`).join(" ");
   return [
     streamModule ? `load_module ${streamModule};` : "",
-    `daemon off; master_process off; worker_processes 1; pid ${dir}/n.pid; error_log ${dir}/n.err;`,
+    `daemon off; master_process ${workers > 1 ? "on" : "off"}; worker_processes ${workers}; pid ${dir}/n.pid; error_log ${dir}/n.err;`,
     "events { worker_connections 4096; }",
     `http { access_log off; keepalive_requests 1000000; ${tempPaths(dir)}`,
     `  upstream pool { ${servers} keepalive 128; }`,
@@ -53,11 +53,11 @@ export function nginxLb(dir: string, p: PeerPorts, streamModule: string | null):
   ].join("\n");
 }
 
-/** HAProxy, one thread: a mode http frontend with http-reuse always, and a mode tcp one. */
-export function haproxy(p: PeerPorts): string {
+/** HAProxy, `threads` threads (default one): a mode http frontend with http-reuse always, and a mode tcp one. */
+export function haproxy(p: PeerPorts, threads = 1): string {
   const servers = p.backends.map((b, i) => `  server s${i + 1} 127.0.0.1:${b}`).join("\n");
   return `global
-  nbthread 1
+  nbthread ${threads}
   maxconn 8000
 defaults
   timeout connect 5s

@@ -43,11 +43,12 @@ async function stopProc(proc: Bun.Subprocess): Promise<void> {
 }
 
 /**
- * Starts a Fulcrum node (`bun src/main.ts start --config FILE --db :memory: --admin 127.0.0.1:0`),
- * release WASM, with the allocator settings every launcher gives it unless `env` says otherwise.
+ * Starts a Fulcrum node (`bun src/main.ts start --config FILE --db :memory: --admin 127.0.0.1:0
+ * --workers N`, default 1), release WASM, with the allocator settings every launcher gives it
+ * unless `env` says otherwise.
  */
-export async function startFulcrumChild(configPath: string, env: Record<string, string> = {}, name = "fulcrum"): Promise<Child & { node: StartedNode }> {
-  const node = await startFulcrum(["--config", configPath, "--db", ":memory:"], { FULCRUM_WASM: "release", ...env });
+export async function startFulcrumChild(configPath: string, env: Record<string, string> = {}, name = "fulcrum", workers = 1): Promise<Child & { node: StartedNode }> {
+  const node = await startFulcrum(["--config", configPath, "--db", ":memory:", "--workers", String(workers)], { FULCRUM_WASM: "release", ...env });
   return {
     name,
     pid: node.pid,

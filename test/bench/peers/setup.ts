@@ -42,11 +42,14 @@ export interface Peers {
   bare: Child;
 }
 
-/** Starts every peer (see the header); `dir` receives the configs and logs. */
-export async function startPeers(dir: string, p: PeerPorts, stream: string | null, children: Child[]): Promise<Peers> {
+/**
+ * Starts every peer (see the header); `dir` receives the configs and logs. `workers`: nginx worker
+ * processes, HAProxy threads and Fulcrum workers each (default 1).
+ */
+export async function startPeers(dir: string, p: PeerPorts, stream: string | null, children: Child[], workers = 1): Promise<Peers> {
   writeFileSync(join(dir, "backends.conf"), nginxBackends(dir, p.backends));
-  writeFileSync(join(dir, "nginx-lb.conf"), nginxLb(dir, p, stream));
-  writeFileSync(join(dir, "haproxy.cfg"), haproxy(p));
+  writeFileSync(join(dir, "nginx-lb.conf"), nginxLb(dir, p, stream, workers));
+  writeFileSync(join(dir, "haproxy.cfg"), haproxy(p, workers));
   writeFileSync(join(dir, "fulcrum.yaml"), fulcrumYaml(p.fulcrumHttp, p.fulcrumTcp, p.backends));
   const backends = spawnChild("backends", ["nginx", "-p", dir, "-c", join(dir, "backends.conf")], dir);
   children.push(backends);
@@ -55,7 +58,7 @@ export async function startPeers(dir: string, p: PeerPorts, stream: string | nul
   children.push(nginx);
   const ha = spawnChild("haproxy", ["haproxy", "-db", "-f", join(dir, "haproxy.cfg")], dir);
   children.push(ha);
-  const fulcrum = await startFulcrumChild(join(dir, "fulcrum.yaml"));
+  const fulcrum = await startFulcrumChild(join(dir, "fulcrum.yaml"), {}, "fulcrum", workers);
   children.push(fulcrum);
   const bare = spawnChild("bun-bare-relay", [process.execPath, join(import.meta.dir, "bare-relay.ts"), String(p.bareRelay), ...p.backends.map(String)], dir);
   children.push(bare);

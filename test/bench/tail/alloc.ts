@@ -3,7 +3,7 @@
  * off (BUN_JSC_useGC=0), its JS heap's capacity grows by exactly what it allocates (objects,
  * strings, small buffers' storage; measured: `{i}` 33 B, a 100-byte Buffer 164 B, a 1,000-byte one
  * 1.3 KB; Buffers of a few KB live outside the heap, in malloc, and do not show). A preload
- * (heap-mark-preload.ts) writes the capacity on SIGUSR2; two marks around a known number of
+ * (heap-mark-preload.ts) writes the capacity on SIGWINCH; two marks around a known number of
  * requests give the bytes per request. The node's own idle work in the window counts too (a few
  * KB a second).
  */
@@ -15,10 +15,10 @@ import type { StartedNode } from "../../helpers/process.ts";
 export const ALLOC_ENV = { BUN_JSC_useGC: "0" };
 export const ALLOC_BUN_ARGS = ["--preload", join(import.meta.dir, "..", "..", "helpers", "heap-mark-preload.ts")];
 
-/** Sends SIGUSR2 and resolves with the heap capacity the node wrote back. */
+/** Sends SIGWINCH and resolves with the heap capacity the node wrote back. */
 async function heapCapacity(node: StartedNode): Promise<number> {
   const seen = node.stderr().split("HEAP-CAPACITY ").length;
-  process.kill(node.pid, "SIGUSR2");
+  process.kill(node.pid, "SIGWINCH");
   const deadline = Date.now() + 10_000;
   for (;;) {
     const parts = node.stderr().split("HEAP-CAPACITY ");

@@ -95,11 +95,11 @@ export function removeTempDirs(): void {
   dirs.clear();
 }
 
-/** Writes `config` to a temp file and runs `fulcrum start` on it; `dir` reuses a folder. */
-export async function startNode(config: unknown, dir = tempDir()): Promise<L7Node> {
+/** Writes `config` to a temp file and runs `fulcrum start` on it; `dir` reuses a folder; `args` are added (e.g. --workers 1). */
+export async function startNode(config: unknown, dir = tempDir(), args: string[] = [], env: Record<string, string> = {}): Promise<L7Node> {
   const file = join(dir, `fulcrum-${Math.random().toString(36).slice(2)}.json`);
   writeFileSync(file, JSON.stringify(config));
-  const node = await startFulcrum(["--config", file, "--db", `${file}.db`]);
+  const node = await startFulcrum(["--config", file, "--db", `${file}.db`, ...args], env);
   const status = async (): Promise<any> => await (await fetch(`${node.url}/v1/status`)).json();
   const st = await status();
   const ports = new Map<string, number>();

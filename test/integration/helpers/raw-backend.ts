@@ -26,6 +26,9 @@ export interface RawBackend {
   /** Connections accepted, requests seen. */
   readonly accepted: number;
   readonly requests: number;
+  /** Requests received and not answered yet, and the most at once since the start (or `resetMax`). */
+  readonly inFlight: number;
+  readonly maxInFlight: number;
   /** Connections closed (by either side). */
   readonly closed: number;
   resetMax(): void;
@@ -34,7 +37,7 @@ export interface RawBackend {
 
 /** Starts a raw backend on 127.0.0.1, port 0. */
 export function rawBackend(mode: RawMode, delayMs = 0): RawBackend {
-  let open = 0, maxOpen = 0, accepted = 0, requests = 0, closed = 0;
+  let open = 0, maxOpen = 0, accepted = 0, requests = 0, closed = 0, inFlight = 0, maxInFlight = 0;
   const timers = new Set<ReturnType<typeof setTimeout>>();
   let server: TCPSocketListener<{ buf: string }> | undefined;
   const b: RawBackend = {
@@ -48,7 +51,12 @@ export function rawBackend(mode: RawMode, delayMs = 0): RawBackend {
     get accepted() { return accepted; },
     get requests() { return requests; },
     get closed() { return closed; },
-    resetMax() { maxOpen = open; },
+    get inFlight() { return inFlight; },
+    get maxInFlight() { return maxInFlight; },
+    resetMax() {
+      maxOpen = open;
+      maxInFlight = inFlight;
+    },
     stop() {
       for (const t of timers) clearTimeout(t);
       server?.stop(true);
@@ -57,8 +65,10 @@ export function rawBackend(mode: RawMode, delayMs = 0): RawBackend {
   const answer = (s: Socket<{ buf: string }>) => {
     if (b.mode === "silent") return;
     if (b.mode === "stall-body") return void s.write("HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\n0123456789");
+    maxInFlight = Math.max(maxInFlight, ++inFlight);
     const t = setTimeout(() => {
       timers.delete(t);
+      inFlight--;
       s.write(`HTTP/1.1 ${b.status} X\r\ncontent-length: 2\r\n${b.closeAfter ? "connection: close\r\n" : ""}\r\nok`);
       if (b.closeAfter) s.end();
     }, b.delayMs);

@@ -21,20 +21,23 @@ class Harness {
   readonly bound: TCPSocketListener<unknown>[] = [];
   private gen = 0;
   withRetire = true;
+  /** Bound listeners show their descriptor, so a successor may take the socket over. */
+  withFd = false;
 
-  readonly start = async (l: SnapshotListener): Promise<BoundListener> => {
+  readonly start = async (l: SnapshotListener, fd?: number): Promise<BoundListener> => {
     const gen = ++this.gen;
     const conns = new Set<Socket<unknown>>();
+    if (fd !== undefined) this.events.push(`g${gen} takes the socket over`);
     const listener = Bun.listen<unknown>({
-      hostname: l.host,
-      port: l.port,
+      ...(fd !== undefined ? { fd } : { hostname: l.host, port: l.port }),
       reusePort: true,
-      socket: { open: (s) => void conns.add(s), data: (s, d) => void s.write(`g${gen}:${d}`), close: (s) => void conns.delete(s) },
-    } as TCPSocketListenOptions<unknown>); // reusePort is missing from bun-types (BUN-NOTES "Sockets")
+      socket: { open: (s: Socket<unknown>) => void conns.add(s), data: (s: Socket<unknown>, d: Buffer) => void s.write(`g${gen}:${d}`), close: (s: Socket<unknown>) => void conns.delete(s) },
+    } as unknown as TCPSocketListenOptions<unknown>); // reusePort and fd are missing from bun-types (BUN-NOTES "Sockets")
     this.bound.push(listener);
     this.events.push(`start g${gen}`);
     const b: BoundListener = {
-      port: listener.port,
+      port: listener.port ?? l.port,
+      ...(this.withFd ? { fd: (listener as unknown as { fd: number }).fd } : {}),
       active: () => conns.size,
       stop: async (graceMs) => {
         this.events.push(`stop g${gen} ${graceMs}`);
@@ -108,6 +111,23 @@ describe("ListenerSet", () => {
     expect(set.active()).toBe(2); // retiring connections count until they close
     before.end();
     after.end();
+  });
+
+  test("a changed listener takes its predecessor's socket over: connections waiting in its queue are served, none reset", async () => {
+    const h = new Harness();
+    h.withFd = true;
+    const set = newSet(h);
+    await set.apply(snap([tcp({ idle_timeout_ms: 1000 })], 1));
+    const port = set.port("in")!;
+    const clients = Bun.spawn([process.execPath, `${import.meta.dir}/queue-clients.ts`, String(port), "30"], { stdout: "pipe", stderr: "inherit" });
+    // This thread accepts nothing while it spins: the clients' connections wait in the socket's queue.
+    const until = Date.now() + 700;
+    while (Date.now() < until) {}
+    await set.apply(snap([tcp({ idle_timeout_ms: 2000 })], 2));
+    expect(h.events).toEqual(["start g1", "g2 takes the socket over", "start g2", "retire g1 1234"]);
+    const replies = JSON.parse(await new Response(clients.stdout).text()) as string[];
+    expect(replies.filter((r) => r === "").length).toBe(0);
+    expect(replies.some((r) => r === "g2:x")).toBe(true);
   });
 
   test("stops the predecessor with the handover grace when it cannot retire", async () => {

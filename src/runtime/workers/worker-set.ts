@@ -1,0 +1,356 @@
+/**
+ * Control part: a node's N workers. Starts them, hands each published revision to all of them
+ * (config-feed.ts deltas, gauge slots, and the port the first worker bound for each port-0
+ * listener: a new one goes to the first worker alone, then to the rest with its port), relays
+ * health, knows which revision every worker has applied, gathers their counters, restarts one
+ * that dies (at once; backing off only when it dies again within a second of starting) and stops
+ * them all with a drain. Everything it posts to a worker goes through one ordered channel.
+ *
+ * One spare worker is kept started and idle (its modules loaded, no config, no sockets): a worker
+ * that dies is replaced by it, which then only compiles the config and binds, well within a
+ * second even on a busy machine; a new spare is started after.
+ */
+import type { ConfigDoc, Snapshot } from "../../config/index.ts";
+import type { EventLog } from "../../obs/index.ts";
+import { planSlots, type NodeShareLayout } from "../shared/node-share.ts";
+import type { KeyTableLayout, SlotBook } from "../shared/index.ts";
+import { ConfigFeed, foundIn } from "./config-feed.ts";
+import type { HealthRelay } from "./health-relay.ts";
+import type { FromWorker, ToWorker } from "./protocol.ts";
+import type { HandedListener } from "../handover/handoff.ts";
+import { WorkerHandle, type WorkerExit } from "./worker-handle.ts";
+
+export interface WorkerSetOptions {
+  count: number;
+  share: NodeShareLayout;
+  rates: KeyTableLayout;
+  book: SlotBook;
+  log: EventLog;
+  faults: boolean;
+  /** Gives back, in shared memory, what a dead worker held (its gauges' units, per-client counts). */
+  reclaim(id: number): void;
+  /** Told before a dead worker's handle is dropped (its counters join the node's retired totals). */
+  onDeath?(h: WorkerHandle): void;
+  /** Listening sockets a worker adopts instead of binding (an upgrade's hand-over), by worker index; asked once per worker index. */
+  inherited?: (id: number) => Record<string, { fds: number[]; port: number }>;
+}
+
+/** How soon a worker that died is started again, and how that grows while it keeps dying young. */
+const RESTART_MS = 0;
+const MAX_BACKOFF_MS = 5_000;
+const YOUNG_MS = 1_000;
+
+export class WorkerSet {
+  readonly handles: (WorkerHandle | undefined)[];
+  /** Restarts per worker index. */
+  readonly restarts: number[];
+  readonly #feed = new ConfigFeed();
+  /** The slots every worker has been told, by gauge name. */
+  readonly #slots = new Map<string, number>();
+  /** Ports of port-0 listeners, as the first worker bound them: name → { address as configured, port }. */
+  readonly #pins = new Map<string, { address: string; port: number }>();
+  readonly #backoff: number[];
+  #relay: HealthRelay | undefined;
+  #chain: Promise<void> = Promise.resolve();
+  #seq = 0;
+  #collectSeq = 0;
+  #stopping = false;
+  #published = false;
+  #spare: WorkerHandle | undefined;
+  readonly #appliedWaiters: { revision: number; done: () => void }[] = [];
+
+  constructor(private readonly opts: WorkerSetOptions) {
+    this.handles = new Array(opts.count).fill(undefined);
+    this.restarts = new Array(opts.count).fill(0);
+    this.#backoff = new Array(opts.count).fill(0);
+  }
+
+  /** The health relay whose verdicts go to every worker (set once, before the first revision). */
+  set relay(r: HealthRelay) {
+    this.#relay = r;
+  }
+
+  /** Live workers. */
+  live(): WorkerHandle[] {
+    return this.handles.filter((h): h is WorkerHandle => h !== undefined && h.alive);
+  }
+
+  /** Starts every worker (they serve once the first revision reaches them). */
+  start(): void {
+    for (let id = 0; id < this.opts.count; id++) this.#spawn(id);
+    this.#startSpare();
+  }
+
+  #startSpare(): void {
+    if (this.#stopping || this.#spare?.alive) return;
+    this.#spare = new WorkerHandle(-1, (w, m) => this.#onMessage(w, m), (w, exit) => this.#onExit(w, exit));
+  }
+
+  /** Queues revision `snap` (its validated document `doc`) for every worker; resolves once it is posted to all. */
+  publish(snap: Snapshot, doc: ConfigDoc): Promise<void> {
+    this.#chain = this.#chain.then(() => this.#publish(snap, doc));
+    return this.#chain;
+  }
+
+  /** Resolves when every live worker has applied `revision` (or a later one). */
+  applied(revision: number): Promise<void> {
+    return new Promise((done) => {
+      this.#appliedWaiters.push({ revision, done });
+      this.#checkApplied();
+    });
+  }
+
+  /** Revision every live worker has applied (-1 before the first). */
+  appliedRevision(): number {
+    const live = this.live();
+    return live.length === 0 ? -1 : Math.min(...live.map((h) => h.appliedRevision));
+  }
+
+  /** Posts to every live worker. */
+  broadcast(m: ToWorker): void {
+    for (const h of this.live()) h.post(m);
+  }
+
+  /** Asks every live worker for its counters (and metrics); resolves when all answered or `timeoutMs` passed. */
+  async collect(metrics: boolean, timeoutMs = 2_000): Promise<void> {
+    const seq = ++this.#collectSeq;
+    const answers = this.live().map((h) => new Promise<void>((done) => {
+      h.waiting.set(seq, done);
+      h.post({ t: "collect", seq, metrics });
+    }));
+    await this.#gather(answers, timeoutMs);
+    for (const h of this.live()) h.waiting.delete(seq);
+  }
+
+  /** Every worker's listening sockets, by listener (one descriptor per worker that holds one). */
+  async sockets(timeoutMs = 2_000): Promise<HandedListener[]> {
+    const seq = ++this.#collectSeq;
+    const live = this.live();
+    await this.#gather(live.map((h) => new Promise<void>((done) => {
+      h.waiting.set(seq, done);
+      h.post({ t: "fds", seq });
+    })), timeoutMs);
+    const out = new Map<string, HandedListener>();
+    for (const h of live) {
+      for (const l of h.sockets) {
+        const had = out.get(l.name);
+        if (had) had.fds.push(...l.fds);
+        else out.set(l.name, { ...l, fds: [...l.fds] });
+      }
+    }
+    return [...out.values()];
+  }
+
+  /** Seeds the port of port-0 listeners taken over from an upgraded node (every worker binds it). */
+  /** The port the workers bound for port-0 listener `name`, once one of them has. */
+  pinnedPort(name: string): number | undefined {
+    return this.#pins.get(name)?.port;
+  }
+
+  pin(name: string, address: string, port: number): void {
+    this.#pins.set(name, { address, port });
+    this.#addresses.set(name, address);
+  }
+
+  /** Has every worker write out and reopen its access log files; resolves to their paths, each once. */
+  async reopenLogs(timeoutMs = 2_000): Promise<string[]> {
+    const seq = ++this.#collectSeq;
+    const live = this.live();
+    await this.#gather(live.map((h) => new Promise<void>((done) => {
+      h.waiting.set(seq, done);
+      h.post({ t: "reopenLogs", seq });
+    })), timeoutMs);
+    return [...new Set(live.flatMap((h) => h.reopened))];
+  }
+
+  async #gather(answers: Promise<void>[], timeoutMs: number): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([Promise.all(answers), new Promise<void>((r) => (timer = setTimeout(r, timeoutMs)))]);
+    clearTimeout(timer);
+  }
+
+  /**
+   * Drains and stops every worker: `graceMs` for open work, then whatever is left is ended.
+   * `closed` is called once no worker accepts any more (or after a second).
+   */
+  async stop(graceMs: number, closed?: () => void): Promise<void> {
+    this.#stopping = true;
+    const all = this.live();
+    const closing = all.map((h) => new Promise<void>((done) => h.waiting.set(-2, done)));
+    const stopped = all.map((h) => new Promise<void>((done) => {
+      h.waiting.set(-1, done);
+      h.post({ t: "stop", graceMs });
+    }));
+    if (closed) void this.#gather(closing, 1_000).then(closed);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([Promise.all(stopped), new Promise<void>((r) => (timer = setTimeout(r, graceMs + 2_000)))]);
+    clearTimeout(timer);
+    for (const h of all) h.terminate();
+    this.#spare?.terminate();
+  }
+
+  #spawn(id: number, replacing?: number): void {
+    let h = this.#spare;
+    if (h?.alive) {
+      this.#spare = undefined;
+      h.id = id;
+      h.startedAt = Date.now();
+      setTimeout(() => this.#startSpare(), 0);
+    } else {
+      h = new WorkerHandle(id, (w, m) => this.#onMessage(w, m), (w, exit) => this.#onExit(w, exit));
+    }
+    this.handles[id] = h;
+    h.replacing = replacing;
+    h.post({ t: "init", id, workers: this.opts.count, share: this.opts.share, rates: this.opts.rates, inherited: this.opts.inherited?.(id) ?? {}, faults: this.opts.faults });
+    if (this.#published) {
+      h.post({ t: "config", seq: ++this.#seq, delta: this.#feed.full(), slots: Object.fromEntries(this.#slots), ports: this.#ports() });
+      const verdicts = this.#relay?.verdicts() ?? [];
+      h.post({ t: "flips", seq: this.#relay?.seq ?? 0, flips: verdicts });
+    }
+  }
+
+  async #publish(snap: Snapshot, doc: ConfigDoc): Promise<void> {
+    this.#published = true;
+    const { json: delta, changedPools, removedPools } = this.#feed.next(doc, snap.revision, foundIn(snap));
+    for (const l of snap.listeners) this.#addresses.set(l.name, l.address);
+    const slots: Record<string, number> = {};
+    for (const [name, slot] of planSlots(this.opts.book, snap, changedPools, removedPools)) {
+      if (this.#slots.get(name) === slot) continue;
+      this.#slots.set(name, slot);
+      slots[name] = slot;
+    }
+    for (const name of this.#pins.keys()) if (!snap.listeners.some((l) => l.name === name && l.port === 0)) this.#pins.delete(name);
+    const unpinned = snap.listeners.filter((l) => l.port === 0 && this.#pins.get(l.name)?.address !== l.address);
+    for (const l of unpinned) this.#pins.delete(l.name);
+    this.#relay?.apply(snap, changedPools, removedPools);
+    const live = this.live();
+    const seq = ++this.#seq;
+    if (unpinned.length === 0 || live.length < 2) {
+      for (const h of live) h.post({ t: "config", seq, delta, slots, ports: this.#ports() });
+      return;
+    }
+    // A new port-0 listener: the first worker picks the port, the others bind the same one.
+    const [leader, ...rest] = live;
+    for (const h of rest) h.hold();
+    leader!.post({ t: "config", seq, delta, slots, ports: this.#ports() });
+    await this.#until(() => !leader!.alive || leader!.appliedSeq >= seq);
+    for (const h of rest) h.release({ t: "config", seq, delta, slots, ports: this.#ports() });
+  }
+
+  /** Ports of port-0 listeners as the workers must bind them. */
+  #ports(): Record<string, number> {
+    return Object.fromEntries([...this.#pins].map(([name, p]) => [name, p.port]));
+  }
+
+  #onMessage(h: WorkerHandle, m: FromWorker): void {
+    switch (m.t) {
+      case "applied":
+        h.appliedSeq = m.seq;
+        h.appliedRevision = m.revision;
+        h.errors = m.errors;
+        if (h.replacing !== undefined) {
+          const ms = Date.now() - h.replacing;
+          h.replacing = undefined;
+          this.opts.log(`worker ${h.id} serving again, ${ms} ms after its predecessor died`, "info", { worker: h.id, restart_ms: ms });
+        }
+        this.#pin(m.ports);
+        this.#checkApplied();
+        return;
+      case "healthAck":
+        h.healthAck = m.seq;
+        this.#relay?.acked(Math.min(...this.live().map((x) => x.healthAck)));
+        return;
+      case "stats":
+        h.absorb(m.stats);
+        h.waiting.get(m.seq)?.();
+        return;
+      case "fds":
+        h.sockets = m.listeners;
+        h.waiting.get(m.seq)?.();
+        return;
+      case "reopened":
+        h.reopened = m.files;
+        h.waiting.get(m.seq)?.();
+        return;
+      case "closed":
+        h.waiting.get(-2)?.();
+        return;
+      case "stopped":
+        h.waiting.get(-1)?.();
+        return;
+      case "log":
+        // The same event in every worker (a listener bound) is one line in the node's log.
+        if (this.#echo(m.line)) return;
+        return this.opts.log(m.line, m.level, { ...m.fields, worker: h.id });
+      default:
+        return;
+    }
+  }
+
+  readonly #recent = new Map<string, number>();
+
+  /** True when another worker logged `line` within the last 2 s. */
+  #echo(line: string): boolean {
+    const now = Date.now();
+    if (this.#recent.size > 256) for (const [l, at] of this.#recent) if (now - at > 2_000) this.#recent.delete(l);
+    const at = this.#recent.get(line);
+    if (at !== undefined && now - at <= 2_000) return true;
+    this.#recent.set(line, now);
+    return false;
+  }
+
+  #pin(ports: Record<string, number>): void {
+    const snapAddress = (name: string) => this.#feedAddress(name);
+    for (const [name, port] of Object.entries(ports)) {
+      if (!this.#pins.has(name)) this.#pins.set(name, { address: snapAddress(name), port });
+    }
+  }
+
+  /** The configured address of listener `name` in the last revision handed out. */
+  #feedAddress(name: string): string {
+    return this.#addresses.get(name) ?? "";
+  }
+
+  readonly #addresses = new Map<string, string>();
+
+  #onExit(h: WorkerHandle, exit: WorkerExit): void {
+    if (h === this.#spare) {
+      this.#spare = undefined;
+      this.opts.log(`the spare worker died (exit code ${exit.code}${exit.error ? `: ${exit.error}` : ""}); starting another`, "warn");
+      setTimeout(() => this.#startSpare(), MAX_BACKOFF_MS);
+      return;
+    }
+    if (h.id < 0 || this.handles[h.id] !== h) return;
+    this.opts.reclaim(h.id);
+    this.opts.onDeath?.(h);
+    this.handles[h.id] = undefined;
+    this.#checkApplied();
+    if (this.#stopping) return;
+    this.restarts[h.id]!++;
+    const young = Date.now() - h.startedAt < YOUNG_MS;
+    const wait = young ? Math.min(MAX_BACKOFF_MS, Math.max(100, this.#backoff[h.id]! * 2)) : RESTART_MS;
+    this.#backoff[h.id] = young ? wait : 0;
+    const why = `exit code ${exit.code}${exit.error ? `: ${exit.error}` : ""}`;
+    this.opts.log(`worker ${h.id} died (${why}); restarting${wait > 0 ? ` in ${wait} ms` : ""}`, "error", { worker: h.id, exit_code: exit.code, error: exit.error, restarts: this.restarts[h.id] });
+    const died = Date.now();
+    setTimeout(() => {
+      if (this.#stopping) return;
+      this.#chain = this.#chain.then(() => this.#spawn(h.id, died));
+    }, wait);
+  }
+
+  #checkApplied(): void {
+    const rev = this.appliedRevision();
+    for (let i = this.#appliedWaiters.length - 1; i >= 0; i--) {
+      const w = this.#appliedWaiters[i]!;
+      if (rev >= w.revision || this.#stopping) {
+        this.#appliedWaiters.splice(i, 1);
+        w.done();
+      }
+    }
+  }
+
+  async #until(cond: () => boolean): Promise<void> {
+    while (!cond()) await Bun.sleep(1);
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * Issue 14's figures for a node of several workers (`bun run bench workers`):
+ * - scaling: Fulcrum --workers 1 and --workers 2 in the same run, http and tcp, each in front of
+ *   the same three nginx backends (128 B), wrk -t1 -c64 as in peers.bench.ts; req/s, the ratio,
+ *   and the node's CPU time per request (all its threads, from /proc), which says how it would
+ *   scale on a machine where wrk does not share the cores;
+ * - snapshot hand-out: a node of 2 workers (in this process) serving 1,000 pools; one pool changes
+ *   per revision, timed from publish to the last worker's acknowledgement; p50 and p99;
+ * - memory per idle worker: RSS of idle nodes with --workers 2 and --workers 4 (each also keeps one
+ *   spare worker), the difference over the two workers added.
+ * Env: WORKERS_SECONDS (wrk duration, default 5), WORKERS_REVISIONS (hand-outs timed, default 100).
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { compileSnapshot, SnapshotHolder, validateConfig, type ConfigDoc } from "../../src/config/index.ts";
+import { Registry } from "../../src/obs/index.ts";
+import { startWorkerPlane } from "../../src/runtime/index.ts";
+import { freePort, hasBinary } from "../l4/helpers/peers.ts";
+import type { Report } from "./harness.ts";
+import { fulcrumYaml, nginxBackends } from "./peers/configs.ts";
+import { spawnChild, startFulcrumChild, vmRssKiB, waitHttp200, type Child } from "./peers/procs.ts";
+import { writeBody } from "./peers/side-by-side.ts";
+import { runWrk } from "./peers/wrk.ts";
+
+const SECONDS = Number(process.env.WORKERS_SECONDS ?? 5);
+const REVISIONS = Number(process.env.WORKERS_REVISIONS ?? 100);
+
+/** CPU seconds `pid` has used (user + system, every thread), from /proc/PID/stat. */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
+
+async function scaling(report: Report, dir: string): Promise<void> {
+  const backends = [freePort(), freePort(), freePort()];
+  writeBody(dir, 128);
+  writeFileSync(join(dir, "backends.conf"), nginxBackends(dir, backends));
+  const children: Child[] = [];
+  try {
+    const b = spawnChild("backends", ["nginx", "-p", dir, "-c", join(dir, "backends.conf")], dir);
+    children.push(b);
+    for (const p of backends) await waitHttp200(p, b);
+    const nodes: { workers: number; http: number; tcp: number; child: Child }[] = [];
+    for (const workers of [1, 2]) {
+      const http = freePort(), tcp = freePort();
+      writeFileSync(join(dir, `w${workers}.yaml`), fulcrumYaml(http, tcp, backends));
+      const child = await startFulcrumChild(join(dir, `w${workers}.yaml`), {}, `fulcrum-w${workers}`, workers);
+      children.push(child);
+      await waitHttp200(http, child);
+      await waitHttp200(tcp, child);
+      nodes.push({ workers, http, tcp, child });
+    }
+    for (const n of nodes) await runWrk(n.http, 1); // warm up: JIT, upstream keep-alive
+    for (const proto of ["http", "tcp"] as const) {
+      const rps: number[] = [];
+      for (const n of nodes) {
+        const port = proto === "http" ? n.http : n.tcp;
+        const cpu0 = cpuSeconds(n.child.pid);
+        const r = await runWrk(port, SECONDS);
+        const cpu = cpuSeconds(n.child.pid) - cpu0;
+        rps.push(r.rps);
+        if (r.errors.length > 0) console.warn(`  ${proto} --workers ${n.workers}: ${r.errors.join("; ")}`);
+        report({ name: `fulcrum ${proto} --workers ${n.workers}`, value: r.rps, unit: "req/s" });
+        report({ name: `fulcrum ${proto} --workers ${n.workers} CPU per request`, value: (cpu / r.requests) * 1e6, unit: "µs" });
+      }
+      report({ name: `fulcrum ${proto} --workers 2 over --workers 1`, value: rps[1]! / rps[0]!, unit: "×", target: proto === "tcp" ? ">= nginx 1.30, HAProxy 1.23" : ">= nginx and HAProxy" });
+    }
+  } finally {
+    for (const c of children.reverse()) await c.stop();
+  }
+}
+
+/** 1,000 pools of 3 backends, one http listener routing 200 paths over them; pool p0's weight is `w`. */
+function thousandPools(w: number): ConfigDoc {
+  const pools = Array.from({ length: 1000 }, (_, i) => ({
+    name: `p${i}`,
+    backends: [1, 2, 3].map((k) => ({ address: `10.${(i >> 8) & 255}.${i & 255}.${k}:80`, ...(i === 0 && k === 1 ? { weight: w } : {}) })),
+  }));
+  return validateConfig({
+    listeners: [{ name: "web", protocol: "http", address: "127.0.0.1:0", pool: "p0", routes: pools.slice(0, 200).map((p, i) => ({ name: `r${i}`, match: { path_prefix: `/p${i}` }, pool: p.name })) }],
+    pools,
+  });
+}
+
+async function handout(report: Report): Promise<void> {
+  const holder = new SnapshotHolder();
+  const docs = new Map<number, ConfigDoc>();
+  const publish = (revision: number) => {
+    const doc = thousandPools(1 + (revision % 7));
+    docs.set(revision, doc);
+    holder.publish(compileSnapshot(doc, revision));
+  };
+  publish(1);
+  const t0 = performance.now();
+  const plane = await startWorkerPlane({ count: 2, holder, metrics: new Registry(), log: () => {}, docOf: (s) => docs.get(s.revision) });
+  report({ name: "hand-out: 2 workers start on 1,000 pools (compile and bind)", value: performance.now() - t0, unit: "ms" });
+  try {
+    const times: number[] = [];
+    for (let r = 2; r < REVISIONS + 2; r++) {
+      const doc = thousandPools(1 + (r % 7));
+      const snap = compileSnapshot(doc, r); // the control part's compile is not the hand-out
+      docs.set(r, doc);
+      const start = performance.now();
+      holder.publish(snap);
+      await plane.whenApplied(r, 10_000);
+      times.push(performance.now() - start);
+    }
+    times.sort((a, b) => a - b);
+    report({ name: "hand-out of one changed pool (of 1,000) to 2 workers, p50", value: times[Math.floor(times.length / 2)]!, unit: "ms" });
+    report({ name: "hand-out of one changed pool (of 1,000) to 2 workers, p99", value: times[Math.min(times.length - 1, Math.ceil(times.length * 0.99) - 1)]!, unit: "ms", target: "<= 5 ms" });
+  } finally {
+    await plane.stop(0);
+  }
+}
+
+async function idleMemory(report: Report, dir: string): Promise<void> {
+  const backend = freePort();
+  const rss: number[] = [];
+  for (const workers of [2, 4]) {
+    writeFileSync(join(dir, `idle${workers}.yaml`), fulcrumYaml(freePort(), freePort(), [backend]));
+    const child = await startFulcrumChild(join(dir, `idle${workers}.yaml`), {}, `fulcrum-idle${workers}`, workers);
+    try {
+      await Bun.sleep(3000); // every worker (and the spare) started, garbage collected
+      rss.push(vmRssKiB(child.pid));
+      report({ name: `idle node RSS, --workers ${workers} (+1 spare)`, value: rss.at(-1)! / 1024, unit: "MiB" });
+    } finally {
+      await child.stop();
+    }
+  }
+  report({ name: "memory per idle worker", value: (rss[1]! - rss[0]!) / 2 / 1024, unit: "MiB" });
+}
+
+export async function run(report: Report): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "fulcrum-workers-bench-"));
+  try {
+    if (["nginx", "wrk"].every(hasBinary)) await scaling(report, dir);
+    else console.warn("skipping the scaling figures: nginx or wrk not installed");
+    await handout(report);
+    await idleMemory(report, dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
