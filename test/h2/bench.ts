@@ -98,7 +98,7 @@ async function underLoad(report: Report): Promise<void> {
     const port = Number(/listening (\d+)/.exec(first)?.[1]);
     await runCmd(["h2load", "-c", "64", "-m", "10", "-n", "20000", `http://127.0.0.1:${port}/`], 60_000); // warm the JIT
     const r = await runCmd(["h2load", "-c", "64", "-m", "10", "-n", "200000", `http://127.0.0.1:${port}/`], 120_000);
-    const rps = Number(/finished in [\d.]+s, ([\d.]+) req\/s/.exec(r.stdout)?.[1]);
+    const rps = Number(/finished in [\d.]+m?s, ([\d.]+) req\/s/.exec(r.stdout)?.[1]);
     const mean = /time for request:\s+\S+\s+\S+\s+(\S+)/.exec(r.stdout)?.[1] ?? "?";
     report({ name: `test server, h2load -c 64 -m 10 (mean ${mean})`, value: rps, unit: "req/s" });
   } finally {
