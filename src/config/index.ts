@@ -26,6 +26,7 @@ export { compileSnapshot } from "./compile.ts";
 // A node's workers rebuild only what a new revision changed (src/runtime/workers).
 export { compilePool } from "./compile-pool.ts";
 export { compileListener } from "./compile-listener.ts";
+export { relinkListener } from "./relink-listener.ts";
 export { deepFreeze } from "./deep-freeze.ts";
 export { SnapshotHolder, type SnapshotOverlay, type SubscriberErrorHandler } from "./holder.ts";
 export { foundAddress, poolWithFound, replacePools, type FoundBackend } from "./discovered.ts";

@@ -4,6 +4,11 @@
  * ones), so a change to one pool of a thousand costs the workers one pool's compile, not a
  * thousand (snapshot-builder.ts). The backends found in DNS ride along the same way, by pool. A
  * (re)started worker gets `full()`: everything, same shape.
+ *
+ * A resource is compared with the one sent by its JSON, unless it is the very object sent (a
+ * snapshot that only changed the backends found in DNS comes with the same document): measured,
+ * JSON.stringify of a just-validated pool is cheaper than walking it beside the previous one.
+ * Documents are never modified once validated (a new revision is a new document).
  */
 import type { ConfigDoc, FoundBackend, Snapshot } from "../../config/index.ts";
 import type { ConfigDelta } from "./protocol.ts";
@@ -26,7 +31,8 @@ type Kind = "listeners" | "pools" | "certificates";
 const KINDS: readonly Kind[] = ["listeners", "pools", "certificates"];
 
 export class ConfigFeed {
-  readonly #sent: Record<Kind, Map<string, string>> = { listeners: new Map(), pools: new Map(), certificates: new Map() };
+  /** What was sent of each resource: the document's object and its JSON. */
+  readonly #sent: Record<Kind, Map<string, { r: object; json: string }>> = { listeners: new Map(), pools: new Map(), certificates: new Map() };
   #order: Required<ConfigDelta>["order"] = { listeners: [], pools: [], certificates: [] };
   /** The found backends sent, by pool, as JSON. */
   readonly #found = new Map<string, string>();
@@ -43,30 +49,40 @@ export class ConfigFeed {
    * worker takes, with the pools it changes (new, different, or with other backends found) and removes.
    */
   next(doc: ConfigDoc, revision: number, found: ReadonlyMap<string, FoundBackend[]> = new Map()): { json: string; changedPools: Set<string>; removedPools: string[] } {
-    const delta: ConfigDelta = { revision, order: { listeners: [], pools: [], certificates: [] }, listeners: {}, pools: {}, certificates: {} };
+    const delta: ConfigDelta = { revision, listeners: {}, pools: {}, certificates: {} };
+    const order = { ...this.#order };
+    let reordered = !this.#sentOnce;
     const removedPools: string[] = [];
     for (const kind of KINDS) {
       const sent = this.#sent[kind];
-      const seen = new Set<string>();
-      for (const r of doc[kind] as readonly { name: string }[]) {
+      const list = doc[kind] as readonly { name: string }[];
+      // The names in order, as a new list only when they differ from those sent (an edit of a thousand pools moves none).
+      if (!sameNames(list, order[kind])) {
+        order[kind] = list.map((r) => r.name);
+        reordered = true;
+      }
+      for (const r of list) {
+        const had = sent.get(r.name);
+        if (had?.r === r) continue;
         const json = JSON.stringify(r);
-        seen.add(r.name);
-        delta.order![kind].push(r.name);
-        if (sent.get(r.name) === json) continue;
-        sent.set(r.name, json);
+        if (had?.json === json) {
+          had.r = r;
+          continue;
+        }
+        sent.set(r.name, { r, json });
         delta[kind][r.name] = json;
       }
+      if (sent.size === list.length) continue; // names are unique: every one sent is still there
+      const seen = new Set(order[kind]);
       for (const name of sent.keys()) {
         if (seen.has(name)) continue;
         sent.delete(name);
         if (kind === "pools") removedPools.push(name);
       }
     }
-    const order = delta.order!;
-    const same = KINDS.every((k) => sameList(order[k], this.#order[k]));
     this.#order = order;
     this.#revision = revision;
-    if (same && this.#sentOnce) delete delta.order;
+    if (reordered) delta.order = order;
     this.#sentOnce = true;
     const changedPools = new Set(Object.keys(delta.pools));
     const foundDelta = this.#foundDelta(found);
@@ -97,14 +113,14 @@ export class ConfigFeed {
   /** Every resource of the last revision, for a worker that has none yet. */
   full(): string {
     const delta: ConfigDelta = { revision: this.#revision, order: this.#order, listeners: {}, pools: {}, certificates: {} };
-    for (const kind of KINDS) for (const [name, json] of this.#sent[kind]) delta[kind][name] = json;
+    for (const kind of KINDS) for (const [name, { json }] of this.#sent[kind]) delta[kind][name] = json;
     if (this.#found.size > 0) delta.found = Object.fromEntries([...this.#found].map(([name, json]) => [name, JSON.parse(json) as FoundBackend[]]));
     return JSON.stringify(delta);
   }
 }
 
-function sameList(a: readonly string[], b: readonly string[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+function sameNames(list: readonly { name: string }[], names: readonly string[]): boolean {
+  if (list.length !== names.length) return false;
+  for (let i = 0; i < list.length; i++) if (list[i]!.name !== names[i]) return false;
   return true;
 }

@@ -1,7 +1,9 @@
 /**
  * Worker side of the config hand-out: rebuilds the Snapshot from each ConfigDelta, compiling only
  * what changed (a pool whose JSON changed; a listener whose JSON changed or that names a changed
- * pool or certificate) and reusing the frozen objects of the rest. A reused SnapshotPool is the
+ * certificate) and reusing the frozen objects of the rest. A listener that only names a changed
+ * pool is relinked, not compiled: its routes that hold that pool get the new object, the others
+ * stay (relinkListener), so one pool of a listener's 200 routes costs one route. A reused SnapshotPool is the
  * very object the previous snapshot held, which lets the pool registry skip it too. A pool with
  * backends found in DNS (the control part looks them up) is rebuilt with them, as the control
  * part's overlay does. The document was validated once, in the control part; nothing here
@@ -12,6 +14,7 @@ import {
   compilePool,
   deepFreeze,
   poolWithFound,
+  relinkListener,
   type Certificate,
   type FoundBackend,
   type Listener,
@@ -35,7 +38,7 @@ export class SnapshotBuilder {
   readonly #bases = new Map<string, SnapshotPool>();
   readonly #pools = new Map<string, SnapshotPool>();
   readonly #found = new Map<string, FoundBackend[]>();
-  readonly #listeners = new Map<string, { doc: Listener; compiled: SnapshotListener }>();
+  readonly #listeners = new Map<string, { doc: Listener; refs: { pools: string[]; certificates: string[] }; compiled: SnapshotListener }>();
   readonly #certificates = new Map<string, SnapshotCertificate>();
   /** Every certificate's PEM, CA-only ones (no key: a listener's client_auth.ca) too. */
   readonly #certPems = new Map<string, string>();
@@ -96,13 +99,17 @@ export class SnapshotBuilder {
     changedCerts: ReadonlySet<string>,
   ): SnapshotListener {
     const had = this.#listeners.get(name);
-    const doc = text !== undefined ? (JSON.parse(text) as Listener) : had!.doc;
-    if (had && text === undefined) {
-      const refs = references(doc);
-      if (!refs.pools.some((p) => changedPools.has(p)) && !refs.certificates.some((c) => changedCerts.has(c))) return had.compiled;
+    if (had && text === undefined && !had.refs.certificates.some((c) => changedCerts.has(c))) {
+      if (!had.refs.pools.some((p) => changedPools.has(p))) return had.compiled;
+      const relinked = relinkListener(had.compiled, r.pools, changedPools);
+      if (relinked) {
+        had.compiled = relinked;
+        return relinked;
+      }
     }
+    const doc = text !== undefined ? (JSON.parse(text) as Listener) : had!.doc;
     const compiled = deepFreeze(compileListener(doc, `listeners[${i}]`, r));
-    this.#listeners.set(name, { doc, compiled });
+    this.#listeners.set(name, { doc, refs: references(doc), compiled });
     return compiled;
   }
 }

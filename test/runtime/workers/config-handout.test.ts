@@ -4,7 +4,7 @@
  * compile of the last one, reuses what did not change, and a fresh worker (full()) gets the same.
  */
 import { describe, expect, test } from "bun:test";
-import { compileSnapshot, validateConfig, type ConfigDoc, type Snapshot } from "../../../src/config/index.ts";
+import { compileSnapshot, validateConfig, type ConfigDoc, type Snapshot, type SnapshotListener } from "../../../src/config/index.ts";
 import { newPickContext } from "../../../src/balance/index.ts";
 import { ConfigFeed } from "../../../src/runtime/workers/config-feed.ts";
 import { SnapshotBuilder } from "../../../src/runtime/workers/snapshot-builder.ts";
@@ -26,6 +26,21 @@ function meaning(s: Snapshot): unknown {
   return { revision: s.revision, pools, listeners, certificates: Object.keys(s.certificates) };
 }
 
+/** Every pool a listener holds (default, routes, SNI rules and table) is the snapshot's pool of that name: none is stale. */
+function expectLinked(s: Snapshot): void {
+  for (const l of s.listeners) {
+    if (l.pool) expect(l.pool).toBe(s.pools[l.pool.name]!);
+    for (const r of l.routes) if (r.pool) expect(r.pool).toBe(s.pools[r.pool.name]!);
+    for (const rule of l.sni) {
+      expect(rule.pool).toBe(s.pools[rule.pool.name]!);
+      for (const n of rule.names) {
+        const hit = l.sniTable?.lookup(n.wildcard ? `x${n.suffix}` : n.suffix);
+        if (l.sniTable) expect(hit).toBe(s.pools[hit!.name]!);
+      }
+    }
+  }
+}
+
 describe("config hand-out", () => {
   test("deltas over random revisions rebuild what a full compile gives", () => {
     for (let seed = 1; seed <= 25; seed++) {
@@ -36,6 +51,7 @@ describe("config hand-out", () => {
         doc = validateConfig(genConfig(seed * 10 + rev, { certificates: true }));
         const built = worker.apply(feed.next(doc, rev).json);
         expect(meaning(built)).toEqual(meaning(compileSnapshot(doc, rev)));
+        expectLinked(built);
       }
       // A worker that starts now gets everything at once, and the same.
       expect(meaning(new SnapshotBuilder().apply(feed.full()))).toEqual(meaning(compileSnapshot(doc!, 4)));
@@ -71,5 +87,73 @@ describe("config hand-out", () => {
     const s = w.apply(delta.json);
     expect(Object.keys(s.pools)).toEqual(["q"]);
     expect(s.listeners[0]!.pool).toBe(s.pools.q);
+  });
+
+  test("a changed pool reaches every route, SNI rule and default of a listener that names it; the other routes stay the same objects", () => {
+    const make = (weight: number) =>
+      validateConfig({
+        listeners: [
+          { name: "web", protocol: "http", address: "127.0.0.1:0", pool: "p0", routes: [
+            { name: "named", match: { path_prefix: "/a" }, pool: "p0" },
+            { name: "fallback", match: { path_prefix: "/b" } },
+            { name: "other", match: { path_prefix: "/c" }, pool: "p1" },
+            { name: "away", match: { path_prefix: "/d" }, redirect: { status: 301, scheme: "https" } },
+          ] },
+          { name: "pass", protocol: "tls_passthrough", address: "127.0.0.1:0", pool: "p1", sni: [{ names: ["a.test"], pool: "p0" }, { names: ["*.b.test"], pool: "p1" }] },
+        ],
+        pools: [0, 1].map((i) => ({ name: `p${i}`, backends: [{ address: `10.0.0.${i}:80`, weight: i === 0 ? weight : 1 }] })),
+      });
+    const feed = new ConfigFeed();
+    const w = new SnapshotBuilder();
+    const first = w.apply(feed.next(make(1), 1).json);
+    for (let rev = 2; rev <= 4; rev++) {
+      const s = w.apply(feed.next(make(rev), rev).json);
+      expect(meaning(s)).toEqual(meaning(compileSnapshot(make(rev), rev)));
+      expectLinked(s);
+      const [web, pass] = s.listeners as [SnapshotListener, SnapshotListener];
+      expect(web.pool!.backends[0]!.weight).toBe(rev);
+      expect(web.routes.map((r) => r.pool?.backends[0]!.weight)).toEqual([rev, rev, 1, undefined]);
+      expect(web.routes[2]).toBe(first.listeners[0]!.routes[2]!); // names an unchanged pool
+      expect(web.routes[3]).toBe(first.listeners[0]!.routes[3]!);
+      expect(pass.sniTable!.lookup("a.test")!.backends[0]!.weight).toBe(rev);
+      expect(pass.sniTable!.lookup("x.b.test")).toBe(s.pools.p1!);
+      expect(pass.pool).toBe(first.listeners[1]!.pool!);
+      expect(Object.isFrozen(web) && Object.isFrozen(web.routes) && Object.isFrozen(web.routes[0]) && Object.isFrozen(pass.sni)).toBe(true);
+    }
+  });
+
+  test("over random documents whose pools change content only, workers serve what a full compile gives", () => {
+    for (let seed = 1; seed <= 20; seed++) {
+      const base = validateConfig(genConfig(seed, { certificates: true }));
+      const feed = new ConfigFeed();
+      const w = new SnapshotBuilder();
+      w.apply(feed.next(base, 1).json);
+      for (let rev = 2; rev <= 4; rev++) {
+        // Another weight on one backend of one pool (every revision a different pool, when there are several).
+        const doc = structuredClone(base);
+        const pool = doc.pools[(seed + rev) % doc.pools.length];
+        if (pool?.backends[0]) pool.backends[0].weight = (pool.backends[0].weight + rev) % 1000;
+        const s = w.apply(feed.next(doc, rev).json);
+        expect(meaning(s)).toEqual(meaning(compileSnapshot(doc, rev)));
+        expectLinked(s);
+      }
+    }
+  });
+
+  test("the same document again (backends found in DNS changed) sends no resource; an equal new one neither; a changed one its change", () => {
+    const make = (weight: number) => validateConfig({ listeners: [{ name: "a", protocol: "tcp", address: "127.0.0.1:0", pool: "p" }], pools: [{ name: "p", backends: [{ address: "10.0.0.1:80", weight }] }, { name: "q", backends: [] }] });
+    const feed = new ConfigFeed();
+    const w = new SnapshotBuilder();
+    const doc = make(1);
+    w.apply(feed.next(doc, 1).json);
+    const found = new Map([["q", [{ host: "10.0.0.9", port: 80, weight: 1, state: "active" as const }]]]);
+    const again = feed.next(doc, 1, found);
+    expect(JSON.parse(again.json)).toMatchObject({ listeners: {}, pools: {}, certificates: {} });
+    expect([...again.changedPools]).toEqual(["q"]);
+    expect(w.apply(again.json).pools.q!.backends.map((b) => b.address)).toEqual(["10.0.0.9:80"]);
+    expect(Object.keys(JSON.parse(feed.next(make(1), 2, found).json).pools)).toEqual([]);
+    const changed = feed.next(make(5), 3, found);
+    expect(Object.keys(JSON.parse(changed.json).pools)).toEqual(["p"]);
+    expect(w.apply(changed.json).listeners[0]!.pool!.backends[0]!.weight).toBe(5);
   });
 });
