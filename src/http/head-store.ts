@@ -5,6 +5,9 @@
  */
 import { FIELD_STRIDE, RequestHead, ResponseHead } from "./head.ts";
 
+/** What a let-go head points at: nothing of a packet. */
+const NO_BYTES = Buffer.alloc(0);
+
 /** The table is grown in steps of this many fields, so a head one field longer than the last does not reallocate. */
 const STEP = 8 * FIELD_STRIDE;
 
@@ -24,6 +27,17 @@ export class HeadStore {
   requestHead(buf: Buffer, start: number, end: number, fields: Int32Array, count: number, fieldsStart: number): RequestHead {
     if (this.request === null) return (this.request = new RequestHead(buf, start, end, fields, count, fieldsStart));
     return this.request.reuse(buf, start, end, fields, count, fieldsStart);
+  }
+
+  /**
+   * Lets go of the packet the last heads were parsed from (the owner is done with them). The
+   * store lives as long as its connection, so it is old in the GC's eyes: a packet it still points
+   * at survives every young collection and waits for a full one, and a relayed 64 KiB response's
+   * packet per connection so became the heap's growth, page faults and the latency tail.
+   */
+  letGo(): void {
+    if (this.request !== null) this.request.buf = NO_BYTES;
+    if (this.response !== null) this.response.buf = NO_BYTES;
   }
 
   responseHead(buf: Buffer, start: number, end: number, fields: Int32Array, count: number, fieldsStart: number): ResponseHead {

@@ -65,6 +65,11 @@ export abstract class MessageParser<H extends HttpHead> {
     this.heads ??= new HeadStore();
   }
 
+  /** The last head is done with: its packet is let go (see HeadStore.letGo); its fields read nothing after. */
+  letGoOfHead(): void {
+    this.heads?.letGo();
+  }
+
   /** Parses the complete head at buf[start, end); null = only empty lines. */
   protected abstract parseHead(buf: Buffer, start: number, end: number): H | null;
 

@@ -54,6 +54,25 @@ export class RangeQueue implements ByteSink {
     this.ends.shift();
   }
 
+  /** Drops the first `n` bytes (what a write took), keeping the rest as ranges of the same buffers. */
+  consume(n: number): void {
+    while (n > 0 && this.bufs.length > 0) {
+      const len = this.ends[0]! - this.starts[0]!;
+      if (n >= len) {
+        n -= len;
+        this.shift();
+        continue;
+      }
+      const b = this.bufs[0]!;
+      if (typeof b === "string") {
+        this.bufs[0] = b.slice(n);
+        this.ends[0] = b.length - n;
+      } else this.starts[0] = this.starts[0]! + n;
+      this.bytes -= n;
+      return;
+    }
+  }
+
   clear(): void {
     this.bufs.length = 0;
     this.starts.length = 0;

@@ -15,6 +15,8 @@ export function relayData(ex: Exchange, conn: UpstreamConn, data: Buffer): void 
   client.cork();
   relayPacket(ex, conn, data);
   client.uncork();
+  // the exchange is over (logged too): the connection's parser must not keep this packet alive
+  if (ex.finished) conn.parser.letGoOfHead();
 }
 
 /** Parses (stopping after each message so leftovers are noticed) or tunnels one packet. */

@@ -109,11 +109,14 @@ export class SocketWriter implements ByteSink {
       if (q.length > 1 && q.bytes <= SCRATCH.length) {
         // gather: one syscall for head + body + added fields
         const total = q.copyTo(SCRATCH);
-        q.clear();
         const n = Math.max(0, s.write(SCRATCH, 0, total));
         this.sent += n;
-        if (n >= total) return true;
-        q.write(Buffer.from(SCRATCH.subarray(n, total))); // SCRATCH is reused: keep a copy
+        if (n >= total) {
+          q.clear();
+          return true;
+        }
+        // the rest stays as ranges of the buffers it came in: no copy (up to 64 KiB) per partial write
+        q.consume(n);
         return false;
       }
       let b = q.bufs[0]!;

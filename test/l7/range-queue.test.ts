@@ -25,3 +25,29 @@ test("copyTo writes strings and buffer ranges of every size, latin1 bytes includ
     expect(out[want.length]).toBe(0xee);
   }
 });
+
+test("consume drops what a partial write took and keeps the rest as ranges of the same buffers", () => {
+  const rnd = mulberry32(11);
+  for (let round = 0; round < 50; round++) {
+    const q = new RangeQueue(), parts: Buffer[] = [], hosts: Buffer[] = [];
+    for (let n = 1 + Math.floor(rnd() * 6); n > 0; n--) {
+      const len = [1, 5, 64, 300, 4096][Math.floor(rnd() * 5)]!;
+      const bytes = Buffer.from(Array.from({ length: len }, () => Math.floor(rnd() * 256)));
+      parts.push(bytes);
+      if (rnd() < 0.3) q.writeString(bytes.toString("latin1"));
+      else {
+        const host = Buffer.concat([Buffer.from("ab"), bytes]);
+        hosts.push(host);
+        q.write(host, 2, 2 + len);
+      }
+    }
+    const all = Buffer.concat(parts), taken = Math.floor(rnd() * all.length);
+    q.consume(taken);
+    expect(q.bytes).toBe(all.length - taken);
+    const out = Buffer.alloc(q.bytes);
+    expect(q.copyTo(out)).toBe(all.length - taken);
+    expect(out.equals(all.subarray(taken))).toBe(true);
+    // no copies: every queued buffer is one the caller wrote
+    for (const b of q.bufs) if (typeof b !== "string") expect(hosts.includes(b)).toBe(true);
+  }
+});
