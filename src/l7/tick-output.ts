@@ -13,13 +13,21 @@ const pending: TickOutput[] = [];
 
 function flushTurn(): void {
   // a flush may make a connection write again (a drained writer resumes a stream): that lands in
-  // a later slot of `pending` or, once it is emptied, schedules the next turn
-  for (let i = 0; i < pending.length; i++) {
-    const o = pending[i]!;
-    o.scheduled = false;
-    o.writer.uncork();
+  // a later slot of `pending`, flushed by this same loop
+  let i = 0;
+  try {
+    for (; i < pending.length; i++) {
+      const o = pending[i]!;
+      o.scheduled = false;
+      o.writer.uncork();
+    }
+  } finally {
+    // one connection's throw must not strand the others' output: they go next turn
+    if (i < pending.length) {
+      pending.splice(0, i + 1);
+      if (pending.length > 0) setImmediate(flushTurn);
+    } else pending.length = 0;
   }
-  pending.length = 0;
 }
 
 export class TickOutput implements H2Output {
