@@ -2,25 +2,44 @@
  * An HTTP/2 connection's output batched per event-loop turn: frames written while a turn runs are
  * held (corked) and leave in one write at its end (setImmediate runs after the turn's I/O
  * callbacks), so responses to many streams that complete in the same turn, one backend socket each,
- * cost the client one syscall instead of one each (the way nginx and HAProxy flush per loop).
+ * cost the client one syscall instead of one each (the way nginx and HAProxy flush per loop). One
+ * setImmediate serves every connection that wrote in the turn (a turn under load touches dozens).
  */
 import type { H2Output } from "../h2/index.ts";
 import type { SocketWriter } from "./writer.ts";
 
-export class TickOutput implements H2Output {
-  private scheduled = false;
-  private readonly flushTurn = () => {
-    this.scheduled = false;
-    this.writer.uncork();
-  };
+/** Connections with corked output this turn, uncorked together when it ends. */
+const pending: TickOutput[] = [];
 
-  constructor(private readonly writer: SocketWriter) {}
+function flushTurn(): void {
+  // a flush may make a connection write again (a drained writer resumes a stream): that lands in
+  // a later slot of `pending`, flushed by this same loop
+  let i = 0;
+  try {
+    for (; i < pending.length; i++) {
+      const o = pending[i]!;
+      o.scheduled = false;
+      o.writer.uncork();
+    }
+  } finally {
+    // one connection's throw must not strand the others' output: they go next turn
+    if (i < pending.length) {
+      pending.splice(0, i + 1);
+      if (pending.length > 0) setImmediate(flushTurn);
+    } else pending.length = 0;
+  }
+}
+
+export class TickOutput implements H2Output {
+  scheduled = false;
+
+  constructor(readonly writer: SocketWriter) {}
 
   write(buf: Buffer, start: number, end: number): boolean {
     if (!this.scheduled) {
       this.scheduled = true;
       this.writer.cork();
-      setImmediate(this.flushTurn);
+      if (pending.push(this) === 1) setImmediate(flushTurn);
     }
     return this.writer.write(buf, start, end);
   }
