@@ -4,7 +4,8 @@
  *  - a backend's death until every node's table agrees (three deaths, the slowest reported);
  *  - a full resync of a 1,000-pool / 10,000-backend config into a fresh node: time and bytes;
  *  - data-plane req/s through a clustered node vs a standalone one (wrk, alternating rounds).
- * `CLUSTER_WRITES`, `CLUSTER_WRK_SECONDS` and `CLUSTER_ROUNDS` tune it; about a minute in all.
+ * `CLUSTER_WRITES`, `CLUSTER_WRK_SECONDS` and `CLUSTER_ROUNDS` tune it, `CLUSTER_NODE_ARGS` adds flags to
+ * every node (e.g. "--workers 1"); about a minute in all.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -149,7 +150,7 @@ export async function run(report: Report): Promise<void> {
   const backends: Responder[] = [];
   try {
     const etcd = await startEtcd();
-    const nodes = await Promise.all(["lb-a", "lb-b", "lb-c"].map((n) => startNode([etcd.url], n, dir, PREFIX)));
+    const nodes = await Promise.all(["lb-a", "lb-b", "lb-c"].map((n) => startNode([etcd.url], n, dir, PREFIX, process.env.CLUSTER_NODE_ARGS?.split(" ") ?? [])));
     backends.push(await responder(dir), await responder(dir));
     const victimPort = backends[1]!.port;
     await backends[1]!.stop();
