@@ -54,7 +54,11 @@ export function huffmanBytesLength(buf: Uint8Array, start: number, end: number):
   return (bits + 7) >>> 3;
 }
 
-/** huffmanEncodeInto for the bytes buf[start, end) (a field value straight from a head's buffer). */
+/**
+ * huffmanEncodeInto for the bytes buf[start, end) (a field value straight from a head's buffer).
+ * The loop is huffmanEncodeInto's twin on purpose: sharing it would mean reading each byte through a
+ * callback or module-level accumulator on the per-field encode path; keep the two in step.
+ */
 export function huffmanEncodeBytesInto(buf: Uint8Array, start: number, end: number, out: Uint8Array, pos: number): number {
   let acc = 0;
   let n = 0;
