@@ -158,8 +158,8 @@ export class ConnGroup {
     return w;
   }
 
-  /** Takes `w` out of the queue (its request ended while waiting). */
-  cancel(w: ConnWaiter): void {
+  /** Takes `w` out of the queue (its request ended while waiting); found by identity. */
+  cancel(w: object): void {
     const i = this.waiters.findIndex((x) => x.w === w);
     if (i < 0) return;
     this.waiters.splice(i, 1);

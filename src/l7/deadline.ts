@@ -24,6 +24,29 @@ export class Deadline {
     this.deadline = server.now + server.timeouts.headerMs;
   }
 
+  /** The earlier of the two deadlines (0 = none): when the sweep must next look (ClientConn.nextDue). */
+  nextDue(): number {
+    const d = this.deadline, r = this.requestDeadline;
+    return d === 0 || (r !== 0 && r < d) ? r : d;
+  }
+
+  /** The sweep: whichever deadline passed fires, once; its handler sets the next if the connection lives on. */
+  sweep(now: number): void {
+    if (this.requestDeadline !== 0 && now > this.requestDeadline) {
+      this.requestDeadline = 0;
+      return this.onRequestDeadline();
+    }
+    if (this.deadline === 0 || now <= this.deadline) return;
+    this.deadline = 0;
+    this.onDeadline();
+  }
+
+  /** The request's request_timeout_ms passed. */
+  protected onRequestDeadline(): void {}
+
+  /** The wait's deadline passed (what it meant is `wait`). */
+  protected onDeadline(): void {}
+
   /** A deadline was set to `at` (the wait's or the request's): a connection keeps its wheel place current. */
   protected armed(_at: number): void {}
 

@@ -1,5 +1,6 @@
 /**
- * The phases of an exchange (exchange.ts owns the only field that holds one). The transitions:
+ * The phases of an exchange (exchange-state.ts holds the only field; exchange-request.ts and
+ * exchange.ts make the transitions):
  *
  *   Start ─► Forwarding ◄─► Queued          (a retry goes Forwarding → Forwarding)
  *               │

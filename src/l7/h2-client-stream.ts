@@ -243,17 +243,13 @@ export class H2ClientStream extends Deadline implements ClientSide, H2StreamHand
 
   // ---- clocks (the session's sweep) ----
 
-  sweep(now: number): void {
+  protected override onRequestDeadline(): void {
+    this.ex?.requestTimedOut();
+  }
+
+  protected override onDeadline(): void {
     const ex = this.ex;
     if (ex === null || ex.finished) return;
-    if (this.requestDeadline !== 0 && now > this.requestDeadline) {
-      this.requestDeadline = 0;
-      if (ex.tunnel) return;
-      ex.up?.destroy();
-      return ex.fail(new LbError("UPSTREAM_TIMEOUT", "request_timeout_ms passed before the response ended", { details: [{ timeout: "request" }] }));
-    }
-    if (this.deadline === 0 || now <= this.deadline) return;
-    this.deadline = 0;
     if (this.wait === Wait.Response) return ex.fail(new LbError("UPSTREAM_TIMEOUT", "no response from the backend in time"));
     ex.fail(new LbError("REQUEST_TIMEOUT", "transfer stalled"));
   }
