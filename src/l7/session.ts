@@ -20,9 +20,7 @@ import type { ServerCore } from "./server-core.ts";
 import { Wait } from "./deadline.ts";
 import { H2Session } from "./h2-session.ts";
 import { ConnPreamble } from "./conn-preamble.ts";
-
-/** Above this many unparsed pipelined bytes, stop reading from the client until they are used. */
-const MAX_PENDING = 64 * 1024;
+import { HeldInput } from "./held-input.ts";
 
 export class Session extends H1Output implements MessageHandler<RequestHead>, ClientSide, ClientConn {
   readonly parser: RequestParser;
@@ -35,10 +33,10 @@ export class Session extends H1Output implements MessageHandler<RequestHead>, Cl
   exchange: Exchange | null = null;
   /** True while a client packet is being parsed (see consumeCorked). */
   corking = false;
-  private pending: Buffer | null = null;
+  /** Bytes after a complete request, kept until its exchange is over; and the read pause. */
+  private readonly input: HeldInput;
   private closing = false;
   private clientEnded = false;
-  private readPaused = false;
   wheelSlot = 0;
   wheelPrev: ClientConn | null = null;
   wheelNext: ClientConn | null = null;
@@ -50,6 +48,7 @@ export class Session extends H1Output implements MessageHandler<RequestHead>, Cl
     this.conn = new SocketConnCtx(socket as Socket<unknown>, server.proto === "https", socket.remoteAddress);
     this.identity = identityFields(this.clientAddress, server.proto);
     this.writer.attach(socket as Socket<unknown>);
+    this.input = new HeldInput(socket as Socket<unknown>);
     const h2c = server.proto === "http" ? server.h2c : false;
     if (server.acceptProxy || h2c) this.preamble = new ConnPreamble(this.clientAddress, server.acceptProxy, h2c);
     if (server.proto === "https") this.awaitHandshake();
@@ -90,7 +89,7 @@ export class Session extends H1Output implements MessageHandler<RequestHead>, Cl
       if (!(ex.up === null || ex.up.tunnelWrite(buf))) this.pauseReading();
       return;
     }
-    if (this.pending !== null) return this.stash(buf, 0);
+    if (this.input.bytes !== null) return this.input.keep(buf, 0);
     this.consumeCorked(buf);
   }
 
@@ -137,19 +136,13 @@ export class Session extends H1Output implements MessageHandler<RequestHead>, Cl
     let pos = 0;
     while (pos < buf.length && !this.closing) {
       const ex = this.exchange;
-      if (ex !== null && (ex.requestDone || ex.finished)) return this.stash(buf, pos);
+      if (ex !== null && (ex.requestDone || ex.finished)) return this.input.keep(buf, pos);
       const r = this.parser.feed(buf, pos);
       if (r < 0) return this.parseFailed(this.parser.error!);
       pos = r;
     }
     if (this.exchange === null && !this.closing) this.idleOrHeader(this.parser.midHead);
     else this.touch();
-  }
-
-  private stash(buf: Buffer, pos: number): void {
-    const rest = pos === 0 ? buf : buf.subarray(pos);
-    this.pending = this.pending === null ? rest : Buffer.concat([this.pending, rest]);
-    if (this.pending.length > MAX_PENDING) this.pauseReading();
   }
 
   onHead(req: RequestHead): void {
@@ -185,12 +178,9 @@ export class Session extends H1Output implements MessageHandler<RequestHead>, Cl
     if (ex.closeAfter || this.server.draining) return this.shutdown(null);
     this.idleOrHeader(false);
     this.resumeReading();
-    if (this.pending !== null) {
-      const p = this.pending;
-      this.pending = null;
-      this.consumeCorked(p);
-    }
-    if (this.clientEnded && this.exchange === null && this.pending === null) this.shutdown(null);
+    const kept = this.input.take();
+    if (kept !== null) this.consumeCorked(kept);
+    if (this.clientEnded && this.exchange === null && this.input.bytes === null) this.shutdown(null);
   }
 
   /** The exchange broke after its response started: the client cannot be told, so it is cut off. */
@@ -211,8 +201,7 @@ export class Session extends H1Output implements MessageHandler<RequestHead>, Cl
     this.parser.halt();
     this.wait = Wait.Transfer;
     this.touch();
-    const p = this.pending, ex = this.exchange;
-    this.pending = null;
+    const p = this.input.take(), ex = this.exchange;
     if (p !== null && ex !== null) ex.bytesIn += p.length;
     if (p !== null && ex?.up != null && !ex.up.tunnelWrite(p)) this.pauseReading();
     this.resumeReading();
@@ -223,7 +212,7 @@ export class Session extends H1Output implements MessageHandler<RequestHead>, Cl
   private shutdown(last: Buffer | null): void {
     this.closing = true;
     this.parser.halt();
-    this.pending = null;
+    this.input.take();
     if (last !== null) this.writer.write(last);
     this.writer.end();
     this.wait = Wait.Idle;
@@ -238,21 +227,6 @@ export class Session extends H1Output implements MessageHandler<RequestHead>, Cl
 
   protected override armed(at: number): void {
     this.server.wheel.file(this, at);
-  }
-
-  nextDue(): number {
-    const d = this.deadline, r = this.requestDeadline;
-    return d === 0 || (r !== 0 && r < d) ? r : d;
-  }
-
-  sweep(now: number): void {
-    if (this.requestDeadline !== 0 && now > this.requestDeadline) {
-      this.requestDeadline = 0;
-      return this.onRequestDeadline();
-    }
-    if (this.deadline === 0 || now <= this.deadline) return;
-    this.deadline = 0; // fires once; the handler sets the next deadline if the session lives on
-    this.onDeadline();
   }
 
   drain(): void {
@@ -272,7 +246,7 @@ export class Session extends H1Output implements MessageHandler<RequestHead>, Cl
     this.clientEnded = true;
     const ex = this.exchange;
     if (ex !== null && ex.tunnel) return ex.up?.tunnelEnd();
-    if (ex === null && this.pending === null) this.shutdown(null);
+    if (ex === null && this.input.bytes === null) this.shutdown(null);
   }
 
   onSocketClosed(): void {
@@ -287,8 +261,7 @@ export class Session extends H1Output implements MessageHandler<RequestHead>, Cl
     }
   }
 
-  /** Called by the sweep when `deadline` has passed. */
-  onDeadline(): void {
+  protected override onDeadline(): void {
     if (this.wait === Wait.Handshake) return this.handshakeTimedOut();
     const ex = this.exchange;
     if (this.wait === Wait.Response && ex !== null) return ex.fail(new LbError("UPSTREAM_TIMEOUT", "no response from the backend in time"));
@@ -312,27 +285,15 @@ export class Session extends H1Output implements MessageHandler<RequestHead>, Cl
     this.socket.end();
   }
 
-  /**
-   * The request's request_timeout_ms passed (retries included): 504 UPSTREAM_TIMEOUT before the
-   * response started, else both connections are cut (the client sees a truncated response). The
-   * backend connection is closed either way, never pooled: it may still be working on the request.
-   */
-  onRequestDeadline(): void {
-    const ex = this.exchange;
-    if (ex === null || ex.finished || ex.tunnel) return;
-    ex.up?.destroy();
-    ex.fail(new LbError("UPSTREAM_TIMEOUT", "request_timeout_ms passed before the response ended", { details: [{ timeout: "request" }] }));
+  protected override onRequestDeadline(): void {
+    this.exchange?.requestTimedOut();
   }
 
   pauseReading(): void {
-    if (!this.readPaused) this.socket.pause();
-    this.readPaused = true;
+    this.input.pause();
   }
 
   resumeReading(): void {
-    if (this.readPaused && (this.pending === null || this.pending.length <= MAX_PENDING)) {
-      this.readPaused = false;
-      this.socket.resume();
-    }
+    this.input.resume();
   }
 }
