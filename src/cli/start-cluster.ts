@@ -25,6 +25,8 @@ export interface ClusterOptions {
   timeoutMs?: number;
   /** etcd's --experimental-watch-progress-notify-interval (--etcd-progress-ms; default 5000). */
   progressMs?: number;
+  /** An upgrade: the lease of the node replaced, carried on (its record stays in the registry). */
+  continueLease?: string;
 }
 
 /** The node's event log, as startNode gives it. */
@@ -115,6 +117,7 @@ export class ClusterMember {
       requestTimeoutMs: Math.min(2000, timeoutMs),
       deadlineMs: timeoutMs,
       startTimeoutMs: timeoutMs,
+      ...(opts.continueLease ? { continueLease: opts.continueLease } : {}),
       onNameTaken: (e) => ctx.log(`cluster: ${e.message}; this node serves its mirror but is not registered`, "error"),
       log: (msg) => ctx.log(`cluster: ${msg}`),
     });
@@ -158,6 +161,16 @@ export class ClusterMember {
       c.set(node.configMirror.status.resyncs));
     metrics.counter("fulcrum_cluster_watch_reconnects_total", "Times the config watch was opened again.", [], (c) =>
       c.set(node.configMirror.status.reconnects));
+  }
+
+  /** This node's lease, for the node that upgrades it. */
+  get leaseId(): string {
+    return this.node.leased.leaseId;
+  }
+
+  /** An upgrade's new node serves on this lease now: this one writes nothing more under it, nor revokes it. */
+  handOver(): Promise<void> {
+    return this.node.handOver();
   }
 
   /** Leaves the cluster: the lease is revoked, so the record and votes vanish at once. */

@@ -120,6 +120,7 @@ export async function startCommand(argv: string[]): Promise<number> {
     configFile = values.config;
     if (values.force && configFile === undefined) throw new LbError("INVALID_ARGUMENT", "--force goes with --config FILE");
     const cluster = clusterOptions(values);
+    if (cluster && handoff?.lease) cluster.continueLease = handoff.lease;
     node = await startNode({
       dbPath: values.db,
       configFile,
@@ -179,9 +180,11 @@ function serveUntilStopped(
         args: ["start", ...o.argv],
         adminAddress: node.adminAddress,
         ...(node.metricsAddress ? { metricsAddress: node.metricsAddress } : {}),
+        ...(node.cluster ? { lease: node.cluster.leaseId } : {}),
         sockets: async () => (await node.sockets?.()) ?? [],
         retire: async () => {
           closeControl();
+          await node.cluster?.handOver();
           await node.retire();
         },
       }, binary),

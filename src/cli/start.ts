@@ -227,6 +227,8 @@ export async function startNode(opts: NodeOptions = {}): Promise<FulcrumNode> {
   } catch (e) {
     for (const server of servers) await server.stop(true);
     await plane?.stop();
+    // an upgrade that failed: the lease carried on is the old node's again, not to be revoked
+    if (opts.cluster?.continueLease) await member?.handOver();
     await closeStore();
     if (e instanceof LbError) throw e;
     throw new LbError("INTERNAL", `could not start: ${(e as Error).message}`, { cause: e });

@@ -24,6 +24,8 @@ export interface UpgradeSource {
   args: string[];
   adminAddress: string;
   metricsAddress?: string;
+  /** A cluster node's etcd lease, handed to the new node (see Handoff.lease). */
+  lease?: string;
   sockets(): Promise<HandedListener[]>;
   /** Stops answering on the admin address (the new node answers there now). */
   retire(): Promise<void>;
@@ -57,7 +59,7 @@ export async function upgradeNode(src: UpgradeSource, binary?: string): Promise<
   const listeners = await src.sockets();
   const fds = listeners.reduce((n, l) => n + l.fds.length, 0);
   src.log.info(`upgrade: starting ${command.join(" ")} on this node's ${fds} listening socket(s)`, { command, sockets: fds });
-  const outcome = await startSuccessor({ command: [...command, ...src.args], listeners, admin: src.adminAddress, metrics: src.metricsAddress });
+  const outcome = await startSuccessor({ command: [...command, ...src.args], listeners, admin: src.adminAddress, metrics: src.metricsAddress, lease: src.lease });
   if (!outcome.ok) {
     src.log.error(`upgrade failed: ${outcome.error}; this node serves on`, { error: outcome.error });
     return outcome;

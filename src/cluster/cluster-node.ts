@@ -40,6 +40,11 @@ export interface ClusterNodeOptions {
   deadlineMs?: number;
   /** Without a mirror, how long start() waits for etcd before it fails (default 5 s). */
   startTimeoutMs?: number;
+  /**
+   * The lease of the node this one upgrades (same name and database): carried on, so the name's
+   * record is already this node's and never leaves the registry (see handOver()).
+   */
+  continueLease?: string;
   /** How long start() waits for another lease's record of this name to expire (default 2 × TTL + 1 s). */
   nameWaitMs?: number;
   /** After each config change reached the mirror (the new state; compile and publish it). */
@@ -85,6 +90,7 @@ export class ClusterNode {
   private readonly registration: RegistrationState = { registered: false, lastError: "" };
   private readonly stopping = new AbortController();
   private background: Promise<void> = Promise.resolve();
+  private leaseHandedOver = false;
   private readonly nodeListeners = new Set<() => void>();
   private readonly configListeners = new Set<(state: ConfigState) => void>();
   private readonly voteListeners = new Set<() => void>();
@@ -95,8 +101,9 @@ export class ClusterNode {
     this.client = new EtcdClient({ endpoints: opts.endpoints, requestTimeoutMs: opts.requestTimeoutMs, deadlineMs: opts.deadlineMs });
     this.sink = openSqliteSink(opts.dbPath, this.keys.config);
     this.state = readConfigState(this.sink.entries(), this.keys);
-    this.leased = new LeasedKeys({ client: this.client, ttlS: opts.ttlS ?? 10, log: opts.log });
-    const self = { name: opts.name, admin_url: opts.adminUrl, version: opts.version, started_at: new Date().toISOString() };
+    this.leased = new LeasedKeys({ client: this.client, ttlS: opts.ttlS ?? 10, continueLease: opts.continueLease, log: opts.log });
+    // the process's start, as /v1/status says it: after an upgrade the record shows the new process
+    const self = { name: opts.name, admin_url: opts.adminUrl, version: opts.version, started_at: new Date(performance.timeOrigin).toISOString() };
     this.registry = new NodeRegistry({ client: this.client, keys: this.keys, leased: this.leased, self });
     this.health = new HealthPublisher(this.leased, this.keys, opts.name);
     this.revisions = new RevisionCounter(this.keys, this.state.revision);
@@ -208,11 +215,20 @@ export class ClusterNode {
     };
   }
 
+  /**
+   * The node that upgrades this one serves now and carries on this lease (continueLease): nothing
+   * more is written under it from here, and stop() leaves it alive.
+   */
+  async handOver(): Promise<void> {
+    this.leaseHandedOver = true;
+    await this.leased.stop({ revoke: false });
+  }
+
   /** Leaves the cluster: the lease is revoked (record and votes vanish at once), mirrors stop. */
   async stop(): Promise<void> {
     this.stopping.abort();
     await this.background;
-    await this.leased.stop();
+    await this.leased.stop({ revoke: !this.leaseHandedOver });
     await Promise.all([this.configMirror.stop(), this.nodesMirror.stop(), this.healthMirror.stop()]);
     this.client.close();
     this.sink.close();

@@ -4,7 +4,8 @@
  * back); when a keepalive says the lease is gone (TTL 0: the node was frozen or cut off too long) a
  * new lease is granted and every key is put again. Writes are desired state: set() records the value
  * and a background flush writes what changed, in txns of at most `maxOps`, retrying until it lands.
- * stop() revokes the lease, so watchers see every key deleted at once.
+ * stop() revokes the lease, so watchers see every key deleted at once, unless the lease was handed
+ * to the node that upgrades this one (`continueLease` on its side): then the record never vanishes.
  */
 import { Backoff, EtcdError, op, sleep, when, type EtcdClient, type KeyValue, type TxnOp } from "./etcd/index.ts";
 
@@ -12,6 +13,8 @@ export interface LeasedKeysOptions {
   client: EtcdClient;
   /** Lease TTL in seconds (etcd's minimum is about 1.5× its election timeout). */
   ttlS: number;
+  /** A lease to carry on if it is still alive (an upgrade: the node replaced hands over its own). */
+  continueLease?: string;
   /** Operations per txn; at most etcd's --max-txn-ops (128 by default). */
   maxOps?: number;
   /** Two keepalives in a row failed: the member may be frozen or cut off (watches may move). */
@@ -57,9 +60,9 @@ export class LeasedKeys {
     return this.status.leaseId;
   }
 
-  /** Grants the lease (throws CLUSTER_UNAVAILABLE when etcd cannot be reached) and starts the loops. */
+  /** Carries on `continueLease` or grants a lease (throws CLUSTER_UNAVAILABLE when etcd cannot be reached); starts the loops. */
   async start(): Promise<void> {
-    await this.grant();
+    if (!(await this.carryOn())) await this.grant();
     this.loops = [this.keepaliveLoop(), this.flushLoop()];
   }
 
@@ -115,6 +118,16 @@ export class LeasedKeys {
     this.dirty.set(key, ++this.gen);
     this.status.pending = this.dirty.size;
     this.kick?.();
+  }
+
+  /** True when the lease handed over is still alive and is now this node's (its TTL as etcd says). */
+  private async carryOn(): Promise<boolean> {
+    const id = this.opts.continueLease;
+    if (id === undefined || id === "0") return false;
+    const ttl = await this.opts.client.leaseKeepAlive(id).catch(() => 0);
+    if (ttl <= 0) return false;
+    this.status.leaseId = id;
+    return true;
   }
 
   private async grant(): Promise<void> {

@@ -26,6 +26,8 @@ export interface Handoff {
   admin: string;
   metrics?: string;
   listeners: HandedListener[];
+  /** A cluster node's etcd lease, carried on by the new node so its record never leaves the registry. */
+  lease?: string;
 }
 
 /** The environment variable the new node reads. */

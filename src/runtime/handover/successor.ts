@@ -23,6 +23,8 @@ export interface SuccessorOptions {
   listeners: HandedListener[];
   admin: string;
   metrics?: string;
+  /** A cluster node's lease (see Handoff.lease). */
+  lease?: string;
   /** How long the child may take to serve (default 60 s). */
   timeoutMs?: number;
 }
@@ -46,7 +48,7 @@ export function successorReady(m: ReadyMessage): boolean {
 export async function startSuccessor(o: SuccessorOptions): Promise<SuccessorOutcome> {
   const fds: number[] = [];
   const listeners = o.listeners.map((l) => ({ ...l, fds: l.fds.map((fd) => 3 + fds.push(fd) - 1) }));
-  const handoff: Handoff = { from: process.pid, admin: o.admin, ...(o.metrics ? { metrics: o.metrics } : {}), listeners };
+  const handoff: Handoff = { from: process.pid, admin: o.admin, ...(o.metrics ? { metrics: o.metrics } : {}), listeners, ...(o.lease ? { lease: o.lease } : {}) };
   let ready: (m: ReadyMessage) => void = () => {};
   const said = new Promise<ReadyMessage>((r) => (ready = r));
   waiting = (m) => ready(m);
