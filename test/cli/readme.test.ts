@@ -26,6 +26,7 @@ const SKIPPED: Record<string, string> = {
   "npm run screenshot": "drives Chromium under load for about a minute to redraw docs/*.png; test/admin/ui/dashboard.test.ts runs the page in Chromium",
   "npm run bench -- h2-codec": "a benchmark (h2load for about 20 s); test/h2 runs the codec and its server",
   "npm run -s fulcrum -- demo --nodes 3": "test/cluster/demo-cluster.test.ts runs it and every command its guide prints",
+  "npm run bench -- scaling": "a ~2 minute benchmark needing nginx, haproxy and wrk; test/bench/peers/peers.test.ts runs the side-by-side set it starts twice",
   "npm run bench -- cluster": "a benchmark (etcd, three nodes, 500 writes, wrk: about a minute); test/cluster runs the same nodes",
   "npm run bench -- h2.bench": "a ~1 min benchmark needing nginx, haproxy and h2load; test/integration/h2-*.test.ts run the same paths",
   "npm run bench -- h2": "the h2.bench and h2-codec benchmarks together (above)",
