@@ -172,11 +172,11 @@ export class ClusterNode {
     const base = this.state.revision;
     try {
       const r = await writeConfig(this.client, this.keys, this.state, doc, { deadlineMs, ...opts, node: this.opts.name });
-      if (r.changed) await this.configMirror.waitForRevision(r.etcdRevision, wait);
+      if (r.changed) await this.configMirror.waitUntilSeen(r.etcdRevision, wait);
       return r;
     } catch (e) {
       const winner = (e as LbError).details?.[0] as { etcd_revision?: number } | undefined;
-      if (winner?.etcd_revision) await this.configMirror.waitForRevision(winner.etcd_revision, wait);
+      if (winner?.etcd_revision) await this.configMirror.waitUntilSeen(winner.etcd_revision, wait);
       throw nothingWritten(e, base);
     }
   }
@@ -289,15 +289,15 @@ export class ClusterNode {
   }
 
   /**
-   * A change reached the mirror: decode what changed. A shard that does not decode (written by
+   * A change reached the mirror: decode what changed (read through the change: the sink takes a
+   * watch batch after this). A shard that does not decode (written by
    * something else) keeps the node on its last good config; the next change then re-reads it all.
    */
   private configChanged(change: MirrorChange): void {
     const keys = change.keys;
     this.revisions.count(change, () => Number(text(this.sink.get(this.keys.configRevision)?.value ?? new Uint8Array())) || 0);
     try {
-      const get = (k: string) => this.sink.get(k);
-      this.state = this.stateBroken ? readConfigState(this.sink.entries(), this.keys) : updateConfigState(this.state, keys, get, this.keys);
+      this.state = this.stateBroken ? readConfigState(change.entries(), this.keys) : updateConfigState(this.state, keys, change.get, this.keys);
       this.stateBroken = false;
     } catch (e) {
       this.stateBroken = true;
@@ -313,3 +313,4 @@ export class ClusterNode {
     return new PrefixMirror({ client, prefix, sink, watchdogMs: opts.watchdogMs ?? 15_000, log: opts.log, onChange });
   }
 }
+

@@ -13,6 +13,12 @@ export interface SyncState {
 }
 
 export interface MirrorSink {
+  /**
+   * True for a cache the mirror writes a watch batch to after its consumer (onChange) took it, off
+   * the consumer's path (SqliteSink: a node restarts on it); false for a sink the consumer reads,
+   * written before it hears of the batch (MemorySink: the registry and health views).
+   */
+  readonly writeBehind: boolean;
   /** The persisted state; read at every (re)connect. */
   state(): SyncState;
   /** Applies one watch response's events (in order) and sets appliedRevision = `revision`, atomically. */
@@ -37,6 +43,7 @@ export function sameKv(a: KeyValue, b: KeyValue): boolean {
 
 /** A sink in memory: for the registry and health views, and for tests. `eventsApplied` counts events. */
 export class MemorySink implements MirrorSink {
+  readonly writeBehind = false;
   private readonly kvs = new Map<string, KeyValue>();
   private sync: SyncState = { appliedRevision: 0, clusterId: "" };
   /** Events applied since creation (a resync does not count). */

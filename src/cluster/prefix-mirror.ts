@@ -3,19 +3,23 @@
  * twice, through any outage (ETCD-NOTES §6.3):
  *  - it watches from the sink's applied revision + 1, where applied is the LAST EVENT's mod_revision
  *    (never a response's header.revision: catching-up batches carry the newest store revision, §3.4);
- *  - each response's events go to the sink as one batch; a progress notification (sent to synced
- *    watchers only) advances applied to its header revision and marks the mirror in sync;
+ *  - each response's events go to the sink as one batch (after the consumer, onChange, when the
+ *    sink is a write-behind cache: see writeBehind()); a progress notification (sent to synced watchers only)
+ *    advances applied to its header revision and marks the mirror in sync;
  *  - it resyncs (a paged read pinned at one revision, diffed into the sink) on first use, when its
  *    resume point was compacted, when etcd's cluster ID changed, or when etcd's revision went
  *    backwards (a restore) as confirmed by a linearizable read;
  *  - on any stream failure it keeps what it has, backs off with jitter, moves to the next member and
  *    resumes. The sink keeps serving its content throughout.
  */
-import { Backoff, readPrefix, sleep, watchStream, type EtcdClient, type WatchEnd, type WatchEvent, type WatchResponse } from "./etcd/index.ts";
+import { Backoff, readPrefix, sleep, watchStream, type EtcdClient, type KeyValue, type WatchEnd, type WatchEvent, type WatchResponse } from "./etcd/index.ts";
 import type { MirrorSink } from "./mirror-sink.ts";
 import { RevisionWaiters } from "./revision-waiters.ts";
 
-/** What changed in the sink: the events of one etcd revision batch, or a resync's diff. */
+/**
+ * What changed: the events of one etcd revision batch, or a resync's diff. A batch may reach the
+ * consumer before the sink (a write-behind sink): read the mirrored values through get() and entries().
+ */
 export interface MirrorChange {
   kind: "events" | "resync";
   /** The sink's applied revision after the change. */
@@ -24,6 +28,10 @@ export interface MirrorChange {
   keys: string[];
   /** The events applied (kind "events" only). */
   events: readonly WatchEvent[];
+  /** A key's value as of this change (undefined: absent). */
+  get(key: string): KeyValue | undefined;
+  /** Every key as of this change, sorted by key. */
+  entries(): KeyValue[];
 }
 
 export type MirrorPhase = "starting" | "resyncing" | "catching_up" | "in_sync" | "disconnected" | "stopped";
@@ -64,13 +72,17 @@ export class PrefixMirror {
   private stream: AbortController | undefined;
   private loop: Promise<void> | undefined;
   private needResync = false;
-  private readonly waiters = new RevisionWaiters();
+  /** Waiting for a revision the consumer has seen; for one the sink holds too. */
+  private readonly seen = new RevisionWaiters();
+  private readonly persisted = new RevisionWaiters();
+  private persistedRevision: number;
   readonly status: MirrorStatus;
 
   constructor(opts: PrefixMirrorOptions) {
     this.opts = { watchdogMs: 15_000, pageSize: 500, ...opts };
     this.backoff = new Backoff(opts.client.backoffOptions);
     const s = opts.sink.state();
+    this.persistedRevision = s.appliedRevision;
     this.status = {
       phase: "starting",
       appliedRevision: s.appliedRevision,
@@ -94,7 +106,8 @@ export class PrefixMirror {
     this.stream?.abort();
     await this.loop;
     this.status.phase = "stopped";
-    this.waiters.cancelAll();
+    this.seen.cancelAll();
+    this.persisted.cancelAll();
   }
 
   /** Ends the current stream; the mirror resumes at once (e.g. after the node's lease keepalive failed). */
@@ -102,9 +115,17 @@ export class PrefixMirror {
     this.stream?.abort();
   }
 
-  /** Resolves true once the sink has applied `revision` (false at the timeout or on stop). */
+  /** Resolves true once the sink holds `revision` (false at the timeout or on stop). */
   waitForRevision(revision: number, timeoutMs: number): Promise<boolean> {
-    return this.waiters.wait(revision, this.status.appliedRevision, timeoutMs);
+    return this.persisted.wait(revision, this.persistedRevision, timeoutMs);
+  }
+
+  /**
+   * Resolves true once onChange has seen `revision` (false at the timeout or on stop): a turn of
+   * the event loop before the sink holds it. For a reader of what the consumer built from it.
+   */
+  waitUntilSeen(revision: number, timeoutMs: number): Promise<boolean> {
+    return this.seen.wait(revision, this.status.appliedRevision, timeoutMs);
   }
 
   private async run(): Promise<void> {
@@ -117,7 +138,7 @@ export class PrefixMirror {
     try {
       while (!this.stopped()) {
         try {
-          if (this.needResync || this.opts.sink.state().appliedRevision === 0) {
+          if (this.needResync || this.status.appliedRevision === 0) {
             if (!(await this.resync())) continue;
           }
           await this.afterStream(await this.watchOnce(client.endpoints.current()));
@@ -145,8 +166,10 @@ export class PrefixMirror {
       this.needResync = false;
       this.status.resyncs++;
       this.applied(read.revision, read.header.clusterId);
+      this.stored(read.revision);
       this.opts.log?.(`mirror ${this.opts.prefix}: resynced at revision ${read.revision} (${read.kvs.length} keys, ${keys.length} changed)`);
-      this.notify({ kind: "resync", revision: read.revision, keys, events: [] });
+      const sink = this.opts.sink;
+      this.notify({ kind: "resync", revision: read.revision, keys, events: [], get: (k) => sink.get(k), entries: () => sink.entries() });
       return true;
     } catch (e) {
       this.fail(`resync failed: ${(e as Error).message}`);
@@ -158,7 +181,7 @@ export class PrefixMirror {
   private async watchOnce(endpoint: string): Promise<WatchEnd> {
     this.stream = new AbortController();
     this.status.endpoint = endpoint;
-    const start = this.opts.sink.state().appliedRevision + 1;
+    const start = this.status.appliedRevision + 1;
     return watchStream(
       { key: this.opts.prefix, prefix: true, startRevision: start },
       { endpoint, watchdogMs: this.opts.watchdogMs, signal: this.stream.signal, onResponse: (r) => this.onResponse(r) },
@@ -208,26 +231,52 @@ export class PrefixMirror {
   }
 
   private async onResponse(r: WatchResponse): Promise<void> {
-    const sink = this.opts.sink;
-    const state = sink.state();
-    if (r.created) return this.onCreated(r, state.appliedRevision, state.clusterId);
+    const applied = this.status.appliedRevision;
+    if (r.created) return this.onCreated(r, applied, this.status.clusterId);
     if (r.events.length === 0) {
       // A progress notification: nothing under the prefix changed up to header.revision.
-      if (r.header.revision > state.appliedRevision) sink.advance(r.header.revision, r.header.clusterId);
+      const revision = Math.max(r.header.revision, applied);
+      if (revision > applied) this.opts.sink.advance(revision, r.header.clusterId);
       this.status.phase = "in_sync";
-      this.applied(Math.max(r.header.revision, state.appliedRevision), r.header.clusterId);
+      this.applied(revision, r.header.clusterId);
+      this.stored(revision);
       return;
     }
-    const events = r.events.filter((e) => e.kv.modRevision > state.appliedRevision);
+    const events = r.events.filter((e) => e.kv.modRevision > applied);
     this.status.duplicatesDropped += r.events.length - events.length;
     if (events.length === 0) return;
     const revision = events[events.length - 1]!.kv.modRevision;
-    sink.applyEvents(events, revision, r.header.clusterId);
+    const sink = this.opts.sink;
+    if (!sink.writeBehind) this.store(events, revision, r.header.clusterId);
     // Nothing newer anywhere in etcd than this batch: caught up without waiting for a progress notification.
     if (r.header.revision === revision) this.status.phase = "in_sync";
     this.applied(revision, r.header.clusterId);
     const keys = [...new Set(events.map((e) => e.kv.key))];
-    this.notify({ kind: "events", revision, keys, events });
+    this.notify(batchChange(sink, events, revision, keys));
+    if (sink.writeBehind) await this.writeBehind(events, revision, r.header.clusterId);
+  }
+
+  /**
+   * Writes a batch the consumer already has to a write-behind sink, a turn of the event loop later:
+   * what the consumer starts from it (a node compiling, handing out, acknowledging the revision)
+   * does not wait for the disk. Such a sink is a cache of etcd: a node that dies before this commits
+   * restarts on the sink's previous revision, and its watch from there + 1 replays the batch. The
+   * stream's next message waits for this write, so at most one batch is ever unwritten and a watch
+   * always resumes from what the sink holds. A write that fails leaves the sink behind the
+   * consumer: a resync (diffed against the sink) brings both to one revision again.
+   */
+  private async writeBehind(events: readonly WatchEvent[], revision: number, clusterId: string): Promise<void> {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    try {
+      this.store(events, revision, clusterId);
+    } catch (e) {
+      throw new ResyncNeeded(`writing revision ${revision} to the mirror failed (${(e as Error).message})`);
+    }
+  }
+
+  private store(events: readonly WatchEvent[], revision: number, clusterId: string): void {
+    this.opts.sink.applyEvents(events, revision, clusterId);
+    this.stored(revision);
   }
 
   private async onCreated(r: WatchResponse, applied: number, clusterId: string): Promise<void> {
@@ -247,7 +296,7 @@ export class PrefixMirror {
     this.status.phase = r.header.revision <= applied ? "in_sync" : "catching_up";
   }
 
-  /** The sink already holds the change: a failing consumer is logged, never a reason to replay it. */
+  /** The change is taken (the sink holds it or will): a failing consumer is logged, never a reason to replay it. */
   private notify(change: MirrorChange): void {
     try {
       this.opts.onChange?.(change);
@@ -259,6 +308,29 @@ export class PrefixMirror {
   private applied(revision: number, clusterId: string): void {
     this.status.appliedRevision = revision;
     this.status.clusterId = clusterId;
-    this.waiters.reached(revision);
+    this.seen.reached(revision);
   }
+
+  private stored(revision: number): void {
+    this.persistedRevision = revision;
+    this.persisted.reached(revision);
+  }
+}
+
+/** The change of one watch batch, read before the sink holds it: the batch's values over the sink's. */
+function batchChange(sink: MirrorSink, events: readonly WatchEvent[], revision: number, keys: string[]): MirrorChange {
+  const latest = new Map<string, KeyValue | undefined>();
+  for (const e of events) latest.set(e.kv.key, e.type === "DELETE" ? undefined : e.kv);
+  return {
+    kind: "events",
+    revision,
+    keys,
+    events,
+    get: (k) => (latest.has(k) ? latest.get(k) : sink.get(k)),
+    entries: () => {
+      const out = sink.entries().filter((kv) => !latest.has(kv.key));
+      for (const kv of latest.values()) if (kv) out.push(kv);
+      return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    },
+  };
 }

@@ -54,6 +54,7 @@ export function openSqliteSink(path: string, prefix: string): SqliteSink {
 }
 
 export class SqliteSink implements MirrorSink {
+  readonly writeBehind = true;
   private readonly upsert;
   private readonly remove;
   private readonly setSync;

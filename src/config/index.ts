@@ -17,7 +17,7 @@ export {
 export { ALGORITHMS, DEFAULT_TABLE_SIZE, MAX_TABLE_SIZE, DEFAULT_RING_MIN_SIZE, type Algorithm } from "./schema-pool.ts";
 export * from "./defaults.ts";
 export { ACCESS_LOG_FIELDS, ACCESS_LOG_FORMATS, DEFAULT_ACCESS_LOG_FIELDS } from "./schema-access-log.ts";
-export { validateConfig } from "./validate.ts";
+export { validateConfig, validateConfigReusing, type ValidatedResources } from "./validate.ts";
 export { formatPath, throwIfAny, type Problem } from "./problems.ts";
 export { caOnlyCertificates, checkCertificate } from "./certificates.ts";
 export { canonicalJson, sameDoc } from "./canonical.ts";

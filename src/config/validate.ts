@@ -30,6 +30,50 @@ export function validateConfig(input: unknown): ConfigDoc {
   throw new LbError("INTERNAL", "validateConfig: schema failed without issues");
 }
 
+/** Validated resources by the input object they came from (see validateConfigReusing). */
+export type ValidatedResources = WeakMap<object, object>;
+
+type Parser = { safeParse(x: unknown): { success: boolean; data?: unknown } };
+
+/**
+ * validateConfig for a document whose resource objects are never modified and mostly seen before
+ * (a cluster node's mirrored config: an unchanged resource is the same object from one revision to
+ * the next). A resource object validated once gets the same validated object from `seen`; only new
+ * ones go through the schema. The checks across resources run on the whole document, as always. A
+ * document with any problem is judged by validateConfig, so errors read the same. Returning the same
+ * validated objects for unchanged resources is also what lets compileSnapshot keep their compiled ones.
+ */
+export function validateConfigReusing(input: unknown, seen: ValidatedResources): ConfigDoc {
+  const raw = input as Record<string, unknown>;
+  if (typeof input !== "object" || input === null || Array.isArray(input)) return validateConfig(input);
+  if (Object.keys(raw).some((k) => k !== "listeners" && k !== "pools" && k !== "certificates")) return validateConfig(input);
+  const listeners = reuseEach(raw.listeners, ListenerSchema, seen);
+  const pools = reuseEach(raw.pools, PoolSchema, seen);
+  const certificates = reuseEach(raw.certificates, CertificateSchema, seen);
+  if (!listeners || !pools || !certificates) return validateConfig(input);
+  const doc = { listeners, pools, certificates } as ConfigDoc;
+  return semanticProblems(doc).length === 0 ? doc : validateConfig(input);
+}
+
+/** Each resource of `list` validated (from `seen`, or parsed and remembered); undefined if one fails. */
+function reuseEach(list: unknown, schema: Parser, seen: ValidatedResources): object[] | undefined {
+  if (list === undefined) return [];
+  if (!Array.isArray(list)) return undefined;
+  const out: object[] = [];
+  for (const x of list) {
+    if (typeof x !== "object" || x === null) return undefined;
+    let v = seen.get(x);
+    if (v === undefined) {
+      const r = schema.safeParse(x);
+      if (!r.success) return undefined;
+      v = r.data as object;
+      seen.set(x, v);
+    }
+    out.push(v);
+  }
+  return out;
+}
+
 function semanticProblems(doc: ConfigDoc, names?: KnownNames): Problem[] {
   const problems: Problem[] = [];
   checkListeners(doc, problems, names);

@@ -10,7 +10,7 @@
  * A store that other writers move (a cluster's other nodes) is followed by adoptStored(), queued
  * in the same line, so what this node serves only ever moves forward, one change at a time.
  */
-import { compileSnapshot, validateConfig, type Snapshot, type SnapshotHolder } from "../config/index.ts";
+import { compileSnapshot, validateConfigReusing, type Snapshot, type SnapshotHolder, type ValidatedResources } from "../config/index.ts";
 import { LbError, isLbError } from "../errors.ts";
 import { nextResourceRevisions, type ChangeSource, type ResourceRevisions, type Store, type StoredConfig } from "../store/index.ts";
 import { planChange, relabel, summarize, type Plan } from "./apply.ts";
@@ -70,6 +70,13 @@ export class ConfigControl {
   #tail: Promise<unknown> = Promise.resolve();
   /** An adoptStored() queued but not started: later calls share it (it reads the store when it runs). */
   #adoption: Promise<Adoption> | undefined;
+  /**
+   * Stored resources validated before, by their stored object: a store that keeps unchanged
+   * resources as the same objects (a cluster node's mirror) gets only the changed ones validated
+   * and compiled again when it moves (one pool of 1,000 changed, 10,000 backends: validate 26 → 5 ms,
+   * compile 30 → 1 ms; the checks across resources still run on the whole).
+   */
+  readonly #validated: ValidatedResources = new WeakMap();
 
   constructor(private readonly deps: ControlDeps) {}
 
@@ -98,7 +105,7 @@ export class ConfigControl {
     const { revision, doc } = this.deps.store.read();
     const held = this.deps.holder.current();
     if (held?.revision === revision) return held;
-    const snapshot = compileSnapshot(validateConfig(doc), revision, held);
+    const snapshot = compileSnapshot(validateConfigReusing(doc, this.#validated), revision, held);
     this.deps.holder.publish(snapshot);
     return snapshot;
   }
@@ -127,7 +134,7 @@ export class ConfigControl {
       const stored = store.read();
       revision = stored.revision;
       if (holder.current()?.revision === revision) return { revision, outcome: "current" };
-      const snapshot = compileSnapshot(validateConfig(stored.doc), revision, holder.current());
+      const snapshot = compileSnapshot(validateConfigReusing(stored.doc, this.#validated), revision, holder.current());
       await this.deps.preflight?.(snapshot);
       holder.publish(snapshot);
       return { revision, outcome: "published" };

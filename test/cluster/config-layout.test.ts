@@ -38,7 +38,7 @@ function mirrorOf(keys: ClusterKeys) {
   let incremental = readConfigState([], keys);
   const m = new PrefixMirror({
     client, prefix: keys.config, sink, watchdogMs: 3000,
-    onChange: (c) => (incremental = updateConfigState(incremental, c.keys, (k) => sink.get(k), keys)),
+    onChange: (c) => (incremental = updateConfigState(incremental, c.keys, c.get, keys)),
   });
   m.start();
   mirrors.push(m);

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { MemorySink, openSqliteSink, text, type EtcdClient, type MirrorSink, type PrefixMirror } from "../../src/cluster/index.ts";
+import { MemorySink, openSqliteSink, PrefixMirror, text, type EtcdClient, type MirrorSink, type SqliteSink } from "../../src/cluster/index.ts";
 import { startEtcd, stopAllEtcd, type EtcdMember } from "./helpers/etcd.ts";
 import { seqKey, startMirror, testClient, until, writeSequence } from "./helpers/mirrors.ts";
 
@@ -151,4 +151,84 @@ describe("PrefixMirror", () => {
     await m.stop();
     sink.close();
   }, 30_000);
+
+  test("a write-behind sink (SQLite) takes each batch after the consumer, which reads it from the change; a restart resumes from the sink", async () => {
+    const path = join(dir, "behind.db");
+    let sink = openSqliteSink(path, "/wb/");
+    const seen: { revision: number; value: string | undefined; sinkRevision: number; sinkValue: string | undefined }[] = [];
+    const start = (s: SqliteSink) => {
+      const m = new PrefixMirror({
+        client, prefix: "/wb/", sink: s, watchdogMs: 3000,
+        onChange: (c) => {
+          if (c.kind !== "events") return;
+          const value = c.get("/wb/a");
+          const stored = s.get("/wb/a");
+          seen.push({ revision: c.revision, value: value && text(value.value), sinkRevision: s.state().appliedRevision, sinkValue: stored && text(stored.value) });
+        },
+      });
+      mirrors.push(m);
+      m.start();
+      return m;
+    };
+    let m = start(sink);
+    await until(() => m.status.phase === "in_sync", 5000, "in sync");
+    const one = await client.put("/wb/a", "1");
+    expect(await m.waitForRevision(one.revision, 5000)).toBe(true);
+    expect(text(sink.get("/wb/a")!.value)).toBe("1");
+    const two = await client.put("/wb/a", "2");
+    expect(await m.waitForRevision(two.revision, 5000)).toBe(true);
+    // The consumer had each batch while the sink still held the one before it.
+    expect(seen.map((x) => [x.revision, x.value, x.sinkValue])).toEqual([[one.revision, "1", undefined], [two.revision, "2", "1"]]);
+    expect(seen[0]!.sinkRevision).toBeLessThan(one.revision);
+    expect(seen[1]!.sinkRevision).toBe(one.revision);
+    expect(sink.state().appliedRevision).toBe(two.revision);
+    await m.stop();
+    sink.close();
+
+    // A restart: the watch resumes after what the sink holds, nothing replayed or lost.
+    const three = await client.put("/wb/a", "3");
+    sink = openSqliteSink(path, "/wb/");
+    seen.length = 0;
+    m = start(sink);
+    expect(await m.waitForRevision(three.revision, 5000)).toBe(true);
+    expect(seen.map((x) => [x.revision, x.value])).toEqual([[three.revision, "3"]]);
+    expect(m.status).toMatchObject({ resyncs: 0, duplicatesDropped: 0 });
+    await m.stop();
+    sink.close();
+  });
+
+  test("a mirror write that fails leaves the sink behind the consumer: the mirror resyncs and both end at etcd's state", async () => {
+    const inner = openSqliteSink(join(dir, "failing.db"), "/wf/");
+    let failNext = false;
+    const sink: MirrorSink = {
+      writeBehind: true,
+      state: () => inner.state(),
+      applyEvents: (events, revision, clusterId) => {
+        if (failNext) {
+          failNext = false;
+          throw new Error("disk full");
+        }
+        inner.applyEvents(events, revision, clusterId);
+      },
+      advance: (revision, clusterId) => inner.advance(revision, clusterId),
+      replace: (kvs, revision, clusterId) => inner.replace(kvs, revision, clusterId),
+      get: (key) => inner.get(key),
+      entries: () => inner.entries(),
+    };
+    const log: string[] = [];
+    const m = startMirror(client, "/wf/", sink, (msg) => log.push(msg));
+    mirrors.push(m);
+    await until(() => m.status.phase === "in_sync", 5000, "in sync");
+    const resyncs = m.status.resyncs;
+    failNext = true;
+    const lost = await client.put("/wf/a", "1");
+    await until(() => m.status.resyncs > resyncs && inner.state().appliedRevision >= lost.revision, 10_000, "a resync after the failed write");
+    expect(text(inner.get("/wf/a")!.value)).toBe("1");
+    expect(log.join("\n")).toContain(`writing revision ${lost.revision} to the mirror failed (disk full)`);
+    const next = await client.put("/wf/b", "2");
+    expect(await m.waitForRevision(next.revision, 5000)).toBe(true);
+    expect(inner.entries().map((kv) => `${kv.key}=${text(kv.value)}`)).toEqual(["/wf/a=1", "/wf/b=2"]);
+    await m.stop();
+    inner.close();
+  });
 });
