@@ -5,7 +5,7 @@
  */
 import { text } from "./etcd/index.ts";
 import type { ClusterKeys } from "./keys.ts";
-import type { MirrorChange } from "./prefix-mirror.ts";
+import type { MirrorChange } from "./mirror-change.ts";
 
 export class RevisionCounter {
   /** Revisions taken from events. */
