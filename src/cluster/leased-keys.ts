@@ -215,24 +215,32 @@ export class LeasedKeys {
     }
   }
 
-  /** Puts `key` if it is absent or ours; false (and onConflict) when another lease holds it. */
+  /**
+   * Puts `key` if it is absent or ours; true once written or found held by another lease (then
+   * onConflict, and it is no longer wanted), false to try again later. The key can turn ours
+   * between the two txns (this node's own claim, NodeRegistry.register, creating it with an older
+   * value): then the lease-compared put is tried again, or etcd would keep the older value.
+   */
   private async putExclusive(key: string, value: string): Promise<boolean> {
     const lease = this.status.leaseId;
     const client = this.opts.client;
-    const mine = await client.txn({ compare: [when.lease(key, "=", lease)], success: [op.put(key, value, lease)] }, { idempotent: true });
-    if (mine.succeeded) return true;
-    const fresh = await client.txn(
-      { compare: [when.created(key, "=", 0)], success: [op.put(key, value, lease)], failure: [op.get(key)] },
-      { idempotent: true },
-    );
-    if (fresh.succeeded) return true;
-    const r = fresh.responses[0];
-    const holder = r?.kind === "range" ? r.range.kvs[0] : undefined;
-    if (holder && holder.lease === lease) return true;
-    this.desired.delete(key);
-    this.opts.log?.(`${key} is held by lease ${holder?.lease ?? "?"}: no longer ours`);
-    if (holder) this.opts.onConflict?.(key, holder);
-    return true;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const mine = await client.txn({ compare: [when.lease(key, "=", lease)], success: [op.put(key, value, lease)] }, { idempotent: true });
+      if (mine.succeeded) return true;
+      const fresh = await client.txn(
+        { compare: [when.created(key, "=", 0)], success: [op.put(key, value, lease)], failure: [op.get(key)] },
+        { idempotent: true },
+      );
+      if (fresh.succeeded) return true;
+      const r = fresh.responses[0];
+      const holder = r?.kind === "range" ? r.range.kvs[0] : undefined;
+      if (holder?.lease === lease) continue;
+      this.desired.delete(key);
+      this.opts.log?.(`${key} is held by lease ${holder?.lease ?? "?"}: no longer ours`);
+      if (holder) this.opts.onConflict?.(key, holder);
+      return true;
+    }
+    return false;
   }
 
   private clean(key: string, g: number): void {
