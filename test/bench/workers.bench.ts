@@ -8,7 +8,8 @@
  *   per revision, timed from publish to the last worker's acknowledgement; p50 and p99;
  * - memory per idle worker: RSS of idle nodes with --workers 2 and --workers 4 (each also keeps one
  *   spare worker), the difference over the two workers added.
- * Env: WORKERS_SECONDS (wrk duration, default 5), WORKERS_REVISIONS (hand-outs timed, default 100).
+ * Env: WORKERS_SECONDS (wrk duration, default 5), WORKERS_REVISIONS (hand-outs timed, default 100),
+ * WORKERS_PARTS (which of scaling,handout,memory to run, comma-separated; default all).
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -25,6 +26,7 @@ import { runWrk } from "./peers/wrk.ts";
 
 const SECONDS = Number(process.env.WORKERS_SECONDS ?? 5);
 const REVISIONS = Number(process.env.WORKERS_REVISIONS ?? 100);
+const PARTS = new Set((process.env.WORKERS_PARTS ?? "scaling,handout,memory").split(",").map((p) => p.trim()));
 
 /** CPU seconds `pid` has used (user + system, every thread), from /proc/PID/stat. */
 function cpuSeconds(pid: number): number {
@@ -135,10 +137,12 @@ async function idleMemory(report: Report, dir: string): Promise<void> {
 export async function run(report: Report): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "fulcrum-workers-bench-"));
   try {
-    if (["nginx", "wrk"].every(hasBinary)) await scaling(report, dir);
-    else console.warn("skipping the scaling figures: nginx or wrk not installed");
-    await handout(report);
-    await idleMemory(report, dir);
+    if (PARTS.has("scaling")) {
+      if (["nginx", "wrk"].every(hasBinary)) await scaling(report, dir);
+      else console.warn("skipping the scaling figures: nginx or wrk not installed");
+    }
+    if (PARTS.has("handout")) await handout(report);
+    if (PARTS.has("memory")) await idleMemory(report, dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
