@@ -14,9 +14,10 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { compileSnapshot, SnapshotHolder, validateConfig, type ConfigDoc } from "../../src/config/index.ts";
+import { compileSnapshot, SnapshotHolder, validateConfig, type ConfigDoc, type Snapshot } from "../../src/config/index.ts";
 import { Registry } from "../../src/obs/index.ts";
 import { startWorkerPlane } from "../../src/runtime/index.ts";
+import { nextResourceRevisions } from "../../src/store/index.ts";
 import { freePort, hasBinary } from "../l4/helpers/peers.ts";
 import type { Report } from "./harness.ts";
 import { fulcrumYaml, nginxBackends } from "./peers/configs.ts";
@@ -88,22 +89,24 @@ function thousandPools(w: number): ConfigDoc {
 
 async function handout(report: Report): Promise<void> {
   const holder = new SnapshotHolder();
-  const docs = new Map<number, ConfigDoc>();
-  const publish = (revision: number) => {
+  // What the store gives the node's control part: the document and each resource's revision.
+  const stored = new Map<number, { doc: ConfigDoc; resources: Map<string, number> }>();
+  let last: { doc: ConfigDoc; resources: Map<string, number> } | undefined;
+  const store = (revision: number): Snapshot => {
     const doc = thousandPools(1 + (revision % 7));
-    docs.set(revision, doc);
-    holder.publish(compileSnapshot(doc, revision));
+    const resources = nextResourceRevisions(last?.doc ?? { listeners: [], pools: [], certificates: [] }, last?.resources ?? new Map(), doc, revision);
+    stored.delete(revision - 2); // the store keeps one revision; the one before may still be asked for
+    stored.set(revision, (last = { doc, resources }));
+    return compileSnapshot(doc, revision); // the control part's compile is not the hand-out
   };
-  publish(1);
+  holder.publish(store(1));
   const t0 = performance.now();
-  const plane = await startWorkerPlane({ count: 2, holder, metrics: new Registry(), log: () => {}, docOf: (s) => docs.get(s.revision) });
+  const plane = await startWorkerPlane({ count: 2, holder, metrics: new Registry(), log: () => {}, docOf: (s) => stored.get(s.revision) });
   report({ name: "hand-out: 2 workers start on 1,000 pools (compile and bind)", value: performance.now() - t0, unit: "ms" });
   try {
     const times: number[] = [];
     for (let r = 2; r < REVISIONS + 2; r++) {
-      const doc = thousandPools(1 + (r % 7));
-      const snap = compileSnapshot(doc, r); // the control part's compile is not the hand-out
-      docs.set(r, doc);
+      const snap = store(r);
       const start = performance.now();
       holder.publish(snap);
       await plane.whenApplied(r, 10_000);

@@ -10,7 +10,7 @@ import type { ConfigDoc, Snapshot } from "../../config/index.ts";
 import type { EventLog } from "../../obs/index.ts";
 import { planSlots, type NodeShareLayout } from "../shared/node-share.ts";
 import type { KeyTableLayout, SlotBook } from "../shared/index.ts";
-import { ConfigFeed, foundIn } from "./config-feed.ts";
+import { ConfigFeed, foundIn, type ResourceRevisions } from "./config-feed.ts";
 import type { HealthRelay } from "./health-relay.ts";
 import { LogEcho } from "./log-echo.ts";
 import { PortPins } from "./port-pins.ts";
@@ -77,9 +77,12 @@ export class WorkerSet {
     this.#spare.start();
   }
 
-  /** Queues revision `snap` (its validated document `doc`) for every worker; resolves once it is posted to all. */
-  publish(snap: Snapshot, doc: ConfigDoc): Promise<void> {
-    this.#chain = this.#chain.then(() => this.#publish(snap, doc));
+  /**
+   * Queues revision `snap` (its validated document `doc`, with the store's revision of each
+   * resource when known) for every worker; resolves once it is posted to all.
+   */
+  publish(snap: Snapshot, doc: ConfigDoc, resources?: ResourceRevisions): Promise<void> {
+    this.#chain = this.#chain.then(() => this.#publish(snap, doc, resources));
     return this.#chain;
   }
 
@@ -168,9 +171,9 @@ export class WorkerSet {
     }
   }
 
-  async #publish(snap: Snapshot, doc: ConfigDoc): Promise<void> {
+  async #publish(snap: Snapshot, doc: ConfigDoc, resources: ResourceRevisions | undefined): Promise<void> {
     this.#published = true;
-    const { json: delta, changedPools, removedPools } = this.#feed.next(doc, snap.revision, foundIn(snap));
+    const { json: delta, changedPools, removedPools } = this.#feed.next(doc, snap.revision, foundIn(snap), resources);
     const slots: Record<string, number> = {};
     for (const [name, slot] of planSlots(this.opts.book, snap, changedPools, removedPools)) {
       if (this.#slots.get(name) === slot) continue;
