@@ -205,11 +205,16 @@ function view(
     first();
     history.sample();
   });
+  // A tick waits (up to one interval) for a moment with no config hand-out in flight, before it
+  // gathers and before it samples: gathering has every worker walk its counters, and sampling a
+  // thousand pools' series holds this thread for milliseconds; either, in the middle of a
+  // hand-out, made its slowest percent. Under a steady stream of revisions it samples late.
   let sampling = false;
+  const quiet = () => set.quiet(history.intervalMs);
   const tick = setInterval(() => {
     if (sampling) return;
     sampling = true;
-    void refresh(false).then(() => history.sample()).finally(() => (sampling = false));
+    void quiet().then(() => refresh(false)).then(quiet).then(() => history.sample()).finally(() => (sampling = false));
   }, history.intervalMs);
   tick.unref?.();
   registerWorkerMetrics(o.metrics, set, stats);

@@ -50,6 +50,8 @@ export class WorkerSet {
   #chain: Promise<void> = Promise.resolve();
   #seq = 0;
   #askSeq = 0;
+  /** The latest revision given to publish(). */
+  #handed = -1;
   #stopping = false;
   #published = false;
   readonly #appliedWaiters: { revision: number; done: () => void }[] = [];
@@ -82,6 +84,7 @@ export class WorkerSet {
    * resource when known) for every worker; resolves once it is posted to all.
    */
   publish(snap: Snapshot, doc: ConfigDoc, resources?: ResourceRevisions): Promise<void> {
+    this.#handed = Math.max(this.#handed, snap.revision);
     this.#chain = this.#chain.then(() => this.#publish(snap, doc, resources));
     return this.#chain;
   }
@@ -92,6 +95,19 @@ export class WorkerSet {
       this.#appliedWaiters.push({ revision, done });
       this.#checkApplied();
     });
+  }
+
+  /**
+   * Resolves once no hand-out is in flight (every live worker applied the latest revision
+   * published), checked again after each wait since another may have begun; after `maxMs` at most.
+   */
+  async quiet(maxMs: number): Promise<void> {
+    const until = performance.now() + maxMs;
+    while (this.appliedRevision() < this.#handed && !this.#stopping) {
+      const left = until - performance.now();
+      if (left <= 0) return;
+      await within([this.applied(this.#handed)], left);
+    }
   }
 
   /** Revision every live worker has applied (-1 before the first). */
