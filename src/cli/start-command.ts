@@ -92,7 +92,7 @@ function dataPlaneOf(workers: number, logger: Logger, handoff: Handoff | undefin
       log,
       docOf: (snap: Snapshot) => {
         const stored = store.read();
-        return stored.revision === snap.revision ? stored.doc : undefined;
+        return stored.revision === snap.revision ? stored : undefined;
       },
       faults: process.env.FULCRUM_TEST_FAULTS === "1",
       ...(sharedHealth ? { sharedHealth } : {}),

@@ -72,6 +72,8 @@ export interface RunningDataPlane {
   readonly stats: L7Stats;
   /** Connection counters by listener name. */
   readonly counters: ListenerCounterBook;
+  /** L4 connections open to a backend, in this data plane's connection-tracking tables. */
+  backendConnections(pool: string, address: string): number;
   /** Resolves when the latest snapshot's listeners are bound (or failed). */
   settled(): Promise<void>;
   /** The listening sockets, to hand to a node that upgrades this one. */
@@ -230,6 +232,8 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<RunningDat
     runtime,
     stats: l7.stats,
     counters,
+    // No L4 listener, no connection table to count (a node of http listeners pays nothing per backend).
+    backendConnections: (pool, address) => (l4.size === 0 ? 0 : l4Connections(pool, address)),
     settled: () => last,
     sockets: async () => listeners.sockets(),
     ready: () => listeners.ready(),

@@ -4,11 +4,12 @@
  * this program from source: bun src/main.ts) and once with a new connection per request (the new
  * binary a launcher script); SIGUSR2 upgrades a node of one thread. wrk sees no failed request and
  * no refused connection, the new node serves (its pid in /v1/status, on the same admin address
- * and database), and the old one exits 0. A binary that exits at once: the old node says why and
- * serves on, and no request fails. The compiled binary's upgrade is in test/cli/binary-upgrade.test.ts.
+ * and database), and the old one exits 0. A binary that exits at once, or a new node killed -9
+ * after it took the sockets and before it said it serves: the old node says why and serves on,
+ * and no request fails. The compiled binary's upgrade is in test/cli/binary-upgrade.test.ts.
  */
 import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
-import { chmodSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { killAll, runFulcrum, startFulcrum, type StartedNode } from "../helpers/process.ts";
 import { startBackend, type TestBackend } from "./helpers-resilience/backend.ts";
@@ -32,6 +33,9 @@ beforeAll(() => {
   chmodSync(join(dir, "fulcrum-next"), 0o755);
   writeFileSync(join(dir, "fulcrum-broken"), "#!/bin/sh\necho 'fulcrum-broken: cannot start' >&2\nexit 3\n");
   chmodSync(join(dir, "fulcrum-broken"), 0o755);
+  // The new node from source, saying its pid first (exec keeps it), for a test to kill it mid-start.
+  writeFileSync(join(dir, "fulcrum-doomed"), `#!/bin/sh\necho $$ > ${JSON.stringify(join(dir, "doomed.pid"))}\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(join(ROOT, "src", "main.ts"))} "$@"\n`);
+  chmodSync(join(dir, "fulcrum-doomed"), 0o755);
 });
 
 afterEach(() => {
@@ -127,5 +131,29 @@ test("a binary that exits at once: the old node says why and serves on; no reque
   expect(node.stderr() + node.stdout()).toContain("fulcrum-broken: cannot start");
   clean(await load);
   expect((await status(node.url)).node.pid).toBe(node.pid);
+  expect(node.proc.exitCode).toBeNull();
+}, 30_000);
+
+test("a new node killed -9 after it took the sockets, before it served: the old node says why and serves on; no request fails", async () => {
+  const { node, port } = await startOne("doomed.db");
+  const load = startWrk(port, 4, 16, true);
+  await Bun.sleep(300);
+  const bound = () => (node.stdout() + node.stderr()).split("listener web (http) on").length - 1;
+  const before = bound();
+  const upgrade = runFulcrum(["upgrade", "--admin", node.url, "--binary", join(dir, "fulcrum-doomed")]);
+  // Its stdout is the old node's: the new node's first worker on the handed socket shows there.
+  await until(() => existsSync(join(dir, "doomed.pid")) && bound() > before, 20_000);
+  const pid = Number(readFileSync(join(dir, "doomed.pid"), "utf8"));
+  successors.add(pid);
+  process.kill(pid, "SIGKILL");
+  const r = await upgrade;
+  expect(r.code).toBe(1);
+  expect(r.stderr).toContain(`the new node (pid ${pid}) exited with SIGKILL before it served`);
+  await node.waitFor(/upgrade failed: the new node \(pid \d+\) exited with SIGKILL before it served; this node serves on/);
+  clean(await load);
+  expect((await status(node.url)).node.pid).toBe(node.pid);
+  const res = await fetch(`http://127.0.0.1:${port}/`);
+  expect(res.status).toBe(200);
+  await res.arrayBuffer();
   expect(node.proc.exitCode).toBeNull();
 }, 30_000);

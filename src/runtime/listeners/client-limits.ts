@@ -72,9 +72,14 @@ export class ClientLimits {
     return r === ClientAdmit.Counted ? new ClientHold(table, key) : "untracked";
   }
 
-  /** Distinct clients with a counted connection on listener `name`; undefined when it never limited any (or the counts are the node's). */
+  /**
+   * Distinct clients with a counted connection on listener `name` (with shared counts: the node's,
+   * whichever worker counted them); undefined when it never limited any here.
+   */
   tracked(name: string): number | undefined {
-    return this.#tables.get(name)?.used;
+    if (!this.shared) return this.#tables.get(name)?.used;
+    const scope = this.#scopes.get(name);
+    return scope === undefined ? undefined : this.shared.distinct(scope);
   }
 
   #acquireShared(counts: ClientCounts, name: string, ip: string, limit: number): ClientVerdict {

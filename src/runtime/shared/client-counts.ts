@@ -5,6 +5,8 @@
  * lock) and a dead worker's share can be given back (`reclaim`). An entry whose count is 0 may be
  * reused for another client when its bucket is full; while every entry of a bucket is in use, a
  * new client cannot be tracked and `acquire` says so (the caller chooses to refuse or let it in).
+ * An entry also holds its scope, so the node's distinct clients under one scope can be counted
+ * (`distinct`, a sweep for /metrics) by any worker or the control part alike.
  */
 import { keyHi, keyLo } from "./client-key.ts";
 import { KeyTable, type KeyTableLayout } from "./key-table.ts";
@@ -24,7 +26,8 @@ export class ClientCounts {
 
   /** A table for `entries` clients across `workers` workers (`shared` false: one thread, private memory). */
   static create(entries: number, workers: number, shared = true): ClientCounts {
-    return new ClientCounts(KeyTable.create(entries, workers + 1, "idle", shared), shared ? -1 : 0);
+    // Per entry: the node's count, each worker's share, the scope.
+    return new ClientCounts(KeyTable.create(entries, workers + 2, "idle", shared), shared ? -1 : 0);
   }
 
   /** Worker `worker` (0-based; -1 = control) attaches to a table `create` made. */
@@ -45,8 +48,20 @@ export class ClientCounts {
     }
     v[at]!++;
     if (this.#own > 0) v[at + this.#own]!++;
+    v[at + t.width - 1] = scope;
     t.unlock(e);
     return "ok";
+  }
+
+  /**
+   * Distinct clients with a count above 0 under `scope`, node-wide: a sweep of the whole table
+   * without locks (a gauge read: an entry changing meanwhile is counted as it was or as it is).
+   */
+  distinct(scope: number): number {
+    const t = this.table, v = t.values, w = t.width;
+    let n = 0;
+    for (let at = 0; at < v.length; at += w) if (v[at]! > 0 && v[at + w - 1] === scope) n++;
+    return n;
   }
 
   /** Gives back a unit taken by `acquire` (ignored when this worker holds none for the client). */

@@ -42,8 +42,10 @@ export function gaugeNames(p: SnapshotPool): string[] {
 export function planSlots(book: SlotBook, snap: Snapshot, changed?: ReadonlySet<string>, removed: readonly string[] = []): Map<string, number> {
   for (const name of removed) book.drop(name);
   const out = new Map<string, number>();
-  for (const p of Object.values(snap.pools)) {
-    if (changed && !changed.has(p.name)) continue;
+  // Only the changed pools are visited: one edit of a thousand pools costs one pool here.
+  for (const name of changed ?? Object.keys(snap.pools)) {
+    const p = snap.pools[name];
+    if (p === undefined) continue; // a removed pool whose found backends went with it
     for (const [n, slot] of book.assign(p.name, gaugeNames(p))) out.set(n, slot);
   }
   return out;

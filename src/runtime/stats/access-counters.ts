@@ -40,12 +40,13 @@ export function registerAccessMetrics(metrics: Registry, counters: ListenerCount
   metrics.counter("fulcrum_listener_client_limit_untracked_total", "Connections let through uncounted by max_connections_per_client because its client table was full", ["listener"], (c) => {
     for (const [name, k] of counters.entries()) if (k.clientLimitUntracked > 0) c.set(k.clientLimitUntracked, { listener: name });
   });
+  // In a node of several workers each reports the node's count (shared memory): the node shows it once, not summed.
   metrics.gauge("fulcrum_listener_tracked_clients", "Distinct clients with an open connection counted by max_connections_per_client", ["listener"], (g) => {
     for (const [name] of counters.entries()) {
       const n = tracked(name);
       if (n !== undefined) g.set(n, { listener: name });
     }
-  });
+  }).merge = "max";
   metrics.counter("fulcrum_listener_client_cert_refused_total", "https client_auth: handshakes refused for want of a valid client certificate (require), connections answered 403 CLIENT_CERT_INVALID (optional)", ["listener", "reason"], (c) => {
     for (const [name, k] of counters.entries()) for (const [reason, n] of k.certRefusals) c.set(n, { listener: name, reason });
   });

@@ -19,6 +19,7 @@ import { StatsHistory } from "../stats/history.ts";
 import { historySources } from "../stats/history-sources.ts";
 import { trafficView } from "../stats/traffic-stats.ts";
 import { BUCKET_WIDTH } from "../l7/shared-rate-limiter.ts";
+import type { ResourceRevisions } from "./config-feed.ts";
 import { HealthRelay } from "./health-relay.ts";
 import { PoolTables } from "./pool-table.ts";
 import type { SharedHealth } from "../pools/pool-registry.ts";
@@ -34,8 +35,12 @@ export interface WorkerPlaneOptions {
   count: number;
   /** The control part's published revisions. */
   holder: SnapshotHolder;
-  /** The validated document of a published revision (the store's), or undefined when the store moved on. */
-  docOf(snap: Snapshot): ConfigDoc | undefined;
+  /**
+   * The validated document of a published revision (the store's), with the store's revision of
+   * each resource in it when known (the hand-out then serializes only resources whose revision
+   * moved); undefined when the store moved on.
+   */
+  docOf(snap: Snapshot): { doc: ConfigDoc; resources?: ResourceRevisions } | undefined;
   metrics: Registry;
   log: EventLog;
   /** Honour the test-only fault header (FULCRUM_TEST_FAULTS=1). */
@@ -114,10 +119,10 @@ export async function startWorkerPlane(o: WorkerPlaneOptions): Promise<WorkerPla
   let handed = 0;
   let shown = 0;
   const publish = (snap: Snapshot): void => {
-    const doc = o.docOf(snap);
-    if (!doc) return void o.log(`config: revision ${snap.revision} is no longer stored; a later one follows`, "warn");
+    const stored = o.docOf(snap);
+    if (!stored) return void o.log(`config: revision ${snap.revision} is no longer stored; a later one follows`, "warn");
     const n = ++handed;
-    void set.publish(snap, doc).then(() => set.applied(snap.revision)).then(() => {
+    void set.publish(snap, stored.doc, stored.resources).then(() => set.applied(snap.revision)).then(() => {
       if (n < shown) return;
       shown = n;
       applied.publish(snap);
@@ -200,11 +205,16 @@ function view(
     first();
     history.sample();
   });
+  // A tick waits (up to one interval) for a moment with no config hand-out in flight, before it
+  // gathers and before it samples: gathering has every worker walk its counters, and sampling a
+  // thousand pools' series holds this thread for milliseconds; either, in the middle of a
+  // hand-out, made its slowest percent. Under a steady stream of revisions it samples late.
   let sampling = false;
+  const quiet = () => set.quiet(history.intervalMs);
   const tick = setInterval(() => {
     if (sampling) return;
     sampling = true;
-    void refresh(false).then(() => history.sample()).finally(() => (sampling = false));
+    void quiet().then(() => refresh(false)).then(quiet).then(() => history.sample()).finally(() => (sampling = false));
   }, history.intervalMs);
   tick.unref?.();
   registerWorkerMetrics(o.metrics, set, stats);

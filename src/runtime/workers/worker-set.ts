@@ -1,24 +1,24 @@
 /**
  * Control part: a node's N workers. Starts them, hands each published revision to all of them
- * (config-feed.ts deltas, gauge slots, and the port the first worker bound for each port-0
- * listener: a new one goes to the first worker alone, then to the rest with its port), relays
- * health, knows which revision every worker has applied, gathers their counters, restarts one
- * that dies (at once; backing off only when it dies again within a second of starting) and stops
- * them all with a drain. Everything it posts to a worker goes through one ordered channel.
- *
- * One spare worker is kept started and idle (its modules loaded, no config, no sockets): a worker
- * that dies is replaced by it, which then only compiles the config and binds, well within a
- * second even on a busy machine; a new spare is started after.
+ * (config-feed.ts deltas, gauge slots, and the ports of port-0 listeners, port-pins.ts: a new one
+ * goes to the first worker alone, then to the rest with its port), relays health, knows which
+ * revision every worker has applied, asks them all for counters and sockets (worker-asks.ts),
+ * restarts one that dies (worker-restarts.ts) and stops them all with a drain. Everything it posts
+ * to a worker goes through one ordered channel.
  */
 import type { ConfigDoc, Snapshot } from "../../config/index.ts";
 import type { EventLog } from "../../obs/index.ts";
 import { planSlots, type NodeShareLayout } from "../shared/node-share.ts";
 import type { KeyTableLayout, SlotBook } from "../shared/index.ts";
-import { ConfigFeed, foundIn } from "./config-feed.ts";
+import { ConfigFeed, foundIn, type ResourceRevisions } from "./config-feed.ts";
 import type { HealthRelay } from "./health-relay.ts";
+import { LogEcho } from "./log-echo.ts";
+import { PortPins } from "./port-pins.ts";
 import type { FromWorker, ToWorker } from "./protocol.ts";
 import type { HandedListener } from "../handover/handoff.ts";
+import { askAll, mergeSockets, within } from "./worker-asks.ts";
 import { WorkerHandle, type WorkerExit } from "./worker-handle.ts";
+import { RestartPolicy, Spare } from "./worker-restarts.ts";
 
 export interface WorkerSetOptions {
   count: number;
@@ -35,11 +35,6 @@ export interface WorkerSetOptions {
   inherited?: (id: number) => Record<string, { fds: number[]; port: number }>;
 }
 
-/** How soon a worker that died is started again, and how that grows while it keeps dying young. */
-const RESTART_MS = 0;
-const MAX_BACKOFF_MS = 5_000;
-const YOUNG_MS = 1_000;
-
 export class WorkerSet {
   readonly handles: (WorkerHandle | undefined)[];
   /** Restarts per worker index. */
@@ -47,22 +42,25 @@ export class WorkerSet {
   readonly #feed = new ConfigFeed();
   /** The slots every worker has been told, by gauge name. */
   readonly #slots = new Map<string, number>();
-  /** Ports of port-0 listeners, as the first worker bound them: name → { address as configured, port }. */
-  readonly #pins = new Map<string, { address: string; port: number }>();
-  readonly #backoff: number[];
+  readonly #pins = new PortPins();
+  readonly #echo = new LogEcho();
+  readonly #policy: RestartPolicy;
+  readonly #spare: Spare;
   #relay: HealthRelay | undefined;
   #chain: Promise<void> = Promise.resolve();
   #seq = 0;
-  #collectSeq = 0;
+  #askSeq = 0;
+  /** The latest revision given to publish(). */
+  #handed = -1;
   #stopping = false;
   #published = false;
-  #spare: WorkerHandle | undefined;
   readonly #appliedWaiters: { revision: number; done: () => void }[] = [];
 
   constructor(private readonly opts: WorkerSetOptions) {
     this.handles = new Array(opts.count).fill(undefined);
     this.restarts = new Array(opts.count).fill(0);
-    this.#backoff = new Array(opts.count).fill(0);
+    this.#policy = new RestartPolicy(opts.count);
+    this.#spare = new Spare(() => this.#handle(-1), opts.log);
   }
 
   /** The health relay whose verdicts go to every worker (set once, before the first revision). */
@@ -78,17 +76,16 @@ export class WorkerSet {
   /** Starts every worker (they serve once the first revision reaches them). */
   start(): void {
     for (let id = 0; id < this.opts.count; id++) this.#spawn(id);
-    this.#startSpare();
+    this.#spare.start();
   }
 
-  #startSpare(): void {
-    if (this.#stopping || this.#spare?.alive) return;
-    this.#spare = new WorkerHandle(-1, (w, m) => this.#onMessage(w, m), (w, exit) => this.#onExit(w, exit));
-  }
-
-  /** Queues revision `snap` (its validated document `doc`) for every worker; resolves once it is posted to all. */
-  publish(snap: Snapshot, doc: ConfigDoc): Promise<void> {
-    this.#chain = this.#chain.then(() => this.#publish(snap, doc));
+  /**
+   * Queues revision `snap` (its validated document `doc`, with the store's revision of each
+   * resource when known) for every worker; resolves once it is posted to all.
+   */
+  publish(snap: Snapshot, doc: ConfigDoc, resources?: ResourceRevisions): Promise<void> {
+    this.#handed = Math.max(this.#handed, snap.revision);
+    this.#chain = this.#chain.then(() => this.#publish(snap, doc, resources));
     return this.#chain;
   }
 
@@ -98,6 +95,19 @@ export class WorkerSet {
       this.#appliedWaiters.push({ revision, done });
       this.#checkApplied();
     });
+  }
+
+  /**
+   * Resolves once no hand-out is in flight (every live worker applied the latest revision
+   * published), checked again after each wait since another may have begun; after `maxMs` at most.
+   */
+  async quiet(maxMs: number): Promise<void> {
+    const until = performance.now() + maxMs;
+    while (this.appliedRevision() < this.#handed && !this.#stopping) {
+      const left = until - performance.now();
+      if (left <= 0) return;
+      await within([this.applied(this.#handed)], left);
+    }
   }
 
   /** Revision every live worker has applied (-1 before the first). */
@@ -113,60 +123,34 @@ export class WorkerSet {
 
   /** Asks every live worker for its counters (and metrics); resolves when all answered or `timeoutMs` passed. */
   async collect(metrics: boolean, timeoutMs = 2_000): Promise<void> {
-    const seq = ++this.#collectSeq;
-    const answers = this.live().map((h) => new Promise<void>((done) => {
-      h.waiting.set(seq, done);
-      h.post({ t: "collect", seq, metrics });
-    }));
-    await this.#gather(answers, timeoutMs);
-    for (const h of this.live()) h.waiting.delete(seq);
+    const seq = ++this.#askSeq;
+    await askAll(this.live(), seq, { t: "collect", seq, metrics }, timeoutMs);
   }
 
   /** Every worker's listening sockets, by listener (one descriptor per worker that holds one). */
   async sockets(timeoutMs = 2_000): Promise<HandedListener[]> {
-    const seq = ++this.#collectSeq;
+    const seq = ++this.#askSeq;
     const live = this.live();
-    await this.#gather(live.map((h) => new Promise<void>((done) => {
-      h.waiting.set(seq, done);
-      h.post({ t: "fds", seq });
-    })), timeoutMs);
-    const out = new Map<string, HandedListener>();
-    for (const h of live) {
-      for (const l of h.sockets) {
-        const had = out.get(l.name);
-        if (had) had.fds.push(...l.fds);
-        else out.set(l.name, { ...l, fds: [...l.fds] });
-      }
-    }
-    return [...out.values()];
-  }
-
-  /** Seeds the port of port-0 listeners taken over from an upgraded node (every worker binds it). */
-  /** The port the workers bound for port-0 listener `name`, once one of them has. */
-  pinnedPort(name: string): number | undefined {
-    return this.#pins.get(name)?.port;
-  }
-
-  pin(name: string, address: string, port: number): void {
-    this.#pins.set(name, { address, port });
-    this.#addresses.set(name, address);
+    await askAll(live, seq, { t: "fds", seq }, timeoutMs);
+    return mergeSockets(live);
   }
 
   /** Has every worker write out and reopen its access log files; resolves to their paths, each once. */
   async reopenLogs(timeoutMs = 2_000): Promise<string[]> {
-    const seq = ++this.#collectSeq;
+    const seq = ++this.#askSeq;
     const live = this.live();
-    await this.#gather(live.map((h) => new Promise<void>((done) => {
-      h.waiting.set(seq, done);
-      h.post({ t: "reopenLogs", seq });
-    })), timeoutMs);
+    await askAll(live, seq, { t: "reopenLogs", seq }, timeoutMs);
     return [...new Set(live.flatMap((h) => h.reopened))];
   }
 
-  async #gather(answers: Promise<void>[], timeoutMs: number): Promise<void> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([Promise.all(answers), new Promise<void>((r) => (timer = setTimeout(r, timeoutMs)))]);
-    clearTimeout(timer);
+  /** The port the workers bound for port-0 listener `name`, once one of them has. */
+  pinnedPort(name: string): number | undefined {
+    return this.#pins.port(name);
+  }
+
+  /** Seeds the port of a port-0 listener taken over from an upgraded node (every worker binds it). */
+  pin(name: string, address: string, port: number): void {
+    this.#pins.pin(name, address, port);
   }
 
   /**
@@ -175,71 +159,57 @@ export class WorkerSet {
    */
   async stop(graceMs: number, closed?: () => void): Promise<void> {
     this.#stopping = true;
+    this.#spare.stop();
     const all = this.live();
     const closing = all.map((h) => new Promise<void>((done) => h.waiting.set(-2, done)));
     const stopped = all.map((h) => new Promise<void>((done) => {
       h.waiting.set(-1, done);
       h.post({ t: "stop", graceMs });
     }));
-    if (closed) void this.#gather(closing, 1_000).then(closed);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([Promise.all(stopped), new Promise<void>((r) => (timer = setTimeout(r, graceMs + 2_000)))]);
-    clearTimeout(timer);
+    if (closed) void within(closing, 1_000).then(closed);
+    await within(stopped, graceMs + 2_000);
     for (const h of all) h.terminate();
-    this.#spare?.terminate();
+  }
+
+  #handle(id: number): WorkerHandle {
+    return new WorkerHandle(id, (w, m) => this.#onMessage(w, m), (w, exit) => this.#onExit(w, exit));
   }
 
   #spawn(id: number, replacing?: number): void {
-    let h = this.#spare;
-    if (h?.alive) {
-      this.#spare = undefined;
-      h.id = id;
-      h.startedAt = Date.now();
-      setTimeout(() => this.#startSpare(), 0);
-    } else {
-      h = new WorkerHandle(id, (w, m) => this.#onMessage(w, m), (w, exit) => this.#onExit(w, exit));
-    }
+    const h = this.#spare.take(id) ?? this.#handle(id);
     this.handles[id] = h;
     h.replacing = replacing;
     h.post({ t: "init", id, workers: this.opts.count, share: this.opts.share, rates: this.opts.rates, inherited: this.opts.inherited?.(id) ?? {}, faults: this.opts.faults });
     if (this.#published) {
-      h.post({ t: "config", seq: ++this.#seq, delta: this.#feed.full(), slots: Object.fromEntries(this.#slots), ports: this.#ports() });
+      h.post({ t: "config", seq: ++this.#seq, delta: this.#feed.full(), slots: Object.fromEntries(this.#slots), ports: this.#pins.ports() });
       const verdicts = this.#relay?.verdicts() ?? [];
       h.post({ t: "flips", seq: this.#relay?.seq ?? 0, flips: verdicts });
     }
   }
 
-  async #publish(snap: Snapshot, doc: ConfigDoc): Promise<void> {
+  async #publish(snap: Snapshot, doc: ConfigDoc, resources: ResourceRevisions | undefined): Promise<void> {
     this.#published = true;
-    const { json: delta, changedPools, removedPools } = this.#feed.next(doc, snap.revision, foundIn(snap));
-    for (const l of snap.listeners) this.#addresses.set(l.name, l.address);
+    const { json: delta, changedPools, removedPools } = this.#feed.next(doc, snap.revision, foundIn(snap), resources);
     const slots: Record<string, number> = {};
     for (const [name, slot] of planSlots(this.opts.book, snap, changedPools, removedPools)) {
       if (this.#slots.get(name) === slot) continue;
       this.#slots.set(name, slot);
       slots[name] = slot;
     }
-    for (const name of this.#pins.keys()) if (!snap.listeners.some((l) => l.name === name && l.port === 0)) this.#pins.delete(name);
-    const unpinned = snap.listeners.filter((l) => l.port === 0 && this.#pins.get(l.name)?.address !== l.address);
-    for (const l of unpinned) this.#pins.delete(l.name);
+    const unpinned = this.#pins.reconcile(snap);
     this.#relay?.apply(snap, changedPools, removedPools);
     const live = this.live();
     const seq = ++this.#seq;
     if (unpinned.length === 0 || live.length < 2) {
-      for (const h of live) h.post({ t: "config", seq, delta, slots, ports: this.#ports() });
+      for (const h of live) h.post({ t: "config", seq, delta, slots, ports: this.#pins.ports() });
       return;
     }
     // A new port-0 listener: the first worker picks the port, the others bind the same one.
     const [leader, ...rest] = live;
     for (const h of rest) h.hold();
-    leader!.post({ t: "config", seq, delta, slots, ports: this.#ports() });
+    leader!.post({ t: "config", seq, delta, slots, ports: this.#pins.ports() });
     await this.#until(() => !leader!.alive || leader!.appliedSeq >= seq);
-    for (const h of rest) h.release({ t: "config", seq, delta, slots, ports: this.#ports() });
-  }
-
-  /** Ports of port-0 listeners as the workers must bind them. */
-  #ports(): Record<string, number> {
-    return Object.fromEntries([...this.#pins].map(([name, p]) => [name, p.port]));
+    for (const h of rest) h.release({ t: "config", seq, delta, slots, ports: this.#pins.ports() });
   }
 
   #onMessage(h: WorkerHandle, m: FromWorker): void {
@@ -253,7 +223,7 @@ export class WorkerSet {
           h.replacing = undefined;
           this.opts.log(`worker ${h.id} serving again, ${ms} ms after its predecessor died`, "info", { worker: h.id, restart_ms: ms });
         }
-        this.#pin(m.ports);
+        this.#pins.learn(m.ports);
         this.#checkApplied();
         return;
       case "healthAck":
@@ -279,47 +249,15 @@ export class WorkerSet {
         h.waiting.get(-1)?.();
         return;
       case "log":
-        // The same event in every worker (a listener bound) is one line in the node's log.
-        if (this.#echo(m.line)) return;
+        if (this.#echo.repeated(m.line)) return;
         return this.opts.log(m.line, m.level, { ...m.fields, worker: h.id });
       default:
         return;
     }
   }
 
-  readonly #recent = new Map<string, number>();
-
-  /** True when another worker logged `line` within the last 2 s. */
-  #echo(line: string): boolean {
-    const now = Date.now();
-    if (this.#recent.size > 256) for (const [l, at] of this.#recent) if (now - at > 2_000) this.#recent.delete(l);
-    const at = this.#recent.get(line);
-    if (at !== undefined && now - at <= 2_000) return true;
-    this.#recent.set(line, now);
-    return false;
-  }
-
-  #pin(ports: Record<string, number>): void {
-    const snapAddress = (name: string) => this.#feedAddress(name);
-    for (const [name, port] of Object.entries(ports)) {
-      if (!this.#pins.has(name)) this.#pins.set(name, { address: snapAddress(name), port });
-    }
-  }
-
-  /** The configured address of listener `name` in the last revision handed out. */
-  #feedAddress(name: string): string {
-    return this.#addresses.get(name) ?? "";
-  }
-
-  readonly #addresses = new Map<string, string>();
-
   #onExit(h: WorkerHandle, exit: WorkerExit): void {
-    if (h === this.#spare) {
-      this.#spare = undefined;
-      this.opts.log(`the spare worker died (exit code ${exit.code}${exit.error ? `: ${exit.error}` : ""}); starting another`, "warn");
-      setTimeout(() => this.#startSpare(), MAX_BACKOFF_MS);
-      return;
-    }
+    if (this.#spare.died(h, exit)) return;
     if (h.id < 0 || this.handles[h.id] !== h) return;
     this.opts.reclaim(h.id);
     this.opts.onDeath?.(h);
@@ -327,9 +265,7 @@ export class WorkerSet {
     this.#checkApplied();
     if (this.#stopping) return;
     this.restarts[h.id]!++;
-    const young = Date.now() - h.startedAt < YOUNG_MS;
-    const wait = young ? Math.min(MAX_BACKOFF_MS, Math.max(100, this.#backoff[h.id]! * 2)) : RESTART_MS;
-    this.#backoff[h.id] = young ? wait : 0;
+    const wait = this.#policy.delay(h);
     const why = `exit code ${exit.code}${exit.error ? `: ${exit.error}` : ""}`;
     this.opts.log(`worker ${h.id} died (${why}); restarting${wait > 0 ? ` in ${wait} ms` : ""}`, "error", { worker: h.id, exit_code: exit.code, error: exit.error, restarts: this.restarts[h.id] });
     const died = Date.now();

@@ -4,7 +4,7 @@
  * changed since the last report is sent (a node of 1,000 pools mostly idle costs next to nothing
  * once a second), plus the names that went away; the control part keeps the rest (WorkerHandle).
  */
-import type { Snapshot } from "../../config/index.ts";
+import type { Snapshot, SnapshotPool } from "../../config/index.ts";
 import type { Registry } from "../../obs/index.ts";
 import type { RunningDataPlane } from "../data-plane.ts";
 import type { TrafficStats } from "../stats/traffic-stats.ts";
@@ -25,6 +25,8 @@ export class StatsReporter {
   readonly #seen = new WeakMap<object, Float64Array>();
   /** Keys reported last time, per kind, to say which went away. */
   #keys: Record<string, Set<string>> = {};
+  /** Each pool's backend keys ("pool\0address") as of the pool object they were taken from. */
+  readonly #backendKeys = new Map<string, { pool: SnapshotPool; keys: string[] }>();
 
   /** This worker's counters for the snapshot it serves: what changed since the last call (and its metrics families when `metrics`). */
   report(plane: RunningDataPlane, snap: Snapshot | undefined, registry: Registry, metrics: boolean): WorkerStats {
@@ -41,25 +43,47 @@ export class StatsReporter {
       gone[scope] = this.#gone(scope, keys);
     }
     for (const [, c] of plane.counters.entries()) requests += c.relayed;
+    const pools = snap?.pools ?? {};
+    gone.backend = this.#goneBackends(pools);
     const backends: BackendDump[] = [];
-    const keys = new Set<string>();
-    for (const p of Object.values(snap?.pools ?? {})) {
+    // Once a second over every backend of the snapshot: plain lookups, no object per backend unless it changed.
+    for (const name in pools) {
+      const p = pools[name]!;
       for (const b of p.backends) {
         const s = plane.pools.stats(p.name, b.address);
         if (!s) continue;
         const ejections = plane.pools.ejections(p.name, b.address);
         // An ejection that ends, or an L4 connection that closes, changes no counter: they are fields of their own.
         const ejected = plane.pools.ejected(p.name, b.address);
-        const conns = plane.runtime.backendStats?.(p.name, b.address)?.active_connections ?? 0;
-        keys.add(`${p.name}\u0000${b.address}`);
+        const conns = plane.backendConnections(p.name, b.address);
         if (!this.#changed(s, s.total + 1e6 * s.failures, 2 * ejections + (ejected ? 1 : 0), conns)) continue;
         backends.push({ ...dumpTraffic(s), pool: p.name, address: b.address, total: s.total, failures: s.failures, ejected, ejections, conns });
       }
     }
-    gone.backend = this.#gone("backend", keys);
     const listeners = plane.runtime.listeners?.() ?? [];
     const connections = listeners.reduce((n, l) => n + (l.active_connections ?? 0), 0);
     return { listeners, traffic, backends, gone, requests, connections, ...(metrics ? { metrics: registry.dump() } : {}) };
+  }
+
+  /**
+   * Backends reported before that `pools` no longer has. Only pools that are new objects since the
+   * last report are looked into (a revision that changed one pool of a thousand: that one).
+   */
+  #goneBackends(pools: Readonly<Record<string, SnapshotPool>>): string[] {
+    const gone: string[] = [];
+    for (const [name, had] of this.#backendKeys) {
+      const p = pools[name];
+      if (p === had.pool) continue;
+      const now = p === undefined ? [] : backendKeys(p);
+      if (p === undefined) this.#backendKeys.delete(name);
+      else this.#backendKeys.set(name, { pool: p, keys: now });
+      if (now.length === 0) gone.push(...had.keys);
+      else for (const k of had.keys) if (!now.includes(k)) gone.push(k);
+    }
+    if (this.#backendKeys.size !== Object.keys(pools).length) {
+      for (const name in pools) if (!this.#backendKeys.has(name)) this.#backendKeys.set(name, { pool: pools[name]!, keys: backendKeys(pools[name]!) });
+    }
+    return gone;
   }
 
   /** True (and remembered) when `s` differs from what was reported of it; `extra`, `more` and `last` add fields of its own. */
@@ -84,4 +108,9 @@ export class StatsReporter {
     this.#keys[kind] = now;
     return before ? [...before].filter((k) => !now.has(k)) : [];
   }
+}
+
+/** The keys a pool's backends are reported under (BackendDump: "pool\0address"). */
+function backendKeys(p: SnapshotPool): string[] {
+  return p.backends.map((b) => `${p.name}\u0000${b.address}`);
 }

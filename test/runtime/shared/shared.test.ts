@@ -145,6 +145,24 @@ describe("ClientCounts", () => {
     }, 20_000);
   }
 
+  test("distinct counts the node's clients with a count under one scope, whichever worker counted them", () => {
+    const control = ClientCounts.create(256, 2);
+    const w0 = ClientCounts.attach(control.table.layout(), 0);
+    const w1 = ClientCounts.attach(control.table.layout(), 1);
+    const web = scopeOf("web"), api = scopeOf("api");
+    w0.acquire(web, "10.0.0.1", 9);
+    w1.acquire(web, "10.0.0.1", 9);
+    w1.acquire(web, "10.0.0.2", 9);
+    w0.acquire(api, "10.0.0.1", 9);
+    expect([control.distinct(web), w0.distinct(web), w1.distinct(api)]).toEqual([2, 2, 1]);
+    w1.release(web, "10.0.0.2");
+    w0.release(web, "10.0.0.1");
+    expect(control.distinct(web)).toBe(1); // 10.0.0.1 still holds one, in worker 1
+    control.reclaim(1);
+    expect(control.distinct(web)).toBe(0);
+    expect(control.distinct(api)).toBe(1);
+  });
+
   test("reclaim takes a dead worker's share out of each client's count", () => {
     const control = ClientCounts.create(64, 2);
     const w0 = ClientCounts.attach(control.table.layout(), 0);

@@ -8,6 +8,7 @@ import { compileSnapshot, validateConfig, type ConfigDoc, type Snapshot, type Sn
 import { newPickContext } from "../../../src/balance/index.ts";
 import { ConfigFeed } from "../../../src/runtime/workers/config-feed.ts";
 import { SnapshotBuilder } from "../../../src/runtime/workers/snapshot-builder.ts";
+import { nextResourceRevisions } from "../../../src/store/index.ts";
 import { genConfig } from "../../helpers/config-gen.ts";
 
 /** What a snapshot means, without compiled objects: names, settings, references by name, and the first picks of each selector. */
@@ -56,6 +57,80 @@ describe("config hand-out", () => {
       // A worker that starts now gets everything at once, and the same.
       expect(meaning(new SnapshotBuilder().apply(feed.full()))).toEqual(meaning(compileSnapshot(doc!, 4)));
     }
+  });
+
+  test("with the store's resource revisions, deltas over random revisions rebuild what a full compile gives", () => {
+    const empty = validateConfig({ listeners: [], pools: [] });
+    for (let seed = 1; seed <= 25; seed++) {
+      const feed = new ConfigFeed();
+      const worker = new SnapshotBuilder();
+      let before = { doc: empty, resources: new Map<string, number>() };
+      for (let rev = 1; rev <= 6; rev++) {
+        // Every other revision edits the one before (a weight), the rest are new documents.
+        const doc = rev % 2 === 0 ? structuredClone(before.doc) : validateConfig(genConfig(seed * 10 + rev, { certificates: true }));
+        const pool = doc.pools[rev % Math.max(1, doc.pools.length)];
+        if (rev % 2 === 0 && pool?.backends[0]) pool.backends[0].weight = (pool.backends[0].weight % 999) + 1;
+        const resources = nextResourceRevisions(before.doc, before.resources, doc, rev);
+        const built = worker.apply(feed.next(doc, rev, new Map(), resources).json);
+        expect(meaning(built)).toEqual(meaning(compileSnapshot(doc, rev)));
+        expectLinked(built);
+        before = { doc, resources };
+      }
+      expect(meaning(new SnapshotBuilder().apply(feed.full()))).toEqual(meaning(compileSnapshot(before.doc, 6)));
+    }
+  });
+
+  test("with the store's resource revisions, one edited pool of 1,000 is the only resource serialized", () => {
+    const make = (weight: number) =>
+      validateConfig({
+        listeners: [{ name: "web", protocol: "http", address: "127.0.0.1:0", pool: "p0", routes: [{ name: "r", match: { path_prefix: "/" }, pool: "p1" }] }],
+        pools: Array.from({ length: 1000 }, (_, i) => ({ name: `p${i}`, backends: [{ address: `10.0.${i >> 8}.${i & 255}:80`, weight: i === 7 ? weight : 1 }] })),
+      });
+    const feed = new ConfigFeed();
+    const w = new SnapshotBuilder();
+    let before = { doc: make(1), resources: new Map<string, number>() };
+    before.resources = nextResourceRevisions(validateConfig({ listeners: [], pools: [] }), new Map(), before.doc, 1);
+    const first = w.apply(feed.next(before.doc, 1, new Map(), before.resources).json);
+    const stringify = JSON.stringify;
+    let calls = 0;
+    for (let rev = 2; rev <= 4; rev++) {
+      const doc = make(rev);
+      const resources = nextResourceRevisions(before.doc, before.resources, doc, rev);
+      calls = 0;
+      JSON.stringify = ((...a: Parameters<typeof stringify>) => (calls++, stringify(...a))) as typeof stringify;
+      let delta;
+      try {
+        delta = feed.next(doc, rev, new Map(), resources);
+      } finally {
+        JSON.stringify = stringify;
+      }
+      expect(calls).toBe(2); // the pool, then the delta around it
+      expect(Object.keys(JSON.parse(delta.json).pools)).toEqual(["p7"]);
+      const s = w.apply(delta.json);
+      expect(s.pools.p7!.backends[0]!.weight).toBe(rev);
+      expect(s.pools.p8).toBe(first.pools.p8!);
+      expect(Object.keys(s.pools)).toEqual(Object.keys(first.pools));
+      before = { doc, resources };
+    }
+  });
+
+  test("a revision that changes no pool keeps the very pool table; one that changes a pool copies it in document order", () => {
+    const make = (address: string, weight: number) =>
+      validateConfig({
+        listeners: [{ name: "a", protocol: "tcp", address, pool: "p1" }],
+        pools: [0, 1, 2].map((i) => ({ name: `p${i}`, backends: [{ address: `10.0.0.${i}:80`, weight: i === 2 ? weight : 1 }] })),
+      });
+    const feed = new ConfigFeed();
+    const w = new SnapshotBuilder();
+    const first = w.apply(feed.next(make("127.0.0.1:0", 1), 1).json);
+    const moved = w.apply(feed.next(make("127.0.0.2:0", 1), 2).json);
+    expect(moved.pools).toBe(first.pools);
+    expect(moved.listeners[0]!.address).toBe("127.0.0.2:0");
+    const edited = w.apply(feed.next(make("127.0.0.2:0", 3), 3).json);
+    expect(edited.pools).not.toBe(first.pools);
+    expect(Object.keys(edited.pools)).toEqual(["p0", "p1", "p2"]);
+    expect(edited.pools.p2!.backends[0]!.weight).toBe(3);
+    expect(Object.isFrozen(edited.pools)).toBe(true);
   });
 
   test("a revision that changes one pool recompiles that pool only; the rest are the same objects", () => {
