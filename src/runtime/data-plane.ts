@@ -8,7 +8,6 @@ import type { Snapshot, SnapshotHolder, SnapshotListener } from "../config/index
 import { LbError } from "../errors.ts";
 import { UpstreamPool } from "../l7/index.ts";
 import { rateLimitedLog, type EventLog, type Registry } from "../obs/index.ts";
-import { backendId } from "./pools/backend-ids.ts";
 import { startL4Listener, type L4Listener } from "./listeners/l4-listener.ts";
 import { newL7Deps } from "./l7/l7-deps.ts";
 import { startL7Listener } from "./l7/l7-listener.ts";

@@ -47,6 +47,15 @@ interface Sent {
 /** Per-resource revisions as a store gives them, by resource key ("pool/web"); see src/store. */
 export type ResourceRevisions = ReadonlyMap<string, number>;
 
+/**
+ * Where they are read from: a stored config, read only for a resource that is not the object sent
+ * (a cluster store computes them on first read, walking every backend: a revision whose unchanged
+ * resources are the same objects never asks).
+ */
+export interface RevisionSource {
+  readonly resources?: ResourceRevisions;
+}
+
 export class ConfigFeed {
   /** What was sent of each resource, by name. */
   readonly #sent: Record<Kind, Map<string, Sent>> = { listeners: new Map(), pools: new Map(), certificates: new Map() };
@@ -70,7 +79,7 @@ export class ConfigFeed {
     doc: ConfigDoc,
     revision: number,
     found: ReadonlyMap<string, FoundBackend[]> = NONE_FOUND,
-    resources?: ResourceRevisions,
+    resources?: RevisionSource,
   ): { json: string; changedPools: Set<string>; removedPools: string[] } {
     const delta: ConfigDelta = { revision, listeners: {}, pools: {}, certificates: {} };
     const order = { ...this.#order };
@@ -110,16 +119,16 @@ export class ConfigFeed {
   }
 
   /** The JSON of `r` when it differs from what was sent of it (recorded as sent), else undefined. */
-  #changed(kind: Kind, r: { name: string }, resources: ResourceRevisions | undefined): string | undefined {
+  #changed(kind: Kind, r: { name: string }, resources: RevisionSource | undefined): string | undefined {
     const had = this.#sent[kind].get(r.name);
     if (had === undefined) {
       const key = `${RESOURCE[kind]}/${r.name}`;
       const json = JSON.stringify(r);
-      this.#sent[kind].set(r.name, { r, json, key, rev: resources?.get(key) });
+      this.#sent[kind].set(r.name, { r, json, key, rev: resources?.resources?.get(key) });
       return json;
     }
     if (had.r === r) return undefined;
-    const rev = resources?.get(had.key);
+    const rev = resources?.resources?.get(had.key);
     had.r = r;
     if (rev !== undefined && rev === had.rev) return undefined;
     had.rev = rev;

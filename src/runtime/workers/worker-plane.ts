@@ -122,7 +122,7 @@ export async function startWorkerPlane(o: WorkerPlaneOptions): Promise<WorkerPla
     const stored = o.docOf(snap);
     if (!stored) return void o.log(`config: revision ${snap.revision} is no longer stored; a later one follows`, "warn");
     const n = ++handed;
-    void set.publish(snap, stored.doc, stored.resources).then(() => set.applied(snap.revision)).then(() => {
+    void set.publish(snap, stored.doc, stored).then(() => set.applied(snap.revision)).then(() => {
       if (n < shown) return;
       shown = n;
       applied.publish(snap);

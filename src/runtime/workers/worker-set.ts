@@ -10,7 +10,7 @@ import type { ConfigDoc, Snapshot } from "../../config/index.ts";
 import type { EventLog } from "../../obs/index.ts";
 import { planSlots, type NodeShareLayout } from "../shared/node-share.ts";
 import type { KeyTableLayout, SlotBook } from "../shared/index.ts";
-import { ConfigFeed, foundIn, type ResourceRevisions } from "./config-feed.ts";
+import { ConfigFeed, foundIn, type RevisionSource } from "./config-feed.ts";
 import type { HealthRelay } from "./health-relay.ts";
 import { LogEcho } from "./log-echo.ts";
 import { PortPins } from "./port-pins.ts";
@@ -83,7 +83,7 @@ export class WorkerSet {
    * Queues revision `snap` (its validated document `doc`, with the store's revision of each
    * resource when known) for every worker; resolves once it is posted to all.
    */
-  publish(snap: Snapshot, doc: ConfigDoc, resources?: ResourceRevisions): Promise<void> {
+  publish(snap: Snapshot, doc: ConfigDoc, resources?: RevisionSource): Promise<void> {
     this.#handed = Math.max(this.#handed, snap.revision);
     this.#chain = this.#chain.then(() => this.#publish(snap, doc, resources));
     return this.#chain;
@@ -187,7 +187,7 @@ export class WorkerSet {
     }
   }
 
-  async #publish(snap: Snapshot, doc: ConfigDoc, resources: ResourceRevisions | undefined): Promise<void> {
+  async #publish(snap: Snapshot, doc: ConfigDoc, resources: RevisionSource | undefined): Promise<void> {
     this.#published = true;
     const { json: delta, changedPools, removedPools } = this.#feed.next(doc, snap.revision, foundIn(snap), resources);
     const slots: Record<string, number> = {};

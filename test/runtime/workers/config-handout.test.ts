@@ -71,7 +71,7 @@ describe("config hand-out", () => {
         const pool = doc.pools[rev % Math.max(1, doc.pools.length)];
         if (rev % 2 === 0 && pool?.backends[0]) pool.backends[0].weight = (pool.backends[0].weight % 999) + 1;
         const resources = nextResourceRevisions(before.doc, before.resources, doc, rev);
-        const built = worker.apply(feed.next(doc, rev, new Map(), resources).json);
+        const built = worker.apply(feed.next(doc, rev, new Map(), { resources }).json);
         expect(meaning(built)).toEqual(meaning(compileSnapshot(doc, rev)));
         expectLinked(built);
         before = { doc, resources };
@@ -90,7 +90,7 @@ describe("config hand-out", () => {
     const w = new SnapshotBuilder();
     let before = { doc: make(1), resources: new Map<string, number>() };
     before.resources = nextResourceRevisions(validateConfig({ listeners: [], pools: [] }), new Map(), before.doc, 1);
-    const first = w.apply(feed.next(before.doc, 1, new Map(), before.resources).json);
+    const first = w.apply(feed.next(before.doc, 1, new Map(), before).json);
     const stringify = JSON.stringify;
     let calls = 0;
     for (let rev = 2; rev <= 4; rev++) {
@@ -100,7 +100,7 @@ describe("config hand-out", () => {
       JSON.stringify = ((...a: Parameters<typeof stringify>) => (calls++, stringify(...a))) as typeof stringify;
       let delta;
       try {
-        delta = feed.next(doc, rev, new Map(), resources);
+        delta = feed.next(doc, rev, new Map(), { resources });
       } finally {
         JSON.stringify = stringify;
       }
@@ -230,5 +230,27 @@ describe("config hand-out", () => {
     const changed = feed.next(make(5), 3, found);
     expect(Object.keys(JSON.parse(changed.json).pools)).toEqual(["p"]);
     expect(w.apply(changed.json).listeners[0]!.pool!.backends[0]!.weight).toBe(5);
+  });
+  test("the store's revisions are read only for a resource that is not the object sent (a cluster store computes them on first read)", () => {
+    const doc = validateConfig({ listeners: [], pools: Array.from({ length: 3 }, (_, i) => ({ name: `p${i}`, backends: [{ address: `10.0.0.${i}:80` }] })) });
+    let reads = 0;
+    const source = (revisions: Map<string, number>) => ({
+      get resources() {
+        reads++;
+        return revisions;
+      },
+    });
+    const feed = new ConfigFeed();
+    feed.next(doc, 1, new Map(), source(new Map([["pool/p0", 1], ["pool/p1", 1], ["pool/p2", 1]])));
+    reads = 0;
+    // Every resource the very object sent (a cluster store keeps unchanged ones): nothing to ask.
+    const same = { ...doc, pools: [...doc.pools] };
+    expect(Object.keys(JSON.parse(feed.next(same, 2, new Map(), source(new Map())).json).pools)).toEqual([]);
+    expect(reads).toBe(0);
+    // One pool a new object: asked for it.
+    const p1 = { ...doc.pools[1]!, backends: [{ ...doc.pools[1]!.backends[0]!, weight: 7 }] };
+    const edited = { ...doc, pools: [doc.pools[0]!, p1, doc.pools[2]!] };
+    expect(Object.keys(JSON.parse(feed.next(edited, 3, new Map(), source(new Map([["pool/p1", 3]]))).json).pools)).toEqual(["p1"]);
+    expect(reads).toBeGreaterThan(0);
   });
 });
