@@ -28,6 +28,8 @@ export class HistorySeries {
   readonly values: Float32Array;
   /** The tick this series was last written at (a series not written at a tick is gone). */
   lastTick = -1;
+  /** Gone from the history (its thing left the snapshot): never written again. */
+  dropped = false;
   #stats: TrafficStats | undefined;
   readonly #prevClass = new Float64Array(6);
   #prevStarted = 0;
@@ -53,21 +55,34 @@ export class HistorySeries {
     if (s !== this.#stats) this.#forget(input);
     const at = slot * FIELDS.length;
     const v = this.values;
-    const cls = s?.byClass;
-    const d = (i: number) => (cls ? cls[i]! - this.#prevClass[i]! : 0);
-    const finished = d(0) + d(1) + d(2) + d(3) + d(4) + d(5);
+    if (s === undefined) return this.#writeIdle(v, at, tick, seconds, input);
+    const cls = s.byClass, prev = this.#prevClass;
+    const c0 = cls[0]! - prev[0]!, c4 = cls[4]! - prev[4]!, c5 = cls[5]! - prev[5]!;
+    const finished = c0 + (cls[1]! - prev[1]!) + (cls[2]! - prev[2]!) + (cls[3]! - prev[3]!) + c4 + c5;
     const requests = input.started === undefined ? finished : input.started - this.#prevStarted;
     v[at + REQUESTS] = requests;
     v[at + RPS] = seconds > 0 ? requests / seconds : 0;
-    v[at + S4XX] = d(4);
-    v[at + S5XX] = d(5);
-    v[at + NONE] = d(0);
+    v[at + S4XX] = c4;
+    v[at + S5XX] = c5;
+    v[at + NONE] = c0;
     v[at + ERRORS] = errorsOf(s) - this.#prevErrors;
     v[at + ACTIVE] = input.active;
-    const total = s ? latencyDelta(s.durations.counts, this.#prevLatency) : 0;
+    const total = latencyDelta(s.durations.counts, this.#prevLatency);
     v[at + P50] = quantileMs(scratch, total, 0.5);
     v[at + P99] = quantileMs(scratch, total, 0.99);
     this.#remember(input);
+    this.lastTick = tick;
+  }
+
+  /** A thing without counters yet (most series of a large config): nothing to difference. */
+  #writeIdle(v: Float32Array, at: number, tick: number, seconds: number, input: SeriesInput): void {
+    const requests = input.started === undefined ? 0 : input.started - this.#prevStarted;
+    v[at + REQUESTS] = requests;
+    v[at + RPS] = seconds > 0 ? requests / seconds : 0;
+    v[at + S4XX] = v[at + S5XX] = v[at + NONE] = v[at + ERRORS] = 0;
+    v[at + ACTIVE] = input.active;
+    v[at + P50] = v[at + P99] = Number.NaN;
+    this.#prevStarted = input.started ?? 0;
     this.lastTick = tick;
   }
 

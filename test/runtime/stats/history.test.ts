@@ -134,4 +134,26 @@ describe("stats history", () => {
     await Bun.sleep(60);
     expect(reads).toBe(seen);
   });
+  test("a series is found by its snapshot object, by its key when the object is new, and starts over when its thing came back", () => {
+    const { h, sources, tick } = setup();
+    const s = new TrafficStats();
+    const first = {};
+    sources.push({ scope: "pool", name: "app", stats: s, active: 0, ref: first });
+    tick();
+    requests(s, 4);
+    // The pool recompiled (a new object, same name, same counters): the same series goes on.
+    sources[0] = { scope: "pool", name: "app", stats: s, active: 0, ref: {} };
+    tick();
+    expect(h.read({ seconds: 10 }).series.map((x) => x.requests)).toEqual([[0, 4]]);
+    // Removed, then back with its first object: a new series, not the dropped one resumed.
+    sources.length = 0;
+    tick();
+    expect(h.read({ seconds: 10 }).series).toEqual([]);
+    sources.push({ scope: "pool", name: "app", stats: s, active: 0, ref: first });
+    requests(s, 2);
+    tick();
+    const back = h.read({ seconds: 10 }).series;
+    expect(back.length).toBe(1);
+    expect(back[0]!.requests).toEqual([null, null, null, 0]);
+  });
 });
