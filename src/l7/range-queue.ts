@@ -86,8 +86,27 @@ export class RangeQueue implements ByteSink {
    * piece costs more than the bytes (measured: 0.37 → 0.22 µs for an HTTP/2 request's 22 pieces).
    */
   copyTo(out: Buffer): number {
+    return this.copyEntries(out, this.bufs.length);
+  }
+
+  /**
+   * Copies the leading entries that fit in `out` whole into it from offset 0, when at least two
+   * do (a head's runs and added fields before a long body); returns the bytes copied, 0 when fewer
+   * than two fit (a lone long entry is written from its own buffer, uncopied).
+   */
+  copyFrontTo(out: Buffer): number {
+    let bytes = 0, k = 0;
+    for (; k < this.bufs.length; k++) {
+      const len = this.ends[k]! - this.starts[k]!;
+      if (bytes + len > out.length) break;
+      bytes += len;
+    }
+    return k < 2 ? 0 : this.copyEntries(out, k);
+  }
+
+  private copyEntries(out: Buffer, count: number): number {
     let o = 0;
-    for (let i = 0; i < this.bufs.length; i++) {
+    for (let i = 0; i < count; i++) {
       const b = this.bufs[i]!;
       if (typeof b === "string") {
         if (b.length > SHORT) o += (out as Latin1Writer).latin1Write(b, o);

@@ -106,18 +106,23 @@ export class SocketWriter implements ByteSink {
   private pump(): boolean {
     const s = this.socket!, q = this.q;
     while (q.length > 0) {
-      if (q.length > 1 && q.bytes <= SCRATCH.length) {
-        // gather: one syscall for head + body + added fields
-        const total = q.copyTo(SCRATCH);
-        const n = Math.max(0, s.write(SCRATCH, 0, total));
-        this.sent += n;
-        if (n >= total) {
-          q.clear();
-          return true;
+      if (q.length > 1) {
+        // gather: one syscall for head + body + added fields; with a body too long for the scratch,
+        // one for the pieces before it (not one per piece) and the body from its own buffer
+        const all = q.bytes <= SCRATCH.length;
+        const total = all ? q.copyTo(SCRATCH) : q.copyFrontTo(SCRATCH);
+        if (total > 0) {
+          const n = Math.max(0, s.write(SCRATCH, 0, total));
+          this.sent += n;
+          if (all && n >= total) {
+            q.clear();
+            return true;
+          }
+          // the rest stays as ranges of the buffers it came in: no copy (up to 64 KiB) per partial write
+          q.consume(n);
+          if (n < total) return false;
+          continue;
         }
-        // the rest stays as ranges of the buffers it came in: no copy (up to 64 KiB) per partial write
-        q.consume(n);
-        return false;
       }
       let b = q.bufs[0]!;
       if (typeof b === "string") q.bufs[0] = b = Buffer.from(b, "latin1");

@@ -6,7 +6,9 @@
  * thread each (`--workers N`: nginx N worker processes, HAProxy N threads, Fulcrum --workers N, as
  * ../shared/bench/peers.sh --workers N). Then a Fulcrum node holds 10,000 idle keep-alive connections and its RSS is read.
  * Env: PEERS_SECONDS (wrk duration per run, default 5), PEERS_WARMUP (unmeasured seconds per
- * target before the first size, default 1; 0 = none), PEERS_IDLE (connections, default 10000).
+ * target before the first size, default 1; 0 = none), PEERS_IDLE (connections, default 10000),
+ * PEERS_SIZES (body sizes in bytes, default "128,65536"), PEERS_TARGETS (target names to run,
+ * e.g. "fulcrum-http,nginx-http"; default all).
  * Skips with a warning when nginx, haproxy or wrk is missing. Every process is stopped by PID.
  */
 import { mkdtempSync, rmSync } from "node:fs";
@@ -17,9 +19,25 @@ import { envNumber, type Report } from "./harness.ts";
 import { idleConnections } from "./peers/idle.ts";
 import type { Child } from "./peers/procs.ts";
 import { peerTargets, pickPorts, startPeers, streamModule } from "./peers/setup.ts";
-import { measureSize, warmUp, writeBody } from "./peers/side-by-side.ts";
+import { measureSize, warmUp, writeBody, type Target } from "./peers/side-by-side.ts";
 
-const SIZES = [128, 65_536];
+/** PEERS_SIZES, or 128 B and 64 KiB. */
+function sizes(): number[] {
+  const raw = process.env.PEERS_SIZES ?? "128,65536";
+  const list = raw.split(",").map((s) => Number(s.trim()));
+  if (list.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`PEERS_SIZES must be a list of byte counts, got "${raw}"`);
+  return list;
+}
+
+/** The targets PEERS_TARGETS names (all when unset); an unknown name is an error. */
+function chosen(all: Target[]): Target[] {
+  const raw = process.env.PEERS_TARGETS;
+  if (raw === undefined || raw.trim() === "") return all;
+  const names = raw.split(",").map((s) => s.trim());
+  const unknown = names.filter((n) => !all.some((t) => t.name === n));
+  if (unknown.length > 0) throw new Error(`PEERS_TARGETS names unknown targets: ${unknown.join(", ")} (known: ${all.map((t) => t.name).join(", ")})`);
+  return all.filter((t) => names.includes(t.name));
+}
 
 /** `--workers N` on the bench's command line (default 1). */
 export function workersArg(argv = process.argv): number {
@@ -41,19 +59,20 @@ export async function run(report: Report): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "fulcrum-peers-"));
   const children: Child[] = [];
   try {
-    writeBody(dir, SIZES[0]!);
+    const sizeList = sizes();
+    writeBody(dir, sizeList[0]!);
     const ports = pickPorts();
     const workers = workersArg();
     const peers = await startPeers(dir, ports, stream, children, workers);
-    const list = peerTargets(ports, stream !== null);
+    const list = chosen(peerTargets(ports, stream !== null));
     console.log(`  wrk -t1 -c64 -d${seconds}s --latency, ${workers} worker(s)/thread(s) each, ${navigator.hardwareConcurrency} cores (shared: figures are noisy)`);
     if (warmup > 0) await warmUp(list, warmup);
     let dirty = 0;
-    for (const bytes of SIZES) dirty += await measureSize(report, dir, list, bytes, seconds);
+    for (const bytes of sizeList) dirty += await measureSize(report, dir, list, bytes, seconds);
     report({ name: "peers runs with socket errors or non-2xx", value: dirty, unit: "runs", target: "0" });
     // The side-by-side Fulcrum is done; the idle run gets a fresh node, so its RSS starts clean.
     await peers.fulcrum.stop();
-    writeBody(dir, SIZES[0]!);
+    writeBody(dir, 128);
     if (idle > 0) await idleConnections(report, dir, ports.backends[0], idle);
   } finally {
     for (const c of children.reverse()) await c.stop().catch((e: unknown) => console.warn(`stopping ${c.name} (pid ${c.pid}): ${String(e)}`));

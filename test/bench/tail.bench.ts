@@ -1,12 +1,15 @@
 /**
  * The tail (issue 17): p99 under wrk at -c1 and -c64, http and tcp, Fulcrum beside nginx and
- * HAProxy on the same three nginx backends (the peers bench's set, 128 B bodies), in interleaved
+ * HAProxy on the same three nginx backends (the peers bench's set, 128 B bodies unless TAIL_BYTES says), in interleaved
  * rounds: each round loads every target once, the order rotating, so the host's vCPU pauses and a
  * shared machine's drift spread over all of them. Reported: each target's median p99 over the
  * rounds with every round's figure (the spread), Fulcrum's p99 over nginx's per round, req/s
  * ratios, and the page faults per request of each proxy process (perf stat -p) in steady state
  * (after an unmeasured warm-up run per target).
- * Env: TAIL_ROUNDS (5), TAIL_SECONDS (3, per wrk run), TAIL_CONNECTIONS ("1,64"), TAIL_MI_DEFAULTS=1
+ * Env: TAIL_ROUNDS (5), TAIL_SECONDS (3, per wrk run), TAIL_CONNECTIONS ("1,64"), TAIL_BYTES (body
+ * size, 128), TAIL_TARGETS (names to run, e.g. "fulcrum-http,nginx-http,bun-bare-relay"; default
+ * every target but the bare Bun relay), TAIL_GC=1 runs the Fulcrum node with BUN_JSC_logGC=1 and
+ * reports its collections per run (young and full, time stopped, heap left), TAIL_MI_DEFAULTS=1
  * adds a second Fulcrum node running with mimalloc's defaults (MIMALLOC_PURGE_DELAY=10,
  * MIMALLOC_PURGE_DECOMMITS=1) as its own rows: what the launchers' allocator settings change.
  * About 4 minutes by default. Needs nginx, haproxy and wrk (skips with a warning otherwise).
@@ -45,49 +48,84 @@ async function startDefaultsNode(dir: string, backends: readonly number[], child
   return { child, http, tcp };
 }
 
-function targetsOf(p: ReturnType<typeof pickPorts>, peers: Peers, stream: boolean): RoundTarget[] {
+/** TAIL_TARGETS as a set of names, or null (the default list). */
+function chosenTargets(): Set<string> | null {
+  const raw = process.env.TAIL_TARGETS;
+  return raw === undefined || raw.trim() === "" ? null : new Set(raw.split(",").map((s) => s.trim()));
+}
+
+function targetsOf(p: ReturnType<typeof pickPorts>, peers: Peers, stream: boolean, gc: boolean): RoundTarget[] {
+  const gcLog = gc ? () => peers.fulcrum.node.stderr() : undefined;
   // Pairs of ours and theirs, so a rotation still alternates them.
-  return [
-    { name: "fulcrum-http", port: p.fulcrumHttp, pid: peers.fulcrum.pid },
+  const all: RoundTarget[] = [
+    { name: "fulcrum-http", port: p.fulcrumHttp, pid: peers.fulcrum.pid, gcLog },
     { name: "nginx-http", port: p.nginxHttp, pid: peers.nginx.pid },
     { name: "haproxy-http", port: p.haproxyHttp, pid: peers.haproxy.pid },
     { name: "direct", port: p.backends[0] },
-    { name: "fulcrum-tcp", port: p.fulcrumTcp, pid: peers.fulcrum.pid },
+    { name: "fulcrum-tcp", port: p.fulcrumTcp, pid: peers.fulcrum.pid, gcLog },
     ...(stream ? [{ name: "nginx-tcp", port: p.nginxTcp, pid: peers.nginx.pid }] : []),
     { name: "haproxy-tcp", port: p.haproxyTcp, pid: peers.haproxy.pid },
+    // what the least possible relay on Bun sockets gets (its own collections included)
+    { name: "bun-bare-relay", port: p.bareRelay, pid: peers.bare.pid },
   ];
+  const chosen = chosenTargets();
+  if (chosen === null) return all.filter((t) => t.name !== "bun-bare-relay");
+  const unknown = [...chosen].filter((n) => !all.some((t) => t.name === n));
+  if (unknown.length > 0) throw new Error(`TAIL_TARGETS names unknown targets: ${unknown.join(", ")} (known: ${all.map((t) => t.name).join(", ")})`);
+  return all.filter((t) => chosen.has(t.name));
 }
+
+const sizeLabel = (bytes: number) => (bytes >= 1024 ? `${bytes / 1024} KiB` : `${bytes} B`);
 
 const fmt = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
 
-function printTarget(c: number, name: string, runs: readonly RunFigures[]): void {
+function printTarget(c: string, name: string, runs: readonly RunFigures[]): void {
   const p99 = runs.map((r) => r.p99Ms);
   const faults = runs.map((r) => r.faultsPerRequest).filter((f): f is number => f !== null);
   const f = faults.length > 0 ? `  faults/req ${median(faults).toFixed(3)}` : "";
   console.log(
-    `  -c${String(c).padEnd(3)} ${name.padEnd(25)} p99 ms ${fmt(median(p99)).padStart(6)}  [${p99.map(fmt).join(" ")}]` +
+    `  ${c.padEnd(12)} ${name.padEnd(25)} p99 ms ${fmt(median(p99)).padStart(6)}  [${p99.map(fmt).join(" ")}]` +
       `  req/s ${median(runs.map((r) => r.rps)).toFixed(0).padStart(6)}${f}`,
   );
+  for (const r of runs) {
+    if (r.gc === null) continue;
+    const g = r.gc;
+    console.log(
+      `        GC: ${g.edens} young + ${g.fulls} full, stopped ${fmt(g.pauseMs)} ms (max ${fmt(g.maxPauseMs)}), ` +
+        `a young one per ${g.edens > 0 ? (r.requests / g.edens).toFixed(0) : "-"} requests, heap after ${(g.firstAfterKb / 1024).toFixed(1)} → ${(g.lastAfterKb / 1024).toFixed(1)} MB`,
+    );
+  }
+}
+
+/** GC figures of `name`'s runs (TAIL_GC=1): share of the run's time the collector stopped the node, per-run medians. */
+function reportGc(report: Report, c: string, name: string, runs: readonly RunFigures[], seconds: number): void {
+  const gc = runs.map((r) => r.gc).filter((g) => g !== null);
+  if (gc.length === 0) return;
+  report({ name: `tail ${c} ${name} GC stopped share of the run`, value: median(gc.map((g) => g.pauseMs / (seconds * 1000))) * 100, unit: "%" });
+  report({ name: `tail ${c} ${name} GC longest stop (median of runs)`, value: median(gc.map((g) => g.maxPauseMs)), unit: "ms" });
+  report({ name: `tail ${c} ${name} young collections per 1k requests`, value: median(runs.map((r) => ((r.gc?.edens ?? 0) * 1000) / Math.max(1, r.requests))), unit: "GCs" });
+  report({ name: `tail ${c} ${name} full collections (all runs)`, value: gc.reduce((n, g) => n + g.fulls, 0), unit: "GCs" });
 }
 
 /** Ratio figures of `ours` against `theirs` for one -c. */
-function compare(report: Report, c: number, res: RoundResults, ours: string, theirs: string, rpsTarget?: string): void {
+function compare(report: Report, c: string, res: RoundResults, ours: string, theirs: string, rpsTarget?: string): void {
   if (!res.has(ours) || !res.has(theirs)) return;
   const p99 = roundRatios(res, ours, theirs, (f) => f.p99Ms);
   const rps = roundRatios(res, ours, theirs, (f) => f.rps);
   const n = p99.length;
-  report({ name: `tail -c${c} ${ours} p99 / ${theirs} p99 (median of rounds)`, value: median(p99), unit: "x", target: "<= 1" });
-  report({ name: `tail -c${c} rounds with ${ours} p99 <= ${theirs}`, value: p99.filter((r) => r <= 1).length, unit: `of ${n}` });
-  if (rpsTarget) report({ name: `tail -c${c} rounds with ${ours} req/s >= ${theirs}`, value: rps.filter((r) => r >= 1).length, unit: `of ${n}`, target: rpsTarget });
+  report({ name: `tail ${c} ${ours} p99 / ${theirs} p99 (median of rounds)`, value: median(p99), unit: "x", target: "<= 1" });
+  report({ name: `tail ${c} rounds with ${ours} p99 <= ${theirs}`, value: p99.filter((r) => r <= 1).length, unit: `of ${n}` });
+  if (rpsTarget) report({ name: `tail ${c} rounds with ${ours} req/s >= ${theirs}`, value: rps.filter((r) => r >= 1).length, unit: `of ${n}`, target: rpsTarget });
 }
 
-function reportConnections(report: Report, c: number, res: RoundResults): void {
+function reportConnections(report: Report, c: string, res: RoundResults, seconds: number): void {
   for (const [name, runs] of res) {
     printTarget(c, name, runs);
-    report({ name: `tail -c${c} ${name} p99 (median)`, value: median(runs.map((r) => r.p99Ms)), unit: "ms" });
+    reportGc(report, c, name, runs, seconds);
+    report({ name: `tail ${c} ${name} p99 (median)`, value: median(runs.map((r) => r.p99Ms)), unit: "ms" });
     const faults = runs.map((r) => r.faultsPerRequest).filter((f): f is number => f !== null);
     if (faults.length > 0) {
-      report({ name: `tail -c${c} ${name} page faults per request`, value: median(faults), unit: "faults", target: name.startsWith("fulcrum") ? "~0, as nginx" : undefined });
+      report({ name: `tail ${c} ${name} page faults per request`, value: median(faults), unit: "faults", target: name.startsWith("fulcrum") ? "~0, as nginx" : undefined });
     }
   }
   compare(report, c, res, "fulcrum-http", "nginx-http", ">= 4 of 5");
@@ -95,6 +133,8 @@ function reportConnections(report: Report, c: number, res: RoundResults): void {
   compare(report, c, res, "fulcrum-tcp", "nginx-tcp");
   compare(report, c, res, "fulcrum-tcp", "haproxy-tcp", ">= 4 of 5");
   compare(report, c, res, "fulcrum-http", "fulcrum-http-mi-defaults");
+  compare(report, c, res, "fulcrum-http", "bun-bare-relay");
+  compare(report, c, res, "bun-bare-relay", "nginx-http");
 }
 
 export async function run(report: Report): Promise<void> {
@@ -102,25 +142,28 @@ export async function run(report: Report): Promise<void> {
   if (missing.length > 0) return console.warn(`skipping tail: ${missing.join(", ")} not installed (apt-get install -y nginx-light libnginx-mod-stream haproxy wrk)`);
   const rounds = envNumber("TAIL_ROUNDS", 5);
   const seconds = envNumber("TAIL_SECONDS", 3);
+  const bytes = envNumber("TAIL_BYTES", 128);
+  const gc = process.env.TAIL_GC === "1";
   const stream = streamModule();
   const dir = mkdtempSync(join(tmpdir(), "fulcrum-tail-"));
   const children: Child[] = [];
   try {
-    writeBody(dir, 128);
+    writeBody(dir, bytes);
     const ports = pickPorts();
-    const peers = await startPeers(dir, ports, stream, children);
-    const targets = targetsOf(ports, peers, stream !== null);
+    const peers = await startPeers(dir, ports, stream, children, 1, gc ? { BUN_JSC_logGC: "1" } : {});
+    const targets = targetsOf(ports, peers, stream !== null, gc);
     if (process.env.TAIL_MI_DEFAULTS === "1") {
       const d = await startDefaultsNode(dir, ports.backends, children);
       targets.push({ name: "fulcrum-http-mi-defaults", port: d.http, pid: d.child.pid }, { name: "fulcrum-tcp-mi-defaults", port: d.tcp, pid: d.child.pid });
     }
-    console.log(`  wrk -t1 -d${seconds}s, ${rounds} interleaved rounds, 128 B bodies; page faults: ${faultSource()}; ${navigator.hardwareConcurrency} cores (shared: indicative)`);
+    console.log(`  wrk -t1 -d${seconds}s, ${rounds} interleaved rounds, ${bytes} B bodies; page faults: ${faultSource()}; ${navigator.hardwareConcurrency} cores (shared: indicative)`);
     for (const t of targets) await runWrk(t.port, 1); // warm-up: JIT, caches, upstream pools
     for (const c of connectionCounts()) {
       const res = await interleavedRounds(targets, rounds, seconds, c, (_r, t, f) => {
         if (f.errors.length > 0) console.warn(`  !! -c${c} ${t.name}: ${f.errors.join("; ")}`);
       });
-      reportConnections(report, c, res);
+      // the size joins the figures' names only when it is not the default, so those stay comparable
+      reportConnections(report, bytes === 128 ? `-c${c}` : `-c${c} ${sizeLabel(bytes)}`, res, seconds);
     }
   } finally {
     for (const c of children.reverse()) await c.stop().catch((e: unknown) => console.warn(`stopping ${c.name} (pid ${c.pid}): ${String(e)}`));

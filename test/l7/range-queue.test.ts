@@ -51,3 +51,23 @@ test("consume drops what a partial write took and keeps the rest as ranges of th
     for (const b of q.bufs) if (typeof b !== "string") expect(hosts.includes(b)).toBe(true);
   }
 });
+
+test("copyFrontTo copies the leading entries that fit whole, and nothing when fewer than two do", () => {
+  const q = new RangeQueue(), body = Buffer.alloc(100, 0x62);
+  q.writeString("HTTP/1.1 200 OK\r\n");
+  q.write(Buffer.from("xx: 1\r\n"));
+  q.writeString("\r\n");
+  q.write(body);
+  const out = Buffer.alloc(64, 0xee);
+  expect(q.copyFrontTo(out)).toBe(17 + 7 + 2);
+  expect(out.subarray(0, 26).toString("latin1")).toBe("HTTP/1.1 200 OK\r\nxx: 1\r\n\r\n");
+  expect(out[26]).toBe(0xee);
+  const lone = new RangeQueue();
+  lone.write(body);
+  lone.writeString("tail");
+  expect(lone.copyFrontTo(out)).toBe(0); // the first entry alone is too long: written from its buffer
+  const one = new RangeQueue();
+  one.writeString("fits");
+  one.write(body);
+  expect(one.copyFrontTo(out)).toBe(0); // only one entry fits: nothing to gather
+});

@@ -9,6 +9,7 @@ import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { freePort } from "../../l4/helpers/peers.ts";
 import { fulcrumYaml, haproxy, nginxBackends, nginxLb, type PeerPorts } from "./configs.ts";
+import type { StartedNode } from "../../helpers/process.ts";
 import { spawnChild, startFulcrumChild, waitHttp200, type Child } from "./procs.ts";
 import type { Target } from "./side-by-side.ts";
 
@@ -38,15 +39,16 @@ export interface Peers {
   backends: Child;
   nginx: Child;
   haproxy: Child;
-  fulcrum: Child;
+  fulcrum: Child & { node: StartedNode };
   bare: Child;
 }
 
 /**
  * Starts every peer (see the header); `dir` receives the configs and logs. `workers`: nginx worker
- * processes, HAProxy threads and Fulcrum workers each (default 1).
+ * processes, HAProxy threads and Fulcrum workers each (default 1); `fulcrumEnv` is added to the
+ * Fulcrum node's environment (BUN_JSC_logGC=1, say).
  */
-export async function startPeers(dir: string, p: PeerPorts, stream: string | null, children: Child[], workers = 1): Promise<Peers> {
+export async function startPeers(dir: string, p: PeerPorts, stream: string | null, children: Child[], workers = 1, fulcrumEnv: Record<string, string> = {}): Promise<Peers> {
   writeFileSync(join(dir, "backends.conf"), nginxBackends(dir, p.backends));
   writeFileSync(join(dir, "nginx-lb.conf"), nginxLb(dir, p, stream, workers));
   writeFileSync(join(dir, "haproxy.cfg"), haproxy(p, workers));
@@ -58,7 +60,7 @@ export async function startPeers(dir: string, p: PeerPorts, stream: string | nul
   children.push(nginx);
   const ha = spawnChild("haproxy", ["haproxy", "-db", "-f", join(dir, "haproxy.cfg")], dir);
   children.push(ha);
-  const fulcrum = await startFulcrumChild(join(dir, "fulcrum.yaml"), {}, "fulcrum", workers);
+  const fulcrum = await startFulcrumChild(join(dir, "fulcrum.yaml"), fulcrumEnv, "fulcrum", workers);
   children.push(fulcrum);
   const bare = spawnChild("bun-bare-relay", [process.execPath, join(import.meta.dir, "bare-relay.ts"), String(p.bareRelay), ...p.backends.map(String)], dir);
   children.push(bare);

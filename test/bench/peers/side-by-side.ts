@@ -51,10 +51,11 @@ export async function measureSize(report: Report, dir: string, targets: readonly
   for (const t of targets) {
     const r = await runWrk(t.port, seconds);
     results.set(t.name, r);
-    const direct = results.get("direct")!.rps;
+    const direct = results.get("direct")?.rps;
+    const over = direct === undefined ? "" : `  over direct ${fmt(r.rps / direct)}`;
     console.log(
       `  ${label.padEnd(7)} ${t.name.padEnd(13)} ${r.rps.toFixed(0).padStart(7)} req/s  p50 ${fmt(r.p50Ms).padStart(8)} ms  ` +
-        `p99 ${fmt(r.p99Ms).padStart(8)} ms  over direct ${fmt(r.rps / direct)}  (${r.requests} requests)`,
+        `p99 ${fmt(r.p99Ms).padStart(8)} ms${over}  (${r.requests} requests)`,
     );
     if (r.errors.length > 0) {
       dirty++;

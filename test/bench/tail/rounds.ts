@@ -7,10 +7,13 @@
 import type { Target } from "../peers/side-by-side.ts";
 import { runWrk } from "../peers/wrk.ts";
 import { countFaults } from "./faults.ts";
+import { busiestHeap, summarizeGc, type GcSummary } from "./gc-log.ts";
 
 /** A target and the process whose page faults count for it (none for the direct row). */
 export interface RoundTarget extends Target {
   pid?: number;
+  /** The serving process's JSC collection log so far (a node run with BUN_JSC_logGC=1): its collections per run are summed. */
+  gcLog?: () => string;
 }
 
 /** One wrk run of one target. */
@@ -19,6 +22,10 @@ export interface RunFigures {
   rps: number;
   /** Page faults of the serving process per completed request; null when no pid is watched. */
   faultsPerRequest: number | null;
+  /** The serving heap's collections during the run; null when the target has no gcLog. */
+  gc: GcSummary | null;
+  /** Requests wrk completed. */
+  requests: number;
   errors: string[];
 }
 
@@ -33,14 +40,24 @@ export function rotate<T>(list: readonly T[], by: number): T[] {
 
 async function runOnce(t: RoundTarget, seconds: number, connections: number): Promise<RunFigures> {
   const faults = t.pid === undefined ? undefined : countFaults(t.pid);
+  const logFrom = t.gcLog?.().length ?? 0;
   try {
     const r = await runWrk(t.port, seconds, connections);
     const n = faults ? await faults.stop() : null;
-    return { p99Ms: r.p99Ms, rps: r.rps, faultsPerRequest: n === null ? null : n / Math.max(1, r.requests), errors: r.errors };
+    return {
+      p99Ms: r.p99Ms, rps: r.rps, faultsPerRequest: n === null ? null : n / Math.max(1, r.requests),
+      gc: t.gcLog ? runGc(t.gcLog(), logFrom) : null, requests: r.requests, errors: r.errors,
+    };
   } catch (e) {
     await faults?.stop().catch(() => 0);
     throw e;
   }
+}
+
+/** The collections of the busiest heap of the whole log (the serving one) in the part written since `from`. */
+function runGc(log: string, from: number): GcSummary | null {
+  const heap = busiestHeap(log);
+  return heap === null ? null : summarizeGc(log.slice(from), heap);
 }
 
 /** Runs `rounds` rounds over `targets` at `connections`; `onRun` sees each run as it ends. */

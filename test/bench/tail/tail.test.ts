@@ -1,11 +1,12 @@
 /**
  * The tail benches' parts that can be checked quickly: the open-loop generator paces and answers
- * every request against a real backend, page faults are counted for a live process, and the
- * rounds' arithmetic (rotation, medians, per-round ratios).
+ * every request against a real backend, page faults are counted for a live process, a real JSC
+ * collection log is read, and the rounds' arithmetic (rotation, medians, per-round ratios).
  */
 import { afterAll, expect, test } from "bun:test";
 import { fixedBackend } from "../../helpers/load.ts";
 import { countFaults, procFaults } from "./faults.ts";
+import { busiestHeap, summarizeGc } from "./gc-log.ts";
 import { openLoop } from "./open-loop.ts";
 import { median, rotate, roundRatios, type RoundResults } from "./rounds.ts";
 
@@ -38,8 +39,28 @@ test("rounds rotate their order, and ratios pair the same round's runs", () => {
   expect(rotate(["a", "b", "c"], 4)).toEqual(["b", "c", "a"]);
   expect(median([3, 1, 2])).toBe(2);
   expect(median([4, 1, 3, 2])).toBe(2.5);
-  const run = (p99Ms: number) => ({ p99Ms, rps: 1, faultsPerRequest: null, errors: [] });
+  const run = (p99Ms: number) => ({ p99Ms, rps: 1, faultsPerRequest: null, gc: null, requests: 1, errors: [] });
   const res: RoundResults = new Map([["ours", [run(2), run(6)]], ["theirs", [run(4), run(3)]]]);
   expect(roundRatios(res, "ours", "theirs", (f) => f.p99Ms)).toEqual([0.5, 2]);
   expect(roundRatios(res, "ours", "missing", (f) => f.p99Ms)).toEqual([]);
 });
+
+test("a real JSC collection log (BUN_JSC_logGC=1) reads as young and full collections with their stops", () => {
+  // 64 KiB buffers, as a relayed body's packets, until young collections have run; then one full
+  const script = "let keep = 0; for (let i = 0; i < 3000; i++) keep += new Uint8Array(65536)[0]; Bun.gc(true); console.log(keep);";
+  const r = Bun.spawnSync([process.execPath, "-e", script], { env: { ...process.env, BUN_JSC_logGC: "1" }, stdout: "pipe", stderr: "pipe" });
+  expect(r.exitCode).toBe(0);
+  const log = r.stderr.toString();
+  const heap = busiestHeap(log);
+  expect(heap).not.toBeNull();
+  const g = summarizeGc(log, heap!);
+  expect(g.edens).toBeGreaterThanOrEqual(1);
+  expect(g.fulls).toBeGreaterThanOrEqual(1);
+  expect(g.pauseMs).toBeGreaterThan(0);
+  expect(g.maxPauseMs).toBeLessThanOrEqual(g.pauseMs);
+  expect(g.lastAfterKb).toBeGreaterThan(0);
+  // a window holds only the cycles that ended in it
+  const lastEnd = log.lastIndexOf("END]");
+  expect(summarizeGc(log.slice(lastEnd), heap!)).toMatchObject({ edens: 0, fulls: 0, pauseMs: 0 });
+  expect(busiestHeap("no collections here")).toBeNull();
+}, 30_000);
