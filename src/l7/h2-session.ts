@@ -9,7 +9,8 @@ import type { Socket } from "bun";
 import { ErrorCode, H2Connection, type H2SessionHandler, type H2Stream, type HeaderList } from "../h2/index.ts";
 import type { ClientConn } from "./client-conn.ts";
 import type { SocketConnCtx } from "./conn-ctx.ts";
-import { H2ClientStream } from "./h2-client-stream.ts";
+import type { Exchange } from "./exchange.ts";
+import { openClientStream, sparesOf, type H2ClientStream } from "./h2-client-stream.ts";
 import type { ServerCore } from "./server-core.ts";
 import { TickOutput } from "./tick-output.ts";
 import { SocketWriter, type WriterOwner } from "./writer.ts";
@@ -21,7 +22,9 @@ export class H2Session implements ClientConn, H2SessionHandler, WriterOwner {
   readonly streams = new Set<H2ClientStream>();
   /** True while a client packet is read: exchanges it starts are launched after it (see Session.corking). */
   corking = false;
-  private readonly started: H2ClientStream[] = [];
+  private readonly started: Exchange[] = [];
+  /** Spare client streams of this connection's listener (h2-client-stream.ts). */
+  readonly spares: H2ClientStream[];
   /** When an idle connection (no stream open) closes; 0 = streams are open. */
   private idleDeadline: number;
   private closed = false;
@@ -35,6 +38,7 @@ export class H2Session implements ClientConn, H2SessionHandler, WriterOwner {
     this.writer.attach(socket as Socket<unknown>);
     this.h2 = new H2Connection("server", new TickOutput(this.writer), this, server.h2);
     this.idleDeadline = server.now + server.timeouts.headerMs;
+    this.spares = sparesOf(server);
   }
 
   /** The client: the TCP peer, or the source a trusted PROXY header carried. */
@@ -47,18 +51,21 @@ export class H2Session implements ClientConn, H2SessionHandler, WriterOwner {
     this.corking = false;
     const started = this.started;
     if (started.length === 0) return;
-    for (let i = 0; i < started.length; i++) started[i]!.launch();
+    for (let i = 0; i < started.length; i++) {
+      const ex = started[i]!;
+      if (!ex.finished) ex.launch();
+    }
     started.length = 0;
   }
 
   // ---- H2SessionHandler ----
 
   onStream(stream: H2Stream, head: HeaderList, endStream: boolean): void {
-    const cs = new H2ClientStream(this, stream);
+    const cs = openClientStream(this, stream);
     this.streams.add(cs);
     this.idleDeadline = 0;
-    if (this.corking) this.started.push(cs);
-    cs.begin(head, endStream);
+    const ex = cs.begin(head, endStream);
+    if (this.corking) this.started.push(ex);
   }
 
   /** The codec ended the connection (it closes the transport itself). */
