@@ -53,6 +53,8 @@ export class H2ClientStream extends Deadline implements ClientSide, H2StreamHand
   session!: H2Session;
   stream!: H2Stream;
   private h2!: H2Connection;
+  /** Where the session keeps this stream among those with an exchange running. */
+  slot = 0;
   /** Serving a stream (false while spare). */
   private live = false;
   /** The request head, reused by the next stream this object serves. */

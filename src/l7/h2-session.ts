@@ -18,8 +18,11 @@ import { SocketWriter, type WriterOwner } from "./writer.ts";
 export class H2Session implements ClientConn, H2SessionHandler, WriterOwner {
   readonly writer = new SocketWriter(this);
   readonly h2: H2Connection;
-  /** Streams with an exchange running (their deadlines are swept). */
-  readonly streams = new Set<H2ClientStream>();
+  /**
+   * Streams with an exchange running (their deadlines are swept), each at its `slot`: an array,
+   * not a Set, which allocates as entries come and go (one per request here).
+   */
+  readonly streams: H2ClientStream[] = [];
   /** True while a client packet is read: exchanges it starts are launched after it (see Session.corking). */
   corking = false;
   private readonly started: Exchange[] = [];
@@ -62,7 +65,7 @@ export class H2Session implements ClientConn, H2SessionHandler, WriterOwner {
 
   onStream(stream: H2Stream, head: HeaderList, endStream: boolean): void {
     const cs = openClientStream(this, stream);
-    this.streams.add(cs);
+    cs.slot = this.streams.push(cs) - 1;
     this.idleDeadline = 0;
     const ex = cs.begin(head, endStream);
     if (this.corking) this.started.push(ex);
@@ -75,8 +78,11 @@ export class H2Session implements ClientConn, H2SessionHandler, WriterOwner {
 
   /** A stream's exchange ended: its deadlines leave the sweep; an idle connection's clock starts. */
   streamDone(cs: H2ClientStream): void {
-    this.streams.delete(cs);
-    if (this.streams.size === 0) this.idleDeadline = this.server.now + this.server.timeouts.idleMs;
+    const streams = this.streams;
+    if (streams[cs.slot] !== cs) return;
+    const last = streams.pop()!;
+    if (last !== cs) streams[(last.slot = cs.slot)] = last;
+    if (streams.length === 0) this.idleDeadline = this.server.now + this.server.timeouts.idleMs;
   }
 
   // ---- ClientConn ----
@@ -115,7 +121,9 @@ export class H2Session implements ClientConn, H2SessionHandler, WriterOwner {
   sweep(now: number): void {
     if (this.closed) return;
     this.h2.tick(now);
-    for (const cs of this.streams) cs.sweep(now);
+    // from the end: a stream done in its sweep is replaced in its slot by one already swept
+    const streams = this.streams;
+    for (let i = streams.length - 1; i >= 0; i--) streams[i]?.sweep(now);
     if (this.idleDeadline !== 0 && now > this.idleDeadline) {
       this.idleDeadline = 0;
       // GOAWAY with the last stream processed (a request already on the wire is refused, safe to
@@ -129,6 +137,6 @@ export class H2Session implements ClientConn, H2SessionHandler, WriterOwner {
   }
 
   closeIfIdle(): void {
-    if (this.streams.size === 0) this.h2.refuseNewStreams(ErrorCode.NO_ERROR, "SHUTDOWN");
+    if (this.streams.length === 0) this.h2.refuseNewStreams(ErrorCode.NO_ERROR, "SHUTDOWN");
   }
 }
