@@ -187,9 +187,15 @@ function checkRequest(list: HeaderList, pseudo: number): MalformedReason | null 
     const path = list.path;
     if (!(path === "*" && list.method === "OPTIONS") && (path.charCodeAt(0) !== 0x2f || !allIn(path, PATH_CHAR))) return "BAD_PATH";
   }
-  if ((pseudo & P.AUTHORITY) !== 0 && (list.authority === "" || !allIn(list.authority, HOST_CHAR))) return "BAD_AUTHORITY";
+  if ((pseudo & P.AUTHORITY) !== 0 && list.authority !== goodAuthority) {
+    if (list.authority === "" || !allIn(list.authority, HOST_CHAR)) return "BAD_AUTHORITY";
+    goodAuthority = list.authority; // interned: the site's next requests bring the same string
+  }
   return checkHost(list, pseudo);
 }
+
+/** The last :authority found valid (a site's requests repeat it): not checked again. */
+let goodAuthority = "\0";
 
 /** A Host field must be single and valid, and name what :authority names (RFC 9113 §8.3.1). */
 function checkHost(list: HeaderList, pseudo: number): MalformedReason | null {
