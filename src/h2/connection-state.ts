@@ -160,8 +160,10 @@ export class ConnectionState {
     else this.localActive--;
     this.buffered -= s.queued;
     s.clearQueue();
-    if (code >= 0) s.handler?.onReset(s, code, reason);
-    s.handler?.onClosed?.(s); // last: the owner may recycle the stream
+    const handler = s.handler;
+    if (code >= 0) handler?.onReset(s, code, reason);
+    // last, and only to the owner still holding it (onReset may have recycled the stream): it may recycle it now
+    if (s.handler === handler) handler?.onClosed?.(s);
     this.closeIfIdle();
   }
 
