@@ -11,7 +11,8 @@ import { H2Error } from "./h2-error.ts";
 import { HpackDecoder, HpackEncoder } from "./hpack/index.ts";
 import { h2Options, type H2Options } from "./options.ts";
 import { ControlGuard } from "./guard.ts";
-import { H2Stream, StreamState } from "./stream.ts";
+import { takeStream, type H2Stream, StreamState } from "./stream.ts";
+import { StreamTable } from "./stream-table.ts";
 
 export class ConnectionState {
   readonly opts: H2Options;
@@ -19,7 +20,7 @@ export class ConnectionState {
   readonly decoder: HpackDecoder;
   readonly encoder: HpackEncoder;
   readonly guard: ControlGuard;
-  streams = new Map<number, H2Stream>();
+  readonly streams = new StreamTable();
   /** Streams the peer opened that are not closed, and those this side opened. */
   peerActive = 0;
   localActive = 0;
@@ -130,8 +131,8 @@ export class ConnectionState {
 
   /** Opens a stream object (state Open) and counts it. */
   openStream(id: number, byPeer: boolean): H2Stream {
-    const s = new H2Stream(id, this.peerInitialWindow, this.opts.initialWindowSize);
-    this.streams.set(id, s);
+    const s = takeStream(id, this.peerInitialWindow, this.opts.initialWindowSize);
+    this.streams.add(s);
     if (byPeer) this.peerActive++;
     else this.localActive++;
     this.opts.counters.streams++;
@@ -159,7 +160,10 @@ export class ConnectionState {
     else this.localActive--;
     this.buffered -= s.queued;
     s.clearQueue();
-    if (code >= 0) s.handler?.onReset(s, code, reason);
+    const handler = s.handler;
+    if (code >= 0) handler?.onReset(s, code, reason);
+    // last, and only to the owner still holding it (onReset may have recycled the stream): it may recycle it now
+    if (s.handler === handler) handler?.onClosed?.(s);
     this.closeIfIdle();
   }
 
@@ -246,7 +250,7 @@ export class ConnectionState {
     this.closed = true;
     this.closeCode = code;
     this.closeReason = reason;
-    const open = [...this.streams.values()];
+    const open = this.streams.list();
     for (const s of open) this.close(s, code === ErrorCode.NO_ERROR ? ErrorCode.CANCEL : code, reason);
     if (endTransport) this.w.end();
     this.handler.onClose?.(code, reason);

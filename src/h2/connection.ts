@@ -14,7 +14,7 @@ import { encodeFields, type ForwardFields } from "./encode-fields.ts";
 import type { H2Request } from "./events.ts";
 import { readFrames } from "./read-frames.ts";
 import { flushWaiting, sendDataNow, writeHeaderBlock } from "./send-data.ts";
-import { StreamState, type H2Stream, type H2StreamHandler } from "./stream.ts";
+import { StreamState, recycleStream, type H2Stream, type H2StreamHandler } from "./stream.ts";
 
 export class H2Connection extends ConnectionState {
   /** Bytes from the transport. */
@@ -145,6 +145,14 @@ export class H2Connection extends ConnectionState {
     s.handler = null;
     this.resetStreamId(s.id, code, "LOCAL_RESET");
     this.leave();
+  }
+
+  /**
+   * The owner is done with closed stream `s` and keeps no reference to it, nor to the head it
+   * opened with (server side): a later stream may reuse the object and the head's buffers.
+   */
+  recycle(s: H2Stream): void {
+    recycleStream(s);
   }
 
   /** Stops (pause) or restarts (resume) giving the peer window for `s`: backpressure on its body. */

@@ -3,8 +3,10 @@
  * in one write per turn (a packet parsed, an API call), since every socket write is a syscall
  * (BUN-NOTES "the write path"). The arena is shared by all connections (they run one at a time):
  * a connection writing while another's batch is open flushes that batch first, and bytes handed to
- * a transport are never written again (a full arena is replaced, not reused), so a transport may
- * keep a range it could not send yet. An idle connection holds no output buffer.
+ * a transport are never written again while it may keep them (a range it could not send yet): a
+ * full arena is replaced, and it is written from its start again only when every transport it was
+ * handed to says it holds none of it (`reuseArena`), so a busy process does not allocate 64 KiB
+ * per 64 KiB of frames. An idle connection holds no output buffer.
  */
 import { FRAME_HEADER, FrameType, Flag } from "./constants.ts";
 
@@ -14,26 +16,58 @@ export interface H2Output {
   write(buf: Buffer, start: number, end: number): boolean;
   /** Closes the transport once everything written has left. */
   end(): void;
+  /**
+   * True while it keeps bytes of a range it was handed (queued, not sent yet). A transport
+   * without this method is taken to keep them: the arena it wrote from is never reused.
+   */
+  holding?(): boolean;
 }
 
 const ARENA_BYTES = 64 * 1024;
 let arena = Buffer.allocUnsafe(ARENA_BYTES);
 let at = 0;
 let owner: FrameWriter | null = null;
+/** The writers that handed ranges of the arena to their transports since it was (re)started. */
+const users: FrameWriter[] = [];
+let epoch = 0;
+
+/**
+ * Starts the arena over when no transport keeps any of its bytes (called when a turn's output has
+ * been flushed); true when it did.
+ */
+export function reuseArena(): boolean {
+  if (owner !== null || at === 0) return false;
+  for (let i = 0; i < users.length; i++) if (users[i]!.out.holding?.() !== false) return false;
+  restart();
+  return true;
+}
+
+function restart(): void {
+  at = 0;
+  users.length = 0;
+  epoch++;
+}
 
 export class FrameWriter {
   /** Where this writer's open batch starts in the arena (meaningful while it owns the arena). */
   private start = 0;
   /** The transport said it is full: DATA waits for `drained`. */
   blocked = false;
+  /** The arena epoch this writer last handed a range of (it is in `users` for it). */
+  private epoch = -1;
 
-  constructor(private readonly out: H2Output) {}
+  constructor(readonly out: H2Output) {}
 
   /** Hands the open batch to the transport. */
   flush(): void {
     if (owner !== this) return;
     owner = null;
-    if (at > this.start && !this.out.write(arena, this.start, at)) this.blocked = true;
+    if (at <= this.start) return;
+    if (this.epoch !== epoch) {
+      this.epoch = epoch;
+      users.push(this);
+    }
+    if (!this.out.write(arena, this.start, at)) this.blocked = true;
   }
 
   /** Closes the transport after what was written. */
@@ -52,7 +86,7 @@ export class FrameWriter {
     if (at + n > arena.length) {
       this.flush();
       arena = Buffer.allocUnsafe(Math.max(ARENA_BYTES, n));
-      at = 0;
+      restart();
       owner = this;
       this.start = 0;
     }

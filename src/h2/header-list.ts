@@ -27,12 +27,29 @@ export class HeaderList {
   size = 0;
 
   constructor(
-    /** Holds every name and value the offsets point at (set once by the codec). */
+    /** Holds every name and value the offsets point at (set by the codec). */
     public buf: Buffer,
-    readonly fields: Int32Array,
-    /** Fields in `fields` (set once by the codec). */
+    /** FIELD_STRIDE ints per field (may hold more than `count`: a reused list keeps its room). */
+    public fields: Int32Array,
+    /** Fields in `fields` (set by the codec). */
     public count: number,
   ) {}
+
+  /** Where a reused list keeps its own copy of the decoded bytes (null until it first needs one). */
+  own: Buffer | null = null;
+
+  /** Makes this list an empty one over `buf` with room for at least `n` fields, for the codec to fill again. */
+  reset(buf: Buffer, n: number): void {
+    this.method = this.scheme = this.authority = this.path = this.protocol = "";
+    this.status = 0;
+    this.authorityStart = this.authorityEnd = this.contentLength = -1;
+    this.seen = 0;
+    this.sensitive = null;
+    this.size = 0;
+    this.buf = buf;
+    this.count = 0;
+    if (this.fields.length < n * FIELD_STRIDE) this.fields = new Int32Array(n * FIELD_STRIDE);
+  }
 
   /** True when a field with id `id` (one of src/http's H) is present. */
   has(id: number): boolean {

@@ -43,14 +43,18 @@ function pseudoId(b: Buffer, s: number, len: number): number {
   return 0;
 }
 
+const NO_FIELDS = new Int32Array(0);
+
 /**
- * Validates `block` as a `kind` section and copies it into a HeaderList, or returns why it is
- * malformed. `extendedConnect`: this side advertised SETTINGS_ENABLE_CONNECT_PROTOCOL (RFC 8441).
+ * Validates `block` as a `kind` section and copies it into a HeaderList (`into`, reused with its
+ * buffers, or a new one), or returns why it is malformed. `extendedConnect`: this side advertised
+ * SETTINGS_ENABLE_CONNECT_PROTOCOL (RFC 8441).
  */
-export function buildSection(block: DecodedBlock, kind: SectionKind, extendedConnect = false): HeaderList | MalformedReason {
+export function buildSection(block: DecodedBlock, kind: SectionKind, extendedConnect = false, into?: HeaderList): HeaderList | MalformedReason {
   const b = block.buf, o = block.offs, n = block.count;
-  const fields = new Int32Array(n * FIELD_STRIDE);
-  const list = new HeaderList(b, fields, 0);
+  const list = into ?? new HeaderList(b, NO_FIELDS, 0);
+  list.reset(b, into === undefined ? n : Math.max(n, 16));
+  const fields = list.fields;
   let count = 0, pseudo = 0, end = 0;
   for (let i = 0; i < n; i++) {
     const ns = o[4 * i]!, ne = o[4 * i + 1]!, vs = o[4 * i + 2]!, ve = o[4 * i + 3]!;
@@ -94,7 +98,8 @@ export function buildSection(block: DecodedBlock, kind: SectionKind, extendedCon
   const r = kind === "request" ? checkRequest(list, pseudo) : kind === "response" ? checkResponse(list, pseudo) : null;
   if (r !== null) return r;
   // the list owns a copy of the decoded bytes: the block's buffer is reused by the next decode
-  const own = Buffer.allocUnsafe(end);
+  let own = list.own;
+  if (own === null || own.length < end) list.own = own = Buffer.allocUnsafe(into === undefined ? end : Math.max(end, 256));
   b.copy(own, 0, 0, end);
   list.buf = own;
   return list;
@@ -182,9 +187,15 @@ function checkRequest(list: HeaderList, pseudo: number): MalformedReason | null 
     const path = list.path;
     if (!(path === "*" && list.method === "OPTIONS") && (path.charCodeAt(0) !== 0x2f || !allIn(path, PATH_CHAR))) return "BAD_PATH";
   }
-  if ((pseudo & P.AUTHORITY) !== 0 && (list.authority === "" || !allIn(list.authority, HOST_CHAR))) return "BAD_AUTHORITY";
+  if ((pseudo & P.AUTHORITY) !== 0 && list.authority !== goodAuthority) {
+    if (list.authority === "" || !allIn(list.authority, HOST_CHAR)) return "BAD_AUTHORITY";
+    goodAuthority = list.authority; // interned: the site's next requests bring the same string
+  }
   return checkHost(list, pseudo);
 }
+
+/** The last :authority found valid (a site's requests repeat it): not checked again. */
+let goodAuthority = "\0";
 
 /** A Host field must be single and valid, and name what :authority names (RFC 9113 §8.3.1). */
 function checkHost(list: HeaderList, pseudo: number): MalformedReason | null {

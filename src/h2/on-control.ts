@@ -57,7 +57,7 @@ function setInitialWindow(c: ConnectionState, v: number): void {
   if (v > MAX_WINDOW) throw connectionError(ErrorCode.FLOW_CONTROL_ERROR, "INITIAL_WINDOW_TOO_LARGE");
   const delta = v - c.peerInitialWindow;
   c.peerInitialWindow = v;
-  for (const st of c.streams.values()) {
+  for (const st of c.streams.list()) {
     st.sendWindow += delta;
     if (st.sendWindow > MAX_WINDOW) throw connectionError(ErrorCode.FLOW_CONTROL_ERROR, "STREAM_WINDOW_OVERFLOW");
   }
@@ -82,7 +82,7 @@ export function onGoaway(c: ConnectionState, sid: number, b: Buffer, s: number, 
   c.opts.counters.goawaysReceived++;
   c.goawayReceived = true;
   // streams this side opened above `last` were never processed: safe to retry elsewhere
-  for (const st of [...c.streams.values()]) {
+  for (const st of c.streams.list()) {
     if (!c.isPeerStream(st.id) && st.id > last) c.close(st, ErrorCode.REFUSED_STREAM, "GOAWAY");
   }
   c.handler.onGoaway?.(code, last, debug);

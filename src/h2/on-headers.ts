@@ -7,6 +7,7 @@
 import { ErrorCode, Flag } from "./constants.ts";
 import type { ConnectionState } from "./connection-state.ts";
 import { connectionError, streamError } from "./h2-error.ts";
+import { HeaderList } from "./header-list.ts";
 import { buildSection } from "./header-rules.ts";
 import type { DecodedBlock } from "./hpack/index.ts";
 import { isIdle } from "./on-data.ts";
@@ -80,6 +81,14 @@ function malformed(c: ConnectionState, sid: number, reason: string): void {
   if (c.isPeerStream(sid)) c.guard.fault(c);
 }
 
+const EMPTY = Buffer.alloc(0);
+const NO_FIELDS = new Int32Array(0);
+/**
+ * The list the next request section is built into: a recycled stream's (whose owner is done with
+ * it) or a new one. One for the thread: a section is built and handed to its stream in one go.
+ */
+let spareHead: HeaderList | null = null;
+
 function serverBlock(c: ConnectionState, sid: number, block: DecodedBlock, endStream: boolean): void {
   if (!c.isPeerStream(sid)) throw connectionError(ErrorCode.PROTOCOL_ERROR, "EVEN_STREAM_ID");
   const st = c.stream(sid);
@@ -98,10 +107,13 @@ function serverBlock(c: ConnectionState, sid: number, block: DecodedBlock, endSt
     return c.guard.fault(c);
   }
   if (block.oversized) return headerListTooLarge(c, sid, endStream);
-  const head = buildSection(block, "request", c.opts.enableConnectProtocol);
+  const head = buildSection(block, "request", c.opts.enableConnectProtocol, spareHead ??= new HeaderList(EMPTY, NO_FIELDS, 0));
   if (typeof head === "string") return malformed(c, sid, head);
   if (endStream && head.contentLength > 0) return malformed(c, sid, "CONTENT_LENGTH_MISMATCH");
   const stream = c.openStream(sid, true);
+  // the stream keeps the list it opened with; a recycled stream's old one is built into next
+  spareHead = stream.head;
+  stream.head = head;
   stream.headReceived = true;
   stream.contentLength = head.contentLength;
   if (endStream) c.endRemote(stream);

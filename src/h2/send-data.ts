@@ -129,8 +129,10 @@ const EMPTY = Buffer.alloc(0);
 function notifyWritable(c: ConnectionState): void {
   if (c.buffered > c.opts.connectionBufferBytes / 2) return;
   let ready: H2Stream[] | null = null;
-  for (const s of c.streams.values()) {
-    if (!s.wantWritable || s.queued > c.opts.streamBufferBytes / 2) continue;
+  const t = c.streams;
+  for (let i = 0; i < t.slotCount; i++) {
+    const s = t.slot(i);
+    if (s === null || !s.wantWritable || s.queued > c.opts.streamBufferBytes / 2) continue;
     s.wantWritable = false;
     (ready ??= []).push(s);
   }

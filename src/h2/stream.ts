@@ -33,6 +33,11 @@ export interface H2StreamHandler {
   onReset(stream: H2Stream, code: number, reason: string): void;
   /** sendData had returned false; the stream can take more now. */
   onWritable(stream: H2Stream): void;
+  /**
+   * The stream closed, normally or not (after onReset when it was abnormal); not called for a
+   * stream closed by `reset`, whose caller knows. Its owner may then `recycle` it.
+   */
+  onClosed?(stream: H2Stream): void;
 }
 
 export class H2Stream {
@@ -69,10 +74,36 @@ export class H2Stream {
   wantWritable = false;
   /** In the connection's list of streams with DATA waiting. */
   waiting = false;
+  /**
+   * The field section this stream opened with (server side), which the owner's request head reads;
+   * it goes back to the connection with the stream when the owner recycles both (see
+   * ConnectionState.recycle), so its buffers serve a later stream's head.
+   */
+  head: HeaderList | null = null;
 
-  constructor(readonly id: number, sendWindow: number, recvWindow: number) {
+  constructor(public id: number, sendWindow: number, recvWindow: number) {
     this.sendWindow = sendWindow;
     this.recvWindow = recvWindow;
+  }
+
+  /** A recycled stream made a fresh one (as the constructor leaves it) for stream `id`. */
+  reopen(id: number, sendWindow: number, recvWindow: number): void {
+    this.id = id;
+    this.state = StreamState.Open;
+    this.handler = null;
+    this.user = null;
+    this.headReceived = false;
+    this.headSent = false;
+    this.contentLength = -1;
+    this.received = 0;
+    this.noBody = false;
+    this.sendWindow = sendWindow;
+    this.recvWindow = recvWindow;
+    this.unacked = 0;
+    this.paused = false;
+    this.clearQueue();
+    this.wantWritable = false;
+    this.waiting = false;
   }
 
   /** This side may still send on it. */
@@ -105,4 +136,32 @@ export class H2Stream {
     this.endQueued = false;
     this.trailersQueued = null;
   }
+}
+
+/**
+ * Streams their owners recycled (closed, no longer referenced), for the next streams to reuse with
+ * their head's buffers: an HTTP/2 request then allocates no stream, field list or offset table.
+ * One list for the thread (connections run one at a time), bounded so it never holds much.
+ */
+const free: H2Stream[] = [];
+const FREE_MAX = 1024;
+/** A recycled stream's head keeps its own buffer up to this size (a rare huge head is let go). */
+const KEEP_HEAD_BYTES = 4096;
+
+/** A stream object for stream `id`: a recycled one made fresh, or a new one. */
+export function takeStream(id: number, sendWindow: number, recvWindow: number): H2Stream {
+  const s = free.pop();
+  if (s === undefined) return new H2Stream(id, sendWindow, recvWindow);
+  s.reopen(id, sendWindow, recvWindow);
+  return s;
+}
+
+/** Keeps closed stream `s` for reuse (the caller holds no reference to it or its head any more). */
+export function recycleStream(s: H2Stream): void {
+  if (s.state !== StreamState.Closed || s.waiting || free.length >= FREE_MAX) return;
+  s.handler = null;
+  s.user = null;
+  const head = s.head;
+  if (head !== null && head.own !== null && head.own.length > KEEP_HEAD_BYTES) s.head = null;
+  free.push(s);
 }

@@ -79,6 +79,11 @@ export class H2Probe implements H2Output {
     this.socket?.end();
   }
 
+  /** What it is handed is copied: the codec may write over its arena. */
+  holding(): boolean {
+    return false;
+  }
+
   flush(): void {
     const s = this.socket;
     if (s === null || !this.ready) return;

@@ -68,7 +68,13 @@ export function emitRequestHead(req: RequestHead, dropMask: number, extra: strin
  */
 export function emitRequestStart(req: RequestHead, dropMask: number, target: string | null, sink: ByteSink): void {
   if (target === null && req.versionMinor === 1 && req.framed) sink.write(req.buf, req.start, req.fieldsStart);
-  else sink.writeString(`${req.method} ${target ?? req.target} HTTP/1.1\r\n`);
+  else {
+    // pieces, not a string made per request (an HTTP/2 request's line is always written this way)
+    sink.writeString(req.method);
+    sink.writeString(" ");
+    sink.writeString(target ?? req.target);
+    sink.writeString(" HTTP/1.1\r\n");
+  }
   emitFields(req, dropMask, sink);
 }
 

@@ -102,7 +102,9 @@ export function emitUpstreamHead(
     sink.writeString("\r\n");
   } else if (!req.has(H.HOST)) {
     // A HTTP/1.0 request without Host: 1.1 needs one, the absolute-form target's authority if it had one.
-    sink.writeString(`host: ${req.hostStart < 0 ? address : req.host}\r\n`);
+    sink.writeString("host: ");
+    sink.writeString(req.hostStart < 0 ? address : req.host);
+    sink.writeString("\r\n");
   }
   sink.writeString("\r\n");
 }

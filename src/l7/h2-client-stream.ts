@@ -5,7 +5,7 @@
  * response-header timeout, stalls, request_timeout_ms), which the session's sweep checks.
  */
 import { LbError } from "../errors.ts";
-import { BodyKind, FRAMING_FIELDS, H, HOP_BY_HOP, type ResponseHead } from "../http/index.ts";
+import { BodyKind, FRAMING_FIELDS, H, HOP_BY_HOP, type RequestHead, type ResponseHead } from "../http/index.ts";
 import { ErrorCode, StreamState, type ForwardFields, type H2Connection, type H2Stream, type H2StreamHandler, type HeaderList } from "../h2/index.ts";
 import type { ClientExchange, ClientSide } from "./client-side.ts";
 import { Deadline, Wait } from "./deadline.ts";
@@ -16,6 +16,7 @@ import { appendFields, appendLines } from "./h2-fields.ts";
 import { requestHeadOf } from "./h2-heads.ts";
 import type { H2Session } from "./h2-session.ts";
 import type { ConnCtx, ProxyReply } from "./hooks.ts";
+import type { ServerCore } from "./server-core.ts";
 import { trailerPairs, type Trailers } from "./trailers.ts";
 
 const EMPTY = Buffer.alloc(0);
@@ -26,9 +27,38 @@ const RESPONSE_DROP = HOP_BY_HOP | DROPPED_MASK;
 /** The response head being handed to the codec (encoding is synchronous: one object serves all). */
 const FORWARD: ForwardFields = { before: NONE, head: null!, drop: 0, after: NONE };
 
+/**
+ * Client streams whose exchange and stream both ended, per listener (their clocks read its
+ * ServerCore), for later streams to reuse with their request head: see H2ClientStream.settle.
+ */
+const spares = new WeakMap<ServerCore, H2ClientStream[]>();
+const SPARES_MAX = 1024;
+
+/** A client stream for `stream` of `session`: a spare one made fresh, or a new one. */
+export function openClientStream(session: H2Session, stream: H2Stream): H2ClientStream {
+  const cs = session.spares.pop() ?? new H2ClientStream(session.server);
+  cs.open(session, stream);
+  return cs;
+}
+
+/** The spare client streams of `server`'s connections. */
+export function sparesOf(server: ServerCore): H2ClientStream[] {
+  let list = spares.get(server);
+  if (list === undefined) spares.set(server, (list = []));
+  return list;
+}
+
 export class H2ClientStream extends Deadline implements ClientSide, H2StreamHandler {
   ex: Exchange | null = null;
-  private readonly h2: H2Connection;
+  session!: H2Session;
+  stream!: H2Stream;
+  private h2!: H2Connection;
+  /** Where the session keeps this stream among those with an exchange running. */
+  slot = 0;
+  /** Serving a stream (false while spare). */
+  private live = false;
+  /** The request head, reused by the next stream this object serves. */
+  private head: RequestHead | null = null;
   /** Our END_STREAM is sent or queued. */
   private ended = false;
   /** Body bytes still to come of a response of known length (-1: unknown). */
@@ -38,12 +68,30 @@ export class H2ClientStream extends Deadline implements ClientSide, H2StreamHand
   /** The reply refused the whole connection (403/429 of an access step): GOAWAY once it is sent. */
   private closesConnection: string | null = null;
 
-  constructor(readonly session: H2Session, readonly stream: H2Stream) {
-    super(session.server);
+  /** Starts serving `stream` of `session` (a new object, or a spare one: everything is set afresh). */
+  open(session: H2Session, stream: H2Stream): void {
+    this.session = session;
+    this.stream = stream;
     this.h2 = session.h2;
+    this.live = true;
+    this.ended = this.tunneling = false;
+    this.remaining = -1;
+    this.closesConnection = null;
     this.wait = Wait.Transfer; // no head to wait for: the stream opened with it
     this.deadline = this.server.now + this.server.timeouts.idleMs;
+    this.requestDeadline = this.streamIdleMs = 0;
     stream.handler = this;
+  }
+
+  /**
+   * Once the exchange has ended and the stream has closed (in either order), nothing refers to
+   * either any more: the stream goes back to the codec and this object to the listener's spares.
+   */
+  private settle(): void {
+    if (!this.live || this.ex !== null || this.stream.state !== StreamState.Closed) return;
+    this.live = false;
+    this.h2.recycle(this.stream);
+    if (this.session.spares.length < SPARES_MAX) this.session.spares.push(this);
   }
 
   get clientAddress(): string { return this.session.clientAddress; }
@@ -52,8 +100,8 @@ export class H2ClientStream extends Deadline implements ClientSide, H2StreamHand
   get corking(): boolean { return this.session.corking; }
 
   /** The stream opened with `list`: its exchange starts. */
-  begin(list: HeaderList, endStream: boolean): void {
-    const ex = new Exchange(this, requestHeadOf(list, endStream));
+  begin(list: HeaderList, endStream: boolean): Exchange {
+    const ex = new Exchange(this, (this.head = requestHeadOf(list, endStream, this.head)));
     this.ex = ex;
     try {
       ex.start();
@@ -61,11 +109,7 @@ export class H2ClientStream extends Deadline implements ClientSide, H2StreamHand
       ex.fail(hookFailed(e)); // a throwing hook costs this request a 500, never the connection
     }
     if (endStream) ex.requestEnd(null);
-  }
-
-  /** End of the client packet that opened the stream: see Exchange.launch. */
-  launch(): void {
-    this.ex?.launch();
+    return ex;
   }
 
   // ---- H2StreamHandler: the request from the codec ----
@@ -108,6 +152,10 @@ export class H2ClientStream extends Deadline implements ClientSide, H2StreamHand
 
   onWritable(): void {
     this.ex?.up?.resume();
+  }
+
+  onClosed(): void {
+    this.settle();
   }
 
   // ---- ClientSide ----
@@ -226,11 +274,13 @@ export class H2ClientStream extends Deadline implements ClientSide, H2StreamHand
     if (this.stream.state === StreamState.HalfClosedLocal) this.h2.reset(this.stream, ErrorCode.NO_ERROR);
     else this.h2.resume(this.stream);
     if (this.closesConnection !== null) this.session.closeAfterStreams(this.closesConnection);
+    this.settle();
   }
 
   exchangeAborted(ex: ClientExchange): void {
     this.finish(ex);
     this.h2.reset(this.stream, ErrorCode.INTERNAL_ERROR);
+    this.settle();
   }
 
   private finish(ex: ClientExchange): void {

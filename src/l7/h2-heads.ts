@@ -8,11 +8,12 @@ import { BodyKind, FIELD_STRIDE, H, RequestHead, ResponseHead, equalsLower } fro
 import type { HeaderList } from "../h2/index.ts";
 
 /**
- * The request `list` opened a stream with (validated by the codec). A body of no declared length
- * is marked Chunked: that is how it must travel to an HTTP/1.1 backend.
+ * The request `list` opened a stream with (validated by the codec), in `into` (a head whose
+ * request is over, reused) or a new head. A body of no declared length is marked Chunked: that is
+ * how it must travel to an HTTP/1.1 backend.
  */
-export function requestHeadOf(list: HeaderList, endStream: boolean): RequestHead {
-  const head = new RequestHead(list.buf, 0, 0, list.fields, list.count, 0);
+export function requestHeadOf(list: HeaderList, endStream: boolean, into: RequestHead | null = null): RequestHead {
+  const head = into === null ? new RequestHead(list.buf, 0, 0, list.fields, list.count, 0) : into.reuse(list.buf, 0, 0, list.fields, list.count, 0);
   head.framed = false;
   head.seen = list.seen;
   head.method = list.method;

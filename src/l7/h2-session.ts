@@ -9,7 +9,8 @@ import type { Socket } from "bun";
 import { ErrorCode, H2Connection, type H2SessionHandler, type H2Stream, type HeaderList } from "../h2/index.ts";
 import type { ClientConn } from "./client-conn.ts";
 import type { SocketConnCtx } from "./conn-ctx.ts";
-import { H2ClientStream } from "./h2-client-stream.ts";
+import type { Exchange } from "./exchange.ts";
+import { openClientStream, sparesOf, type H2ClientStream } from "./h2-client-stream.ts";
 import type { ServerCore } from "./server-core.ts";
 import { TickOutput } from "./tick-output.ts";
 import { SocketWriter, type WriterOwner } from "./writer.ts";
@@ -17,11 +18,16 @@ import { SocketWriter, type WriterOwner } from "./writer.ts";
 export class H2Session implements ClientConn, H2SessionHandler, WriterOwner {
   readonly writer = new SocketWriter(this);
   readonly h2: H2Connection;
-  /** Streams with an exchange running (their deadlines are swept). */
-  readonly streams = new Set<H2ClientStream>();
+  /**
+   * Streams with an exchange running (their deadlines are swept), each at its `slot`: an array,
+   * not a Set, which allocates as entries come and go (one per request here).
+   */
+  readonly streams: H2ClientStream[] = [];
   /** True while a client packet is read: exchanges it starts are launched after it (see Session.corking). */
   corking = false;
-  private readonly started: H2ClientStream[] = [];
+  private readonly started: Exchange[] = [];
+  /** Spare client streams of this connection's listener (h2-client-stream.ts). */
+  readonly spares: H2ClientStream[];
   /** When an idle connection (no stream open) closes; 0 = streams are open. */
   private idleDeadline: number;
   private closed = false;
@@ -35,6 +41,7 @@ export class H2Session implements ClientConn, H2SessionHandler, WriterOwner {
     this.writer.attach(socket as Socket<unknown>);
     this.h2 = new H2Connection("server", new TickOutput(this.writer), this, server.h2);
     this.idleDeadline = server.now + server.timeouts.headerMs;
+    this.spares = sparesOf(server);
   }
 
   /** The client: the TCP peer, or the source a trusted PROXY header carried. */
@@ -47,18 +54,21 @@ export class H2Session implements ClientConn, H2SessionHandler, WriterOwner {
     this.corking = false;
     const started = this.started;
     if (started.length === 0) return;
-    for (let i = 0; i < started.length; i++) started[i]!.launch();
+    for (let i = 0; i < started.length; i++) {
+      const ex = started[i]!;
+      if (!ex.finished) ex.launch();
+    }
     started.length = 0;
   }
 
   // ---- H2SessionHandler ----
 
   onStream(stream: H2Stream, head: HeaderList, endStream: boolean): void {
-    const cs = new H2ClientStream(this, stream);
-    this.streams.add(cs);
+    const cs = openClientStream(this, stream);
+    cs.slot = this.streams.push(cs) - 1;
     this.idleDeadline = 0;
-    if (this.corking) this.started.push(cs);
-    cs.begin(head, endStream);
+    const ex = cs.begin(head, endStream);
+    if (this.corking) this.started.push(ex);
   }
 
   /** The codec ended the connection (it closes the transport itself). */
@@ -68,8 +78,11 @@ export class H2Session implements ClientConn, H2SessionHandler, WriterOwner {
 
   /** A stream's exchange ended: its deadlines leave the sweep; an idle connection's clock starts. */
   streamDone(cs: H2ClientStream): void {
-    this.streams.delete(cs);
-    if (this.streams.size === 0) this.idleDeadline = this.server.now + this.server.timeouts.idleMs;
+    const streams = this.streams;
+    if (streams[cs.slot] !== cs) return;
+    const last = streams.pop()!;
+    if (last !== cs) streams[(last.slot = cs.slot)] = last;
+    if (streams.length === 0) this.idleDeadline = this.server.now + this.server.timeouts.idleMs;
   }
 
   // ---- ClientConn ----
@@ -108,7 +121,9 @@ export class H2Session implements ClientConn, H2SessionHandler, WriterOwner {
   sweep(now: number): void {
     if (this.closed) return;
     this.h2.tick(now);
-    for (const cs of this.streams) cs.sweep(now);
+    // from the end: a stream done in its sweep is replaced in its slot by one already swept
+    const streams = this.streams;
+    for (let i = streams.length - 1; i >= 0; i--) streams[i]?.sweep(now);
     if (this.idleDeadline !== 0 && now > this.idleDeadline) {
       this.idleDeadline = 0;
       // GOAWAY with the last stream processed (a request already on the wire is refused, safe to
@@ -122,6 +137,6 @@ export class H2Session implements ClientConn, H2SessionHandler, WriterOwner {
   }
 
   closeIfIdle(): void {
-    if (this.streams.size === 0) this.h2.refuseNewStreams(ErrorCode.NO_ERROR, "SHUTDOWN");
+    if (this.streams.length === 0) this.h2.refuseNewStreams(ErrorCode.NO_ERROR, "SHUTDOWN");
   }
 }

@@ -5,7 +5,7 @@
  * cost the client one syscall instead of one each (the way nginx and HAProxy flush per loop). One
  * setImmediate serves every connection that wrote in the turn (a turn under load touches dozens).
  */
-import type { H2Output } from "../h2/index.ts";
+import { reuseArena, type H2Output } from "../h2/index.ts";
 import type { SocketWriter } from "./writer.ts";
 
 /** Connections with corked output this turn, uncorked together when it ends. */
@@ -26,7 +26,10 @@ function flushTurn(): void {
     if (i < pending.length) {
       pending.splice(0, i + 1);
       if (pending.length > 0) setImmediate(flushTurn);
-    } else pending.length = 0;
+    } else {
+      pending.length = 0;
+      reuseArena(); // the frames just sent: their bytes may be overwritten unless a socket kept some
+    }
   }
 }
 
@@ -47,5 +50,9 @@ export class TickOutput implements H2Output {
   end(): void {
     this.writer.uncork();
     this.writer.end();
+  }
+
+  holding(): boolean {
+    return this.writer.queued > 0;
   }
 }

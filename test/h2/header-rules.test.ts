@@ -88,3 +88,33 @@ describe("malformed sections (RFC 9113 §8.1.1)", () => {
     test(`${what}: ${reason}`, () => expect(section(fields, kind)).toBe(reason));
   }
 });
+
+describe("a reused list", () => {
+  const build = (fields: [string, string][], into?: HeaderList, sensitive: string[] = []) => {
+    const e = new HpackEncoder(), d = new HpackDecoder(4096, 65536);
+    e.begin();
+    for (const [n, v] of fields) e.field(n, v, sensitive.includes(n));
+    return buildSection(d.decode(e.buf, 0, e.finish()), "request", true, into);
+  };
+  const view = (h: HeaderList) => ({
+    pseudo: [h.method, h.scheme, h.authority, h.path, h.protocol, h.status, h.authorityStart, h.authorityEnd],
+    entries: h.entries(), seen: h.seen, contentLength: h.contentLength, size: h.size,
+    sensitive: Array.from({ length: h.count }, (_, i) => h.isSensitive(i)),
+  });
+
+  test("a list filled again holds exactly what a new list would", () => {
+    const big: [string, string][] = [[":method", "CONNECT"], [":protocol", "websocket"], [":scheme", "https"], [":authority", "a.example:8443"], [":path", "/chat"],
+      ["content-length", "12"], ["host", "a.example:8443"], ["authorization", "Bearer x"], ...Array.from({ length: 20 }, (_, i) => [`x-f${i}`, "v".repeat(i)] as [string, string])];
+    const list = build(big, undefined, ["authorization"]) as HeaderList;
+    const small: [string, string][] = [[":method", "GET"], [":scheme", "http"], [":path", "/"], ["accept", "*/*"], ["accept-encoding", "gzip"], ["user-agent", "h2load"]];
+    const again = build(small, list) as HeaderList;
+    expect(again).toBe(list);
+    expect(view(again)).toEqual(view(build(small) as HeaderList));
+  });
+
+  test("an :authority found valid once is not trusted for a different one", () => {
+    expect(build(REQ)).toBeInstanceOf(HeaderList);
+    expect(build(REQ)).toBeInstanceOf(HeaderList);
+    expect(build([...REQ.slice(0, 2), [":authority", "bad host"], REQ[3]!])).toBe("BAD_AUTHORITY");
+  });
+});

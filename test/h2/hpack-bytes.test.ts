@@ -100,3 +100,18 @@ describe("HPACK from a head's bytes", () => {
     expect(internValue(long, 0, 100)).toBe("h".repeat(100));
   });
 });
+
+describe(":status", () => {
+  test("every code gives the block the string path gives (one byte for those in the static table)", () => {
+    const a = new HpackEncoder(), b = new HpackEncoder();
+    for (let code = 100; code < 600; code++) {
+      a.begin();
+      a.status(code);
+      const fast = Buffer.from(a.buf.subarray(0, a.finish()));
+      b.begin();
+      b.field(":status", String(code));
+      expect([code, fast]).toEqual([code, Buffer.from(b.buf.subarray(0, b.finish()))]);
+      if ([200, 204, 206, 304, 400, 404, 500].includes(code)) expect(fast.length).toBe(1);
+    }
+  });
+});

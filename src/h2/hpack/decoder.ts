@@ -17,6 +17,15 @@ function compression(reason: string): H2Error {
   return connectionError(ErrorCode.COMPRESSION_ERROR, reason);
 }
 
+/** Copies src[s, e) to dst at w: short runs in JS, as a native call costs more than their bytes. */
+function copyShort(src: Buffer, s: number, e: number, dst: Buffer, w: number): void {
+  if (e - s > 32) {
+    src.copy(dst, w, s, e);
+    return;
+  }
+  for (let i = s; i < e; i++) dst[w++] = src[i]!;
+}
+
 export class HpackDecoder {
   readonly table: DecoderTable;
   private readonly int: IntResult = { value: 0, next: 0 };
@@ -80,7 +89,7 @@ export class HpackDecoder {
       vl = o[i + 3]! - o[i + 2]!;
       if (this.account(out, nl, vl)) return w;
       out.ensure(w + nl + vl);
-      STATIC_BYTES.copy(out.buf, w, o[i]!, o[i + 3]!);
+      copyShort(STATIC_BYTES, o[i]!, o[i + 3]!, out.buf, w);
     } else {
       const d = index - STATIC_COUNT;
       if (d > this.table.count) throw compression("INDEX_OUT_OF_RANGE");
@@ -142,7 +151,7 @@ export class HpackDecoder {
     if (index <= STATIC_COUNT) {
       const o = STATIC_OFFSETS, i = 4 * index, nl = o[i + 1]! - o[i]!;
       out.ensure(w + nl);
-      STATIC_BYTES.copy(out.buf, w, o[i]!, o[i + 1]!);
+      copyShort(STATIC_BYTES, o[i]!, o[i + 1]!, out.buf, w);
       return w + nl;
     }
     const d = index - STATIC_COUNT;
@@ -162,7 +171,7 @@ export class HpackDecoder {
     if (len > end - pos) throw compression("TRUNCATED_STRING");
     if (!huffman) {
       out.ensure(w + len);
-      src.copy(out.buf, w, pos, pos + len);
+      copyShort(src, pos, pos + len, out.buf, w);
       this.strLen = len;
       return pos + len;
     }

@@ -140,7 +140,10 @@ export class HpackEncoder {
 
   /** The :status pseudo-header (RFC 9113 §8.3.2): the static table holds the common ones. */
   status(code: number): void {
-    this.field(":status", STATUS_TEXT[code] ?? String(code));
+    const i = code < STATUS_INDEX.length ? STATUS_INDEX[code]! : 0;
+    if (i === 0) return this.field(":status", STATUS_TEXT[code] ?? String(code));
+    ensure(this.w, 1);
+    out[this.w++] = 0x80 | i; // indexed field, the static index fits the 7-bit prefix
   }
 
   /** A string literal (RFC 7541 §5.2), Huffman-coded when that is shorter. */
@@ -159,3 +162,6 @@ export class HpackEncoder {
 /** Status codes as strings, made once (no number-to-string per response). */
 const STATUS_TEXT: string[] = [];
 for (let c = 100; c < 600; c++) STATUS_TEXT[c] = String(c);
+/** By status code, its static table index (200, 204, 206, 304, 400, 404, 500), 0 for the others. */
+const STATUS_INDEX = new Uint8Array(600);
+for (const [text, index] of STATIC_BY_NAME.get(":status")!.values!) STATUS_INDEX[Number(text)] = index;

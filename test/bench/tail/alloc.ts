@@ -16,7 +16,7 @@ export const ALLOC_ENV = { BUN_JSC_useGC: "0" };
 export const ALLOC_BUN_ARGS = ["--preload", join(import.meta.dir, "..", "..", "helpers", "heap-mark-preload.ts")];
 
 /** Sends SIGWINCH and resolves with the heap capacity the node wrote back. */
-async function heapCapacity(node: StartedNode): Promise<number> {
+export async function heapCapacity(node: StartedNode): Promise<number> {
   const seen = node.stderr().split("HEAP-CAPACITY ").length;
   process.kill(node.pid, "SIGWINCH");
   const deadline = Date.now() + 10_000;
