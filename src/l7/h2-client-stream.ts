@@ -12,11 +12,10 @@ import { Deadline, Wait } from "./deadline.ts";
 import { Exchange } from "./exchange.ts";
 import { DROPPED_MASK } from "./field-drop.ts";
 import { hookFailed, runOnLog } from "./guard.ts";
-import { appendFields, appendLines } from "./h2-fields.ts";
+import { appendFields, appendLines, replyFields } from "./h2-fields.ts";
 import { requestHeadOf } from "./h2-heads.ts";
 import type { H2Session } from "./h2-session.ts";
 import type { ConnCtx, ProxyReply } from "./hooks.ts";
-import type { ServerCore } from "./server-core.ts";
 import { trailerPairs, type Trailers } from "./trailers.ts";
 
 const EMPTY = Buffer.alloc(0);
@@ -26,27 +25,6 @@ const RESPONSE_DROP = HOP_BY_HOP | DROPPED_MASK;
 
 /** The response head being handed to the codec (encoding is synchronous: one object serves all). */
 const FORWARD: ForwardFields = { before: NONE, head: null!, drop: 0, after: NONE };
-
-/**
- * Client streams whose exchange and stream both ended, per listener (their clocks read its
- * ServerCore), for later streams to reuse with their request head: see H2ClientStream.settle.
- */
-const spares = new WeakMap<ServerCore, H2ClientStream[]>();
-const SPARES_MAX = 1024;
-
-/** A client stream for `stream` of `session`: a spare one made fresh, or a new one. */
-export function openClientStream(session: H2Session, stream: H2Stream): H2ClientStream {
-  const cs = session.spares.pop() ?? new H2ClientStream(session.server);
-  cs.open(session, stream);
-  return cs;
-}
-
-/** The spare client streams of `server`'s connections. */
-export function sparesOf(server: ServerCore): H2ClientStream[] {
-  let list = spares.get(server);
-  if (list === undefined) spares.set(server, (list = []));
-  return list;
-}
 
 export class H2ClientStream extends Deadline implements ClientSide, H2StreamHandler {
   ex: Exchange | null = null;
@@ -91,7 +69,7 @@ export class H2ClientStream extends Deadline implements ClientSide, H2StreamHand
     if (!this.live || this.ex !== null || this.stream.state !== StreamState.Closed) return;
     this.live = false;
     this.h2.recycle(this.stream);
-    if (this.session.spares.length < SPARES_MAX) this.session.spares.push(this);
+    this.session.spares.keep(this);
   }
 
   get clientAddress(): string { return this.session.clientAddress; }
@@ -229,17 +207,7 @@ export class H2ClientStream extends Deadline implements ClientSide, H2StreamHand
 
   writeReply(ex: ClientExchange, reply: ProxyReply): void {
     const body = reply.body === undefined ? EMPTY : typeof reply.body === "string" ? Buffer.from(reply.body) : reply.body;
-    const fields: string[] = [];
-    if (reply.errorCode !== undefined) fields.push("x-fulcrum-error", reply.errorCode);
-    let typed = false;
-    for (const [k, v] of Object.entries(reply.fields ?? {})) {
-      if (/[\r\n]/.test(k + v)) continue; // never let a hook smuggle a field
-      typed ||= k.toLowerCase() === "content-type";
-      fields.push(k, v);
-    }
-    if (!typed && body.length > 0) fields.push("content-type", "text/plain; charset=utf-8");
-    // a gRPC error is trailers-only: one HEADERS frame that ends the stream, nothing about a body
-    if (reply.fields?.["grpc-status"] === undefined) fields.push("content-length", String(body.length));
+    const fields = replyFields(reply, body.length);
     const bodyless = body.length === 0 || ex.req.method === "HEAD";
     if (reply.closeConnection) this.closesConnection = reply.errorCode ?? "CLOSE";
     this.ended = true;

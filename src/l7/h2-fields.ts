@@ -4,6 +4,7 @@
  * left out, and the engine's own field lines (latin1 "name: value" CRLF strings) appended.
  */
 import { FIELD_STRIDE, type HttpHead } from "../http/index.ts";
+import type { ProxyReply } from "./hooks.ts";
 
 /** Appends the kept fields of `head` to `out`. */
 export function appendFields(head: HttpHead, dropMask: number, out: string[]): string[] {
@@ -28,4 +29,20 @@ export function appendLines(lines: string, out: string[]): string[] {
     at = eol + 2;
   }
   return out;
+}
+
+/** A proxy-made reply's fields, with its body's `bodyBytes` (hooks' fields with CR or LF are dropped). */
+export function replyFields(reply: ProxyReply, bodyBytes: number): string[] {
+  const fields: string[] = [];
+  if (reply.errorCode !== undefined) fields.push("x-fulcrum-error", reply.errorCode);
+  let typed = false;
+  for (const [k, v] of Object.entries(reply.fields ?? {})) {
+    if (/[\r\n]/.test(k + v)) continue; // never let a hook smuggle a field
+    typed ||= k.toLowerCase() === "content-type";
+    fields.push(k, v);
+  }
+  if (!typed && bodyBytes > 0) fields.push("content-type", "text/plain; charset=utf-8");
+  // a gRPC error is trailers-only: one HEADERS frame that ends the stream, nothing about a body
+  if (reply.fields?.["grpc-status"] === undefined) fields.push("content-length", String(bodyBytes));
+  return fields;
 }

@@ -10,7 +10,8 @@ import { ErrorCode, H2Connection, type H2SessionHandler, type H2Stream, type Hea
 import type { ClientConn } from "./client-conn.ts";
 import type { SocketConnCtx } from "./conn-ctx.ts";
 import type { Exchange } from "./exchange.ts";
-import { openClientStream, sparesOf, type H2ClientStream } from "./h2-client-stream.ts";
+import { H2ClientStream } from "./h2-client-stream.ts";
+import { sparesOf, type Spares } from "./h2-spares.ts";
 import type { ServerCore } from "./server-core.ts";
 import { TickOutput } from "./tick-output.ts";
 import { SocketWriter, type WriterOwner } from "./writer.ts";
@@ -26,8 +27,8 @@ export class H2Session implements ClientConn, H2SessionHandler, WriterOwner {
   /** True while a client packet is read: exchanges it starts are launched after it (see Session.corking). */
   corking = false;
   private readonly started: Exchange[] = [];
-  /** Spare client streams of this connection's listener (h2-client-stream.ts). */
-  readonly spares: H2ClientStream[];
+  /** Spare client streams of this connection's listener (h2-spares.ts). */
+  readonly spares: Spares<H2ClientStream>;
   /** When an idle connection (no stream open) closes; 0 = streams are open. */
   private idleDeadline: number;
   private closed = false;
@@ -41,7 +42,7 @@ export class H2Session implements ClientConn, H2SessionHandler, WriterOwner {
     this.writer.attach(socket as Socket<unknown>);
     this.h2 = new H2Connection("server", new TickOutput(this.writer), this, server.h2);
     this.idleDeadline = server.now + server.timeouts.headerMs;
-    this.spares = sparesOf(server);
+    this.spares = sparesOf<H2ClientStream>(server);
   }
 
   /** The client: the TCP peer, or the source a trusted PROXY header carried. */
@@ -64,7 +65,8 @@ export class H2Session implements ClientConn, H2SessionHandler, WriterOwner {
   // ---- H2SessionHandler ----
 
   onStream(stream: H2Stream, head: HeaderList, endStream: boolean): void {
-    const cs = openClientStream(this, stream);
+    const cs = this.spares.take() ?? new H2ClientStream(this.server);
+    cs.open(this, stream);
     cs.slot = this.streams.push(cs) - 1;
     this.idleDeadline = 0;
     const ex = cs.begin(head, endStream);
