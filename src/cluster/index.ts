@@ -17,7 +17,8 @@ export {
   DEFAULT_MAX_REQUEST_BYTES, HISTORY_KEEP, planConfigWrite, writeConfig, type ConfigPlan, type ConfigWriteOptions, type ConfigWriteResult,
 } from "./config-writer.ts";
 export { appliedReport, type AppliedReport } from "./applied-report.ts";
-export { ClusterNode, type ClusterNodeOptions, type ClusterNodeStatus } from "./cluster-node.ts";
+export { ClusterNode } from "./cluster-node.ts";
+export type { ClusterNodeOptions, ClusterNodeStatus } from "./cluster-node-options.ts";
 export { RevisionWaiters } from "./revision-waiters.ts";
 export { ClusterStore } from "./cluster-store.ts";
 export { ClusterHealth } from "./cluster-health.ts";
