@@ -85,10 +85,11 @@ describe("page faults with the allocator settings", () => {
     await faultsPerRequest(node, p.http, 20_000);
     await faultsPerRequest(node, p.tcp, 3000);
     // Then ~0.001 a request on tcp, ~0.001-0.02 on http (mimalloc's defaults: ~0.05 and ~0.08-0.2).
-    // The best of three windows, so one window in which a heap grows once more does not decide.
+    // The best of five windows: a heap still grows in bursts (a window of 0.1-0.3 now and then, on
+    // main before and after this bound was set), while mimalloc's defaults fault in every window.
     const best = async (port: number) => {
       const windows = [];
-      for (let i = 0; i < 3; i++) windows.push(await faultsPerRequest(node, port, 5000));
+      for (let i = 0; i < 5; i++) windows.push(await faultsPerRequest(node, port, 4000));
       return Math.min(...windows);
     };
     expect(await best(p.tcp)).toBeLessThan(0.02);
