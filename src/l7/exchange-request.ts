@@ -156,8 +156,13 @@ export abstract class ExchangeRequest<U> extends ExchangeState<U> implements Con
     // The body read so far (all of it: only a replayable request is retried); the rest streams after it.
     const sink = this.held ?? (this.up as UpstreamLeg | null);
     if (sink === null) return;
-    if (this.replay !== null) for (const b of this.replay.pieces()) sink.sendBody(b, 0, b.length);
-    if (this.requestRead) sink.sendEnd(this.trailers);
+    let open = true;
+    if (this.replay !== null) for (const b of this.replay.pieces()) open = sink.sendBody(b, 0, b.length) && open;
+    if (this.requestRead) return sink.sendEnd(this.trailers);
+    // Reading may have paused for the failed leg (a connection that never opened pushes back, and
+    // its drain never comes): this one took the body so far, so the rest is read now, unless it
+    // pushes back too (its drain resumes) or the request waits for a connection.
+    if (open && this.phaseNow !== Phase.Queued) this.client.resumeReading();
   }
 
   /** The leg can take request bytes again. */

@@ -139,3 +139,42 @@ for (const { name: codec, call } of CODECS) {
     });
   });
 }
+
+/** One raw HTTP/1.1 exchange: `head`, the first `first` bytes of the body, a pause, then the rest; resolves to the response text. */
+async function splitUpload(path: string, body: string, first: number, pauseMs: number): Promise<string> {
+  let got = "";
+  const done = Promise.withResolvers<string>();
+  const s = await Bun.connect({
+    hostname: "127.0.0.1",
+    port,
+    socket: {
+      data: (_s, d) => {
+        got += d.toString("latin1");
+        const m = /content-length: (\d+)\r\n/i.exec(got), at = got.indexOf("\r\n\r\n");
+        if (m && at >= 0 && got.length >= at + 4 + Number(m[1])) done.resolve(got);
+      },
+      close: () => done.resolve(got),
+    },
+  });
+  s.write(`PUT ${path} HTTP/1.1\r\nhost: x\r\ncontent-length: ${body.length}\r\n\r\n${body.slice(0, first)}`);
+  await Bun.sleep(pauseMs);
+  s.write(body.slice(first));
+  const timer = setTimeout(() => done.resolve(`${got}(no complete response within 3 s)`), 3000);
+  const text = await done.promise;
+  clearTimeout(timer);
+  s.end();
+  return text;
+}
+
+test("a body that arrives in two parts around a connect failure is read to its end on the retry's reused connection", async () => {
+  // The first part is held for the dead backend's connection (reading pauses while it connects); the
+  // retry replays it on an idle connection to the good one, which takes it at once: reading must go on.
+  for (let i = 0; i < 4; i++) expect((await fetch(`http://127.0.0.1:${port}/dead`)).status).toBe(200); // idle connections to "good"
+  const body = "p".repeat(40_000) + "end";
+  for (let i = 0; i < 4; i++) {
+    const text = await splitUpload("/dead", body, 20_000, 150);
+    expect(text.startsWith("HTTP/1.1 200")).toBe(true);
+    expect(text.endsWith(`${body.length}:end`)).toBe(true);
+  }
+}, 30_000);
+
