@@ -22,6 +22,30 @@ export async function h2loadRequests(port: number, requests: number, connections
   if (!out.includes(`${requests} succeeded`)) throw new Error(`h2load: not every request succeeded:\n${out}`);
 }
 
+/**
+ * Bytes of JS heap per h2c GET through a node of one worker (collector off) to the backend on
+ * `backendPort`, over `requests` after `warm` unmeasured ones; the node is stopped after. Shared
+ * with test/h2/alloc-per-request.test.ts.
+ */
+export async function h2AllocPerRequest(dir: string, backendPort: number, warm: number, requests: number): Promise<number> {
+  const config = join(dir, "h2.json");
+  writeFileSync(config, JSON.stringify({
+    listeners: [{ name: "web", protocol: "http", address: "127.0.0.1:0", pool: "app" }],
+    pools: [{ name: "app", backends: [{ address: `127.0.0.1:${backendPort}` }] }],
+  }));
+  const node = await startFulcrum(["--config", config, "--db", ":memory:", "--workers", "1"], ALLOC_ENV, ALLOC_BUN_ARGS);
+  try {
+    const port = Number((await node.waitFor(/listener web \(http\) on 127\.0\.0\.1:(\d+)/))[1]);
+    await h2loadRequests(port, warm); // upstream connections dialled, code compiled
+    const before = await heapCapacity(node);
+    await h2loadRequests(port, requests);
+    // h2load's 8 connections (their codec, session and buffers) count in the window too
+    return ((await heapCapacity(node)) - before) / requests;
+  } finally {
+    await node.kill("SIGKILL");
+  }
+}
+
 export async function run(report: Report): Promise<void> {
   if (!hasBinary("h2load")) {
     console.log("  (skipped: h2load is needed)");
@@ -31,20 +55,7 @@ export async function run(report: Report): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "fulcrum-h2-alloc-bench-"));
   const backend = fixedBackend("x".repeat(128));
   try {
-    const config = join(dir, "h2.json");
-    writeFileSync(config, JSON.stringify({
-      listeners: [{ name: "web", protocol: "http", address: "127.0.0.1:0", pool: "app" }],
-      pools: [{ name: "app", backends: [{ address: `127.0.0.1:${backend.port}` }] }],
-    }));
-    const node = await startFulcrum(["--config", config, "--db", ":memory:", "--workers", "1"], ALLOC_ENV, ALLOC_BUN_ARGS);
-    const port = Number((await node.waitFor(/listener web \(http\) on 127\.0\.0\.1:(\d+)/))[1]);
-    await h2loadRequests(port, 5_000); // upstream connections dialled, code compiled
-    const before = await heapCapacity(node);
-    await h2loadRequests(port, requests);
-    const after = await heapCapacity(node);
-    // h2load's 8 connections (their codec, session and buffers) count in the window too
-    report({ name: "alloc h2c GET (-c 8 -m 10), per request", value: (after - before) / requests, unit: "B/req" });
-    await node.kill("SIGTERM");
+    report({ name: "alloc h2c GET (-c 8 -m 10), per request", value: await h2AllocPerRequest(dir, backend.port, 5_000, requests), unit: "B/req" });
   } finally {
     await killAll();
     backend.stop(true);

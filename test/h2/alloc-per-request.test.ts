@@ -8,14 +8,13 @@
  * crossed by any of those objects made per request again.
  */
 import { afterAll, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { h2loadRequests } from "../bench/h2-alloc.bench.ts";
-import { ALLOC_BUN_ARGS, ALLOC_ENV, heapCapacity } from "../bench/tail/alloc.ts";
+import { h2AllocPerRequest } from "../bench/h2-alloc.bench.ts";
 import { hasBinary } from "../l4/helpers/peers.ts";
 import { fixedBackend } from "../helpers/load.ts";
-import { killAll, startFulcrum } from "../helpers/process.ts";
+import { killAll } from "../helpers/process.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "fulcrum-h2-alloc-"));
 const backend = fixedBackend("x".repeat(128));
@@ -27,19 +26,7 @@ afterAll(async () => {
 });
 
 test.skipIf(!hasBinary("h2load"))("an HTTP/2 request proxied to an HTTP/1.1 backend allocates under 1.2 KB of JS heap", async () => {
-  const config = join(dir, "h2.json");
-  writeFileSync(config, JSON.stringify({
-    listeners: [{ name: "web", protocol: "http", address: "127.0.0.1:0", pool: "app" }],
-    pools: [{ name: "app", backends: [{ address: `127.0.0.1:${backend.port}` }] }],
-  }));
-  const node = await startFulcrum(["--config", config, "--db", ":memory:", "--workers", "1"], ALLOC_ENV, ALLOC_BUN_ARGS);
-  const port = Number((await node.waitFor(/listener web \(http\) on 127\.0\.0\.1:(\d+)/))[1]);
-  await h2loadRequests(port, 3_000); // upstream connections dialled, code compiled
-  const requests = 8_000;
-  const before = await heapCapacity(node);
-  await h2loadRequests(port, requests);
-  const perRequest = ((await heapCapacity(node)) - before) / requests;
-  await node.kill("SIGKILL");
+  const perRequest = await h2AllocPerRequest(dir, backend.port, 3_000, 8_000);
   expect(perRequest).toBeGreaterThan(100); // the measure sees the heap at all
   expect(perRequest).toBeLessThan(1_200);
 }, 60_000);
