@@ -113,10 +113,21 @@ export interface WorkerStats {
   metrics?: FamilyDump[];
 }
 
+/**
+ * When a worker took a config message, in ms since the epoch (performance.timeOrigin + now, which
+ * every thread shares): it arrived, its handling began (after the messages before it), its answer
+ * was posted.
+ */
+export interface HandoutTimes {
+  received: number;
+  begun: number;
+  done: number;
+}
+
 /** Worker → control. */
 export type FromWorker =
   /** A config was applied (listeners bound or failed): the ports bound for port-0 listeners. */
-  | { t: "applied"; seq: number; revision: number; ports: Record<string, number>; errors: Record<string, string> }
+  | { t: "applied"; seq: number; revision: number; ports: Record<string, number>; errors: Record<string, string>; at: HandoutTimes }
   /** Health messages up to `seq` are applied. */
   | { t: "healthAck"; seq: number }
   | { t: "stats"; seq: number; stats: WorkerStats }

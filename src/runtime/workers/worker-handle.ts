@@ -5,7 +5,7 @@
  * a new handle with the same index.
  */
 import type { FamilyDump } from "../../obs/index.ts";
-import type { BackendDump, FromWorker, ToWorker, TrafficDump, WorkerStats } from "./protocol.ts";
+import type { BackendDump, FromWorker, HandoutTimes, ToWorker, TrafficDump, WorkerStats } from "./protocol.ts";
 import type { HandedListener } from "../handover/handoff.ts";
 
 /**
@@ -34,6 +34,8 @@ export class WorkerHandle {
   appliedRevision = -1;
   /** Bind errors by listener name, as of the last config applied. */
   errors: Record<string, string> = {};
+  /** The last config message's times: posted and acknowledged (control part), and the worker's own (HandoutTimes). */
+  handout: { posted: number; acked: number; at: HandoutTimes | undefined } = { posted: 0, acked: 0, at: undefined };
   /** Health batches applied. */
   healthAck = 0;
   /** The worker's last report (its changed counters only: the whole is in `traffic` and `backends`). */
@@ -89,8 +91,9 @@ export class WorkerHandle {
   /** Posts now, or after `release` while held. */
   post(m: ToWorker): void {
     if (!this.alive) return;
-    if (this.#held) this.#backlog.push(m);
-    else this.worker.postMessage(m);
+    if (this.#held) return void this.#backlog.push(m);
+    if (m.t === "config") this.handout.posted = performance.timeOrigin + performance.now();
+    this.worker.postMessage(m);
   }
 
   /** Keeps what is posted from now on until `release`. */

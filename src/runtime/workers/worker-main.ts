@@ -11,7 +11,7 @@ import { startDataPlane, type RunningDataPlane } from "../data-plane.ts";
 import { faults } from "../faults.ts";
 import { KeyTable } from "../shared/index.ts";
 import { NodeShare } from "../shared/node-share.ts";
-import type { FromWorker, ToWorker, WorkerInit } from "./protocol.ts";
+import type { FromWorker, HandoutTimes, ToWorker, WorkerInit } from "./protocol.ts";
 import { RelayedHealth } from "./relayed-health.ts";
 import { SnapshotBuilder } from "./snapshot-builder.ts";
 import { StatsReporter } from "./worker-stats.ts";
@@ -39,19 +39,23 @@ let chain: Promise<void> = Promise.resolve();
 
 self.onmessage = (ev: MessageEvent<ToWorker>) => {
   const m = ev.data;
-  chain = chain.then(() => handle(m)).catch((e: unknown) => {
+  const received = now();
+  chain = chain.then(() => handle(m, received)).catch((e: unknown) => {
     // A message this worker cannot handle is a bug: die, and be restarted from a clean state.
     log(`worker: ${(e as Error)?.stack ?? String(e)}`, "error");
     process.exit(1);
   });
 };
 
-async function handle(m: ToWorker): Promise<void> {
+/** ms since the epoch, as every thread sees it (HandoutTimes). */
+const now = () => performance.timeOrigin + performance.now();
+
+async function handle(m: ToWorker, received: number): Promise<void> {
   if (m.t === "init") return void (st = begin(m));
   const s = st!;
   switch (m.t) {
     case "config":
-      return await configure(s, m);
+      return await configure(s, m, { received, begun: now(), done: 0 });
     case "flips":
       s.health?.apply(m.flips);
       // After the rebuilds the verdicts scheduled (next tick): then every new request sees them.
@@ -91,7 +95,7 @@ function begin(init: WorkerInit): State {
   };
 }
 
-async function configure(s: State, m: Extract<ToWorker, { t: "config" }>): Promise<void> {
+async function configure(s: State, m: Extract<ToWorker, { t: "config" }>, at: HandoutTimes): Promise<void> {
   s.node.updateSlots(m.slots);
   for (const [name, port] of Object.entries(m.ports)) s.ports.set(name, port);
   const snap = s.builder.apply(m.delta);
@@ -113,7 +117,7 @@ async function configure(s: State, m: Extract<ToWorker, { t: "config" }>): Promi
     } catch (e) {
       const details = (e as { details?: { path: string; message: string }[] }).details ?? [];
       const errors = Object.fromEntries(details.map((d) => [d.path.replace(/^listener /, ""), d.message]));
-      post({ t: "applied", seq: m.seq, revision: snap.revision, ports: {}, errors: details.length > 0 ? errors : { "": String(e) } });
+      post({ t: "applied", seq: m.seq, revision: snap.revision, ports: {}, errors: details.length > 0 ? errors : { "": String(e) }, at: { ...at, done: now() } });
       return;
     }
   } else {
@@ -126,5 +130,6 @@ async function configure(s: State, m: Extract<ToWorker, { t: "config" }>): Promi
     if (l.port === 0 && port !== undefined) ports[l.name] = port;
   }
   for (const l of s.plane.listeners.states()) if (l.error) errors[l.name] = l.error;
-  post({ t: "applied", seq: m.seq, revision: snap.revision, ports, errors });
+  at.done = now();
+  post({ t: "applied", seq: m.seq, revision: snap.revision, ports, errors, at });
 }

@@ -215,6 +215,8 @@ export class WorkerSet {
   #onMessage(h: WorkerHandle, m: FromWorker): void {
     switch (m.t) {
       case "applied":
+        h.handout.acked = performance.timeOrigin + performance.now();
+        h.handout.at = m.at;
         h.appliedSeq = m.seq;
         h.appliedRevision = m.revision;
         h.errors = m.errors;

@@ -1,0 +1,59 @@
+/**
+ * Each worker's acknowledgement of a revision says when the config message reached it, when its
+ * handling began and when it answered (HandoutTimes), and the control part keeps when it posted
+ * and when the answer came: the hand-out bench splits its time with them (test/bench/workers.bench.ts).
+ * Checked here: they belong to the revision acknowledged and come in order, in every worker.
+ */
+import { afterAll, describe, expect, test } from "bun:test";
+import { compileSnapshot, SnapshotHolder, validateConfig, type ConfigDoc } from "../../../src/config/index.ts";
+import { Registry } from "../../../src/obs/index.ts";
+import { startWorkerPlane, type WorkerPlane } from "../../../src/runtime/index.ts";
+
+/** Two pools and an http listener on a free port; pool `b`'s backend weight is `w`. */
+function doc(w: number): ConfigDoc {
+  return validateConfig({
+    listeners: [{ name: "web", protocol: "http", address: "127.0.0.1:0", pool: "a" }],
+    pools: [
+      { name: "a", backends: [{ address: "127.0.0.1:9" }] },
+      { name: "b", backends: [{ address: "127.0.0.2:9", weight: w }] },
+    ],
+  });
+}
+
+describe("hand-out times", () => {
+  let plane: WorkerPlane | undefined;
+  afterAll(async () => {
+    await plane?.stop(0);
+  });
+
+  test("every worker's ack carries when it received, began and answered, in order after the post", async () => {
+    const holder = new SnapshotHolder();
+    const docs = new Map<number, ConfigDoc>();
+    const publish = (revision: number) => {
+      docs.set(revision, doc(revision));
+      holder.publish(compileSnapshot(docs.get(revision)!, revision));
+    };
+    publish(1);
+    plane = await startWorkerPlane({ count: 2, holder, metrics: new Registry(), log: () => {}, docOf: (s) => {
+      const d = docs.get(s.revision);
+      return d && { doc: d };
+    } });
+    // The clocks are the threads' own (timeOrigin + now): allow for their rounding, not for a wrong order.
+    const slack = 5;
+    for (let revision = 2; revision <= 6; revision++) {
+      publish(revision);
+      await plane.whenApplied(revision, 20_000);
+      const live = plane.workers.live();
+      expect(live.length).toBe(2);
+      for (const h of live) {
+        expect(h.appliedRevision).toBe(revision);
+        const { posted, acked, at } = h.handout;
+        expect(at).toBeDefined();
+        expect(at!.received + slack).toBeGreaterThanOrEqual(posted);
+        expect(at!.begun).toBeGreaterThanOrEqual(at!.received);
+        expect(at!.done).toBeGreaterThanOrEqual(at!.begun);
+        expect(acked + slack).toBeGreaterThanOrEqual(at!.done);
+      }
+    }
+  }, 60_000);
+});
