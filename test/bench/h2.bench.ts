@@ -6,8 +6,10 @@
  * its vCPUs now and then: BUN-NOTES) and medians reported; p99 comes from h2load's per-request log.
  * Then the memory an idle HTTP/2 connection costs Fulcrum beyond an HTTP/1.1 one. The machine is
  * shared: the figures are indicative; the lead runs the final ones on a quiet machine.
+ * H2_BENCH_BASE=/path/to/another/checkout adds that tree's Fulcrum ("base", e.g. main's) to the
+ * interleaved rounds, for a before/after under the same conditions.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Report } from "./harness.ts";
@@ -19,9 +21,12 @@ import { idleCostPerConnection } from "../h2/helpers/idle-memory.ts";
 
 const ROUNDS = Number(process.env.H2_BENCH_ROUNDS ?? 3);
 const SECONDS = Number(process.env.H2_BENCH_SECONDS ?? 5);
+const BASE = process.env.H2_BENCH_BASE ?? "";
 
 interface H2loadResult {
   rps: number;
+  p50Ms: number;
+  p90Ms: number;
   p99Ms: number;
   failed: number;
 }
@@ -35,7 +40,8 @@ async function h2load(port: number, seconds: number, dir: string): Promise<H2loa
   const failed = Number(/(\d+) failed, (\d+) errored/.exec(out)?.slice(1).reduce((a, b) => a + Number(b), 0) ?? 0);
   // tab-separated: start (µs since epoch), status, µs to the end of the response
   const times = readFileSync(log, "utf8").split("\n").filter((l) => l !== "").map((l) => Number(l.split("\t")[2]) / 1000).sort((a, b) => a - b);
-  return { rps, p99Ms: times[Math.floor(times.length * 0.99)] ?? Number.NaN, failed };
+  const q = (p: number) => times[Math.floor(times.length * p)] ?? Number.NaN;
+  return { rps, p50Ms: q(0.5), p90Ms: q(0.9), p99Ms: q(0.99), failed };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
@@ -75,6 +81,15 @@ function fulcrumConfig(port: number, backends: readonly number[]): string {
   });
 }
 
+/** The Fulcrum of the checkout H2_BENCH_BASE names, on `port` (same config, same launcher settings). */
+async function startBase(dir: string, port: number, backends: readonly number[]): Promise<Child> {
+  const main = join(BASE, "src", "main.ts");
+  if (!existsSync(main)) throw new Error(`H2_BENCH_BASE=${BASE}: no src/main.ts there`);
+  writeFileSync(join(dir, "base.json"), fulcrumConfig(port, backends));
+  const argv = ["env", "FULCRUM_WASM=release", process.execPath, main, "start", "--admin", "127.0.0.1:0", "--config", join(dir, "base.json"), "--db", ":memory:", "--workers", "1"];
+  return spawnChild("base", argv, dir);
+}
+
 /** Waits until h2c on `port` answers (a 1-request h2load). */
 async function waitH2(port: number, child: Child): Promise<void> {
   for (let i = 0; i < 100; i++) {
@@ -100,7 +115,7 @@ export async function run(report: Report): Promise<void> {
     const be = spawnChild("backends", ["nginx", "-p", dir, "-c", join(dir, "backends.conf")], dir);
     children.push(be);
     await waitHttp200(backends[0]!, be);
-    const ports = { fulcrum: freePort(), nginx: freePort(), haproxy: freePort() };
+    const ports: Record<string, number> = { fulcrum: freePort(), nginx: freePort(), haproxy: freePort() };
     writeFileSync(join(dir, "fulcrum.json"), fulcrumConfig(ports.fulcrum, backends));
     writeFileSync(join(dir, "nginx.conf"), nginxH2(dir, ports.nginx, backends));
     writeFileSync(join(dir, "haproxy.cfg"), haproxyH2(ports.haproxy, backends));
@@ -108,19 +123,23 @@ export async function run(report: Report): Promise<void> {
     const nginx = spawnChild("nginx", ["nginx", "-p", dir, "-c", join(dir, "nginx.conf")], dir);
     const haproxy = spawnChild("haproxy", ["haproxy", "-f", join(dir, "haproxy.cfg")], dir);
     children.push(fulcrum, nginx, haproxy);
-    for (const [port, child] of [[ports.fulcrum, fulcrum], [ports.nginx, nginx], [ports.haproxy, haproxy]] as const) await waitH2(port, child);
-    const results: Record<string, H2loadResult[]> = { fulcrum: [], nginx: [], haproxy: [] };
-    for (const name of Object.keys(results)) await h2load(ports[name as keyof typeof ports], 2, dir); // warm-up
+    const targets: [string, Child][] = [["fulcrum", fulcrum], ["nginx", nginx], ["haproxy", haproxy]];
+    if (BASE !== "") targets.push(["base", await startBase(dir, (ports.base = freePort()), backends)]);
+    children.push(...targets.slice(3).map(([, c]) => c));
+    for (const [name, child] of targets) await waitH2(ports[name]!, child);
+    const results: Record<string, H2loadResult[]> = Object.fromEntries(targets.map(([n]) => [n, []]));
+    for (const name of Object.keys(results)) await h2load(ports[name]!, 2, dir); // warm-up
     for (let r = 0; r < ROUNDS; r++) {
       for (const name of Object.keys(results)) {
-        const res = await h2load(ports[name as keyof typeof ports], SECONDS, dir);
+        const res = await h2load(ports[name]!, SECONDS, dir);
         results[name]!.push(res);
-        console.log(`  round ${r + 1} ${name.padEnd(8)} ${res.rps.toFixed(0).padStart(7)} req/s  p99 ${res.p99Ms.toFixed(2)} ms  ${res.failed ? `(${res.failed} failed)` : ""}`);
+        const ms = (x: number) => x.toFixed(2);
+        console.log(`  round ${r + 1} ${name.padEnd(8)} ${res.rps.toFixed(0).padStart(7)} req/s  p50 ${ms(res.p50Ms)}  p90 ${ms(res.p90Ms)}  p99 ${ms(res.p99Ms)} ms  ${res.failed ? `(${res.failed} failed)` : ""}`);
       }
     }
     const rps = (n: string) => median(results[n]!.map((x) => x.rps));
     const p99 = (n: string) => median(results[n]!.map((x) => x.p99Ms));
-    for (const n of ["fulcrum", "nginx", "haproxy"]) {
+    for (const n of Object.keys(results)) {
       report({ name: `h2 h2load -c64 -m10 via ${n} (median)`, value: rps(n), unit: "req/s" });
       report({ name: `h2 p99 via ${n} (median)`, value: p99(n), unit: "ms" });
     }
@@ -128,6 +147,10 @@ export async function run(report: Report): Promise<void> {
     report({ name: "h2 fulcrum / haproxy req/s", value: rps("fulcrum") / rps("haproxy"), unit: "ratio", target: ">= 1" });
     report({ name: "h2 fulcrum / nginx p99", value: p99("fulcrum") / p99("nginx"), unit: "ratio", target: "<= 1" });
     report({ name: "h2 fulcrum / haproxy p99", value: p99("fulcrum") / p99("haproxy"), unit: "ratio", target: "<= 1" });
+    if (BASE !== "") {
+      report({ name: "h2 fulcrum / base req/s", value: rps("fulcrum") / rps("base"), unit: "ratio" });
+      report({ name: "h2 fulcrum / base p99", value: p99("fulcrum") / p99("base"), unit: "ratio" });
+    }
   } finally {
     for (const c of children.reverse()) await c.stop();
     rmSync(dir, { recursive: true, force: true });
