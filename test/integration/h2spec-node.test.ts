@@ -21,7 +21,10 @@ let n: L7Node;
 
 beforeAll(async () => {
   cert = await testCert();
-  be = backend("spec", (req) => req.arrayBuffer().then(() => new Response("hello from http/1.1\n")));
+  // The backend answers after 15 ms, as a real one takes a while: some cases send a frame right
+  // after a complete request (6.9/2: a WINDOW_UPDATE of 0 on it) and expect the stream still open;
+  // an instant answer could close it first when h2spec is descheduled between its two writes.
+  be = backend("spec", (req) => req.arrayBuffer().then(() => Bun.sleep(15)).then(() => new Response("hello from http/1.1\n")));
   n = await startNode({
     listeners: [
       { name: "h2c", protocol: "http", address: "127.0.0.1:0", pool: "app" },
