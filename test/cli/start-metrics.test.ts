@@ -25,7 +25,7 @@ test("--metrics serves the probes and metrics without the token; the admin API s
     pools: [{ name: "echo", backends: [{ address: `127.0.0.1:${backend.port}` }] }],
   }));
   const node = await startFulcrum(
-    ["--db", join(dir, "m.db"), "--config", file, "--metrics", "127.0.0.1:0", "--drain-timeout-ms", "5000"],
+    ["--db", join(dir, "m.db"), "--config", file, "--metrics", "127.0.0.1:0", "--drain-timeout-ms", "20000"],
     { FULCRUM_ADMIN_TOKEN: "probe-test-token" },
   );
   const [, metricsUrl] = await node.waitFor(/metrics listening on (http:\/\/127\.0\.0\.1:\d+)/);
@@ -46,7 +46,7 @@ test("--metrics serves the probes and metrics without the token; the admin API s
   const port = Number(String(status.listeners[0].address).split(":").pop());
   const conn = await tagged(port, "hi", { keepOpen: true });
   process.kill(node.pid, "SIGTERM");
-  await node.waitFor(/SIGTERM: draining/, 2000);
+  await node.waitFor(/SIGTERM: draining/, 10_000);
   const ready = await fetch(`${metricsUrl}/readyz`);
   expect(ready.status).toBe(503);
   expect(((await ready.json()) as any).error.code).toBe("DRAINING");
@@ -54,4 +54,4 @@ test("--metrics serves the probes and metrics without the token; the admin API s
   expect(((await viaAdmin.json()) as any).error.code).toBe("DRAINING");
   conn.socket.end();
   expect(await node.exited).toBe(0);
-}, 15_000);
+}, 40_000);
