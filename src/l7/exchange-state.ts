@@ -44,6 +44,32 @@ export abstract class ExchangeState<U> extends RequestCtx<U> {
     this.closeWhenDone = !req.keepAlive || client.server.draining;
   }
 
+  /**
+   * Makes this finished exchange the exchange of the client's next request `req`: what a new one
+   * would be, its hooks' state from newCtx (which may reset the old one). Only for an exchange
+   * that `recyclable` said nothing can reach any more.
+   */
+  renewFor(req: RequestHead): void {
+    const client = this.client;
+    this.renew(req, client.server.hooks.newCtx?.(this.user) as U, client.httpVersion(req));
+    this.closeWhenDone = !req.keepAlive || client.server.draining;
+    this.phaseNow = Phase.Start;
+    this.requestRead = false;
+    this.up = null;
+    this.upgradeOffer = null;
+    this.#more = null;
+  }
+
+  /**
+   * Over without an error, its leg given back and no wait pending, and never a tunnel: no leg,
+   * queue or deadline holds it, so it may serve the client's next request. A failed exchange is
+   * never reused: a timeout or an abort may leave a late event behind (a destroyed leg, a reset).
+   */
+  get recyclable(): boolean {
+    return this.phaseNow === Phase.Done && this.error === null && this.up === null && this.res?.bodyKind !== BodyKind.Tunnel
+      && (this.#more === null || this.#more.waitingIn === null);
+  }
+
   get phase(): Phase { return this.phaseNow; }
   /** The client's request has been read to its end. */
   get requestDone(): boolean { return this.requestRead; }
