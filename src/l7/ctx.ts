@@ -54,13 +54,11 @@ export class RequestCtx<U = unknown> implements ProxyCtx<U> {
   }
 
   /**
-   * Every field back to a new request's value, for `req` (the engine reuses a finished exchange
-   * only once nothing can reach it any more: see Session.exchangeDone).
+   * Every field but the request head back to a new request's value, `user` the hooks' state (the
+   * engine reuses a finished exchange only once nothing can reach it: see Session.exchangeDone).
    */
-  protected renew(req: RequestHead, user: U, httpVersion: string): void {
-    this.req = req;
+  protected clear(user: U): void {
     this.user = user;
-    this.httpVersion = httpVersion;
     this.attempt = 0;
     this.upstream = null;
     this.res = null;
@@ -80,6 +78,12 @@ export class RequestCtx<U = unknown> implements ProxyCtx<U> {
     this.connGroup = null;
     this.reusedConnection = false;
     this.#extras = null;
+  }
+
+  /** A cleared ctx takes the next request. */
+  protected begin(req: RequestHead, httpVersion: string): void {
+    this.req = req;
+    this.httpVersion = httpVersion;
     this.identify();
   }
 

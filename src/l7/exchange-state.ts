@@ -45,19 +45,24 @@ export abstract class ExchangeState<U> extends RequestCtx<U> {
   }
 
   /**
-   * Makes this finished exchange the exchange of the client's next request `req`: what a new one
-   * would be, its hooks' state from newCtx (which may reset the old one). Only for an exchange
-   * that `recyclable` said nothing can reach any more.
+   * Lets go of what the finished request used (its response head, backend, the hooks' state,
+   * reset by newCtx), so an idle connection's kept exchange holds nothing of it alive: a reloaded
+   * config's routes and pools, for one. Only for an exchange that `recyclable` said nothing can
+   * reach any more, after onLog.
    */
-  renewFor(req: RequestHead): void {
-    const client = this.client;
-    this.renew(req, client.server.hooks.newCtx?.(this.user) as U, client.httpVersion(req));
-    this.closeWhenDone = !req.keepAlive || client.server.draining;
-    this.phaseNow = Phase.Start;
+  retire(): void {
+    this.clear(this.client.server.hooks.newCtx?.(this.user) as U);
     this.requestRead = false;
-    this.up = null;
     this.upgradeOffer = null;
     this.#more = null;
+    // still Done: the callers that ended it may read `finished` as they unwind
+  }
+
+  /** Makes this retired exchange the exchange of the client's next request `req`: what a new one would be. */
+  renewFor(req: RequestHead): void {
+    this.begin(req, this.client.httpVersion(req));
+    this.closeWhenDone = !req.keepAlive || this.client.server.draining;
+    this.phaseNow = Phase.Start;
   }
 
   /**

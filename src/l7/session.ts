@@ -194,7 +194,10 @@ export class Session extends H1Output implements MessageHandler<RequestHead>, Cl
     // Kept for the next request only now, after any pipelined one above was given a new exchange:
     // the frames that called here (the response relay, the request parser) still hold `ex`, and
     // must find it finished, not restarted, when they unwind.
-    if (!this.closing && (ex as Exchange).recyclable) this.spare = ex as Exchange;
+    if (!this.closing && (ex as Exchange).recyclable) {
+      (ex as Exchange).retire();
+      this.spare = ex as Exchange;
+    }
   }
 
   /** The exchange broke after its response started: the client cannot be told, so it is cut off. */

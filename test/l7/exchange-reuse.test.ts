@@ -1,6 +1,6 @@
 /**
  * An HTTP/1.1 connection's finished exchange serves its next request (issue 17: no exchange made
- * per request). What must hold: nothing of a request reaches the next one (fields the hooks
+ * per request), its hooks' state handed back to newCtx as soon as it ended. What must hold: nothing of a request reaches the next one (fields the hooks
  * added, the request id, the hooks' ctx), and no late event of a request touches the exchange
  * after it was reused: a client gone mid-response, a backend answering after the timeout reply,
  * a retry before the answer, pipelined requests answered from one backend packet after another.
@@ -17,6 +17,8 @@ let proxy: ProxyServer;
 let deadPort = 0;
 const seen: Seen[] = [];
 const logged: Seen[] = [];
+/** The hooks' states newCtx was handed back (a finished exchange kept for the next request). */
+const retired: object[] = [];
 
 beforeAll(() => {
   origin = startOrigin({
@@ -43,7 +45,10 @@ beforeAll(() => {
   const note = (ctx: ProxyCtx<{ n: number }>): Seen => ({ ctx, user: ctx.user, code: ctx.error?.code, attempt: ctx.attempt, status: ctx.status });
   proxy = startProxy<{ n: number }>({
     hooks: {
-      newCtx: () => ({ n: ++made }),
+      newCtx(previous) {
+        if (previous !== undefined) retired.push(previous);
+        return { n: ++made };
+      },
       onRequest(ctx) {
         seen.push(note(ctx));
         if (ctx.req.target.includes("edit")) ctx.addRequestFields = "x-edit: 1\r\n";
@@ -121,6 +126,8 @@ describe("an exchange reused for the connection's next request", () => {
       const from = seen.length;
       c.sock.write(get("/edit", "X-Request-Id: given-1\r\nX-One: 1\r\n"));
       await c.until(() => c.responses().length === 1, "first response");
+      // let go of as soon as it ended (after onLog), not when the next request comes
+      expect(retired).toContain(seen[from]!.user);
       c.sock.write(get("/plain"));
       await c.until(() => c.responses().length === 2, "second response");
       c.sock.write(get("/plain2"));
