@@ -17,7 +17,7 @@ function newRequestId(): string {
 
 export class RequestCtx<U = unknown> implements ProxyCtx<U> {
   // Not readonly for the engine: an HTTP/1.1 session reuses its finished exchange for the next
-  // request (see `renew`); hooks see them through ProxyCtx, where they are readonly.
+  // request (see `clear` and `begin`); hooks see them through ProxyCtx, where they are readonly.
   requestId = "";
   attempt = 0;
   upstream: Upstream | null = null;
