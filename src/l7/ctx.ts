@@ -16,13 +16,15 @@ function newRequestId(): string {
 }
 
 export class RequestCtx<U = unknown> implements ProxyCtx<U> {
-  readonly requestId: string;
+  // Not readonly for the engine: an HTTP/1.1 session reuses its finished exchange for the next
+  // request (see `clear` and `begin`); hooks see them through ProxyCtx, where they are readonly.
+  requestId = "";
   attempt = 0;
   upstream: Upstream | null = null;
   res: ResponseHead | null = null;
   status = 0;
   error: LbError | null = null;
-  readonly startedAt = performance.now();
+  startedAt = 0;
   upstreamStartedAt = 0;
   responseStartedAt = 0;
   bytesIn = 0;
@@ -38,14 +40,51 @@ export class RequestCtx<U = unknown> implements ProxyCtx<U> {
   connGroup: ConnGroup | null = null;
   reusedConnection = false;
   /** Set when the request carried no X-Request-Id and the engine made one (it is sent upstream). */
-  readonly generatedId: string | null;
+  generatedId: string | null = null;
 
-  constructor(
-    readonly req: RequestHead, readonly conn: ConnCtx, readonly proto: string, public user: U, readonly httpVersion = "HTTP/1.1",
-  ) {
-    const id = req.has(H.X_REQUEST_ID) ? req.get("x-request-id") : undefined;
+  constructor(public req: RequestHead, readonly conn: ConnCtx, readonly proto: string, public user: U, public httpVersion = "HTTP/1.1") {
+    this.identify();
+  }
+
+  private identify(): void {
+    const id = this.req.has(H.X_REQUEST_ID) ? this.req.get("x-request-id") : undefined;
     this.generatedId = id === undefined ? newRequestId() : null;
     this.requestId = id ?? this.generatedId!;
+    this.startedAt = performance.now();
+  }
+
+  /**
+   * Every field but the request head back to a new request's value, `user` the hooks' state (the
+   * engine reuses a finished exchange only once nothing can reach it: see Session.exchangeDone).
+   */
+  protected clear(user: U): void {
+    this.user = user;
+    this.attempt = 0;
+    this.upstream = null;
+    this.res = null;
+    this.status = 0;
+    this.error = null;
+    this.upstreamStartedAt = 0;
+    this.responseStartedAt = 0;
+    this.bytesIn = 0;
+    this.bytesOut = 0;
+    this.addRequestFields = "";
+    this.addResponseFields = "";
+    this.trustForwarded = false;
+    this.responseTimeoutMs = 0;
+    this.connectTimeoutMs = 0;
+    this.requestTimeoutMs = 0;
+    this.idleTimeoutMs = 0;
+    this.connGroup = null;
+    this.reusedConnection = false;
+    this.#extras = null;
+  }
+
+  /** A cleared ctx takes the next request. */
+  protected begin(req: RequestHead, httpVersion: string): void {
+    this.req = req;
+    this.httpVersion = httpVersion;
+    this.identify();
   }
 
   get clientAddress(): string { return this.conn.clientAddress; }

@@ -44,6 +44,37 @@ export abstract class ExchangeState<U> extends RequestCtx<U> {
     this.closeWhenDone = !req.keepAlive || client.server.draining;
   }
 
+  /**
+   * Lets go of what the finished request used (its response head, backend, the hooks' state,
+   * reset by newCtx), so an idle connection's kept exchange holds nothing of it alive: a reloaded
+   * config's routes and pools, for one. Only for an exchange that `recyclable` said nothing can
+   * reach any more, after onLog.
+   */
+  retire(): void {
+    this.clear(this.client.server.hooks.newCtx?.(this.user) as U);
+    this.requestRead = false;
+    this.upgradeOffer = null;
+    this.#more = null;
+    // still Done: the callers that ended it may read `finished` as they unwind
+  }
+
+  /** Makes this retired exchange the exchange of the client's next request `req`: what a new one would be. */
+  renewFor(req: RequestHead): void {
+    this.begin(req, this.client.httpVersion(req));
+    this.closeWhenDone = !req.keepAlive || this.client.server.draining;
+    this.phaseNow = Phase.Start;
+  }
+
+  /**
+   * Over without an error, its leg given back and no wait pending, and never a tunnel: no leg,
+   * queue or deadline holds it, so it may serve the client's next request. A failed exchange is
+   * never reused: a timeout or an abort may leave a late event behind (a destroyed leg, a reset).
+   */
+  get recyclable(): boolean {
+    return this.phaseNow === Phase.Done && this.error === null && this.up === null && this.res?.bodyKind !== BodyKind.Tunnel
+      && (this.#more === null || this.#more.waitingIn === null);
+  }
+
   get phase(): Phase { return this.phaseNow; }
   /** The client's request has been read to its end. */
   get requestDone(): boolean { return this.requestRead; }

@@ -73,7 +73,10 @@ export interface ConnCtx {
   tlsPeer(): TlsPeer | null;
 }
 
-/** Per-request state handed to every hook. The engine owns it; hooks may set the writable fields. */
+/**
+ * Per-request state handed to every hook. The engine owns it; hooks may set the writable fields.
+ * Valid until onLog returns: a keep-alive connection's next request reuses it (issue 17).
+ */
 export interface ProxyCtx<U = unknown> {
   readonly req: RequestHead;
   /** The client connection the request came on. */
@@ -162,8 +165,11 @@ export interface ProxyCtx<U = unknown> {
 }
 
 export interface ProxyHooks<U = unknown> {
-  /** Per-request user state (default: undefined). */
-  newCtx?(): U;
+  /**
+   * Per-request user state (default: undefined). `previous` is the state of the request before on
+   * this connection, when its exchange is reused (onLog has run for it): return it reset, or a new one.
+   */
+  newCtx?(previous?: U): U;
   /**
    * A client connection opened and its address is final (after its PROXY header, before any TLS
    * handshake ends): per-connection policy starts here, in `conn.slot` (each request's
@@ -195,7 +201,11 @@ export interface ProxyHooks<U = unknown> {
   onConnectFailure?(ctx: ProxyCtx<U>, err: LbError): boolean;
   /** Custom error response for `err` (default: status from err, tiny text body, x-fulcrum-error). */
   onProxyFailure?(ctx: ProxyCtx<U>, err: LbError): ProxyReply | null | undefined;
-  /** Always runs last, once per request, after the response ended or failed. */
+  /**
+   * Always runs last, once per request, after the response ended or failed. The ctx (and the
+   * `user` state newCtx may reset) serves the connection's next request after this returns: copy
+   * what must outlive the call.
+   */
   onLog?(ctx: ProxyCtx<U>): void;
   /**
    * A request that never became an exchange: its head was malformed (400), too large (431) or too

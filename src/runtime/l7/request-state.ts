@@ -31,7 +31,41 @@ export interface RequestState extends PickContext {
   trace: RequestTrace | undefined;
 }
 
-export function newRequestState(): RequestState {
+/**
+ * The state of a new request: `previous` (the request before on the connection, already logged)
+ * reset in place when given, so a keep-alive connection's requests make no object each (issue 17).
+ */
+export function newRequestState(previous?: RequestState): RequestState {
+  return previous === undefined ? freshRequestState() : resetRequestState(previous);
+}
+
+function resetRequestState(s: RequestState): RequestState {
+  s.listener = undefined;
+  s.route = undefined;
+  s.rt = undefined;
+  s.key = undefined;
+  s.load = undefined;
+  s.loadTotal = undefined;
+  s.first = -1;
+  s.last = -1;
+  s.index = -1;
+  s.path = "";
+  s.query = "";
+  s.targetChanged = false;
+  s.stickyHonoured = false;
+  s.breakerHeld = false;
+  s.retryHeld = false;
+  s.routeStats = undefined;
+  s.poolStats = undefined;
+  s.trace = undefined;
+  // set by some pools' picks only (added to the object then)
+  if (s.ticket !== undefined) s.ticket = undefined;
+  if (s.loadSlots !== undefined) s.loadSlots = undefined;
+  if (s.hash !== undefined) s.hash = undefined;
+  return s;
+}
+
+function freshRequestState(): RequestState {
   return {
     listener: undefined,
     route: undefined,
