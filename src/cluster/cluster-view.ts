@@ -34,7 +34,8 @@ export function clusterView(deps: ClusterViewDeps) {
   });
   return {
     summary,
-    describe: () => {
+    describe: async () => {
+      await node.freshAcks();
       const st = node.status();
       const self = node.registry.current();
       return {
