@@ -118,8 +118,9 @@ export class NodeRegistry {
   }
 
   private publishAck(): void {
-    // Exclusive like the record: a twin that took the name meanwhile keeps its ack too.
-    if (this.claimed) this.opts.leased.set(this.opts.keys.ack(this.identity.name), JSON.stringify(this.ack), { exclusive: true });
+    // Written only while the record is this lease's: a node that lost its name to a twin writes no ack for it.
+    const { keys, leased } = this.opts;
+    if (this.claimed) leased.set(keys.ack(this.identity.name), JSON.stringify(this.ack), { guard: keys.node(this.identity.name) });
   }
 }
 

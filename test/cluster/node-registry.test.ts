@@ -116,6 +116,34 @@ describe("node registry", () => {
     expect(JSON.parse(Buffer.from(ack.value).toString())).toEqual({ applied_revision: 3 });
   });
 
+  test("a node whose lease expired while a twin took its name writes no ack after: the twin's record and ack stand", async () => {
+    const keys = clusterKeys("/r-lost/");
+    const first = await localNode("/r-lost/", "lb-1");
+    await first.registry.register();
+    first.registry.applied(4);
+    expect(await first.leased.flushed(3000)).toBe(true);
+    // As if it froze past its TTL: etcd drops its lease, and with it its record and ack.
+    await client.leaseRevoke(first.leased.leaseId);
+    const twin = await localNode("/r-lost/", "lb-1");
+    await twin.registry.register(0);
+    twin.registry.applied(9);
+    expect(await twin.leased.flushed(3000)).toBe(true);
+    // The twin's ack not in etcd at that moment (here deleted by hand; also the moment between its
+    // claim and its first ack): the ack key alone would let the first node's ack in.
+    await client.delete(keys.ack("lb-1"));
+    // Its keepalive finds the lease gone: a new one, every key put again, none in the twin's stead.
+    first.registry.applied(5);
+    await until(() => first.leased.status.grants === 2, 5000, "the first node's new lease");
+    expect(await first.leased.flushed(5000)).toBe(true);
+    expect((await client.range(keys.node("lb-1"))).kvs[0]!.lease).toBe(twin.leased.leaseId);
+    expect((await client.range(keys.ack("lb-1"))).kvs).toEqual([]);
+    twin.registry.applied(10);
+    expect(await twin.leased.flushed(3000)).toBe(true);
+    const ack = (await client.range(keys.ack("lb-1"))).kvs[0]!;
+    expect(ack.lease).toBe(twin.leased.leaseId);
+    expect(JSON.parse(Buffer.from(ack.value).toString())).toEqual({ applied_revision: 10 });
+  });
+
   test("a second node with the same name refuses to start, naming the first", async () => {
     const first = await localNode("/r2/", "lb-1");
     await first.registry.register();
