@@ -94,7 +94,7 @@ export interface BackendVotes {
 /** What the admin API shows of the cluster (absent on a standalone node). */
 export interface ClusterView {
   /** The body of GET /v1/cluster: this node, etcd, the live nodes and their revisions, the verdicts. */
-  describe(): ClusterDescription;
+  describe(): Promise<ClusterDescription>;
   summary(): ClusterSummary;
   /** Resolves when every live node applied or refused config `revision`, or after `timeoutMs`. */
   waitApplied(revision: number, timeoutMs: number): Promise<AppliedWait>;

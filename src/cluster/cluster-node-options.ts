@@ -29,6 +29,8 @@ export interface ClusterNodeOptions {
   continueLease?: string;
   /** How long start() waits for another lease's record of this name to expire (default 2 × TTL + 1 s). */
   nameWaitMs?: number;
+  /** How long the feed of other nodes' acks stays on after its last use (default 60 s; see ack-feed.ts). */
+  ackLingerMs?: number;
   /** After each config change reached the mirror (the new state; compile and publish it). */
   onConfig?: (state: ConfigState) => void;
   /** The name was taken by another live node while this one was away from etcd. */

@@ -7,6 +7,7 @@
  * the health verdicts — and nothing about sockets, compiling or the admin API.
  */
 import { isLbError, LbError } from "../errors.ts";
+import { AckFeed } from "./ack-feed.ts";
 import { waitForApplied, type AppliedReport } from "./applied-report.ts";
 import { readConfigState, updateConfigState, type ConfigState } from "./config-state.ts";
 import { nothingWritten, writeConfig, type ConfigWriteOptions, type ConfigWriteResult } from "./config-writer.ts";
@@ -36,6 +37,8 @@ export class ClusterNode {
   readonly configMirror: PrefixMirror;
   readonly nodesMirror: PrefixMirror;
   readonly healthMirror: PrefixMirror;
+  /** Every node's ack, mirrored while this node is asked about them. */
+  readonly acks: AckFeed;
   private readonly sink: SqliteSink;
   private readonly nodesSink = new MemorySink();
   private readonly votesSink = new MemorySink();
@@ -68,6 +71,9 @@ export class ClusterNode {
     this.healthMirror = this.mirror(this.keys.health, this.votesSink, () => {
       for (const l of [...this.voteListeners]) l();
     });
+    this.acks = new AckFeed((sink) => this.mirror(this.keys.acks, sink, () => {
+      for (const l of [...this.nodeListeners]) l();
+    }), opts.ackLingerMs);
   }
 
   /**
@@ -104,7 +110,7 @@ export class ClusterNode {
     return () => void this.voteListeners.delete(fn);
   }
 
-  /** Calls `fn` after each change of the mirrored node registry; returns the unsubscribe function. */
+  /** Calls `fn` after each change of the mirrored node registry or acks; returns the unsubscribe function. */
   onNodesChange(fn: () => void): () => void {
     this.nodeListeners.add(fn);
     return () => void this.nodeListeners.delete(fn);
@@ -135,14 +141,38 @@ export class ClusterNode {
     }
   }
 
-  /** The live nodes (this one included once registered), with their lag behind this node's config revision. */
+  /**
+   * The live nodes (this one included once registered), with their lag behind this node's config
+   * revision. This node's ack is its own; the others' are as the ack feed holds them: call
+   * freshAcks() first for etcd's.
+   */
   nodes(): NodeView[] {
-    return listNodes(this.nodesSink.entries(), this.state.revision);
+    const revision = this.state.revision;
+    const list = listNodes(this.nodesSink.entries(), revision, this.acks.entries());
+    if (!this.registration.registered) return list;
+    const self = this.registry.current();
+    return list.map((n) => (n.name === self.name ? { ...self, lag: Math.max(0, revision - self.applied_revision) } : n));
+  }
+
+  /**
+   * Starts the ack feed if it is off and waits until it holds etcd's acks: at most `timeoutMs`, and
+   * not at all while etcd is known to be away (nodes() then has the acks last held). True when fresh.
+   */
+  freshAcks(timeoutMs = this.client.requestTimeoutMs): Promise<boolean> {
+    const away = this.configMirror.status.phase === "disconnected";
+    return this.acks.fresh(away ? 0 : timeoutMs);
   }
 
   /** Resolves when every live node has applied or refused config `revision`, or at the timeout. */
-  waitApplied(revision: number, timeoutMs: number): Promise<AppliedReport> {
-    return waitForApplied(() => this.nodes(), (fn) => this.onNodesChange(fn), revision, timeoutMs);
+  async waitApplied(revision: number, timeoutMs: number): Promise<AppliedReport> {
+    const deadline = Date.now() + timeoutMs;
+    this.acks.hold();
+    try {
+      await this.acks.fresh(timeoutMs);
+      return await waitForApplied(() => this.nodes(), (fn) => this.onNodesChange(fn), revision, Math.max(0, deadline - Date.now()));
+    } finally {
+      this.acks.release();
+    }
   }
 
   /** Every node's health votes, and the cluster's verdict per backend (see verdict.ts). */
@@ -183,7 +213,7 @@ export class ClusterNode {
     this.stopping.abort();
     await this.background;
     await this.leased.stop({ revoke: !this.leaseHandedOver });
-    await Promise.all([this.configMirror.stop(), this.nodesMirror.stop(), this.healthMirror.stop()]);
+    await Promise.all([this.configMirror.stop(), this.nodesMirror.stop(), this.healthMirror.stop(), this.acks.stop()]);
     this.client.close();
     this.sink.close();
   }

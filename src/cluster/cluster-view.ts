@@ -13,6 +13,9 @@ export interface ClusterViewDeps {
   serving(): number | undefined;
 }
 
+/** How long GET /v1/cluster waits for a stopped ack feed to read etcd's acks (then: the last ones read). */
+const FRESH_ACKS_MS = 500;
+
 /** A node's standing with etcd: connected while its config watch is open, the config from etcd once in sync. */
 function standing(node: ClusterNode) {
   const phase = node.configMirror.status.phase;
@@ -34,7 +37,9 @@ export function clusterView(deps: ClusterViewDeps) {
   });
   return {
     summary,
-    describe: () => {
+    describe: async () => {
+      // Bounded well under the second another node's start gives this answer (a live twin's check).
+      await node.freshAcks(FRESH_ACKS_MS);
       const st = node.status();
       const self = node.registry.current();
       return {

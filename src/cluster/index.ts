@@ -6,7 +6,7 @@ export { PrefixMirror, type PrefixMirrorOptions } from "./prefix-mirror.ts";
 export type { MirrorChange, MirrorPhase, MirrorStatus } from "./mirror-change.ts";
 export { clusterKeys, DEFAULT_ROOT, type ClusterKeys } from "./keys.ts";
 export { LeasedKeys, type LeasedKeysOptions, type LeasedKeysStatus } from "./leased-keys.ts";
-export { decodeNode, listNodes, NodeRegistry, type NodeRecord, type NodeRegistryOptions, type NodeView } from "./node-registry.ts";
+export { decodeAck, decodeNode, listNodes, NodeRegistry, type NodeAck, type NodeRecord, type NodeRegistryOptions, type NodeView } from "./node-registry.ts";
 export { decodeVotes, HealthPublisher, type Vote } from "./health-votes.ts";
 export { backendKey, clusterVerdicts, isDown, type BackendVerdict, type QuorumRule } from "./verdict.ts";
 export { COMPRESS_ABOVE, decodeShard, encodeShard, RESOURCE_KINDS, resourceId, SHARD_COUNT, shardOf, type LayoutKind, type Shard, type StoredResource } from "./config-shards.ts";

@@ -38,6 +38,8 @@ export interface LeasedKeysStatus {
 interface Desired {
   value: string;
   exclusive: boolean;
+  /** Written only while this key is held by the lease (see putGuarded). */
+  guard?: string;
 }
 
 export class LeasedKeys {
@@ -66,11 +68,15 @@ export class LeasedKeys {
     this.loops = [this.keepaliveLoop(), this.flushLoop()];
   }
 
-  /** Wants `key` = `value` under the lease. `exclusive`: written only while absent or already ours. */
-  set(key: string, value: string, opts: { exclusive?: boolean } = {}): void {
+  /**
+   * Wants `key` = `value` under the lease. `exclusive`: written only while absent or already ours.
+   * `guard`: written only while that other key (set here too) is ours: a node's ack, say, follows
+   * its name's record, so a node that lost its name to a twin writes no ack in its stead.
+   */
+  set(key: string, value: string, opts: { exclusive?: boolean; guard?: string } = {}): void {
     const was = this.desired.get(key);
     if (was && was.value === value && !this.dirty.has(key)) return;
-    this.desired.set(key, { value, exclusive: opts.exclusive ?? false });
+    this.desired.set(key, { value, exclusive: opts.exclusive ?? false, ...(opts.guard ? { guard: opts.guard } : {}) });
     this.markDirty(key);
   }
 
@@ -199,7 +205,9 @@ export class LeasedKeys {
     const plain: [string, number][] = [];
     for (const [key, g] of batch) {
       const d = this.desired.get(key);
-      if (d?.exclusive) {
+      if (d?.guard) {
+        if (await this.putGuarded(key, d.value, d.guard)) this.clean(key, g);
+      } else if (d?.exclusive) {
         if (await this.putExclusive(key, d.value)) this.clean(key, g);
       } else plain.push([key, g]);
     }
@@ -241,6 +249,29 @@ export class LeasedKeys {
       return true;
     }
     return false;
+  }
+
+  /**
+   * Puts `key` while `guard` is held by this lease; true once written or no longer wanted. A guard
+   * held by another lease means the name is another node's: `key` is dropped (onConflict). An
+   * absent guard this node wants (a lease lost, a record deleted by hand) is put again first.
+   */
+  private async putGuarded(key: string, value: string, guard: string): Promise<boolean> {
+    const lease = this.status.leaseId;
+    const r = await this.opts.client.txn(
+      { compare: [when.lease(guard, "=", lease)], success: [op.put(key, value, lease)], failure: [op.get(guard)] },
+      { idempotent: true },
+    );
+    if (r.succeeded) return true;
+    const holder = r.responses[0]?.kind === "range" ? r.responses[0].range.kvs[0] : undefined;
+    if (!holder && this.desired.has(guard)) {
+      this.markDirty(guard);
+      return false;
+    }
+    this.desired.delete(key);
+    this.opts.log?.(`${key}: ${guard} is held by lease ${holder?.lease ?? "none"}: no longer ours`);
+    if (holder) this.opts.onConflict?.(key, holder);
+    return true;
   }
 
   private clean(key: string, g: number): void {

@@ -90,6 +90,35 @@ describe("ClusterNode", () => {
     await Promise.all([stop(b), stop(c)]);
   });
 
+  test("other nodes' acks are watched only while asked: a wait starts the feed, it stops after its linger, a later wait starts it again", async () => {
+    // A root of their own: a wait waits for every live node, and earlier tests' nodes never apply these.
+    const [a, b] = [await start("lb-f1", { ackLingerMs: 300, root: "/cn-feed/" }), await start("lb-f2", { ackLingerMs: 300, root: "/cn-feed/" })];
+    await until(() => a.nodes().length === 2, 5000, "both nodes");
+    expect([a.acks.running, b.acks.running]).toEqual([false, false]);
+    const add = (name: string) => validateConfig({ ...a.config().doc, pools: [...a.config().doc.pools, { name }] });
+    for (const [i, pool] of ["feed-1", "feed-2"].entries()) {
+      const r = await a.write(add(pool), { summary: pool });
+      a.registry.applied(r.revision);
+      await until(() => b.config().revision === r.revision, 5000, "lb-f2 at the revision");
+      b.registry.applied(r.revision);
+      const report = await a.waitApplied(r.revision, 5000);
+      expect(report).toEqual({ revision: r.revision, applied: ["lb-f1", "lb-f2"], refused: [], pending: [] });
+      expect(a.acks.starts).toBe(i + 1);
+      expect(a.nodes().find((n) => n.name === "lb-f2")).toMatchObject({ applied_revision: r.revision, lag: 0 });
+      // The node that was never asked never watched the acks; its own is always its own.
+      expect(b.acks.starts).toBe(0);
+      expect(b.nodes().find((n) => n.name === "lb-f2")).toMatchObject({ applied_revision: r.revision });
+      await until(() => !a.acks.running, 5000, "the feed to stop after its linger");
+    }
+    // Stopped, the feed's last acks still answer; freshAcks() reads etcd's again.
+    b.registry.refused(a.config().revision + 1, "a NACK while nobody watches");
+    expect(await b.leased.flushed(3000)).toBe(true);
+    expect(a.nodes().find((n) => n.name === "lb-f2")?.nack).toBeUndefined();
+    expect(await a.freshAcks(5000)).toBe(true);
+    expect(a.nodes().find((n) => n.name === "lb-f2")?.nack).toEqual({ revision: a.config().revision + 1, reason: "a NACK while nobody watches" });
+    await stop(b);
+  }, 20_000);
+
   test("a shard that does not decode (written by something else) leaves the node on its last good config", async () => {
     const log: string[] = [];
     const a = await start("lb-c", { log: (m) => log.push(m) });

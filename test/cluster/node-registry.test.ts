@@ -36,12 +36,14 @@ afterAll(async () => {
   await stopAllEtcd();
 });
 
+/** Mirrors of the records and the acks under `root`; `list` joins them as a node does. */
 function watchNodes(root: string) {
   const keys = clusterKeys(root);
   const sink = new MemorySink();
-  const m = startMirror(client, keys.nodes, sink);
-  mirrors.push(m);
-  return { keys, sink, names: () => listNodes(sink.entries(), 0).map((n) => n.name) };
+  const acks = new MemorySink();
+  mirrors.push(startMirror(client, keys.nodes, sink), startMirror(client, keys.acks, acks));
+  const list = (latest: number) => listNodes(sink.entries(), latest, acks.entries());
+  return { keys, sink, acks, list, names: () => list(0).map((n) => n.name) };
 }
 
 async function localNode(root: string, name: string) {
@@ -57,7 +59,7 @@ async function localNode(root: string, name: string) {
 
 describe("node registry", () => {
   test("lists live nodes with their applied revision, NACK and lag; a clean stop removes the record at once", async () => {
-    const { sink } = watchNodes("/r1/");
+    const { sink, acks, list } = watchNodes("/r1/");
     const a = await localNode("/r1/", "lb-1");
     const b = await localNode("/r1/", "lb-2");
     await a.registry.register();
@@ -65,32 +67,81 @@ describe("node registry", () => {
     a.registry.applied(7);
     b.registry.applied(5);
     b.registry.refused(6, "listener web: cannot bind 0.0.0.0:80: permission denied");
-    await until(() => listNodes(sink.entries(), 7).some((n) => n.name === "lb-2" && n.nack !== undefined), 5000, "the NACK");
-    expect(listNodes(sink.entries(), 7).map((n) => [n.name, n.applied_revision, n.lag, n.nack?.revision ?? null])).toEqual([
+    await until(() => list(7).some((n) => n.name === "lb-2" && n.nack !== undefined) && list(7).some((n) => n.applied_revision === 7), 5000, "the NACK");
+    expect(list(7).map((n) => [n.name, n.applied_revision, n.lag, n.nack?.revision ?? null])).toEqual([
       ["lb-1", 7, 0, null],
       ["lb-2", 5, 2, 6],
     ]);
     b.registry.applied(7);
-    await until(() => listNodes(sink.entries(), 7).every((n) => n.lag === 0 && !n.nack), 5000, "the NACK cleared");
+    await until(() => list(7).every((n) => n.lag === 0 && !n.nack), 5000, "the NACK cleared");
     const t0 = Date.now();
     await b.leased.stop();
-    await until(() => sink.entries().length === 1, 2000, "lb-2 gone after revoke");
+    await until(() => sink.entries().length === 1 && acks.entries().length === 1, 2000, "lb-2's record and ack gone after revoke");
     expect(Date.now() - t0).toBeLessThan(1000);
   });
 
   test("a record changed while the name is being claimed ends in etcd as changed (the claim does not put back the older one)", async () => {
+    const keys = clusterKeys("/r-race/");
     for (let i = 0; i < 5; i++) {
       const n = await localNode("/r-race/", `lb-race-${i}`);
-      n.registry.setAdminUrl(`http://127.0.0.1:1${i}`);
       const claim = n.registry.register();
-      // The claim's txn carries the record as it was; this newer one races it through the lease's flush.
+      // The claim's txn carries the record as it was; these newer values race it.
+      n.registry.setAdminUrl(`http://127.0.0.1:1${i}`);
       n.registry.applied(40 + i);
       await claim;
       expect(await n.leased.flushed(3000)).toBe(true);
-      const stored = (await client.range(clusterKeys("/r-race/").node(`lb-race-${i}`))).kvs[0]!;
-      expect(JSON.parse(Buffer.from(stored.value).toString())).toMatchObject({ applied_revision: 40 + i, admin_url: `http://127.0.0.1:1${i}` });
-      expect(n.leased.get(clusterKeys("/r-race/").node(`lb-race-${i}`))).toContain(`"applied_revision":${40 + i}`);
+      const stored = (await client.range(keys.node(`lb-race-${i}`))).kvs[0]!;
+      expect(JSON.parse(Buffer.from(stored.value).toString())).toMatchObject({ admin_url: `http://127.0.0.1:1${i}` });
+      const ack = (await client.range(keys.ack(`lb-race-${i}`))).kvs[0]!;
+      expect(JSON.parse(Buffer.from(ack.value).toString())).toEqual({ applied_revision: 40 + i });
+      expect(ack.lease).toBe(n.leased.leaseId);
     }
+  });
+
+  test("a node's ack reaches etcd only once its name is claimed, and a refused twin writes none", async () => {
+    const keys = clusterKeys("/r-ack/");
+    const first = await localNode("/r-ack/", "lb-1");
+    first.registry.applied(3);
+    await first.leased.flushed(3000);
+    expect((await client.range(keys.ack("lb-1"))).kvs).toEqual([]);
+    await first.registry.register();
+    await until(async () => (await client.range(keys.ack("lb-1"))).kvs.length === 1, 5000, "the ack after the claim");
+    const twin = await localNode("/r-ack/", "lb-1");
+    twin.registry.applied(9);
+    const err = await twin.registry.register(0).then(() => undefined, (e: unknown) => e);
+    expect(isLbError(err, "NODE_NAME_TAKEN")).toBe(true);
+    await twin.leased.flushed(3000);
+    const ack = (await client.range(keys.ack("lb-1"))).kvs[0]!;
+    expect(ack.lease).toBe(first.leased.leaseId);
+    expect(JSON.parse(Buffer.from(ack.value).toString())).toEqual({ applied_revision: 3 });
+  });
+
+  test("a node whose lease expired while a twin took its name writes no ack after: the twin's record and ack stand", async () => {
+    const keys = clusterKeys("/r-lost/");
+    const first = await localNode("/r-lost/", "lb-1");
+    await first.registry.register();
+    first.registry.applied(4);
+    expect(await first.leased.flushed(3000)).toBe(true);
+    // As if it froze past its TTL: etcd drops its lease, and with it its record and ack.
+    await client.leaseRevoke(first.leased.leaseId);
+    const twin = await localNode("/r-lost/", "lb-1");
+    await twin.registry.register(0);
+    twin.registry.applied(9);
+    expect(await twin.leased.flushed(3000)).toBe(true);
+    // The twin's ack not in etcd at that moment (here deleted by hand; also the moment between its
+    // claim and its first ack): the ack key alone would let the first node's ack in.
+    await client.delete(keys.ack("lb-1"));
+    // Its keepalive finds the lease gone: a new one, every key put again, none in the twin's stead.
+    first.registry.applied(5);
+    await until(() => first.leased.status.grants === 2, 5000, "the first node's new lease");
+    expect(await first.leased.flushed(5000)).toBe(true);
+    expect((await client.range(keys.node("lb-1"))).kvs[0]!.lease).toBe(twin.leased.leaseId);
+    expect((await client.range(keys.ack("lb-1"))).kvs).toEqual([]);
+    twin.registry.applied(10);
+    expect(await twin.leased.flushed(3000)).toBe(true);
+    const ack = (await client.range(keys.ack("lb-1"))).kvs[0]!;
+    expect(ack.lease).toBe(twin.leased.leaseId);
+    expect(JSON.parse(Buffer.from(ack.value).toString())).toEqual({ applied_revision: 10 });
   });
 
   test("a second node with the same name refuses to start, naming the first", async () => {

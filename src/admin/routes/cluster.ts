@@ -22,7 +22,7 @@ const CLUSTER: Operation = {
 
 /** Mounts /v1/cluster. */
 export function mountCluster(app: Hono, deps: AdminDeps): void {
-  mountOperation(app, CLUSTER, (c) =>
-    c.json<z.output<typeof ClusterSchema>>(deps.cluster ? { mode: "cluster", ...deps.cluster.describe() } : { mode: "standalone", nodes: [] }),
+  mountOperation(app, CLUSTER, async (c) =>
+    c.json<z.output<typeof ClusterSchema>>(deps.cluster ? { mode: "cluster", ...(await deps.cluster.describe()) } : { mode: "standalone", nodes: [] }),
   );
 }
