@@ -25,6 +25,11 @@ export abstract class H1Output extends Deadline implements WriterOwner {
 
   abstract onWriterDrained(): void;
 
+  /** The client's socket drained: what the writer holds goes on. */
+  onDrain(): void {
+    this.writer.flush();
+  }
+
   httpVersion(req: RequestHead): string {
     return req.versionMinor === 1 ? "HTTP/1.1" : "HTTP/1.0";
   }

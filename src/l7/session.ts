@@ -10,7 +10,8 @@ import { RequestParser, type HttpParseError, type MessageHandler, type RequestHe
 import type { ClientConn } from "./client-conn.ts";
 import type { ClientExchange, ClientSide } from "./client-side.ts";
 import { SocketConnCtx } from "./conn-ctx.ts";
-import { Exchange } from "./exchange.ts";
+import type { Exchange } from "./exchange.ts";
+import { SpareExchange } from "./exchange-spare.ts";
 import { H1Output } from "./h1-output.ts";
 import { writeSwitchHead } from "./h1-response.ts";
 import { hookFailed, runOnLog, runOnParseError } from "./guard.ts";
@@ -31,12 +32,7 @@ export class Session extends H1Output implements MessageHandler<RequestHead>, Cl
   /** Set while a PROXY header (required on this listener) or an h2c preface may still come. */
   private preamble: ConnPreamble | null = null;
   exchange: Exchange | null = null;
-  /**
-   * The last exchange, finished, kept to serve the next request (issue 17: a steady stream of
-   * requests on a keep-alive connection makes no exchange per request, and what stays alive
-   * between young collections stays put).
-   */
-  private spare: Exchange | null = null;
+  private readonly spare = new SpareExchange();
   /** True while a client packet is being parsed (see consumeCorked). */
   corking = false;
   /** Bytes after a complete request, kept until its exchange is over; and the read pause. */
@@ -152,11 +148,7 @@ export class Session extends H1Output implements MessageHandler<RequestHead>, Cl
   }
 
   onHead(req: RequestHead): void {
-    const ex = this.spare ?? new Exchange(this, req);
-    if (ex === this.spare) {
-      this.spare = null;
-      ex.renewFor(req);
-    }
+    const ex = this.spare.take(this, req);
     this.exchange = ex;
     try {
       ex.start();
@@ -191,13 +183,7 @@ export class Session extends H1Output implements MessageHandler<RequestHead>, Cl
     const kept = this.input.take();
     if (kept !== null) this.consumeCorked(kept);
     if (this.clientEnded && this.exchange === null && this.input.bytes === null) this.shutdown(null);
-    // Kept for the next request only now, after any pipelined one above was given a new exchange:
-    // the frames that called here (the response relay, the request parser) still hold `ex`, and
-    // must find it finished, not restarted, when they unwind.
-    if (!this.closing && (ex as Exchange).recyclable) {
-      (ex as Exchange).retire();
-      this.spare = ex as Exchange;
-    }
+    if (!this.closing) this.spare.offer(ex as Exchange); // last: see SpareExchange.offer
   }
 
   /** The exchange broke after its response started: the client cannot be told, so it is cut off. */
@@ -237,10 +223,6 @@ export class Session extends H1Output implements MessageHandler<RequestHead>, Cl
   }
 
   // ---- ClientConn ----
-
-  onDrain(): void {
-    this.writer.flush();
-  }
 
   protected override armed(at: number): void {
     this.server.wheel.file(this, at);
