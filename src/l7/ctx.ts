@@ -17,7 +17,8 @@ function newRequestId(): string {
 
 export class RequestCtx<U = unknown> implements ProxyCtx<U> {
   // Not readonly for the engine: an HTTP/1.1 session reuses its finished exchange for the next
-  // request (see `clear` and `begin`); hooks see them through ProxyCtx, where they are readonly.
+  // request, an HTTP/2 client stream for a later stream, maybe of another connection (`conn` too:
+  // see `clear` and `begin`); hooks see them through ProxyCtx, where they are readonly.
   requestId = "";
   attempt = 0;
   upstream: Upstream | null = null;
@@ -42,7 +43,7 @@ export class RequestCtx<U = unknown> implements ProxyCtx<U> {
   /** Set when the request carried no X-Request-Id and the engine made one (it is sent upstream). */
   generatedId: string | null = null;
 
-  constructor(public req: RequestHead, readonly conn: ConnCtx, readonly proto: string, public user: U, public httpVersion = "HTTP/1.1") {
+  constructor(public req: RequestHead, public conn: ConnCtx, readonly proto: string, public user: U, public httpVersion = "HTTP/1.1") {
     this.identify();
   }
 
@@ -80,9 +81,10 @@ export class RequestCtx<U = unknown> implements ProxyCtx<U> {
     this.#extras = null;
   }
 
-  /** A cleared ctx takes the next request. */
-  protected begin(req: RequestHead, httpVersion: string): void {
+  /** A cleared ctx takes the next request, which came on `conn`. */
+  protected begin(req: RequestHead, conn: ConnCtx, httpVersion: string): void {
     this.req = req;
+    this.conn = conn;
     this.httpVersion = httpVersion;
     this.identify();
   }

@@ -60,7 +60,7 @@ export abstract class ExchangeState<U> extends RequestCtx<U> {
 
   /** Makes this retired exchange the exchange of the client's next request `req`: what a new one would be. */
   renewFor(req: RequestHead): void {
-    this.begin(req, this.client.httpVersion(req));
+    this.begin(req, this.client.conn, this.client.httpVersion(req));
     this.closeWhenDone = !req.keepAlive || this.client.server.draining;
     this.phaseNow = Phase.Start;
   }

@@ -9,7 +9,8 @@ import { BodyKind, FRAMING_FIELDS, H, HOP_BY_HOP, type RequestHead, type Respons
 import { ErrorCode, StreamState, type ForwardFields, type H2Connection, type H2Stream, type H2StreamHandler, type HeaderList } from "../h2/index.ts";
 import type { ClientExchange, ClientSide } from "./client-side.ts";
 import { Deadline, Wait } from "./deadline.ts";
-import { Exchange } from "./exchange.ts";
+import type { Exchange } from "./exchange.ts";
+import { SpareExchange } from "./exchange-spare.ts";
 import { DROPPED_MASK } from "./field-drop.ts";
 import { hookFailed, runOnLog } from "./guard.ts";
 import { appendFields, appendLines, replyFields } from "./h2-fields.ts";
@@ -37,6 +38,8 @@ export class H2ClientStream extends Deadline implements ClientSide, H2StreamHand
   private live = false;
   /** The request head, reused by the next stream this object serves. */
   private head: RequestHead | null = null;
+  /** This object's last exchange, kept for its next stream when nothing can reach it (exchange-spare.ts). */
+  private readonly spare = new SpareExchange();
   /** Our END_STREAM is sent or queued. */
   private ended = false;
   /** Body bytes still to come of a response of known length (-1: unknown). */
@@ -77,17 +80,19 @@ export class H2ClientStream extends Deadline implements ClientSide, H2StreamHand
   get identity(): string { return this.session.identity; }
   get corking(): boolean { return this.session.corking; }
 
-  /** The stream opened with `list`: its exchange starts. */
-  begin(list: HeaderList, endStream: boolean): Exchange {
-    const ex = new Exchange(this, (this.head = requestHeadOf(list, endStream, this.head)));
+  /** The stream opened with `list`: its exchange starts. Returns it, or null once it ended (answered by a hook). */
+  begin(list: HeaderList, endStream: boolean): Exchange | null {
+    const ex = this.spare.take(this, (this.head = requestHeadOf(list, endStream, this.head)));
     this.ex = ex;
     try {
       ex.start();
     } catch (e) {
       ex.fail(hookFailed(e)); // a throwing hook costs this request a 500, never the connection
     }
+    // an exchange answered in start is kept already (retired): it must not see this request's end
+    if (this.ex !== ex) return null;
     if (endStream) ex.requestEnd(null);
-    return ex;
+    return this.ex;
   }
 
   // ---- H2StreamHandler: the request from the codec ----
@@ -257,6 +262,9 @@ export class H2ClientStream extends Deadline implements ClientSide, H2StreamHand
     this.deadline = 0;
     runOnLog(this.server.hooks, ex as Exchange);
     this.session.streamDone(this);
+    // No later stream can take it before the frames that ended it unwind: a stream opens only as
+    // a client packet is read, and what this one reads finds `ex` null.
+    this.spare.offer(ex as Exchange);
   }
 
   // ---- clocks (the session's sweep) ----

@@ -70,7 +70,9 @@ export class H2Session implements ClientConn, H2SessionHandler, WriterOwner {
     cs.slot = this.streams.push(cs) - 1;
     this.idleDeadline = 0;
     const ex = cs.begin(head, endStream);
-    if (this.corking) this.started.push(ex);
+    // one answered already is not launched: kept by its client stream, a later stream of this
+    // packet may take it, and must be launched once
+    if (ex !== null && this.corking) this.started.push(ex);
   }
 
   /** The codec ended the connection (it closes the transport itself). */

@@ -166,8 +166,9 @@ export interface ProxyCtx<U = unknown> {
 
 export interface ProxyHooks<U = unknown> {
   /**
-   * Per-request user state (default: undefined). `previous` is the state of the request before on
-   * this connection, when its exchange is reused (onLog has run for it): return it reset, or a new one.
+   * Per-request user state (default: undefined). `previous` is the state of an earlier request
+   * whose exchange is reused (onLog has run for it): the one before on this HTTP/1.1 connection,
+   * or an earlier HTTP/2 stream of this listener. Return it reset, or a new one.
    */
   newCtx?(previous?: U): U;
   /**
@@ -203,8 +204,8 @@ export interface ProxyHooks<U = unknown> {
   onProxyFailure?(ctx: ProxyCtx<U>, err: LbError): ProxyReply | null | undefined;
   /**
    * Always runs last, once per request, after the response ended or failed. The ctx (and the
-   * `user` state newCtx may reset) serves the connection's next request after this returns: copy
-   * what must outlive the call.
+   * `user` state newCtx may reset) serves a later request after this returns (the connection's
+   * next, or another HTTP/2 stream): copy what must outlive the call.
    */
   onLog?(ctx: ProxyCtx<U>): void;
   /**
