@@ -34,7 +34,7 @@ export function parseRequestHead(
   const head = newRequestHead(store, scratch, count * FIELD_STRIDE, buf, start, end, count, lineEnd + 2);
   head.versionMinor = minor;
   head.method = methodString(buf, start, i - start);
-  head.target = buf.toString("latin1", ts, j);
+  head.target = targetString(buf, ts, j);
   head.isConnect = head.method === "CONNECT";
   checkTargetForm(head, ts);
   applyFraming(head, false);
@@ -46,6 +46,28 @@ export function parseRequestHead(
     head.expectContinue = f[o + 3]! - f[o + 2]! === 12 && equalsLower(buf, f[o + 2]!, "100-continue");
   }
   return head;
+}
+
+/** Longest target the one-entry cache of targetString keeps. */
+const TARGET_CACHE_MAX = 128;
+/** The last target decoded (a target is ASCII: one byte is one char). */
+let lastTarget = "/";
+
+/**
+ * The target as a string, the last one's string when the bytes are the same: keep-alive clients
+ * ask for the same target again and again (a health check, a polled API, a benchmark), and a byte
+ * compare costs less than a string made, and later collected, per request.
+ */
+function targetString(buf: Buffer, s: number, e: number): string {
+  const len = e - s;
+  if (len === lastTarget.length) {
+    let i = 0;
+    while (i < len && buf[s + i] === lastTarget.charCodeAt(i)) i++;
+    if (i === len) return lastTarget;
+  }
+  const t = buf.toString("latin1", s, e);
+  if (len <= TARGET_CACHE_MAX) lastTarget = t;
+  return t;
 }
 
 /** The request line broke at `at`: a bare CR or LF there says more than the grammar rule. */

@@ -6,6 +6,7 @@
 import { BodyKind, H, HOP_BY_HOP, emitRequestStart, type ByteSink, type RequestHead } from "../http/index.ts";
 import { DROPPED_MASK, markDropped } from "./field-drop.ts";
 import type { ProxyCtx } from "./hooks.ts";
+import { REQUEST_ID_LENGTH, formatInto, formatString, type RequestIdParts } from "./request-id.ts";
 
 const XFF = 1 << H.X_FORWARDED_FOR;
 const XFP = 1 << H.X_FORWARDED_PROTO;
@@ -67,11 +68,14 @@ export function identityFields(client: string, proto: string): string {
 /**
  * Writes the request head for the backend at `address` into `sink`: no buffer is built, and the
  * fields we add go as separate pieces (constant strings, the per-connection identity, the Host
- * bytes of the received head) rather than one string concatenated per request. `upgrade` is the
- * Upgrade value to offer (see upgradeOffer), null for none.
+ * bytes of the received head) rather than one string concatenated per request. `generatedId` is
+ * the id the engine made (null when the request had one): it is formatted into `idBuf`, which the
+ * sink keeps by reference until written, so the caller must not reuse `idBuf` while the sink may
+ * still hold it. `upgrade` is the Upgrade value to offer (see upgradeOffer), null for none.
  */
 export function emitUpstreamHead(
-  ctx: ProxyCtx<unknown>, identity: string, address: string, generatedId: string | null, upgrade: string | null, sink: ByteSink,
+  ctx: ProxyCtx<unknown>, identity: string, address: string, generatedId: Readonly<RequestIdParts> | null, idBuf: Buffer,
+  upgrade: string | null, sink: ByteSink,
 ): void {
   const req = ctx.req;
   markDropped(req, ctx.dropRequestFields);
@@ -79,7 +83,8 @@ export function emitUpstreamHead(
   emitRequestStart(req, requestDropMask(req, ctx.trustForwarded) | DROPPED_MASK | (host === null ? 0 : HOST), ctx.upstreamTarget, sink);
   if (ctx.trustForwarded || upgrade !== null) {
     // the rare shapes: build the lines as a string
-    sink.writeString(forwardingFields(req, identity, ctx.clientAddress, ctx.trustForwarded, generatedId, upgrade));
+    const id = generatedId === null ? null : formatString(generatedId);
+    sink.writeString(forwardingFields(req, identity, ctx.clientAddress, ctx.trustForwarded, id, upgrade));
   } else {
     sink.writeString(identity);
     if (req.hostStart >= 0) {
@@ -89,7 +94,8 @@ export function emitUpstreamHead(
     }
     if (generatedId !== null) {
       sink.writeString("x-request-id: ");
-      sink.writeString(generatedId);
+      formatInto(generatedId, idBuf);
+      sink.write(idBuf, 0, REQUEST_ID_LENGTH);
       sink.writeString("\r\n");
     }
   }

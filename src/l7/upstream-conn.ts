@@ -7,6 +7,7 @@ import type { Socket } from "bun";
 import { LbError } from "../errors.ts";
 import { BodyKind, ResponseParser, emitChunk, emitLastChunk, type HttpLimits, type MessageHandler, type ResponseHead } from "../http/index.ts";
 import { emitUpstreamHead } from "./forwarded.ts";
+import { REQUEST_ID_LENGTH } from "./request-id.ts";
 import { SocketWriter, type WriterOwner } from "./writer.ts";
 import type { ConnGroup } from "./conn-group.ts";
 import { trailerLines, type Trailers } from "./trailers.ts";
@@ -55,6 +56,8 @@ export class UpstreamConn implements WriterOwner, UpstreamLeg {
   timer: ReturnType<typeof setTimeout> | null = null;
   /** On its group's idle stack now. */
   pooled = false;
+  /** Where sendHead formats a generated X-Request-Id (the writer keeps it by reference until sent). */
+  private idBuf = Buffer.allocUnsafe(REQUEST_ID_LENGTH);
   /** The current request body goes chunked (re-framed as it came, or an HTTP/2 body of no declared length). */
   private chunked = false;
 
@@ -92,7 +95,10 @@ export class UpstreamConn implements WriterOwner, UpstreamLeg {
     this.parser.expect(req.method);
     this.parser.raw = ex.client.rawChunks(req);
     this.chunked = req.bodyKind === BodyKind.Chunked;
-    emitUpstreamHead(ex, ex.client.identity, this.address, ex.generatedId, ex.upgradeOffer, this.writer);
+    // Queued bytes may hold the last head's id by reference: never overwrite it (the pool closes a
+    // connection released with bytes queued, so this only guards that rule).
+    if (this.writer.queued > 0) this.idBuf = Buffer.allocUnsafe(REQUEST_ID_LENGTH);
+    emitUpstreamHead(ex, ex.client.identity, this.address, ex.generatedIdParts, this.idBuf, ex.upgradeOffer, this.writer);
   }
 
   sendBody(buf: Buffer, start: number, end: number): boolean {

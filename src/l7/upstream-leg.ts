@@ -8,12 +8,15 @@ import type { ResponseHead } from "../http/index.ts";
 import type { ProxyCtx } from "./hooks.ts";
 import type { Trailers } from "./trailers.ts";
 import type { ClientSide } from "./client-side.ts";
+import type { RequestIdParts } from "./request-id.ts";
 
 /** What a leg needs of the exchange it carries (implemented by Exchange). */
 export interface LegOwner extends ProxyCtx<unknown> {
   readonly client: ClientSide;
   /** The X-Request-Id the engine made (sent upstream), or null when the request had one. */
   readonly generatedId: string | null;
+  /** The same id as numbers, formatted without a string by an HTTP/1.1 leg. */
+  readonly generatedIdParts: Readonly<RequestIdParts> | null;
   /** The Upgrade value offered to the backend; null = none. */
   readonly upgradeOffer: string | null;
   // response events

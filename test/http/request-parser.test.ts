@@ -36,6 +36,18 @@ describe("request parser accepts", () => {
       }
     });
 
+  each("targets of one length, repeated and alternating, each read as its own bytes", [
+    "GET /items/1 HTTP/1.1\r\nHost: x\r\n\r\n", "GET /items/1 HTTP/1.1\r\nHost: x\r\n\r\n",
+    "GET /items/2 HTTP/1.1\r\nHost: x\r\n\r\n", "GET /ITEMS/2 HTTP/1.1\r\nHost: x\r\n\r\n",
+    "GET /items/1 HTTP/1.1\r\nHost: x\r\n\r\n", "GET /items/10 HTTP/1.1\r\nHost: x\r\n\r\n",
+    "GET / HTTP/1.1\r\nHost: x\r\n\r\n", `GET /${"a".repeat(200)} HTTP/1.1\r\nHost: x\r\n\r\n`,
+    `GET /${"a".repeat(199)}b HTTP/1.1\r\nHost: x\r\n\r\n`,
+  ].join(""), (r) => {
+    expect(r.messages.map((m) => m.head.target)).toEqual(
+      ["/items/1", "/items/1", "/items/2", "/ITEMS/2", "/items/1", "/items/10", "/", `/${"a".repeat(200)}`, `/${"a".repeat(199)}b`],
+    );
+  });
+
   each("pipelined GETs in order, each with its fields", "GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b?q=1 HTTP/1.1\r\nHost: y\r\nAccept: */*\r\n\r\n", (r) => {
     expect(r.messages.map((m) => [m.head.method, m.head.target, m.head.host])).toEqual([["GET", "/a", "x"], ["GET", "/b?q=1", "y"]]);
     expect(r.messages[1]!.head.entries()).toEqual([["Host", "y"], ["Accept", "*/*"]]);
