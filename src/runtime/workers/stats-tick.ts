@@ -9,12 +9,16 @@
  * until no hand-out is in flight, and acts in the same turn as it checks: a revision published
  * between a check and a later `.then` (back-to-back edits publish in the turn their previous
  * revision's acknowledgement resolves) began a hand-out the sample then held up for its whole
- * length, measured 0.2-1.7 ms after the publish. Under a steady stream of revisions it samples late.
+ * length, measured 0.2-1.7 ms after the publish. A hand-out that begins while the sample runs waits
+ * one slice of it (SLICE_MS), then goes first. Under a steady stream of revisions it samples late.
  */
 import type { SnapshotHolder } from "../../config/index.ts";
-import type { StatsHistory } from "../stats/history.ts";
+import { nextTurn, type StatsHistory } from "../stats/history.ts";
 import type { NodeStats } from "./node-stats.ts";
 import type { WorkerSet } from "./worker-set.ts";
+
+/** The longest the sample holds the control thread at a time (ms). */
+const SLICE_MS = 1;
 
 /** What the gate needs of the workers: whether a hand-out is in flight, and a wait for none to be. */
 export interface HandoutGate {
@@ -65,11 +69,13 @@ export function startStatsTick(set: WorkerSet, stats: NodeStats, history: StatsH
   });
   let sampling = false;
   const max = history.intervalMs;
+  // The sample gives the thread back every slice, and a hand-out that began meanwhile goes first.
+  const pause = () => nextTurn().then(() => whenQuiet(set, max, () => {}));
   const timer = setInterval(() => {
     if (sampling) return;
     sampling = true;
     void whenQuiet(set, max, () => refresh(false))
-      .then(() => whenQuiet(set, max, () => history.sample()))
+      .then(() => whenQuiet(set, max, () => history.sampleInSlices(SLICE_MS, pause)))
       .finally(() => (sampling = false));
   }, history.intervalMs);
   timer.unref?.();
