@@ -69,13 +69,17 @@ export function startStatsTick(set: WorkerSet, stats: NodeStats, history: StatsH
   });
   let sampling = false;
   const max = history.intervalMs;
-  // The sample gives the thread back every slice, and a hand-out that began meanwhile goes first.
-  const pause = () => nextTurn().then(() => whenQuiet(set, max, () => {}));
+  // The sample gives the thread back every slice, and a hand-out that began meanwhile goes first,
+  // for one interval in all: under a steady stream of revisions the sample still ends.
+  const sample = () => {
+    const until = performance.now() + max;
+    return history.sampleInSlices(SLICE_MS, () => nextTurn().then(() => whenQuiet(set, until - performance.now(), () => {})));
+  };
   const timer = setInterval(() => {
     if (sampling) return;
     sampling = true;
     void whenQuiet(set, max, () => refresh(false))
-      .then(() => whenQuiet(set, max, () => history.sampleInSlices(SLICE_MS, pause)))
+      .then(() => whenQuiet(set, max, sample))
       .finally(() => (sampling = false));
   }, history.intervalMs);
   timer.unref?.();
