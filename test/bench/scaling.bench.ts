@@ -7,7 +7,12 @@
  * gain is the median over rounds of 2-worker req/s over 1-worker req/s, per target.
  * On this 2-core box wrk takes about one core, so no proxy can double; the gain says how much of
  * the second core each one turns into throughput.
- * Env: SCALING_SECONDS (per wrk run, default 5), SCALING_ROUNDS (default 3).
+ * Five rounds by default: with three, the per-round gains of one target spread 1.02-1.39 and the
+ * medians of nginx, HAProxy and Fulcrum swapped order between runs. Each target is warmed 3 s
+ * first: Fulcrum's 2 workers are two VMs compiling their own code on half the requests each, and
+ * after 1 s their compiler threads still took ~3 µs a request of the first round.
+ * Env: SCALING_SECONDS (per wrk run, default 5), SCALING_ROUNDS (default 5), SCALING_WARM_SECONDS
+ * (default 3).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -27,7 +32,8 @@ export async function run(report: Report): Promise<void> {
   const missing = ["nginx", "haproxy", "wrk"].filter((b) => !hasBinary(b));
   if (missing.length > 0) return console.warn(`skipping scaling: ${missing.join(", ")} not installed`);
   const seconds = envNumber("SCALING_SECONDS", 5);
-  const rounds = envNumber("SCALING_ROUNDS", 3);
+  const rounds = envNumber("SCALING_ROUNDS", 5);
+  const warm = envNumber("SCALING_WARM_SECONDS", 3);
   const stream = streamModule();
   const dirs = [1, 2].map((w) => mkdtempSync(join(tmpdir(), `fulcrum-scaling-${w}-`)));
   const children: Child[] = [];
@@ -41,7 +47,7 @@ export async function run(report: Report): Promise<void> {
       sets.push({ workers, targets });
     }
     console.log(`  wrk -t1 -c64 -d${seconds}s, 128 B, ${rounds} rounds, ${navigator.hardwareConcurrency} cores shared with wrk`);
-    for (const s of sets) await warmUp(s.targets, 1);
+    for (const s of sets) await warmUp(s.targets, warm);
     const gains = new Map<string, number[]>();
     const rps = new Map<string, number[]>();
     for (let r = 0; r < rounds; r++) {

@@ -24,6 +24,7 @@ import { HealthRelay } from "./health-relay.ts";
 import { PoolTables } from "./pool-table.ts";
 import type { SharedHealth } from "../pools/pool-registry.ts";
 import { NodeStats } from "./node-stats.ts";
+import { startStatsTick } from "./stats-tick.ts";
 import { WorkerSet } from "./worker-set.ts";
 import { closeFd } from "../handover/fds.ts";
 import { socketsFor, type Handoff, type HandedListener } from "../handover/handoff.ts";
@@ -185,38 +186,7 @@ function view(
         connections: () => stats.connections(),
       }),
   });
-  // Reads share a collection, but never one that started before they came (a counter a client
-  // saw change must show): a read during a collection waits for it and shares the next one.
-  let refreshing: Promise<void> | undefined;
-  let next: Promise<void> | undefined;
-  const collect = (): Promise<void> => (refreshing = set.collect(false).then(() => stats.refresh()).finally(() => (refreshing = undefined)));
-  const refresh = async (metrics: boolean): Promise<void> => {
-    if (metrics) return set.collect(true).then(() => stats.refresh());
-    if (next) return next;
-    if (!refreshing) return collect();
-    return (next = refreshing.catch(() => {}).then(() => {
-      next = undefined;
-      return collect();
-    }));
-  };
-  // The first sample starts every series of the first revision served, before any traffic (as
-  // StatsHistory.start does); then the node's merged counters once a second, right after gathering them.
-  const first = applied.subscribe(() => {
-    first();
-    history.sample();
-  });
-  // A tick waits (up to one interval) for a moment with no config hand-out in flight, before it
-  // gathers and before it samples: gathering has every worker walk its counters, and sampling a
-  // thousand pools' series holds this thread for milliseconds; either, in the middle of a
-  // hand-out, made its slowest percent. Under a steady stream of revisions it samples late.
-  let sampling = false;
-  const quiet = () => set.quiet(history.intervalMs);
-  const tick = setInterval(() => {
-    if (sampling) return;
-    sampling = true;
-    void quiet().then(() => refresh(false)).then(quiet).then(() => history.sample()).finally(() => (sampling = false));
-  }, history.intervalMs);
-  tick.unref?.();
+  const ticker = startStatsTick(set, stats, history, applied);
   registerWorkerMetrics(o.metrics, set, stats);
   // Checks run once per node: their flips are counted here, not once per worker.
   o.metrics.counter("fulcrum_pool_health_transitions_total", "Backends turned healthy or unhealthy by active checks, per pool", ["pool", "to"], (c) => {
@@ -253,7 +223,7 @@ function view(
     applied,
     workers: set,
     ready: () => set.live().length > 0 && set.live().every((h) => h.appliedRevision >= 0 && Object.keys(h.errors).length === 0),
-    refresh,
+    refresh: ticker.refresh,
     reopenLogs: () => set.reopenLogs(),
     sockets: () => set.sockets(),
     async whenApplied(revision, timeoutMs = 10_000) {
@@ -265,7 +235,7 @@ function view(
       (stopped ??= (async () => {
         unsubscribe();
         discovery.stop();
-        clearInterval(tick);
+        ticker.stop();
         relay.stop();
         await set.stop(graceMs, closed);
       })()),

@@ -103,11 +103,16 @@ export class WorkerSet {
    */
   async quiet(maxMs: number): Promise<void> {
     const until = performance.now() + maxMs;
-    while (this.appliedRevision() < this.#handed && !this.#stopping) {
+    while (this.handingOut()) {
       const left = until - performance.now();
       if (left <= 0) return;
       await within([this.applied(this.#handed)], left);
     }
+  }
+
+  /** Whether a published revision has not reached every live worker yet (false once stopping). */
+  handingOut(): boolean {
+    return this.appliedRevision() < this.#handed && !this.#stopping;
   }
 
   /** Revision every live worker has applied (-1 before the first). */

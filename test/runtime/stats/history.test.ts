@@ -156,4 +156,34 @@ describe("stats history", () => {
     expect(back.length).toBe(1);
     expect(back[0]!.requests).toEqual([null, null, null, 0]);
   });
+
+  test("a sample taken in slices gives the thread back, shows only once whole, and holds what sample() holds", async () => {
+    const stats = Array.from({ length: 300 }, () => new TrafficStats());
+    const sourcesOf = () => stats.map((s, i) => ({ scope: "pool" as const, name: `p${i}`, stats: s, active: i }));
+    const sliced = new StatsHistory({ capacity: 3, sources: sourcesOf });
+    const whole = new StatsHistory({ capacity: 3, sources: sourcesOf });
+    const rounds: number[] = [];
+    for (let round = 0; round < 4; round++) {
+      stats.forEach((s, i) => requests(s, (i + round) % 7, i % 3 === 0 ? 503 : 200, 1 + i));
+      whole.sample(1000 * (round + 1), 1);
+      let pauses = 0;
+      const seen: number[] = [];
+      await sliced.sampleInSlices(0, async () => {
+        pauses++;
+        // Read mid-sample: the samples before this one, never the slot being written (the oldest, once the ring is full).
+        seen.push(sliced.read({ seconds: 10 }).time.length);
+        await Bun.sleep(0);
+      }, 1000 * (round + 1));
+      rounds.push(pauses);
+      expect(seen.every((n) => n === Math.min(round, 2))).toBe(true);
+    }
+    expect(rounds.every((n) => n >= 4)).toBe(true); // 300 series, a pause check every 64
+    const a = sliced.read({ seconds: 10 }), b = whole.read({ seconds: 10 });
+    expect(a.time).toEqual([2, 3, 4]);
+    expect(a.time).toEqual(b.time);
+    expect(a.series.length).toBe(300);
+    a.series.forEach((s, i) => {
+      for (const field of ["requests", "status_4xx", "status_5xx", "active", "p50_ms", "p99_ms"] as const) expect(s[field]).toEqual(b.series[i]![field]);
+    });
+  });
 });
