@@ -7,7 +7,11 @@
  * Then the memory an idle HTTP/2 connection costs Fulcrum beyond an HTTP/1.1 one. The machine is
  * shared: the figures are indicative; the lead runs the final ones on a quiet machine.
  * H2_BENCH_BASE=/path/to/another/checkout adds that tree's Fulcrum ("base", e.g. main's) to the
- * interleaved rounds, for a before/after under the same conditions.
+ * interleaved rounds, for a before/after under the same conditions. H2_BENCH_ENV="K=V K2=V2" gives
+ * this tree's Fulcrum (not base) those variables, e.g. `BUN_JSC_*` GC knobs, to compare against
+ * base; H2_BENCH_VARIANTS="name:K=V,K2=V2;name2:K=V" adds more Fulcrums of this tree, each with its
+ * variables, to the same rounds (one run compares several knobs); H2_BENCH_IDLE=0 skips the
+ * idle-memory measure.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -22,6 +26,13 @@ import { idleCostPerConnection } from "../h2/helpers/idle-memory.ts";
 const ROUNDS = Number(process.env.H2_BENCH_ROUNDS ?? 3);
 const SECONDS = Number(process.env.H2_BENCH_SECONDS ?? 5);
 const BASE = process.env.H2_BENCH_BASE ?? "";
+/** "K=V K2=V2" (or comma-separated) as an env record. */
+const envOf = (text: string): Record<string, string> => Object.fromEntries(
+  text.split(/[\s,]+/).filter((kv) => kv.includes("=")).map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]),
+);
+const EXTRA_ENV = envOf(process.env.H2_BENCH_ENV ?? "");
+const VARIANTS: [string, Record<string, string>][] = (process.env.H2_BENCH_VARIANTS ?? "").split(";").filter((v) => v.includes(":"))
+  .map((v) => [v.slice(0, v.indexOf(":")), envOf(v.slice(v.indexOf(":") + 1))]);
 
 interface H2loadResult {
   rps: number;
@@ -119,18 +130,24 @@ export async function run(report: Report): Promise<void> {
     writeFileSync(join(dir, "fulcrum.json"), fulcrumConfig(ports.fulcrum, backends));
     writeFileSync(join(dir, "nginx.conf"), nginxH2(dir, ports.nginx, backends));
     writeFileSync(join(dir, "haproxy.cfg"), haproxyH2(ports.haproxy, backends));
-    const fulcrum = await startFulcrumChild(join(dir, "fulcrum.json"));
+    const fulcrum = await startFulcrumChild(join(dir, "fulcrum.json"), EXTRA_ENV);
     const nginx = spawnChild("nginx", ["nginx", "-p", dir, "-c", join(dir, "nginx.conf")], dir);
     const haproxy = spawnChild("haproxy", ["haproxy", "-f", join(dir, "haproxy.cfg")], dir);
     children.push(fulcrum, nginx, haproxy);
     const targets: [string, Child][] = [["fulcrum", fulcrum], ["nginx", nginx], ["haproxy", haproxy]];
-    if (BASE !== "") targets.push(["base", await startBase(dir, (ports.base = freePort()), backends)]);
-    children.push(...targets.slice(3).map(([, c]) => c));
+    const add = (name: string, child: Child) => (targets.push([name, child]), children.push(child));
+    if (BASE !== "") add("base", await startBase(dir, (ports.base = freePort()), backends));
+    for (const [name, env] of VARIANTS) {
+      writeFileSync(join(dir, `${name}.json`), fulcrumConfig((ports[name] = freePort()), backends));
+      add(name, await startFulcrumChild(join(dir, `${name}.json`), env, name));
+    }
     for (const [name, child] of targets) await waitH2(ports[name]!, child);
     const results: Record<string, H2loadResult[]> = Object.fromEntries(targets.map(([n]) => [n, []]));
     for (const name of Object.keys(results)) await h2load(ports[name]!, 2, dir); // warm-up
+    const names = Object.keys(results);
     for (let r = 0; r < ROUNDS; r++) {
-      for (const name of Object.keys(results)) {
+      // each round starts one target later: no target always runs right after the same one
+      for (const name of [...names.slice(r % names.length), ...names.slice(0, r % names.length)]) {
         const res = await h2load(ports[name]!, SECONDS, dir);
         results[name]!.push(res);
         const ms = (x: number) => x.toFixed(2);
@@ -151,10 +168,15 @@ export async function run(report: Report): Promise<void> {
       report({ name: "h2 fulcrum / base req/s", value: rps("fulcrum") / rps("base"), unit: "ratio" });
       report({ name: "h2 fulcrum / base p99", value: p99("fulcrum") / p99("base"), unit: "ratio" });
     }
+    for (const [n] of VARIANTS) {
+      report({ name: `h2 ${n} / haproxy p99`, value: p99(n) / p99("haproxy"), unit: "ratio" });
+      if (BASE !== "") report({ name: `h2 ${n} / base p99`, value: p99(n) / p99("base"), unit: "ratio" });
+    }
   } finally {
     for (const c of children.reverse()) await c.stop();
     rmSync(dir, { recursive: true, force: true });
   }
+  if (process.env.H2_BENCH_IDLE === "0") return;
   const cost = await idleCostPerConnection(1000);
   report({ name: "h2 idle connection RSS beyond an HTTP/1.1 one", value: cost.engine - cost.h1, unit: "KiB", target: "<= 16" });
 }
