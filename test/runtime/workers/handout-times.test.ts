@@ -5,9 +5,9 @@
  * Checked here: they belong to the revision acknowledged and come in order, in every worker.
  */
 import { afterAll, describe, expect, test } from "bun:test";
-import { compileSnapshot, SnapshotHolder, validateConfig, type ConfigDoc } from "../../../src/config/index.ts";
-import { Registry } from "../../../src/obs/index.ts";
-import { startWorkerPlane, type WorkerPlane } from "../../../src/runtime/index.ts";
+import { validateConfig, type ConfigDoc } from "../../../src/config/index.ts";
+import type { WorkerPlane } from "../../../src/runtime/index.ts";
+import { startPublishingPlane } from "./helpers/plane.ts";
 
 /** Two pools and an http listener on a free port; pool `b`'s backend weight is `w`. */
 function doc(w: number): ConfigDoc {
@@ -27,17 +27,9 @@ describe("hand-out times", () => {
   });
 
   test("every worker's ack carries when it received, began and answered, in order after the post", async () => {
-    const holder = new SnapshotHolder();
-    const docs = new Map<number, ConfigDoc>();
-    const publish = (revision: number) => {
-      docs.set(revision, doc(revision));
-      holder.publish(compileSnapshot(docs.get(revision)!, revision));
-    };
-    publish(1);
-    plane = await startWorkerPlane({ count: 2, holder, metrics: new Registry(), log: () => {}, docOf: (s) => {
-      const d = docs.get(s.revision);
-      return d && { doc: d };
-    } });
+    const started = await startPublishingPlane(2, doc);
+    plane = started.plane;
+    const publish = started.publish;
     // The clocks are the threads' own (timeOrigin + now): allow for their rounding, not for a wrong order.
     const slack = 5;
     for (let revision = 2; revision <= 6; revision++) {

@@ -7,9 +7,9 @@
  * gated action never runs with a hand-out in flight.
  */
 import { afterAll, describe, expect, test } from "bun:test";
-import { compileSnapshot, SnapshotHolder, validateConfig, type ConfigDoc } from "../../../src/config/index.ts";
-import { Registry } from "../../../src/obs/index.ts";
-import { startWorkerPlane, type WorkerPlane } from "../../../src/runtime/index.ts";
+import { validateConfig, type ConfigDoc } from "../../../src/config/index.ts";
+import type { WorkerPlane } from "../../../src/runtime/index.ts";
+import { startPublishingPlane } from "./helpers/plane.ts";
 import { whenQuiet } from "../../../src/runtime/workers/stats-tick.ts";
 
 function doc(w: number): ConfigDoc {
@@ -26,17 +26,9 @@ describe("stats tick", () => {
   });
 
   test("acts only in a turn with no hand-out in flight, however soon the next revision follows", async () => {
-    const holder = new SnapshotHolder();
-    const docs = new Map<number, ConfigDoc>();
-    const publish = (revision: number) => {
-      docs.set(revision, doc(revision));
-      holder.publish(compileSnapshot(docs.get(revision)!, revision));
-    };
-    publish(1);
-    plane = await startWorkerPlane({ count: 2, holder, metrics: new Registry(), log: () => {}, docOf: (s) => {
-      const d = docs.get(s.revision);
-      return d && { doc: d };
-    } });
+    const started = await startPublishingPlane(2, doc);
+    plane = started.plane;
+    const publish = started.publish;
     const set = plane.workers;
     let revision = 1;
     const seen: boolean[] = [];
