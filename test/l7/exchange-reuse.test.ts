@@ -8,7 +8,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Socket } from "bun";
 import { startProxy, type ProxyCtx, type ProxyServer } from "../../src/l7/index.ts";
-import { startOrigin, type Origin } from "../helpers/origin.ts";
+import type { Origin } from "../helpers/origin.ts";
+import { deadLoopbackPort, startReuseOrigin } from "./helpers/reuse-origin.ts";
 
 interface Seen { ctx: object; user: object; code: string | undefined; attempt: number; status: number }
 
@@ -21,26 +22,8 @@ const logged: Seen[] = [];
 const retired: object[] = [];
 
 beforeAll(() => {
-  origin = startOrigin({
-    async fetch(req) {
-      const url = new URL(req.url);
-      if (url.pathname === "/late") await Bun.sleep(400);
-      if (url.pathname === "/stream") {
-        return new Response(new ReadableStream({
-          async pull(c) {
-            c.enqueue(new TextEncoder().encode("first;"));
-            await Bun.sleep(300);
-            c.enqueue(new TextEncoder().encode("second"));
-            c.close();
-          },
-        }));
-      }
-      return Response.json({ path: url.pathname + url.search, headers: Object.fromEntries(req.headers) });
-    },
-  });
-  const dead = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  deadPort = dead.port;
-  dead.stop(true);
+  origin = startReuseOrigin();
+  deadPort = deadLoopbackPort();
   let made = 0;
   const note = (ctx: ProxyCtx<{ n: number }>): Seen => ({ ctx, user: ctx.user, code: ctx.error?.code, attempt: ctx.attempt, status: ctx.status });
   proxy = startProxy<{ n: number }>({

@@ -9,7 +9,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Flag } from "../../src/h2/index.ts";
 import { startProxy, type ConnCtx, type ProxyCtx, type ProxyServer } from "../../src/l7/index.ts";
-import { startOrigin, type Origin } from "../helpers/origin.ts";
+import type { Origin } from "../helpers/origin.ts";
+import { deadLoopbackPort, startReuseOrigin } from "./helpers/reuse-origin.ts";
 import { ErrorCode, FrameType, RawH2, frame, settings, u32 } from "../h2/helpers/raw-client.ts";
 
 interface Seen { ctx: object; user: object; code: string | undefined; attempt: number; status: number; conn: unknown }
@@ -24,27 +25,8 @@ const retired: object[] = [];
 const clients: RawH2[] = [];
 
 beforeAll(() => {
-  origin = startOrigin({
-    async fetch(req) {
-      const url = new URL(req.url);
-      if (url.pathname === "/late") await Bun.sleep(400);
-      if (url.pathname === "/early") return Response.json({ path: url.pathname, headers: {} }); // before the body
-      if (url.pathname === "/stream") {
-        return new Response(new ReadableStream({
-          async pull(c) {
-            c.enqueue(new TextEncoder().encode("first;"));
-            await Bun.sleep(300);
-            c.enqueue(new TextEncoder().encode("second"));
-            c.close();
-          },
-        }));
-      }
-      return Response.json({ path: url.pathname + url.search, headers: Object.fromEntries(req.headers) });
-    },
-  });
-  const dead = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  deadPort = dead.port;
-  dead.stop(true);
+  origin = startReuseOrigin();
+  deadPort = deadLoopbackPort();
   let made = 0, conns = 0;
   const note = (ctx: ProxyCtx<{ n: number }>): Seen => ({
     ctx, user: ctx.user, code: ctx.error?.code, attempt: ctx.attempt, status: ctx.status, conn: ctx.conn.slot,
