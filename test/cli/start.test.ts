@@ -23,9 +23,10 @@ describe("fulcrum start", () => {
     // FULCRUM_ADMIN only moves the port to a free one; everything else is the default.
     const node = spawnFulcrum(["start"], { FULCRUM_ADMIN: "127.0.0.1:0", FULCRUM_DB: undefined }, cwd);
     const [, url] = await node.waitFor(/admin listening on (http:\/\/127\.0\.0\.1:\d+)/);
+    // The hint is its own log line, written after the admin line: wait for it, do not read early.
+    await node.waitFor(/try: curl/);
     expect(node.stdout()).toContain(join(cwd, "fulcrum.db"));
     expect(node.stdout()).toMatch(/revision 0/);
-    expect(node.stdout()).toMatch(/try: /);
     expect(existsSync(join(cwd, "fulcrum.db"))).toBe(true);
     expect((await fetch(`${url}/readyz`)).status).toBe(200);
     expect(await node.kill("SIGTERM")).toBe(0);
