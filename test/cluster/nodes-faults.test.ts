@@ -228,10 +228,14 @@ describe("cluster faults through nodes", () => {
     expect(fresh.stderr).toContain(etcd.url);
 
     await etcd.restart();
-    // A write's ?wait=applied reports on the nodes registered when it is made. lb-c registers
-    // once its retry reaches the returned etcd, on a loaded machine seconds later: wait for that,
-    // or the report is rightly without it (CI saw the write land first).
-    await eventually(async () => expect((await c.get("/v1/cluster")).registered).toBe(true), 15_000);
+    // A write's ?wait=applied reports on the nodes its node's registry lists when it is made. lb-c
+    // registers once its retry reaches the returned etcd, and lb-a's registry watch, itself
+    // resuming, hears of it later still: on a loaded machine seconds later. Wait until lb-a lists
+    // it, or the report is rightly without it (CI saw the write land first).
+    await eventually(async () => {
+      expect((await c.get("/v1/cluster")).registered).toBe(true);
+      expect((await a.get("/v1/cluster")).nodes.map((n: any) => n.name)).toContain("lb-c");
+    }, 15_000);
     const r = await a.send("POST", "/v1/pools?wait=applied&timeout_ms=8000", { name: "after-etcd-returned" });
     expect(r.body.wait.applied).toEqual(NAMES);
     const cl = await c.get("/v1/cluster");
