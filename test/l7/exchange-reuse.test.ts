@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Socket } from "bun";
 import { startProxy, type ProxyCtx, type ProxyServer } from "../../src/l7/index.ts";
 import type { Origin } from "../helpers/origin.ts";
-import { deadLoopbackPort, startReuseOrigin } from "./helpers/reuse-origin.ts";
+import { deadLoopbackPort, echoed, logsUntil, startReuseOrigin } from "./helpers/reuse-origin.ts";
 
 interface Seen { ctx: object; user: object; code: string | undefined; attempt: number; status: number }
 
@@ -92,15 +92,6 @@ class Client {
 }
 
 const get = (path: string, extra = "") => `GET ${path} HTTP/1.1\r\nHost: a\r\n${extra}\r\n`;
-const echoed = (body: string) => JSON.parse(body) as { path: string; headers: Record<string, string> };
-
-async function logsUntil(n: number): Promise<void> {
-  const deadline = Date.now() + 5_000;
-  while (logged.length < n) {
-    if (Date.now() > deadline) throw new Error(`only ${logged.length} of ${n} requests logged`);
-    await Bun.sleep(5);
-  }
-}
 
 describe("an exchange reused for the connection's next request", () => {
   test("is the same engine object with a fresh hooks' ctx, and carries nothing of the request before", async () => {
@@ -155,7 +146,7 @@ describe("an exchange reused for the connection's next request", () => {
       c.sock.write(get("/after-retry"));
       await c.until(() => c.responses().length === 2, "next response");
       expect(c.responses().map((r) => [r.status, echoed(r.body).path])).toEqual([[200, "/retry"], [200, "/after-retry"]]);
-      await logsUntil(from + 2);
+      await logsUntil(logged, from + 2);
       expect(logged.slice(from).map((l) => [l.attempt, l.status])).toEqual([[2, 200], [1, 200]]);
     } finally {
       c.sock.end();
@@ -188,7 +179,7 @@ describe("an exchange reused for the connection's next request", () => {
     c.sock.write(get("/stream"));
     await c.until((t) => t.includes("first;"), "the first body piece");
     c.sock.terminate();
-    await logsUntil(from + 1);
+    await logsUntil(logged, from + 1);
     expect(logged[from]!.code).toBe("CLIENT_CLOSED");
     await Bun.sleep(350); // the backend's second piece arrives for a request that is over
     const d = await Client.open(proxy.port);

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Flag } from "../../src/h2/index.ts";
 import { startProxy, type ConnCtx, type ProxyCtx, type ProxyServer } from "../../src/l7/index.ts";
 import type { Origin } from "../helpers/origin.ts";
-import { deadLoopbackPort, startReuseOrigin } from "./helpers/reuse-origin.ts";
+import { deadLoopbackPort, echoed, logsUntil, startReuseOrigin } from "./helpers/reuse-origin.ts";
 import { ErrorCode, FrameType, RawH2, frame, settings, u32 } from "../h2/helpers/raw-client.ts";
 
 interface Seen { ctx: object; user: object; code: string | undefined; attempt: number; status: number; conn: unknown }
@@ -81,15 +81,6 @@ async function response(c: RawH2, sid: number): Promise<{ status: number; body: 
   return { status: Number(head.fields!.find(([n]) => n === ":status")![1]), body };
 }
 
-const echoed = (body: string) => JSON.parse(body) as { path: string; headers: Record<string, string> };
-
-async function logsUntil(n: number): Promise<void> {
-  const deadline = Date.now() + 5_000;
-  while (logged.length < n) {
-    if (Date.now() > deadline) throw new Error(`only ${logged.length} of ${n} requests logged`);
-    await Bun.sleep(5);
-  }
-}
 
 describe("an HTTP/2 stream's exchange reused for a later stream", () => {
   test("is the same engine object with a fresh hooks' ctx, and carries nothing of the stream before", async () => {
@@ -134,7 +125,7 @@ describe("an HTTP/2 stream's exchange reused for a later stream", () => {
     expect(echoed((await response(c, 3)).body).path).toBe("/after");
     expect((await response(c, 5)).status).toBe(204);
     expect(echoed((await response(c, 7)).body).path).toBe("/after2");
-    await logsUntil(from + 4);
+    await logsUntil(logged, from + 4);
     await Bun.sleep(50);
     expect(logged.slice(from).map((l) => l.status).sort()).toEqual([200, 200, 204, 204]);
     c.send(get(c, 9, "/again"));
@@ -162,7 +153,7 @@ describe("an HTTP/2 stream's exchange reused for a later stream", () => {
     expect(echoed((await response(c, 1)).body).path).toBe("/retry");
     c.send(get(c, 3, "/after-retry"));
     expect(echoed((await response(c, 3)).body).path).toBe("/after-retry");
-    await logsUntil(from + 2);
+    await logsUntil(logged, from + 2);
     expect(logged.slice(from).map((l) => [l.attempt, l.status])).toEqual([[2, 200], [1, 200]]);
   });
 
@@ -188,7 +179,7 @@ describe("an HTTP/2 stream's exchange reused for a later stream", () => {
     c.send(get(c, 1, "/stream"));
     await c.waitFor((f) => f.type === FrameType.DATA && f.sid === 1 && f.payload.toString().includes("first;"));
     c.send(frame(FrameType.RST_STREAM, 0, 1, u32(ErrorCode.CANCEL)));
-    await logsUntil(from + 1);
+    await logsUntil(logged, from + 1);
     expect(logged[from]!.code).toBe("CLIENT_CLOSED");
     c.send(get(c, 3, "/one"));
     expect(echoed((await response(c, 3)).body).path).toBe("/one");

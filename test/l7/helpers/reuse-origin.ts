@@ -2,7 +2,7 @@
  * The backend the exchange-reuse tests (HTTP/1.1 and HTTP/2) send to: `/late` answers after 400 ms
  * (past a short response timeout), `/early` at once without reading the body, `/stream` sends its
  * body in two parts 300 ms apart, and any other path echoes the path and the request's fields.
- * Also a port nothing listens on, for connect failures.
+ * Also a port nothing listens on, for connect failures, and the small readers both tests use.
  */
 import { startOrigin, type Origin } from "../../helpers/origin.ts";
 
@@ -33,4 +33,16 @@ export function deadLoopbackPort(): number {
   const port = dead.port;
   dead.stop(true);
   return port;
+}
+
+/** What the origin's echo answer holds. */
+export const echoed = (body: string) => JSON.parse(body) as { path: string; headers: Record<string, string> };
+
+/** Waits (at most 5 s) until `logged` holds `n` entries: onLog runs after the response is sent. */
+export async function logsUntil(logged: readonly unknown[], n: number): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (logged.length < n) {
+    if (Date.now() > deadline) throw new Error(`only ${logged.length} of ${n} requests logged`);
+    await Bun.sleep(5);
+  }
 }
