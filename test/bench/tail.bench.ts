@@ -12,19 +12,22 @@
  * reports its collections per run (young and full, time stopped, heap left), TAIL_MI_DEFAULTS=1
  * adds a second Fulcrum node running with mimalloc's defaults (MIMALLOC_PURGE_DELAY=10,
  * MIMALLOC_PURGE_DECOMMITS=1) as its own rows: what the launchers' allocator settings change.
+ * TAIL_BASELINE=DIR adds a node run from the checkout at DIR (e.g. /work/main) as the rows
+ * fulcrum-http-base and fulcrum-tcp-base, with this tree's rows over them per round: a change's
+ * A/B in the same interleaved rounds (TAIL_TARGETS may name them too).
  * About 4 minutes by default. Needs nginx, haproxy and wrk (skips with a warning otherwise).
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort, hasBinary } from "../l4/helpers/peers.ts";
+import { hasBinary } from "../l4/helpers/peers.ts";
 import { envNumber, type Report } from "./harness.ts";
-import { fulcrumYaml } from "./peers/configs.ts";
-import { startFulcrumChild, waitHttp200, type Child } from "./peers/procs.ts";
+import type { Child } from "./peers/procs.ts";
 import { pickPorts, startPeers, streamModule, type Peers } from "./peers/setup.ts";
 import { writeBody } from "./peers/side-by-side.ts";
 import { runWrk } from "./peers/wrk.ts";
 import { faultSource } from "./tail/faults.ts";
+import { startTreeNode, startVariantNode } from "./tail/second-node.ts";
 import { interleavedRounds, median, roundRatios, type RoundResults, type RoundTarget, type RunFigures } from "./tail/rounds.ts";
 
 const MI_DEFAULTS = { MIMALLOC_PURGE_DELAY: "10", MIMALLOC_PURGE_DECOMMITS: "1" };
@@ -36,16 +39,19 @@ function connectionCounts(): number[] {
   return list;
 }
 
-/** A second node with mimalloc's own defaults (it does not re-exec: the variables are set). */
-async function startDefaultsNode(dir: string, backends: readonly number[], children: Child[]): Promise<{ child: Child; http: number; tcp: number }> {
-  const http = freePort(), tcp = freePort();
-  const cfg = join(dir, "fulcrum-mi-defaults.yaml");
-  writeFileSync(cfg, fulcrumYaml(http, tcp, backends));
-  const child = await startFulcrumChild(cfg, MI_DEFAULTS, "fulcrum-mi-defaults");
-  children.push(child);
-  await waitHttp200(http, child);
-  await waitHttp200(tcp, child);
-  return { child, http, tcp };
+/** Rows of the second nodes (TAIL_MI_DEFAULTS, TAIL_BASELINE), which TAIL_TARGETS may name too. */
+const SECOND_NODE_ROWS = ["fulcrum-http-mi-defaults", "fulcrum-tcp-mi-defaults", "fulcrum-http-base", "fulcrum-tcp-base"];
+
+/** `extra` rows placed each just after the row it compares with (its name less the suffix), so rotated rounds still alternate the pair. */
+function besideTheirPair(targets: RoundTarget[], extra: readonly RoundTarget[], suffix: string): RoundTarget[] {
+  const chosen = chosenTargets();
+  const out = [...targets];
+  for (const t of extra) {
+    if (chosen !== null && !chosen.has(t.name)) continue;
+    const at = out.findIndex((o) => o.name === t.name.slice(0, -suffix.length));
+    out.splice(at < 0 ? out.length : at + 1, 0, t);
+  }
+  return out;
 }
 
 /** TAIL_TARGETS as a set of names, or null (the default list). */
@@ -70,7 +76,7 @@ function targetsOf(p: ReturnType<typeof pickPorts>, peers: Peers, stream: boolea
   ];
   const chosen = chosenTargets();
   if (chosen === null) return all.filter((t) => t.name !== "bun-bare-relay");
-  const unknown = [...chosen].filter((n) => !all.some((t) => t.name === n));
+  const unknown = [...chosen].filter((n) => !all.some((t) => t.name === n) && !SECOND_NODE_ROWS.includes(n));
   if (unknown.length > 0) throw new Error(`TAIL_TARGETS names unknown targets: ${unknown.join(", ")} (known: ${all.map((t) => t.name).join(", ")})`);
   return all.filter((t) => chosen.has(t.name));
 }
@@ -115,7 +121,8 @@ function compare(report: Report, c: string, res: RoundResults, ours: string, the
   const n = p99.length;
   report({ name: `tail ${c} ${ours} p99 / ${theirs} p99 (median of rounds)`, value: median(p99), unit: "x", target: "<= 1" });
   report({ name: `tail ${c} rounds with ${ours} p99 <= ${theirs}`, value: p99.filter((r) => r <= 1).length, unit: `of ${n}` });
-  if (rpsTarget) report({ name: `tail ${c} rounds with ${ours} req/s >= ${theirs}`, value: rps.filter((r) => r >= 1).length, unit: `of ${n}`, target: rpsTarget });
+  report({ name: `tail ${c} ${ours} req/s / ${theirs} req/s (median of rounds)`, value: median(rps), unit: "x" });
+  report({ name: `tail ${c} rounds with ${ours} req/s >= ${theirs}`, value: rps.filter((r) => r >= 1).length, unit: `of ${n}`, target: rpsTarget });
 }
 
 function reportConnections(report: Report, c: string, res: RoundResults, seconds: number): void {
@@ -133,6 +140,8 @@ function reportConnections(report: Report, c: string, res: RoundResults, seconds
   compare(report, c, res, "fulcrum-tcp", "nginx-tcp");
   compare(report, c, res, "fulcrum-tcp", "haproxy-tcp", ">= 4 of 5");
   compare(report, c, res, "fulcrum-http", "fulcrum-http-mi-defaults");
+  compare(report, c, res, "fulcrum-http", "fulcrum-http-base");
+  compare(report, c, res, "fulcrum-tcp", "fulcrum-tcp-base");
   compare(report, c, res, "fulcrum-http", "bun-bare-relay");
   compare(report, c, res, "bun-bare-relay", "nginx-http");
 }
@@ -151,10 +160,16 @@ export async function run(report: Report): Promise<void> {
     writeBody(dir, bytes);
     const ports = pickPorts();
     const peers = await startPeers(dir, ports, stream, children, 1, gc ? { BUN_JSC_logGC: "1" } : {});
-    const targets = targetsOf(ports, peers, stream !== null, gc);
+    let targets = targetsOf(ports, peers, stream !== null, gc);
     if (process.env.TAIL_MI_DEFAULTS === "1") {
-      const d = await startDefaultsNode(dir, ports.backends, children);
+      const d = await startVariantNode(dir, "fulcrum-mi-defaults", ports.backends, MI_DEFAULTS, children);
       targets.push({ name: "fulcrum-http-mi-defaults", port: d.http, pid: d.child.pid }, { name: "fulcrum-tcp-mi-defaults", port: d.tcp, pid: d.child.pid });
+    }
+    const baseline = process.env.TAIL_BASELINE;
+    if (baseline !== undefined && baseline !== "") {
+      const b = await startTreeNode(dir, "fulcrum-base", baseline, ports.backends, children);
+      const base = [{ name: "fulcrum-http-base", port: b.http, pid: b.child.pid }, { name: "fulcrum-tcp-base", port: b.tcp, pid: b.child.pid }];
+      targets = besideTheirPair(targets, base, "-base");
     }
     console.log(`  wrk -t1 -d${seconds}s, ${rounds} interleaved rounds, ${bytes} B bodies; page faults: ${faultSource()}; ${navigator.hardwareConcurrency} cores (shared: indicative)`);
     for (const t of targets) await runWrk(t.port, 1); // warm-up: JIT, caches, upstream pools

@@ -18,10 +18,10 @@ export interface Child {
   stop(): Promise<void>;
 }
 
-/** Spawns `argv` with stdout and stderr in `dir`/`name`.log. */
-export function spawnChild(name: string, argv: string[], dir: string): Child {
+/** Spawns `argv` with stdout and stderr in `dir`/`name`.log; `env` is its whole environment and `cwd` its directory (this process's by default). */
+export function spawnChild(name: string, argv: string[], dir: string, env?: Record<string, string>, cwd?: string): Child {
   const logPath = join(dir, `${name}.log`);
-  const proc = Bun.spawn(argv, { stdin: "ignore", stdout: Bun.file(logPath), stderr: Bun.file(`${logPath}.err`) });
+  const proc = Bun.spawn(argv, { stdin: "ignore", stdout: Bun.file(logPath), stderr: Bun.file(`${logPath}.err`), env, cwd });
   const read = (p: string) => (existsSync(p) ? readFileSync(p, "utf8") : "");
   return {
     name,
