@@ -50,17 +50,17 @@ function cpuSeconds(pid: number): number {
 }
 
 /**
- * CPU seconds of each kind of thread of `pid` (its name in /proc: "Worker" for a Bun Worker,
- * "JITWorker" for JSC's compiler threads, "HeapHelper"/"Collector" for the collector's, the main
- * thread under the executable's name), so a change of CPU per request says where it went.
+ * CPU seconds of each thread of `pid`, keyed by its kind and id: the main thread (the control part,
+ * or with one worker everything) as "main"; the others by their name in /proc ("Worker" for a Bun
+ * Worker, "JITWorker" for JSC's compiler threads, "HeapHelper"/"Collector" for the collector's),
+ * each as "name tid", so a change of CPU per request says where it went.
  */
 function cpuByThread(pid: number): Map<string, number> {
   const out = new Map<string, number>();
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     try {
       const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, "utf8").trim();
-      const kind = tid === String(pid) ? "main" : name;
-      out.set(kind, (out.get(kind) ?? 0) + statSeconds(readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8")));
+      out.set(tid === String(pid) ? "main" : `${name} ${tid}`, statSeconds(readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8")));
     } catch {
       // the thread ended between the listing and the read
     }
@@ -68,14 +68,28 @@ function cpuByThread(pid: number): Map<string, number> {
   return out;
 }
 
-/** "kind µs, ..." per request between two cpuByThread readings, biggest first (under 0.1 µs left out). */
-function threadSplit(before: Map<string, number>, after: Map<string, number>, requests: number): string {
-  return [...after]
-    .map(([kind, s]) => [kind, ((s - (before.get(kind) ?? 0)) / requests) * 1e6] as const)
-    .filter(([, us]) => us >= 0.1)
-    .sort((a, b) => b[1] - a[1])
-    .map(([kind, us]) => `${kind} ${us.toFixed(1)} µs`)
-    .join(", ");
+/**
+ * "thread µs, ..." per request between two cpuByThread readings of a node of `workers` workers,
+ * biggest first (under 0.1 µs left out). With workers, the `workers` busiest Bun Worker threads are
+ * the data plane ("worker 1" the busiest: the kernel spreads connections by hash, not evenly); the
+ * main thread is the control part; the other Worker threads (the health checks', the spare, Bun's)
+ * are summed. Then what the node spent outside its data plane, per request: what the control part,
+ * the compiler and the collector take from the cores the workers and wrk share.
+ */
+function threadSplit(before: Map<string, number>, after: Map<string, number>, requests: number, workers: number): string {
+  const used = [...after].map(([k, s]) => [k, ((s - (before.get(k) ?? 0)) / requests) * 1e6] as const).sort((a, b) => b[1] - a[1]);
+  const kinds = new Map<string, number>();
+  let plane = 0;
+  let w = 0;
+  for (const [k, us] of used) {
+    const kind = k.split(" ")[0]!;
+    const label = workers === 1 ? (k === "main" ? "main (all)" : kind) : k === "main" ? "control (main)" : kind === "Worker" && w < workers ? `worker ${++w}` : kind === "Worker" ? "other Worker threads" : kind;
+    if (label.startsWith("worker ") || label === "main (all)") plane += us;
+    kinds.set(label, (kinds.get(label) ?? 0) + us);
+  }
+  const total = [...kinds.values()].reduce((a, b) => a + b, 0);
+  const parts = [...kinds].filter(([, us]) => us >= 0.1).map(([k, us]) => `${k} ${us.toFixed(1)} µs`);
+  return `${parts.join(", ")}; outside the data plane ${(total - plane).toFixed(2)} µs`;
 }
 
 async function scaling(report: Report, dir: string): Promise<void> {
@@ -109,7 +123,7 @@ async function scaling(report: Report, dir: string): Promise<void> {
         const threads0 = cpuByThread(n.child.pid);
         const r = await runWrk(port, SECONDS);
         const cpu = cpuSeconds(n.child.pid) - cpu0;
-        console.log(`  ${proto} --workers ${n.workers}: CPU per request by thread ${threadSplit(threads0, cpuByThread(n.child.pid), r.requests)}`);
+        console.log(`  ${proto} --workers ${n.workers}: CPU per request by thread ${threadSplit(threads0, cpuByThread(n.child.pid), r.requests, n.workers)}`);
         rps.push(r.rps);
         if (r.errors.length > 0) console.warn(`  ${proto} --workers ${n.workers}: ${r.errors.join("; ")}`);
         report({ name: `fulcrum ${proto} --workers ${n.workers}`, value: r.rps, unit: "req/s" });
