@@ -20,6 +20,7 @@ import { PROTO_TCP, PROTO_UDP } from "../../src/wasm/tuple.ts";
 import { ConntrackOracle } from "../oracles/conntrack.ts";
 import { medianMs, nsPerOp, type Report } from "./harness.ts";
 import { dependentReadJsArrayNs, dependentReadNs } from "./memory-latency.ts";
+import { reportPatterns } from "./conntrack-patterns.ts";
 
 const FLOWS = 1_000_000;
 const CAPACITY = 1_048_000;
@@ -111,6 +112,8 @@ export function run(report: Report): void {
   const dramNs = dependentReadNs();
   report({ name: "one dependent random read in a 64 MiB array (paged as the table)", value: dramNs, unit: "ns" });
   report({ name: "the same in a plain JS array (context: default pages)", value: dependentReadJsArrayNs(), unit: "ns" });
+  // Each extra line a step reads beside the first adds to the wait, though the reads overlap.
+  reportPatterns(report, CAPACITY);
 
   // Keys are read in order (as a packet's tuple would already be in cache); the table slots they
   // hit are still scattered at random by the hash, which is what the lookup figure must include.

@@ -69,6 +69,43 @@ export function chaseNs(a: Uint32Array, steps = 2_000_000, samples = 7): number 
   return per[per.length >> 1]!;
 }
 
+/** floor(h * n / 2^32) for a u32 h: a line or bucket index. */
+const range = (h: number, n: number) => Math.floor(((h >>> 0) / 4294967296) * n);
+
+/**
+ * Nanoseconds per step of a chain whose every step reads `lines` 64-byte lines of each of `places`
+ * random `lines`-line blocks of `a` (all of a step's reads independent of one another, the next
+ * step's blocks derived from what they returned). places 1 and lines 1 is one random read;
+ * places 2 and lines 4 is the conntrack probe's pattern (two buckets of four slots).
+ */
+export function blockReadNs(a: Uint32Array, places: number, lines: number, steps = 1_000_000, samples = 5): number {
+  const blocks = Math.floor(a.length / (LINE_WORDS * lines));
+  const walk = (n: number) => {
+    let x = 1;
+    for (let k = 0; k < n; k++) {
+      let h = Math.imul(x + k, 0x9e3779b1);
+      let acc = 0;
+      for (let p = 0; p < places; p++) {
+        const base = range(h, blocks) * LINE_WORDS * lines;
+        for (let l = 0; l < lines; l++) acc ^= a[base + l * LINE_WORDS]!;
+        h = Math.imul(h ^ (h >>> 15), 0x85ebca77);
+      }
+      x = acc;
+    }
+    return x;
+  };
+  let sink = walk(steps >> 2);
+  const per: number[] = [];
+  for (let r = 0; r < samples; r++) {
+    const t0 = Bun.nanoseconds();
+    sink ^= walk(steps);
+    per.push((Bun.nanoseconds() - t0) / steps);
+  }
+  if (sink === 0.5) throw new Error("unreachable");
+  per.sort((x, y) => x - y);
+  return per[per.length >> 1]!;
+}
+
 /** Nanoseconds per dependent read in a `bytes` array paged like a conntrack table. */
 export function dependentReadNs(bytes = 64 * 1024 * 1024, steps = 2_000_000, samples = 7): number {
   return chaseNs(makeChain(tableLikeRegion(bytes)), steps, samples);
