@@ -6,9 +6,9 @@
  *
  * Like with like: the conntrack table lives in linear memory advised into 2 MiB pages
  * (src/wasm/huge-pages.ts), so the yardstick's array is placed the same way (`tableLikeRegion`).
- * A plain JS Uint32Array of 64 MiB gets whatever the allocator gives it: measured here it read
- * 157 ns with huge pages and 194-234 ns with 4 KiB ones from run to run (a page walk per read),
- * which made the ratio swing by a third without the table changing.
+ * A plain JS Uint32Array of 64 MiB gets whatever pages the allocator gives it (4 KiB ones in the
+ * runs checked, /proc/self/smaps): it read 166-234 ns from run to run where the table-like region
+ * read 150-167, so the ratio moved by up to a third without the table changing.
  */
 import { adviseHugePages } from "../../src/wasm/huge-pages.ts";
 
