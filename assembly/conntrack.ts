@@ -10,7 +10,10 @@
 // Insert into two full buckets searches breadth-first (at most 512 buckets, 16 past 96% load) for
 // a chain of moves ending in a free slot; failing that it evicts the least recently seen entry
 // among the buckets it visited (its bounded window) and shifts the chain into the freed slot.
-// A lookup from JS waits for about one DRAM miss; conntrackLookupBatch overlaps those of 16.
+// A lookup from JS waits for one DRAM round trip, but not for one line's: its eight lines overlap,
+// yet each beside the first adds about 7 ns here (measured chained: 1 line 166 ns, 2 random lines
+// 181, 8 lines in two buckets 216), so a lookup at 1,000,000 flows is about 1.45x one dependent
+// read; conntrackLookupBatch overlaps the lookups of 16 and is bound by lines fetched instead.
 import { hashTupleAt } from "./hash";
 import {
   SLOT,
