@@ -9,6 +9,7 @@ import type { H2Role, H2SessionHandler } from "./events.ts";
 import { FrameWriter, type H2Output } from "./frame-writer.ts";
 import { H2Error } from "./h2-error.ts";
 import { HpackDecoder, HpackEncoder } from "./hpack/index.ts";
+import type { RequestMemo } from "./request-memo.ts";
 import { h2Options, type H2Options } from "./options.ts";
 import { ControlGuard } from "./guard.ts";
 import { takeStream, type H2Stream, StreamState } from "./stream.ts";
@@ -49,6 +50,8 @@ export class ConnectionState {
   hbStream = 0;
   hbFlags = 0;
   hbBuf: Buffer | null = null;
+  /** Server side: the client's last request block that left the decoder's table unchanged (request-memo.ts). */
+  requestMemo: RequestMemo | null = null;
   hbLen = 0;
   hbFrames = 0;
   /** A HEADERS frame depended on its own stream (RFC 9113 §5.3.1): reset once the block is decoded. */

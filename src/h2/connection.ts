@@ -11,12 +11,16 @@
 import { DRAIN_PING, ErrorCode, MAX_STREAM_ID } from "./constants.ts";
 import { ConnectionState } from "./connection-state.ts";
 import { encodeFields, type ForwardFields } from "./encode-fields.ts";
+import { ForwardMemo } from "./forward-memo.ts";
 import type { H2Request } from "./events.ts";
 import { readFrames } from "./read-frames.ts";
 import { flushWaiting, sendDataNow, writeHeaderBlock } from "./send-data.ts";
 import { StreamState, recycleStream, type H2Stream, type H2StreamHandler } from "./stream.ts";
 
 export class H2Connection extends ConnectionState {
+  /** The last response head forwarded that left the encoder's table unchanged (server side). */
+  private memo: ForwardMemo | null = null;
+
   /** Bytes from the transport. */
   feed(buf: Buffer): void {
     if (this.closed) return;
@@ -60,7 +64,7 @@ export class H2Connection extends ConnectionState {
     this.enter();
     this.encoder.begin();
     this.encoder.status(status);
-    encodeFields(this.encoder, fields);
+    encodeFields(this.encoder, fields, Array.isArray(fields) ? null : (this.memo ??= new ForwardMemo()));
     this.sendHead(s, endStream);
     this.leave();
   }

@@ -1,5 +1,6 @@
 /** Adds field pairs to the header block being encoded, the way HTTP/2 wants them (RFC 9113 §8.2). */
 import { FIELD_STRIDE, type HttpHead } from "../http/index.ts";
+import type { ForwardMemo } from "./forward-memo.ts";
 import type { HpackEncoder } from "./hpack/index.ts";
 import { CONNECTION_SPECIFIC } from "./hpack/field-name.ts";
 import { internName } from "./hpack/intern.ts";
@@ -15,9 +16,19 @@ export interface ForwardFields {
   after: readonly string[];
 }
 
-/** name, value, name, value...: names lower-cased, connection-specific fields left out. */
-export function encodeFields(enc: HpackEncoder, fields: readonly string[] | ForwardFields): void {
-  if (!isList(fields)) return encodeForward(enc, fields);
+/**
+ * name, value, name, value...: names lower-cased, connection-specific fields left out. A forwarded
+ * head is looked up in `memo` (the connection's last one, see forward-memo.ts) and kept there.
+ */
+export function encodeFields(enc: HpackEncoder, fields: readonly string[] | ForwardFields, memo: ForwardMemo | null = null): void {
+  if (!isList(fields)) {
+    if (memo === null) return encodeForward(enc, fields);
+    if (memo.replay(enc, fields)) return;
+    const version = enc.tableVersion, from = enc.at;
+    encodeForward(enc, fields);
+    if (enc.tableVersion === version) memo.keep(enc, fields, from);
+    return;
+  }
   for (let i = 0; i + 1 < fields.length; i += 2) {
     const name = fields[i]!.toLowerCase();
     if (CONNECTION_SPECIFIC.has(name)) continue;

@@ -51,6 +51,30 @@ export class HeaderList {
     if (this.fields.length < n * FIELD_STRIDE) this.fields = new Int32Array(n * FIELD_STRIDE);
   }
 
+  /** Makes this list a copy of `src`, whose names and values are src.buf[0, bytes). */
+  copyFrom(src: HeaderList, bytes: number): void {
+    this.method = src.method;
+    this.scheme = src.scheme;
+    this.authority = src.authority;
+    this.path = src.path;
+    this.protocol = src.protocol;
+    this.status = src.status;
+    this.authorityStart = src.authorityStart;
+    this.authorityEnd = src.authorityEnd;
+    this.contentLength = src.contentLength;
+    this.seen = src.seen;
+    this.sensitive = src.sensitive === null ? null : src.sensitive.slice();
+    this.size = src.size;
+    const n = src.count * FIELD_STRIDE;
+    if (this.fields.length < n) this.fields = new Int32Array(Math.max(n, 16 * FIELD_STRIDE));
+    for (let i = 0; i < n; i++) this.fields[i] = src.fields[i]!;
+    this.count = src.count;
+    let own = this.own;
+    if (own === null || own.length < bytes) this.own = own = Buffer.allocUnsafe(Math.max(bytes, 256));
+    src.buf.copy(own, 0, 0, bytes);
+    this.buf = own;
+  }
+
   /** True when a field with id `id` (one of src/http's H) is present. */
   has(id: number): boolean {
     return (this.seen & (1 << id)) !== 0;

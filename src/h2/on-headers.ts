@@ -9,6 +9,7 @@ import type { ConnectionState } from "./connection-state.ts";
 import { connectionError, streamError } from "./h2-error.ts";
 import { HeaderList } from "./header-list.ts";
 import { buildSection } from "./header-rules.ts";
+import { RequestMemo } from "./request-memo.ts";
 import type { DecodedBlock } from "./hpack/index.ts";
 import { isIdle } from "./on-data.ts";
 import type { H2Stream } from "./stream.ts";
@@ -68,11 +69,27 @@ function append(c: ConnectionState, b: Buffer, s: number, e: number): void {
 }
 
 function headerBlock(c: ConnectionState, sid: number, b: Buffer, s: number, e: number): void {
-  const block = c.decoder.decode(b, s, e);
   const endStream = (c.hbFlags & Flag.END_STREAM) !== 0;
-  if (c.role === "server") serverBlock(c, sid, block, endStream);
-  else clientBlock(c, sid, block, endStream);
+  if (c.role !== "server") return clientBlock(c, sid, c.decoder.decode(b, s, e), endStream);
+  const version = c.decoder.table.version;
+  kept.buf = null; // set afresh for each block (a throw may have left the last one's)
+  // a new stream's block equal to the last kept one: decoding it would give the same fields and
+  // leave the table as it is, so it is not decoded (trailers and errors take the decoding path)
+  if (sid > c.lastPeerStreamId && c.requestMemo?.matches(version, b, s, e) === true) return serverBlock(c, sid, null, endStream);
+  const block = c.decoder.decode(b, s, e);
+  // a block that changed the table decodes differently next time: not kept
+  if (c.decoder.table.version === version && !block.oversized) {
+    kept.buf = b;
+    kept.start = s;
+    kept.end = e;
+    kept.version = version;
+  }
+  serverBlock(c, sid, block, endStream);
+  kept.buf = null;
 }
+
+/** The block serverBlock may keep in the connection's memo (null: none), set around the call. */
+const kept = { buf: null as Buffer | null, start: 0, end: 0, version: 0 };
 
 /** A malformed message (RFC 9113 §8.1.1): stream error PROTOCOL_ERROR, counted. */
 function malformed(c: ConnectionState, sid: number, reason: string): void {
@@ -89,10 +106,11 @@ const NO_FIELDS = new Int32Array(0);
  */
 let spareHead: HeaderList | null = null;
 
-function serverBlock(c: ConnectionState, sid: number, block: DecodedBlock, endStream: boolean): void {
+/** `block` null: the connection's request memo holds it (a new stream's block, see headerBlock). */
+function serverBlock(c: ConnectionState, sid: number, block: DecodedBlock | null, endStream: boolean): void {
   if (!c.isPeerStream(sid)) throw connectionError(ErrorCode.PROTOCOL_ERROR, "EVEN_STREAM_ID");
   const st = c.stream(sid);
-  if (st !== undefined) return trailers(c, st, block, endStream);
+  if (st !== undefined) return trailers(c, st, block!, endStream);
   if (sid <= c.lastPeerStreamId) {
     if (c.wasReset(sid)) return; // trailers sent before the peer saw our RST_STREAM
     throw connectionError(ErrorCode.STREAM_CLOSED, "HEADERS_ON_CLOSED_STREAM");
@@ -106,9 +124,11 @@ function serverBlock(c: ConnectionState, sid: number, block: DecodedBlock, endSt
     c.resetStreamId(sid, ErrorCode.REFUSED_STREAM, "MAX_CONCURRENT_STREAMS");
     return c.guard.fault(c);
   }
-  if (block.oversized) return headerListTooLarge(c, sid, endStream);
-  const head = buildSection(block, "request", c.opts.enableConnectProtocol, spareHead ??= new HeaderList(EMPTY, NO_FIELDS, 0));
+  if (block?.oversized === true) return headerListTooLarge(c, sid, endStream);
+  const into = (spareHead ??= new HeaderList(EMPTY, NO_FIELDS, 0));
+  const head = block === null ? c.requestMemo!.replay(into) : buildSection(block, "request", c.opts.enableConnectProtocol, into);
   if (typeof head === "string") return malformed(c, sid, head);
+  if (kept.buf !== null) (c.requestMemo ??= new RequestMemo()).keep(kept.version, kept.buf, kept.start, kept.end, head);
   if (endStream && head.contentLength > 0) return malformed(c, sid, "CONTENT_LENGTH_MISMATCH");
   const stream = c.openStream(sid, true);
   // the stream keeps the list it opened with; a recycled stream's old one is built into next

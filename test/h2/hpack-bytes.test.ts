@@ -5,10 +5,12 @@
  */
 import { describe, expect, test } from "bun:test";
 import { encodeFields } from "../../src/h2/encode-fields.ts";
+import { ForwardMemo } from "../../src/h2/forward-memo.ts";
 import { HpackDecoder, HpackEncoder } from "../../src/h2/hpack/index.ts";
 import { internName, internValue } from "../../src/h2/hpack/intern.ts";
 import { DEFAULT_LIMITS, HOP_BY_HOP, type ResponseHead } from "../../src/http/index.ts";
 import { parseRequestHead } from "../../src/http/request-head.ts";
+import { dropFieldAt } from "../../src/l7/field-drop.ts";
 import { parseResponseHead } from "../../src/http/response-head.ts";
 import { mulberry32 } from "../helpers/rng.ts";
 
@@ -113,5 +115,49 @@ describe(":status", () => {
       expect([code, fast]).toEqual([code, Buffer.from(b.buf.subarray(0, b.finish()))]);
       if ([200, 204, 206, 304, 400, 404, 500].includes(code)) expect(fast.length).toBe(1);
     }
+  });
+});
+
+describe("a repeated head (forward-memo.ts)", () => {
+  const HEAD = ["Server: nginx", "Date: Thu, 03 Dec 2026 16:00:00 GMT", "Content-Type: text/plain", "Content-Length: 128", "ETag: \"5f-abc\"", "Connection: keep-alive", "Accept-Ranges: bytes"];
+
+  test("encodes to the bytes the field-by-field path gives, through table changes, drops and added fields", () => {
+    const rnd = mulberry32(7);
+    const plain = new HpackEncoder(256), memoized = new HpackEncoder(256), memo = new ForwardMemo(), dec = new HpackDecoder(256, 1 << 16);
+    let replayed = 0;
+    for (let n = 0; n < 2000; n++) {
+      const lines = HEAD.slice();
+      if (rnd() < 0.05) lines[1] = `Date: Thu, 03 Dec 2026 16:00:0${Math.floor(rnd() * 3)} GMT`;
+      if (rnd() < 0.05) lines[3] = `Content-Length: ${Math.floor(rnd() * 3)}`;
+      if (rnd() < 0.02) lines.push(`X-Big: ${"v".repeat(Math.floor(rnd() * 120))}`);
+      const head = response(lines);
+      if (rnd() < 0.03) dropFieldAt(head, Math.floor(rnd() * head.count));
+      const f = { before: rnd() < 0.05 ? ["x-b", String(n % 2)] : [], head, drop: rnd() < 0.05 ? 1 << 1 : 0, after: rnd() < 0.05 ? ["x-a", "1"] : [] };
+      const a = block(plain, () => encodeFields(plain, f));
+      const b = block(memoized, () => {
+        if (memo.replay(memoized, f)) replayed++;
+        else encodeFields(memoized, f, memo);
+      });
+      expect(b.toString("hex")).toBe(a.toString("hex"));
+      dec.decode(b, 0, b.length); // the peer's table stays in step (a wrong index would throw later)
+    }
+    expect(replayed).toBeGreaterThan(400); // most heads that repeat the one before
+  });
+
+  test("is not replayed after the table changed, nor for other bytes, ids, drops or added fields", () => {
+    const enc = new HpackEncoder(), memo = new ForwardMemo();
+    const f = (lines: string[], drop = 0, after: string[] = []) => ({ before: [], head: response(lines), drop, after });
+    for (let i = 0; i < 2; i++) block(enc, () => encodeFields(enc, f(HEAD), memo)); // the first inserts, the second is kept
+    expect(block(enc, () => expect(memo.replay(enc, f(HEAD))).toBe(true)).length).toBeGreaterThan(0);
+    const other = HEAD.slice();
+    other[0] = "Server: nginy";
+    block(enc, () => expect(memo.replay(enc, f(other))).toBe(false));
+    block(enc, () => expect(memo.replay(enc, f(HEAD, 1 << 1))).toBe(false));
+    block(enc, () => expect(memo.replay(enc, f(HEAD, 0, ["x-a", "1"]))).toBe(false));
+    const marked = f(HEAD);
+    dropFieldAt(marked.head, 0);
+    block(enc, () => expect(memo.replay(enc, marked)).toBe(false));
+    block(enc, () => encodeFields(enc, ["x-new", "inserted"]));
+    block(enc, () => expect(memo.replay(enc, f(HEAD))).toBe(false));
   });
 });

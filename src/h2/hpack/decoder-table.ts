@@ -16,6 +16,8 @@ export class DecoderTable {
   /** Sum of entry sizes (RFC 7541 §4.1). */
   size = 0;
   count = 0;
+  /** Bumped by every change (insert, eviction, size update): an equal number means an equal table. */
+  version = 0;
   private bytes: Buffer | null = null;
   /** Per slot: byte offset in `bytes`, name length, value length. */
   private slots: Int32Array | null = null;
@@ -32,6 +34,7 @@ export class DecoderTable {
 
   /** A dynamic table size update (RFC 7541 §6.3): evicts down to the new limit. */
   setMaxSize(n: number): void {
+    this.version++;
     this.maxSize = n;
     while (this.size > n) this.evict();
   }
@@ -39,6 +42,7 @@ export class DecoderTable {
   /** Adds an entry (name and value read from src), evicting the oldest first (RFC 7541 §4.4). */
   insert(src: Uint8Array, ns: number, nl: number, vs: number, vl: number): void {
     const entry = nl + vl + ENTRY_OVERHEAD;
+    this.version++;
     if (entry > this.maxSize) {
       // larger than the whole table: empties it and is not added (RFC 7541 §4.4)
       while (this.count > 0) this.evict();

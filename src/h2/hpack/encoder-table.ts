@@ -11,6 +11,8 @@ export class EncoderTable {
   maxSize: number;
   size = 0;
   count = 0;
+  /** Bumped by every change (insert, eviction, size limit): an equal number means an equal table. */
+  version = 0;
   /** Entries ever inserted: the newest has id `inserted`, dynamic index 1. */
   private inserted = 0;
   private names: string[] = [];
@@ -46,6 +48,7 @@ export class EncoderTable {
 
   /** Lowers (or raises, up to capacity) the limit, evicting what no longer fits. */
   setMaxSize(n: number): void {
+    this.version++;
     this.maxSize = Math.min(n, this.capacity);
     while (this.size > n) this.evict();
   }
@@ -53,6 +56,7 @@ export class EncoderTable {
   /** Adds an entry (RFC 7541 §4.4); one larger than the table empties it and is not added. */
   insert(name: string, value: string): void {
     const entry = name.length + value.length + ENTRY_OVERHEAD;
+    this.version++;
     while (this.count > 0 && this.size + entry > this.maxSize) this.evict();
     if (entry > this.maxSize) return;
     const id = ++this.inserted;

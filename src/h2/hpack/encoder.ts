@@ -61,6 +61,22 @@ export class HpackEncoder {
     return out;
   }
 
+  /** Changes when the dynamic table does: equal values, equal tables (a block part encoded against it encodes again the same). */
+  get tableVersion(): number {
+    return this.table.version;
+  }
+
+  /** Bytes of the block written so far. */
+  get at(): number {
+    return this.w;
+  }
+
+  /** Appends src[start, end): a part of an earlier block encoded against the same table. */
+  append(src: Buffer, start: number, end: number): void {
+    ensure(this.w, end - start);
+    this.w += src.copy(out, this.w, start, end);
+  }
+
   /** Starts a block. */
   begin(): void {
     this.w = 0;
