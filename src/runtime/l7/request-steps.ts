@@ -8,7 +8,7 @@
  * closure costs a scope object per call, made or not (measured by the alloc test).
  */
 import { extractHashKey, type HashOn } from "../../balance/index.ts";
-import type { SnapshotListener, SnapshotRoute } from "../../config/index.ts";
+import type { SnapshotListener, SnapshotPool, SnapshotRoute } from "../../config/index.ts";
 import { badMessage, errorReply, grpcTimeoutMs, isGrpc, type ProxyCtx, type ProxyReply } from "../../l7/index.ts";
 import { hostOfAuthority } from "../../net/index.ts";
 import type { PoolRegistry } from "../pools/pool-registry.ts";
@@ -52,6 +52,8 @@ export interface StepDeps {
   readonly access: AccessCounters;
   /** Route objects live as long as their snapshot: their counters are found by name once. */
   readonly routeStats: WeakMap<SnapshotRoute, TrafficStats>;
+  /** Pool objects too (a StatsBook never drops an entry, so a cached one stays the name's). */
+  readonly poolStats: WeakMap<SnapshotPool, TrafficStats>;
 }
 
 function routeOf(l: SnapshotListener, ctx: Ctx, path: string, query: string): SnapshotRoute | undefined {
@@ -116,8 +118,10 @@ export function admit(d: StepDeps, ctx: Ctx, l: SnapshotListener): ProxyReply | 
   if (route?.redirect) return redirectReply(ctx, l, route.redirect);
   const pool = route ? route.pool : l.pool;
   if (!pool) return { status: 404, errorCode: "NO_ROUTE", body: "no route matches this request\n" };
-  s.poolStats = d.stats.pools.get(pool.name);
-  s.poolStats.active++;
+  let ps = d.poolStats.get(pool);
+  if (!ps) d.poolStats.set(pool, (ps = d.stats.pools.get(pool.name)));
+  s.poolStats = ps;
+  ps.active++;
   const rt = d.pools.current(pool.name);
   if (!rt || rt.backends.length === 0) {
     return { status: 503, errorCode: "NO_HEALTHY_BACKEND", body: `no healthy backend in pool ${pool.name}\n` };
