@@ -25,10 +25,11 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function perRequest(protocol: "http" | "tcp"): Promise<number> {
-  const config = join(dir, `${protocol}.json`);
+/** `routes`: the http listener's, e.g. one every request matches (routing's own cost). */
+async function perRequest(protocol: "http" | "tcp", routes?: object[]): Promise<number> {
+  const config = join(dir, `${protocol}${routes ? "-routed" : ""}.json`);
   writeFileSync(config, JSON.stringify({
-    listeners: [{ name: "web", protocol, address: "127.0.0.1:0", pool: "app" }],
+    listeners: [{ name: "web", protocol, address: "127.0.0.1:0", pool: "app", ...(routes ? { routes } : {}) }],
     pools: [{ name: "app", backends: [{ address: `127.0.0.1:${backend.port}` }] }],
   }));
   const node = await startFulcrum(["--config", config, "--db", ":memory:", "--workers", "1"], ALLOC_ENV, ALLOC_BUN_ARGS);
@@ -53,4 +54,14 @@ test("an HTTP/1.1 keep-alive request through an http listener allocates what Bun
   // No more than tcp's two data events: a request id string made per request (16 B on the heap,
   // 400-406 B here before ids were formatted in place) or any other object per request crosses it.
   expect(bytes).toBeLessThan(tcpBytes + 5);
+}, 60_000);
+
+test("a request matched by a route allocates no more than one sent to the listener's pool (no routing view per request)", async () => {
+  // A path route before one on a header: every request is matched through the view, headers read,
+  // and no route asks for the host (a "host:port" authority is not cut down for nothing).
+  const routes = [{ name: "hdr", match: { path_prefix: "/", headers: { "x-never": "1" } }, pool: "app" }, { name: "all", match: { path_prefix: "/" }, pool: "app" }];
+  const bytes = await perRequest("http", routes);
+  expect(bytes).toBeGreaterThan(100);
+  // A view object and its header closure per request (about 100 B) crosses this.
+  expect(bytes).toBeLessThan(tcpBytes + 40);
 }, 60_000);

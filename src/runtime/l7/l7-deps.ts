@@ -34,6 +34,8 @@ export function newL7Deps(
   const histogram = metrics.histogram("fulcrum_pool_upstream_latency_seconds", "Time from request sent to response head, per pool", ["pool"], LATENCY_BUCKETS);
   const perBackend = metrics.histogram("fulcrum_backend_upstream_latency_seconds", "Time from request sent to response head, per backend", ["pool", "backend"], LATENCY_BUCKETS);
   const recorders = new Map<string, (s: number) => void>();
+  let lastPool: string | undefined;
+  let lastRecorder: ((s: number) => void) | undefined;
   const stats = newL7Stats();
   return {
     holder,
@@ -57,12 +59,15 @@ export function newL7Deps(
       return access;
     },
     latency(pool: string) {
+      // Most requests in a row go to the pool the last one did: no lookup by name for them.
+      if (pool === lastPool) return lastRecorder!;
       let r = recorders.get(pool);
       if (!r) {
         r = alsoCounted(histogram.bind({ pool }), stats.pools.get(pool).durations);
         recorders.set(pool, r);
       }
-      return r;
+      lastPool = pool;
+      return (lastRecorder = r);
     },
     // Bound once per BackendStats (its first response), then kept on it: no label lookup per request.
     backendLatency(s: BackendStats) {

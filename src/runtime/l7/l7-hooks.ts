@@ -5,7 +5,7 @@
  * the snapshot taken at the request head and the pool runtime chosen then, for the request's life.
  */
 import { signSticky, stickyIndex, backendIndex } from "../../balance/index.ts";
-import type { SnapshotHolder, SnapshotListener, SnapshotRoute } from "../../config/index.ts";
+import type { Snapshot, SnapshotHolder, SnapshotListener, SnapshotPool, SnapshotRoute } from "../../config/index.ts";
 import { LbError } from "../../errors.ts";
 import { isGrpc, type ProxyCtx, type ProxyHooks, type ResponseHead, type Upstream } from "../../l7/index.ts";
 import type { AccessLog, AccessLogEntry } from "../../obs/index.ts";
@@ -70,7 +70,19 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
   const { pools, stats } = deps;
   const listenerStats = stats.listeners.get(deps.name);
   const steps: StepDeps = {
-    pools, stats, limiters: deps.limiters, counters: deps.counters, access: deps.access, routeStats: new WeakMap<SnapshotRoute, TrafficStats>(),
+    pools, stats, limiters: deps.limiters, counters: deps.counters, access: deps.access,
+    routeStats: new WeakMap<SnapshotRoute, TrafficStats>(), poolStats: new WeakMap<SnapshotPool, TrafficStats>(),
+  };
+  // This listener in the current snapshot, looked up again only when the snapshot changes.
+  let seenSnap: Snapshot | undefined;
+  let seenListener: SnapshotListener | undefined;
+  const listenerNow = (): SnapshotListener | undefined => {
+    const snap = deps.holder.current();
+    if (snap !== seenSnap) {
+      seenListener = listenerOf(snap, deps.name);
+      seenSnap = snap;
+    }
+    return seenListener;
   };
   // Written afresh for each logged request (access-log-line.ts), so none is allocated per request.
   const logEntry: AccessLogEntry = {};
@@ -78,7 +90,8 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
   const release = (ctx: Ctx): void => {
     const s = ctx.user;
     if (s.rt && s.index >= 0) {
-      endWork(s.rt, s.index, pools.current(s.rt.name));
+      // A pool whose load the workers share counts in its slots, never in `current`: no lookup for it.
+      endWork(s.rt, s.index, s.rt.share ? undefined : pools.current(s.rt.name));
       s.index = -1;
     }
     if (s.breakerHeld) {
@@ -111,7 +124,7 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
 
     onRequest(ctx) {
       if (faults.enabled && ctx.req.get(FAULT_HEADER) === "exit-worker") exitWorker();
-      const l = listenerOf(deps.holder.current(), deps.name);
+      const l = listenerNow();
       if (!l) return { status: 503, errorCode: "NO_ROUTE", body: "listener is being reconfigured\n" };
       listenerStats.active++;
       const reply = resolveRoute(steps, ctx, l);
@@ -220,17 +233,18 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
         s.poolStats.record(ctx.status, ctx.bytesIn, ctx.bytesOut, retries, code);
       }
       if (s.rt && s.index >= 0) s.rt.stats[s.index]!.record(ctx.status, ctx.bytesIn, ctx.bytesOut, 0, code);
-      const backend = s.rt && s.index >= 0 ? s.rt.backends[s.index]!.address : undefined;
+      const log = s.listener ? deps.accessLog(s.listener) : undefined;
+      // read before release() lets the backend go
+      const backend = log && s.rt && s.index >= 0 ? s.rt.backends[s.index]!.address : undefined;
       if (s.trace) endTrace(ctx, s.trace, deps.tracing, deps.name);
       if (ctx.contentCoding !== null) recordCompression(stats.compress, deps.name, s.route?.name, ctx.contentCoding, ctx.compressedIn, ctx.compressedOut);
       release(ctx);
-      const log = s.listener ? deps.accessLog(s.listener) : undefined;
       if (log) logRequest(log, logEntry, ctx, deps.name, code, backend);
     },
 
     onParseError(client, err) {
       listenerStats.record(err.status, 0, 0, 0, err.code);
-      const l = listenerOf(deps.holder.current(), deps.name);
+      const l = listenerNow();
       const log = l ? deps.accessLog(l) : undefined;
       if (log) logRefused(log, client, deps.name, err.status, err.code);
     },

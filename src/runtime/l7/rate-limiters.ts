@@ -32,7 +32,7 @@ export class RateLimiters {
       if (!v.allowed) return tooMany(v.retryAfterS);
     }
     if (route?.rateLimit) {
-      const v = this.#get(`${l.name}/${route.name}`, route.rateLimit).take(client, now);
+      const v = this.#get(routeKey(l, route), route.rateLimit).take(client, now);
       if (!v.allowed) return tooMany(v.retryAfterS);
     }
     return null;
@@ -42,6 +42,14 @@ export class RateLimiters {
   denied(): [string, number][] {
     return [...this.#limiters].map(([k, v]) => [k, v.limiter.denied]);
   }
+}
+
+/** "listener/route", made once per route object (a fresh string per request would be hashed afresh by every lookup). */
+const routeKeys = new WeakMap<SnapshotRoute, string>();
+function routeKey(l: SnapshotListener, route: SnapshotRoute): string {
+  let k = routeKeys.get(route);
+  if (k === undefined) routeKeys.set(route, (k = `${l.name}/${route.name}`));
+  return k;
 }
 
 function tooMany(retryAfterS: number): ProxyReply {

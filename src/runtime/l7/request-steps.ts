@@ -4,13 +4,12 @@
  * admit the request (rate limits, redirects, a running pool with a backend, the pool's request
  * cap), apply the route's and pool's settings to the exchange, and extract the hash key the
  * pool balances on. Each step reads the snapshot and pool runtime the request started with.
- * Functions that make closures (routeOf, keyOf) run only when needed: a function holding a
+ * Functions that make closures (keyOf) run only when needed: a function holding a
  * closure costs a scope object per call, made or not (measured by the alloc test).
  */
 import { extractHashKey, type HashOn } from "../../balance/index.ts";
-import type { SnapshotListener, SnapshotRoute } from "../../config/index.ts";
+import type { SnapshotListener, SnapshotPool, SnapshotRoute } from "../../config/index.ts";
 import { badMessage, errorReply, grpcTimeoutMs, isGrpc, type ProxyCtx, type ProxyReply } from "../../l7/index.ts";
-import { hostOfAuthority } from "../../net/index.ts";
 import type { PoolRegistry } from "../pools/pool-registry.ts";
 import type { PoolRuntime } from "../pools/pool-runtime.ts";
 import type { L7Stats, TrafficStats } from "../stats/traffic-stats.ts";
@@ -22,7 +21,8 @@ import type { RateLimiters } from "./rate-limiters.ts";
 import type { RequestState } from "./request-state.ts";
 import { mayEverRetry, REPLAY_BODY_BYTES } from "./retry-policy.ts";
 import { editsOf, redirectReply } from "./route-edits.ts";
-import { matchRoute, originForm, queryParam, readTarget, rewriteTarget } from "./router.ts";
+import { originForm, queryParam, readTarget, rewriteTarget } from "./router.ts";
+import { matchRequest } from "./route-view.ts";
 
 type Ctx = ProxyCtx<RequestState>;
 
@@ -52,13 +52,8 @@ export interface StepDeps {
   readonly access: AccessCounters;
   /** Route objects live as long as their snapshot: their counters are found by name once. */
   readonly routeStats: WeakMap<SnapshotRoute, TrafficStats>;
-}
-
-function routeOf(l: SnapshotListener, ctx: Ctx, path: string, query: string): SnapshotRoute | undefined {
-  return matchRoute(l, {
-    method: ctx.req.method, host: hostOfAuthority(ctx.req.host), path, query, header: (n) => ctx.req.get(n),
-    cert: l.clientAuth ? clientCertOf(ctx.conn) : null,
-  });
+  /** Pool objects too (a StatsBook never drops an entry, so a cached one stays the name's). */
+  readonly poolStats: WeakMap<SnapshotPool, TrafficStats>;
 }
 
 function keyOf(hashOn: HashOn, ctx: Ctx, query: string): string | undefined {
@@ -87,7 +82,7 @@ export function resolveRoute(d: StepDeps, ctx: Ctx, l: SnapshotListener): ProxyR
   const refused = readTarget(ctx.req, l.mergeSlashes, s);
   if (refused) return refuse(ctx, refused.problem);
   // Most listeners route everything to one pool: skip building the routing view for them.
-  const route = l.routes.length === 0 ? undefined : routeOf(l, ctx, s.path, s.query);
+  const route = l.routes.length === 0 ? undefined : matchRequest(l, ctx, s.path, s.query, l.clientAuth ? clientCertOf(ctx.conn) : null);
   s.route = route;
   ctx.compress = (route ? route.compress : l.compress) ?? null;
   // Counted from the match on, so requests refused later (rate limit, redirect, no healthy
@@ -116,8 +111,10 @@ export function admit(d: StepDeps, ctx: Ctx, l: SnapshotListener): ProxyReply | 
   if (route?.redirect) return redirectReply(ctx, l, route.redirect);
   const pool = route ? route.pool : l.pool;
   if (!pool) return { status: 404, errorCode: "NO_ROUTE", body: "no route matches this request\n" };
-  s.poolStats = d.stats.pools.get(pool.name);
-  s.poolStats.active++;
+  let ps = d.poolStats.get(pool);
+  if (!ps) d.poolStats.set(pool, (ps = d.stats.pools.get(pool.name)));
+  s.poolStats = ps;
+  ps.active++;
   const rt = d.pools.current(pool.name);
   if (!rt || rt.backends.length === 0) {
     return { status: 503, errorCode: "NO_HEALTHY_BACKEND", body: `no healthy backend in pool ${pool.name}\n` };

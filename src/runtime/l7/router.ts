@@ -87,8 +87,11 @@ function matches(m: SnapshotRouteMatch, r: RoutableRequest): boolean {
   if (m.pathPrefix !== undefined && !prefixMatches(r.path, m.pathPrefix)) return false;
   if (m.pathRegex && !m.pathRegex.test(r.path)) return false;
   if (m.methods && !m.methods.includes(r.method)) return false;
-  for (const h of m.headers) if (r.header(h.name) !== h.value) return false;
-  for (const q of m.query) if (queryParam(r.query, q.name) !== q.value) return false;
+  // Indexed loops: these run for every route tried, and most routes have neither list.
+  const headers = m.headers;
+  for (let i = 0; i < headers.length; i++) if (r.header(headers[i]!.name) !== headers[i]!.value) return false;
+  const query = m.query;
+  for (let i = 0; i < query.length; i++) if (queryParam(r.query, query[i]!.name) !== query[i]!.value) return false;
   if (m.clientCert && !clientCertMatches(m.clientCert, r.cert ?? null)) return false;
   return true;
 }
@@ -101,7 +104,8 @@ export function prefixMatches(path: string, prefix: string): boolean {
 
 /** The first matching route, or undefined (the caller falls back to the listener's pool). */
 export function matchRoute(l: SnapshotListener, r: RoutableRequest): SnapshotRoute | undefined {
-  for (const route of l.routes) if (matches(route.match, r)) return route;
+  const routes = l.routes;
+  for (let i = 0; i < routes.length; i++) if (matches(routes[i]!.match, r)) return routes[i];
   return undefined;
 }
 
