@@ -9,6 +9,7 @@
  */
 import { FIELD_STRIDE } from "../http/index.ts";
 import type { HpackEncoder } from "./hpack/index.ts";
+import { MemoBackoff } from "./memo-backoff.ts";
 
 /** Heads whose field lines span more bytes, or encode to more, are not kept. */
 const MAX_IN = 1024;
@@ -36,38 +37,29 @@ export class ForwardMemo {
   private drop = 0;
   private before = NONE;
   private after = NONE;
-  /** The encoder's table version the output was encoded against; -1: nothing kept. */
-  private version = -1;
-  /** Heads still to skip before the next is kept, and how many the next miss of a kept head skips. */
-  private skip = 0;
-  private backoff = 0;
-  private hit = false;
+  /** Its version is the encoder's table version the output was encoded against. */
+  private readonly kept = new MemoBackoff();
 
   /** Writes the kept encoding when `f` is the head it was made from and the table is unchanged. */
   replay(enc: HpackEncoder, f: Forward): boolean {
     const h = f.head, n = h.count;
-    if (this.version !== enc.tableVersion || n !== this.count || f.drop !== this.drop) return false;
+    if (this.kept.version !== enc.tableVersion || n !== this.count || f.drop !== this.drop) return false;
     if (!sameList(f.before, this.before) || !sameList(f.after, this.after)) return false;
-    const ids = h.fields, kept = this.fields, base = ids[0]!;
+    const ids = h.fields, own = this.fields, base = ids[0]!;
     for (let i = 0; i < n * FIELD_STRIDE; i += FIELD_STRIDE) {
-      if (ids[i]! - base !== kept[i] || ids[i + 1]! - base !== kept[i + 1] || ids[i + 2]! - base !== kept[i + 2]) return false;
-      if (ids[i + 3]! - base !== kept[i + 3] || ids[i + 4] !== kept[i + 4]) return false;
+      if (ids[i]! - base !== own[i] || ids[i + 1]! - base !== own[i + 1] || ids[i + 2]! - base !== own[i + 2]) return false;
+      if (ids[i + 3]! - base !== own[i + 3] || ids[i + 4] !== own[i + 4]) return false;
     }
     const b = this.bytes!;
     if (h.buf.compare(b, 0, this.inLen, base, base + this.inLen) !== 0) return false;
     enc.append(b, MAX_IN, MAX_IN + this.outLen);
-    this.hit = true;
+    this.kept.hit = true;
     return true;
   }
 
   /** Keeps `f` and its encoding, enc's block from `from` on (written just now, the table unchanged). */
   keep(enc: HpackEncoder, f: Forward, from: number): void {
-    if (this.version >= 0 && !this.hit) this.backoff = Math.min(64, this.backoff * 2 + 1);
-    else if (this.hit) this.backoff = 0;
-    if (this.skip-- > 0) return;
-    this.skip = this.backoff;
-    this.hit = false;
-    this.version = -1;
+    if (!this.kept.admit()) return;
     const h = f.head, n = h.count, ids = h.fields, outLen = enc.at - from;
     if (n === 0 || n > MAX_FIELDS || outLen > MAX_OUT) return;
     const base = ids[0]!;
@@ -92,7 +84,7 @@ export class ForwardMemo {
     this.drop = f.drop;
     this.before = f.before.length === 0 ? NONE : f.before.slice();
     this.after = f.after.length === 0 ? NONE : f.after.slice();
-    this.version = enc.tableVersion;
+    this.kept.version = enc.tableVersion;
   }
 }
 

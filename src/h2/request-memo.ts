@@ -8,6 +8,7 @@
  */
 import { FIELD_STRIDE } from "../http/index.ts";
 import { HeaderList } from "./header-list.ts";
+import { MemoBackoff } from "./memo-backoff.ts";
 
 /** Longer blocks are not kept. */
 const MAX_BLOCK = 256;
@@ -20,18 +21,15 @@ export class RequestMemo {
   private readonly list = new HeaderList(EMPTY, NO_FIELDS, 0);
   /** Bytes of list.buf its offsets reach. */
   private bytes = 0;
-  /** The decoder table version the block was decoded against (and left); -1: nothing kept. */
-  private version = -1;
-  private skip = 0;
-  private backoff = 0;
-  private hit = false;
+  /** Its version is the decoder table version the block was decoded against (and left). */
+  private readonly kept = new MemoBackoff();
 
   /** True when b[s, e) is the kept block and `version` the table's then. */
   matches(version: number, b: Buffer, s: number, e: number): boolean {
-    if (version !== this.version || e - s !== this.rawLen) return false;
+    if (version !== this.kept.version || e - s !== this.rawLen) return false;
     const raw = this.raw!;
     for (let i = 0; i < this.rawLen; i++) if (b[s + i] !== raw[i]) return false;
-    return (this.hit = true);
+    return (this.kept.hit = true);
   }
 
   /** The kept list, copied into `into`. */
@@ -42,12 +40,7 @@ export class RequestMemo {
 
   /** Keeps b[s, e) and the list it was validated into (before anything else reads or edits the list). */
   keep(version: number, b: Buffer, s: number, e: number, list: HeaderList): void {
-    if (this.version >= 0 && !this.hit) this.backoff = Math.min(64, this.backoff * 2 + 1);
-    else if (this.hit) this.backoff = 0;
-    if (this.skip-- > 0) return;
-    this.skip = this.backoff;
-    this.hit = false;
-    this.version = -1;
+    if (!this.kept.admit()) return;
     if (e - s > MAX_BLOCK) return;
     const raw = (this.raw ??= Buffer.allocUnsafe(MAX_BLOCK));
     b.copy(raw, 0, s, e);
@@ -57,6 +50,6 @@ export class RequestMemo {
     for (let i = 0; i < list.count * FIELD_STRIDE; i += FIELD_STRIDE) bytes = Math.max(bytes, f[i + 1]!, f[i + 3]!);
     this.bytes = bytes;
     this.list.copyFrom(list, bytes);
-    this.version = version;
+    this.kept.version = version;
   }
 }
