@@ -114,9 +114,10 @@ export interface WorkerStats {
 }
 
 /**
- * When a worker took a config message, in ms since the epoch (performance.timeOrigin + now, which
- * every thread shares): it arrived, its handling began (after the messages before it), its answer
- * was posted.
+ * When a worker took a config message, in ms since the epoch (performance.timeOrigin + now): it
+ * arrived, its handling began (after the messages before it), its answer was posted. Spans within
+ * the worker are exact; against the control's clock they agree to a fraction of a ms, unless the
+ * wall clock stepped between the two threads' starts (timeOrigin is read from it then).
  */
 export interface HandoutTimes {
   received: number;

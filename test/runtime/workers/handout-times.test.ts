@@ -30,7 +30,10 @@ describe("hand-out times", () => {
     const started = await startPublishingPlane(2, doc);
     plane = started.plane;
     const publish = started.publish;
-    // The clocks are the threads' own (timeOrigin + now): allow for their rounding, not for a wrong order.
+    // Each thread's clock is its own timeOrigin + now, and timeOrigin is the wall clock read when the
+    // thread started: a clock step between the control's start and a worker's shifts one against the
+    // other (CI saw 5.4 s). So times are compared within a thread, and the worker's span from
+    // receipt to answer must fit in the control's from post to ack (allowing for rounding).
     const slack = 5;
     for (let revision = 2; revision <= 6; revision++) {
       publish(revision);
@@ -41,10 +44,10 @@ describe("hand-out times", () => {
         expect(h.appliedRevision).toBe(revision);
         const { posted, acked, at } = h.handout;
         expect(at).toBeDefined();
-        expect(at!.received + slack).toBeGreaterThanOrEqual(posted);
         expect(at!.begun).toBeGreaterThanOrEqual(at!.received);
         expect(at!.done).toBeGreaterThanOrEqual(at!.begun);
-        expect(acked + slack).toBeGreaterThanOrEqual(at!.done);
+        expect(acked).toBeGreaterThanOrEqual(posted);
+        expect(at!.done - at!.received).toBeLessThanOrEqual(acked - posted + slack);
       }
     }
   }, 60_000);
