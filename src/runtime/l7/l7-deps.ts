@@ -10,11 +10,17 @@ import { AccessCounters } from "../stats/access-counters.ts";
 import type { ClientLimits } from "../listeners/client-limits.ts";
 import { RetryBudget } from "./retry-policy.ts";
 import { newL7Stats } from "../stats/traffic-stats.ts";
-import type { LatencyCounts } from "../stats/latency.ts";
+import { latencyBucket, type LatencyCounts } from "../stats/latency.ts";
 import type { KeyTable } from "../shared/index.ts";
 import type { NodeShare } from "../shared/node-share.ts";
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/** A pool's upstream latency series: its histogram's, bound, and its history buckets. */
+interface PoolLatency {
+  record: (seconds: number) => void;
+  counts: LatencyCounts;
+}
 
 export type L7Deps = Omit<L7HookDeps, "name" | "counters"> & { flushLogs(): void };
 
@@ -33,9 +39,9 @@ export function newL7Deps(
   const logs = new WeakMap<SnapshotAccessLog, AccessLog>();
   const histogram = metrics.histogram("fulcrum_pool_upstream_latency_seconds", "Time from request sent to response head, per pool", ["pool"], LATENCY_BUCKETS);
   const perBackend = metrics.histogram("fulcrum_backend_upstream_latency_seconds", "Time from request sent to response head, per backend", ["pool", "backend"], LATENCY_BUCKETS);
-  const recorders = new Map<string, (s: number) => void>();
+  const recorders = new Map<string, PoolLatency>();
   let lastPool: string | undefined;
-  let lastRecorder: ((s: number) => void) | undefined;
+  let lastRecorder: PoolLatency | undefined;
   const stats = newL7Stats();
   return {
     holder,
@@ -58,20 +64,24 @@ export function newL7Deps(
       }
       return access;
     },
-    latency(pool: string) {
+    upstreamLatency(pool: string, backend: BackendStats | undefined, seconds: number) {
       // Most requests in a row go to the pool the last one did: no lookup by name for them.
-      if (pool === lastPool) return lastRecorder!;
-      let r = recorders.get(pool);
-      if (!r) {
-        r = alsoCounted(histogram.bind({ pool }), stats.pools.get(pool).durations);
+      let r = lastPool === pool ? lastRecorder! : recorders.get(pool);
+      if (r === undefined) {
+        r = { record: histogram.bind({ pool }), counts: stats.pools.get(pool).durations };
         recorders.set(pool, r);
       }
       lastPool = pool;
-      return (lastRecorder = r);
-    },
-    // Bound once per BackendStats (its first response), then kept on it: no label lookup per request.
-    backendLatency(s: BackendStats) {
-      return (s.latency ??= alsoCounted(perBackend.bind({ pool: s.pool, backend: s.address }), s.durations));
+      lastRecorder = r;
+      // one log2 for the pool's and the backend's history buckets
+      const bucket = latencyBucket(seconds * 1000);
+      r.record(seconds);
+      r.counts.add(bucket);
+      if (backend !== undefined) {
+        // Bound once per BackendStats (its first response), then kept on it: no label lookup per request.
+        (backend.latency ??= perBackend.bind({ pool: backend.pool, backend: backend.address }))(seconds);
+        backend.durations.add(bucket);
+      }
     },
     flushLogs() {
       for (const sink of sinks.values()) sink.flush();
@@ -79,10 +89,3 @@ export function newL7Deps(
   };
 }
 
-/** A histogram recorder (seconds) that also counts into the stats history's latency buckets (ms). */
-function alsoCounted(record: (seconds: number) => void, counts: LatencyCounts): (seconds: number) => void {
-  return (seconds) => {
-    record(seconds);
-    counts.observe(seconds * 1000);
-  };
-}

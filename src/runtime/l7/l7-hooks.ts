@@ -29,6 +29,7 @@ import type { AccessCounters } from "../stats/access-counters.ts";
 import type { ClientLimits } from "../listeners/client-limits.ts";
 import { connectionHooks } from "./access-step.ts";
 import { recordCompression } from "../stats/compress-stats.ts";
+import { recordRequestEnd } from "../stats/request-end.ts";
 
 export interface L7HookDeps {
   name: string;
@@ -44,10 +45,8 @@ export interface L7HookDeps {
   budget: RetryBudget;
   limiters: RateLimiters;
   accessLog: (l: SnapshotListener) => AccessLog | undefined;
-  /** Upstream latency recorder per pool. */
-  latency: (pool: string) => (seconds: number) => void;
-  /** Upstream latency recorder of one backend (kept on its stats object once bound). */
-  backendLatency: (s: BackendStats) => (seconds: number) => void;
+  /** Records one upstream latency (request sent to response head) of `pool` and of the backend that answered. */
+  upstreamLatency: (pool: string, backend: BackendStats | undefined, seconds: number) => void;
   /** Span exporters of listeners and routes with `tracing`. */
   tracing: TraceExporters;
 }
@@ -175,9 +174,7 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
       const s = ctx.user;
       const rt = s.rt!;
       pools.report(rt, s.index, res.status >= 500 ? "http_5xx" : "success");
-      const seconds = (ctx.responseStartedAt - ctx.upstreamStartedAt) / 1000;
-      deps.latency(rt.name)(seconds);
-      if (s.index >= 0) deps.backendLatency(rt.stats[s.index]!)(seconds);
+      deps.upstreamLatency(rt.name, s.index >= 0 ? rt.stats[s.index] : undefined, (ctx.responseStartedAt - ctx.upstreamStartedAt) / 1000);
       const sticky = rt.config.sticky;
       if (sticky && !s.stickyHonoured && s.index >= 0) {
         const value = signSticky(rt.backends[s.index]!.address, sticky.secret, Date.now(), sticky.ttlS);
@@ -220,19 +217,8 @@ export function l7Hooks(deps: L7HookDeps): ProxyHooks<RequestState> {
       const retries = Math.max(0, ctx.attempt - 1);
       // Request head in to response head out, from times already taken (no clock read here).
       const ttfb = ctx.responseStartedAt > 0 ? ctx.responseStartedAt - ctx.startedAt : -1;
-      listenerStats.active--;
-      listenerStats.record(ctx.status, ctx.bytesIn, ctx.bytesOut, 0, code);
-      if (ttfb >= 0) listenerStats.durations.observe(ttfb);
-      if (s.routeStats) {
-        s.routeStats.active--;
-        s.routeStats.record(ctx.status, ctx.bytesIn, ctx.bytesOut, retries, code);
-        if (ttfb >= 0) s.routeStats.durations.observe(ttfb);
-      }
-      if (s.poolStats) {
-        s.poolStats.active--;
-        s.poolStats.record(ctx.status, ctx.bytesIn, ctx.bytesOut, retries, code);
-      }
-      if (s.rt && s.index >= 0) s.rt.stats[s.index]!.record(ctx.status, ctx.bytesIn, ctx.bytesOut, 0, code);
+      const answered = s.rt && s.index >= 0 ? s.rt.stats[s.index] : undefined;
+      recordRequestEnd(listenerStats, s.routeStats, s.poolStats, answered, ctx.status, ctx.bytesIn, ctx.bytesOut, retries, code, ttfb);
       const log = s.listener ? deps.accessLog(s.listener) : undefined;
       // read before release() lets the backend go
       const backend = log && s.rt && s.index >= 0 ? s.rt.backends[s.index]!.address : undefined;

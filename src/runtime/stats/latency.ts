@@ -24,9 +24,19 @@ export class LatencyCounts {
 
   /** Records one duration in milliseconds (negative or NaN counts as 0). */
   observe(ms: number): void {
-    const i = ms > MIN_MS ? ((Math.log2(ms) - LOG_MIN) * PER_OCTAVE) | 0 : 0;
-    this.counts[i < LATENCY_BUCKETS ? i : LATENCY_BUCKETS - 1]!++;
+    this.counts[latencyBucket(ms)]!++;
   }
+
+  /** Records one duration already turned into its bucket by latencyBucket (one log2 for several counts). */
+  add(bucket: number): void {
+    this.counts[bucket]!++;
+  }
+}
+
+/** The bucket of a duration in milliseconds (negative or NaN: bucket 0; beyond the last: the last). */
+export function latencyBucket(ms: number): number {
+  const i = ms > MIN_MS ? ((Math.log2(ms) - LOG_MIN) * PER_OCTAVE) | 0 : 0;
+  return i < LATENCY_BUCKETS ? i : LATENCY_BUCKETS - 1;
 }
 
 /**

@@ -24,13 +24,22 @@ export class TrafficStats {
 
   /** Counts one finished request. */
   record(status: number, bytesIn: number, bytesOut: number, retries: number, errorCode: string | undefined): void {
-    const cls = status >= 100 && status < 600 ? Math.floor(status / 100) : 0;
+    this.count(statusClass(status), bytesIn, bytesOut, retries, errorCode);
+  }
+
+  /** As record, with the status already turned into its class (statusClass): once for every level a request counts at. */
+  count(cls: number, bytesIn: number, bytesOut: number, retries: number, errorCode: string | undefined): void {
     this.byClass[cls]!++;
     this.bytesIn += bytesIn;
     this.bytesOut += bytesOut;
     this.retries += retries;
     if (errorCode !== undefined) this.errors.set(errorCode, (this.errors.get(errorCode) ?? 0) + 1);
   }
+}
+
+/** The index in TrafficStats.byClass of `status` (0 = no response or out of range). */
+export function statusClass(status: number): number {
+  return status >= 100 && status < 600 ? (status / 100) | 0 : 0;
 }
 
 /** Status class names, aligned with TrafficStats.byClass (label values and /v1/status keys). */
