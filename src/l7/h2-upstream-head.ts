@@ -31,7 +31,12 @@ function room(n: number): void {
   users.length = 0;
 }
 
+type Latin1Writer = Buffer & { latin1Write(s: string, offset: number): number };
+/** Strings longer than this are copied natively: a call costs more than a short string's bytes. */
+const SHORT = 32;
+
 function put(s: string, o: number): number {
+  if (s.length > SHORT) return o + (arena as Latin1Writer).latin1Write(s, o);
   for (let k = 0; k < s.length; k++) arena[o++] = s.charCodeAt(k);
   return o;
 }
