@@ -19,10 +19,16 @@ export const MAX_ARENA_HEAD = 4096;
 /** Arenas written in turn; `arena` is arenas[cur]. */
 const RING = 4;
 const arenas = Array.from({ length: RING }, () => Buffer.allocUnsafe(ARENA_BYTES));
-/** The sinks handed a range of the current arena since it was (re)started. */
+/**
+ * The sinks handed a range of the current arena since it was (re)started: users[0, userCount).
+ * Counted, not emptied with `length = 0`, which frees the array's storage to grow again each cycle
+ * (h2-alloc read 313.8 B per request that way, against 308-311 for main and for this).
+ */
 const users: ByteSink[] = [];
-/** Per arena, the sinks that still kept bytes when it filled: the only ones that may keep any now. */
+let userCount = 0;
+/** Per arena, the sinks that still kept bytes when it filled (the only ones that may keep any now): holders[i][0, heldCount[i]). */
 const holders: ByteSink[][] = Array.from({ length: RING }, () => []);
+const heldCount = new Int32Array(RING);
 let cur = 0;
 let arena = arenas[0]!;
 let at = 0;
@@ -37,27 +43,29 @@ let at = 0;
 function room(n: number): void {
   if (at + n <= arena.length) return;
   const kept = holders[cur]!;
-  kept.length = 0;
-  for (let k = 0; k < users.length; k++) if (users[k]!.queued !== 0) kept.push(users[k]!);
-  users.length = 0;
+  let kn = 0;
+  for (let k = 0; k < userCount; k++) if (users[k]!.queued !== 0) kept[kn++] = users[k]!;
+  heldCount[cur] = kn;
+  userCount = 0;
   for (let step = 1; step <= RING; step++) {
     const i = (cur + step) % RING;
-    if (!held(holders[i]!)) return restart(i);
+    if (!held(i)) return restart(i);
   }
   const i = (cur + 1) % RING;
   arenas[i] = Buffer.allocUnsafe(ARENA_BYTES);
   restart(i);
 }
 
-function held(sinks: readonly ByteSink[]): boolean {
-  for (let k = 0; k < sinks.length; k++) if (sinks[k]!.queued !== 0) return true;
+function held(i: number): boolean {
+  const sinks = holders[i]!;
+  for (let k = 0; k < heldCount[i]!; k++) if (sinks[k]!.queued !== 0) return true;
   return false;
 }
 
 function restart(i: number): void {
   cur = i;
   arena = arenas[i]!;
-  holders[i]!.length = 0;
+  heldCount[i] = 0;
   at = 0;
 }
 
@@ -157,6 +165,6 @@ export function emitH2Head(req: RequestHead, dropMask: number, target: string, t
   }
   o = put("\r\n", o);
   at = o;
-  users.push(sink);
+  users[userCount++] = sink;
   sink.write(arena, start, o);
 }
