@@ -70,9 +70,11 @@ export function identityFields(client: string, proto: string): string {
 const TAIL: H2HeadTail = { identity: "", generatedId: null, added: "", host: null, address: "" };
 
 /**
- * Writes the request head for the backend at `address` into `sink`: no buffer is built, and the
- * fields we add go as separate pieces (constant strings, the per-connection identity, the Host
- * bytes of the received head) rather than one string concatenated per request. `generatedId` is
+ * Writes the request head for the backend at `address` into `sink`. An HTTP/1.1 request's goes as
+ * runs of the received bytes, and the fields we add as separate pieces (constant strings, the
+ * per-connection identity, the Host bytes of the received head) rather than one string
+ * concatenated per request; an HTTP/2 request's, which has no received bytes to reuse, is
+ * assembled whole in a shared arena (h2-upstream-head.ts). `generatedId` is
  * the id the engine made (null when the request had one): it is formatted into `idBuf`, which the
  * sink keeps by reference until written, so the caller must not reuse `idBuf` while the sink may
  * still hold it. `upgrade` is the Upgrade value to offer (see upgradeOffer), null for none.
