@@ -11,6 +11,11 @@ export interface ByteSink {
   write(buf: Buffer, start?: number, end?: number): boolean;
   /** latin1 */
   writeString(s: string): boolean;
+  /**
+   * Bytes it was handed and still keeps by reference (0: it keeps none), so a buffer it was handed
+   * may be written again; a sink without it is taken to keep them.
+   */
+  readonly queued?: number;
 }
 
 const bit = (...ids: number[]) => ids.reduce((m, id) => m | (1 << id), 0);

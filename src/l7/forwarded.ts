@@ -6,6 +6,7 @@
 import { BodyKind, H, HOP_BY_HOP, emitRequestStart, type ByteSink, type RequestHead } from "../http/index.ts";
 import { DROPPED_MASK, markDropped } from "./field-drop.ts";
 import type { ProxyCtx } from "./hooks.ts";
+import { MAX_ARENA_HEAD, emitH2Head, h2HeadBytes, type H2HeadTail } from "./h2-upstream-head.ts";
 import { REQUEST_ID_LENGTH, formatInto, formatString, type RequestIdParts } from "./request-id.ts";
 
 const XFF = 1 << H.X_FORWARDED_FOR;
@@ -65,10 +66,15 @@ export function identityFields(client: string, proto: string): string {
   return `x-forwarded-for: ${client}\r\nx-forwarded-proto: ${proto}\r\nforwarded: for=${node};proto=${proto}\r\n`;
 }
 
+/** emitUpstreamHead's argument for emitH2Head, reused (single-threaded: nothing keeps it). */
+const TAIL: H2HeadTail = { identity: "", generatedId: null, added: "", host: null, address: "" };
+
 /**
- * Writes the request head for the backend at `address` into `sink`: no buffer is built, and the
- * fields we add go as separate pieces (constant strings, the per-connection identity, the Host
- * bytes of the received head) rather than one string concatenated per request. `generatedId` is
+ * Writes the request head for the backend at `address` into `sink`. An HTTP/1.1 request's goes as
+ * runs of the received bytes, and the fields we add as separate pieces (constant strings, the
+ * per-connection identity, the Host bytes of the received head) rather than one string
+ * concatenated per request; an HTTP/2 request's, which has no received bytes to reuse, is
+ * assembled whole in a shared arena (h2-upstream-head.ts). `generatedId` is
  * the id the engine made (null when the request had one): it is formatted into `idBuf`, which the
  * sink keeps by reference until written, so the caller must not reuse `idBuf` while the sink may
  * still hold it. `upgrade` is the Upgrade value to offer (see upgradeOffer), null for none.
@@ -80,7 +86,19 @@ export function emitUpstreamHead(
   const req = ctx.req;
   markDropped(req, ctx.dropRequestFields);
   const host = ctx.upstreamHost;
-  emitRequestStart(req, requestDropMask(req, ctx.trustForwarded) | DROPPED_MASK | (host === null ? 0 : HOST), ctx.upstreamTarget, sink);
+  const dropMask = requestDropMask(req, ctx.trustForwarded) | DROPPED_MASK | (host === null ? 0 : HOST);
+  if (!req.framed && !ctx.trustForwarded && upgrade === null) {
+    // an HTTP/2 request in the common shape: the whole head in one pass (h2-upstream-head.ts)
+    const tail = TAIL;
+    tail.identity = identity;
+    tail.generatedId = generatedId;
+    tail.added = ctx.addRequestFields;
+    tail.host = host;
+    tail.address = address;
+    const target = ctx.upstreamTarget ?? req.target, bytes = h2HeadBytes(req, dropMask, target, tail);
+    if (bytes <= MAX_ARENA_HEAD) return emitH2Head(req, dropMask, target, tail, bytes, sink);
+  }
+  emitRequestStart(req, dropMask, ctx.upstreamTarget, sink);
   if (ctx.trustForwarded || upgrade !== null) {
     // the rare shapes: build the lines as a string
     const id = generatedId === null ? null : formatString(generatedId);

@@ -20,6 +20,11 @@ export class RangeQueue implements ByteSink {
   /** Total bytes queued. */
   bytes = 0;
 
+  /** ByteSink's: bytes kept (the same as `bytes`). */
+  get queued(): number {
+    return this.bytes;
+  }
+
   get length(): number {
     return this.bufs.length;
   }
