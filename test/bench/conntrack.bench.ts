@@ -21,6 +21,7 @@ import { ConntrackOracle } from "../oracles/conntrack.ts";
 import { medianMs, nsPerOp, type Report } from "./harness.ts";
 import { dependentReadJsArrayNs, dependentReadNs } from "./memory-latency.ts";
 import { reportPatterns } from "./conntrack-patterns.ts";
+import { reportComponents } from "./conntrack-components.ts";
 
 const FLOWS = 1_000_000;
 const CAPACITY = 1_048_000;
@@ -114,6 +115,8 @@ export function run(report: Report): void {
   report({ name: "the same in a plain JS array (context: default pages)", value: dependentReadJsArrayNs(), unit: "ns" });
   // Each extra line a step reads beside the first adds to the wait, though the reads overlap.
   reportPatterns(report, CAPACITY);
+  // And the work between one miss and the next, in cache: what the lookup adds to its pattern.
+  reportComponents(report, keys, SEED);
 
   // Keys are read in order (as a packet's tuple would already be in cache); the table slots they
   // hit are still scattered at random by the hash, which is what the lookup figure must include.
