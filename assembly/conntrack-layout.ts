@@ -106,6 +106,27 @@ export const CONNTRACK_EVICTED: u32 = 2;
   return 0;
 }
 
+/**
+ * probe for one lookup on its own: the same slots in the same order, but a branch per slot, so a
+ * hit goes on as soon as its own line arrives instead of when the last of the eight does. Each
+ * branch is predicted "no match" (7 in 8 are), so all eight loads still issue at once; the one
+ * that matches mispredicts (~5 ns) when its line lands, and the others finish in the background.
+ * A chained lookup at 1,000,000 flows waits for the latest of eight lines otherwise (8 lines a
+ * step cost ~45 ns more than 1 line in the pattern bench).
+ */
+// @ts-ignore: decorator
+@inline export function probeEach(p: usize, q: usize, tag: u32, keyPtr: usize): usize {
+  if (load<u32>(p) == tag && keyEquals(p, keyPtr)) return p;
+  if (load<u32>(p, 64) == tag && keyEquals(p + 64, keyPtr)) return p + 64;
+  if (load<u32>(p, 128) == tag && keyEquals(p + 128, keyPtr)) return p + 128;
+  if (load<u32>(p, 192) == tag && keyEquals(p + 192, keyPtr)) return p + 192;
+  if (load<u32>(q) == tag && keyEquals(q, keyPtr)) return q;
+  if (load<u32>(q, 64) == tag && keyEquals(q + 64, keyPtr)) return q + 64;
+  if (load<u32>(q, 128) == tag && keyEquals(q + 128, keyPtr)) return q + 128;
+  if (load<u32>(q, 192) == tag && keyEquals(q + 192, keyPtr)) return q + 192;
+  return 0;
+}
+
 /** The slot holding the key at keyPtr, or 0. */
 // @ts-ignore: decorator
 @inline export function findSlot(table: usize, keyPtr: usize): usize {
@@ -114,7 +135,7 @@ export const CONNTRACK_EVICTED: u32 = 2;
   const buckets = load<u32>(table, H_BUCKETS);
   const slots = slotsOf(table);
   const b1 = bucket1(tag, buckets);
-  return probe(slots + <usize>b1 * BUCKET, slots + <usize>bucket2(ctAlt(mix), b1, buckets) * BUCKET, tag, keyPtr);
+  return probeEach(slots + <usize>b1 * BUCKET, slots + <usize>bucket2(ctAlt(mix), b1, buckets) * BUCKET, tag, keyPtr);
 }
 
 // @ts-ignore: decorator

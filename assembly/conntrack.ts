@@ -10,12 +10,12 @@
 // Insert into two full buckets searches breadth-first (at most 512 buckets, 16 past 96% load) for
 // a chain of moves ending in a free slot; failing that it evicts the least recently seen entry
 // among the buckets it visited (its bounded window) and shifts the chain into the freed slot.
-// A lookup from JS waits for one DRAM round trip, but not for one line's: its eight lines overlap,
-// yet each beside the first adds about 7 ns here (chained: 1 line 166 ns, 2 random lines 181, 8
-// lines in two buckets 216), and the work between two misses (staging, the call, the hash, the
-// probe: ~30 ns in cache) does not overlap a chained miss; so a lookup at 1,000,000 flows is about
-// 1.35x one dependent read (test/bench/conntrack-components.ts). Why no layout reads one line:
-// docs in src/wasm/conntrack.ts. conntrackLookupBatch overlaps 16 lookups, bound by lines fetched.
+// A lookup from JS waits for one DRAM round trip: its eight lines overlap, but waiting for the
+// latest of them costs ~45 ns more than one line (pattern bench), so a single lookup branches per
+// slot (probeEach) and a hit goes on when its own line lands. The work between two misses
+// (staging, the call, the hash, the probe: ~25-35 ns in cache, test/bench/conntrack-components.ts)
+// does not overlap a chained miss. Why no layout reads one line: src/wasm/conntrack.ts.
+// conntrackLookupBatch overlaps 16 lookups at a time, bound by the lines it fetches.
 import { ctMix, ctMixWide, ctKeysSrc, ctKeysDst, ctTag, ctAlt } from "./conntrack-hash";
 export { conntrackHash } from "./conntrack-hash";
 import {
