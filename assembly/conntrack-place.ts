@@ -4,6 +4,7 @@ import {
   SLOT,
   BUCKET,
   ENTRY_BYTES,
+  O_ALT,
   O_STAMP,
   H_SIZE,
   H_EVICTIONS,
@@ -89,7 +90,7 @@ export function placeByBfs(table: usize, nowMs: u32, budget: u32): usize {
       if (count == budget) break;
       const tag = load<u32>(b + k);
       const c1 = bucket1(tag, buckets);
-      const alt = c1 == bIndex ? bucket2(tag, c1, buckets) : c1;
+      const alt = c1 == bIndex ? bucket2(load<u32>(b + k, O_ALT), c1, buckets) : c1;
       const altPtr = slots + <usize>alt * BUCKET;
       if (load<u32>(altPtr, O_STAMP) == gen) continue;
       store<u32>(altPtr, gen, O_STAMP);

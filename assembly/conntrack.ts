@@ -10,11 +10,14 @@
 // Insert into two full buckets searches breadth-first (at most 512 buckets, 16 past 96% load) for
 // a chain of moves ending in a free slot; failing that it evicts the least recently seen entry
 // among the buckets it visited (its bounded window) and shifts the chain into the freed slot.
-// A lookup from JS waits for one DRAM round trip, but not for one line's: its eight lines overlap,
-// yet each beside the first adds about 7 ns here (measured chained: 1 line 166 ns, 2 random lines
-// 181, 8 lines in two buckets 216), so a lookup at 1,000,000 flows is about 1.45x one dependent
-// read; conntrackLookupBatch overlaps the lookups of 16 and is bound by lines fetched instead.
-import { hashTupleAt } from "./hash";
+// A lookup from JS waits for one DRAM round trip: its eight lines overlap, but waiting for the
+// latest of them costs ~45 ns more than one line (pattern bench), so a single lookup branches per
+// slot (probeEach) and a hit goes on when its own line lands. The work between two misses
+// (staging, the call, the hash, the probe: ~25-35 ns in cache, test/bench/conntrack-components.ts)
+// does not overlap a chained miss. Why no layout reads one line: src/wasm/conntrack.ts.
+// conntrackLookupBatch overlaps 16 lookups at a time, bound by the lines it fetches.
+import { ctMix, ctMixWide, ctKeysSrc, ctKeysDst, ctTag, ctAlt } from "./conntrack-hash";
+export { conntrackHash } from "./conntrack-hash";
 import {
   SLOT,
   BUCKET,
@@ -22,6 +25,7 @@ import {
   O_SEEN,
   O_FLAGS,
   O_KEY,
+  O_ALT,
   CONNTRACK_MAX_NODES,
   CONNTRACK_CROWDED_NODES,
   CONNTRACK_BATCH,
@@ -119,6 +123,8 @@ export function conntrackResultsPtr(table: usize): usize {
 export function conntrackLookupBatch(table: usize, count: u32, nowMs: u32): u32 {
   if (count > CONNTRACK_BATCH) count = CONNTRACK_BATCH;
   const seed = load<u32>(table, H_SEED);
+  const ks = ctKeysSrc(seed);
+  const kd = ctKeysDst(seed);
   const buckets = load<u32>(table, H_BUCKETS);
   const slots = slotsOf(table);
   const keys = table + H_BATCH;
@@ -130,9 +136,10 @@ export function conntrackLookupBatch(table: usize, count: u32, nowMs: u32): u32 
     // Stage 1: hash and touch every tag of both buckets; tags and bucket indices are parked in
     // the BFS node area, which lookups never use.
     for (let i = g; i < end; i++) {
-      const tag = hashTupleAt(keys + <usize>i * 40, seed) | 1;
+      const mix = ctMixWide(keys + <usize>i * 40, seed, ks, kd);
+      const tag = ctTag(mix);
       const b1 = bucket1(tag, buckets);
-      const b2 = bucket2(tag, b1, buckets);
+      const b2 = bucket2(ctAlt(mix), b1, buckets);
       const n = table + H_NODES + <usize>(i - g) * 12;
       store<u32>(n, tag);
       store<u32>(n, b1, 4);
@@ -171,8 +178,6 @@ export function conntrackRemove(table: usize, keyPtr: usize): u32 {
   return 1;
 }
 
-
-
 /**
  * Inserts the tuple at keyPtr with `backend` (< 2^31), last seen at nowMs, and `flags`, or updates
  * them when the tuple is already there. Never fails for lack of room: with no free slot reachable
@@ -183,11 +188,13 @@ export function conntrackInsert(table: usize, keyPtr: usize, backend: u32, nowMs
   let slot = findSlot(table, keyPtr);
   let outcome = CONNTRACK_UPDATED;
   if (slot == 0) {
-    const tag = hashTupleAt(keyPtr, load<u32>(table, H_SEED)) | 1;
+    const mix = ctMix(keyPtr, load<u32>(table, H_SEED));
+    const tag = ctTag(mix);
+    const alt = ctAlt(mix);
     const buckets = load<u32>(table, H_BUCKETS);
     const b1 = bucket1(tag, buckets);
     const p = slotsOf(table) + <usize>b1 * BUCKET;
-    const q = slotsOf(table) + <usize>bucket2(tag, b1, buckets) * BUCKET;
+    const q = slotsOf(table) + <usize>bucket2(alt, b1, buckets) * BUCKET;
     store<u32>(table, load<u32>(table, H_INSERTS) + 1, H_INSERTS);
     slot = firstFree(p);
     if (slot == 0) slot = firstFree(q);
@@ -211,6 +218,7 @@ export function conntrackInsert(table: usize, keyPtr: usize, backend: u32, nowMs
       outcome = load<u32>(table, H_EVICTIONS) != evictionsBefore ? CONNTRACK_EVICTED : CONNTRACK_INSERTED;
     }
     store<u32>(slot, tag);
+    store<u32>(slot, alt, O_ALT);
     v128.store(slot, v128.load(keyPtr), O_KEY);
     v128.store(slot, v128.load(keyPtr, 16), O_KEY + 16);
     store<u64>(slot, load<u64>(keyPtr, 32), O_KEY + 32);

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { instantiateCore } from "../../src/wasm/core.ts";
 import { ConnTrack, InsertOutcome } from "../../src/wasm/conntrack.ts";
 import { encodeTuple, PROTO_TCP, PROTO_UDP } from "../../src/wasm/tuple.ts";
-import { ConntrackOracle, flowHash } from "../oracles/conntrack.ts";
+import { ConntrackOracle, flowHash, placementAlt, placementTag } from "../oracles/conntrack.ts";
 
 /** xorshift32: deterministic, so a failure reproduces. */
 function rng(seed: number): () => number {
@@ -57,6 +57,21 @@ describe("conntrack", () => {
       ct.memory().set(keys.u8.subarray(i * 40, i * 40 + 40), ct.keyOffset);
       const seed = (i * 0x9e3779b9) >>> 0;
       expect(ex.hashTuple(ct.keyOffset, seed) >>> 0).toBe(flowHash(keys.u32, i * 10, seed));
+    }
+  });
+
+  test("the oracle's placement hash equals the core's, both halves, scalar and SIMD forms", () => {
+    const inst = instantiateCore("debug");
+    const ex = inst as unknown as { conntrackHash(p: number, s: number, which: number): number };
+    const ct = new ConnTrack(8, { core: inst });
+    const keys = randomKeys(2000, 12);
+    for (let i = 0; i < 2000; i++) {
+      ct.memory().set(keys.u8.subarray(i * 40, i * 40 + 40), ct.keyOffset);
+      const seed = (i * 0x9e3779b9) >>> 0;
+      expect(ex.conntrackHash(ct.keyOffset, seed, 0) >>> 0).toBe(placementTag(keys.u32, i * 10, seed));
+      expect(ex.conntrackHash(ct.keyOffset, seed, 1) >>> 0).toBe(placementAlt());
+      expect(ex.conntrackHash(ct.keyOffset, seed, 2) >>> 0).toBe(placementTag(keys.u32, i * 10, seed));
+      expect(ex.conntrackHash(ct.keyOffset, seed, 3) >>> 0).toBe(placementAlt());
     }
   });
 

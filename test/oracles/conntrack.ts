@@ -1,5 +1,6 @@
 /**
- * Plain-TypeScript twin of assembly/conntrack.ts (and of hashTupleAt in assembly/hash.ts) working
+ * Plain-TypeScript twin of assembly/conntrack.ts (and of its placement hash, conntrack-hash.ts, and
+ * of hashTupleAt in assembly/hash.ts) working
  * on a Uint32Array with the very same slot layout: the differential tests compare its results,
  * counters and slot memory with the WASM table word for word, and the benchmark times it.
  * Keys are 10 u32 words (the 40-byte tuple) at `off` in a Uint32Array.
@@ -11,7 +12,7 @@ export const BUCKET_SLOTS = 4;
 export const MAX_NODES = 512;
 export const CROWDED_NODES = 16;
 
-const W_TAG = 0, W_BACKEND = 1, W_SEEN = 2, W_FLAGS = 3, W_KEY = 4, W_STAMP = 15, ENTRY_WORDS = 14;
+const W_TAG = 0, W_BACKEND = 1, W_SEEN = 2, W_FLAGS = 3, W_KEY = 4, W_ALT = 14, W_STAMP = 15, ENTRY_WORDS = 15;
 
 // hashTupleAt's keys (assembly/hash.ts): NH over the ten words, then MurmurHash3's fmix64.
 const KS = [0x243f6a89, 0x85a308d3, 0x13198a2f, 0x03707345];
@@ -53,17 +54,37 @@ export function flowHash(words: Uint32Array, off: number, seed: number): number 
   return (lo ^ (mulOutHi >>> 1)) >>> 0;
 }
 
+let altOut = 0;
+/** The `alt` half of the last placementTag (kept aside so the hot loops allocate nothing). */
+export function placementAlt(): number {
+  return altOut;
+}
+
+/** The placement hash's tag (assembly/conntrack-hash.ts): NH, xor-folded, then two multiplies. */
+export function placementTag(words: Uint32Array, off: number, seed: number): number {
+  let loSum = 0, hiSum = 0;
+  const add = (a: number, b: number) => {
+    loSum += Math.imul(a, b) >>> 0;
+    hiSum += mulHi(a, b);
+  };
+  for (let i = 0; i < 4; i++) add((words[off + i]! + ((KS[i]! ^ seed) >>> 0)) >>> 0, (words[off + 4 + i]! + ((KD[i]! ^ seed) >>> 0)) >>> 0);
+  add((words[off + 8]! + ((KP0 ^ seed) >>> 0)) >>> 0, (words[off + 9]! + ((KP1 ^ seed) >>> 0)) >>> 0);
+  const hi = (hiSum + Math.floor(loSum / 4294967296)) >>> 0;
+  const lo = ((loSum >>> 0) ^ hi) >>> 0;
+  mul64(hi, lo, 0x9e3779b1, 0x85ebca87);
+  const tag = (mulOutHi | 1) >>> 0;
+  mul64(hi, lo, 0xc2b2ae3d, 0x27d4eb4f);
+  altOut = mulOutHi;
+  return tag;
+}
+
 /** floor(x * n / 2^32) for u32 x and n < 2^21, exactly. */
 function fastrange(x: number, n: number): number {
   return Math.floor(((x >>> 16) * n + Math.floor((x & 0xffff) * n / 65536)) / 65536);
 }
 
-function bucket2(tag: number, b1: number, buckets: number): number {
-  let x = Math.imul(tag, 0x9e3779b1) >>> 0;
-  x = (x ^ (x >>> 15)) >>> 0;
-  x = Math.imul(x, 0x85ebca77) >>> 0;
-  x = (x ^ (x >>> 13)) >>> 0;
-  const b2 = b1 + 1 + fastrange(x, buckets - 1);
+function bucket2(alt: number, b1: number, buckets: number): number {
+  const b2 = b1 + 1 + fastrange(alt, buckets - 1);
   return b2 >= buckets ? b2 - buckets : b2;
 }
 
@@ -91,9 +112,9 @@ export class ConntrackOracle {
 
   /** Slot index holding the key, or -1; candidates in the WASM order (bucket 1, then bucket 2). */
   find(key: Uint32Array, off: number): number {
-    const tag = (flowHash(key, off, this.seed) | 1) >>> 0;
+    const tag = placementTag(key, off, this.seed), alt = placementAlt();
     const b1 = fastrange(tag, this.buckets);
-    const b2 = bucket2(tag, b1, this.buckets);
+    const b2 = bucket2(alt, b1, this.buckets);
     const m = this.mem;
     for (let i = 0; i < 8; i++) {
       const slot = (i < 4 ? b1 : b2) * BUCKET_SLOTS + (i & 3);
@@ -142,9 +163,9 @@ export class ConntrackOracle {
     let slot = this.find(key, off);
     let outcome = 0;
     if (slot < 0) {
-      const tag = (flowHash(key, off, this.seed) | 1) >>> 0;
+      const tag = placementTag(key, off, this.seed), alt = placementAlt();
       const b1 = fastrange(tag, this.buckets);
-      const b2 = bucket2(tag, b1, this.buckets);
+      const b2 = bucket2(alt, b1, this.buckets);
       this.inserts++;
       slot = this.firstFree(b1);
       if (slot < 0) slot = this.firstFree(b2);
@@ -165,6 +186,7 @@ export class ConntrackOracle {
       }
       const w = slot * SLOT_WORDS;
       this.mem[w + W_TAG] = tag;
+      this.mem[w + W_ALT] = alt;
       for (let k = 0; k < 10; k++) this.mem[w + W_KEY + k] = key[off + k]!;
     }
     const w = slot * SLOT_WORDS;
@@ -259,7 +281,7 @@ export class ConntrackOracle {
         const from = b * BUCKET_SLOTS + k;
         const tag = this.mem[from * SLOT_WORDS + W_TAG]!;
         const c1 = fastrange(tag, this.buckets);
-        const alt = c1 === b ? bucket2(tag, c1, this.buckets) : c1;
+        const alt = c1 === b ? bucket2(this.mem[from * SLOT_WORDS + W_ALT]!, c1, this.buckets) : c1;
         if (this.mem[this.stamp(alt)] === gen) continue;
         this.mem[this.stamp(alt)] = gen;
         this.pushNode(count, alt, q, from);
