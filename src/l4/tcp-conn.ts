@@ -159,9 +159,9 @@ export class TcpConn<B extends UpstreamAddress> {
     if (this.state !== "connecting" || attempt !== this.attempt) return void sock.terminate();
     this.to("relaying");
     this.upstream = sock;
-    // Relayed bytes must not wait for Nagle's algorithm on either side.
-    sock.setNoDelay(true);
-    this.client.setNoDelay(true);
+    // Nagle's algorithm is already off on both sockets: Bun sets TCP_NODELAY on every socket it
+    // accepts or connects, so asking again would be two syscalls per connection for nothing
+    // (test/l4/tcp-nodelay.test.ts checks the kernel's view).
     this.last = this.ctx.clock.now;
     this.up = new Flow(this.client, sock);
     this.down = new Flow(sock, this.client);
