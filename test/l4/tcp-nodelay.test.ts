@@ -1,8 +1,6 @@
 /**
  * Relayed bytes must not wait for Nagle's algorithm: both of the relay's sockets (the accepted
- * client's and its upstream's) have TCP_NODELAY. Bun sets it on every socket it accepts or
- * connects (1.4.4), so the relay no longer asks again per connection; this catches a Bun that
- * stops doing so.
+ * client's and its upstream's) have TCP_NODELAY, as the kernel reports it.
  */
 import { afterEach, expect, test } from "bun:test";
 import { startTcpRelay } from "../../src/l4/index.ts";
