@@ -1,5 +1,5 @@
 // Hashing kernels: xxHash64 (the reference algorithm, for Maglev and anything that must agree with
-// Envoy) and the 32-bit 5-tuple flow hash (for conntrack placement and flow-keyed selection).
+// Envoy) and the 32-bit 5-tuple flow hash (for flow-keyed selection; conntrack places flows with its own latency-built hash, assembly/conntrack-hash.ts).
 // Every function reads bytes already in linear memory; nothing here allocates except hashScratch.
 
 // xxHash64 primes, from the reference implementation (Yann Collet, xxhash.h, XXH64).

@@ -18,7 +18,7 @@ export class BackendStats extends TrafficStats {
   responses5xx = 0;
   /** When it last turned healthy (ms since epoch), for slow start; undefined = from the start. */
   healthySinceMs: number | undefined;
-  /** Its upstream latency recorder, bound to its histogram series on first use (l7-deps.ts). */
+  /** Its Prometheus upstream latency histogram recorder, bound on first use (l7-deps.ts); the history counts go through stats/request-end.ts. */
   latency: ((seconds: number) => void) | undefined;
 
   constructor(
