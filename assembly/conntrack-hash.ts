@@ -13,28 +13,9 @@
 //   then a remix of the tag for the second bucket) a chained lookup in cache took 37-39 ns; with
 //   this one 28-32 (same run), and as much comes off each lookup at 1,000,000 flows.
 // Both halves are checked for spread at 1,000,000 flows (test/assembly/conntrack-hash.test.ts).
+import { KS0, KS1, KS2, KS3, KD0, KD1, KD2, KD3, KP0, KP1 } from "./flow-keys";
 
-// NH keys: the same nothing-up-my-sleeve constants as hashTupleAt (pi and e digits), seed-xored.
-// @ts-ignore: decorator
-@inline const KS0: u32 = 0x243F6A89;
-// @ts-ignore: decorator
-@inline const KS1: u32 = 0x85A308D3;
-// @ts-ignore: decorator
-@inline const KS2: u32 = 0x13198A2F;
-// @ts-ignore: decorator
-@inline const KS3: u32 = 0x03707345;
-// @ts-ignore: decorator
-@inline const KD0: u32 = 0xA4093823;
-// @ts-ignore: decorator
-@inline const KD1: u32 = 0x299F31D1;
-// @ts-ignore: decorator
-@inline const KD2: u32 = 0x082EFA99;
-// @ts-ignore: decorator
-@inline const KD3: u32 = 0xEC4E6C89;
-// @ts-ignore: decorator
-@inline const KP0: u32 = 0xB7E15163;
-// @ts-ignore: decorator
-@inline const KP1: u32 = 0x9E3779B9;
+// NH keys: the same as hashTupleAt's (flow-keys.ts), seed-xored.
 // Finalizer multipliers: odd 64-bit constants (xxHash64's P1 and P2).
 // @ts-ignore: decorator
 @inline const M_TAG: u64 = 0x9E3779B185EBCA87;

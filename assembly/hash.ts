@@ -1,6 +1,7 @@
 // Hashing kernels: xxHash64 (the reference algorithm, for Maglev and anything that must agree with
 // Envoy) and the 32-bit 5-tuple flow hash (for flow-keyed selection; conntrack places flows with its own latency-built hash, assembly/conntrack-hash.ts).
 // Every function reads bytes already in linear memory; nothing here allocates except hashScratch.
+import { KS0, KS1, KS2, KS3, KD0, KD1, KD2, KD3, KP0, KP1 } from "./flow-keys";
 
 // xxHash64 primes, from the reference implementation (Yann Collet, xxhash.h, XXH64).
 // @ts-ignore: decorator
@@ -118,28 +119,7 @@ export function xxh64Batch(
   }
 }
 
-// Flow-hash keys: fixed odd constants (digits of pi and e, as nothing-up-my-sleeve numbers);
-// the caller's seed is xored into each so different seeds give unrelated hash functions.
-// @ts-ignore: decorator
-@inline const KS0: u32 = 0x243F6A89;
-// @ts-ignore: decorator
-@inline const KS1: u32 = 0x85A308D3;
-// @ts-ignore: decorator
-@inline const KS2: u32 = 0x13198A2F;
-// @ts-ignore: decorator
-@inline const KS3: u32 = 0x03707345;
-// @ts-ignore: decorator
-@inline const KD0: u32 = 0xA4093823;
-// @ts-ignore: decorator
-@inline const KD1: u32 = 0x299F31D1;
-// @ts-ignore: decorator
-@inline const KD2: u32 = 0x082EFA99;
-// @ts-ignore: decorator
-@inline const KD3: u32 = 0xEC4E6C89;
-// @ts-ignore: decorator
-@inline const KP0: u32 = 0xB7E15163;
-// @ts-ignore: decorator
-@inline const KP1: u32 = 0x9E3779B9;
+// Flow-hash keys (KS*, KD*, KP*): flow-keys.ts.
 
 // @ts-ignore: decorator
 @inline function fmix64(x: u64): u64 {
