@@ -24,7 +24,9 @@ import { peerTargets, pickPorts, startPeers, streamModule } from "./peers/setup.
 import { warmUp, writeBody } from "./peers/side-by-side.ts";
 import { runWrk } from "./peers/wrk.ts";
 
-const PROXIES = ["nginx-http", "haproxy-http", "fulcrum-http", "nginx-tcp", "haproxy-tcp", "fulcrum-tcp"];
+// The bare Bun relay (peers/bare-relay.ts, one process per worker) is the ceiling: what a second
+// worker can add to a proxy that does nothing but move bytes on Bun's sockets.
+const PROXIES = ["nginx-http", "haproxy-http", "fulcrum-http", "nginx-tcp", "haproxy-tcp", "fulcrum-tcp", "bun-bare-relay"];
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 

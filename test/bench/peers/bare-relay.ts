@@ -4,7 +4,9 @@
  * connection (round robin) and bytes are copied both ways with backpressure; nothing is parsed,
  * counted or checked. Fulcrum's HTTP engine does strictly more per request than this, on the same
  * sockets, so what this reaches against nginx in the same run bounds what Fulcrum can reach.
- * Run as `bun bare-relay.ts PORT BACKEND_PORT...`; prints "ready" once listening.
+ * Run as `bun bare-relay.ts PORT BACKEND_PORT...`; prints "ready" once listening. It listens with
+ * reusePort, so N copies on one port are the bare relay's "N workers" (the scaling bench's ceiling
+ * for what a second worker can add on Bun sockets).
  */
 import type { Socket } from "bun";
 
@@ -53,9 +55,11 @@ const relay = {
   error() {},
 };
 
+// reusePort works on Bun.listen but is missing from its types (BUN-NOTES "Sockets").
 Bun.listen<Side>({
   hostname: "127.0.0.1",
   port: port!,
+  ...({ reusePort: true } as object),
   socket: {
     ...relay,
     open(client) {

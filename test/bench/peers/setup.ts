@@ -62,8 +62,10 @@ export async function startPeers(dir: string, p: PeerPorts, stream: string | nul
   children.push(ha);
   const fulcrum = await startFulcrumChild(join(dir, "fulcrum.yaml"), fulcrumEnv, "fulcrum", workers);
   children.push(fulcrum);
-  const bare = spawnChild("bun-bare-relay", [process.execPath, join(import.meta.dir, "bare-relay.ts"), String(p.bareRelay), ...p.backends.map(String)], dir);
-  children.push(bare);
+  // One bare relay process per worker, sharing the port (reusePort), as nginx's worker processes do.
+  const bares = Array.from({ length: workers }, (_, i) => spawnChild(i === 0 ? "bun-bare-relay" : `bun-bare-relay-${i + 1}`, [process.execPath, join(import.meta.dir, "bare-relay.ts"), String(p.bareRelay), ...p.backends.map(String)], dir));
+  children.push(...bares);
+  const bare = bares[0]!;
   await waitHttp200(p.nginxHttp, nginx);
   if (stream) await waitHttp200(p.nginxTcp, nginx);
   await waitHttp200(p.haproxyHttp, ha);
@@ -71,6 +73,8 @@ export async function startPeers(dir: string, p: PeerPorts, stream: string | nul
   await waitHttp200(p.fulcrumHttp, fulcrum);
   await waitHttp200(p.fulcrumTcp, fulcrum);
   await waitHttp200(p.bareRelay, bare);
+  // The port answering proves only one copy listens; each prints "ready" once it does.
+  for (const b of bares) await waitReady(b);
   return { backends, nginx, haproxy: ha, fulcrum, bare };
 }
 
@@ -86,4 +90,13 @@ export function peerTargets(p: PeerPorts, stream: boolean): Target[] {
     { name: "fulcrum-tcp", port: p.fulcrumTcp },
     { name: "bun-bare-relay", port: p.bareRelay },
   ];
+}
+
+/** Resolves once `child` has printed "ready"; throws (with its log) after `ms` or if it exits. */
+async function waitReady(child: Child, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!child.log().includes("ready")) {
+    if (!child.alive() || Date.now() > deadline) throw new Error(`${child.name} (pid ${child.pid}) never printed "ready":\n${child.log()}`);
+    await Bun.sleep(20);
+  }
 }

@@ -1,0 +1,16 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pickPorts, startPeers, streamModule } from "./peers/setup.ts";
+import { writeBody } from "./peers/side-by-side.ts";
+import type { Child } from "./peers/procs.ts";
+const dir = mkdtempSync(join(tmpdir(), "probe-"));
+writeBody(dir, 128);
+const p = pickPorts();
+const children: Child[] = [];
+const peers = await startPeers(dir, p, streamModule(), children);
+writeFileSync("/work/probe/ports.json", JSON.stringify({ ...p, fulcrumPid: peers.fulcrum.pid, nginxPid: peers.nginx.pid }));
+console.log("up", JSON.stringify(p));
+const stop = async () => { for (const c of children.reverse()) await c.stop(); process.exit(0); };
+process.on("SIGTERM", stop); process.on("SIGINT", stop);
+setInterval(() => {}, 1000);
