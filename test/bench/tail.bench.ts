@@ -144,6 +144,9 @@ function reportConnections(report: Report, c: string, res: RoundResults, seconds
   compare(report, c, res, "fulcrum-tcp", "fulcrum-tcp-base");
   compare(report, c, res, "fulcrum-http", "bun-bare-relay");
   compare(report, c, res, "bun-bare-relay", "nginx-http");
+  // The bare relay is a tcp relay: against HAProxy's tcp mode it is the ceiling Fulcrum's tcp path is held to.
+  compare(report, c, res, "fulcrum-tcp", "bun-bare-relay");
+  compare(report, c, res, "bun-bare-relay", "haproxy-tcp");
 }
 
 export async function run(report: Report): Promise<void> {
