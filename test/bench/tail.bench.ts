@@ -86,13 +86,18 @@ const sizeLabel = (bytes: number) => (bytes >= 1024 ? `${bytes / 1024} KiB` : `$
 
 const fmt = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
 
+/** A per-request figure over all `runs` together (utime's 10 ms ticks are too coarse for one 3 s run). */
+function pooled(runs: readonly RunFigures[], per: (r: RunFigures) => number): number {
+  const n = runs.reduce((a, r) => a + r.requests, 0);
+  return runs.reduce((a, r) => a + per(r) * r.requests, 0) / Math.max(1, n);
+}
+
 function printTarget(c: string, name: string, runs: readonly RunFigures[]): void {
   const p99 = runs.map((r) => r.p99Ms);
   const faults = runs.map((r) => r.faultsPerRequest).filter((f): f is number => f !== null);
   const cpu = runs.map((r) => r.cpuUsPerRequest).filter((f): f is number => f !== null);
-  const user = runs.map((r) => r.userUsPerRequest).filter((f): f is number => f !== null);
   const f = (faults.length > 0 ? `  faults/req ${median(faults).toFixed(3)}` : "") +
-    (cpu.length > 0 ? `  cpu µs/req ${median(cpu).toFixed(2)} [${cpu.map((x) => x.toFixed(2)).join(" ")}] user ${median(user).toFixed(2)}` : "");
+    (cpu.length > 0 ? `  cpu µs/req ${median(cpu).toFixed(2)} [${cpu.map((x) => x.toFixed(2)).join(" ")}] user ${pooled(runs, (r) => r.userUsPerRequest ?? 0).toFixed(2)} (all runs)` : "");
   console.log(
     `  ${c.padEnd(12)} ${name.padEnd(25)} p99 ms ${fmt(median(p99)).padStart(6)}  [${p99.map(fmt).join(" ")}]` +
       `  req/s ${median(runs.map((r) => r.rps)).toFixed(0).padStart(6)}${f}`,
@@ -141,7 +146,10 @@ function reportConnections(report: Report, c: string, res: RoundResults, seconds
       report({ name: `tail ${c} ${name} page faults per request`, value: median(faults), unit: "faults", target: name.startsWith("fulcrum") ? "~0, as nginx" : undefined });
     }
     const cpu = runs.map((r) => r.cpuUsPerRequest).filter((f): f is number => f !== null);
-    if (cpu.length > 0) report({ name: `tail ${c} ${name} CPU per request (all threads, median)`, value: median(cpu), unit: "µs" });
+    if (cpu.length > 0) {
+      report({ name: `tail ${c} ${name} CPU per request (all threads, median)`, value: median(cpu), unit: "µs" });
+      report({ name: `tail ${c} ${name} user CPU per request (all runs)`, value: pooled(runs, (r) => r.userUsPerRequest ?? 0), unit: "µs" });
+    }
   }
   compare(report, c, res, "fulcrum-http", "nginx-http", ">= 4 of 5");
   compare(report, c, res, "fulcrum-http", "haproxy-http");
