@@ -13,6 +13,8 @@ type Latin1Writer = Buffer & { latin1Write(s: string, offset: number): number };
 const SHORT_STRING = 32;
 /** Byte runs longer than this are copied natively (Buffer.copy); shorter ones in a JS loop. */
 const SHORT_RUN = 64;
+/** The arena starts over when this few sinks used it and all have sent (more: not worth the checks). */
+const REWIND_USERS = 16;
 
 export class ArenaRing {
   /** The arena being written (arenas[cur]) and the first free byte of it. */
@@ -40,6 +42,13 @@ export class ArenaRing {
    * remembered. Only when every arena looks held is one replaced.
    */
   room(n: number): void {
+    // Every sink handed a range since the last start has sent it: start over at the same (cached)
+    // bytes. Marching on through 256 KiB of arenas missed the cache on each new head's lines (a
+    // head cost 0.16 µs in a node's profile, against 0.11 µs in a loop where they stay cached).
+    if (this.userCount > 0 && this.userCount <= REWIND_USERS && this.noneKept()) {
+      this.userCount = 0;
+      this.at = 0;
+    }
     if (this.at + n <= this.arena.length) return;
     const kept = this.holders[this.cur]!;
     let kn = 0;
@@ -53,6 +62,11 @@ export class ArenaRing {
     const i = (this.cur + 1) % this.ring;
     this.arenas[i] = Buffer.allocUnsafe(this.arenaBytes);
     this.restart(i);
+  }
+
+  private noneKept(): boolean {
+    for (let k = 0; k < this.userCount; k++) if (this.users[k]!.queued !== 0) return false;
+    return true;
   }
 
   private held(i: number): boolean {

@@ -110,3 +110,19 @@ test("bytes a sink keeps survive the arena filling up; heads of sinks that keep 
   for (let i = 0; i < 200; i++) emitUpstreamHead(ctxOf(`GET / HTTP/1.1\r\nHost: y\r\nX-Pad: ${"q".repeat(1000)}\r\n\r\n`), IDENTITY, "a:1", null, Buffer.alloc(36), null, other), other.clear();
   expect(b.toString("latin1", s, e)).toBe(copy);
 });
+
+test("once every sink handed a range has sent it, the next head starts over at the arena's start (its cached bytes)", () => {
+  const a = new RangeQueue(), b = new RangeQueue();
+  const raw = "GET / HTTP/1.1\r\nHost: again\r\n\r\n";
+  emitUpstreamHead(ctxOf(raw), IDENTITY, "a:1", ID, Buffer.alloc(36), null, a);
+  const arena = a.bufs[0] as Buffer, want = text(a);
+  a.clear(); // sent
+  emitUpstreamHead(ctxOf(raw), IDENTITY, "a:1", ID, Buffer.alloc(36), null, b);
+  expect(b.bufs[0]).toBe(arena);
+  expect(b.starts[0]).toBe(0);
+  expect(text(b)).toBe(want);
+  // b still keeps its head: the next one goes after it, and b's bytes stay
+  emitUpstreamHead(ctxOf("GET /other HTTP/1.1\r\nHost: x\r\n\r\n"), IDENTITY, "a:1", null, Buffer.alloc(36), null, a);
+  expect(a.starts[0]).toBe(b.ends[0]!);
+  expect(text(b)).toBe(want);
+});
