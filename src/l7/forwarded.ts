@@ -6,6 +6,7 @@
 import { BodyKind, H, HOP_BY_HOP, emitRequestStart, type ByteSink, type RequestHead } from "../http/index.ts";
 import { DROPPED_MASK, markDropped } from "./field-drop.ts";
 import type { ProxyCtx } from "./hooks.ts";
+import { MAX_H1_ARENA_HEAD, emitH1Head, h1HeadBytes, type H1HeadTail } from "./h1-upstream-head.ts";
 import { MAX_ARENA_HEAD, emitH2Head, h2HeadBytes, type H2HeadTail } from "./h2-upstream-head.ts";
 import { REQUEST_ID_LENGTH, formatInto, formatString, type RequestIdParts } from "./request-id.ts";
 
@@ -68,13 +69,15 @@ export function identityFields(client: string, proto: string): string {
 
 /** emitUpstreamHead's argument for emitH2Head, reused (single-threaded: nothing keeps it). */
 const TAIL: H2HeadTail = { identity: "", generatedId: null, added: "", host: null, address: "" };
+/** emitUpstreamHead's argument for emitH1Head, reused likewise. */
+const H1_TAIL: H1HeadTail = { identity: "", generatedId: null, added: "", host: null, address: "", target: null };
 
 /**
- * Writes the request head for the backend at `address` into `sink`. An HTTP/1.1 request's goes as
- * runs of the received bytes, and the fields we add as separate pieces (constant strings, the
- * per-connection identity, the Host bytes of the received head) rather than one string
- * concatenated per request; an HTTP/2 request's, which has no received bytes to reuse, is
- * assembled whole in a shared arena (h2-upstream-head.ts). `generatedId` is
+ * Writes the request head for the backend at `address` into `sink`. In the common shapes (a client
+ * that is not a trusted proxy, no upgrade offer) the head is assembled whole in a shared arena and
+ * written as one range: an HTTP/1.1 request's from runs of the received bytes (h1-upstream-head.ts),
+ * an HTTP/2 request's from its field list (h2-upstream-head.ts). The rest go piece by piece
+ * (emitUpstreamHeadPieces). `generatedId` is
  * the id the engine made (null when the request had one): it is formatted into `idBuf`, which the
  * sink keeps by reference until written, so the caller must not reuse `idBuf` while the sink may
  * still hold it. `upgrade` is the Upgrade value to offer (see upgradeOffer), null for none.
@@ -97,7 +100,39 @@ export function emitUpstreamHead(
     tail.address = address;
     const target = ctx.upstreamTarget ?? req.target, bytes = h2HeadBytes(req, dropMask, target, tail);
     if (bytes <= MAX_ARENA_HEAD) return emitH2Head(req, dropMask, target, tail, bytes, sink);
+  } else if (!ctx.trustForwarded && upgrade === null) {
+    const tail = H1_TAIL;
+    tail.identity = identity;
+    tail.generatedId = generatedId;
+    tail.added = ctx.addRequestFields;
+    tail.host = host;
+    tail.address = address;
+    tail.target = ctx.upstreamTarget;
+    const bytes = h1HeadBytes(req, tail);
+    if (bytes <= MAX_H1_ARENA_HEAD) {
+      emitH1Head(req, dropMask, tail, bytes, sink);
+      return;
+    }
   }
+  emitPieces(ctx, dropMask, identity, address, generatedId, idBuf, upgrade, sink);
+}
+
+/** emitUpstreamHead always piece by piece: the rare shapes' path, and what the one-pass heads are tested against. */
+export function emitUpstreamHeadPieces(
+  ctx: ProxyCtx<unknown>, identity: string, address: string, generatedId: Readonly<RequestIdParts> | null, idBuf: Buffer,
+  upgrade: string | null, sink: ByteSink,
+): void {
+  const req = ctx.req;
+  markDropped(req, ctx.dropRequestFields);
+  const dropMask = requestDropMask(req, ctx.trustForwarded) | DROPPED_MASK | (ctx.upstreamHost === null ? 0 : HOST);
+  emitPieces(ctx, dropMask, identity, address, generatedId, idBuf, upgrade, sink);
+}
+
+function emitPieces(
+  ctx: ProxyCtx<unknown>, dropMask: number, identity: string, address: string, generatedId: Readonly<RequestIdParts> | null,
+  idBuf: Buffer, upgrade: string | null, sink: ByteSink,
+): void {
+  const req = ctx.req, host = ctx.upstreamHost;
   emitRequestStart(req, dropMask, ctx.upstreamTarget, sink);
   if (ctx.trustForwarded || upgrade !== null) {
     // the rare shapes: build the lines as a string

@@ -9,6 +9,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { H, HOP_BY_HOP, RequestParser, buildRequestHead, type RequestHead } from "../../src/http/index.ts";
 import { startProxy } from "../../src/l7/index.ts";
+import { emitUpstreamHead, emitUpstreamHeadPieces } from "../../src/l7/forwarded.ts";
+import type { ProxyCtx } from "../../src/l7/hooks.ts";
+import { RangeQueue } from "../../src/l7/range-queue.ts";
 import { nsPerOp, type Report } from "./harness.ts";
 
 const HEAD = Buffer.from(
@@ -39,6 +42,34 @@ function parserFigures(report: Report): void {
     for (let i = 0; i < n; i++) buildRequestHead(head, mask, extra, null);
   }, 300_000);
   report({ name: "l7 serialise upstream head (drop hop-by-hop, add X-F-*)", value: 1e9 / nsSer, unit: "heads/s" });
+  upstreamHeadFigures(report, head);
+}
+
+/**
+ * The HTTP/1.1 upstream head as a node sends it (identity lines, a generated X-Request-Id): one
+ * pass into the shared arena, one range to write, against piece by piece into a queue and the
+ * writer's gather of the pieces into its scratch (what a corked writer did per request before).
+ */
+function upstreamHeadFigures(report: Report, head: RequestHead): void {
+  const ctx = { req: head, dropRequestFields: null, upstreamHost: null, trustForwarded: false, upstreamTarget: null, addRequestFields: "" } as unknown as ProxyCtx<unknown>;
+  const identity = "x-forwarded-for: 10.0.0.1\r\nx-forwarded-proto: http\r\nforwarded: for=10.0.0.1;proto=http\r\n";
+  const id = { idMs: 0x0123456789a, idSeq: 0x123, idHi: 0xabcdef01, idLo: 0x23456789 };
+  const q = new RangeQueue(), scratch = Buffer.allocUnsafe(64 * 1024), idBuf = Buffer.allocUnsafe(36);
+  const onePass = nsPerOp((n) => {
+    for (let i = 0; i < n; i++) {
+      emitUpstreamHead(ctx, identity, "10.0.0.2:80", id, idBuf, null, q);
+      q.clear();
+    }
+  }, 300_000);
+  const pieces = nsPerOp((n) => {
+    for (let i = 0; i < n; i++) {
+      emitUpstreamHeadPieces(ctx, identity, "10.0.0.2:80", id, idBuf, null, q);
+      q.copyTo(scratch);
+      q.clear();
+    }
+  }, 300_000);
+  report({ name: "l7 upstream head, one pass into the arena", value: onePass, unit: "ns" });
+  report({ name: "l7 upstream head, piece by piece + gather", value: pieces, unit: "ns" });
 }
 
 interface WrkResult {

@@ -6,6 +6,7 @@
  * rounds with every round's figure (the spread), Fulcrum's p99 over nginx's per round, req/s
  * ratios, and the page faults per request of each proxy process (perf stat -p) in steady state
  * (after an unmeasured warm-up run per target).
+ * Also the CPU per request of each watched process (every thread's schedstat; user time from utime).
  * Env: TAIL_ROUNDS (5), TAIL_SECONDS (3, per wrk run), TAIL_CONNECTIONS ("1,64"), TAIL_BYTES (body
  * size, 128), TAIL_TARGETS (names to run, e.g. "fulcrum-http,nginx-http,bun-bare-relay"; default
  * every target but the bare Bun relay), TAIL_GC=1 runs the Fulcrum node with BUN_JSC_logGC=1 and
@@ -85,10 +86,18 @@ const sizeLabel = (bytes: number) => (bytes >= 1024 ? `${bytes / 1024} KiB` : `$
 
 const fmt = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
 
+/** A per-request figure over all `runs` together (utime's 10 ms ticks are too coarse for one 3 s run). */
+function pooled(runs: readonly RunFigures[], per: (r: RunFigures) => number): number {
+  const n = runs.reduce((a, r) => a + r.requests, 0);
+  return runs.reduce((a, r) => a + per(r) * r.requests, 0) / Math.max(1, n);
+}
+
 function printTarget(c: string, name: string, runs: readonly RunFigures[]): void {
   const p99 = runs.map((r) => r.p99Ms);
   const faults = runs.map((r) => r.faultsPerRequest).filter((f): f is number => f !== null);
-  const f = faults.length > 0 ? `  faults/req ${median(faults).toFixed(3)}` : "";
+  const cpu = runs.map((r) => r.cpuUsPerRequest).filter((f): f is number => f !== null);
+  const f = (faults.length > 0 ? `  faults/req ${median(faults).toFixed(3)}` : "") +
+    (cpu.length > 0 ? `  cpu µs/req ${median(cpu).toFixed(2)} [${cpu.map((x) => x.toFixed(2)).join(" ")}] user ${pooled(runs, (r) => r.userUsPerRequest ?? 0).toFixed(2)} (all runs)` : "");
   console.log(
     `  ${c.padEnd(12)} ${name.padEnd(25)} p99 ms ${fmt(median(p99)).padStart(6)}  [${p99.map(fmt).join(" ")}]` +
       `  req/s ${median(runs.map((r) => r.rps)).toFixed(0).padStart(6)}${f}`,
@@ -118,7 +127,9 @@ function compare(report: Report, c: string, res: RoundResults, ours: string, the
   if (!res.has(ours) || !res.has(theirs)) return;
   const p99 = roundRatios(res, ours, theirs, (f) => f.p99Ms);
   const rps = roundRatios(res, ours, theirs, (f) => f.rps);
+  const cpu = roundRatios(res, ours, theirs, (f) => f.cpuUsPerRequest ?? NaN).filter((r) => !Number.isNaN(r));
   const n = p99.length;
+  if (cpu.length > 0) report({ name: `tail ${c} ${ours} CPU per request / ${theirs}'s (median of rounds)`, value: median(cpu), unit: "x" });
   report({ name: `tail ${c} ${ours} p99 / ${theirs} p99 (median of rounds)`, value: median(p99), unit: "x", target: "<= 1" });
   report({ name: `tail ${c} rounds with ${ours} p99 <= ${theirs}`, value: p99.filter((r) => r <= 1).length, unit: `of ${n}` });
   report({ name: `tail ${c} ${ours} req/s / ${theirs} req/s (median of rounds)`, value: median(rps), unit: "x" });
@@ -133,6 +144,11 @@ function reportConnections(report: Report, c: string, res: RoundResults, seconds
     const faults = runs.map((r) => r.faultsPerRequest).filter((f): f is number => f !== null);
     if (faults.length > 0) {
       report({ name: `tail ${c} ${name} page faults per request`, value: median(faults), unit: "faults", target: name.startsWith("fulcrum") ? "~0, as nginx" : undefined });
+    }
+    const cpu = runs.map((r) => r.cpuUsPerRequest).filter((f): f is number => f !== null);
+    if (cpu.length > 0) {
+      report({ name: `tail ${c} ${name} CPU per request (all threads, median)`, value: median(cpu), unit: "µs" });
+      report({ name: `tail ${c} ${name} user CPU per request (all runs)`, value: pooled(runs, (r) => r.userUsPerRequest ?? 0), unit: "µs" });
     }
   }
   compare(report, c, res, "fulcrum-http", "nginx-http", ">= 4 of 5");

@@ -6,6 +6,7 @@
  */
 import type { Target } from "../peers/side-by-side.ts";
 import { runWrk } from "../peers/wrk.ts";
+import { countCpu } from "./cpu.ts";
 import { countFaults } from "./faults.ts";
 import { busiestHeap, summarizeGc, type GcSummary } from "./gc-log.ts";
 
@@ -24,6 +25,10 @@ export interface RunFigures {
   faultsPerRequest: number | null;
   /** The serving heap's collections during the run; null when the target has no gcLog. */
   gc: GcSummary | null;
+  /** The serving process's CPU (all threads, schedstat) per completed request, µs; null when no pid is watched. */
+  cpuUsPerRequest: number | null;
+  /** Its user-mode part (utime, 10 ms ticks), µs per request; null when no pid is watched. */
+  userUsPerRequest: number | null;
   /** Requests wrk completed. */
   requests: number;
   errors: string[];
@@ -42,10 +47,14 @@ async function runOnce(t: RoundTarget, seconds: number, connections: number): Pr
   const faults = t.pid === undefined ? undefined : countFaults(t.pid);
   const logFrom = t.gcLog?.().length ?? 0;
   try {
+    const cpu = t.pid === undefined ? undefined : countCpu(t.pid);
     const r = await runWrk(t.port, seconds, connections);
+    const c = cpu ? cpu.stop() : null;
     const n = faults ? await faults.stop() : null;
+    const per = Math.max(1, r.requests);
     return {
-      p99Ms: r.p99Ms, rps: r.rps, faultsPerRequest: n === null ? null : n / Math.max(1, r.requests),
+      p99Ms: r.p99Ms, rps: r.rps, faultsPerRequest: n === null ? null : n / per,
+      cpuUsPerRequest: c === null ? null : c.cpuUs / per, userUsPerRequest: c === null ? null : c.userUs / per,
       gc: t.gcLog ? runGc(t.gcLog(), logFrom) : null, requests: r.requests, errors: r.errors,
     };
   } catch (e) {

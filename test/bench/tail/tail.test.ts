@@ -5,6 +5,7 @@
  */
 import { afterAll, expect, test } from "bun:test";
 import { fixedBackend } from "../../helpers/load.ts";
+import { countCpu } from "./cpu.ts";
 import { countFaults, procFaults } from "./faults.ts";
 import { busiestHeap, summarizeGc } from "./gc-log.ts";
 import { openLoop } from "./open-loop.ts";
@@ -39,7 +40,7 @@ test("rounds rotate their order, and ratios pair the same round's runs", () => {
   expect(rotate(["a", "b", "c"], 4)).toEqual(["b", "c", "a"]);
   expect(median([3, 1, 2])).toBe(2);
   expect(median([4, 1, 3, 2])).toBe(2.5);
-  const run = (p99Ms: number) => ({ p99Ms, rps: 1, faultsPerRequest: null, gc: null, requests: 1, errors: [] });
+  const run = (p99Ms: number) => ({ p99Ms, rps: 1, faultsPerRequest: null, cpuUsPerRequest: null, userUsPerRequest: null, gc: null, requests: 1, errors: [] });
   const res: RoundResults = new Map([["ours", [run(2), run(6)]], ["theirs", [run(4), run(3)]]]);
   expect(roundRatios(res, "ours", "theirs", (f) => f.p99Ms)).toEqual([0.5, 2]);
   expect(roundRatios(res, "ours", "missing", (f) => f.p99Ms)).toEqual([]);
@@ -64,3 +65,15 @@ test("a real JSC collection log (BUN_JSC_logGC=1) reads as young and full collec
   expect(summarizeGc(log.slice(lastEnd), heap!)).toMatchObject({ edens: 0, fulls: 0, pauseMs: 0 });
   expect(busiestHeap("no collections here")).toBeNull();
 }, 30_000);
+
+test("a process's CPU window grows with the work it does, in microseconds", () => {
+  const w = countCpu(process.pid);
+  const t0 = performance.now();
+  let x = 0;
+  while (performance.now() - t0 < 50) x += Math.sqrt(x + 1);
+  const { cpuUs, userUs } = w.stop();
+  expect(x).toBeGreaterThan(0);
+  expect(cpuUs).toBeGreaterThan(30_000);
+  expect(cpuUs).toBeLessThan(1_000_000);
+  expect(userUs).toBeGreaterThanOrEqual(0);
+});
