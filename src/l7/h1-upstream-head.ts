@@ -9,13 +9,11 @@
  * upgrade offer, a head of at most MAX_H1_ARENA_HEAD bytes. The rest go piece by piece.
  */
 import { BodyKind, FIELD_STRIDE, H, type ByteSink, type RequestHead } from "../http/index.ts";
-import { ArenaRing } from "./head-arena.ts";
+import { headRing as ring } from "./head-arena.ts";
 import { REQUEST_ID_LENGTH, formatInto, type RequestIdParts } from "./request-id.ts";
 
 /** Heads longer than this go piece by piece (a rare shape: the arena is for the common ones). */
 export const MAX_H1_ARENA_HEAD = 4096;
-
-const ring = new ArenaRing();
 
 /** What the head ends with beyond the received fields. */
 export interface H1HeadTail {

@@ -105,3 +105,9 @@ export class ArenaRing {
     return sink.write(this.arena, start, end);
   }
 }
+
+/**
+ * The one ring both upstream heads use (h1-upstream-head.ts, h2-upstream-head.ts): upstream
+ * connections run one at a time, so one ring serves both and its first arena stays in cache.
+ */
+export const headRing = new ArenaRing();
