@@ -18,13 +18,13 @@ import type { ConfigDoc, FoundBackend, Snapshot } from "../../config/index.ts";
 import type { ConfigDelta } from "./protocol.ts";
 
 /**
- * The backends of each pool of `snap` that were found in DNS (pools without any left out). The
- * pools are looked up by the names of `doc`'s (the document `snap` was compiled from): walking an
- * array allocates nothing, where listing a thousand-key table's values makes an array per revision.
+ * The backends of each pool of `snap` named in `pools` that were found in DNS (pools without any
+ * left out). `pools`: those that look names up (ConfigFeed gives them), so a revision does not
+ * walk a thousand pools, nor list them, to find the few that do.
  */
-export function foundIn(snap: Snapshot, doc: Pick<ConfigDoc, "pools">): Map<string, FoundBackend[]> {
+export function foundIn(snap: Snapshot, pools: Iterable<string>): Map<string, FoundBackend[]> {
   const out = new Map<string, FoundBackend[]>();
-  for (const { name } of doc.pools) {
+  for (const name of pools) {
     const p = snap.pools[name];
     if (p?.discovery === undefined) continue;
     const found: FoundBackend[] = [];
@@ -35,6 +35,9 @@ export function foundIn(snap: Snapshot, doc: Pick<ConfigDoc, "pools">): Map<stri
   }
   return out;
 }
+
+/** Backends found in DNS by pool, or how to get them given the pools of the document that look names up. */
+export type FoundSource = ReadonlyMap<string, FoundBackend[]> | ((discovering: ReadonlySet<string>) => ReadonlyMap<string, FoundBackend[]>);
 
 type Kind = "listeners" | "pools" | "certificates";
 const KINDS: readonly Kind[] = ["listeners", "pools", "certificates"];
@@ -67,6 +70,8 @@ export class ConfigFeed {
   #order: Required<ConfigDelta>["order"] = { listeners: [], pools: [], certificates: [] };
   /** The found backends sent, by pool, as JSON. */
   readonly #found = new Map<string, string>();
+  /** The pools sent that have `discovery` (their backends are looked up in DNS). */
+  readonly #discovering = new Set<string>();
   #revision = 0;
   #sentOnce = false;
 
@@ -83,7 +88,7 @@ export class ConfigFeed {
   next(
     doc: ConfigDoc,
     revision: number,
-    found: ReadonlyMap<string, FoundBackend[]> = NONE_FOUND,
+    found: FoundSource = NONE_FOUND,
     resources?: RevisionSource,
   ): { json: string; changedPools: Set<string>; removedPools: string[] } {
     const delta: ConfigDelta = { revision, listeners: {}, pools: {}, certificates: {} };
@@ -107,7 +112,9 @@ export class ConfigFeed {
       for (const name of sent.keys()) {
         if (seen.has(name)) continue;
         sent.delete(name);
-        if (kind === "pools") removedPools.push(name);
+        if (kind !== "pools") continue;
+        removedPools.push(name);
+        this.#discovering.delete(name);
       }
     }
     this.#order = order;
@@ -115,6 +122,7 @@ export class ConfigFeed {
     if (reordered) delta.order = order;
     this.#sentOnce = true;
     const changedPools = new Set(Object.keys(delta.pools));
+    if (typeof found === "function") found = found(this.#discovering);
     const foundDelta = this.#foundDelta(found);
     if (foundDelta) {
       delta.found = foundDelta;
@@ -130,6 +138,7 @@ export class ConfigFeed {
       const key = `${RESOURCE[kind]}/${r.name}`;
       const json = JSON.stringify(r);
       this.#sent[kind].set(r.name, { r, json, key, rev: resources?.resources?.get(key) });
+      this.#noteDiscovery(kind, r);
       return json;
     }
     if (had.r === r) return undefined;
@@ -140,7 +149,14 @@ export class ConfigFeed {
     const json = JSON.stringify(r);
     if (had.json === json) return undefined;
     had.json = json;
+    this.#noteDiscovery(kind, r);
     return json;
+  }
+
+  #noteDiscovery(kind: Kind, r: { name: string }): void {
+    if (kind !== "pools") return;
+    if ((r as { discovery?: unknown }).discovery !== undefined) this.#discovering.add(r.name);
+    else this.#discovering.delete(r.name);
   }
 
   /** Pools whose found backends differ from those sent last (null: none now); undefined when none differ. */
