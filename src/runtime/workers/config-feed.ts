@@ -67,6 +67,8 @@ export interface RevisionSource {
 export class ConfigFeed {
   /** What was sent of each resource, by name. */
   readonly #sent: Record<Kind, Map<string, Sent>> = { listeners: new Map(), pools: new Map(), certificates: new Map() };
+  /** The same, in the order of `#order`. */
+  readonly #aligned: Record<Kind, Sent[]> = { listeners: [], pools: [], certificates: [] };
   #order: Required<ConfigDelta>["order"] = { listeners: [], pools: [], certificates: [] };
   /** The found backends sent, by pool, as JSON. */
   readonly #found = new Map<string, string>();
@@ -99,14 +101,19 @@ export class ConfigFeed {
       const sent = this.#sent[kind];
       const list = doc[kind] as readonly { name: string }[];
       // The names in order, as a new list only when they differ from those sent (an edit of a thousand pools moves none).
-      if (!sameNames(list, order[kind])) {
+      const same = sameNames(list, order[kind]);
+      if (!same) {
         order[kind] = list.map((r) => r.name);
         reordered = true;
       }
-      for (const r of list) {
-        const json = this.#changed(kind, r, resources);
+      // The same names in the same order: what was sent of each is at its index, no lookup by name.
+      const aligned = same ? this.#aligned[kind] : undefined;
+      for (let i = 0; i < list.length; i++) {
+        const r = list[i]!;
+        const json = this.#changed(kind, r, resources, aligned?.[i]);
         if (json !== undefined) delta[kind][r.name] = json;
       }
+      if (!same) this.#aligned[kind] = list.map((r) => sent.get(r.name)!);
       if (sent.size === list.length) continue; // names are unique: every one sent is still there
       const seen = new Set(order[kind]);
       for (const name of sent.keys()) {
@@ -131,9 +138,9 @@ export class ConfigFeed {
     return { json: JSON.stringify(delta), changedPools, removedPools };
   }
 
-  /** The JSON of `r` when it differs from what was sent of it (recorded as sent), else undefined. */
-  #changed(kind: Kind, r: { name: string }, resources: RevisionSource | undefined): string | undefined {
-    const had = this.#sent[kind].get(r.name);
+  /** The JSON of `r` when it differs from what was sent of it (`sent`, when the caller has it at hand; recorded as sent), else undefined. */
+  #changed(kind: Kind, r: { name: string }, resources: RevisionSource | undefined, sent?: Sent): string | undefined {
+    const had = sent ?? this.#sent[kind].get(r.name);
     if (had === undefined) {
       const key = `${RESOURCE[kind]}/${r.name}`;
       const json = JSON.stringify(r);
