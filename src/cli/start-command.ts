@@ -77,7 +77,7 @@ function parseLogFormat(v: string | undefined): LogFormat {
 
 /** The data plane: on this thread (one worker), or N workers fed by this thread; taking over `handoff`'s sockets. */
 function dataPlaneOf(workers: number, logger: Logger, handoff: Handoff | undefined): (ctx: DataPlaneContext) => Promise<DataPlane> {
-  return async ({ holder, metrics, store, sharedHealth }) => {
+  return async ({ holder, metrics, store, sharedHealth, published }) => {
     const log: EventLog = (line, level = "info", fields) => logger.log(level, line, fields);
     if (workers === 1) {
       const config = new Map((holder.current()?.listeners ?? []).map((l) => [l.name, l.address] as const));
@@ -91,7 +91,7 @@ function dataPlaneOf(workers: number, logger: Logger, handoff: Handoff | undefin
       metrics,
       log,
       docOf: (snap: Snapshot) => {
-        const stored = store.read();
+        const stored = published?.(snap.revision) ?? store.read();
         return stored.revision === snap.revision ? stored : undefined;
       },
       faults: process.env.FULCRUM_TEST_FAULTS === "1",

@@ -16,7 +16,7 @@ import { SnapshotHolder, type Snapshot } from "../config/index.ts";
 import { ConfigControl, type ChangeResult } from "../control/index.ts";
 import { isLbError, LbError } from "../errors.ts";
 import { Registry, registerBuildInfo, registerProcessMetrics, reopenLogFiles } from "../obs/index.ts";
-import { defaultDbPath, openStore, type Store } from "../store/index.ts";
+import { defaultDbPath, openStore, type Store, type StoredConfig } from "../store/index.ts";
 import pkg from "../../package.json" with { type: "json" };
 import { parseHostPort } from "./args.ts";
 import { DEFAULT_ADMIN } from "./admin-client.ts";
@@ -56,6 +56,8 @@ export interface DataPlaneContext {
   metrics: Registry;
   /** In a cluster: the health verdicts to build selectors from (this node's checks are votes). */
   sharedHealth?: SharedHealth;
+  /** The document a revision was published from, when it was the last one published (ConfigControl.publishedAt): no store read. */
+  published?: (revision: number) => StoredConfig | undefined;
 }
 
 /** Options of startNode; every field has a default. */
@@ -176,7 +178,7 @@ export async function startNode(opts: NodeOptions = {}): Promise<FulcrumNode> {
     if (opts.configFile !== undefined && opts.applyConfig !== false) await applyFile(control, store, opts, log, member !== undefined);
     // Without --config nothing is published yet: compile what is stored.
     control.publishStored();
-    plane = await opts.dataPlane?.({ store, holder, metrics, sharedHealth: member?.health });
+    plane = await opts.dataPlane?.({ store, holder, metrics, sharedHealth: member?.health, published: (r) => control.publishedAt(r) });
     control.applied = plane?.whenApplied?.bind(plane);
     // What the data plane serves (with workers: what every worker serves) is the node's applied revision.
     const served = plane?.applied ?? holder;

@@ -102,6 +102,8 @@ export class DnsDiscovery {
 
   /** The holder's overlay: each pool with found backends rebuilt with them (cached per compiled pool and watch version). */
   #overlay(compiled: Snapshot): Snapshot {
+    // No pool looks names up: nothing to replace, and no walk of a thousand pools per revision.
+    if (this.#watches.size === 0) return compiled;
     const replaced = new Map<string, SnapshotPool>();
     for (const p of Object.values(compiled.pools)) {
       const w = this.#watches.get(p.name);

@@ -12,15 +12,17 @@ import {
   computeUsable,
   createHealthChecker,
   OutlierDetector,
-  resolveCheckSpec,
   resolveOutlierSpec,
-  type CheckSpec,
   type OnFlip,
   type Outcome,
 } from "../../health/index.ts";
 import { CircuitBreaker, type BreakerCells } from "../../limits/index.ts";
 import { slotNames, type NodeShare } from "../shared/node-share.ts";
 import { BackendStats } from "./backend-stats.ts";
+import { checkSpecOf, probedBackends } from "./pool-checks.ts";
+import { poolChangesFrom } from "./pool-changes.ts";
+
+export { checkSpecOf, probedBackends };
 import { buildPoolRuntime, type PoolRuntime } from "./pool-runtime.ts";
 
 interface PoolState {
@@ -75,6 +77,8 @@ export class PoolRegistry {
   readonly #checker: ActiveHealthChecker;
   readonly #sweeper: ReturnType<typeof setInterval>;
   readonly #unshare: () => void;
+  /** The pool table of the last snapshot applied. */
+  #table: Snapshot["pools"] | undefined;
 
   constructor(private readonly opts: PoolRegistryOptions = {}) {
     const onFlip: OnFlip = (pool, backend, healthy, reason) => this.#onFlip(pool, backend, healthy, reason);
@@ -110,13 +114,28 @@ export class PoolRegistry {
     return this.#runtimes.values();
   }
 
-  /** Reconciles with a new config snapshot: pools added, changed or removed; each rebuilt now. */
+  /**
+   * Reconciles with a new config snapshot: pools added, changed or removed; each rebuilt now. A
+   * table derived from the last one applied with a note of what changed (pool-changes.ts) costs
+   * the pools it names; any other is walked whole.
+   */
   apply(snap: Snapshot): void {
-    for (const [name, st] of this.#states) {
-      if (!snap.pools[name]) this.#dropPool(name, st);
+    const last = this.#table;
+    this.#table = snap.pools;
+    if (snap.pools === last) return;
+    const changed = poolChangesFrom(snap.pools, last);
+    const configs = changed ? [...changed].flatMap((name) => snap.pools[name] ?? []) : Object.values(snap.pools);
+    this.#applyPools(snap, changed ?? this.#states.keys(), configs);
+  }
+
+  /** Drops the pools of `known` that `snap` lacks, then takes in `configs` (each skipped if it is the object held). */
+  #applyPools(snap: Snapshot, known: Iterable<string>, configs: readonly SnapshotPool[]): void {
+    for (const name of known) {
+      const st = this.#states.get(name);
+      if (st !== undefined && !snap.pools[name]) this.#dropPool(name, st);
     }
     const now = Date.now();
-    for (const config of Object.values(snap.pools)) {
+    for (const config of configs) {
       // The same compiled pool as before (a worker reuses what a revision did not change): nothing to do.
       if (this.#states.get(config.name)?.config === config) continue;
       const known = this.#states.has(config.name);
@@ -278,20 +297,4 @@ export class PoolRegistry {
     // An ejection comes from the hot path (report): rebuild on the next tick, not inside it.
     this.#schedule(pool, 0);
   }
-}
-
-/** The backends a pool's active check probes: disabled ones are out of service, no probes spent on them. */
-export function probedBackends(config: SnapshotPool): string[] {
-  return config.backends.filter((b) => b.state !== "disabled").map((b) => b.address);
-}
-
-/** The pool's active check with every default filled; an http (or grpc) check speaks TLS and HTTP/2 as the pool's traffic does. */
-export function checkSpecOf(config: SnapshotPool): CheckSpec | undefined {
-  if (!config.healthCheck) return undefined;
-  let spec = resolveCheckSpec(config.healthCheck);
-  if (spec.type !== "http" && spec.type !== "grpc") return spec;
-  if (config.protocol !== "http1") spec = { ...spec, protocol: config.protocol };
-  const tls = config.tls;
-  if (!tls) return spec;
-  return { ...spec, tls: { ...(tls.serverName !== undefined ? { serverName: tls.serverName } : {}), ...(tls.ca !== undefined ? { ca: tls.ca } : {}), verify: tls.verify } };
 }

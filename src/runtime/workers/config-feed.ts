@@ -17,11 +17,16 @@
 import type { ConfigDoc, FoundBackend, Snapshot } from "../../config/index.ts";
 import type { ConfigDelta } from "./protocol.ts";
 
-/** The backends of each pool of `snap` that were found in DNS (pools without any left out). */
-export function foundIn(snap: Snapshot): Map<string, FoundBackend[]> {
+/**
+ * The backends of each pool of `snap` named in `pools` that were found in DNS (pools without any
+ * left out). `pools`: those that look names up (ConfigFeed gives them), so a revision does not
+ * walk a thousand pools, nor list them, to find the few that do.
+ */
+export function foundIn(snap: Snapshot, pools: Iterable<string>): Map<string, FoundBackend[]> {
   const out = new Map<string, FoundBackend[]>();
-  for (const p of Object.values(snap.pools)) {
-    if (p.discovery === undefined) continue;
+  for (const name of pools) {
+    const p = snap.pools[name];
+    if (p?.discovery === undefined) continue;
     const found: FoundBackend[] = [];
     for (const b of p.backends) {
       if (b.discoveredFrom !== undefined) found.push({ host: b.host, port: b.port, weight: b.weight, state: b.state === "draining" ? "draining" : "active" });
@@ -30,6 +35,9 @@ export function foundIn(snap: Snapshot): Map<string, FoundBackend[]> {
   }
   return out;
 }
+
+/** Backends found in DNS by pool, or how to get them given the pools of the document that look names up. */
+export type FoundSource = ReadonlyMap<string, FoundBackend[]> | ((discovering: ReadonlySet<string>) => ReadonlyMap<string, FoundBackend[]>);
 
 type Kind = "listeners" | "pools" | "certificates";
 const KINDS: readonly Kind[] = ["listeners", "pools", "certificates"];
@@ -59,9 +67,13 @@ export interface RevisionSource {
 export class ConfigFeed {
   /** What was sent of each resource, by name. */
   readonly #sent: Record<Kind, Map<string, Sent>> = { listeners: new Map(), pools: new Map(), certificates: new Map() };
+  /** The same, in the order of `#order`. */
+  readonly #aligned: Record<Kind, Sent[]> = { listeners: [], pools: [], certificates: [] };
   #order: Required<ConfigDelta>["order"] = { listeners: [], pools: [], certificates: [] };
   /** The found backends sent, by pool, as JSON. */
   readonly #found = new Map<string, string>();
+  /** The pools sent that have `discovery` (their backends are looked up in DNS). */
+  readonly #discovering = new Set<string>();
   #revision = 0;
   #sentOnce = false;
 
@@ -78,7 +90,7 @@ export class ConfigFeed {
   next(
     doc: ConfigDoc,
     revision: number,
-    found: ReadonlyMap<string, FoundBackend[]> = NONE_FOUND,
+    found: FoundSource = NONE_FOUND,
     resources?: RevisionSource,
   ): { json: string; changedPools: Set<string>; removedPools: string[] } {
     const delta: ConfigDelta = { revision, listeners: {}, pools: {}, certificates: {} };
@@ -89,20 +101,27 @@ export class ConfigFeed {
       const sent = this.#sent[kind];
       const list = doc[kind] as readonly { name: string }[];
       // The names in order, as a new list only when they differ from those sent (an edit of a thousand pools moves none).
-      if (!sameNames(list, order[kind])) {
+      const same = sameNames(list, order[kind]);
+      if (!same) {
         order[kind] = list.map((r) => r.name);
         reordered = true;
       }
-      for (const r of list) {
-        const json = this.#changed(kind, r, resources);
+      // The same names in the same order: what was sent of each is at its index, no lookup by name.
+      const aligned = same ? this.#aligned[kind] : undefined;
+      for (let i = 0; i < list.length; i++) {
+        const r = list[i]!;
+        const json = this.#changed(kind, r, resources, aligned?.[i]);
         if (json !== undefined) delta[kind][r.name] = json;
       }
+      if (!same) this.#aligned[kind] = list.map((r) => sent.get(r.name)!);
       if (sent.size === list.length) continue; // names are unique: every one sent is still there
       const seen = new Set(order[kind]);
       for (const name of sent.keys()) {
         if (seen.has(name)) continue;
         sent.delete(name);
-        if (kind === "pools") removedPools.push(name);
+        if (kind !== "pools") continue;
+        removedPools.push(name);
+        this.#discovering.delete(name);
       }
     }
     this.#order = order;
@@ -110,6 +129,7 @@ export class ConfigFeed {
     if (reordered) delta.order = order;
     this.#sentOnce = true;
     const changedPools = new Set(Object.keys(delta.pools));
+    if (typeof found === "function") found = found(this.#discovering);
     const foundDelta = this.#foundDelta(found);
     if (foundDelta) {
       delta.found = foundDelta;
@@ -118,13 +138,14 @@ export class ConfigFeed {
     return { json: JSON.stringify(delta), changedPools, removedPools };
   }
 
-  /** The JSON of `r` when it differs from what was sent of it (recorded as sent), else undefined. */
-  #changed(kind: Kind, r: { name: string }, resources: RevisionSource | undefined): string | undefined {
-    const had = this.#sent[kind].get(r.name);
+  /** The JSON of `r` when it differs from what was sent of it (`sent`, when the caller has it at hand; recorded as sent), else undefined. */
+  #changed(kind: Kind, r: { name: string }, resources: RevisionSource | undefined, sent?: Sent): string | undefined {
+    const had = sent ?? this.#sent[kind].get(r.name);
     if (had === undefined) {
       const key = `${RESOURCE[kind]}/${r.name}`;
       const json = JSON.stringify(r);
       this.#sent[kind].set(r.name, { r, json, key, rev: resources?.resources?.get(key) });
+      this.#noteDiscovery(kind, r);
       return json;
     }
     if (had.r === r) return undefined;
@@ -135,7 +156,14 @@ export class ConfigFeed {
     const json = JSON.stringify(r);
     if (had.json === json) return undefined;
     had.json = json;
+    this.#noteDiscovery(kind, r);
     return json;
+  }
+
+  #noteDiscovery(kind: Kind, r: { name: string }): void {
+    if (kind !== "pools") return;
+    if ((r as { discovery?: unknown }).discovery !== undefined) this.#discovering.add(r.name);
+    else this.#discovering.delete(r.name);
   }
 
   /** Pools whose found backends differ from those sent last (null: none now); undefined when none differ. */

@@ -24,6 +24,7 @@ import {
   type SnapshotListener,
   type SnapshotPool,
 } from "../../config/index.ts";
+import { notePoolChanges } from "../pools/pool-changes.ts";
 import type { ConfigDelta } from "./protocol.ts";
 
 /** The names a listener refers to: pools (default, routes, SNI rules) and certificates. */
@@ -134,7 +135,10 @@ export class SnapshotBuilder {
         if (p !== undefined) pools[name] = p;
       }
     }
-    return (this.#lastPools = Object.freeze(pools));
+    Object.freeze(pools);
+    // The pool registry then rebuilds what changed without walking the thousand that did not.
+    if (last !== undefined && !reordered) notePoolChanges(pools, last, changed);
+    return (this.#lastPools = pools);
   }
 
   #listener(

@@ -194,7 +194,7 @@ export class WorkerSet {
 
   async #publish(snap: Snapshot, doc: ConfigDoc, resources: RevisionSource | undefined): Promise<void> {
     this.#published = true;
-    const { json: delta, changedPools, removedPools } = this.#feed.next(doc, snap.revision, foundIn(snap), resources);
+    const { json: delta, changedPools, removedPools } = this.#feed.next(doc, snap.revision, (pools) => foundIn(snap, pools), resources);
     const slots: Record<string, number> = {};
     for (const [name, slot] of planSlots(this.opts.book, snap, changedPools, removedPools)) {
       if (this.#slots.get(name) === slot) continue;
