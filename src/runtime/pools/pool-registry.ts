@@ -21,9 +21,9 @@ import { slotNames, type NodeShare } from "../shared/node-share.ts";
 import { BackendStats } from "./backend-stats.ts";
 import { checkSpecOf, probedBackends } from "./pool-checks.ts";
 import { poolChangesFrom } from "./pool-changes.ts";
+import { buildPoolRuntime, type PoolRuntime } from "./pool-runtime.ts";
 
 export { checkSpecOf, probedBackends };
-import { buildPoolRuntime, type PoolRuntime } from "./pool-runtime.ts";
 
 interface PoolState {
   config: SnapshotPool;
