@@ -19,7 +19,7 @@ import { CONNTRACK_BATCH, ConnTrack } from "../../src/wasm/conntrack.ts";
 import { PROTO_TCP, PROTO_UDP } from "../../src/wasm/tuple.ts";
 import { ConntrackOracle } from "../oracles/conntrack.ts";
 import { medianMs, nsPerOp, type Report } from "./harness.ts";
-import { dependentReadJsArrayNs, dependentReadNs } from "./memory-latency.ts";
+import { chaseNs, dependentReadJsArrayNs, dependentReadNs, makeChain, tableLikeRegion } from "./memory-latency.ts";
 import { reportPatterns } from "./conntrack-patterns.ts";
 import { reportComponents } from "./conntrack-components.ts";
 
@@ -71,6 +71,31 @@ function inCache(report: Report): void {
   };
   report({ name: "conntrack lookup hit at 8,000 flows (in cache)", value: nsPerOp(wasm, 1_000_000, 5), unit: "ns/lookup", oracle: nsPerOp(ts, 1_000_000, 5) });
   if (sink === 0.5) throw new Error("unreachable");
+}
+
+/** Alternating pairs of the yardstick and the chained hits (PAIRS of them). */
+const PAIRS = 5;
+
+/**
+ * The judged ratio: the yardstick and the chained hits measured in turn, PAIRS times, one ratio a
+ * pair, their median. Measured once each, minutes apart, the ratio swung 1.08-1.72 from run to run
+ * on this shared machine while a helper's build ran on the other core: whatever moves the memory
+ * latency (the other core's traffic, the host) moved the two figures at different times.
+ */
+function reportPairs(report: Report, hits: (n: number) => void): void {
+  const yardstick = makeChain(tableLikeRegion(64 * 1024 * 1024));
+  const ratios: number[] = [];
+  for (let r = 0; r < PAIRS; r++) {
+    const readNs = chaseNs(yardstick, 2_000_000, 3);
+    ratios.push(nsPerOp(hits, FLOWS, 3) / readNs);
+  }
+  ratios.sort((a, b) => a - b);
+  report({
+    name: `conntrack lookup hit / dependent random read (median of ${PAIRS} alternating pairs; spread ${ratios[0]!.toFixed(2)}-${ratios[PAIRS - 1]!.toFixed(2)})`,
+    value: ratios[PAIRS >> 1]!,
+    unit: "x",
+    target: "<= 1.1",
+  });
 }
 
 export function run(report: Report): void {
@@ -154,7 +179,8 @@ export function run(report: Report): void {
     oracle: nsPerOp(oracleHits, FLOWS, 5),
     target: `<= 1.1x the dependent read (${(1.1 * dramNs).toFixed(0)} ns), not slower than the oracle`,
   });
-  report({ name: "conntrack lookup hit / dependent random read", value: hitNs / dramNs, unit: "x", target: "<= 1.1" });
+  report({ name: "conntrack lookup hit / dependent random read (one measurement each)", value: hitNs / dramNs, unit: "x" });
+  reportPairs(report, wasmHits);
   const wasmIndependent = (n: number) => {
     for (let j = 0; j < n; j++) {
       put(j);
