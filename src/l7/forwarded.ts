@@ -6,8 +6,9 @@
 import { BodyKind, H, HOP_BY_HOP, emitRequestStart, type ByteSink, type RequestHead } from "../http/index.ts";
 import { DROPPED_MASK, markDropped } from "./field-drop.ts";
 import type { ProxyCtx } from "./hooks.ts";
-import { MAX_H1_ARENA_HEAD, emitH1Head, h1HeadBytes, type H1HeadTail } from "./h1-upstream-head.ts";
-import { MAX_ARENA_HEAD, emitH2Head, h2HeadBytes, type H2HeadTail } from "./h2-upstream-head.ts";
+import { emitH1Head, h1HeadBytes } from "./h1-upstream-head.ts";
+import { emitH2Head, h2HeadBytes } from "./h2-upstream-head.ts";
+import { MAX_ARENA_HEAD, type HeadTail } from "./head-arena.ts";
 import { REQUEST_ID_LENGTH, formatInto, formatString, type RequestIdParts } from "./request-id.ts";
 
 const XFF = 1 << H.X_FORWARDED_FOR;
@@ -67,10 +68,8 @@ export function identityFields(client: string, proto: string): string {
   return `x-forwarded-for: ${client}\r\nx-forwarded-proto: ${proto}\r\nforwarded: for=${node};proto=${proto}\r\n`;
 }
 
-/** emitUpstreamHead's argument for emitH2Head, reused (single-threaded: nothing keeps it). */
-const TAIL: H2HeadTail = { identity: "", generatedId: null, added: "", host: null, address: "" };
-/** emitUpstreamHead's argument for emitH1Head, reused likewise. */
-const H1_TAIL: H1HeadTail = { identity: "", generatedId: null, added: "", host: null, address: "", target: null };
+/** emitUpstreamHead's argument for the one-pass heads, reused (single-threaded: nothing keeps it). */
+const TAIL: HeadTail = { identity: "", generatedId: null, added: "", host: null, address: "", target: null };
 
 /**
  * Writes the request head for the backend at `address` into `sink`. In the common shapes (a client
@@ -90,28 +89,21 @@ export function emitUpstreamHead(
   markDropped(req, ctx.dropRequestFields);
   const host = ctx.upstreamHost;
   const dropMask = requestDropMask(req, ctx.trustForwarded) | DROPPED_MASK | (host === null ? 0 : HOST);
-  if (!req.framed && !ctx.trustForwarded && upgrade === null) {
-    // an HTTP/2 request in the common shape: the whole head in one pass (h2-upstream-head.ts)
+  if (!ctx.trustForwarded && upgrade === null) {
+    // the common shape: the whole head in one pass (h1-upstream-head.ts, h2-upstream-head.ts)
     const tail = TAIL;
     tail.identity = identity;
     tail.generatedId = generatedId;
     tail.added = ctx.addRequestFields;
     tail.host = host;
     tail.address = address;
-    const target = ctx.upstreamTarget ?? req.target, bytes = h2HeadBytes(req, dropMask, target, tail);
-    if (bytes <= MAX_ARENA_HEAD) return emitH2Head(req, dropMask, target, tail, bytes, sink);
-  } else if (!ctx.trustForwarded && upgrade === null) {
-    const tail = H1_TAIL;
-    tail.identity = identity;
-    tail.generatedId = generatedId;
-    tail.added = ctx.addRequestFields;
-    tail.host = host;
-    tail.address = address;
     tail.target = ctx.upstreamTarget;
-    const bytes = h1HeadBytes(req, tail);
-    if (bytes <= MAX_H1_ARENA_HEAD) {
-      emitH1Head(req, dropMask, tail, bytes, sink);
-      return;
+    if (!req.framed) {
+      const target = ctx.upstreamTarget ?? req.target, bytes = h2HeadBytes(req, dropMask, target, tail);
+      if (bytes <= MAX_ARENA_HEAD) return emitH2Head(req, dropMask, target, tail, bytes, sink);
+    } else {
+      const bytes = h1HeadBytes(req, tail);
+      if (bytes <= MAX_ARENA_HEAD) return void emitH1Head(req, dropMask, tail, bytes, sink);
     }
   }
   emitPieces(ctx, dropMask, identity, address, generatedId, idBuf, upgrade, sink);

@@ -6,36 +6,17 @@
  * a client packet is handled) and gathered again into the writer's scratch for the send.
  *
  * Only the common shape comes here (see forwarded.ts): a client that is not a trusted proxy, no
- * upgrade offer, a head of at most MAX_H1_ARENA_HEAD bytes. The rest go piece by piece.
+ * upgrade offer, a head of at most MAX_ARENA_HEAD bytes. The rest go piece by piece.
  */
 import { BodyKind, FIELD_STRIDE, H, type ByteSink, type RequestHead } from "../http/index.ts";
-import { headRing as ring } from "./head-arena.ts";
-import { REQUEST_ID_LENGTH, formatInto, type RequestIdParts } from "./request-id.ts";
-
-/** Heads longer than this go piece by piece (a rare shape: the arena is for the common ones). */
-export const MAX_H1_ARENA_HEAD = 4096;
-
-/** What the head ends with beyond the received fields. */
-export interface H1HeadTail {
-  /** The per-connection identity lines (X-Forwarded-For/Proto, Forwarded). */
-  identity: string;
-  /** The id the engine made for the request, or null. */
-  generatedId: Readonly<RequestIdParts> | null;
-  /** Hooks' added lines ("" for none). */
-  added: string;
-  /** The Host value to send instead of the received one, or null to keep it. */
-  host: string | null;
-  /** The backend's address: the Host when the request named none. */
-  address: string;
-  /** The request target to send instead of the received one, or null. */
-  target: string | null;
-}
+import { headRing as ring, type HeadTail } from "./head-arena.ts";
+import { REQUEST_ID_LENGTH, formatInto } from "./request-id.ts";
 
 /** True when the received request line can go as it came. */
 const lineAsReceived = (req: RequestHead, target: string | null) => target === null && req.versionMinor === 1;
 
-/** Bytes the head takes at most; more than MAX_H1_ARENA_HEAD means the caller writes it piece by piece. */
-export function h1HeadBytes(req: RequestHead, tail: H1HeadTail): number {
+/** Bytes the head takes at most; more than MAX_ARENA_HEAD means the caller writes it piece by piece. */
+export function h1HeadBytes(req: RequestHead, tail: HeadTail): number {
   const line = lineAsReceived(req, tail.target) ? req.fieldsStart - req.start : req.method.length + (tail.target ?? req.target).length + 12;
   const hostLen = req.hostStart < 0 ? 0 : req.hostEnd - req.hostStart;
   // the received fields (an upper bound of the kept ones), ours, framing (at most 40), Host, the empty line
@@ -48,7 +29,7 @@ export function h1HeadBytes(req: RequestHead, tail: H1HeadTail): number {
  * X-Request-Id, the hooks' lines, framing, Host, the empty line) into `sink` as one range, the same
  * bytes emitRequestStart and the piecewise lines give; `bytes` is h1HeadBytes's answer.
  */
-export function emitH1Head(req: RequestHead, dropMask: number, tail: H1HeadTail, bytes: number, sink: ByteSink): boolean {
+export function emitH1Head(req: RequestHead, dropMask: number, tail: HeadTail, bytes: number, sink: ByteSink): boolean {
   ring.room(bytes);
   const a = ring.arena, buf = req.buf, f = req.fields, n = req.count;
   const start = ring.at;
@@ -95,7 +76,7 @@ export function emitH1Head(req: RequestHead, dropMask: number, tail: H1HeadTail,
 }
 
 /** The Host line: the hooks' value, else (an HTTP/1.0 request without one) the absolute-form target's authority or the backend's address. */
-function putHost(req: RequestHead, tail: H1HeadTail, o: number): number {
+function putHost(req: RequestHead, tail: HeadTail, o: number): number {
   o = ring.put("host: ", o);
   if (tail.host !== null) o = ring.put(tail.host, o);
   else if (req.hostStart >= 0) o = ring.copy(req.buf, req.hostStart, req.hostEnd, o);

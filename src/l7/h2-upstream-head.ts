@@ -8,31 +8,14 @@
  * connection, never written again while a sink may keep their bytes.
  */
 import { BodyKind, FIELD_STRIDE, H, type ByteSink, type RequestHead } from "../http/index.ts";
-import { headRing as ring } from "./head-arena.ts";
-import { REQUEST_ID_LENGTH, formatInto, type RequestIdParts } from "./request-id.ts";
-
-/** Heads longer than this go piece by piece (a rare shape: the arena is for the common ones). */
-export const MAX_ARENA_HEAD = 4096;
-
-/** What the head ends with beyond the received fields: the engine's added field lines. */
-export interface H2HeadTail {
-  /** The per-connection identity lines (X-Forwarded-For/Proto, Forwarded). */
-  identity: string;
-  /** The id the engine made for the request, or null. */
-  generatedId: Readonly<RequestIdParts> | null;
-  /** Hooks' added lines ("" for none). */
-  added: string;
-  /** The Host value to send instead of the received one, or null to keep it. */
-  host: string | null;
-  /** The backend's address: the Host when the request named none. */
-  address: string;
-}
+import { headRing as ring, type HeadTail } from "./head-arena.ts";
+import { REQUEST_ID_LENGTH, formatInto } from "./request-id.ts";
 
 /**
  * Bytes the head takes: an upper bound (a Cookie split over several fields is counted with
  * each of its names); more than MAX_ARENA_HEAD means the caller writes it piece by piece.
  */
-export function h2HeadBytes(req: RequestHead, dropMask: number, target: string, tail: H2HeadTail): number {
+export function h2HeadBytes(req: RequestHead, dropMask: number, target: string, tail: HeadTail): number {
   let n = req.method.length + target.length + 13 + tail.identity.length + tail.added.length + 64 + REQUEST_ID_LENGTH;
   // X-Forwarded-Host, and Host (ours, the backend's address or the received one)
   n += 2 * (req.hostEnd - req.hostStart) + 20 + (tail.host ?? "").length + tail.address.length + 8;
@@ -49,7 +32,7 @@ export function h2HeadBytes(req: RequestHead, dropMask: number, target: string, 
  * as RFC 9113 §8.2.3 asks, the added lines, framing, Host, the empty line) into `sink` as one
  * range; `bytes` is h2HeadBytes's answer (at most MAX_ARENA_HEAD).
  */
-export function emitH2Head(req: RequestHead, dropMask: number, target: string, tail: H2HeadTail, bytes: number, sink: ByteSink): void {
+export function emitH2Head(req: RequestHead, dropMask: number, target: string, tail: HeadTail, bytes: number, sink: ByteSink): void {
   ring.room(bytes);
   const arena = ring.arena, start = ring.at, buf = req.buf, f = req.fields;
   let o = ring.put(req.method, start);

@@ -7,6 +7,26 @@
  * allocate per request. A sink that cannot say (no `queued`) keeps an arena for good.
  */
 import type { ByteSink } from "../http/index.ts";
+import type { RequestIdParts } from "./request-id.ts";
+
+/** What an upstream head ends with beyond the received fields (filled per request by forwarded.ts). */
+export interface HeadTail {
+  /** The per-connection identity lines (X-Forwarded-For/Proto, Forwarded). */
+  identity: string;
+  /** The id the engine made for the request, or null. */
+  generatedId: Readonly<RequestIdParts> | null;
+  /** Hooks' added lines ("" for none). */
+  added: string;
+  /** The Host value to send instead of the received one, or null to keep it. */
+  host: string | null;
+  /** The backend's address: the Host when the request named none. */
+  address: string;
+  /** The request target to send instead of the received one, or null. */
+  target: string | null;
+}
+
+/** Heads longer than this go piece by piece (a rare shape: the arena is for the common ones). */
+export const MAX_ARENA_HEAD = 4096;
 
 type Latin1Writer = Buffer & { latin1Write(s: string, offset: number): number };
 /** Strings longer than this are copied natively: a call costs more than a short string's bytes. */

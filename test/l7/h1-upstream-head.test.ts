@@ -8,6 +8,7 @@ import { RequestParser, type ByteSink, type RequestHead } from "../../src/http/i
 import { emitUpstreamHead, emitUpstreamHeadPieces } from "../../src/l7/forwarded.ts";
 import type { ProxyCtx } from "../../src/l7/hooks.ts";
 import { RangeQueue } from "../../src/l7/range-queue.ts";
+import { queuedText as text } from "./helpers/queued-text.ts";
 import { run } from "../http/feed.ts";
 
 const IDENTITY = "x-forwarded-for: 10.0.0.9\r\nx-forwarded-proto: http\r\nforwarded: for=10.0.0.9;proto=http\r\n";
@@ -22,12 +23,6 @@ function ctxOf(raw: string, over: Partial<ProxyCtx<unknown>> = {}): ProxyCtx<unk
   } as unknown as ProxyCtx<unknown>;
 }
 
-/** The bytes a sink got, as latin1. */
-function text(q: RangeQueue): string {
-  const out = Buffer.alloc(q.bytes);
-  q.copyTo(out);
-  return out.toString("latin1");
-}
 
 type Shape = [name: string, raw: string, over: Partial<ProxyCtx<unknown>>, id: typeof ID | null];
 

@@ -10,6 +10,7 @@ import { emitUpstreamHead } from "../../src/l7/forwarded.ts";
 import { requestHeadOf } from "../../src/l7/h2-heads.ts";
 import type { ProxyCtx } from "../../src/l7/hooks.ts";
 import { RangeQueue } from "../../src/l7/range-queue.ts";
+import { queuedText as text } from "./helpers/queued-text.ts";
 
 const IDENTITY = "x-forwarded-for: 10.0.0.9\r\nx-forwarded-proto: http\r\nforwarded: for=10.0.0.9;proto=http\r\n";
 
@@ -49,12 +50,6 @@ function ctxOf(l: HeaderList, endStream: boolean, over: Partial<ProxyCtx<unknown
   } as unknown as ProxyCtx<unknown>;
 }
 
-/** The bytes a sink got, as latin1. */
-function text(q: RangeQueue): string {
-  const out = Buffer.alloc(q.bytes);
-  q.copyTo(out);
-  return out.toString("latin1");
-}
 
 const ID = { idMs: 0x0123456789a, idSeq: 0x123, idHi: 0xabcdef01, idLo: 0x23456789 };
 
