@@ -85,10 +85,7 @@ export function emitUpstreamHead(
   ctx: ProxyCtx<unknown>, identity: string, address: string, generatedId: Readonly<RequestIdParts> | null, idBuf: Buffer,
   upgrade: string | null, sink: ByteSink,
 ): void {
-  const req = ctx.req;
-  markDropped(req, ctx.dropRequestFields);
-  const host = ctx.upstreamHost;
-  const dropMask = requestDropMask(req, ctx.trustForwarded) | DROPPED_MASK | (host === null ? 0 : HOST);
+  const req = ctx.req, host = ctx.upstreamHost, dropMask = dropMaskOf(ctx);
   if (!ctx.trustForwarded && upgrade === null) {
     // the common shape: the whole head in one pass (h1-upstream-head.ts, h2-upstream-head.ts)
     const tail = TAIL;
@@ -114,10 +111,13 @@ export function emitUpstreamHeadPieces(
   ctx: ProxyCtx<unknown>, identity: string, address: string, generatedId: Readonly<RequestIdParts> | null, idBuf: Buffer,
   upgrade: string | null, sink: ByteSink,
 ): void {
-  const req = ctx.req;
-  markDropped(req, ctx.dropRequestFields);
-  const dropMask = requestDropMask(req, ctx.trustForwarded) | DROPPED_MASK | (ctx.upstreamHost === null ? 0 : HOST);
-  emitPieces(ctx, dropMask, identity, address, generatedId, idBuf, upgrade, sink);
+  emitPieces(ctx, dropMaskOf(ctx), identity, address, generatedId, idBuf, upgrade, sink);
+}
+
+/** Marks the hooks' dropped fields and returns the mask of field ids the upstream head leaves out. */
+function dropMaskOf(ctx: ProxyCtx<unknown>): number {
+  markDropped(ctx.req, ctx.dropRequestFields);
+  return requestDropMask(ctx.req, ctx.trustForwarded) | DROPPED_MASK | (ctx.upstreamHost === null ? 0 : HOST);
 }
 
 function emitPieces(
